@@ -1,0 +1,69 @@
+# PRM portal. `make run` serves the demo on an embedded PostgreSQL; `make test` runs every test
+# against the machine's PostgreSQL and Redis (started by .ci/run when they are down).
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/prm
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
+
+.PHONY: install run test lint format messages system-packages bench clean worker beat
+
+$(STAMP): requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian packages the portal needs: pango (WeasyPrint), a CJK font (Chinese PDFs), gettext
+# (translations), chromium (browser tests), poppler (PDF checks in tests).
+system-packages:
+	@missing=""; \
+	for pkg in libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk gettext chromium poppler-utils; do \
+	  dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+messages: $(STAMP)
+	$(PY) manage.py compilemessages --ignore=.venv -v 0 --settings=prm.settings.test
+
+run: $(STAMP) system-packages messages
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py seed_demo
+	@echo "Serving on http://$(HOST):$(PORT)/  (embedded PostgreSQL in .data/pgdata; tasks run in-process)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: $(STAMP) system-packages messages
+	$(PY) manage.py makemigrations --check --dry-run -v 0 --settings=prm.settings.test
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -p no:cacheprovider --create-db $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Production-shaped processes against a real broker (set REDIS_URL and DATABASE_URL first).
+worker: $(STAMP)
+	$(VENV)/bin/celery -A prm worker --loglevel=INFO --concurrency=2
+
+beat: $(STAMP)
+	$(VENV)/bin/celery -A prm beat --loglevel=INFO
+
+bench: $(STAMP)
+	@ls bench/*.py >/dev/null 2>&1 && for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b; done || echo "no benchmarks yet"
+
+clean:
+	rm -rf .data/test-media .pytest_cache

@@ -1,0 +1,238 @@
+"""Benchmark of the rebates app: `.venv/bin/python bench/bench_rebates.py` (prints figures).
+
+Creates (or reuses) the database `prm_bench_rebates`, migrates it, generates 10,000 partners and
+5,000,000 sales lines in one quarter in SQL, then times a raw GROUP BY, the full accrual
+calculation in one process and split across 2 processes, and the import of 1,000,000 lines.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DB = os.environ.get("BENCH_DB", "prm_bench_rebates")
+PARTNERS = int(os.environ.get("BENCH_PARTNERS", "10000"))
+LINES = int(os.environ.get("BENCH_LINES", "5000000"))
+IMPORT_LINES = int(os.environ.get("BENCH_IMPORT_LINES", "1000000"))
+PERIOD = "2026Q3"
+
+
+def _database_url() -> str:
+    base = urlparse(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
+    return base._replace(path=f"/{BENCH_DB}").geturl()
+
+
+def _create_database(url: str) -> None:
+    import psycopg2
+
+    admin = urlparse(url)._replace(path="/postgres").geturl()
+    conn = psycopg2.connect(admin)
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{BENCH_DB}"')
+    conn.close()
+
+
+def _timed(label: str, func):
+    started = time.perf_counter()
+    result = func()
+    elapsed = time.perf_counter() - started
+    print(f"{label:<58} {elapsed:8.2f} s", flush=True)
+    return result, elapsed
+
+
+def main() -> None:
+    url = _database_url()
+    env = {**os.environ, "DATABASE_URL": url}
+    os.environ["DATABASE_URL"] = url
+    _create_database(url)
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run(  # noqa: S603 (our own manage.py)
+        [*manage, "migrate", "--verbosity", "0"], env=env, check=True, cwd=ROOT
+    )
+
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prm.settings.local")
+    import django
+
+    django.setup()
+    from django.db import connection, transaction
+
+    from core.periods import Quarter
+    from rebates.importers import sales_lines_load
+    from rebates.services import accruals_calculate, programme_ensure_default
+
+    quarter = Quarter.parse(PERIOD)
+    print(f"database {BENCH_DB}: {PARTNERS:,} partners, {LINES:,} lines in {PERIOD}")
+
+    def generate() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "TRUNCATE rebates_accrual, rebates_target, rebates_salesline RESTART IDENTITY"
+            )
+            cursor.execute("DELETE FROM partners_partner WHERE tax_id LIKE 'BENCH%%'")
+            cursor.execute(
+                """
+                INSERT INTO partners_partner (legal_name, tax_id, country, partner_type, regions,
+                    classification, status, contract_currency, credit_limit, specializations,
+                    created_at, updated_at, tier_id)
+                SELECT 'Bench partner ' || g, 'BENCH' || lpad(g::text, 8, '0'), 'CN', 'reseller',
+                       '{CN-SH}', '', 'active', 'CNY', 0, '{}', now(), now(),
+                       (SELECT id FROM partners_tier ORDER BY rank OFFSET (g %% 3) + 1 LIMIT 1)
+                FROM generate_series(1, %s) g
+                """,
+                [PARTNERS],
+            )
+        programme = programme_ensure_default()
+        programme.strategic_product_codes = ["SKU-1", "SKU-2", "SKU-3"]
+        programme.save(update_fields=["strategic_product_codes"])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                INSERT INTO rebates_target (programme_id, partner_id, period, amount, currency)
+                SELECT %s, id, %s, 350000 + (id %% 17) * 20000, 'CNY'
+                FROM partners_partner WHERE tax_id LIKE 'BENCH%%'
+                """,
+                [programme.pk, PERIOD],
+            )
+            cursor.execute(
+                """
+                WITH p AS (SELECT min(id) AS first FROM partners_partner
+                           WHERE tax_id LIKE 'BENCH%%')
+                INSERT INTO rebates_salesline (partner_id, order_number, invoice_number,
+                    line_number, invoice_date, product_code, quantity, net_amount, currency, kind,
+                    deal_reference, source, created_at)
+                SELECT p.first + (g %% %s), 'SO-' || (g / 5), 'B-' || g, 1,
+                       %s::date + (g %% 92), 'SKU-' || (g %% 50), 1,
+                       ((g::bigint * 7919) %% 200000) / 100.0 + 10,
+                       'CNY', CASE WHEN g %% 50 = 0 THEN 'return' ELSE 'sale' END,
+                       CASE WHEN g %% 7 = 0 THEN 'D-' || (g / 35) ELSE '' END, 'import', now()
+                FROM generate_series(1, %s) g, p
+                """,
+                [PARTNERS, quarter.start, LINES],
+            )
+            cursor.execute(
+                "ANALYZE rebates_salesline; ANALYZE rebates_target; ANALYZE partners_partner"
+            )
+
+    _timed("generate partners, targets and sales lines (SQL)", generate)
+
+    def raw_group_by() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT partner_id, sum(net_amount) FROM rebates_salesline "
+                "WHERE invoice_date BETWEEN %s AND %s GROUP BY partner_id",
+                [quarter.start, quarter.end],
+            )
+            cursor.fetchall()
+
+    _timed("(a) raw SELECT partner_id, sum(net_amount) GROUP BY", raw_group_by)
+
+    def truncate_accruals() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE rebates_accrual")
+
+    truncate_accruals()
+    written, _ = _timed(
+        "(b) full calculation, 1 process (fresh)",
+        lambda: accruals_calculate(period=quarter, partner_range=(0, 2**62)),
+    )
+    print(f"    accruals written: {written:,}")
+    written, _ = _timed(
+        "(b') full calculation again (idempotent: nothing changes)",
+        lambda: accruals_calculate(period=quarter, partner_range=(0, 2**62)),
+    )
+    print(f"    accruals written: {written:,}")
+
+    truncate_accruals()
+    connection.close()
+
+    def two_processes() -> None:
+        procs = [
+            subprocess.Popen(  # noqa: S603 (our own manage.py)
+                [
+                    *manage,
+                    "calculate_rebates",
+                    "--period",
+                    PERIOD,
+                    "--chunks",
+                    "2",
+                    "--chunk",
+                    str(i),
+                ],
+                env=env,
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for i in range(2)
+        ]
+        for proc in procs:
+            out, _err = proc.communicate()
+            print("    " + out.strip())
+
+    _timed("(c) full calculation, 2 processes x 1 chunk (wall)", two_processes)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*), sum(amount) FROM rebates_accrual")
+        count, total = cursor.fetchone()
+    print(f"    accruals: {count:,}, total accrued {total:,.2f} CNY")
+
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, newline="") as handle:
+        path = handle.name
+        writer = csv.writer(handle)
+        writer.writerow(
+            [
+                "partner_tax_id",
+                "order_number",
+                "invoice_number",
+                "line",
+                "invoice_date",
+                "product_code",
+                "quantity",
+                "net_amount",
+                "currency",
+                "kind",
+                "deal_reference",
+            ]
+        )
+        for i in range(IMPORT_LINES):
+            writer.writerow(
+                [
+                    f"BENCH{1 + i % PARTNERS:08d}",
+                    f"IO-{i // 4}",
+                    f"IMP-{i // 3}",
+                    i % 3 + 1,
+                    f"2026-{7 + i % 3:02d}-{1 + i % 28:02d}",
+                    f"SKU-{i % 50}",
+                    "2",
+                    f"{(i * 31) % 100000 / 100 + 1:.2f}",
+                    "CNY",
+                    "sale",
+                    "",
+                ]
+            )
+
+    def import_file() -> int:
+        with open(path, encoding="utf-8-sig", newline="") as stream, transaction.atomic():
+            count, saved, errors = sales_lines_load(stream, batch_id=None)
+            assert not errors, errors[:3]
+            return saved
+
+    saved, elapsed = _timed(
+        f"(d) import {IMPORT_LINES:,} lines (COPY, validate, INSERT)", import_file
+    )
+    print(f"    imported {saved:,} lines: {saved / elapsed:,.0f} lines/s")
+    os.unlink(path)
+
+
+if __name__ == "__main__":
+    main()

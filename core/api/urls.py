@@ -1,0 +1,11 @@
+from rest_framework.routers import DefaultRouter
+
+from .views import FxRateViewSet, ImportBatchViewSet, JobRunViewSet, NotificationViewSet
+
+router = DefaultRouter()
+router.register("notifications", NotificationViewSet, basename="notification")
+router.register("jobs", JobRunViewSet, basename="job")
+router.register("imports", ImportBatchViewSet, basename="import")
+router.register("fx-rates", FxRateViewSet, basename="fxrate")
+
+urlpatterns = router.urls

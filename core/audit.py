@@ -1,0 +1,91 @@
+"""Audit trail (DESIGN §9): every state change and every change of a financial or permission field.
+
+Services call `audit_record` inside their transaction, so the event exists exactly when the change
+does. `snapshot` + `diff` turn "before" and "after" into the stored change set.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from .models import AuditEvent
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, models.fields.files.FieldFile):
+        return value.name or ""
+    return value
+
+
+def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    """The current values of `fields` (foreign keys by id), ready to compare and store."""
+    values = {}
+    for name in fields:
+        field = obj._meta.get_field(name)
+        attname = getattr(field, "attname", name)
+        values[name] = _jsonable(getattr(obj, attname))
+    return values
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        name: {"before": before.get(name), "after": after.get(name)}
+        for name in sorted(set(before) | set(after))
+        if before.get(name) != after.get(name)
+    }
+
+
+def _partner_of(obj: models.Model | None):
+    if obj is None:
+        return None
+    path = getattr(type(obj), "scope_partner_path", None)
+    if path is None:
+        return None
+    if path == "":
+        return obj
+    target: Any = obj
+    for part in path.split("__"):
+        target = getattr(target, part, None)
+        if target is None:
+            return None
+    return target
+
+
+def audit_record(
+    *,
+    actor,
+    action: str,
+    obj: models.Model | None = None,
+    changes: dict[str, Any] | None = None,
+    note: str = "",
+    partner=None,
+    ip_address: str | None = None,
+) -> AuditEvent:
+    """Append one event. `action` reads `<entity>.<verb>`, e.g. `deal.approved`."""
+    actor_obj = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditEvent.objects.create(
+        actor=actor_obj,
+        actor_repr=(actor_obj.email if actor_obj else "system"),
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:300] if obj is not None else "",
+        partner=partner if partner is not None else _partner_of(obj),
+        changes={k: _jsonable(v) for k, v in (changes or {}).items()},
+        note=note,
+        ip_address=ip_address,
+    )

@@ -1,0 +1,98 @@
+"""Dashboard widgets and navigation entries that each app contributes.
+
+An app adds `<app>/dashboard.py` with functions decorated by `@widget(...)`; each returns the
+template and context of one card (or None to hide it). Navigation entries register the same way
+with `nav_item(...)`. The dashboard page shows the widgets of the user's role in `order`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib import import_module
+from typing import Any
+
+from django.apps import apps
+from django.urls import NoReverseMatch, reverse
+
+
+@dataclass(frozen=True)
+class Widget:
+    func: Callable[[Any], dict | None]
+    roles: frozenset[str]
+    order: int
+    width: str = "half"  # "half" or "full"
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: Any
+    url_name: str
+    roles: frozenset[str]
+    order: int
+    section: Any = ""
+    url_kwargs: dict = field(default_factory=dict)
+
+
+_WIDGETS: list[Widget] = []
+_NAV: list[NavItem] = []
+
+
+def widget(*, roles: Iterable[str], order: int = 100, width: str = "half") -> Callable:
+    def decorator(func: Callable) -> Callable:
+        _WIDGETS.append(Widget(func=func, roles=frozenset(roles), order=order, width=width))
+        return func
+
+    return decorator
+
+
+def nav_item(
+    label: Any, url_name: str, *, roles: Iterable[str], order: int = 100, section: Any = ""
+) -> None:
+    _NAV.append(
+        NavItem(
+            label=label, url_name=url_name, roles=frozenset(roles), order=order, section=section
+        )
+    )
+
+
+def widgets_for(request) -> list[dict]:
+    user = request.user
+    cards = []
+    for w in sorted(_WIDGETS, key=lambda w: w.order):
+        if user.role in w.roles or (user.is_superuser and not user.is_partner_user):
+            card = w.func(request)
+            if card is not None:
+                cards.append(card | {"width": w.width})
+    return cards
+
+
+def navigation_for(user) -> list[dict]:
+    items = []
+    for item in sorted(_NAV, key=lambda i: i.order):
+        if user.role in item.roles or (user.is_superuser and not user.is_partner_user):
+            try:
+                url = reverse(item.url_name, kwargs=item.url_kwargs or None)
+            except NoReverseMatch:
+                continue
+            items.append(
+                {
+                    "label": item.label,
+                    "url": url,
+                    "section": item.section,
+                    "url_name": item.url_name,
+                }
+            )
+    return items
+
+
+def autodiscover() -> None:
+    for config in apps.get_app_configs():
+        for module in ("dashboard", "navigation", "importers"):
+            if config.name == "core" and module == "dashboard":
+                continue
+            try:
+                import_module(f"{config.name}.{module}")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{config.name}.{module}":
+                    raise

@@ -1,0 +1,96 @@
+"""Background jobs as people see them (progress, result) and single-flight scheduling."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from .models import JobRun, JobStatus
+
+logger = logging.getLogger(__name__)
+
+
+def _lock_key(name: str) -> int:
+    return int.from_bytes(
+        hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True
+    )
+
+
+@contextmanager
+def advisory_lock(name: str) -> Iterator[bool]:
+    """Try to take a PostgreSQL session advisory lock; yields whether we hold it.
+
+    The lock dies with the connection, so a worker killed mid-run never leaves it stuck.
+    """
+    key = _lock_key(name)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        acquired = cursor.fetchone()[0]
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
+def single_flight(name: str | None = None) -> Callable:
+    """Decorate a task body so that two runs of it never overlap; a second run returns at once."""
+
+    def decorator(func: Callable) -> Callable:
+        lock_name = name or f"{func.__module__}.{func.__qualname__}"
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with advisory_lock(lock_name) as acquired:
+                if not acquired:
+                    logger.info("%s is already running; skipped", lock_name)
+                    return {"skipped": True}
+                return func(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def job_create(*, kind: str, label: str, user=None, total: int = 0) -> JobRun:
+    return JobRun.objects.create(kind=kind, label=label[:300], started_by=user, total=total)
+
+
+def job_started(job: JobRun, *, total: int | None = None) -> None:
+    fields = {"status": JobStatus.RUNNING, "started_at": timezone.now(), "done": 0}
+    if total is not None:
+        fields["total"] = total
+    JobRun.objects.filter(pk=job.pk).update(**fields)
+
+
+def job_progress(job: JobRun, *, done: int, total: int | None = None, message: str = "") -> None:
+    """Record progress. Written with a plain UPDATE so it is visible while the job runs."""
+    fields: dict[str, Any] = {"done": done, "message": message[:500]}
+    if total is not None:
+        fields["total"] = total
+    JobRun.objects.filter(pk=job.pk).update(**fields)
+
+
+def job_succeeded(job: JobRun, *, result: dict | None = None, message: str = "") -> None:
+    job.refresh_from_db(fields=["total"])
+    JobRun.objects.filter(pk=job.pk).update(
+        status=JobStatus.SUCCEEDED,
+        done=job.total,
+        result=result or {},
+        message=message[:500],
+        finished_at=timezone.now(),
+    )
+
+
+def job_failed(job: JobRun, *, message: str) -> None:
+    JobRun.objects.filter(pk=job.pk).update(
+        status=JobStatus.FAILED, message=message[:500], finished_at=timezone.now()
+    )

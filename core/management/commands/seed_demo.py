@@ -1,0 +1,41 @@
+"""Load the demo data set: safe to run again (every step is idempotent)."""
+
+from importlib import import_module
+
+from django.apps import apps
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.demo import DEMO_PASSWORD, demo_logins
+
+PROJECT_APPS = [
+    "accounts",
+    "core",
+    "partners",
+    "training",
+    "deals",
+    "rebates",
+    "settlement",
+    "funds",
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo users for every role and each app's demo data; prints the demo logins."
+
+    def handle(self, *args, **options) -> None:
+        for label in PROJECT_APPS:
+            if not apps.is_installed(label):
+                continue
+            try:
+                module = import_module(f"{label}.demo")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{label}.demo":
+                    raise
+                continue
+            with transaction.atomic():
+                module.seed(stdout=self.stdout)
+            self.stdout.write(f"  {label}: demo data ready")
+        self.stdout.write(self.style.SUCCESS(f"\nDemo logins (password for all: {DEMO_PASSWORD})"))
+        for role, email in demo_logins():
+            self.stdout.write(f"  {role:<28} {email}")

@@ -1,0 +1,66 @@
+"""Thin Celery wrappers around core services. Tasks take ids, never model instances."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from .jobs import single_flight
+from .models import Notification
+
+
+@shared_task(
+    acks_late=True,
+    time_limit=120,
+    soft_time_limit=100,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def notification_email_task(notification_id: int) -> bool:
+    """E-mail one notification in its recipient's language; never twice (emailed_at guard)."""
+    notification = (
+        Notification.objects.select_related("recipient")
+        .filter(pk=notification_id, emailed_at__isnull=True)
+        .first()
+    )
+    if notification is None:
+        return False
+    user = notification.recipient
+    with translation.override(user.language):
+        context = {"notification": notification, "user": user, "site_url": settings.PRM_SITE_URL}
+        body = render_to_string("core/email/notification.txt", context)
+        send_mail(notification.title, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+    return True
+
+
+@shared_task(acks_late=True, time_limit=60 * 60, soft_time_limit=55 * 60)
+def import_batch_run_task(batch_id: int) -> str:
+    from .imports import import_batch_run
+
+    return import_batch_run(batch_id).status
+
+
+@shared_task(time_limit=600, soft_time_limit=540)
+@single_flight("core.notification_purge_old")
+def notification_purge_old_task(days: int = 365) -> int:
+    """Read notifications older than a year are noise; unread ones are kept."""
+    cutoff = timezone.now() - timedelta(days=days)
+    deleted, _ = Notification.objects.filter(read_at__lt=cutoff).delete()
+    return deleted
+
+
+@shared_task(time_limit=30, soft_time_limit=25)
+def ping_task(job_id: int) -> str:
+    """Marks a job succeeded from inside a worker: proves the worker, broker and database connect."""
+    from .jobs import job_succeeded
+    from .models import JobRun
+
+    job_succeeded(JobRun.objects.get(pk=job_id), result={"pong": True}, message="pong")
+    return "pong"

@@ -1,0 +1,206 @@
+"""Pages of the portal shell: dashboard, notifications, jobs, imports, FX rates, audit log."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.choices import Role
+
+from .dashboard import widgets_for
+from .forms import AuditFilterForm, ImportUploadForm
+from .imports import import_batch_create, importer_for, importers_for
+from .models import AuditEvent, FxRate, ImportBatch, JobRun
+from .notifications import notification_mark_read
+from .permissions import role_required
+
+PAGE_SIZE = 50
+
+
+def paginate(request, queryset, per_page: int = PAGE_SIZE):
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def healthz(request) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+@login_required
+def dashboard(request):
+    return render(request, "core/dashboard.html", {"widgets": widgets_for(request)})
+
+
+@login_required
+def notification_list(request):
+    page = paginate(request, request.user.notifications.all())
+    return render(request, "core/notification_list.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notification_read(request, pk: int):
+    notification = get_object_or_404(request.user.notifications, pk=pk)
+    notification_mark_read(user=request.user, notification_ids=[notification.pk])
+    notification.refresh_from_db()
+    if request.htmx:
+        return render(request, "core/partials/notification_row.html", {"n": notification})
+    return redirect(notification.url or "core:notification_list")
+
+
+@login_required
+@require_POST
+def notification_read_all(request):
+    notification_mark_read(user=request.user)
+    messages.success(request, _("All notifications marked as read."))
+    return redirect("core:notification_list")
+
+
+def _jobs_for(user):
+    jobs = JobRun.objects.select_related("started_by")
+    return jobs if user.is_vendor_staff else jobs.filter(started_by=user)
+
+
+@login_required
+def job_list(request):
+    if not request.user.is_vendor_staff:
+        raise PermissionDenied
+    return render(
+        request, "core/job_list.html", {"page": paginate(request, _jobs_for(request.user))}
+    )
+
+
+@login_required
+def job_detail(request, pk: int):
+    job = get_object_or_404(_jobs_for(request.user), pk=pk)
+    template = "core/partials/job_progress.html" if request.htmx else "core/job_detail.html"
+    return render(request, template, {"job": job})
+
+
+@login_required
+def job_download(request, pk: int):
+    job = get_object_or_404(_jobs_for(request.user), pk=pk)
+    if not job.result_file:
+        raise Http404
+    from django.http import FileResponse
+
+    return FileResponse(
+        job.result_file.open("rb"),
+        as_attachment=True,
+        filename=job.result_file.name.rsplit("/", 1)[-1],
+    )
+
+
+@login_required
+def import_list(request):
+    importers = importers_for(request.user)
+    if not importers:
+        raise PermissionDenied
+    batches = ImportBatch.objects.select_related("uploaded_by").filter(
+        kind__in=[i.kind for i in importers]
+    )
+    return render(
+        request,
+        "core/import_list.html",
+        {"importers": importers, "page": paginate(request, batches)},
+    )
+
+
+@login_required
+def import_upload(request, kind: str):
+    importer = importer_for(kind)
+    if importer is None or not importer.can_use(request.user):
+        raise Http404
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = import_batch_create(
+                kind=kind, upload=form.cleaned_data["file"], user=request.user
+            )
+        except ValidationError as exc:
+            form.add_error("file", exc)
+        else:
+            return redirect("core:import_detail", pk=batch.pk)
+    return render(request, "core/import_upload.html", {"form": form, "importer": importer})
+
+
+def _batch_for(request, pk: int) -> ImportBatch:
+    batch = get_object_or_404(ImportBatch.objects.select_related("job", "uploaded_by"), pk=pk)
+    importer = importer_for(batch.kind)
+    if importer is None or not importer.can_use(request.user):
+        raise Http404
+    return batch
+
+
+@login_required
+def import_detail(request, pk: int):
+    batch = _batch_for(request, pk)
+    template = "core/partials/import_status.html" if request.htmx else "core/import_detail.html"
+    return render(request, template, {"batch": batch, "importer": importer_for(batch.kind)})
+
+
+@login_required
+def import_error_report(request, pk: int):
+    batch = _batch_for(request, pk)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-errors.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow([_("Row"), _("Column"), _("Message")])
+    for error in batch.errors:
+        writer.writerow([error.get("row"), error.get("column"), error.get("message")])
+    return response
+
+
+@role_required(Role.FINANCE, Role.CFO)
+def fxrate_list(request):
+    rates = FxRate.objects.all()
+    currency = request.GET.get("currency", "").upper()
+    if currency:
+        rates = rates.filter(base_currency=currency) | rates.filter(quote_currency=currency)
+    return render(
+        request, "core/fxrate_list.html", {"page": paginate(request, rates), "currency": currency}
+    )
+
+
+@role_required(Role.ADMIN)
+def audit_list(request):
+    form = AuditFilterForm(request.GET or None)
+    events = AuditEvent.objects.select_related("content_type")
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["action"]:
+            events = events.filter(action__icontains=data["action"])
+        if data["actor"]:
+            events = events.filter(actor_repr__icontains=data["actor"])
+        if data["object_repr"]:
+            events = events.filter(object_repr__icontains=data["object_repr"])
+        if data["date_from"]:
+            events = events.filter(created_at__date__gte=data["date_from"])
+        if data["date_to"]:
+            events = events.filter(created_at__date__lte=data["date_to"])
+    return render(
+        request, "core/audit_list.html", {"form": form, "page": paginate(request, events)}
+    )
+
+
+def error_403(request, exception=None):
+    return render(request, "403.html", status=403)
+
+
+def error_404(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def error_500(request):
+    return render(request, "500.html", status=500)

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from ..models import Deal, DealLine, Product
+
+
+class DealLineSerializer(serializers.ModelSerializer):
+    product = serializers.SlugRelatedField(
+        slug_field="sku", queryset=Product.objects.filter(is_active=True)
+    )
+
+    class Meta:
+        model = DealLine
+        fields = ["product", "quantity", "unit_price", "final"]
+        read_only_fields = ["final"]
+
+
+class DealSerializer(serializers.ModelSerializer):
+    """Never exposes the conflicting registration: a partner only learns that a conflict exists."""
+
+    lines = DealLineSerializer(many=True)
+    has_conflict = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Deal
+        fields = [
+            "id",
+            "partner",
+            "customer_name",
+            "customer_tax_id",
+            "customer_region",
+            "industry",
+            "project_name",
+            "currency",
+            "expected_close_date",
+            "competitors",
+            "notes",
+            "status",
+            "submitted_at",
+            "decided_at",
+            "decision_reason",
+            "protection_ends_at",
+            "cross_region",
+            "below_floor",
+            "has_conflict",
+            "order_number",
+            "closed_on",
+            "lines",
+        ]
+        read_only_fields = [
+            "id",
+            "partner",
+            "status",
+            "submitted_at",
+            "decided_at",
+            "decision_reason",
+            "protection_ends_at",
+            "cross_region",
+            "below_floor",
+            "order_number",
+            "closed_on",
+        ]
+
+    def get_has_conflict(self, deal: Deal) -> bool:
+        return deal.conflict_with_id is not None
+
+    def validate_lines(self, value):
+        if not value:
+            raise serializers.ValidationError("At least one line is required.")
+        return value
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")

@@ -1,0 +1,17 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class DealStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    IN_CONFLICT = "in_conflict", _("In conflict")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+    EXPIRED = "expired", _("Expired")
+
+
+OPEN_STATUSES = (DealStatus.SUBMITTED, DealStatus.IN_CONFLICT, DealStatus.APPROVED)
+PENDING_STATUSES = (DealStatus.SUBMITTED, DealStatus.IN_CONFLICT)

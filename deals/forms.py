@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Deal, DealLine, Product
+
+
+class DealForm(forms.ModelForm):
+    class Meta:
+        model = Deal
+        fields = [
+            "customer_name",
+            "customer_tax_id",
+            "customer_region",
+            "industry",
+            "project_name",
+            "currency",
+            "expected_close_date",
+            "competitors",
+            "notes",
+        ]
+        widgets = {"expected_close_date": forms.DateInput(attrs={"type": "date"})}
+
+
+class DealLineForm(forms.ModelForm):
+    product = forms.ModelChoiceField(
+        queryset=Product.objects.filter(is_active=True), label=_("product")
+    )
+
+    class Meta:
+        model = DealLine
+        fields = ["product", "quantity", "unit_price"]
+
+
+DealLineFormSet = forms.inlineformset_factory(
+    Deal, DealLine, form=DealLineForm, extra=3, can_delete=False, min_num=1, validate_min=True
+)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+
+class ExtensionForm(forms.Form):
+    justification = forms.CharField(
+        label=_("justification"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class LostForm(forms.Form):
+    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class WonForm(forms.Form):
+    order_number = forms.CharField(label=_("order number"), max_length=60)
+    closed_on = forms.DateField(
+        label=_("close date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class DealFilterForm(forms.Form):
+    q = forms.CharField(label=_("search"), required=False)
+    status = forms.ChoiceField(label=_("status"), required=False)
+    region = forms.CharField(label=_("region"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .choices import DealStatus
+
+        self.fields["status"].choices = [("", _("all"))] + list(DealStatus.choices)

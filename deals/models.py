@@ -1,0 +1,270 @@
+"""Products, price lists and deal registrations (DESIGN §4)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.scoping import ScopedManager
+from core.money import CURRENCY_CHOICES
+from partners.regions import REGIONS
+
+from .choices import DealStatus
+
+
+class ProductFamily(models.Model):
+    """A group of products; two deals conflict only when they share a family."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+
+    scope_partner_path = None
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("product family")
+        verbose_name_plural = _("product families")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(models.Model):
+    """A sellable product with its list price and the floor below which the director must approve."""
+
+    sku = models.CharField(_("SKU"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    family = models.ForeignKey(
+        ProductFamily, on_delete=models.PROTECT, related_name="products", verbose_name=_("family")
+    )
+    list_price = models.DecimalField(_("list price"), max_digits=14, decimal_places=2)
+    floor_price = models.DecimalField(_("floor price"), max_digits=14, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    is_strategic = models.BooleanField(_("strategic"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    scope_partner_path = None
+
+    class Meta:
+        ordering = ["sku"]
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(floor_price__gte=0) & Q(floor_price__lte=F("list_price")),
+                name="product_floor_within_list",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} {self.name}"
+
+
+class ProductTierDiscount(models.Model):
+    """The agreement discount a tier gets off the list price of one product (price list)."""
+
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="tier_discounts", verbose_name=_("product")
+    )
+    tier = models.ForeignKey(
+        "partners.Tier", on_delete=models.CASCADE, related_name="+", verbose_name=_("tier")
+    )
+    discount_percent = models.DecimalField(
+        _("discount %"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+
+    scope_partner_path = None
+
+    class Meta:
+        verbose_name = _("tier discount")
+        verbose_name_plural = _("tier discounts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "tier"], name="product_tier_discount_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(discount_percent__gte=0) & Q(discount_percent__lte=100),
+                name="product_tier_discount_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}/{self.tier_id}: {self.discount_percent}%"
+
+
+class DealSettings(models.Model):
+    """Configurable deal rules (one row): conflict similarity threshold and approval SLA."""
+
+    similarity_threshold = models.DecimalField(
+        _("name similarity threshold"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.80"),
+        validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal("1"))],
+    )
+    sla_business_days = models.PositiveSmallIntegerField(
+        _("approval SLA (business days)"), default=2
+    )
+    extension_days = models.PositiveSmallIntegerField(_("extension days"), default=30)
+
+    scope_partner_path = None
+
+    class Meta:
+        verbose_name = _("deal settings")
+        verbose_name_plural = _("deal settings")
+
+    def __str__(self) -> str:
+        return str(_("Deal settings"))
+
+    @classmethod
+    def current(cls) -> DealSettings:
+        return cls.objects.first() or cls()
+
+
+class Deal(models.Model):
+    """A partner's registration of a customer opportunity; protection starts on approval."""
+
+    partner = models.ForeignKey(
+        "partners.Partner",
+        on_delete=models.PROTECT,
+        related_name="deals",
+        verbose_name=_("partner"),
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="registered_deals",
+        verbose_name=_("registered by"),
+    )
+    customer_name = models.CharField(_("customer legal name"), max_length=300)
+    customer_tax_id = models.CharField(_("customer tax ID"), max_length=40, blank=True)
+    customer_region = models.CharField(_("customer region"), max_length=8, choices=REGIONS)
+    industry = models.CharField(_("industry"), max_length=40, blank=True)
+    project_name = models.CharField(_("project name"), max_length=200)
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    expected_close_date = models.DateField(_("expected close date"))
+    competitors = models.CharField(_("competitors"), max_length=300, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=DealStatus.choices, default=DealStatus.DRAFT
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decision_reason = models.TextField(_("decision reason"), blank=True)
+    sla_due_at = models.DateTimeField(_("decision due"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    protection_ends_at = models.DateTimeField(_("protection ends"), null=True, blank=True)
+    customer_fingerprint = models.CharField(_("customer fingerprint"), max_length=300, blank=True)
+    conflict_with = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("conflicting registration"),
+    )
+    cross_region = models.BooleanField(_("cross-region"), default=False)
+    below_floor = models.BooleanField(_("below floor price"), default=False)
+    extension_requested_at = models.DateTimeField(_("extension requested"), null=True, blank=True)
+    extension_justification = models.TextField(_("extension justification"), blank=True)
+    extension_decision = models.CharField(_("extension decision"), max_length=10, blank=True)
+    order_number = models.CharField(_("order number"), max_length=60, blank=True)
+    closed_on = models.DateField(_("close date"), null=True, blank=True)
+    lost_reason = models.TextField(_("lost reason"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    scope_partner_path = "partner"
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("deal registration")
+        verbose_name_plural = _("deal registrations")
+        indexes = [
+            GinIndex(
+                fields=["customer_fingerprint"],
+                name="deal_fingerprint_trgm",
+                opclasses=["gin_trgm_ops"],
+            ),
+            models.Index(
+                fields=["customer_tax_id"],
+                name="deal_open_tax_id",
+                condition=~Q(customer_tax_id=""),
+            ),
+            models.Index(fields=["partner", "status"], name="deal_partner_status"),
+            models.Index(fields=["status", "submitted_at"], name="deal_status_submitted"),
+            models.Index(fields=["status", "protection_ends_at"], name="deal_status_protection"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_name} — {self.customer_name}"
+
+    @property
+    def needs_director(self) -> bool:
+        return self.cross_region or self.below_floor
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == DealStatus.DRAFT
+
+
+class DealLine(models.Model):
+    """One product line of a registration (or of the won order, `final=True`)."""
+
+    deal = models.ForeignKey(
+        Deal, on_delete=models.CASCADE, related_name="lines", verbose_name=_("deal")
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
+    )
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    unit_price = models.DecimalField(
+        _("unit price"),
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    final = models.BooleanField(_("final order line"), default=False)
+
+    scope_partner_path = "deal__partner"
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("deal line")
+        verbose_name_plural = _("deal lines")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="deal_line_quantity_positive"
+            ),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="deal_line_price_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} x {self.quantity}"
+
+    @property
+    def amount(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+    @property
+    def is_below_floor(self) -> bool:
+        return self.unit_price < self.product.floor_price

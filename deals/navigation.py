@@ -1,0 +1,21 @@
+"""Navigation entries of deal registration."""
+
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import CHANNEL_ROLES, PARTNER_ROLES, STAFF_ROLES, Role
+from core.dashboard import nav_item
+
+nav_item(
+    _("Deal registrations"),
+    "deals:list",
+    roles=STAFF_ROLES | PARTNER_ROLES,
+    order=30,
+    section=_("Deals"),
+)
+nav_item(
+    _("Approval queue"),
+    "deals:queue",
+    roles=CHANNEL_ROLES | {Role.ADMIN},
+    order=31,
+    section=_("Deals"),
+)

@@ -1,0 +1,14 @@
+"""Periodic tasks of deal registration (merged into CELERY_BEAT_SCHEDULE by the settings)."""
+
+from celery.schedules import crontab
+
+SCHEDULE = {
+    "deals.expire-stale": {
+        "task": "deals.tasks.deal_expire_stale_task",
+        "schedule": crontab(hour=1, minute=30),
+    },
+    "deals.escalate-overdue": {
+        "task": "deals.tasks.deal_escalate_overdue_task",
+        "schedule": crontab(minute=10),
+    },
+}

@@ -1,0 +1,511 @@
+"""Writes of deal registration (DESIGN §4): every transition is atomic, locked and audited."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import Role
+from accounts.models import User
+from accounts.scoping import can_manage_partner
+from core.audit import audit_record, diff, snapshot
+from core.business_days import add_business_days
+from core.notifications import notify
+
+from .choices import DealStatus
+from .models import Deal, DealLine, DealSettings
+from .rules import normalize_customer_name, normalize_tax_id
+
+DIRECTOR_ROLES = frozenset({Role.CHANNEL_DIRECTOR, Role.ADMIN})
+TRACKED = ["status", "decided_at", "protection_ends_at", "conflict_with_id", "decision_reason"]
+
+
+def _lock_key(namespace: str, value: str) -> int:
+    digest = hashlib.blake2b(f"{namespace}:{value}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _advisory_xact_lock(namespace: str, value: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key(namespace, value)])
+
+
+def _locked(deal: Deal) -> Deal:
+    return (
+        Deal.objects.select_for_update(of=("self",)).select_related("partner__tier").get(pk=deal.pk)
+    )
+
+
+def _require(deal: Deal, *statuses: str) -> None:
+    if deal.status not in statuses:
+        raise ValidationError(
+            _("This registration is %(status)s; the action is not allowed.")
+            % {"status": deal.get_status_display()}
+        )
+
+
+def _partner_users(deal: Deal):
+    return list(
+        deal.partner.users.filter(is_active=True, role__in=[Role.PARTNER_ADMIN, Role.PARTNER_SALES])
+    )
+
+
+def _managers(deal: Deal) -> list[User]:
+    manager = deal.partner.channel_manager
+    if manager is not None:
+        return [manager]
+    return list(User.objects.filter(role=Role.CHANNEL_DIRECTOR, is_active=True))
+
+
+def _directors() -> list[User]:
+    return list(User.objects.filter(role=Role.CHANNEL_DIRECTOR, is_active=True))
+
+
+def _url(deal: Deal) -> str:
+    return reverse("deals:detail", args=[deal.pk])
+
+
+# --- drafts ----------------------------------------------------------------------------------
+@transaction.atomic
+def deal_draft_save(
+    *, actor: User, data: dict, lines: list[dict], deal: Deal | None = None
+) -> Deal:
+    """Create or update a draft with its lines (replaced as a whole)."""
+    if deal is None:
+        if not actor.is_partner_user or actor.partner_id is None:
+            raise PermissionDenied
+        deal = Deal(partner_id=actor.partner_id, registered_by=actor)
+        action = "deal.created"
+    else:
+        deal = _locked(deal)
+        _require(deal, DealStatus.DRAFT)
+        action = "deal.updated"
+    for field, value in data.items():
+        setattr(deal, field, value)
+    deal.full_clean(exclude=["partner", "registered_by"])
+    deal.save()
+    deal.lines.all().delete()
+    DealLine.objects.bulk_create(
+        DealLine(
+            deal=deal,
+            product=line["product"],
+            quantity=line["quantity"],
+            unit_price=line["unit_price"],
+        )
+        for line in lines
+    )
+    audit_record(actor=actor, action=action, obj=deal)
+    return deal
+
+
+# --- submit and conflict detection -----------------------------------------------------------
+CONFLICT_SQL = """
+SELECT d.id
+FROM deals_deal d
+WHERE d.partner_id <> %(partner)s
+  AND d.id <> %(deal)s
+  AND d.status IN ('submitted', 'in_conflict', 'approved')
+  AND (d.protection_ends_at IS NULL OR d.protection_ends_at > %(now)s)
+  AND ({match})
+  AND EXISTS (
+        SELECT 1 FROM deals_dealline l JOIN deals_product p ON p.id = l.product_id
+        WHERE l.deal_id = d.id AND p.family_id = ANY(%(families)s)
+  )
+ORDER BY d.submitted_at, d.id
+LIMIT 1
+"""
+NAME_MATCH = (
+    "(d.customer_fingerprint %% %(fingerprint)s"
+    " AND similarity(d.customer_fingerprint, %(fingerprint)s) >= %(threshold)s)"
+)
+# Spelled so that the partial tax-ID index (customer_tax_id <> '') is provably usable.
+TAX_ID_MATCH = "(d.customer_tax_id = %(tax_id)s AND d.customer_tax_id <> '')"
+
+
+def conflict_sql(*, with_tax_id: bool) -> str:
+    match = f"{TAX_ID_MATCH} OR {NAME_MATCH}" if with_tax_id else NAME_MATCH
+    return CONFLICT_SQL.replace("{match}", match)
+
+
+def deal_conflict_find(
+    *,
+    deal_id: int,
+    partner_id: int,
+    fingerprint: str,
+    tax_id: str,
+    family_ids: list[int],
+    threshold: Decimal | float | None = None,
+) -> int | None:
+    """The earliest open registration of another partner for the same customer and product family.
+
+    Uses the trigram GIN index through `%` (with `pg_trgm.similarity_threshold` set for this
+    transaction) and the tax-ID index; the exact `similarity()` re-check makes the threshold exact.
+    """
+    if threshold is None:
+        threshold = DealSettings.current().similarity_threshold
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [str(threshold)]
+        )
+        cursor.execute(
+            conflict_sql(with_tax_id=bool(tax_id)),
+            {
+                "partner": partner_id,
+                "deal": deal_id,
+                "now": timezone.now(),
+                "tax_id": tax_id,
+                "fingerprint": fingerprint,
+                "threshold": float(threshold),
+                "families": family_ids,
+            },
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+@transaction.atomic
+def deal_submit(*, deal: Deal, actor: User) -> Deal:
+    """Fingerprint the customer, flag region and price checks, and detect conflicts.
+
+    Conflict checks for one customer are serialized by advisory locks on the fingerprint and tax
+    ID, so two partners submitting the same customer at once cannot both escape `in_conflict`.
+    """
+    deal = _locked(deal)
+    _require(deal, DealStatus.DRAFT)
+    lines = list(deal.lines.select_related("product"))
+    if not lines:
+        raise ValidationError(_("Add at least one product line before submitting."))
+    before = snapshot(deal, TRACKED)
+    deal.customer_fingerprint = normalize_customer_name(deal.customer_name)
+    deal.customer_tax_id = normalize_tax_id(deal.customer_tax_id)
+    _advisory_xact_lock("deal-fingerprint", deal.customer_fingerprint)
+    if deal.customer_tax_id:
+        _advisory_xact_lock("deal-tax-id", deal.customer_tax_id)
+    now = timezone.now()
+    conflict_id = deal_conflict_find(
+        deal_id=deal.pk,
+        partner_id=deal.partner_id,
+        fingerprint=deal.customer_fingerprint,
+        tax_id=deal.customer_tax_id,
+        family_ids=sorted({line.product.family_id for line in lines}),
+    )
+    deal.cross_region = deal.customer_region not in (deal.partner.regions or [])
+    deal.below_floor = any(line.is_below_floor for line in lines)
+    deal.submitted_at = now
+    deal.sla_due_at = add_business_days(now, DealSettings.current().sla_business_days)
+    deal.conflict_with_id = conflict_id
+    deal.status = DealStatus.IN_CONFLICT if conflict_id else DealStatus.SUBMITTED
+    deal.save()
+    audit_record(
+        actor=actor,
+        action="deal.submitted",
+        obj=deal,
+        changes=diff(before, snapshot(deal, TRACKED)),
+    )
+    if deal.cross_region:
+        _compliance_flag(deal=deal, actor=actor)
+    notify(
+        recipients=_managers(deal),
+        kind="deal.submitted",
+        title=_("Deal registration to decide: %(project)s"),
+        url=_url(deal),
+        params={"project": deal.project_name},
+    )
+    if conflict_id:
+        # The later registrant learns that a conflict exists, never with whom.
+        notify(
+            recipients=_partner_users(deal),
+            kind="deal.in_conflict",
+            title=_("Your registration %(project)s conflicts with an earlier registration"),
+            body=_("A channel manager will review it. The earlier registration keeps priority."),
+            url=_url(deal),
+            params={"project": deal.project_name},
+        )
+    return deal
+
+
+def _compliance_flag(*, deal: Deal, actor: User) -> None:
+    """Cross-region registration: a compliance violation draft when partners offers one."""
+    try:
+        from partners import services as partner_services
+    except ImportError:
+        partner_services = None
+    create = getattr(partner_services, "compliance_violation_draft_create", None)
+    if create is not None:
+        create(
+            partner=deal.partner,
+            actor=actor,
+            kind="cross_region_deal",
+            note=f"Deal {deal.pk}: customer region {deal.customer_region}",
+        )
+    else:
+        audit_record(
+            actor=actor,
+            action="deal.cross_region_flagged",
+            obj=deal,
+            note=f"customer region {deal.customer_region} outside {','.join(deal.partner.regions)}",
+        )
+
+
+# --- decisions -------------------------------------------------------------------------------
+def _check_decider(deal: Deal, actor: User) -> None:
+    if not actor.is_channel_staff and not actor.is_admin:
+        raise PermissionDenied
+    if not can_manage_partner(actor, deal.partner):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def deal_approve(*, deal: Deal, actor: User, reason: str = "") -> Deal:
+    """Approve: protection runs for the partner tier's protection days.
+
+    An in-conflict registration needs a reason (both are then protected); cross-region or
+    below-floor registrations need a channel director.
+    """
+    deal = _locked(deal)
+    _check_decider(deal, actor)
+    _require(deal, DealStatus.SUBMITTED, DealStatus.IN_CONFLICT)
+    reason = (reason or "").strip()
+    if deal.status == DealStatus.IN_CONFLICT and not reason:
+        raise ValidationError(
+            {"reason": _("A reason is required to approve a conflicting registration.")}
+        )
+    if deal.needs_director and actor.role not in DIRECTOR_ROLES:
+        raise ValidationError(
+            _("Cross-region or below-floor registrations need a channel director's approval.")
+        )
+    before = snapshot(deal, TRACKED)
+    now = timezone.now()
+    deal.status = DealStatus.APPROVED
+    deal.decided_at = now
+    deal.decided_by = actor
+    deal.decision_reason = reason
+    deal.protection_ends_at = now + datetime.timedelta(days=deal.partner.tier.protection_days)
+    deal.save()
+    audit_record(
+        actor=actor,
+        action="deal.approved",
+        obj=deal,
+        changes=diff(before, snapshot(deal, TRACKED)),
+        note=reason,
+    )
+    notify(
+        recipients=_partner_users(deal),
+        kind="deal.approved",
+        title=_("Deal registration approved: %(project)s"),
+        body=_("Protected until %(until)s."),
+        url=_url(deal),
+        params={"project": deal.project_name, "until": deal.protection_ends_at.date().isoformat()},
+    )
+    return deal
+
+
+@transaction.atomic
+def deal_reject(*, deal: Deal, actor: User, reason: str) -> Deal:
+    """Reject with a reason shown to the partner."""
+    deal = _locked(deal)
+    _check_decider(deal, actor)
+    _require(deal, DealStatus.SUBMITTED, DealStatus.IN_CONFLICT)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("A reason is required.")})
+    before = snapshot(deal, TRACKED)
+    deal.status = DealStatus.REJECTED
+    deal.decided_at = timezone.now()
+    deal.decided_by = actor
+    deal.decision_reason = reason
+    deal.save()
+    audit_record(
+        actor=actor,
+        action="deal.rejected",
+        obj=deal,
+        changes=diff(before, snapshot(deal, TRACKED)),
+        note=reason,
+    )
+    notify(
+        recipients=_partner_users(deal),
+        kind="deal.rejected",
+        title=_("Deal registration rejected: %(project)s"),
+        body=reason,
+        url=_url(deal),
+        params={"project": deal.project_name},
+    )
+    return deal
+
+
+@transaction.atomic
+def deal_extension_request(*, deal: Deal, actor: User, justification: str) -> Deal:
+    """The partner asks once for a 30-day protection extension."""
+    deal = _locked(deal)
+    _require(deal, DealStatus.APPROVED)
+    if deal.extension_requested_at is not None:
+        raise ValidationError(_("An extension was already requested for this registration."))
+    justification = (justification or "").strip()
+    if not justification:
+        raise ValidationError({"justification": _("A justification is required.")})
+    deal.extension_requested_at = timezone.now()
+    deal.extension_justification = justification
+    deal.save(update_fields=["extension_requested_at", "extension_justification", "updated_at"])
+    audit_record(actor=actor, action="deal.extension_requested", obj=deal, note=justification)
+    notify(
+        recipients=_managers(deal),
+        kind="deal.extension_requested",
+        title=_("Protection extension requested: %(project)s"),
+        url=_url(deal),
+        params={"project": deal.project_name},
+    )
+    return deal
+
+
+@transaction.atomic
+def deal_extension_decide(*, deal: Deal, actor: User, approve: bool) -> Deal:
+    """The manager grants (protection + extension days) or refuses the pending extension."""
+    deal = _locked(deal)
+    _check_decider(deal, actor)
+    _require(deal, DealStatus.APPROVED)
+    if deal.extension_requested_at is None or deal.extension_decision:
+        raise ValidationError(_("There is no pending extension request."))
+    before = snapshot(deal, TRACKED)
+    deal.extension_decision = "granted" if approve else "refused"
+    if approve:
+        deal.protection_ends_at += datetime.timedelta(days=DealSettings.current().extension_days)
+    deal.save()
+    audit_record(
+        actor=actor,
+        action=f"deal.extension_{deal.extension_decision}",
+        obj=deal,
+        changes=diff(before, snapshot(deal, TRACKED)),
+    )
+    notify(
+        recipients=_partner_users(deal),
+        kind="deal.extension_decided",
+        title=_("Protection extension decided for %(project)s"),
+        url=_url(deal),
+        params={"project": deal.project_name},
+    )
+    return deal
+
+
+# --- outcome ---------------------------------------------------------------------------------
+@transaction.atomic
+def deal_close_won(
+    *, deal: Deal, actor: User, order_number: str, closed_on: datetime.date, lines: list[dict]
+) -> Deal:
+    """Won: the final order lines become sales lines for rebates."""
+    deal = _locked(deal)
+    _require(deal, DealStatus.APPROVED)
+    if not (order_number or "").strip():
+        raise ValidationError({"order_number": _("The order number is required.")})
+    if not lines:
+        raise ValidationError(_("Add at least one final order line."))
+    before = snapshot(deal, TRACKED)
+    deal.status = DealStatus.WON
+    deal.order_number = order_number.strip()
+    deal.closed_on = closed_on
+    deal.save()
+    DealLine.objects.bulk_create(
+        DealLine(
+            deal=deal,
+            product=line["product"],
+            quantity=line["quantity"],
+            unit_price=line["unit_price"],
+            final=True,
+        )
+        for line in lines
+    )
+    audit_record(
+        actor=actor, action="deal.won", obj=deal, changes=diff(before, snapshot(deal, TRACKED))
+    )
+    notify(
+        recipients=_managers(deal),
+        kind="deal.won",
+        title=_("Deal won: %(project)s"),
+        url=_url(deal),
+        params={"project": deal.project_name},
+    )
+    return deal
+
+
+@transaction.atomic
+def deal_close_lost(*, deal: Deal, actor: User, reason: str) -> Deal:
+    """Lost, with the reason."""
+    deal = _locked(deal)
+    _require(deal, DealStatus.APPROVED)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("A reason is required.")})
+    before = snapshot(deal, TRACKED)
+    deal.status = DealStatus.LOST
+    deal.lost_reason = reason.strip()
+    deal.closed_on = timezone.localdate()
+    deal.save()
+    audit_record(
+        actor=actor, action="deal.lost", obj=deal, changes=diff(before, snapshot(deal, TRACKED))
+    )
+    return deal
+
+
+# --- jobs ------------------------------------------------------------------------------------
+def deal_expire_stale(*, now: datetime.datetime | None = None) -> int:
+    """Expire approved registrations whose protection ended without a win (nightly)."""
+    now = now or timezone.now()
+    count = 0
+    ids = list(
+        Deal.objects.filter(status=DealStatus.APPROVED, protection_ends_at__lte=now).values_list(
+            "pk", flat=True
+        )
+    )
+    for pk in ids:
+        with transaction.atomic():
+            deal = (
+                Deal.objects.select_for_update().filter(pk=pk, status=DealStatus.APPROVED).first()
+            )
+            if deal is None:
+                continue
+            deal.status = DealStatus.EXPIRED
+            deal.save(update_fields=["status", "updated_at"])
+            audit_record(actor=None, action="deal.expired", obj=deal)
+            notify(
+                recipients=_partner_users(deal),
+                kind="deal.expired",
+                title=_("Protection ended: %(project)s"),
+                url=_url(deal),
+                params={"project": deal.project_name},
+            )
+            count += 1
+    return count
+
+
+def deal_escalate_overdue(*, now: datetime.datetime | None = None) -> int:
+    """Escalate registrations past their approval SLA to the channel directors (once each)."""
+    now = now or timezone.now()
+    count = 0
+    overdue = Deal.objects.filter(
+        status__in=[DealStatus.SUBMITTED, DealStatus.IN_CONFLICT],
+        sla_due_at__lt=now,
+        escalated_at__isnull=True,
+    ).values_list("pk", flat=True)
+    directors = _directors()
+    for pk in list(overdue):
+        with transaction.atomic():
+            deal = Deal.objects.select_for_update().filter(pk=pk, escalated_at__isnull=True).first()
+            if deal is None:
+                continue
+            deal.escalated_at = now
+            deal.save(update_fields=["escalated_at", "updated_at"])
+            audit_record(actor=None, action="deal.escalated", obj=deal)
+            notify(
+                recipients=directors,
+                kind="deal.escalated",
+                title=_("Registration past its approval SLA: %(project)s"),
+                url=_url(deal),
+                params={"project": deal.project_name},
+            )
+            count += 1
+    return count

@@ -1,0 +1,21 @@
+"""Thin Celery wrappers around deal services. Tasks take ids, never model instances."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from core.jobs import single_flight
+
+from . import services
+
+
+@shared_task(time_limit=1800, soft_time_limit=1700)
+@single_flight("deals.expire_stale")
+def deal_expire_stale_task() -> int:
+    return services.deal_expire_stale()
+
+
+@shared_task(time_limit=600, soft_time_limit=540)
+@single_flight("deals.escalate_overdue")
+def deal_escalate_overdue_task() -> int:
+    return services.deal_escalate_overdue()

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "deals"
+
+urlpatterns = [
+    path("", views.deal_list, name="list"),
+    path("new/", views.deal_edit, name="create"),
+    path("queue/", views.deal_queue, name="queue"),
+    path("<int:pk>/", views.deal_detail, name="detail"),
+    path("<int:pk>/edit/", views.deal_edit, name="edit"),
+    path("<int:pk>/submit/", views.deal_submit, name="submit"),
+    path("<int:pk>/<str:decision>/decide/", views.deal_decide, name="decide"),
+    path("<int:pk>/extension/", views.deal_extension_request, name="extension"),
+    path("<int:pk>/extension/decide/", views.deal_extension_decide, name="extension_decide"),
+    path("<int:pk>/close/<str:outcome>/", views.deal_close, name="close"),
+]

@@ -1,0 +1,128 @@
+"""MDF API: balance and ledger (scoped), fund requests with explicit decisions, claims."""
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.choices import FINANCE_ROLES
+from accounts.scoping import get_scoped_or_404
+from core.api.views import HasRole, IsVendorStaff
+from core.api.viewsets import ScopedReadOnlyViewSet
+from partners.models import Partner
+
+from .. import selectors, services
+from ..models import Claim, FundRequest, MdfLedgerEntry
+from .serializers import (
+    ClaimInputSerializer,
+    ClaimSerializer,
+    DecisionInputSerializer,
+    FundRequestInputSerializer,
+    FundRequestSerializer,
+    MdfBalanceSerializer,
+    MdfLedgerEntrySerializer,
+)
+
+
+class MdfBalanceApi(APIView):
+    """The partner's own balance; staff pass `?partner=<id>`."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("partner", int, required=False)],
+        responses={200: MdfBalanceSerializer},
+    )
+    def get(self, request):
+        user = request.user
+        partner_id = (
+            user.partner_id if user.is_partner_user else request.query_params.get("partner")
+        )
+        if not partner_id:
+            raise Http404
+        partner = get_scoped_or_404(Partner.objects.all(), user, pk=partner_id)
+        summary = selectors.mdf_summary(partner=partner)
+        data = {"partner": partner.pk, "currency": partner.contract_currency, **summary}
+        return Response(MdfBalanceSerializer(data).data)
+
+
+class MdfLedgerEntryViewSet(ScopedReadOnlyViewSet):
+    queryset = MdfLedgerEntry.objects.select_related("partner")
+    serializer_class = MdfLedgerEntrySerializer
+    filterset_fields = ["partner", "kind", "quarter"]
+
+
+class FundRequestViewSet(ScopedReadOnlyViewSet):
+    queryset = FundRequest.objects.select_related("partner")
+    serializer_class = FundRequestSerializer
+    filterset_fields = ["partner", "status", "activity_type"]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(request=FundRequestInputSerializer, responses={201: FundRequestSerializer})
+    def create(self, request, *args, **kwargs):
+        if not request.user.is_partner_user:
+            raise PermissionDenied
+        data = FundRequestInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fund_request = services.fund_request_submit(
+            partner=request.user.partner, actor=request.user, **data.validated_data
+        )
+        return Response(FundRequestSerializer(fund_request).data, status=status.HTTP_201_CREATED)
+
+    def _decide(self, request, service):
+        fund_request = self.get_object()
+        data = DecisionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = service(fund_request=fund_request, actor=request.user, **data.validated_data)
+        return Response(FundRequestSerializer(result).data)
+
+    @extend_schema(request=DecisionInputSerializer, responses={200: FundRequestSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[IsVendorStaff])
+    def approve(self, request, pk=None):
+        return self._decide(request, services.fund_request_approve)
+
+    @extend_schema(request=DecisionInputSerializer, responses={200: FundRequestSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[IsVendorStaff])
+    def reject(self, request, pk=None):
+        return self._decide(request, services.fund_request_reject)
+
+    @extend_schema(request=ClaimInputSerializer, responses={201: ClaimSerializer})
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def claim(self, request, pk=None):
+        fund_request = self.get_object()
+        if not request.user.is_partner_user or fund_request.partner_id != request.user.partner_id:
+            raise Http404
+        data = ClaimInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        claim = services.claim_submit(
+            fund_request=fund_request, actor=request.user, **data.validated_data
+        )
+        return Response(ClaimSerializer(claim).data, status=status.HTTP_201_CREATED)
+
+
+class ClaimViewSet(ScopedReadOnlyViewSet):
+    queryset = Claim.objects.select_related("fund_request")
+    serializer_class = ClaimSerializer
+    filterset_fields = ["status"]
+
+    def _decide(self, request, service):
+        claim = self.get_object()
+        data = DecisionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(
+            ClaimSerializer(service(claim=claim, actor=request.user, **data.validated_data)).data
+        )
+
+    @extend_schema(request=DecisionInputSerializer, responses={200: ClaimSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[HasRole.of(*FINANCE_ROLES)])
+    def validate(self, request, pk=None):
+        return self._decide(request, services.claim_validate)
+
+    @extend_schema(request=DecisionInputSerializer, responses={200: ClaimSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[HasRole.of(*FINANCE_ROLES)])
+    def reject(self, request, pk=None):
+        return self._decide(request, services.claim_reject)

@@ -1,0 +1,322 @@
+"""MDF pages: balance and ledger, fund requests and their approval, claims, results."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.choices import FINANCE_ROLES, PARTNER_ROLES, STAFF_ROLES, Role
+from accounts.scoping import get_scoped_or_404
+from core.permissions import role_required
+from core.views import paginate
+from partners.models import Partner
+
+from . import selectors, services
+from .choices import ClaimStatus, LedgerKind, RequestStatus
+from .forms import (
+    ActivityResultForm,
+    AllocationForm,
+    ClaimForm,
+    DecisionForm,
+    FundRequestForm,
+    RequestFilterForm,
+)
+from .models import ClaimAttachment, FundRequestAttachment
+
+BALANCE_ROLES = {Role.PARTNER_ADMIN, Role.PARTNER_FINANCE}
+ALL_ROLES = STAFF_ROLES | PARTNER_ROLES
+ALLOCATE_ROLES = {Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR}
+
+
+def form_errors_from(form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form, next to the field it concerns."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@role_required(*BALANCE_ROLES)
+def balance(request):
+    partner = request.user.partner
+    if partner is None:
+        raise Http404
+    entries = selectors.mdf_entry_list_for(user=request.user, partner=partner)
+    return render(
+        request,
+        "funds/balance.html",
+        {
+            "partner": partner,
+            "summary": selectors.mdf_summary(partner=partner),
+            "roi": selectors.partner_roi(partner=partner),
+            "page": paginate(request, entries),
+        },
+    )
+
+
+@role_required(*STAFF_ROLES)
+def ledger(request):
+    partners = Partner.objects.visible_to(request.user).order_by("legal_name")
+    partner = None
+    if request.GET.get("partner"):
+        partner = get_scoped_or_404(partners, request.user, pk=request.GET["partner"])
+    entries = selectors.mdf_entry_list_for(user=request.user, partner=partner)
+    kind = request.GET.get("kind", "")
+    if kind:
+        entries = entries.filter(kind=kind)
+    context = {
+        "page": paginate(request, entries),
+        "partner": partner,
+        "kind": kind,
+        "kinds": LedgerKind.choices,
+    }
+    if partner is not None:
+        context["summary"] = selectors.mdf_summary(partner=partner)
+        context["roi"] = selectors.partner_roi(partner=partner)
+    return render(request, "funds/ledger.html", context)
+
+
+@role_required(*ALLOCATE_ROLES)
+def allocate(request):
+    partners = Partner.objects.manageable_by(request.user).order_by("legal_name")
+    form = AllocationForm(request.POST or None, partners=partners)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            entry = services.mdf_allocate(
+                partner=data["partner"],
+                amount=data["amount"],
+                reason=data["reason"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Allocation recorded."))
+            return redirect(f"{reverse('funds:ledger')}?partner={entry.partner_id}")
+    return render(request, "funds/allocate.html", {"form": form})
+
+
+@role_required(*ALL_ROLES)
+def request_list(request):
+    form = RequestFilterForm(request.GET or None)
+    status = form.cleaned_data["status"] if form.is_valid() else ""
+    requests = selectors.fund_request_list_for(user=request.user, status=status)
+    return render(
+        request,
+        "funds/request_list.html",
+        {"page": paginate(request, requests), "filter_form": form, "queue": False},
+    )
+
+
+@role_required(*STAFF_ROLES)
+def request_queue(request):
+    requests = selectors.fund_request_queue_for(user=request.user)
+    return render(
+        request,
+        "funds/request_list.html",
+        {"page": paginate(request, requests), "filter_form": None, "queue": True},
+    )
+
+
+@role_required(*PARTNER_ROLES)
+def request_create(request):
+    form = FundRequestForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            fund_request = services.fund_request_submit(
+                partner=request.user.partner, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Your fund request was submitted for approval."))
+            return redirect("funds:request_detail", pk=fund_request.pk)
+    return render(
+        request,
+        "funds/request_form.html",
+        {"form": form, "balance": selectors.mdf_balance(partner=request.user.partner)},
+    )
+
+
+@role_required(*ALL_ROLES)
+def request_detail(request, pk):
+    fund_request = selectors.fund_request_get_for(user=request.user, pk=pk)
+    claim = getattr(fund_request, "claim", None)
+    result = getattr(fund_request, "result", None)
+    user = request.user
+    context = {
+        "object": fund_request,
+        "approvals": fund_request.approvals.select_related("approver"),
+        "attachments": fund_request.attachments.all(),
+        "claim": claim,
+        "result": result,
+        "roi": selectors.activity_roi(fund_request=fund_request),
+        "deadline": services.claim_deadline(fund_request),
+        "can_decide": fund_request.status == RequestStatus.SUBMITTED
+        and services.fund_request_can_approve(user, fund_request),
+        "can_claim": user.is_partner_user
+        and user.partner_id == fund_request.partner_id
+        and fund_request.status == RequestStatus.APPROVED
+        and claim is None,
+        "can_record_result": fund_request.status
+        in (RequestStatus.APPROVED, RequestStatus.CLAIMED, RequestStatus.RELEASED)
+        and (user.is_vendor_staff or user.partner_id == fund_request.partner_id),
+        "decision_form": DecisionForm(),
+        "result_form": ActivityResultForm(
+            initial={
+                "leads_count": result.leads_count if result else 0,
+                "deal_revenue": result.deal_revenue if result else 0,
+            }
+        ),
+    }
+    return render(request, "funds/request_detail.html", context)
+
+
+def _decide(request, pk, service):
+    fund_request = selectors.fund_request_get_for(user=request.user, pk=pk)
+    form = DecisionForm(request.POST)
+    form.is_valid()
+    try:
+        service(
+            fund_request=fund_request, actor=request.user, note=form.cleaned_data.get("note", "")
+        )
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("You cannot decide this request."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Decision recorded."))
+    return redirect("funds:request_detail", pk=fund_request.pk)
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def request_approve(request, pk):
+    return _decide(request, pk, services.fund_request_approve)
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def request_reject(request, pk):
+    return _decide(request, pk, services.fund_request_reject)
+
+
+@require_POST
+@role_required(*ALL_ROLES)
+def result_record(request, pk):
+    fund_request = selectors.fund_request_get_for(user=request.user, pk=pk)
+    form = ActivityResultForm(request.POST)
+    if form.is_valid():
+        try:
+            services.activity_result_record(
+                fund_request=fund_request, actor=request.user, **form.cleaned_data
+            )
+        except PermissionDenied as exc:
+            raise Http404 from exc
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Results recorded."))
+    else:
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("funds:request_detail", pk=fund_request.pk)
+
+
+@role_required(*PARTNER_ROLES)
+def claim_create(request, pk):
+    fund_request = selectors.fund_request_get_for(user=request.user, pk=pk)
+    if fund_request.partner_id != request.user.partner_id:
+        raise Http404
+    form = ClaimForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            claim = services.claim_submit(
+                fund_request=fund_request, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Your claim was submitted to finance."))
+            return redirect("funds:claim_detail", pk=claim.pk)
+    return render(
+        request,
+        "funds/claim_form.html",
+        {"form": form, "object": fund_request, "deadline": services.claim_deadline(fund_request)},
+    )
+
+
+@role_required(*ALL_ROLES)
+def claim_list(request):
+    status = request.GET.get("status", "")
+    if status not in ClaimStatus.values:
+        status = ""
+    claims = selectors.claim_list_for(user=request.user, status=status)
+    return render(
+        request,
+        "funds/claim_list.html",
+        {"page": paginate(request, claims), "status": status, "statuses": ClaimStatus.choices},
+    )
+
+
+@role_required(*ALL_ROLES)
+def claim_detail(request, pk):
+    claim = selectors.claim_get_for(user=request.user, pk=pk)
+    user = request.user
+    return render(
+        request,
+        "funds/claim_detail.html",
+        {
+            "claim": claim,
+            "object": claim.fund_request,
+            "attachments": claim.attachments.all(),
+            "can_validate": claim.status == ClaimStatus.SUBMITTED
+            and (user.is_admin or user.role in FINANCE_ROLES),
+            "preview": services.claim_reimbursement(claim=claim)
+            if claim.status == ClaimStatus.SUBMITTED
+            else None,
+            "decision_form": DecisionForm(),
+        },
+    )
+
+
+def _decide_claim(request, pk, service):
+    claim = selectors.claim_get_for(user=request.user, pk=pk)
+    form = DecisionForm(request.POST)
+    form.is_valid()
+    try:
+        service(claim=claim, actor=request.user, note=form.cleaned_data.get("note", ""))
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Decision recorded."))
+    return redirect("funds:claim_detail", pk=claim.pk)
+
+
+@require_POST
+@role_required(*FINANCE_ROLES)
+def claim_validate(request, pk):
+    return _decide_claim(request, pk, services.claim_validate)
+
+
+@require_POST
+@role_required(*FINANCE_ROLES)
+def claim_reject(request, pk):
+    return _decide_claim(request, pk, services.claim_reject)
+
+
+@role_required(*ALL_ROLES)
+def attachment_download(request, kind, pk):
+    model = {"request": FundRequestAttachment, "claim": ClaimAttachment}.get(kind)
+    if model is None:
+        raise Http404
+    attachment = get_scoped_or_404(model.objects.all(), request.user, pk=pk)
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=str(attachment))

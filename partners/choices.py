@@ -1,0 +1,74 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PartnerType(models.TextChoices):
+    DISTRIBUTOR = "distributor", _("Distributor")
+    RESELLER = "reseller", _("Reseller")
+    ISV = "isv", _("ISV")
+    SERVICE_PROVIDER = "service_provider", _("Service provider")
+    REGIONAL_AGENT = "regional_agent", _("Regional agent")
+    FRANCHISE_STORE = "franchise_store", _("Franchise store")
+
+
+class PartnerStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    FROZEN = "frozen", _("Frozen")
+    TERMINATED = "terminated", _("Terminated")
+
+
+class Classification(models.TextChoices):
+    A = "A", "A"
+    B = "B", "B"
+    C = "C", "C"
+
+
+class TierCode(models.TextChoices):
+    REGISTERED = "registered", _("Registered")
+    SILVER = "silver", _("Silver")
+    GOLD = "gold", _("Gold")
+    DIAMOND = "diamond", _("Diamond")
+
+
+class ApplicationStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    SCREENING = "screening", _("Screening")
+    ASSESSMENT = "assessment", _("Assessment")
+    NEGOTIATION = "negotiation", _("Negotiation")
+    SIGNING = "signing", _("Signing")
+    ACTIVE = "active", _("Active partner")
+    REJECTED = "rejected", _("Rejected")
+
+
+# The pipeline order; each open step moves to the next one (DESIGN §2.1).
+APPLICATION_PIPELINE = [
+    ApplicationStatus.SUBMITTED,
+    ApplicationStatus.SCREENING,
+    ApplicationStatus.ASSESSMENT,
+    ApplicationStatus.NEGOTIATION,
+    ApplicationStatus.SIGNING,
+    ApplicationStatus.ACTIVE,
+]
+OPEN_APPLICATION_STATUSES = [s.value for s in APPLICATION_PIPELINE[:-1]]
+
+
+class RevenueBand(models.TextChoices):
+    UNDER_1M = "lt1m", _("Under 1 million")
+    FROM_1M = "1m-5m", _("1 to 5 million")
+    FROM_5M = "5m-20m", _("5 to 20 million")
+    FROM_20M = "20m-100m", _("20 to 100 million")
+    OVER_100M = "gt100m", _("Over 100 million")
+
+
+class ViolationKind(models.TextChoices):
+    CROSS_REGION = "cross_region", _("Cross-region selling")
+    BELOW_FLOOR = "below_floor", _("Selling below the floor price")
+    BRIBERY = "bribery", _("Bribery suspicion")
+    DATA_LEAK = "data_leak", _("Data leak")
+    OTHER = "other", _("Other")
+
+
+class ViolationStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")

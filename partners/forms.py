@@ -1,0 +1,205 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import PARTNER_ROLES, Role
+from accounts.models import User
+from core.uploads import validate_document
+
+from .choices import PartnerStatus, PartnerType, TierCode, ViolationKind
+from .models import Partner, PartnerApplication
+from .regions import REGIONS
+from .rules import is_valid_credit_code
+from .services import partner_parent_validate
+
+PARTNER_ROLE_CHOICES = [(r.value, r.label) for r in Role if r in PARTNER_ROLES]
+
+
+def _blank(choices):
+    return [("", _("Any"))] + list(choices)
+
+
+class PartnerFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name"), required=False)
+    tier = forms.ChoiceField(label=_("Tier"), choices=_blank(TierCode.choices), required=False)
+    partner_type = forms.ChoiceField(
+        label=_("Type"), choices=_blank(PartnerType.choices), required=False
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), choices=_blank(PartnerStatus.choices), required=False
+    )
+    region = forms.ChoiceField(label=_("Region"), choices=_blank(REGIONS), required=False)
+    manager = forms.ModelChoiceField(
+        label=_("Channel manager"),
+        queryset=User.objects.filter(role__in=[Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR]),
+        required=False,
+    )
+
+
+class PartnerForm(forms.ModelForm):
+    """Staff edit of a profile; the parent rules are checked here and again in the service."""
+
+    regions = forms.MultipleChoiceField(label=_("Regions"), choices=REGIONS, required=False)
+    specializations = forms.CharField(
+        label=_("Specializations"), required=False, help_text=_("Comma-separated tags.")
+    )
+
+    class Meta:
+        model = Partner
+        fields = [
+            "legal_name",
+            "country",
+            "partner_type",
+            "regions",
+            "parent",
+            "channel_manager",
+            "contract_currency",
+            "credit_limit",
+            "specializations",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = Partner.objects.filter(
+            partner_type=PartnerType.DISTRIBUTOR, parent__isnull=True
+        ).exclude(pk=self.instance.pk)
+        self.initial["specializations"] = ", ".join(self.instance.specializations or [])
+
+    def clean_specializations(self) -> list[str]:
+        raw = self.cleaned_data.get("specializations") or ""
+        return [tag.strip() for tag in raw.split(",") if tag.strip()]
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            partner_parent_validate(
+                partner=self.instance,
+                parent=cleaned.get("parent"),
+                partner_type=cleaned.get("partner_type") or self.instance.partner_type,
+            )
+        except ValidationError as exc:
+            self.add_error(None, exc)
+        return cleaned
+
+
+class PartnerUserInviteForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail"))
+    full_name = forms.CharField(label=_("Full name"), max_length=200)
+    role = forms.ChoiceField(label=_("Role"), choices=PARTNER_ROLE_CHOICES)
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise ValidationError(_("A user with this e-mail address already exists."))
+        return email
+
+
+class PartnerUserRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=PARTNER_ROLE_CHOICES)
+
+
+class ApplicationForm(forms.ModelForm):
+    """The public application form (no login)."""
+
+    regions = forms.MultipleChoiceField(label=_("Regions covered"), choices=REGIONS)
+    referral_tax_id = forms.CharField(
+        label=_("Referred by (tax ID of an existing partner)"), required=False, max_length=40
+    )
+
+    class Meta:
+        model = PartnerApplication
+        fields = [
+            "legal_name",
+            "tax_id",
+            "country",
+            "regions",
+            "partner_type",
+            "business_scope",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+            "revenue_band",
+            "technical_staff",
+            "business_licence",
+        ]
+        help_texts = {
+            "tax_id": _("China: the 18-character unified social credit code."),
+            "country": _("Two-letter ISO code, e.g. CN or DE."),
+        }
+
+    def clean_country(self) -> str:
+        country = (self.cleaned_data.get("country") or "").strip().upper()
+        if len(country) != 2 or not country.isalpha():
+            raise ValidationError(_("Enter a two-letter country code."))
+        return country
+
+    def clean_business_licence(self):
+        upload = self.cleaned_data.get("business_licence")
+        if upload:
+            validate_document(upload)
+        return upload
+
+    def clean_referral_tax_id(self):
+        tax_id = (self.cleaned_data.get("referral_tax_id") or "").strip().upper()
+        if not tax_id:
+            return None
+        partner = Partner.objects.filter(tax_id=tax_id, status=PartnerStatus.ACTIVE).first()
+        if partner is None:
+            raise ValidationError(_("No active partner has this tax ID."))
+        return partner
+
+    def clean(self):
+        cleaned = super().clean()
+        tax_id = (cleaned.get("tax_id") or "").strip().upper()
+        if tax_id:
+            cleaned["tax_id"] = tax_id
+            if cleaned.get("country") == "CN" and not is_valid_credit_code(tax_id):
+                self.add_error(
+                    "tax_id",
+                    _("This is not a valid unified social credit code (check the 18 characters)."),
+                )
+        return cleaned
+
+    def application_data(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data["referred_by"] = self.cleaned_data.get("referral_tax_id")
+        return data
+
+
+class AssessmentForm(forms.Form):
+    qualification = forms.IntegerField(label=_("Qualification"), min_value=0, max_value=100)
+    business = forms.IntegerField(label=_("Business capability"), min_value=0, max_value=100)
+    resources = forms.IntegerField(label=_("Resources"), min_value=0, max_value=100)
+    willingness = forms.IntegerField(label=_("Willingness"), min_value=0, max_value=100)
+    report = forms.CharField(label=_("Site-visit report"), widget=forms.Textarea, required=False)
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class FreezeForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ViolationForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=ViolationKind.choices)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}))
+    penalty = forms.DecimalField(
+        label=_("Penalty"), min_value=0, max_digits=18, decimal_places=2, initial=0
+    )
+    evidence = forms.FileField(label=_("Evidence"), required=False)
+
+    def clean_evidence(self):
+        upload = self.cleaned_data.get("evidence")
+        if upload:
+            validate_document(upload)
+        return upload

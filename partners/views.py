@@ -1,0 +1,361 @@
+"""Pages: partner directory and profile, my company and its users, applications, freezing."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.choices import CHANNEL_ROLES, STAFF_ROLES, Role
+from accounts.models import User
+from accounts.scoping import can_manage_partner
+from core.permissions import role_required
+
+from . import selectors, services
+from .choices import ApplicationStatus, PartnerStatus
+from .forms import (
+    ApplicationForm,
+    AssessmentForm,
+    FreezeForm,
+    NoteForm,
+    PartnerFilterForm,
+    PartnerForm,
+    PartnerUserInviteForm,
+    PartnerUserRoleForm,
+    RejectForm,
+    ViolationForm,
+)
+
+PAGE_SIZE = 50
+CHANNEL = tuple(CHANNEL_ROLES)
+
+
+def _errors_to_form(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+# --- directory and profile --------------------------------------------------------------------
+
+
+@role_required(*STAFF_ROLES)
+def partner_list(request):
+    form = PartnerFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    partners = selectors.partner_list_for(user=request.user, filters=filters)
+    page = Paginator(partners, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "partners/partner_list.html", {"form": form, "page": page})
+
+
+def _detail_context(request, partner) -> dict:
+    user = request.user
+    own_admin = user.role == Role.PARTNER_ADMIN and user.partner_id == partner.pk
+    context = {
+        "partner": partner,
+        "dealers": partner.dealers.select_related("tier").order_by("legal_name"),
+        "is_staff_view": user.is_vendor_staff,
+        "can_manage": user.is_vendor_staff and can_manage_partner(user, partner),
+        "can_approve_unfreeze": user.is_admin or user.role in CHANNEL_ROLES,
+        "manages_users": own_admin,
+    }
+    if user.is_vendor_staff or own_admin:
+        context["users"] = selectors.partner_users_for(partner=partner)
+    if user.is_vendor_staff:
+        context["violations"] = selectors.violation_list_for(user=user, partner=partner)
+        context["freeze"] = partner.freezes.filter(lifted_at__isnull=True).first()
+        context["freeze_form"] = FreezeForm()
+        context["violation_form"] = ViolationForm()
+    if own_admin:
+        context["invite_form"] = PartnerUserInviteForm()
+        context["role_form"] = PartnerUserRoleForm()
+    return context
+
+
+@login_required
+def partner_detail(request, pk: int):
+    partner = selectors.partner_get_for(user=request.user, pk=pk)
+    return render(request, "partners/partner_detail.html", _detail_context(request, partner))
+
+
+@login_required
+def my_company(request):
+    if not request.user.is_partner_user:
+        raise Http404
+    partner = selectors.partner_get_for(user=request.user, pk=request.user.partner_id)
+    return render(request, "partners/partner_detail.html", _detail_context(request, partner))
+
+
+@login_required
+def partner_edit(request, pk: int):
+    if not request.user.is_vendor_staff:
+        raise Http404
+    partner = selectors.partner_get_for(user=request.user, pk=pk, action="manage")
+    form = PartnerForm(request.POST or None, instance=partner)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        partner.refresh_from_db()
+        try:
+            services.partner_update(partner=partner, actor=request.user, **fields)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("The partner profile was saved."))
+            return redirect("partners:partner_detail", pk=partner.pk)
+    return render(request, "partners/partner_form.html", {"form": form, "partner": partner})
+
+
+# --- users of my company (partner admins) -----------------------------------------------------
+
+
+def _own_company(request):
+    user = request.user
+    if user.role != Role.PARTNER_ADMIN:
+        raise PermissionDenied
+    return selectors.partner_get_for(user=user, pk=user.partner_id, action="manage")
+
+
+@login_required
+def partner_user_invite(request):
+    partner = _own_company(request)
+    form = PartnerUserInviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.partner_user_invite(
+                partner=partner,
+                actor=request.user,
+                language=request.user.language,
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("The invitation was sent."))
+            return redirect("partners:my_company")
+    return render(request, "partners/user_invite.html", {"form": form, "partner": partner})
+
+
+def _company_user(request, partner, user_pk: int) -> User:
+    return get_object_or_404(User, pk=user_pk, partner=partner)
+
+
+@login_required
+@require_POST
+def partner_user_deactivate(request, user_pk: int):
+    partner = _own_company(request)
+    try:
+        services.partner_user_deactivate(
+            partner=partner, user=_company_user(request, partner, user_pk), actor=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The user was deactivated."))
+    return redirect("partners:my_company")
+
+
+@login_required
+@require_POST
+def partner_user_role(request, user_pk: int):
+    partner = _own_company(request)
+    target = _company_user(request, partner, user_pk)
+    form = PartnerUserRoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose one of the partner roles."))
+        return redirect("partners:my_company")
+    try:
+        services.partner_user_role_change(
+            partner=partner, user=target, role=form.cleaned_data["role"], actor=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The role was changed."))
+    return redirect("partners:my_company")
+
+
+# --- public application -----------------------------------------------------------------------
+
+
+def apply(request):
+    form = ApplicationForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.application_submit(data=form.application_data())
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            return redirect("partners:apply_done")
+    return render(request, "partners/apply.html", {"form": form})
+
+
+def apply_done(request):
+    return render(request, "partners/apply_done.html")
+
+
+# --- staff pipeline ---------------------------------------------------------------------------
+
+
+@role_required(*CHANNEL)
+def application_list(request):
+    status = request.GET.get("status", "")
+    if status not in ApplicationStatus.values:
+        status = ""
+    applications = selectors.application_list_for(user=request.user, status=status)
+    page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "partners/application_list.html",
+        {"page": page, "status": status, "statuses": ApplicationStatus.choices},
+    )
+
+
+def _application_page(request, application, **forms):
+    context = {
+        "application": application,
+        "transitions": application.transitions.select_related("actor"),
+        "note_form": NoteForm(),
+        "reject_form": RejectForm(),
+        "assessment_form": AssessmentForm(
+            initial={
+                "qualification": application.score_qualification,
+                "business": application.score_business,
+                "resources": application.score_resources,
+                "willingness": application.score_willingness,
+                "report": application.site_visit_report,
+            }
+        ),
+    }
+    context.update(forms)
+    status = 400 if forms else 200
+    return render(request, "partners/application_detail.html", context, status=status)
+
+
+@role_required(*CHANNEL)
+def application_detail(request, pk: int):
+    return _application_page(request, selectors.application_get_for(user=request.user, pk=pk))
+
+
+@role_required(*CHANNEL)
+@require_POST
+def application_advance(request, pk: int):
+    application = selectors.application_get_for(user=request.user, pk=pk)
+    form = NoteForm(request.POST)
+    form.is_valid()
+    try:
+        services.application_advance(
+            application=application, actor=request.user, note=form.cleaned_data.get("note", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The application moved to the next step."))
+    return redirect("partners:application_detail", pk=pk)
+
+
+@role_required(*CHANNEL)
+@require_POST
+def application_reject(request, pk: int):
+    application = selectors.application_get_for(user=request.user, pk=pk)
+    form = RejectForm(request.POST)
+    if form.is_valid():
+        try:
+            services.application_reject(
+                application=application, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("The application was rejected."))
+            return redirect("partners:application_detail", pk=pk)
+    return _application_page(request, application, reject_form=form)
+
+
+@role_required(*CHANNEL)
+@require_POST
+def application_assess(request, pk: int):
+    application = selectors.application_get_for(user=request.user, pk=pk)
+    form = AssessmentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.application_assess(
+                application=application, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("The site-visit scores were recorded."))
+            return redirect("partners:application_detail", pk=pk)
+    return _application_page(request, application, assessment_form=form)
+
+
+# --- compliance and freezing ------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def partner_freeze(request, pk: int):
+    if not request.user.is_vendor_staff:
+        raise Http404
+    partner = selectors.partner_get_for(user=request.user, pk=pk, action="manage")
+    form = FreezeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.partner_freeze(
+                partner=partner, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The partner is frozen."))
+    else:
+        messages.error(request, _("Give a reason for the freeze."))
+    return redirect("partners:partner_detail", pk=pk)
+
+
+@role_required(*CHANNEL)
+@require_POST
+def partner_unfreeze_approve(request, pk: int):
+    partner = selectors.partner_get_for(user=request.user, pk=pk)
+    try:
+        services.partner_unfreeze_approve(partner=partner, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        partner.refresh_from_db()
+        if partner.status == PartnerStatus.ACTIVE:
+            messages.success(request, _("The partner is active again."))
+        else:
+            messages.success(request, _("Approval recorded; a second person must approve too."))
+    return redirect("partners:partner_detail", pk=pk)
+
+
+@login_required
+def violation_create(request, pk: int):
+    if not request.user.is_vendor_staff:
+        raise Http404
+    partner = selectors.partner_get_for(user=request.user, pk=pk, action="manage")
+    form = ViolationForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.compliance_violation_create(
+                partner=partner, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("The violation was recorded."))
+            return redirect("partners:partner_detail", pk=pk)
+    return render(
+        request,
+        "partners/violation_form.html",
+        {"form": form, "partner": partner},
+        status=400 if form.is_bound else 200,
+    )

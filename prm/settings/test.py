@@ -1,0 +1,20 @@
+"""Test run: the real PostgreSQL and Redis of the machine (see Makefile), never mocks."""
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/prm")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
+
+from .base import *  # noqa: E402, F403
+from .base import env  # noqa: E402
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+MEDIA_ROOT = BASE_DIR / ".data" / "test-media" / str(os.getpid())  # noqa: F405
+# Tasks run in-process unless a test starts a real worker (tests/core/test_celery_worker.py).
+CELERY_TASK_ALWAYS_EAGER = env("CELERY_TASK_ALWAYS_EAGER", "1") == "1"
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "1000/minute", "user": "10000/minute"}  # noqa: F405
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

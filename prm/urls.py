@@ -1,0 +1,43 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from core import views as core_views
+
+api_v1 = [
+    path("", include("accounts.api.urls")),
+    path("", include("core.api.urls")),
+    path("", include("partners.api.urls")),
+    path("", include("training.api.urls")),
+    path("", include("deals.api.urls")),
+    path("", include("rebates.api.urls")),
+    path("", include("settlement.api.urls")),
+    path("", include("funds.api.urls")),
+]
+
+urlpatterns = [
+    path("", include("core.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("partners/", include("partners.urls")),
+    path("training/", include("training.urls")),
+    path("deals/", include("deals.urls")),
+    path("rebates/", include("rebates.urls")),
+    path("settlement/", include("settlement.urls")),
+    path("funds/", include("funds.urls")),
+    path("admin/", admin.site.urls),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]
+
+handler403 = "core.views.error_403"
+handler404 = "core.views.error_404"
+handler500 = "core.views.error_500"
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

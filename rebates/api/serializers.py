@@ -1,0 +1,60 @@
+from rest_framework import serializers
+
+from ..models import Accrual, Bracket, Programme
+
+
+class AccrualSerializer(serializers.ModelSerializer):
+    partner_name = serializers.CharField(source="partner.legal_name", read_only=True)
+    programme_name = serializers.CharField(source="programme.name", read_only=True)
+
+    class Meta:
+        model = Accrual
+        fields = [
+            "id",
+            "partner",
+            "partner_name",
+            "programme",
+            "programme_name",
+            "period",
+            "amount",
+            "currency",
+            "revenue",
+            "target",
+            "attainment",
+            "effective_rate",
+            "trace",
+            "calculated_at",
+        ]
+        read_only_fields = fields
+
+
+class BracketSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Bracket
+        fields = ["lower", "upper", "rate"]
+
+
+class ProgrammeSerializer(serializers.ModelSerializer):
+    brackets = BracketSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Programme
+        fields = [
+            "id",
+            "name",
+            "period_type",
+            "mode",
+            "eligible_product_codes",
+            "strategic_product_codes",
+            "strategic_bonus",
+            "nps_low_below",
+            "nps_low_factor",
+            "nps_high_from",
+            "nps_high_factor",
+            "contract_cap",
+            "base_amount",
+            "share_rate",
+            "is_active",
+            "brackets",
+        ]
+        read_only_fields = fields

@@ -1,0 +1,24 @@
+"""Enumerations of the rebates app (DESIGN §5)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class LineKind(models.TextChoices):
+    SALE = "sale", _("Sale")
+    RETURN = "return", _("Return or credit note")
+
+
+class LineSource(models.TextChoices):
+    IMPORT = "import", _("Import")
+    DEAL = "deal", _("Won deal")
+
+
+class PeriodType(models.TextChoices):
+    QUARTER = "quarter", _("Quarter")
+
+
+class ProgrammeMode(models.TextChoices):
+    RETROACTIVE = "retroactive", _("Brackets, retroactive")
+    MARGINAL = "marginal", _("Brackets, marginal")
+    BASE_SHARE = "base_share", _("Base plus share")

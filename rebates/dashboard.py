@@ -1,0 +1,39 @@
+"""Dashboard card of the rebates app: accrued to date and the what-if (DESIGN §5.3)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import PARTNER_ROLES
+from core.dashboard import widget
+from core.periods import Quarter
+
+from .rules import what_if
+from .selectors import accrual_list_for
+
+
+@widget(roles=PARTNER_ROLES, order=30)
+def accrued_rebate(request) -> dict:
+    period = str(Quarter.containing(timezone.localdate()))
+    accruals = list(
+        accrual_list_for(user=request.user, filters={"period": period})
+        .filter(partner_id=request.user.partner_id)
+        .prefetch_related("programme__brackets")
+    )
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    items = []
+    for accrual in accruals:
+        totals[accrual.currency] += accrual.amount
+        brackets = [(b.lower, b.upper, b.rate) for b in accrual.programme.brackets.all()]
+        items.append({"accrual": accrual, "what_if": what_if(accrual=accrual, brackets=brackets)})
+    return {
+        "template": "rebates/widgets/accrued.html",
+        "title": _("Rebate"),
+        "period": period,
+        "totals": sorted(totals.items()),
+        "accruals": items,
+    }

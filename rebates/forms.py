@@ -1,0 +1,90 @@
+"""Forms of the rebates app."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from core.periods import Quarter
+from partners.models import Partner
+
+from .models import Programme
+
+
+class ProgrammeForm(forms.ModelForm):
+    class Meta:
+        model = Programme
+        fields = [
+            "name",
+            "mode",
+            "eligible_product_codes",
+            "strategic_product_codes",
+            "strategic_bonus",
+            "nps_low_below",
+            "nps_low_factor",
+            "nps_high_from",
+            "nps_high_factor",
+            "contract_cap",
+            "base_amount",
+            "share_rate",
+            "is_active",
+        ]
+        help_texts = {
+            "eligible_product_codes": _("Comma-separated product codes."),
+            "strategic_product_codes": _("Comma-separated product codes."),
+        }
+
+
+class BracketForm(forms.Form):
+    lower = forms.DecimalField(label=_("From attainment %"), max_digits=7, decimal_places=2)
+    upper = forms.DecimalField(
+        label=_("To attainment %"), max_digits=7, decimal_places=2, required=False
+    )
+    rate = forms.DecimalField(
+        label=_("Rate"), max_digits=6, decimal_places=4, min_value=0, max_value=1
+    )
+
+
+BracketFormSet = forms.formset_factory(BracketForm, extra=2, can_delete=True)
+
+
+def brackets_from(formset) -> list[tuple]:
+    return [
+        (f.cleaned_data["lower"], f.cleaned_data.get("upper"), f.cleaned_data["rate"])
+        for f in formset.forms
+        if f.cleaned_data and not f.cleaned_data.get("DELETE")
+    ]
+
+
+class TargetForm(forms.Form):
+    programme = forms.ModelChoiceField(label=_("Programme"), queryset=Programme.objects.all())
+    partner = forms.ModelChoiceField(label=_("Partner"), queryset=Partner.objects.all())
+    period = forms.CharField(label=_("Quarter"), max_length=6, help_text=_("For example 2026Q3."))
+    amount = forms.DecimalField(
+        label=_("Target (contract currency)"), max_digits=18, decimal_places=2, min_value=0.01
+    )
+
+    def clean_period(self) -> str:
+        try:
+            return str(Quarter.parse(self.cleaned_data["period"]))
+        except ValueError as exc:
+            raise ValidationError(_("Enter a quarter like 2026Q3.")) from exc
+
+
+class RunForm(forms.Form):
+    period = forms.CharField(label=_("Quarter"), max_length=6)
+
+    def clean_period(self) -> str:
+        try:
+            return str(Quarter.parse(self.cleaned_data["period"]))
+        except ValueError as exc:
+            raise ValidationError(_("Enter a quarter like 2026Q3.")) from exc
+
+
+class AccrualFilterForm(forms.Form):
+    period = forms.CharField(label=_("Quarter"), max_length=6, required=False)
+    programme = forms.ModelChoiceField(
+        label=_("Programme"), queryset=Programme.objects.all(), required=False
+    )
+    partner = forms.CharField(label=_("Partner"), max_length=100, required=False)

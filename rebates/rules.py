@@ -1,0 +1,104 @@
+"""Pure functions on accruals: the readable trace and the what-if (DESIGN §5.3)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from core.money import format_money
+
+from .choices import ProgrammeMode
+
+
+def _dec(value) -> Decimal | None:
+    return None if value in (None, "") else Decimal(str(value))
+
+
+def _pct(value, places: int = 2) -> str:
+    number = _dec(value)
+    return "—" if number is None else f"{number * 100:.{places}f}%"
+
+
+def trace_facts(trace: dict) -> list[tuple[str, str]]:
+    """The trace as (label, value) lines, in the active language."""
+    currency = trace.get("currency", "CNY")
+
+    def money(key: str) -> str:
+        value = _dec(trace.get(key))
+        return "—" if value is None else format_money(value, currency)
+
+    nps = trace.get("nps")
+    facts = [
+        (_("Programme"), trace.get("programme", "")),
+        (_("Eligible revenue counted"), money("revenue")),
+        (_("Target"), money("target")),
+        (_("Attainment"), _pct(trace.get("attainment"))),
+    ]
+    if trace.get("mode") == ProgrammeMode.BASE_SHARE:
+        facts.append((_("Rule"), _("Base plus share of revenue above target")))
+    else:
+        facts.append((_("Bracket rate"), _pct(trace.get("bracket_rate"))))
+        if trace.get("mode") == ProgrammeMode.MARGINAL:
+            facts.append((_("Rule"), _("Marginal: each bracket's rate on the revenue inside it")))
+    facts += [
+        (_("Base rebate"), money("base_rebate")),
+        (_("Effective rate"), _pct(trace.get("effective_rate"), 4)),
+        (_("Strategic product bonus"), _pct(trace.get("strategic_bonus"))),
+        (_("Tier multiplier"), f"× {trace.get('multiplier')}"),
+        (
+            _("NPS modifier"),
+            f"× {trace.get('modifier')}"
+            + (f" (NPS {nps})" if nps is not None else " " + _("(no NPS recorded)")),
+        ),
+        (
+            _("Cap per contract"),
+            _("%(cap)s of the contract's revenue; applied to %(n)s contract(s)")
+            % {"cap": _pct(trace.get("contract_cap"), 0), "n": trace.get("capped_contracts", 0)},
+        ),
+        (_("Before rounding"), money("unrounded")),
+    ]
+    if trace.get("floored"):
+        facts.append((_("Floor"), _("Returns exceeded sales: the quarter earns nothing.")))
+    for base, rate in sorted((trace.get("fx") or {}).items()):
+        facts.append((_("FX rate %(base)s → %(quote)s") % {"base": base, "quote": currency}, rate))
+    facts.append((_("Accrued rebate"), money("amount")))
+    return facts
+
+
+def what_if(*, accrual, brackets: list[tuple[Decimal, Decimal | None, Decimal]]) -> dict | None:
+    """Revenue still needed to reach the next bracket, and what the base rebate would be there.
+
+    Estimated before strategic bonus and cap, with today's tier multiplier and NPS modifier.
+    """
+    trace = accrual.trace
+    if trace.get("mode") == ProgrammeMode.BASE_SHARE or accrual.target <= 0:
+        return None
+    attainment_pct = accrual.attainment * 100
+    upcoming = sorted(b for b in brackets if b[0] > attainment_pct)
+    if not upcoming:
+        return None
+    lower, _upper, rate = upcoming[0]
+    revenue_at = lower / 100 * accrual.target
+    if trace.get("mode") == ProgrammeMode.MARGINAL:
+        base = sum(
+            (
+                r
+                * max(
+                    Decimal(0),
+                    min(revenue_at, (u / 100 * accrual.target) if u else revenue_at)
+                    - lo / 100 * accrual.target,
+                )
+                for lo, u, r in brackets
+            ),
+            Decimal(0),
+        )
+    else:
+        base = revenue_at * rate
+    factor = Decimal(str(trace.get("multiplier", "1"))) * Decimal(str(trace.get("modifier", "1")))
+    return {
+        "bracket_from": lower,
+        "rate": rate,
+        "revenue_needed": revenue_at - accrual.revenue,
+        "would_pay": base * factor,
+    }

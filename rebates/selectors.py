@@ -1,0 +1,46 @@
+"""Reads of the rebates app, always starting from what the user may see."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from accounts.scoping import get_scoped_or_404
+
+from .models import Accrual, Programme, Target
+
+
+def accruals_for_period(*, period: str, partner_ids: list[int] | None = None) -> QuerySet:
+    """Accruals of a quarter (for statements); unscoped, for services of other apps."""
+    qs = Accrual.objects.filter(period=period).select_related("programme")
+    if partner_ids is not None:
+        qs = qs.filter(partner_id__in=partner_ids)
+    return qs.order_by("partner_id", "programme_id")
+
+
+def accrual_list_for(*, user, filters: dict | None = None) -> QuerySet:
+    filters = filters or {}
+    qs = Accrual.objects.visible_to(user).select_related("partner", "programme")
+    if filters.get("period"):
+        qs = qs.filter(period=filters["period"])
+    if filters.get("programme"):
+        qs = qs.filter(programme=filters["programme"])
+    if filters.get("partner"):
+        qs = qs.filter(partner__legal_name__icontains=filters["partner"])
+    return qs.order_by("-period", "partner__legal_name", "programme__name")
+
+
+def accrual_get_for(*, user, pk: int) -> Accrual:
+    return get_scoped_or_404(
+        Accrual.objects.select_related("partner", "programme"), user, "view", pk=pk
+    )
+
+
+def programme_list_for(*, user) -> QuerySet:
+    return Programme.objects.visible_to(user).prefetch_related("brackets")
+
+
+def target_list_for(*, user, period: str | None = None) -> QuerySet:
+    qs = Target.objects.visible_to(user).select_related("partner", "programme")
+    if period:
+        qs = qs.filter(period=period)
+    return qs.order_by("-period", "partner__legal_name")

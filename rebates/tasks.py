@@ -1,0 +1,58 @@
+"""Thin Celery wrappers around the accrual run: a fan-out per period, one task per partner chunk."""
+
+from __future__ import annotations
+
+from celery import group, shared_task
+from django.db.models import F
+from django.utils import timezone
+
+from core.jobs import advisory_lock, job_create, job_started, job_succeeded
+from core.models import JobRun
+from core.periods import Quarter
+
+from .services import accruals_calculate, partner_chunks
+
+DEFAULT_CHUNKS = 8
+
+
+@shared_task(acks_late=True, time_limit=60 * 60, soft_time_limit=55 * 60)
+def rebate_calculate_task(period: str, chunk: list[int], job_id: int | None = None) -> int:
+    """Recompute one chunk of partners; safe to run again (the upsert converges)."""
+    written = accruals_calculate(period=Quarter.parse(period), partner_range=(chunk[0], chunk[1]))
+    if job_id:
+        JobRun.objects.filter(pk=job_id).update(done=F("done") + 1)
+        job = JobRun.objects.filter(pk=job_id, done__gte=F("total")).first()
+        if job is not None:
+            job_succeeded(job, message=f"{period}")
+    return written
+
+
+@shared_task(acks_late=True, time_limit=10 * 60, soft_time_limit=9 * 60)
+def rebate_calculate_period_task(
+    period: str, chunks: int = DEFAULT_CHUNKS, job_id: int | None = None
+) -> dict:
+    """Fan the period out into chunk tasks; a second fan-out of the same period is skipped."""
+    quarter = Quarter.parse(period)
+    with advisory_lock(f"rebates.calculate.{quarter}") as acquired:
+        if not acquired:
+            return {"skipped": True}
+        ranges = partner_chunks(period=quarter, chunks=chunks)
+        if job_id is None:
+            job_id = job_create(kind="rebates.calculate", label=f"Rebates {quarter}").pk
+        job = JobRun.objects.get(pk=job_id)
+        job_started(job, total=len(ranges))
+        if not ranges:
+            job_succeeded(job, message=f"{quarter}")
+            return {"chunks": 0}
+        group(rebate_calculate_task.s(str(quarter), r, job_id) for r in ranges).apply_async()
+        return {"chunks": len(ranges)}
+
+
+@shared_task(time_limit=10 * 60, soft_time_limit=9 * 60)
+def rebate_calculate_open_periods_task() -> list[str]:
+    """Nightly: the current quarter and the previous one (returns keep arriving after quarter end)."""
+    current = Quarter.containing(timezone.localdate())
+    periods = [str(current.previous()), str(current)]
+    for period in periods:
+        rebate_calculate_period_task.delay(period)
+    return periods

@@ -1,0 +1,205 @@
+"""Pages of the rebates app: accruals with their trace, programmes, targets, runs (DESIGN §5)."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.choices import Role
+from core.jobs import job_create
+from core.permissions import role_required
+from core.views import paginate
+
+from .forms import (
+    AccrualFilterForm,
+    BracketFormSet,
+    ProgrammeForm,
+    RunForm,
+    TargetForm,
+    brackets_from,
+)
+from .models import Programme
+from .rules import trace_facts, what_if
+from .selectors import accrual_get_for, accrual_list_for, programme_list_for, target_list_for
+from .services import programme_save, target_set
+
+PROGRAMME_ROLES = (Role.ADMIN, Role.FINANCE, Role.CFO, Role.CHANNEL_DIRECTOR)
+RUN_ROLES = (Role.ADMIN, Role.FINANCE, Role.CFO)
+
+
+@login_required
+def accrual_list(request):
+    form = AccrualFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    if request.user.is_partner_user:
+        filters = {k: v for k, v in filters.items() if k != "partner"}
+    accruals = accrual_list_for(user=request.user, filters=filters)
+    if request.GET.get("export") == "csv":
+        return _accruals_csv(accruals)
+    return render(
+        request,
+        "rebates/accrual_list.html",
+        {
+            "form": form,
+            "page": paginate(request, accruals),
+            "can_run": request.user.is_admin or request.user.role in RUN_ROLES,
+            "run_form": RunForm(),
+        },
+    )
+
+
+def _accruals_csv(accruals) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="accruals.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            _("Quarter"),
+            _("Partner"),
+            _("Tax ID"),
+            _("Programme"),
+            _("Eligible revenue"),
+            _("Target"),
+            _("Attainment"),
+            _("Accrued rebate"),
+            _("Currency"),
+        ]
+    )
+    for a in accruals.iterator(chunk_size=2000):
+        writer.writerow(
+            [
+                a.period,
+                a.partner.legal_name,
+                a.partner.tax_id,
+                a.programme.name,
+                a.revenue,
+                a.target,
+                a.attainment,
+                a.amount,
+                a.currency,
+            ]
+        )
+    return response
+
+
+@login_required
+def accrual_detail(request, pk: int):
+    accrual = accrual_get_for(user=request.user, pk=pk)
+    brackets = [(b.lower, b.upper, b.rate) for b in accrual.programme.brackets.all()]
+    return render(
+        request,
+        "rebates/accrual_detail.html",
+        {
+            "accrual": accrual,
+            "facts": trace_facts(accrual.trace),
+            "contracts": accrual.trace.get("contracts", [])[:500],
+            "what_if": what_if(accrual=accrual, brackets=brackets),
+        },
+    )
+
+
+@require_POST
+@role_required(*RUN_ROLES)
+def accrual_run(request):
+    form = RunForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["period"][0])
+        return redirect("rebates:accrual_list")
+    period = form.cleaned_data["period"]
+    from .tasks import rebate_calculate_period_task
+
+    job = job_create(
+        kind="rebates.calculate", label=_("Rebates %(p)s") % {"p": period}, user=request.user
+    )
+    transaction.on_commit(lambda: rebate_calculate_period_task.delay(period, job_id=job.pk))
+    return redirect("core:job_detail", pk=job.pk)
+
+
+@role_required(*PROGRAMME_ROLES)
+def programme_list(request):
+    return render(
+        request,
+        "rebates/programme_list.html",
+        {"programmes": programme_list_for(user=request.user)},
+    )
+
+
+@role_required(*PROGRAMME_ROLES)
+def programme_edit(request, pk: int | None = None):
+    programme = get_object_or_404(Programme, pk=pk) if pk else Programme()
+    initial = (
+        [{"lower": b.lower, "upper": b.upper, "rate": b.rate} for b in programme.brackets.all()]
+        if pk
+        else []
+    )
+    form = ProgrammeForm(request.POST or None, instance=programme)
+    formset = BracketFormSet(request.POST or None, initial=initial, prefix="brackets")
+    bracket_errors: list[str] = []
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            with transaction.atomic():
+                programme_save(
+                    actor=request.user,
+                    programme=form.save(commit=False),
+                    brackets=brackets_from(formset),
+                )
+        except ValidationError as exc:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {"brackets": exc.messages}
+            bracket_errors = errors.pop("brackets", [])
+            for field, field_errors in errors.items():
+                for error in field_errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, _("Programme saved."))
+            return redirect("rebates:programme_list")
+    return render(
+        request,
+        "rebates/programme_form.html",
+        {
+            "form": form,
+            "formset": formset,
+            "bracket_errors": bracket_errors,
+            "programme": programme,
+        },
+    )
+
+
+@role_required(*PROGRAMME_ROLES)
+def target_list(request):
+    period = request.GET.get("period", "")
+    form = TargetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            target_set(
+                actor=request.user,
+                programme=data["programme"],
+                partner=data["partner"],
+                period=data["period"],
+                amount=data["amount"],
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, _("Target saved."))
+            return redirect("rebates:target_list")
+    return render(
+        request,
+        "rebates/target_list.html",
+        {
+            "form": form,
+            "page": paginate(request, target_list_for(user=request.user, period=period)),
+            "period": period,
+        },
+    )

@@ -1,0 +1,81 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from core.money import CURRENCY_CHOICES
+from core.periods import Quarter
+
+from .choices import StatementState
+
+
+class PeriodField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 6)
+        kwargs.setdefault("label", _("Period"))
+        kwargs.setdefault("help_text", _("A quarter like 2026Q3"))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return value
+        try:
+            return str(Quarter.parse(value))
+        except ValueError as exc:
+            raise forms.ValidationError(_("Enter a quarter like 2026Q3.")) from exc
+
+
+class StatementFilterForm(forms.Form):
+    period = PeriodField(required=False)
+    state = forms.ChoiceField(
+        label=_("State"), required=False, choices=[("", "—"), *StatementState.choices]
+    )
+    currency = forms.ChoiceField(
+        label=_("Currency"), required=False, choices=[("", "—"), *CURRENCY_CHOICES]
+    )
+    partner = forms.CharField(label=_("Partner"), required=False, max_length=100)
+
+
+class StatementBuildForm(forms.Form):
+    period = PeriodField()
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
+class DisputeForm(forms.Form):
+    lines = forms.ModelMultipleChoiceField(
+        label=_("Disputed lines"), queryset=None, widget=forms.CheckboxSelectMultiple
+    )
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea, max_length=4000)
+    evidence = MultipleFileField(label=_("Evidence files"), required=False)
+
+    def __init__(self, *args, statement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lines"].queryset = statement.lines.all()
+
+
+class DisputeResolveForm(forms.Form):
+    answer = forms.CharField(label=_("Answer"), widget=forms.Textarea, max_length=4000)
+    adjustment_amount = forms.DecimalField(
+        label=_("Adjustment on the next statement"),
+        required=False,
+        max_digits=18,
+        decimal_places=2,
+    )

@@ -1,0 +1,32 @@
+"""Statement PDF rendered by WeasyPrint with a CJK font, so Chinese names render (DESIGN §6.3)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from .models import Statement
+
+
+def statement_pdf_filename(statement: Statement) -> str:
+    return f"{statement.number}.pdf"
+
+
+def statement_pdf_render(*, statement: Statement, base_url: str = "", language: str = "") -> bytes:
+    """The statement as PDF bytes: header, partner, period, lines, totals, tax, approvals, code."""
+    from weasyprint import HTML
+
+    context = {
+        "statement": statement,
+        "partner": statement.partner,
+        "lines": list(statement.lines.all()),
+        "approvals": list(statement.approvals.select_related("approver")),
+        "company_name": settings.PRM_COMPANY_NAME,
+        "verify_url": base_url.rstrip("/")
+        + reverse("settlement:statement_verify", args=[statement.verification_code]),
+    }
+    with translation.override(language or translation.get_language()):
+        html = render_to_string("settlement/statement_pdf.html", context)
+    return HTML(string=html).write_pdf()

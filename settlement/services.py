@@ -1,0 +1,488 @@
+"""Writes of the settlement app: the queue, the period job and statement transitions (DESIGN §6)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.choices import FINANCE_ROLES, Role
+from accounts.models import User
+from core.audit import audit_record
+from core.business_days import add_business_days
+from core.fx import fx_rate
+from core.money import round_money
+from core.notifications import notify
+from core.periods import Quarter
+from partners.models import Partner
+
+from .choices import DisputeState, EntryKind, StatementState
+from .models import (
+    Dispute,
+    DisputeEvidence,
+    PartnerTaxProfile,
+    SettlementEntry,
+    SettlementPolicy,
+    Statement,
+    StatementApproval,
+    StatementLine,
+)
+
+RESPONSE_BUSINESS_DAYS = 7
+APPROVER_ROLES = FINANCE_ROLES | {Role.ADMIN}
+
+
+def _period(text: str) -> Quarter:
+    try:
+        return Quarter.parse(text)
+    except ValueError as exc:
+        raise ValidationError({"period": _("Enter a quarter like 2026Q3.")}) from exc
+
+
+def settlement_entry_queue(
+    *,
+    partner: Partner,
+    kind: str,
+    amount: Decimal,
+    currency: str,
+    description: str,
+    source_type: str,
+    source_id: str | int,
+    period: str,
+) -> SettlementEntry:
+    """Queue an amount for the partner's next statement; queueing the same source twice is a no-op."""
+    if kind not in EntryKind.values:
+        raise ValidationError({"kind": _("Unknown entry kind.")})
+    if not isinstance(amount, Decimal):
+        raise ValidationError({"amount": _("Amounts must be decimals.")})
+    quarter = _period(period)
+    lookup = {"kind": kind, "source_type": source_type, "source_id": str(source_id)}
+    existing = SettlementEntry.objects.filter(**lookup).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return SettlementEntry.objects.create(
+                partner=partner,
+                amount=amount,
+                currency=currency,
+                description=description[:300],
+                period=str(quarter),
+                **lookup,
+            )
+    except IntegrityError:
+        return SettlementEntry.objects.get(**lookup)
+
+
+def _tax_rate(partner: Partner) -> Decimal:
+    profile = PartnerTaxProfile.objects.filter(partner=partner).first()
+    return profile.tax_rate if profile else Decimal("0")
+
+
+def _carried_balance(partner: Partner, quarter: Quarter, currency: str) -> Decimal:
+    """The negative payable of the partner's latest earlier statement, carried forward."""
+    previous = (
+        Statement.objects.filter(partner=partner, period__lt=str(quarter))
+        .order_by("-period", "-revision")
+        .first()
+    )
+    if previous is None or previous.payable >= 0:
+        return Decimal("0")
+    rate = fx_rate(previous.currency, currency, quarter.end)
+    return round_money(previous.payable * rate, currency)
+
+
+def statement_totals(
+    *, subtotal: Decimal, carried: Decimal, tax_rate: Decimal, currency: str
+) -> tuple[Decimal, Decimal]:
+    """(tax, payable): withholding applies to a positive balance only; a negative one carries on."""
+    gross = subtotal + carried
+    tax = round_money(gross * tax_rate, currency) if gross > 0 else Decimal("0")
+    return tax, gross - tax
+
+
+@transaction.atomic
+def statement_build(*, partner: Partner, period: str) -> Statement | None:
+    """Build the partner's statement for `period` from its queued entries; None if one exists.
+
+    Entries of this or earlier periods not yet on a statement are included, converted to the
+    contract currency at the period's end date.
+    """
+    quarter = _period(period)
+    Partner.objects.select_for_update().get(pk=partner.pk)
+    if Statement.objects.filter(partner=partner, period=str(quarter)).exists():
+        return None
+    entries = list(
+        SettlementEntry.objects.select_for_update()
+        .filter(partner=partner, statement__isnull=True, period__lte=str(quarter))
+        .order_by("created_at", "pk")
+    )
+    carried = _carried_balance(partner, quarter, partner.contract_currency)
+    if not entries and not carried:
+        return None
+    currency = partner.contract_currency
+    statement = Statement.objects.create(
+        partner=partner,
+        period=str(quarter),
+        number=f"ST-{quarter}-{partner.pk:06d}-1",
+        currency=currency,
+        tax_rate=_tax_rate(partner),
+        carried_balance=carried,
+    )
+    lines = []
+    for entry in entries:
+        rate = fx_rate(entry.currency, currency, quarter.end)
+        lines.append(
+            StatementLine(
+                statement=statement,
+                entry=entry,
+                kind=entry.kind,
+                description=entry.description,
+                amount=round_money(entry.amount * rate, currency),
+                original_amount=entry.amount,
+                original_currency=entry.currency,
+                fx_rate=rate,
+            )
+        )
+    StatementLine.objects.bulk_create(lines)
+    SettlementEntry.objects.filter(pk__in=[e.pk for e in entries]).update(statement=statement)
+    statement.subtotal = sum((line.amount for line in lines), Decimal("0"))
+    statement.tax_amount, statement.payable = statement_totals(
+        subtotal=statement.subtotal,
+        carried=carried,
+        tax_rate=statement.tax_rate,
+        currency=currency,
+    )
+    statement.save(update_fields=["subtotal", "tax_amount", "payable"])
+    audit_record(actor=None, action="statement.built", obj=statement, note=str(quarter))
+    return statement
+
+
+def statement_build_period(*, period: str) -> list[Statement]:
+    """One statement per partner with queued entries or a carried balance; re-running adds none."""
+    quarter = _period(period)
+    partner_ids = set(
+        SettlementEntry.objects.filter(
+            statement__isnull=True, period__lte=str(quarter)
+        ).values_list("partner_id", flat=True)
+    ) | set(
+        Statement.objects.filter(period__lt=str(quarter), payable__lt=0).values_list(
+            "partner_id", flat=True
+        )
+    )
+    built = []
+    for partner in Partner.objects.filter(pk__in=partner_ids).order_by("pk"):
+        statement = statement_build(partner=partner, period=str(quarter))
+        if statement is not None:
+            built.append(statement)
+    return built
+
+
+def _lock(statement: Statement) -> Statement:
+    return Statement.objects.select_for_update().get(pk=statement.pk)
+
+
+def _require_state(statement: Statement, *states: str) -> None:
+    if statement.state not in states:
+        raise ValidationError(
+            _("This statement is %(state)s; the action is not allowed now.")
+            % {"state": statement.get_state_display()}
+        )
+
+
+def _require_finance(actor: User) -> None:
+    if not (actor.is_admin or actor.role in FINANCE_ROLES):
+        raise ValidationError(_("Only finance may do this."))
+
+
+def _require_own_partner(statement: Statement, actor: User) -> None:
+    if not (actor.is_partner_user and actor.partner_id == statement.partner_id):
+        raise ValidationError(_("Only the partner's own users may do this."))
+
+
+def _transition(statement: Statement, *, actor, state: str, action: str, note: str = "", **fields):
+    before = statement.state
+    statement.state = state
+    for name, value in fields.items():
+        setattr(statement, name, value)
+    statement.save(update_fields=["state", *fields])
+    audit_record(
+        actor=actor,
+        action=f"statement.{action}",
+        obj=statement,
+        changes={"state": {"before": before, "after": state}},
+        note=note,
+    )
+    return statement
+
+
+def _partner_users(statement: Statement):
+    return User.objects.filter(partner_id=statement.partner_id, is_active=True)
+
+
+def _finance_users():
+    return User.objects.filter(role__in=FINANCE_ROLES, is_active=True)
+
+
+def _url(statement: Statement) -> str:
+    return reverse("settlement:statement_detail", args=[statement.pk])
+
+
+def required_approvals_for(statement: Statement) -> int:
+    """Three distinct approvers at or above the CNY-equivalent threshold, otherwise one."""
+    policy = SettlementPolicy.current()
+    rate = fx_rate(
+        statement.currency, settings.PRM_BASE_CURRENCY, Quarter.parse(statement.period).end
+    )
+    if statement.payable * rate >= policy.countersign_threshold:
+        return policy.countersign_approvers
+    return 1
+
+
+@transaction.atomic
+def statement_submit(*, statement: Statement, actor: User) -> Statement:
+    """Draft → in review; the submitter becomes the preparer, who may not approve it."""
+    _require_finance(actor)
+    statement = _lock(statement)
+    _require_state(statement, StatementState.DRAFT)
+    return _transition(
+        statement,
+        actor=actor,
+        state=StatementState.IN_REVIEW,
+        action="submitted",
+        preparer=actor,
+        required_approvals=required_approvals_for(statement),
+    )
+
+
+@transaction.atomic
+def statement_approve(*, statement: Statement, actor: User, note: str = "") -> Statement:
+    """Record one approval; the statement is approved when enough distinct approvers signed."""
+    _require_finance(actor)
+    statement = _lock(statement)
+    _require_state(statement, StatementState.IN_REVIEW)
+    if actor.pk == statement.preparer_id:
+        raise ValidationError(_("The preparer cannot approve their own statement."))
+    if statement.approvals.filter(approver=actor).exists():
+        raise ValidationError(_("You have already approved this statement."))
+    StatementApproval.objects.create(statement=statement, approver=actor, note=note[:300])
+    count = statement.approvals.count()
+    audit_record(
+        actor=actor,
+        action="statement.approval_recorded",
+        obj=statement,
+        note=f"{count}/{statement.required_approvals}",
+    )
+    if count >= statement.required_approvals:
+        _transition(statement, actor=actor, state=StatementState.APPROVED, action="approved")
+    return statement
+
+
+@transaction.atomic
+def statement_return(*, statement: Statement, actor: User, note: str = "") -> Statement:
+    """In review → draft (approvals so far stay on record but no longer count)."""
+    _require_finance(actor)
+    statement = _lock(statement)
+    _require_state(statement, StatementState.IN_REVIEW)
+    if not note.strip():
+        raise ValidationError({"note": _("Say why the statement goes back.")})
+    return _transition(
+        statement, actor=actor, state=StatementState.DRAFT, action="returned", note=note
+    )
+
+
+@transaction.atomic
+def statement_publish(*, statement: Statement, actor: User) -> Statement:
+    """Approved → published; the partner has 7 business days to confirm or dispute."""
+    _require_finance(actor)
+    statement = _lock(statement)
+    _require_state(statement, StatementState.APPROVED)
+    now = timezone.now()
+    _transition(
+        statement,
+        actor=actor,
+        state=StatementState.PUBLISHED,
+        action="published",
+        published_at=now,
+        response_due_at=add_business_days(now, RESPONSE_BUSINESS_DAYS),
+    )
+    notify(
+        recipients=_partner_users(statement),
+        kind="statement.published",
+        title=gettext_lazy("Statement %(number)s is published"),
+        body=gettext_lazy("Please confirm or dispute it within 7 business days."),
+        url=_url(statement),
+        params={"number": statement.number},
+    )
+    return statement
+
+
+@transaction.atomic
+def statement_confirm(*, statement: Statement, actor: User) -> Statement:
+    _require_own_partner(statement, actor)
+    statement = _lock(statement)
+    _require_state(statement, StatementState.PUBLISHED)
+    _transition(
+        statement,
+        actor=actor,
+        state=StatementState.CONFIRMED,
+        action="confirmed",
+        confirmed_at=timezone.now(),
+    )
+    notify(
+        recipients=_finance_users(),
+        kind="statement.confirmed",
+        title=gettext_lazy("Statement %(number)s was confirmed"),
+        url=_url(statement),
+        params={"number": statement.number},
+    )
+    return statement
+
+
+@transaction.atomic
+def statement_deem_confirmed(*, now=None) -> int:
+    """Published statements past their response window become confirmed (daily job)."""
+    now = now or timezone.now()
+    count = 0
+    due = Statement.objects.select_for_update(skip_locked=True).filter(
+        state=StatementState.PUBLISHED, response_due_at__lt=now
+    )
+    for statement in due:
+        _transition(
+            statement,
+            actor=None,
+            state=StatementState.CONFIRMED,
+            action="deemed_confirmed",
+            confirmed_at=now,
+            deemed_confirmed=True,
+        )
+        notify(
+            recipients=_partner_users(statement),
+            kind="statement.deemed_confirmed",
+            title=gettext_lazy("Statement %(number)s is deemed confirmed"),
+            url=_url(statement),
+            params={"number": statement.number},
+        )
+        count += 1
+    return count
+
+
+@transaction.atomic
+def statement_dispute(
+    *, statement: Statement, actor: User, line_ids: list[int], reason: str, files=()
+) -> Dispute:
+    """Published → disputed, naming lines, a reason and evidence (validated documents)."""
+    from core.uploads import validate_document
+
+    _require_own_partner(statement, actor)
+    statement = _lock(statement)
+    _require_state(statement, StatementState.PUBLISHED)
+    errors = {}
+    lines = list(statement.lines.filter(pk__in=line_ids))
+    if not line_ids or len(lines) != len(set(line_ids)):
+        errors["lines"] = _("Choose the disputed lines of this statement.")
+    if not reason.strip():
+        errors["reason"] = _("Say what is wrong.")
+    for upload in files:
+        try:
+            validate_document(upload)
+        except ValidationError as exc:
+            errors["evidence"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    dispute = Dispute.objects.create(statement=statement, raised_by=actor, reason=reason)
+    dispute.lines.set(lines)
+    for upload in files:
+        DisputeEvidence.objects.create(dispute=dispute, file=upload)
+    _transition(
+        statement, actor=actor, state=StatementState.DISPUTED, action="disputed", note=reason
+    )
+    notify(
+        recipients=_finance_users(),
+        kind="statement.disputed",
+        title=gettext_lazy("Statement %(number)s is disputed"),
+        body=reason,
+        url=_url(statement),
+        params={"number": statement.number},
+    )
+    return dispute
+
+
+@transaction.atomic
+def dispute_resolve(
+    *, dispute: Dispute, actor: User, answer: str, adjustment_amount: Decimal | None = None
+) -> Dispute:
+    """Finance answers; a non-zero adjustment is queued for the partner's next statement."""
+    _require_finance(actor)
+    dispute = Dispute.objects.select_for_update().select_related("statement").get(pk=dispute.pk)
+    if dispute.state != DisputeState.OPEN:
+        raise ValidationError(_("This dispute is already resolved."))
+    if not answer.strip():
+        raise ValidationError({"answer": _("Write the answer to the partner.")})
+    statement = dispute.statement
+    dispute.state = DisputeState.RESOLVED
+    dispute.answer = answer
+    dispute.answered_by = actor
+    dispute.answered_at = timezone.now()
+    dispute.adjustment_amount = adjustment_amount
+    dispute.save()
+    if adjustment_amount:
+        settlement_entry_queue(
+            partner=statement.partner,
+            kind=EntryKind.DISPUTE_OUTCOME,
+            amount=adjustment_amount,
+            currency=statement.currency,
+            description=_("Dispute outcome for %(number)s") % {"number": statement.number},
+            source_type="settlement.dispute",
+            source_id=dispute.pk,
+            period=str(Quarter.parse(statement.period).next()),
+        )
+    audit_record(
+        actor=actor,
+        action="dispute.resolved",
+        obj=dispute,
+        changes={"adjustment_amount": {"before": None, "after": str(adjustment_amount or 0)}},
+        note=answer,
+    )
+    notify(
+        recipients=_partner_users(statement),
+        kind="statement.dispute_answered",
+        title=gettext_lazy("Your dispute of %(number)s was answered"),
+        body=answer,
+        url=_url(statement),
+        params={"number": statement.number},
+    )
+    return dispute
+
+
+@transaction.atomic
+def statement_mark_paid(*, statement: Statement, actor: User) -> Statement:
+    """Confirmed, or disputed with every dispute resolved → paid."""
+    _require_finance(actor)
+    statement = _lock(statement)
+    _require_state(statement, StatementState.CONFIRMED, StatementState.DISPUTED)
+    if statement.disputes.filter(state=DisputeState.OPEN).exists():
+        raise ValidationError(_("Resolve the open dispute first."))
+    return _transition(
+        statement, actor=actor, state=StatementState.PAID, action="paid", paid_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def statement_close(*, statement: Statement, actor: User) -> Statement:
+    _require_finance(actor)
+    statement = _lock(statement)
+    _require_state(statement, StatementState.PAID)
+    return _transition(
+        statement,
+        actor=actor,
+        state=StatementState.CLOSED,
+        action="closed",
+        closed_at=timezone.now(),
+    )

@@ -1,0 +1,233 @@
+"""Finance and partner pages of statements and disputes (DESIGN §6.1, §6.2)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.choices import FINANCE_ROLES
+from core.jobs import job_create
+from core.permissions import role_required
+from core.views import paginate
+
+from . import selectors, services
+from .choices import LOCKED_STATES, StatementState
+from .exports import statement_lines_csv, statement_lines_xlsx
+from .forms import (
+    DisputeForm,
+    DisputeResolveForm,
+    NoteForm,
+    StatementBuildForm,
+    StatementFilterForm,
+)
+from .models import Statement
+from .pdf import statement_pdf_filename, statement_pdf_render
+from .tasks import statement_build_period_task, statement_export_period_task
+
+TRANSITIONS = {
+    "submit": services.statement_submit,
+    "approve": services.statement_approve,
+    "return": services.statement_return,
+    "publish": services.statement_publish,
+    "confirm": services.statement_confirm,
+    "mark_paid": services.statement_mark_paid,
+    "close": services.statement_close,
+}
+NOTE_TRANSITIONS = {"approve", "return"}
+
+
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+@login_required
+def statement_list(request):
+    form = StatementFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    statements = selectors.statement_list_for(user=request.user, filters=filters)
+    return render(
+        request,
+        "settlement/statement_list.html",
+        {
+            "form": form,
+            "page": paginate(request, statements),
+            "build_form": StatementBuildForm(),
+            "is_finance": request.user.is_admin or request.user.role in FINANCE_ROLES,
+        },
+    )
+
+
+@login_required
+def statement_detail(request, pk: int):
+    statement = selectors.statement_get_for(user=request.user, pk=pk)
+    user = request.user
+    is_finance = user.is_admin or user.role in FINANCE_ROLES
+    is_owner = user.is_partner_user and user.partner_id == statement.partner_id
+    approvals = list(statement.approvals.select_related("approver"))
+    return render(
+        request,
+        "settlement/statement_detail.html",
+        {
+            "statement": statement,
+            "lines": statement.lines.all(),
+            "approvals": approvals,
+            "disputes": statement.disputes.prefetch_related("lines", "evidence"),
+            "is_finance": is_finance,
+            "can_respond": is_owner and statement.state == StatementState.PUBLISHED,
+            "resolve_form": DisputeResolveForm(),
+            "note_form": NoteForm(),
+        },
+    )
+
+
+@require_POST
+@login_required
+def statement_transition(request, pk: int, action: str):
+    statement = selectors.statement_get_for(user=request.user, pk=pk)
+    service = TRANSITIONS.get(action)
+    if service is None:
+        return redirect("settlement:statement_detail", pk=pk)
+    kwargs = {}
+    if action in NOTE_TRANSITIONS:
+        form = NoteForm(request.POST)
+        kwargs["note"] = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        service(statement=statement, actor=request.user, **kwargs)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Done."))
+    return redirect("settlement:statement_detail", pk=pk)
+
+
+@login_required
+def statement_dispute(request, pk: int):
+    statement = selectors.statement_get_for(user=request.user, pk=pk)
+    form = DisputeForm(request.POST or None, request.FILES or None, statement=statement)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.statement_dispute(
+                statement=statement,
+                actor=request.user,
+                line_ids=[line.pk for line in form.cleaned_data["lines"]],
+                reason=form.cleaned_data["reason"],
+                files=form.cleaned_data["evidence"],
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc)
+        else:
+            messages.success(request, _("Your dispute was sent to finance."))
+            return redirect("settlement:statement_detail", pk=pk)
+    return render(
+        request, "settlement/statement_dispute.html", {"statement": statement, "form": form}
+    )
+
+
+@require_POST
+@role_required(*FINANCE_ROLES)
+def dispute_resolve(request, pk: int):
+    dispute = selectors.dispute_get_for(user=request.user, pk=pk)
+    form = DisputeResolveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.dispute_resolve(
+                dispute=dispute,
+                actor=request.user,
+                answer=form.cleaned_data["answer"],
+                adjustment_amount=form.cleaned_data["adjustment_amount"],
+            )
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("The dispute is resolved."))
+    else:
+        messages.error(request, _("Write an answer; the adjustment must be an amount."))
+    return redirect("settlement:statement_detail", pk=dispute.statement_id)
+
+
+@require_POST
+@role_required(*FINANCE_ROLES)
+def statement_build(request):
+    form = StatementBuildForm(request.POST)
+    if form.is_valid():
+        statement_build_period_task.delay(form.cleaned_data["period"])
+        messages.success(request, _("Statements are being built for the period."))
+    else:
+        messages.error(request, " ".join(form.errors["period"]))
+    return redirect("settlement:statement_list")
+
+
+def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def statement_pdf(request, pk: int):
+    statement = selectors.statement_get_for(user=request.user, pk=pk)
+    content = statement_pdf_render(statement=statement, base_url=request.build_absolute_uri("/"))
+    return _download(content, statement_pdf_filename(statement), "application/pdf")
+
+
+@login_required
+def statement_csv(request, pk: int):
+    statement = selectors.statement_get_for(user=request.user, pk=pk)
+    content = statement_lines_csv(statement=statement)
+    return _download(content, f"{statement.number}.csv", "text/csv; charset=utf-8")
+
+
+@login_required
+def statement_xlsx(request, pk: int):
+    statement = selectors.statement_get_for(user=request.user, pk=pk)
+    content = statement_lines_xlsx(statement=statement)
+    return _download(
+        content,
+        f"{statement.number}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@require_POST
+@role_required(*FINANCE_ROLES)
+def statement_export_period(request):
+    form = StatementBuildForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["period"]))
+        return redirect("settlement:statement_list")
+    period = form.cleaned_data["period"]
+    job = job_create(
+        kind="settlement.statement_export",
+        label=_("Statements of %(period)s (zip)") % {"period": period},
+        user=request.user,
+    )
+    statement_export_period_task.delay(job.pk, period, request.build_absolute_uri("/"))
+    return redirect("core:job_detail", pk=job.pk)
+
+
+def statement_verify(request, code: str = ""):
+    """Public: anyone holding a printed statement can check it is genuine; shows only the basics."""
+    code = (code or request.GET.get("code", "")).strip().upper()
+    statement = None
+    if code:
+        statement = (
+            Statement.objects.select_related("partner")
+            .filter(verification_code=code, state__in=LOCKED_STATES)
+            .first()
+        )
+        if statement is None and request.method == "GET" and "code" not in request.GET:
+            raise Http404
+    return render(
+        request,
+        "settlement/statement_verify.html",
+        {"statement": statement, "code": code, "searched": bool(code)},
+    )

@@ -1,0 +1,68 @@
+import shutil
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from accounts.choices import Role
+
+from .factories import PartnerFactory, PartnerUserFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache_and_media():
+    cache.clear()
+    yield
+    shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+
+
+@pytest.fixture
+def partner(db):
+    return PartnerFactory()
+
+
+@pytest.fixture
+def other_partner(db):
+    return PartnerFactory()
+
+
+@pytest.fixture
+def partner_user(partner):
+    return PartnerUserFactory(partner=partner, role=Role.PARTNER_ADMIN)
+
+
+@pytest.fixture
+def other_partner_user(other_partner):
+    return PartnerUserFactory(partner=other_partner, role=Role.PARTNER_ADMIN)
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(role=Role.ADMIN)
+
+
+@pytest.fixture
+def manager(db):
+    return UserFactory(role=Role.CHANNEL_MANAGER)
+
+
+@pytest.fixture
+def finance_user(db):
+    return UserFactory(role=Role.FINANCE)
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """`with committed(): ...` runs the block's on-commit callbacks (e-mails, queued tasks) at its end."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)

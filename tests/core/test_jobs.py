@@ -1,0 +1,65 @@
+import pytest
+from django.db import connections
+
+from core.jobs import advisory_lock, job_create, job_progress, single_flight
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_advisory_lock_is_exclusive_across_connections():
+    with advisory_lock("nightly") as first:
+        assert first
+        other = connections.create_connection("default")
+        try:
+            with other.cursor() as cursor:
+                from core.jobs import _lock_key
+
+                cursor.execute("SELECT pg_try_advisory_lock(%s)", [_lock_key("nightly")])
+                assert cursor.fetchone()[0] is False
+        finally:
+            other.close()
+    with advisory_lock("nightly") as again:
+        assert again
+
+
+def test_single_flight_skips_a_second_concurrent_run():
+    calls = []
+
+    @single_flight("test.job")
+    def body():
+        calls.append(1)
+        return inner()
+
+    @single_flight("test.job")
+    def inner():
+        calls.append(2)
+        return "ran"
+
+    # The inner run shares the connection; a session lock is re-entrant there, so use a second connection.
+    other = connections.create_connection("default")
+    try:
+        from core.jobs import _lock_key
+
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [_lock_key("test.job")])
+        assert body() == {"skipped": True}
+        assert calls == []
+    finally:
+        other.close()
+    assert body() == "ran"
+
+
+def test_job_progress_and_percent(manager):
+    job = job_create(kind="x", label="Export", user=manager, total=200)
+    job_progress(job, done=50)
+    job.refresh_from_db()
+    assert job.percent == 25
+
+
+def test_job_page_polls_progress_and_scopes_to_owner(client, manager, partner_user):
+    job = job_create(kind="x", label="Export", user=manager, total=10)
+    client.force_login(manager)
+    response = client.get(f"/jobs/{job.pk}/", HTTP_HX_REQUEST="true")
+    assert 'hx-trigger="every 1s"' in response.content.decode()
+    client.force_login(partner_user)
+    assert client.get(f"/jobs/{job.pk}/").status_code == 404

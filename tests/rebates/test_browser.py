@@ -1,0 +1,32 @@
+"""The accrual page in a real browser: a partner reads how its rebate was calculated."""
+
+import pytest
+
+from rebates.models import Accrual
+from rebates.services import accruals_calculate
+from tests.browser.conftest import screenshot, sign_in
+from tests.factories import PartnerUserFactory, tier
+
+from .factories import PERIOD, line, programme, target
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_partner_reads_the_trace_of_its_accrual(page):
+    # given the worked example for a Gold partner
+    user = PartnerUserFactory(partner__tier=tier("gold"))
+    prog = programme(name="Standard quarterly rebate", strategic_product_codes=["STRAT"])
+    target(prog, user.partner, 1_000_000)
+    line(user.partner, 950_000)
+    line(user.partner, 200_000, sku="STRAT", order="SO-2", deal="D-7")
+    accruals_calculate(period=PERIOD, partner_range=(0, 2**62))
+    accrual = Accrual.objects.get()
+    # when
+    sign_in(page, user)
+    page.goto(f"/rebates/{accrual.pk}/")
+    # then
+    content = page.content()
+    assert "133,100.00" in content
+    assert "115.00%" in content
+    screenshot(page, "rebates-accrual-detail")
+    assert not [e for e in page.console_errors if "Content Security Policy" in e]

@@ -1,0 +1,176 @@
+"""Sales-line import: COPY into staging, set-based validation, one INSERT, all or nothing."""
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from core.models import ImportBatch, ImportStatus
+from rebates.models import SalesLine
+from tests.factories import PartnerFactory
+
+pytestmark = pytest.mark.django_db
+
+HEADER = (
+    "partner_tax_id,order_number,invoice_number,line,invoice_date,product_code,quantity,"
+    "net_amount,currency,kind,deal_reference\n"
+)
+
+
+def upload(client, user, text: str, committed, name="lines.csv"):
+    client.force_login(user)
+    with committed():
+        client.post(
+            reverse("core:import_upload", args=["sales_lines"]),
+            {"file": SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/csv")},
+        )
+    return ImportBatch.objects.latest("pk")
+
+
+def test_valid_file_is_imported_with_its_batch(client, finance_user, committed):
+    # given
+    partner = PartnerFactory(tax_id="T1")
+    text = HEADER + (
+        "T1,SO-1,INV-1,1,2026-07-15,SKU-A,10,1000.50,CNY,sale,\n"
+        "T1,SO-1,INV-1,2,2026-07-15,SKU-B,1,200,usd,RETURN,D-9\n"
+    )
+    # when
+    batch = upload(client, finance_user, text, committed)
+    # then
+    assert batch.status == ImportStatus.IMPORTED
+    assert batch.imported_count == 2
+    lines = list(SalesLine.objects.order_by("line_number"))
+    assert [(ln.partner_id, ln.net_amount, ln.currency, ln.kind) for ln in lines] == [
+        (partner.pk, Decimal("1000.5000"), "CNY", "sale"),
+        (partner.pk, Decimal("200.0000"), "USD", "return"),
+    ]
+    assert lines[1].deal_reference == "D-9" and lines[0].deal_reference == ""
+    assert {ln.import_batch_id for ln in lines} == {batch.pk}
+
+
+def test_reimporting_the_same_file_adds_nothing(client, finance_user, committed):
+    PartnerFactory(tax_id="T1")
+    text = HEADER + "T1,SO-1,INV-1,1,2026-07-15,SKU-A,10,1000,CNY,sale,\n"
+    upload(client, finance_user, text, committed)
+    second = upload(client, finance_user, text, committed)
+    assert second.status == ImportStatus.IMPORTED
+    assert second.imported_count == 0
+    assert SalesLine.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("row", "column"),
+    [
+        ("NOPE,SO-1,INV-1,1,2026-07-15,SKU-A,1,10,CNY,sale,", "partner_tax_id"),
+        ("T1,SO-1,INV-1,1,2026-02-30,SKU-A,1,10,CNY,sale,", "invoice_date"),
+        ("T1,SO-1,INV-1,1,2026-13-01,SKU-A,1,10,CNY,sale,", "invoice_date"),
+        ("T1,SO-1,INV-1,1,15/07/2026,SKU-A,1,10,CNY,sale,", "invoice_date"),
+        ("T1,SO-1,INV-1,1,2026-07-15,SKU-A,1,12abc,CNY,sale,", "net_amount"),
+        ("T1,SO-1,INV-1,1,2026-07-15,SKU-A,1,-5,CNY,sale,", "net_amount"),
+        ("T1,SO-1,INV-1,1,2026-07-15,SKU-A,1,10,XXX,sale,", "currency"),
+        ("T1,SO-1,INV-1,1,2026-07-15,SKU-A,1,10,CNY,gift,", "kind"),
+        ("T1,SO-1,INV-1,x,2026-07-15,SKU-A,1,10,CNY,sale,", "line"),
+        ("T1,,INV-1,1,2026-07-15,SKU-A,1,10,CNY,sale,", "order_number"),
+        ("T1,SO-1,INV-1,1,2026-07-15,SKU-A,one,10,CNY,sale,", "quantity"),
+    ],
+)
+def test_a_bad_row_is_reported_by_line_and_nothing_is_imported(
+    client, finance_user, committed, row, column
+):
+    # given a good first row and a bad second row (file line 3)
+    PartnerFactory(tax_id="T1")
+    text = HEADER + "T1,SO-0,INV-0,1,2026-07-15,SKU-A,1,10,CNY,sale,\n" + row + "\n"
+    # when
+    batch = upload(client, finance_user, text, committed)
+    # then
+    assert batch.status == ImportStatus.REJECTED
+    assert (3, column) in {(e["row"], e["column"]) for e in batch.errors}
+    assert SalesLine.objects.count() == 0
+
+
+def test_duplicate_lines_in_one_file_are_reported(client, finance_user, committed):
+    PartnerFactory(tax_id="T1")
+    row = "T1,SO-1,INV-1,1,2026-07-15,SKU-A,1,10,CNY,sale,\n"
+    batch = upload(client, finance_user, HEADER + row + row, committed)
+    assert batch.status == ImportStatus.REJECTED
+    assert {(e["row"], e["column"]) for e in batch.errors} == {(2, "line"), (3, "line")}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "partner_tax_id,order_number\nT1,SO-1\n",
+        HEADER.replace("kind", "colour"),
+        HEADER + 'T1,"SO-1,INV-1\n',
+        HEADER,
+    ],
+)
+def test_malformed_files_are_rejected_without_a_500(client, finance_user, committed, text):
+    PartnerFactory(tax_id="T1")
+    batch = upload(client, finance_user, text or "\n", committed)
+    assert batch.status == ImportStatus.REJECTED
+    assert batch.errors
+    assert SalesLine.objects.count() == 0
+
+
+def test_example_file_imports(client, finance_user, committed):
+    PartnerFactory(tax_id="91310000MA1FL8TQ3K")
+    text = Path("rebates/examples/sales_lines.csv").read_text()
+    batch = upload(client, finance_user, text, committed)
+    assert batch.status == ImportStatus.IMPORTED
+    assert batch.imported_count == 4
+
+
+def test_sales_lines_are_append_only(partner):
+    line = SalesLine.objects.create(
+        partner=partner,
+        order_number="SO",
+        invoice_number="I",
+        line_number=1,
+        invoice_date="2026-07-01",
+        product_code="A",
+        quantity=1,
+        net_amount=Decimal("1"),
+        currency="CNY",
+        kind="sale",
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SalesLine.objects.filter(pk=line.pk).update(net_amount=Decimal("2"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SalesLine.objects.filter(pk=line.pk).delete()
+
+
+def test_partner_users_cannot_import_sales_lines(client, partner_user):
+    client.force_login(partner_user)
+    response = client.get(reverse("core:import_upload", args=["sales_lines"]))
+    assert response.status_code in (403, 404)
+
+
+def test_targets_import_with_field_errors_then_success(client, finance_user, committed):
+    from rebates.models import Target
+
+    from .factories import programme
+
+    programme(name="Standard")
+    PartnerFactory(tax_id="T1", contract_currency="CNY")
+    client.force_login(finance_user)
+    bad = "programme,partner_tax_id,period,amount,currency\nStandard,T1,2026Q9,100,USD\n"
+    with committed():
+        client.post(
+            reverse("core:import_upload", args=["rebate_targets"]),
+            {"file": SimpleUploadedFile("t.csv", bad.encode(), content_type="text/csv")},
+        )
+    batch = ImportBatch.objects.latest("pk")
+    assert batch.status == ImportStatus.REJECTED
+    assert (2, "period") in {(e["row"], e["column"]) for e in batch.errors}
+    good = "programme,partner_tax_id,period,amount,currency\nStandard,T1,2026Q3,100,CNY\n"
+    with committed():
+        client.post(
+            reverse("core:import_upload", args=["rebate_targets"]),
+            {"file": SimpleUploadedFile("t.csv", good.encode(), content_type="text/csv")},
+        )
+    assert Target.objects.get().amount == Decimal("100")

@@ -1,0 +1,60 @@
+from rest_framework import serializers
+
+from ..models import Certification, Course, Module
+
+
+class ModuleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Module
+        fields = ["id", "position", "title", "body", "attachment", "video_url"]
+        read_only_fields = fields
+
+
+class CourseSerializer(serializers.ModelSerializer):
+    """Course and its modules; exam questions and answers are never part of it."""
+
+    module_count = serializers.IntegerField(read_only=True)
+    done_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Course
+        fields = ["id", "title", "track", "level", "description", "module_count", "done_count"]
+        read_only_fields = fields
+
+
+class CourseDetailSerializer(CourseSerializer):
+    modules = ModuleSerializer(many=True, read_only=True)
+
+    class Meta(CourseSerializer.Meta):
+        fields = [*CourseSerializer.Meta.fields, "modules"]
+        read_only_fields = fields
+
+
+class ProgressSerializer(serializers.Serializer):
+    course = serializers.IntegerField(source="pk")
+    title = serializers.CharField()
+    done = serializers.IntegerField(source="done_count")
+    total = serializers.IntegerField(source="module_count")
+
+
+class CertificationSerializer(serializers.ModelSerializer):
+    holder = serializers.CharField(source="user.full_name", read_only=True)
+    partner_name = serializers.CharField(source="partner.legal_name", read_only=True)
+    course_title = serializers.CharField(source="course.title", read_only=True)
+
+    class Meta:
+        model = Certification
+        fields = [
+            "id",
+            "holder",
+            "partner",
+            "partner_name",
+            "course",
+            "course_title",
+            "track",
+            "level",
+            "code",
+            "issued_on",
+            "expires_on",
+        ]
+        read_only_fields = fields

@@ -1,0 +1,34 @@
+"""Training entries in the navigation and dashboard cards."""
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import PARTNER_ROLES, STAFF_ROLES, Role
+from core.dashboard import nav_item, widget
+
+from . import selectors
+
+nav_item(_("Training"), "training:course_list", roles=STAFF_ROLES | PARTNER_ROLES, order=300)
+nav_item(
+    _("Certifications"),
+    "training:certification_list",
+    roles=STAFF_ROLES | PARTNER_ROLES,
+    order=310,
+)
+nav_item(_("Certification coverage"), "training:coverage", roles={Role.PARTNER_ADMIN}, order=320)
+nav_item(
+    _("Certification coverage"),
+    "training:coverage_report",
+    roles={Role.ADMIN, Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR},
+    order=320,
+)
+
+
+@widget(roles={Role.PARTNER_ADMIN}, order=300)
+def certification_coverage_card(request) -> dict:
+    data = selectors.coverage_for_partner(partner=request.user.partner, as_of=timezone.localdate())
+    return {
+        "template": "training/widgets/coverage.html",
+        "title": _("Certifications"),
+        **data,
+    }

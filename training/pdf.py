@@ -1,0 +1,26 @@
+"""Certificate PDFs rendered with WeasyPrint in the requested language (DESIGN §3, §9)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from .models import Certification
+
+
+def certificate_pdf(cert: Certification, *, language: str = "en") -> bytes:
+    from weasyprint import HTML
+
+    with translation.override(language):
+        html = render_to_string(
+            "training/pdf/certificate.html",
+            {
+                "cert": cert,
+                "language": language,
+                "verify_path": reverse("training:verify", args=[cert.code]),
+                "company_name": getattr(settings, "COMPANY_NAME", ""),
+            },
+        )
+    return HTML(string=html).write_pdf()

@@ -1,0 +1,164 @@
+"""Reads of the training app, always starting from what the user may see."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.db.models import Count, Prefetch, Q
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts.scoping import get_scoped_or_404
+from partners.models import Partner, Tier
+
+from .choices import Level
+from .models import Certification, Course, Module, ModuleCompletion
+
+
+def course_list_for(*, user, track: str = "", level: str = ""):
+    courses = Course.objects.all()
+    if not user.is_vendor_staff:
+        courses = courses.filter(is_published=True)
+    if track:
+        courses = courses.filter(track=track)
+    if level:
+        courses = courses.filter(level=level)
+    return courses.annotate(
+        module_count=Count("modules", distinct=True),
+        done_count=Count(
+            "modules__completions", filter=Q(modules__completions__user=user), distinct=True
+        ),
+    ).order_by("track", "level", "title", "pk")
+
+
+def course_get_for(*, user, pk: int) -> Course:
+    courses = Course.objects.prefetch_related(
+        Prefetch("modules", queryset=Module.objects.order_by("position"))
+    ).select_related("exam")
+    if not user.is_vendor_staff:
+        courses = courses.filter(is_published=True)
+    return get_object_or_404(courses, pk=pk)
+
+
+def course_progress(*, user, course: Course) -> dict:
+    modules = list(course.modules.all())
+    done = set(
+        ModuleCompletion.objects.filter(user=user, module__course=course).values_list(
+            "module_id", flat=True
+        )
+    )
+    total = len(modules)
+    return {
+        "done_ids": done,
+        "done": len(done),
+        "total": total,
+        "percent": round(len(done) * 100 / total) if total else 0,
+    }
+
+
+def progress_list_for(*, user):
+    """Per course the user has started: modules done out of total."""
+    return (
+        course_list_for(user=user)
+        .filter(modules__completions__user=user)
+        .distinct()
+        .order_by("title")
+    )
+
+
+def valid_certifications(*, as_of: date):
+    return Certification.objects.filter(issued_on__lte=as_of, expires_on__gt=as_of)
+
+
+def certification_list_for(*, user, partner_id: int | None = None, mine: bool = False):
+    certs = Certification.objects.visible_to(user).select_related("user", "partner", "course")
+    if mine:
+        certs = certs.filter(user=user)
+    if partner_id:
+        certs = certs.filter(partner_id=partner_id)
+    return certs
+
+
+def certification_get_for(*, user, pk: int) -> Certification:
+    """The holder, their company's partner admin and vendor staff may open a certificate."""
+    certs = Certification.objects.select_related("user", "partner", "course")
+    if user.is_partner_user:
+        from accounts.choices import Role
+
+        condition = Q(user=user)
+        if user.role == Role.PARTNER_ADMIN:
+            condition |= Q(partner_id=user.partner_id)
+        certs = certs.filter(condition)
+    return get_scoped_or_404(certs, user, pk=pk)
+
+
+def certification_get_by_code(*, code: str) -> Certification | None:
+    return (
+        Certification.objects.select_related("user", "partner", "course")
+        .filter(code=code.upper())
+        .first()
+    )
+
+
+def certified_staff_counts(*, partner, as_of: date) -> dict:
+    """Distinct users of `partner` holding a valid certification (any track), and senior ones."""
+    valid = valid_certifications(as_of=as_of).filter(partner=partner)
+    return valid.aggregate(
+        total=Count("user", distinct=True),
+        senior=Count("user", filter=Q(level=Level.SENIOR), distinct=True),
+    )
+
+
+def next_tier(partner) -> Tier | None:
+    current_rank = partner.tier.rank if partner.tier_id else -1
+    return Tier.objects.filter(rank__gt=current_rank).order_by("rank").first()
+
+
+def coverage_for_partner(*, partner, as_of: date | None = None) -> dict:
+    as_of = as_of or timezone.localdate()
+    counts = certified_staff_counts(partner=partner, as_of=as_of)
+    target = next_tier(partner)
+    expiring = list(
+        valid_certifications(as_of=as_of)
+        .filter(partner=partner, expires_on__lte=as_of + timedelta(days=60))
+        .select_related("user", "course")
+        .order_by("expires_on")
+    )
+    return {
+        "counts": counts,
+        "next_tier": target,
+        "missing_total": max(0, target.min_certified_staff - counts["total"]) if target else 0,
+        "missing_senior": max(0, target.min_senior_certified_staff - counts["senior"])
+        if target
+        else 0,
+        "expiring": expiring,
+        "holders": list(
+            valid_certifications(as_of=as_of)
+            .filter(partner=partner)
+            .select_related("user", "course")
+            .order_by("user__full_name", "expires_on")
+        ),
+    }
+
+
+def coverage_report(*, user, as_of: date | None = None):
+    """Every partner the staff user sees with certified counts, in one aggregate query."""
+    as_of = as_of or timezone.localdate()
+    valid = Q(certifications__issued_on__lte=as_of, certifications__expires_on__gt=as_of)
+    return (
+        Partner.objects.visible_to(user)
+        .select_related("tier")
+        .annotate(
+            certified=Count("certifications__user", filter=valid, distinct=True),
+            senior_certified=Count(
+                "certifications__user",
+                filter=valid & Q(certifications__level=Level.SENIOR),
+                distinct=True,
+            ),
+            expiring=Count(
+                "certifications",
+                filter=valid & Q(certifications__expires_on__lte=as_of + timedelta(days=60)),
+            ),
+        )
+        .order_by("legal_name")
+    )

@@ -1,0 +1,223 @@
+"""Writes of the training app: progress, exam attempts, scoring and certifications (DESIGN §3)."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.audit import audit_record
+from core.notifications import notify
+
+from .choices import AttemptStatus, QuestionKind
+from .models import Attempt, Certification, Exam, Module, ModuleCompletion, Question
+
+ATTEMPT_WINDOW = timedelta(days=30)
+VALIDITY_MONTHS = 24
+REMINDER_DAYS = 60
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def module_complete(*, user, module: Module) -> ModuleCompletion:
+    """Mark a module complete for the user (idempotent)."""
+    completion, _created = ModuleCompletion.objects.get_or_create(user=user, module=module)
+    return completion
+
+
+def attempts_in_window(*, user, exam: Exam, now=None) -> int:
+    now = now or timezone.now()
+    return Attempt.objects.filter(user=user, exam=exam, started_at__gt=now - ATTEMPT_WINDOW).count()
+
+
+@transaction.atomic
+def attempt_start(*, user, exam: Exam) -> Attempt:
+    """Start an attempt: draw a random subset of the bank and fix the deadline on the server.
+
+    Refused for staff, past the attempt limit (rolling 30 days) or with an empty bank.
+    """
+    if not user.is_partner_user:
+        raise ValidationError(_("Only partner users take exams."))
+    # Serialise a user's starts so two parallel requests cannot both pass the limit check.
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    open_attempt = (
+        Attempt.objects.filter(
+            user=user, exam=exam, status=AttemptStatus.IN_PROGRESS, deadline__gte=timezone.now()
+        )
+        .order_by("-started_at")
+        .first()
+    )
+    if open_attempt is not None:
+        return open_attempt
+    if attempts_in_window(user=user, exam=exam) >= exam.max_attempts:
+        raise ValidationError(
+            _("You have used all %(n)s attempts of the last 30 days for this exam."),
+            params={"n": exam.max_attempts},
+        )
+    bank = list(Question.objects.filter(exam=exam, is_active=True).values_list("pk", flat=True))
+    if not bank:
+        raise ValidationError(_("This exam has no questions yet."))
+    drawn = random.SystemRandom().sample(bank, min(exam.question_count, len(bank)))
+    now = timezone.now()
+    attempt = Attempt.objects.create(
+        exam=exam,
+        user=user,
+        partner_id=user.partner_id,
+        question_ids=drawn,
+        started_at=now,
+        deadline=now + timedelta(minutes=exam.time_limit_minutes),
+    )
+    audit_record(actor=user, action="attempt.started", obj=attempt)
+    return attempt
+
+
+def _score(attempt: Attempt, answers: dict[str, list[int]]) -> Decimal:
+    questions = Question.objects.filter(pk__in=attempt.question_ids).prefetch_related("options")
+    correct = 0
+    for question in questions:
+        right = {o.pk for o in question.options.all() if o.is_correct}
+        chosen = set(answers.get(str(question.pk), []))
+        if question.kind == QuestionKind.SINGLE and len(chosen) > 1:
+            continue
+        # All or nothing: a multiple-choice question scores only with exactly the right set.
+        if chosen == right:
+            correct += 1
+    total = len(attempt.question_ids)
+    return (Decimal(correct) * 100 / Decimal(total)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+@transaction.atomic
+def attempt_submit(*, attempt: Attempt, user, answers: dict[str, list[int]]) -> Attempt:
+    """Score the answers on the server; award a certification on a pass.
+
+    Refused after the deadline, for someone else's attempt and when already submitted.
+    """
+    attempt = Attempt.objects.select_for_update().select_related("exam__course").get(pk=attempt.pk)
+    if attempt.user_id != user.pk:
+        raise ValidationError(_("This attempt is not yours."))
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        raise ValidationError(_("This attempt has already been submitted."))
+    now = timezone.now()
+    if now > attempt.deadline:
+        raise ValidationError(
+            _("The time limit has passed; this attempt can no longer be submitted.")
+        )
+    allowed = set(attempt.question_ids)
+    clean = {
+        str(qid): sorted({int(o) for o in opts})
+        for qid, opts in answers.items()
+        if int(qid) in allowed
+    }
+    attempt.answers = clean
+    attempt.score = _score(attempt, clean)
+    attempt.submitted_at = now
+    attempt.status = (
+        AttemptStatus.PASSED if attempt.score >= attempt.exam.pass_mark else AttemptStatus.FAILED
+    )
+    attempt.save(update_fields=["answers", "score", "submitted_at", "status"])
+    audit_record(
+        actor=user,
+        action=f"attempt.{attempt.status}",
+        obj=attempt,
+        changes={"status": {"before": AttemptStatus.IN_PROGRESS, "after": attempt.status}},
+        note=f"score {attempt.score}",
+    )
+    if attempt.status == AttemptStatus.PASSED:
+        certification_award(attempt=attempt, on=timezone.localdate())
+    return attempt
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
+
+
+def certification_award(*, attempt: Attempt, on: date) -> Certification:
+    """Award the certification of the attempt's course, valid 24 months from `on`."""
+    course = attempt.exam.course
+    for _try in range(5):
+        try:
+            with transaction.atomic():
+                cert = Certification.objects.create(
+                    user=attempt.user,
+                    partner_id=attempt.partner_id,
+                    course=course,
+                    track=course.track,
+                    level=course.level,
+                    attempt=attempt,
+                    code=_new_code(),
+                    issued_on=on,
+                    expires_on=on + relativedelta(months=VALIDITY_MONTHS),
+                )
+            break
+        except IntegrityError:
+            continue
+    else:
+        raise RuntimeError("could not allocate a unique verification code")
+    audit_record(actor=attempt.user, action="certification.awarded", obj=cert)
+    notify(
+        recipients=[attempt.user],
+        kind="certification.awarded",
+        title=_("You are certified: %(course)s"),
+        url=reverse("training:certification_detail", args=[cert.pk]),
+        params={"course": course.title},
+    )
+    return cert
+
+
+@transaction.atomic
+def certification_send_expiry_reminders(*, today: date | None = None) -> int:
+    """Notify holders (and their partner admins) once, 60 days before a certification expires."""
+    from accounts.choices import Role
+    from accounts.models import User
+
+    today = today or timezone.localdate()
+    due = list(
+        Certification.objects.select_for_update(skip_locked=True)
+        .filter(
+            reminder_sent_at__isnull=True,
+            expires_on__gt=today,
+            expires_on__lte=today + timedelta(days=REMINDER_DAYS),
+        )
+        .select_related("user", "course")
+    )
+    admins: dict[int, list] = {}
+    for user in User.objects.filter(
+        role=Role.PARTNER_ADMIN, is_active=True, partner_id__in={c.partner_id for c in due}
+    ):
+        admins.setdefault(user.partner_id, []).append(user)
+    now = timezone.now()
+    for cert in due:
+        notify(
+            recipients=[cert.user, *admins.get(cert.partner_id, [])],
+            kind="certification.expiring",
+            title=_("Certification of %(holder)s expires on %(date)s: %(course)s"),
+            url=reverse("training:certification_detail", args=[cert.pk]),
+            params={
+                "holder": cert.user.full_name,
+                "date": cert.expires_on.isoformat(),
+                "course": cert.course.title,
+            },
+        )
+    Certification.objects.filter(pk__in=[c.pk for c in due]).update(reminder_sent_at=now)
+    return len(due)
+
+
+@transaction.atomic
+def question_create(*, exam: Exam, text: str, kind: str, options: list[tuple[str, bool]], actor):
+    """Add a question and its options to an exam's bank."""
+    from .models import Option
+
+    question = Question.objects.create(exam=exam, text=text, kind=kind)
+    Option.objects.bulk_create(
+        [Option(question=question, text=t, is_correct=ok) for t, ok in options]
+    )
+    audit_record(actor=actor, action="question.created", obj=question)
+    return question
