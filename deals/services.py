@@ -18,6 +18,8 @@ from accounts.scoping import can_manage_partner
 from core.audit import audit_record, diff, snapshot
 from core.business_days import add_business_days
 from core.notifications import notify
+from partners.choices import ViolationKind
+from partners.services import compliance_violation_draft_create
 
 from .choices import DealStatus
 from .models import Deal, DealLine, DealSettings
@@ -209,8 +211,7 @@ def deal_submit(*, deal: Deal, actor: User) -> Deal:
         obj=deal,
         changes=diff(before, snapshot(deal, TRACKED)),
     )
-    if deal.cross_region:
-        _compliance_flag(deal=deal, actor=actor)
+    _compliance_flag(deal=deal, actor=actor)
     notify(
         recipients=_managers(deal),
         kind="deal.submitted",
@@ -232,25 +233,21 @@ def deal_submit(*, deal: Deal, actor: User) -> Deal:
 
 
 def _compliance_flag(*, deal: Deal, actor: User) -> None:
-    """Cross-region registration: a compliance violation draft when partners offers one."""
-    try:
-        from partners import services as partner_services
-    except ImportError:
-        partner_services = None
-    create = getattr(partner_services, "compliance_violation_draft_create", None)
-    if create is not None:
-        create(
+    """Cross-region or below-floor registration: a compliance violation draft for staff to review."""
+    if deal.cross_region:
+        compliance_violation_draft_create(
             partner=deal.partner,
             actor=actor,
-            kind="cross_region_deal",
-            note=f"Deal {deal.pk}: customer region {deal.customer_region}",
+            kind=ViolationKind.CROSS_REGION,
+            description=f"Deal {deal.pk}: customer region {deal.customer_region} outside "
+            f"{', '.join(deal.partner.regions or [])}",
         )
-    else:
-        audit_record(
+    if deal.below_floor:
+        compliance_violation_draft_create(
+            partner=deal.partner,
             actor=actor,
-            action="deal.cross_region_flagged",
-            obj=deal,
-            note=f"customer region {deal.customer_region} outside {','.join(deal.partner.regions)}",
+            kind=ViolationKind.BELOW_FLOOR,
+            description=f"Deal {deal.pk}: a line is priced below the floor price",
         )
 
 

@@ -40,4 +40,3 @@ class ClaimStatus(models.TextChoices):
 class SettlementState(models.TextChoices):
     NONE = "", _("Not yet due")
     QUEUED = "queued", _("Queued for the next statement")
-    AWAITING = "awaiting_statement", _("Awaiting statement")

@@ -37,7 +37,7 @@ class FundRequestForm(forms.Form):
     requested_amount = forms.DecimalField(
         label=_("Requested vendor share"),
         min_value=Decimal("0.01"),
-        help_text=_("At most 50% of the budget and no more than your available balance."),
+        help_text=_("At most half of the budget and no more than your available balance."),
         **MONEY,
     )
     expected_leads = forms.IntegerField(label=_("Expected leads"), min_value=0, initial=0)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import importlib.util
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,6 +20,7 @@ from core.money import round_money
 from core.notifications import notify
 from core.periods import Quarter
 from core.uploads import validate_document
+from settlement.services import settlement_entry_queue
 
 from .choices import ALLOCATION_KINDS, ClaimStatus, LedgerKind, RequestStatus, SettlementState
 from .inputs import partner_net_revenue
@@ -434,19 +434,9 @@ def claim_reimbursement(*, claim: Claim) -> Decimal:
 
 
 def claim_to_statement(*, claim: Claim) -> str:
-    """Hand the reimbursement to the next statement, or mark it awaiting one.
-
-    The settlement app is optional at run time; without its queue the reimbursement stays
-    "awaiting statement" here until it is.
-    """
+    """Hand the reimbursement to the partner's next statement."""
     request = claim.fund_request
-    queue = None
-    if importlib.util.find_spec("settlement.services") is not None:
-        module = importlib.import_module("settlement.services")
-        queue = getattr(module, "settlement_entry_queue", None)
-    if queue is None:
-        return SettlementState.AWAITING
-    queue(
+    settlement_entry_queue(
         partner=request.partner,
         kind="mdf_reimbursement",
         amount=claim.reimbursement_amount,

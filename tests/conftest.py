@@ -9,6 +9,8 @@ from accounts.choices import Role
 
 from .factories import PartnerFactory, PartnerUserFactory, UserFactory
 
+pytest_plugins = ["tests.browser.harness"]
+
 
 @pytest.fixture(autouse=True)
 def _clean_cache_and_media():

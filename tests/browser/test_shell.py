@@ -5,7 +5,7 @@ import pytest
 from accounts.choices import Role
 
 from ..factories import PartnerUserFactory, UserFactory
-from .conftest import screenshot, sign_in
+from .harness import screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

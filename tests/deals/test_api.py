@@ -66,8 +66,12 @@ def test_conflict_shows_only_a_flag(api_client, partner_user, other_partner):
     data = api_client.post(f"/api/v1/deals/{later.pk}/submit/").data
     assert data["status"] == DealStatus.IN_CONFLICT
     assert data["has_conflict"] is True
-    assert str(first.pk) not in str({k: v for k, v in data.items() if k != "id"})
     assert "conflict_with" not in data
+    # Nothing of the earlier registration leaks: not its id, its partner, nor its customer name.
+    assert first.pk not in [v for k, v in data.items() if k != "id"]
+    assert other_partner.pk not in data.values()
+    assert other_partner.legal_name not in str(data)
+    assert "Acme Inc." not in str(data)
 
 
 def test_partner_cannot_approve(api_client, partner_user):

@@ -13,6 +13,8 @@ from deals import services
 from deals.choices import DealStatus
 from deals.models import Deal, DealSettings
 from deals.selectors import won_deal_lines
+from partners.choices import ViolationKind, ViolationStatus
+from partners.models import ComplianceViolation
 from tests.factories import PartnerFactory, staff, tier
 
 from .factories import DealFactory, ProductFactory, ProductFamilyFactory
@@ -175,9 +177,8 @@ def test_cross_region_is_flagged_and_needs_director():
         partner=PartnerFactory(channel_manager=manager, regions=["CN-SH"]), customer_region="CN-BJ"
     )
     assert deal.cross_region
-    assert AuditEvent.objects.filter(
-        action="deal.cross_region_flagged", object_id=str(deal.pk)
-    ).exists()
+    violation = ComplianceViolation.objects.get(partner=deal.partner)
+    assert (violation.kind, violation.status) == (ViolationKind.CROSS_REGION, ViolationStatus.DRAFT)
     with pytest.raises(ValidationError):
         services.deal_approve(deal=deal, actor=manager)
     assert (
@@ -193,6 +194,8 @@ def test_below_floor_line_is_flagged_and_needs_director():
         partner=PartnerFactory(channel_manager=manager), lines=[(product, 1, Decimal("599.99"))]
     )
     assert deal.below_floor
+    violation = ComplianceViolation.objects.get(partner=deal.partner)
+    assert (violation.kind, violation.status) == (ViolationKind.BELOW_FLOOR, ViolationStatus.DRAFT)
     with pytest.raises(ValidationError):
         services.deal_approve(deal=deal, actor=manager)
 

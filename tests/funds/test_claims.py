@@ -1,7 +1,4 @@
 import datetime
-import importlib.machinery
-import sys
-import types
 from decimal import Decimal
 
 import pytest
@@ -16,6 +13,7 @@ from funds.choices import ClaimStatus, LedgerKind, RequestStatus, SettlementStat
 from funds.models import Claim, MdfLedgerEntry
 from funds.selectors import mdf_balance
 from funds.tasks import fund_request_release_unclaimed_task
+from settlement.models import SettlementEntry
 from tests.factories import staff
 
 from .factories import allocation, pdf, submit
@@ -121,37 +119,19 @@ def test_validation_releases_reservation_and_books_reimbursement(
     assert AuditEvent.objects.filter(action="claim.validated").count() == 1
 
 
-def test_without_settlement_queue_reimbursement_awaits_statement(
-    approved, partner_user, finance_user
-):
-    with time_machine.travel(END, tick=False):
-        claim = services.claim_validate(claim=_claim(approved, partner_user), actor=finance_user)
-    assert claim.settlement_state == SettlementState.AWAITING
-
-
-def test_reimbursement_is_queued_for_the_next_statement(
-    approved, partner_user, finance_user, monkeypatch
-):
-    calls = []
-    module = types.ModuleType("settlement.services")
-    module.__spec__ = importlib.machinery.ModuleSpec("settlement.services", None)
-    module.settlement_entry_queue = lambda **kwargs: calls.append(kwargs)
-    monkeypatch.setitem(sys.modules, "settlement.services", module)
+def test_reimbursement_is_queued_for_the_next_statement(approved, partner_user, finance_user):
     with time_machine.travel(END, tick=False):
         claim = services.claim_validate(claim=_claim(approved, partner_user), actor=finance_user)
     assert claim.settlement_state == SettlementState.QUEUED
-    assert calls == [
-        {
-            "partner": approved.partner,
-            "kind": "mdf_reimbursement",
-            "amount": Decimal("5000.00"),
-            "currency": "CNY",
-            "description": f"MDF reimbursement: {approved.title}",
-            "source_type": "funds.claim",
-            "source_id": claim.pk,
-            "period": "2026Q1",
-        }
-    ]
+    entry = SettlementEntry.objects.get(source_type="funds.claim", source_id=str(claim.pk))
+    assert (entry.partner, entry.kind, entry.amount, entry.currency, entry.period) == (
+        approved.partner,
+        "mdf_reimbursement",
+        Decimal("5000.00"),
+        "CNY",
+        "2026Q1",
+    )
+    assert entry.description == f"MDF reimbursement: {approved.title}"
 
 
 def test_validation_only_once_and_only_by_finance(approved, partner_user, finance_user, manager):

@@ -4,7 +4,7 @@ import pytest
 
 from rebates.models import Accrual
 from rebates.services import accruals_calculate
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.harness import screenshot, sign_in
 from tests.factories import PartnerUserFactory, tier
 
 from .factories import PERIOD, line, programme, target

@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.choices import Role
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.harness import screenshot, sign_in
 from tests.factories import PartnerUserFactory
 from training.models import Certification
 

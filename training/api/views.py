@@ -7,7 +7,7 @@ from accounts.choices import Role
 from core.api.views import HasRole
 
 from .. import selectors
-from ..models import Module
+from ..models import Certification, Course, Module
 from .serializers import (
     CertificationSerializer,
     CourseDetailSerializer,
@@ -19,6 +19,7 @@ from .serializers import (
 class CourseViewSet(viewsets.ReadOnlyModelViewSet):
     """Published courses with the caller's progress; no exam content."""
 
+    queryset = Course.objects.none()  # schema generation only; get_queryset() scopes
     serializer_class = CourseSerializer
     filterset_fields = ["track", "level"]
 
@@ -44,6 +45,7 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
 class MyCertificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """The caller's own certifications."""
 
+    queryset = Certification.objects.none()  # schema generation only; get_queryset() scopes
     serializer_class = CertificationSerializer
 
     def get_queryset(self):

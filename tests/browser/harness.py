@@ -1,4 +1,6 @@
-"""Headless Chromium (Debian's package, installed by `make test`) driven by Playwright."""
+"""Browser-test harness: headless Chromium (Debian's package, installed by `make test`) driven by
+Playwright. Loaded once for the whole suite from tests/conftest.py, so every app's browser tests
+share one Playwright session (two sync sessions cannot run in one thread)."""
 
 import os
 import shutil
