@@ -37,8 +37,9 @@ def seed(*, stdout=None) -> None:
 def demo_logins() -> list[tuple[str, str]]:
     logins = [(str(Role(role).label), email) for email, _name, role, _lang in STAFF]
     partner_users = User.objects.filter(
-        email__endswith=".demo", partner__isnull=False
+        email__regex=r"^(admin|finance|sales)@[a-z]+\.demo$", partner__isnull=False
     ).select_related("partner")
-    for user in partner_users.order_by("partner__legal_name", "role")[:9]:
-        logins.append((f"{user.get_role_display()} ({user.partner.legal_name[:18]})", user.email))
+    for user in partner_users.order_by("partner__legal_name", "role")[:12]:
+        company = user.partner.legal_name[:18].strip()
+        logins.append((f"{user.get_role_display()} ({company})", user.email))
     return logins

@@ -5,6 +5,7 @@ from importlib import import_module
 from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 
 from accounts.demo import DEMO_PASSWORD, demo_logins
 
@@ -24,6 +25,15 @@ class Command(BaseCommand):
     help = "Create demo users for every role and each app's demo data; prints the demo logins."
 
     def handle(self, *args, **options) -> None:
+        # Demo actions raise real notifications; keep them in-app and send no e-mail to the
+        # invented addresses (the console backend would flood the terminal).
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            self._seed_apps()
+        self.stdout.write(self.style.SUCCESS(f"\nDemo logins (password for all: {DEMO_PASSWORD})"))
+        for role, email in demo_logins():
+            self.stdout.write(f"  {email:<26} {role}")
+
+    def _seed_apps(self) -> None:
         for label in PROJECT_APPS:
             if not apps.is_installed(label):
                 continue
@@ -36,6 +46,3 @@ class Command(BaseCommand):
             with transaction.atomic():
                 module.seed(stdout=self.stdout)
             self.stdout.write(f"  {label}: demo data ready")
-        self.stdout.write(self.style.SUCCESS(f"\nDemo logins (password for all: {DEMO_PASSWORD})"))
-        for role, email in demo_logins():
-            self.stdout.write(f"  {role:<28} {email}")
