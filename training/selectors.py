@@ -162,3 +162,13 @@ def coverage_report(*, user, as_of: date | None = None):
         )
         .order_by("legal_name")
     )
+
+
+def with_next_tier(partners) -> list:
+    """Attach each partner's next tier (one query for the few tiers, whatever the page size)."""
+    tiers = list(Tier.objects.order_by("rank"))
+    rows = list(partners)
+    for partner in rows:
+        rank = partner.tier.rank if partner.tier_id else -1
+        partner.next_tier = next((t for t in tiers if t.rank > rank), None)
+    return rows

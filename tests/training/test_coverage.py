@@ -55,9 +55,12 @@ def test_staff_coverage_report_fixed_query_count(client, manager, django_assert_
     client.force_login(manager)
     with django_assert_max_num_queries(8):
         response = client.get(reverse("training:coverage_report"))
-    rows = list(response.context["page"])
+    rows = list(response.context["page"].object_list)
     assert len(rows) == 5
     assert {(r.certified, r.senior_certified) for r in rows} == {(2, 2)}
+    # silver partners are measured against gold next
+    assert {r.next_tier.code for r in rows} == {"gold"}
+    assert "2 / 5" in response.content.decode()
 
 
 def test_staff_coverage_report_refused_to_partner_users(client, partner_user):
