@@ -26,6 +26,7 @@ from .choices import ALLOCATION_KINDS, ClaimStatus, LedgerKind, RequestStatus, S
 from .inputs import partner_net_revenue, partners_net_revenue
 from .models import (
     ActivityResult,
+    ApprovalRule,
     Claim,
     ClaimAttachment,
     FundApproval,
@@ -272,7 +273,12 @@ def fund_request_submit(
             errors["requested_amount"] = [str(exc)]
     if errors:
         raise ValidationError(errors)
-    rule = approval_rule_for(amount_cny=amount_cny)
+    try:
+        rule = approval_rule_for(amount_cny=amount_cny)
+    except ApprovalRule.DoesNotExist as exc:
+        raise ValidationError(
+            {"requested_amount": _("No approval rule covers this amount; contact the vendor.")}
+        ) from exc
     request = FundRequest.objects.create(
         partner=partner,
         title=title,
