@@ -109,6 +109,8 @@ def approval_rule_for(*, amount_cny: Decimal) -> ApprovalRule:
     raise ApprovalRule.DoesNotExist("The MDF approval matrix has no row for this amount.")
 
 
+# Ledger kinds whose sum (negated) is the vendor funds used: reimbursed plus still reserved.
+USED_KINDS = (LedgerKind.RESERVATION, LedgerKind.RELEASE, LedgerKind.REIMBURSEMENT)
 ATTRIBUTABLE_STATUSES = (RequestStatus.APPROVED, RequestStatus.CLAIMED, RequestStatus.RELEASED)
 
 
@@ -176,7 +178,8 @@ def activity_results(*, fund_request: FundRequest) -> dict:
     """Leads, referencing deals, attributed revenue and ROI of one activity (DESIGN §7).
 
     Revenue is the won deals that reference the activity plus any other revenue recorded for it;
-    ROI divides it by the vendor funds spent (the reimbursement, else the approved amount).
+    ROI divides it by the vendor funds used: the reimbursement once validated, the approved
+    amount while it is reserved, nothing once released unclaimed.
     """
     result = getattr(fund_request, "result", None)
     claim = getattr(fund_request, "claim", None)
@@ -188,11 +191,12 @@ def activity_results(*, fund_request: FundRequest) -> dict:
         leads = result.leads_count
     else:
         leads = claim.leads_generated if claim is not None else 0
-    spent = (
-        claim.reimbursement_amount
-        if claim is not None and claim.reimbursement_amount is not None
-        else fund_request.approved_amount
-    )
+    if claim is not None and claim.reimbursement_amount is not None:
+        spent = claim.reimbursement_amount
+    elif fund_request.status == RequestStatus.APPROVED:
+        spent = fund_request.approved_amount  # still reserved for the activity
+    else:
+        spent = None  # never approved, or released unclaimed: no vendor funds went into it
     revenue = linked["revenue"] + other
     has_results = result is not None or linked["deals"] > 0
     return {
@@ -208,7 +212,7 @@ def activity_results(*, fund_request: FundRequest) -> dict:
 
 
 def activity_roi(*, fund_request: FundRequest) -> Decimal | None:
-    """Attributed revenue per unit of vendor funds spent (reimbursed, else approved)."""
+    """Attributed revenue per unit of vendor funds used (see `activity_results`)."""
     return activity_results(fund_request=fund_request)["roi"]
 
 
@@ -237,11 +241,11 @@ def _partner_figures(partner_ids, currencies: dict[int, str]) -> dict[int, dict]
 
 
 def partner_roi(*, partner) -> dict:
-    """Leads, attributed revenue, reimbursed funds and their ratio for one partner."""
+    """Leads, attributed revenue, funds used (reimbursed + still reserved) and their ratio."""
     figures = _partner_figures([partner.pk], {partner.pk: partner.contract_currency})[partner.pk]
-    spent = -MdfLedgerEntry.objects.filter(
-        partner=partner, kind=LedgerKind.REIMBURSEMENT
-    ).aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
+    spent = -MdfLedgerEntry.objects.filter(partner=partner, kind__in=USED_KINDS).aggregate(
+        total=Coalesce(Sum("amount"), ZERO)
+    )["total"]
     return {
         "leads": figures["leads"],
         "revenue": figures["revenue"],
@@ -251,7 +255,7 @@ def partner_roi(*, partner) -> dict:
 
 
 def partner_roi_list_for(*, user):
-    """Partners the staff user sees that have MDF, with allocated and reimbursed funds."""
+    """Partners the staff user sees that have MDF, with allocated and used funds and balance."""
     from partners.models import Partner
 
     entries = Q(mdf_entries__isnull=False)
@@ -262,9 +266,8 @@ def partner_roi_list_for(*, user):
             allocated=Coalesce(
                 Sum("mdf_entries__amount", filter=Q(mdf_entries__kind__in=ALLOCATION_KINDS)), ZERO
             ),
-            reimbursed=-Coalesce(
-                Sum("mdf_entries__amount", filter=Q(mdf_entries__kind=LedgerKind.REIMBURSEMENT)),
-                ZERO,
+            used=-Coalesce(
+                Sum("mdf_entries__amount", filter=Q(mdf_entries__kind__in=USED_KINDS)), ZERO
             ),
             balance=Coalesce(Sum("mdf_entries__amount"), ZERO),
             activities=Coalesce(
@@ -293,7 +296,7 @@ def partner_roi_rows(partners) -> list:
     for partner in partners:
         partner.leads = figures[partner.pk]["leads"]
         partner.revenue = figures[partner.pk]["revenue"]
-        partner.roi = _ratio(partner.revenue, partner.reimbursed)
+        partner.roi = _ratio(partner.revenue, partner.used)
     return partners
 
 
@@ -330,7 +333,6 @@ def mdf_utilisation_for(*, user) -> dict:
     for row in _linked_deal_rows(fund_request__in=visible):
         revenue += _convert(row["revenue"], row["currency"], base)
     used = -(sums["reimbursed"] + sums["reserved"])
-    reimbursed = -sums["reimbursed"]
     allocated = sums["allocated"]
     return {
         "currency": base,
@@ -338,7 +340,7 @@ def mdf_utilisation_for(*, user) -> dict:
         "used": round_money(used, base),
         "percent": min(100, int(used * 100 / allocated)) if allocated > 0 else 0,
         "revenue": round_money(revenue, base),
-        "roi": _ratio(revenue, reimbursed),
+        "roi": _ratio(revenue, used),
         "pending": FundRequest.objects.visible_to(user)
         .filter(status=RequestStatus.SUBMITTED)
         .count(),

@@ -109,7 +109,23 @@ def test_partner_roi_includes_referencing_deals(approved, partner, partner_user)
     )
     roi = partner_roi(partner=partner)
     assert roi["revenue"] == Decimal("8000.00")
-    assert roi["roi"] == Decimal("8.00")
+    assert roi["spent"] == Decimal("3000.00")  # 1,000 reimbursed + 2,000 reserved
+    assert roi["roi"] == Decimal("2.67")
+
+
+def test_released_activity_has_no_funds_used_and_no_roi(approved, partner):
+    import datetime
+
+    import time_machine
+
+    won_deal(partner, approved, "5000.00")
+    later = approved.end_date + datetime.timedelta(days=61)
+    with time_machine.travel(later, tick=False):
+        services.fund_request_release(fund_request=approved)
+    approved.refresh_from_db()
+    results = activity_results(fund_request=approved)
+    assert results["spent"] is None and results["roi"] is None
+    assert results["revenue"] == Decimal("5000.00")
 
 
 def test_deal_form_references_own_approved_activity(client, approved, partner_user):

@@ -107,3 +107,42 @@ def test_request_approval_claim_and_validation(browser, live_server):
     for p in (page, staff_page, finance_page):
         assert not [e for e in p.console_errors if "Content Security Policy" in e]
         p.context.close()
+
+
+def test_director_sees_roi_per_activity_and_per_partner(browser, live_server):
+    # given an approved activity with a won deal referencing it
+    from deals.choices import DealStatus
+    from deals.models import Deal, DealLine
+    from funds import services
+    from funds.defaults import ensure_default_matrix
+    from funds.models import ApprovalRule
+    from tests.deals.factories import DealFactory, ProductFactory
+
+    from .factories import submit
+
+    ensure_default_matrix(ApprovalRule)
+    director = UserFactory(role=Role.CHANNEL_DIRECTOR)
+    partner = PartnerFactory(tier=tier("gold"), legal_name="深圳智联网络股份有限公司")
+    admin = PartnerUserFactory(partner=partner, role=Role.PARTNER_ADMIN)
+    allocation(partner, "30000.00")
+    request = submit(partner, admin, "5000.00", title="行业峰会 深圳")
+    services.fund_request_approve(fund_request=request, actor=director)
+    deal = DealFactory(partner=partner, fund_request=request, project_name="Core network refresh")
+    DealLine.objects.create(
+        deal=deal, product=ProductFactory(), quantity=10, unit_price=Decimal("9000"), final=True
+    )
+    Deal.objects.filter(pk=deal.pk).update(status=DealStatus.WON)
+    # when the director opens the activity and the ROI report
+    page = as_user(browser, live_server, director)
+    page.goto(f"/funds/requests/{request.pk}/")
+    # then the won deal counts: 90,000 over 5,000 approved
+    assert page.locator("#activity-roi").inner_text() == "18.00×"
+    assert "Core network refresh" in page.locator("main").inner_text()
+    screenshot(page, "funds-activity-results")
+    page.goto("/funds/roi/")
+    assert "18.00×" in page.locator("main").inner_text()
+    screenshot(page, "funds-roi-report")
+    page.goto("/")
+    screenshot(page, "funds-director-dashboard")
+    assert not [e for e in page.console_errors if "Content Security Policy" in e]
+    page.context.close()

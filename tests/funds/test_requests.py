@@ -345,6 +345,8 @@ def test_queue_and_approve_through_pages(client, funded, partner_user):
     client.post(reverse("funds:request_approve", args=[request.pk]), {"note": "ok"})
     request.refresh_from_db()
     assert request.status == RequestStatus.APPROVED
+    page = client.get(reverse("funds:request_detail", args=[request.pk])).content.decode()
+    assert "(Channel director)" in page
 
 
 def test_page_approve_by_wrong_role_leaves_request_unchanged(client, funded, partner_user):
