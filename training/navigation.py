@@ -32,3 +32,12 @@ def certification_coverage_card(request) -> dict:
         "title": _("Certifications"),
         **data,
     }
+
+
+@widget(roles={Role.ADMIN, Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR}, order=310)
+def certification_coverage_staff_card(request) -> dict:
+    return {
+        "template": "training/widgets/coverage_staff.html",
+        "title": _("Certification coverage"),
+        **selectors.coverage_summary_for(user=request.user),
+    }

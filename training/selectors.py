@@ -172,3 +172,21 @@ def with_next_tier(partners) -> list:
         rank = partner.tier.rank if partner.tier_id else -1
         partner.next_tier = next((t for t in tiers if t.rank > rank), None)
     return rows
+
+
+def coverage_summary_for(*, user, as_of: date | None = None) -> dict:
+    """For the staff dashboard: partners below their tier's certification requirement, and
+    certifications expiring within 60 days, across the partners the user sees."""
+    from django.db.models import F, Sum
+
+    rows = coverage_report(user=user, as_of=as_of).order_by()
+    below = rows.filter(
+        Q(certified__lt=F("tier__min_certified_staff"))
+        | Q(senior_certified__lt=F("tier__min_senior_certified_staff"))
+    ).count()
+    totals = rows.aggregate(expiring_total=Sum("expiring"), partners=Count("pk"))
+    return {
+        "below": below,
+        "partners": totals["partners"] or 0,
+        "expiring": totals["expiring_total"] or 0,
+    }

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from tests.factories import PartnerFactory, PartnerUserFactory, tier
+from training import selectors
 from training.choices import Level
 
 from .factories import CertificationFactory, CourseFactory
@@ -73,3 +74,22 @@ def test_dashboard_shows_coverage_card_for_partner_admin(client, partner_user):
     response = client.get(reverse("core:dashboard"))
     assert response.status_code == 200
     assert "certified staff" in response.content.decode()
+
+
+def test_staff_dashboard_card_counts_partners_below_requirement(client, manager):
+    # given a silver partner (needs 2) with 2 certified and one with 1, one expiring soon
+    ok, short = PartnerFactory(tier=tier("silver")), PartnerFactory(tier=tier("silver"))
+    for _ in range(2):
+        CertificationFactory(user=PartnerUserFactory(partner=ok))
+    today = timezone.localdate()
+    CertificationFactory(
+        user=PartnerUserFactory(partner=short),
+        issued_on=today - dt.timedelta(days=700),
+        expires_on=today + dt.timedelta(days=30),
+    )
+    client.force_login(manager)
+    response = client.get(reverse("core:dashboard"))
+    assert response.status_code == 200
+    card = selectors.coverage_summary_for(user=manager)
+    assert card == {"below": 1, "partners": 2, "expiring": 1}
+    assert 'id="coverage-below">1<' in response.content.decode()
