@@ -113,7 +113,11 @@ def mdf_accrue_all(*, quarter: Quarter, chunk_size: int = 500) -> int:
     created = 0
     partners = (
         Partner.objects.filter(status="active", tier__mdf_rate__gt=0)
-        .exclude(mdf_entries__quarter=str(quarter), mdf_entries__kind=LedgerKind.ACCRUAL)
+        .exclude(
+            pk__in=MdfLedgerEntry.objects.filter(
+                quarter=str(quarter), kind=LedgerKind.ACCRUAL
+            ).values("partner_id")
+        )
         .select_related("tier")
         .order_by("pk")
     )

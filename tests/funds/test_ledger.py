@@ -110,6 +110,20 @@ def test_accrual_job_in_chunks_accrues_every_partner_once():
     assert MdfLedgerEntry.objects.filter(kind=LedgerKind.ACCRUAL).count() == 6
 
 
+def test_accrual_not_skipped_by_other_entries_of_the_quarter(partner):
+    # given an accrual of an earlier quarter and a discretionary allocation in 2026Q4
+    partner.tier = tier("gold")
+    partner.save()
+    allocation(partner, "500.00", quarter="2026Q3", kind=LedgerKind.ACCRUAL)
+    allocation(partner, "100.00", quarter="2026Q4")
+    line(partner, "100000.00", day="2026-08-01")
+    # when the 2026Q4 accrual runs, then the partner still accrues
+    assert mdf_accrue_all_task(quarter="2026Q4") == 1
+    assert MdfLedgerEntry.objects.get(kind=LedgerKind.ACCRUAL, quarter="2026Q4").amount == Decimal(
+        "2000.00"
+    )
+
+
 def test_accrual_runs_once_per_partner_and_quarter(partner):
     line(partner, "100000.00", day="2026-08-01")
     partner.tier = tier("gold")
