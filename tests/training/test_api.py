@@ -102,7 +102,19 @@ def test_my_certifications_cannot_be_widened_to_another_company(
     api_client.force_authenticate(partner_user)
     response = api_client.get("/api/v1/training/my-certifications/", {"partner": other_partner.pk})
     assert response.json()["results"] == []
-    assert api_client.get("/api/v1/training/my-certifications/1/").status_code == 404
+
+
+def test_my_certification_detail_is_404_for_anyone_elses(
+    api_client, partner, partner_user, other_partner
+):
+    mine = CertificationFactory(user=partner_user)
+    colleague = CertificationFactory(user=PartnerUserFactory(partner=partner))
+    theirs = CertificationFactory(user=PartnerUserFactory(partner=other_partner))
+    api_client.force_authenticate(partner_user)
+    url = "/api/v1/training/my-certifications/{}/"
+    assert api_client.get(url.format(mine.pk)).json()["code"] == mine.code
+    assert api_client.get(url.format(colleague.pk)).status_code == 404
+    assert api_client.get(url.format(theirs.pk)).status_code == 404
 
 
 def test_certifications_list_and_api_for_staff_are_read_only(api_client, manager):
