@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db.models import (
@@ -171,7 +171,7 @@ def linked_deals_by_request(*, fund_request_ids) -> dict[int, dict]:
 
 
 def _ratio(revenue: Decimal, spent: Decimal | None) -> Decimal | None:
-    return (revenue / spent).quantize(Decimal("0.01")) if spent else None
+    return (revenue / spent).quantize(Decimal("0.01"), ROUND_HALF_UP) if spent else None
 
 
 def activity_results(*, fund_request: FundRequest) -> dict:
