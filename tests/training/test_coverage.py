@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -93,3 +94,20 @@ def test_staff_dashboard_card_counts_partners_below_requirement(client, manager)
     card = selectors.coverage_summary_for(user=manager)
     assert card == {"below": 1, "partners": 2, "expiring": 1}
     assert 'id="coverage-below">1<' in response.content.decode()
+
+
+def test_partner_sales_dashboard_shows_own_certifications_expiring_soon(client, partner):
+    sales = PartnerUserFactory(partner=partner, role=Role.PARTNER_SALES)
+    today = timezone.localdate()
+    CertificationFactory(
+        user=sales,
+        issued_on=today - dt.timedelta(days=700),
+        expires_on=today + dt.timedelta(days=10),
+    )
+    CertificationFactory(user=PartnerUserFactory(partner=partner, role=Role.PARTNER_SALES))
+    client.force_login(sales)
+    response = client.get(reverse("core:dashboard"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "My certifications" in page and "expires soon" in page
+    assert len(re.findall(r"/training/certifications/\d+/", page)) == 1
