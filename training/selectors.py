@@ -101,11 +101,18 @@ def certification_get_by_code(*, code: str) -> Certification | None:
 
 
 def certified_staff_counts(*, partner, as_of: date) -> dict:
-    """Distinct users of `partner` holding a valid certification (any track), and senior ones."""
+    """Distinct users of `partner` holding a valid certification on `as_of` (DESIGN §2.3, §3).
+
+    `total` counts a person once whatever the track; `junior`, `mid` and `senior` count the people
+    holding a valid certification of that level. Expired (and not yet issued) ones never count.
+    """
     valid = valid_certifications(as_of=as_of).filter(partner=partner)
     return valid.aggregate(
         total=Count("user", distinct=True),
-        senior=Count("user", filter=Q(level=Level.SENIOR), distinct=True),
+        **{
+            str(level.value): Count("user", filter=Q(level=level), distinct=True)
+            for level in (Level.JUNIOR, Level.MID, Level.SENIOR)
+        },
     )
 
 

@@ -57,9 +57,16 @@ def test_certified_staff_counts_distinct_users_and_excludes_expired(partner):
     )
     # another company's certificate never counts
     CertificationFactory()
-    assert certified_staff_counts(partner=partner, as_of=today) == {"total": 2, "senior": 1}
+    assert certified_staff_counts(partner=partner, as_of=today) == {
+        "total": 2,
+        "junior": 2,
+        "mid": 0,
+        "senior": 1,
+    }
     assert certified_staff_counts(partner=partner, as_of=dt.date(2026, 5, 30)) == {
         "total": 3,
+        "junior": 2,
+        "mid": 0,
         "senior": 2,
     }
 

@@ -35,7 +35,7 @@ def test_partner_admin_sees_gap_to_next_tier_and_expiring(client):
     # then
     assert response.status_code == 200
     assert response.context["next_tier"].code == "gold"
-    assert response.context["counts"] == {"total": 3, "senior": 0}
+    assert response.context["counts"] == {"total": 3, "junior": 3, "mid": 0, "senior": 0}
     assert response.context["missing_total"] == 2
     assert response.context["missing_senior"] == 1
     assert [c.pk for c in response.context["expiring"]] == [soon.pk]
