@@ -19,8 +19,18 @@ class DealForm(forms.ModelForm):
             "expected_close_date",
             "competitors",
             "notes",
+            "fund_request",
         ]
         widgets = {"expected_close_date": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the company's own approved (or claimed) MDF activities can be referenced.
+        from funds.selectors import attributable_requests_for
+
+        self.fields["fund_request"].queryset = attributable_requests_for(
+            partner_id=self.instance.partner_id
+        )
 
 
 class DealLineForm(forms.ModelForm):

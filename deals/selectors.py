@@ -30,7 +30,7 @@ def deal_list_for(*, user, filters: dict | None = None) -> QuerySet[Deal]:
 
 def deal_get_for(*, user, pk, action: str = "view") -> Deal:
     qs = Deal.objects.select_related(
-        "partner__tier", "registered_by", "decided_by"
+        "partner__tier", "registered_by", "decided_by", "fund_request"
     ).prefetch_related(
         Prefetch("lines", queryset=DealLine.objects.select_related("product__family"))
     )

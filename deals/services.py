@@ -76,6 +76,22 @@ def _url(deal: Deal) -> str:
 
 # --- drafts ----------------------------------------------------------------------------------
 @transaction.atomic
+def _check_fund_request(deal: Deal) -> None:
+    """A deal may reference only an approved or claimed MDF activity of its own company."""
+    if deal.fund_request_id is None:
+        return
+    from funds.selectors import attributable_requests_for
+
+    if (
+        not attributable_requests_for(partner_id=deal.partner_id)
+        .filter(pk=deal.fund_request_id)
+        .exists()
+    ):
+        raise ValidationError(
+            {"fund_request": _("Choose an approved MDF activity of your own company.")}
+        )
+
+
 def deal_draft_save(
     *, actor: User, data: dict, lines: list[dict], deal: Deal | None = None
 ) -> Deal:
@@ -91,6 +107,7 @@ def deal_draft_save(
         action = "deal.updated"
     for field, value in data.items():
         setattr(deal, field, value)
+    _check_fund_request(deal)
     deal.full_clean(exclude=["partner", "registered_by"])
     deal.save()
     deal.lines.all().delete()

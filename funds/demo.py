@@ -100,7 +100,69 @@ def seed(*, stdout=None) -> None:
         )
         services.claim_validate(claim=claim, actor=finance)
         services.activity_result_record(
-            fund_request=done, actor=admin, leads_count=48, deal_revenue=Decimal("420000.00")
+            fund_request=done, actor=admin, leads_count=48, deal_revenue=Decimal("120000.00")
         )
+    _deals_from_activity(done, admin)
+    _statement_with_reimbursement(partner)
     if stdout is not None:
-        stdout.write("MDF: balances, requests at each approval level, a validated claim.\n")
+        stdout.write(
+            "MDF: balances, requests at each approval level, a validated claim on a statement.\n"
+        )
+
+
+def _deals_from_activity(fund_request: FundRequest, admin: User) -> None:
+    """Two registrations that came from the live stream: one won (counts for ROI), one open."""
+    from deals.choices import DealStatus
+    from deals.models import Deal, DealLine, Product
+    from deals.rules import normalize_customer_name
+
+    product = Product.objects.filter(sku="SW-4800").first() or Product.objects.first()
+    if product is None:
+        return
+    now = timezone.now()
+    for name, status in (
+        ("杭州云帆智能制造有限公司", DealStatus.WON),
+        ("宁波港湾物流有限公司", DealStatus.APPROVED),
+    ):
+        project = f"{name[:8]} · 直播线索"
+        if Deal.objects.filter(partner=fund_request.partner, project_name=project).exists():
+            continue
+        deal = Deal.objects.create(
+            partner=fund_request.partner,
+            registered_by=admin,
+            customer_name=name,
+            customer_region=(fund_request.partner.regions or ["CN-ZJ"])[0],
+            industry="manufacturing",
+            project_name=project,
+            currency=fund_request.currency,
+            expected_close_date=timezone.localdate() + datetime.timedelta(days=30),
+            status=status,
+            submitted_at=now - datetime.timedelta(days=15),
+            decided_at=now - datetime.timedelta(days=14),
+            protection_ends_at=now + datetime.timedelta(days=75),
+            customer_fingerprint=normalize_customer_name(name),
+            order_number="SO-MDF-001" if status == DealStatus.WON else "",
+            closed_on=timezone.localdate() - datetime.timedelta(days=3)
+            if status == DealStatus.WON
+            else None,
+            fund_request=fund_request,
+        )
+        DealLine.objects.create(
+            deal=deal, product=product, quantity=20, unit_price=product.list_price
+        )
+        if status == DealStatus.WON:
+            DealLine.objects.create(
+                deal=deal, product=product, quantity=20, unit_price=product.list_price, final=True
+            )
+
+
+def _statement_with_reimbursement(partner: Partner) -> None:
+    """Build the draft statement that carries the validated claim's reimbursement line."""
+    from settlement.models import SettlementEntry
+    from settlement.services import statement_build
+
+    entry = SettlementEntry.objects.filter(
+        partner=partner, source_type="funds.claim", statement__isnull=True
+    ).first()
+    if entry is not None:
+        statement_build(partner=partner, period=entry.period)

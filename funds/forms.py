@@ -72,7 +72,13 @@ class ClaimForm(forms.Form):
 class ActivityResultForm(forms.Form):
     leads_count = forms.IntegerField(label=_("Leads"), min_value=0)
     deal_revenue = forms.DecimalField(
-        label=_("Attributed deal revenue"), min_value=Decimal("0"), **MONEY
+        label=_("Other attributed revenue"),
+        min_value=Decimal("0"),
+        help_text=_(
+            "Revenue from the activity that is not a registered deal referencing it; won deals "
+            "that reference the activity are counted automatically."
+        ),
+        **MONEY,
     )
 
 

@@ -269,6 +269,12 @@ class FundApproval(models.Model):
     def __str__(self) -> str:
         return f"{self.fund_request_id}: {self.role}"
 
+    @property
+    def role_label(self) -> str:
+        from accounts.choices import Role
+
+        return str(Role(self.role).label) if self.role in Role.values else self.role
+
 
 class Claim(models.Model):
     """The partner's claim for reimbursement after the activity, filed within 60 days of its end."""

@@ -30,3 +30,4 @@ nav_item(
     section=SECTION,
 )
 nav_item(_("MDF ledger"), "funds:ledger", roles=STAFF_ROLES, order=440, section=SECTION)
+nav_item(_("MDF ROI by partner"), "funds:roi_report", roles=STAFF_ROLES, order=450, section=SECTION)

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
+from django.conf import settings
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from accounts.scoping import get_scoped_or_404
+from core.fx import FxRateMissing, fx_convert
+from core.money import round_money
 
 from .choices import ALLOCATION_KINDS, LedgerKind, RequestStatus
 from .models import ApprovalRule, Claim, FundRequest, MdfLedgerEntry
@@ -94,57 +109,238 @@ def approval_rule_for(*, amount_cny: Decimal) -> ApprovalRule:
     raise ApprovalRule.DoesNotExist("The MDF approval matrix has no row for this amount.")
 
 
-def activity_roi(*, fund_request: FundRequest) -> Decimal | None:
-    """Attributed deal revenue per unit of vendor funds spent (reimbursed, else approved)."""
+# Ledger kinds whose sum (negated) is the vendor funds used: reimbursed plus still reserved.
+USED_KINDS = (LedgerKind.RESERVATION, LedgerKind.RELEASE, LedgerKind.REIMBURSEMENT)
+ATTRIBUTABLE_STATUSES = (RequestStatus.APPROVED, RequestStatus.CLAIMED, RequestStatus.RELEASED)
+
+
+def attributable_requests_for(*, partner_id) -> QuerySet[FundRequest]:
+    """The company's approved (or since claimed or released) activities a deal may reference."""
+    if partner_id is None:
+        return FundRequest.objects.none()
+    return FundRequest.objects.filter(
+        partner_id=partner_id, status__in=ATTRIBUTABLE_STATUSES
+    ).order_by("-start_date", "-pk")
+
+
+def _convert(amount: Decimal, base: str, quote: str) -> Decimal:
+    """Convert at today's rate; an amount without a rate counts as nothing rather than failing."""
+    if base == quote or not amount:
+        return amount
+    try:
+        return fx_convert(amount, base, quote, timezone.localdate())
+    except FxRateMissing:
+        return Decimal("0")
+
+
+def _linked_deal_rows(**filters):
+    """Deals referencing activities, grouped; revenue is the won order's final lines."""
+    from deals.choices import DealStatus
+    from deals.models import Deal
+
+    won = Q(status=DealStatus.WON)
+    line_value = ExpressionWrapper(
+        F("lines__quantity") * F("lines__unit_price"),
+        output_field=DecimalField(max_digits=20, decimal_places=2),
+    )
+    return (
+        Deal.objects.filter(fund_request__isnull=False, **filters)
+        .values("fund_request_id", "fund_request__partner_id", "fund_request__currency", "currency")
+        .annotate(
+            deals=Count("pk", distinct=True),
+            won=Count("pk", filter=won, distinct=True),
+            revenue=Coalesce(Sum(line_value, filter=won & Q(lines__final=True)), ZERO),
+        )
+        .order_by()
+    )
+
+
+def linked_deals_by_request(*, fund_request_ids) -> dict[int, dict]:
+    """Per activity: deals referencing it, how many were won and their revenue (its currency)."""
+    totals: dict[int, dict] = {}
+    for row in _linked_deal_rows(fund_request_id__in=list(fund_request_ids)):
+        bucket = totals.setdefault(
+            row["fund_request_id"], {"deals": 0, "won": 0, "revenue": Decimal("0")}
+        )
+        bucket["deals"] += row["deals"]
+        bucket["won"] += row["won"]
+        bucket["revenue"] += _convert(
+            row["revenue"], row["currency"], row["fund_request__currency"]
+        )
+    return totals
+
+
+def _ratio(revenue: Decimal, spent: Decimal | None) -> Decimal | None:
+    return (revenue / spent).quantize(Decimal("0.01"), ROUND_HALF_UP) if spent else None
+
+
+def activity_results(*, fund_request: FundRequest) -> dict:
+    """Leads, referencing deals, attributed revenue and ROI of one activity (DESIGN §7).
+
+    Revenue is the won deals that reference the activity plus any other revenue recorded for it;
+    ROI divides it by the vendor funds used: the reimbursement once validated, the approved
+    amount while it is reserved, nothing once released unclaimed.
+    """
     result = getattr(fund_request, "result", None)
     claim = getattr(fund_request, "claim", None)
-    spent = (
-        claim.reimbursement_amount
-        if claim is not None and claim.reimbursement_amount is not None
-        else fund_request.approved_amount
+    linked = linked_deals_by_request(fund_request_ids=[fund_request.pk]).get(
+        fund_request.pk, {"deals": 0, "won": 0, "revenue": Decimal("0")}
     )
-    if result is None or not spent:
-        return None
-    return (result.deal_revenue / spent).quantize(Decimal("0.01"))
+    other = result.deal_revenue if result is not None else Decimal("0")
+    if result is not None:
+        leads = result.leads_count
+    else:
+        leads = claim.leads_generated if claim is not None else 0
+    if claim is not None and claim.reimbursement_amount is not None:
+        spent = claim.reimbursement_amount
+    elif fund_request.status == RequestStatus.APPROVED:
+        spent = fund_request.approved_amount  # still reserved for the activity
+    else:
+        spent = None  # never approved, or released unclaimed: no vendor funds went into it
+    revenue = linked["revenue"] + other
+    has_results = result is not None or linked["deals"] > 0
+    return {
+        "leads": leads,
+        "deals": linked["deals"],
+        "won": linked["won"],
+        "deal_revenue": linked["revenue"],
+        "other_revenue": other,
+        "revenue": revenue,
+        "spent": spent,
+        "roi": _ratio(revenue, spent) if has_results else None,
+    }
+
+
+def activity_roi(*, fund_request: FundRequest) -> Decimal | None:
+    """Attributed revenue per unit of vendor funds used (see `activity_results`)."""
+    return activity_results(fund_request=fund_request)["roi"]
+
+
+def _partner_figures(partner_ids, currencies: dict[int, str]) -> dict[int, dict]:
+    """Leads, attributed revenue (won referencing deals + other) per partner, in its currency."""
+    from .models import ActivityResult
+
+    figures = {pk: {"leads": 0, "revenue": Decimal("0")} for pk in partner_ids}
+    for row in (
+        ActivityResult.objects.filter(fund_request__partner_id__in=partner_ids)
+        .values("fund_request__partner_id", "fund_request__currency")
+        .annotate(
+            leads=Coalesce(Sum("leads_count"), 0), revenue=Coalesce(Sum("deal_revenue"), ZERO)
+        )
+        .order_by()
+    ):
+        pk = row["fund_request__partner_id"]
+        figures[pk]["leads"] += row["leads"]
+        figures[pk]["revenue"] += _convert(
+            row["revenue"], row["fund_request__currency"], currencies[pk]
+        )
+    for row in _linked_deal_rows(fund_request__partner_id__in=partner_ids):
+        pk = row["fund_request__partner_id"]
+        figures[pk]["revenue"] += _convert(row["revenue"], row["currency"], currencies[pk])
+    return figures
 
 
 def partner_roi(*, partner) -> dict:
-    """Leads, attributed revenue, reimbursed funds and their ratio for one partner."""
-    from .models import ActivityResult
+    """Leads, attributed revenue, funds used (reimbursed + still reserved) and their ratio."""
+    figures = _partner_figures([partner.pk], {partner.pk: partner.contract_currency})[partner.pk]
+    spent = -MdfLedgerEntry.objects.filter(partner=partner, kind__in=USED_KINDS).aggregate(
+        total=Coalesce(Sum("amount"), ZERO)
+    )["total"]
+    return {
+        "leads": figures["leads"],
+        "revenue": figures["revenue"],
+        "spent": spent,
+        "roi": _ratio(figures["revenue"], spent),
+    }
 
-    results = ActivityResult.objects.filter(fund_request__partner=partner).aggregate(
-        leads=Coalesce(Sum("leads_count"), 0), revenue=Coalesce(Sum("deal_revenue"), ZERO)
+
+def partner_roi_list_for(*, user):
+    """Partners the staff user sees that have MDF, with allocated and used funds and balance."""
+    from partners.models import Partner
+
+    entries = Q(mdf_entries__isnull=False)
+    return (
+        Partner.objects.visible_to(user)
+        .filter(entries)
+        .annotate(
+            allocated=Coalesce(
+                Sum("mdf_entries__amount", filter=Q(mdf_entries__kind__in=ALLOCATION_KINDS)), ZERO
+            ),
+            used=-Coalesce(
+                Sum("mdf_entries__amount", filter=Q(mdf_entries__kind__in=USED_KINDS)), ZERO
+            ),
+            balance=Coalesce(Sum("mdf_entries__amount"), ZERO),
+            activities=Coalesce(
+                Subquery(
+                    FundRequest.objects.filter(
+                        partner=OuterRef("pk"), status__in=ATTRIBUTABLE_STATUSES
+                    )
+                    .values("partner")
+                    .annotate(n=Count("pk"))
+                    .values("n")
+                ),
+                0,
+            ),
+        )
+        .select_related("tier")
+        .order_by("legal_name", "pk")
     )
-    spent = -MdfLedgerEntry.objects.filter(
-        partner=partner, kind=LedgerKind.REIMBURSEMENT
-    ).aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
-    roi = (results["revenue"] / spent).quantize(Decimal("0.01")) if spent else None
-    return {"leads": results["leads"], "revenue": results["revenue"], "spent": spent, "roi": roi}
+
+
+def partner_roi_rows(partners) -> list:
+    """Attach leads, attributed revenue and ROI to one page of `partner_roi_list_for` rows."""
+    partners = list(partners)
+    figures = _partner_figures(
+        [p.pk for p in partners], {p.pk: p.contract_currency for p in partners}
+    )
+    for partner in partners:
+        partner.leads = figures[partner.pk]["leads"]
+        partner.revenue = figures[partner.pk]["revenue"]
+        partner.roi = _ratio(partner.revenue, partner.used)
+    return partners
 
 
 def mdf_utilisation_for(*, user) -> dict:
-    """Across the partners a staff user sees: allocated, used (reserved + reimbursed), ROI."""
+    """Across the partners a staff user sees, in CNY: allocated, used (reserved + reimbursed), ROI."""
     from .models import ActivityResult
 
-    entries = MdfLedgerEntry.objects.visible_to(user)
-    sums = entries.aggregate(
-        allocated=Coalesce(Sum("amount", filter=Q(kind__in=ALLOCATION_KINDS)), ZERO),
-        reimbursed=Coalesce(Sum("amount", filter=Q(kind=LedgerKind.REIMBURSEMENT)), ZERO),
-        reserved=Coalesce(
-            Sum("amount", filter=Q(kind__in=[LedgerKind.RESERVATION, LedgerKind.RELEASE])), ZERO
-        ),
-    )
+    base = settings.PRM_BASE_CURRENCY
+    sums = {"allocated": Decimal("0"), "reimbursed": Decimal("0"), "reserved": Decimal("0")}
+    for row in (
+        MdfLedgerEntry.objects.visible_to(user)
+        .values("currency")
+        .annotate(
+            allocated=Coalesce(Sum("amount", filter=Q(kind__in=ALLOCATION_KINDS)), ZERO),
+            reimbursed=Coalesce(Sum("amount", filter=Q(kind=LedgerKind.REIMBURSEMENT)), ZERO),
+            reserved=Coalesce(
+                Sum("amount", filter=Q(kind__in=[LedgerKind.RESERVATION, LedgerKind.RELEASE])),
+                ZERO,
+            ),
+        )
+        .order_by()
+    ):
+        for key in sums:
+            sums[key] += _convert(row[key], row["currency"], base)
+    revenue = Decimal("0")
+    for row in (
+        ActivityResult.objects.visible_to(user)
+        .values("fund_request__currency")
+        .annotate(total=Coalesce(Sum("deal_revenue"), ZERO))
+        .order_by()
+    ):
+        revenue += _convert(row["total"], row["fund_request__currency"], base)
+    visible = FundRequest.objects.visible_to(user).values("pk")
+    for row in _linked_deal_rows(fund_request__in=visible):
+        revenue += _convert(row["revenue"], row["currency"], base)
     used = -(sums["reimbursed"] + sums["reserved"])
-    revenue = ActivityResult.objects.visible_to(user).aggregate(
-        total=Coalesce(Sum("deal_revenue"), ZERO)
-    )["total"]
-    reimbursed = -sums["reimbursed"]
+    allocated = sums["allocated"]
     return {
-        "allocated": sums["allocated"],
-        "used": used,
-        "percent": min(100, int(used * 100 / sums["allocated"])) if sums["allocated"] else 0,
-        "revenue": revenue,
-        "roi": (revenue / reimbursed).quantize(Decimal("0.01")) if reimbursed else None,
+        "currency": base,
+        "allocated": round_money(allocated, base),
+        "used": round_money(used, base),
+        "percent": min(100, int(used * 100 / allocated)) if allocated > 0 else 0,
+        "revenue": round_money(revenue, base),
+        "roi": _ratio(revenue, used),
         "pending": FundRequest.objects.visible_to(user)
         .filter(status=RequestStatus.SUBMITTED)
         .count(),

@@ -23,9 +23,10 @@ from core.uploads import validate_document
 from settlement.services import settlement_entry_queue
 
 from .choices import ALLOCATION_KINDS, ClaimStatus, LedgerKind, RequestStatus, SettlementState
-from .inputs import partner_net_revenue
+from .inputs import partner_net_revenue, partners_net_revenue
 from .models import (
     ActivityResult,
+    ApprovalRule,
     Claim,
     ClaimAttachment,
     FundApproval,
@@ -64,14 +65,21 @@ def _entry(*, partner, kind: str, amount: Decimal, quarter: Quarter, **extra) ->
 
 
 @transaction.atomic
-def mdf_accrue(*, partner, quarter: Quarter) -> MdfLedgerEntry | None:
-    """Accrue tier MDF rate × the previous quarter's net revenue for `quarter`, at most once."""
+def mdf_accrue(
+    *, partner, quarter: Quarter, revenue: Decimal | None = None
+) -> MdfLedgerEntry | None:
+    """Accrue tier MDF rate × the previous quarter's net revenue for `quarter`, at most once.
+
+    `revenue` is the previous quarter's net revenue when the caller already has it (the job reads
+    it for a whole chunk of partners in one query); otherwise it is read here.
+    """
     rate = partner.tier.mdf_rate
     if MdfLedgerEntry.objects.filter(
         partner=partner, quarter=str(quarter), kind=LedgerKind.ACCRUAL
     ).exists():
         return None
-    revenue = partner_net_revenue(partner, quarter.previous())
+    if revenue is None:
+        revenue = partner_net_revenue(partner, quarter.previous())
     amount = round_money(rate * revenue, partner.contract_currency)
     if amount <= 0:
         return None
@@ -83,7 +91,11 @@ def mdf_accrue(*, partner, quarter: Quarter) -> MdfLedgerEntry | None:
                 amount=amount,
                 quarter=quarter,
                 reason=_("%(rate)s × net revenue %(revenue)s of %(quarter)s")
-                % {"rate": rate, "revenue": revenue, "quarter": quarter.previous()},
+                % {
+                    "rate": rate,
+                    "revenue": round_money(revenue, partner.contract_currency),
+                    "quarter": quarter.previous(),
+                },
             )
     except IntegrityError:
         return None  # a concurrent run accrued it first
@@ -91,14 +103,42 @@ def mdf_accrue(*, partner, quarter: Quarter) -> MdfLedgerEntry | None:
     return entry
 
 
-def mdf_accrue_all(*, quarter: Quarter) -> int:
-    """The quarterly accrual job: one accrual per active partner; safe to run again."""
+def mdf_accrue_all(*, quarter: Quarter, chunk_size: int = 500) -> int:
+    """The quarterly accrual job: one accrual per active partner; safe to run again.
+
+    Partners are read in chunks; each chunk's previous-quarter revenue is one query.
+    """
     from partners.models import Partner
 
     created = 0
-    partners = Partner.objects.filter(status="active", tier__mdf_rate__gt=0).select_related("tier")
-    for partner in partners.iterator(chunk_size=500):
-        if mdf_accrue(partner=partner, quarter=quarter) is not None:
+    partners = (
+        Partner.objects.filter(status="active", tier__mdf_rate__gt=0)
+        .exclude(
+            pk__in=MdfLedgerEntry.objects.filter(
+                quarter=str(quarter), kind=LedgerKind.ACCRUAL
+            ).values("partner_id")
+        )
+        .select_related("tier")
+        .order_by("pk")
+    )
+    chunk: list = []
+    for partner in partners.iterator(chunk_size=chunk_size):
+        chunk.append(partner)
+        if len(chunk) == chunk_size:
+            created += _accrue_chunk(chunk, quarter)
+            chunk = []
+    if chunk:
+        created += _accrue_chunk(chunk, quarter)
+    return created
+
+
+def _accrue_chunk(partners: list, quarter: Quarter) -> int:
+    revenue = partners_net_revenue(partners, quarter.previous())
+    created = 0
+    for partner in partners:
+        if partner.pk not in revenue:
+            continue
+        if mdf_accrue(partner=partner, quarter=quarter, revenue=revenue[partner.pk]) is not None:
             created += 1
     return created
 
@@ -237,7 +277,12 @@ def fund_request_submit(
             errors["requested_amount"] = [str(exc)]
     if errors:
         raise ValidationError(errors)
-    rule = approval_rule_for(amount_cny=amount_cny)
+    try:
+        rule = approval_rule_for(amount_cny=amount_cny)
+    except ApprovalRule.DoesNotExist as exc:
+        raise ValidationError(
+            {"requested_amount": _("No approval rule covers this amount; contact the vendor.")}
+        ) from exc
     request = FundRequest.objects.create(
         partner=partner,
         title=title,

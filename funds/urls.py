@@ -7,6 +7,7 @@ app_name = "funds"
 urlpatterns = [
     path("", views.balance, name="balance"),
     path("ledger/", views.ledger, name="ledger"),
+    path("roi/", views.roi_report, name="roi_report"),
     path("allocate/", views.allocate, name="allocate"),
     path("requests/", views.request_list, name="request_list"),
     path("requests/queue/", views.request_queue, name="request_queue"),

@@ -82,6 +82,14 @@ def ledger(request):
     return render(request, "funds/ledger.html", context)
 
 
+@role_required(*STAFF_ROLES)
+def roi_report(request):
+    """ROI per partner: allocated and reimbursed funds, leads, attributed revenue."""
+    page = paginate(request, selectors.partner_roi_list_for(user=request.user))
+    page.object_list = selectors.partner_roi_rows(page.object_list)
+    return render(request, "funds/roi_report.html", {"page": page})
+
+
 @role_required(*ALLOCATE_ROLES)
 def allocate(request):
     partners = Partner.objects.manageable_by(request.user).order_by("legal_name")
@@ -157,7 +165,8 @@ def request_detail(request, pk):
         "attachments": fund_request.attachments.all(),
         "claim": claim,
         "result": result,
-        "roi": selectors.activity_roi(fund_request=fund_request),
+        "results": selectors.activity_results(fund_request=fund_request),
+        "linked_deals": fund_request.deals.visible_to(user).order_by("-created_at", "-pk")[:20],
         "deadline": services.claim_deadline(fund_request),
         "can_decide": fund_request.status == RequestStatus.SUBMITTED
         and services.fund_request_can_approve(user, fund_request),

@@ -44,3 +44,29 @@ def target_list_for(*, user, period: str | None = None) -> QuerySet:
     if period:
         qs = qs.filter(period=period)
     return qs.order_by("-period", "partner__legal_name")
+
+
+def net_sales_by_currency(*, partner_ids, start, end) -> QuerySet:
+    """Net invoiced sales per partner and currency between two dates (returns subtracted).
+
+    Unscoped, for services of other apps (the MDF accrual reads the previous quarter's net revenue
+    through it). Rows: `partner_id`, `currency`, `net`.
+    """
+    from django.db.models import Case, DecimalField, F, Sum, When
+
+    from .choices import LineKind
+    from .models import SalesLine
+
+    signed = Case(
+        When(kind=LineKind.RETURN, then=-F("net_amount")),
+        default=F("net_amount"),
+        output_field=DecimalField(max_digits=20, decimal_places=4),
+    )
+    return (
+        SalesLine.objects.filter(
+            partner_id__in=partner_ids, invoice_date__gte=start, invoice_date__lte=end
+        )
+        .values("partner_id", "currency")
+        .annotate(net=Sum(signed))
+        .order_by("partner_id", "currency")
+    )

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Certification, Course, Exam, Module, Option, Question
+from .models import Certification, Course, Exam, ExpiryReminder, Module, Option, Question
 
 
 class ModuleInline(admin.StackedInline):
@@ -39,3 +39,12 @@ class CertificationAdmin(admin.ModelAdmin):
     list_filter = ["track", "level"]
     search_fields = ["code", "user__email", "partner__legal_name"]
     raw_id_fields = ["user", "partner", "attempt"]
+
+
+@admin.register(ExpiryReminder)
+class ExpiryReminderAdmin(admin.ModelAdmin):
+    list_display = ["certification", "sent_at"]
+    raw_id_fields = ["certification"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -18,7 +18,12 @@ class ModuleForm(forms.ModelForm):
     class Meta:
         model = Module
         fields = ["position", "title", "body", "attachment", "video_url"]
-        help_texts = {"body": _("Plain text; blank lines separate paragraphs.")}
+        help_texts = {
+            "body": _(
+                "Blank lines separate paragraphs. Lines starting with # or ## are headings, "
+                "with - or 1. list items; **bold**, *italic*, `code` and [label](https://…) links."
+            )
+        }
 
     def __init__(self, *args, course: Course, **kwargs):
         super().__init__(*args, **kwargs)

@@ -205,7 +205,6 @@ class Certification(models.Model):
     code = models.CharField(_("verification code"), max_length=20, unique=True)
     issued_on = models.DateField(_("issued"))
     expires_on = models.DateField(_("expires on"))
-    reminder_sent_at = models.DateTimeField(null=True, blank=True)
 
     objects = ScopedManager()
 
@@ -226,3 +225,31 @@ class Certification(models.Model):
 
     def is_valid_on(self, day) -> bool:
         return self.issued_on <= day < self.expires_on
+
+
+class ExpiryReminder(models.Model):
+    """The expiry reminder of one certification: the unique constraint makes it once, ever."""
+
+    scope_partner_path = "certification__partner"
+
+    certification = models.ForeignKey(
+        Certification,
+        verbose_name=_("certification"),
+        on_delete=models.PROTECT,
+        related_name="expiry_reminders",
+    )
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("expiry reminder")
+        verbose_name_plural = _("expiry reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["certification"], name="expiryreminder_once_per_certification"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certification} · {self.sent_at:%Y-%m-%d}"

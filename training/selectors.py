@@ -101,11 +101,18 @@ def certification_get_by_code(*, code: str) -> Certification | None:
 
 
 def certified_staff_counts(*, partner, as_of: date) -> dict:
-    """Distinct users of `partner` holding a valid certification (any track), and senior ones."""
+    """Distinct users of `partner` holding a valid certification on `as_of` (DESIGN §2.3, §3).
+
+    `total` counts a person once whatever the track; `junior`, `mid` and `senior` count the people
+    holding a valid certification of that level. Expired (and not yet issued) ones never count.
+    """
     valid = valid_certifications(as_of=as_of).filter(partner=partner)
     return valid.aggregate(
         total=Count("user", distinct=True),
-        senior=Count("user", filter=Q(level=Level.SENIOR), distinct=True),
+        **{
+            str(level.value): Count("user", filter=Q(level=level), distinct=True)
+            for level in (Level.JUNIOR, Level.MID, Level.SENIOR)
+        },
     )
 
 
@@ -162,3 +169,31 @@ def coverage_report(*, user, as_of: date | None = None):
         )
         .order_by("legal_name")
     )
+
+
+def with_next_tier(partners) -> list:
+    """Attach each partner's next tier (one query for the few tiers, whatever the page size)."""
+    tiers = list(Tier.objects.order_by("rank"))
+    rows = list(partners)
+    for partner in rows:
+        rank = partner.tier.rank if partner.tier_id else -1
+        partner.next_tier = next((t for t in tiers if t.rank > rank), None)
+    return rows
+
+
+def coverage_summary_for(*, user, as_of: date | None = None) -> dict:
+    """For the staff dashboard: partners below their tier's certification requirement, and
+    certifications expiring within 60 days, across the partners the user sees."""
+    from django.db.models import F, Sum
+
+    rows = coverage_report(user=user, as_of=as_of).order_by()
+    below = rows.filter(
+        Q(certified__lt=F("tier__min_certified_staff"))
+        | Q(senior_certified__lt=F("tier__min_senior_certified_staff"))
+    ).count()
+    totals = rows.aggregate(expiring_total=Sum("expiring"), partners=Count("pk"))
+    return {
+        "below": below,
+        "partners": totals["partners"] or 0,
+        "expiring": totals["expiring_total"] or 0,
+    }

@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -172,28 +172,45 @@ def certification_award(*, attempt: Attempt, on: date) -> Certification:
     return cert
 
 
+REMINDER_INSERT = """
+INSERT INTO training_expiryreminder (certification_id, sent_at)
+SELECT id, %(now)s FROM unnest(%(ids)s::bigint[]) AS id
+ON CONFLICT (certification_id) DO NOTHING
+RETURNING certification_id
+"""
+
+
 @transaction.atomic
 def certification_send_expiry_reminders(*, today: date | None = None) -> int:
-    """Notify holders (and their partner admins) once, 60 days before a certification expires."""
+    """Notify holders (and their partner admins) once, 60 days before a certification expires.
+
+    The reminder rows are inserted first; the unique constraint lets only one run (or one of two
+    concurrent runs) claim a certification, and only the claimed ones are notified.
+    """
     from accounts.choices import Role
     from accounts.models import User
 
     today = today or timezone.localdate()
-    due = list(
-        Certification.objects.select_for_update(skip_locked=True)
-        .filter(
-            reminder_sent_at__isnull=True,
+    candidates = list(
+        Certification.objects.filter(
             expires_on__gt=today,
             expires_on__lte=today + timedelta(days=REMINDER_DAYS),
-        )
-        .select_related("user", "course")
+            expiry_reminders__isnull=True,
+        ).values_list("pk", flat=True)
+    )
+    if not candidates:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(REMINDER_INSERT, {"now": timezone.now(), "ids": candidates})
+        claimed = [row[0] for row in cursor.fetchall()]
+    due = list(
+        Certification.objects.filter(pk__in=claimed).select_related("user", "course").order_by("pk")
     )
     admins: dict[int, list] = {}
     for user in User.objects.filter(
         role=Role.PARTNER_ADMIN, is_active=True, partner_id__in={c.partner_id for c in due}
     ):
         admins.setdefault(user.partner_id, []).append(user)
-    now = timezone.now()
     for cert in due:
         notify(
             recipients=[cert.user, *admins.get(cert.partner_id, [])],
@@ -206,7 +223,6 @@ def certification_send_expiry_reminders(*, today: date | None = None) -> int:
                 "course": cert.course.title,
             },
         )
-    Certification.objects.filter(pk__in=[c.pk for c in due]).update(reminder_sent_at=now)
     return len(due)
 
 

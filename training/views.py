@@ -312,4 +312,5 @@ def coverage(request):
 def coverage_report(request):
     rows = selectors.coverage_report(user=request.user)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_next_tier(page.object_list)
     return render(request, "training/coverage_report.html", {"page": page})

@@ -46,6 +46,7 @@ class DealSerializer(serializers.ModelSerializer):
             "has_conflict",
             "order_number",
             "closed_on",
+            "fund_request",
             "lines",
         ]
         read_only_fields = [
@@ -61,6 +62,16 @@ class DealSerializer(serializers.ModelSerializer):
             "order_number",
             "closed_on",
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # An unknown id and another company's activity get the same "does not exist" answer.
+        from funds.selectors import attributable_requests_for
+
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        partner_id = getattr(user, "partner_id", None)
+        self.fields["fund_request"].queryset = attributable_requests_for(partner_id=partner_id)
 
     def get_has_conflict(self, deal: Deal) -> bool:
         return deal.conflict_with_id is not None

@@ -24,6 +24,7 @@ DRAFT_FIELDS = [
     "expected_close_date",
     "competitors",
     "notes",
+    "fund_request",
 ]
 
 

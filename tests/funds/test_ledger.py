@@ -1,3 +1,4 @@
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -6,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from accounts.choices import Role
-from core.models import AuditEvent
+from core.models import AuditEvent, FxRate
 from core.periods import Quarter
 from funds import services
 from funds.choices import LedgerKind
@@ -14,7 +15,8 @@ from funds.inputs import partner_net_revenue
 from funds.models import MdfLedgerEntry
 from funds.selectors import mdf_balance
 from funds.tasks import mdf_accrue_all_task, mdf_expire_all_task
-from tests.factories import PartnerUserFactory, staff, tier
+from tests.factories import PartnerFactory, PartnerUserFactory, staff, tier
+from tests.rebates.factories import line
 
 from .factories import allocation
 
@@ -59,30 +61,71 @@ def test_net_revenue_is_zero_without_sales_lines(partner):
     assert partner_net_revenue(partner, Quarter.parse("2026Q3")) == Decimal("0")
 
 
-def test_accrual_is_tier_rate_times_previous_quarter_revenue(partner, monkeypatch):
-    # given a gold partner with 200,000 net revenue in 2026Q3
+def test_net_revenue_reads_sales_lines_minus_returns_in_the_quarter(partner):
+    # given sales and a return in 2026Q3, and a sale outside it
+    line(partner, "150000.00", day="2026-07-01")
+    line(partner, "60000.00", day="2026-09-30")
+    line(partner, "10000.00", kind="return", day="2026-08-15")
+    line(partner, "999999.00", day="2026-10-01")
+    # then
+    assert partner_net_revenue(partner, Quarter.parse("2026Q3")) == Decimal("200000.00")
+
+
+def test_net_revenue_converts_other_currencies_at_the_quarter_end(partner):
+    FxRate.objects.create(
+        base_currency="USD",
+        quote_currency=partner.contract_currency,
+        rate_date=datetime.date(2026, 9, 30),
+        rate=Decimal("7"),
+    )
+    line(partner, "1000.00", currency="USD", day="2026-08-01")
+    assert partner_net_revenue(partner, Quarter.parse("2026Q3")) == Decimal("7000.00")
+
+
+def test_accrual_is_tier_rate_times_previous_quarter_revenue(partner):
+    # given a gold partner with 200,000 net revenue in 2026Q3 (and sales in 2026Q4 that do not count)
     partner.tier = tier("gold")
     partner.save()
-    seen = []
-
-    def revenue(p, quarter):
-        seen.append(str(quarter))
-        return Decimal("200000.00")
-
-    monkeypatch.setattr(services, "partner_net_revenue", revenue)
+    line(partner, "210000.00", day="2026-08-01")
+    line(partner, "10000.00", kind="return", day="2026-09-01")
+    line(partner, "500000.00", day="2026-10-15")
     # when
     created = mdf_accrue_all_task(quarter="2026Q4")
     # then
     entry = MdfLedgerEntry.objects.get(partner=partner, kind=LedgerKind.ACCRUAL)
     assert created == 1
-    assert seen == ["2026Q3"]
     assert entry.quarter == "2026Q4"
     assert entry.amount == (partner.tier.mdf_rate * Decimal("200000.00")).quantize(Decimal("0.01"))
+    assert entry.amount == Decimal("4000.00")
     assert entry.currency == partner.contract_currency
 
 
-def test_accrual_runs_once_per_partner_and_quarter(partner, monkeypatch):
-    monkeypatch.setattr(services, "partner_net_revenue", lambda p, q: Decimal("100000"))
+def test_accrual_job_in_chunks_accrues_every_partner_once():
+    # given 6 gold partners with revenue in 2026Q3
+    partners = [PartnerFactory(tier=tier("gold")) for _ in range(6)]
+    for p in partners:
+        line(p, "100000.00", day="2026-08-01")
+    # when the job runs in chunks of 3, then the accruals are all booked
+    assert services.mdf_accrue_all(quarter=Quarter.parse("2026Q4"), chunk_size=3) == 6
+    assert MdfLedgerEntry.objects.filter(kind=LedgerKind.ACCRUAL).count() == 6
+
+
+def test_accrual_not_skipped_by_other_entries_of_the_quarter(partner):
+    # given an accrual of an earlier quarter and a discretionary allocation in 2026Q4
+    partner.tier = tier("gold")
+    partner.save()
+    allocation(partner, "500.00", quarter="2026Q3", kind=LedgerKind.ACCRUAL)
+    allocation(partner, "100.00", quarter="2026Q4")
+    line(partner, "100000.00", day="2026-08-01")
+    # when the 2026Q4 accrual runs, then the partner still accrues
+    assert mdf_accrue_all_task(quarter="2026Q4") == 1
+    assert MdfLedgerEntry.objects.get(kind=LedgerKind.ACCRUAL, quarter="2026Q4").amount == Decimal(
+        "2000.00"
+    )
+
+
+def test_accrual_runs_once_per_partner_and_quarter(partner):
+    line(partner, "100000.00", day="2026-08-01")
     partner.tier = tier("gold")
     partner.save()
     mdf_accrue_all_task(quarter="2026Q4")

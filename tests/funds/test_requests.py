@@ -114,6 +114,36 @@ def test_matrix_row_chosen_at_each_boundary(funded, partner_user, amount, approv
     assert request.approver_roles == roles
 
 
+@pytest.mark.parametrize(
+    ("eur", "cny", "approvers_needed", "first_role"),
+    [
+        ("1250.00", "10000.00", 1, "channel_manager"),
+        ("1250.01", "10000.08", 1, "channel_director"),
+        ("12500.00", "100000.00", 1, "channel_director"),
+        ("12500.01", "100000.08", 2, "cfo"),
+    ],
+)
+def test_matrix_compares_the_cny_equivalent_through_the_fx_table(
+    partner, partner_user, eur, cny, approvers_needed, first_role
+):
+    # given a partner contracting in EUR and EUR 1 = CNY 8 on the request date
+    partner.contract_currency = "EUR"
+    partner.save()
+    allocation(partner, "50000.00")
+    FxRate.objects.create(
+        base_currency="EUR",
+        quote_currency="CNY",
+        rate_date=timezone.localdate(),
+        rate=Decimal("8"),
+    )
+    # when
+    request = submit(partner, partner_user, eur)
+    # then the matrix row is the one of the CNY equivalent
+    assert request.amount_cny == Decimal(cny)
+    assert request.approvals_required == approvers_needed
+    assert request.approver_roles[0] == first_role
+
+
 def test_manager_approves_up_to_10000_and_amount_is_reserved(funded, partner_user):
     manager = _owned_manager(funded)
     request = submit(funded, partner_user, "10000.00")
@@ -315,6 +345,8 @@ def test_queue_and_approve_through_pages(client, funded, partner_user):
     client.post(reverse("funds:request_approve", args=[request.pk]), {"note": "ok"})
     request.refresh_from_db()
     assert request.status == RequestStatus.APPROVED
+    page = client.get(reverse("funds:request_detail", args=[request.pk])).content.decode()
+    assert "(Channel director)" in page
 
 
 def test_page_approve_by_wrong_role_leaves_request_unchanged(client, funded, partner_user):

@@ -77,12 +77,13 @@ def test_partner_roi_is_revenue_over_reimbursed(approved, partner_user, partner)
     services.activity_result_record(
         fund_request=approved, actor=partner_user, leads_count=7, deal_revenue=Decimal("8000")
     )
+    # then funds used = 1,000 reimbursed + 2,000 still reserved for the approved activity
     roi = partner_roi(partner=partner)
     assert roi == {
         "leads": 7,
         "revenue": Decimal("8000.00"),
-        "spent": Decimal("1000.00"),
-        "roi": Decimal("8.00"),
+        "spent": Decimal("3000.00"),
+        "roi": Decimal("2.67"),
     }
 
 

@@ -78,3 +78,48 @@ def test_open_attempt_is_not_exposed_by_the_api(api_client, partner_user):
     api_client.force_authenticate(partner_user)
     response = api_client.get(f"/api/v1/training/courses/{exam.course_id}/")
     assert "question" not in response.content.decode()
+
+
+def test_unpublished_course_is_404_for_partner_users(api_client, partner_user):
+    draft = CourseFactory(is_published=False)
+    api_client.force_authenticate(partner_user)
+    assert api_client.get(f"/api/v1/training/courses/{draft.pk}/").status_code == 404
+
+
+def test_bad_filters_are_field_errors_not_500(api_client, manager, partner_user):
+    api_client.force_authenticate(partner_user)
+    response = api_client.get("/api/v1/training/courses/", {"track": "juggling"})
+    assert response.status_code == 400 and "track" in response.json()
+    api_client.force_authenticate(manager)
+    response = api_client.get("/api/v1/training/certifications/", {"partner": "abc"})
+    assert response.status_code == 400 and "partner" in response.json()
+
+
+def test_my_certifications_cannot_be_widened_to_another_company(
+    api_client, partner_user, other_partner
+):
+    CertificationFactory(user=PartnerUserFactory(partner=other_partner))
+    api_client.force_authenticate(partner_user)
+    response = api_client.get("/api/v1/training/my-certifications/", {"partner": other_partner.pk})
+    assert response.json()["results"] == []
+
+
+def test_my_certification_detail_is_404_for_anyone_elses(
+    api_client, partner, partner_user, other_partner
+):
+    mine = CertificationFactory(user=partner_user)
+    colleague = CertificationFactory(user=PartnerUserFactory(partner=partner))
+    theirs = CertificationFactory(user=PartnerUserFactory(partner=other_partner))
+    api_client.force_authenticate(partner_user)
+    url = "/api/v1/training/my-certifications/{}/"
+    assert api_client.get(url.format(mine.pk)).json()["code"] == mine.code
+    assert api_client.get(url.format(colleague.pk)).status_code == 404
+    assert api_client.get(url.format(theirs.pk)).status_code == 404
+
+
+def test_certifications_list_and_api_for_staff_are_read_only(api_client, manager):
+    cert = CertificationFactory()
+    api_client.force_authenticate(manager)
+    assert api_client.get(f"/api/v1/training/certifications/{cert.pk}/").json()["code"] == cert.code
+    assert api_client.delete(f"/api/v1/training/certifications/{cert.pk}/").status_code == 405
+    assert api_client.get("/api/v1/training/certifications/999999/").status_code == 404

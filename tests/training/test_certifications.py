@@ -2,12 +2,14 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from accounts.choices import Role
 from core.models import Notification
 from tests.factories import PartnerUserFactory
 from training.choices import Level
+from training.models import ExpiryReminder
 from training.selectors import certified_staff_counts
 from training.services import attempt_start, attempt_submit, certification_send_expiry_reminders
 from training.tasks import certification_send_expiry_reminders_task
@@ -55,9 +57,16 @@ def test_certified_staff_counts_distinct_users_and_excludes_expired(partner):
     )
     # another company's certificate never counts
     CertificationFactory()
-    assert certified_staff_counts(partner=partner, as_of=today) == {"total": 2, "senior": 1}
+    assert certified_staff_counts(partner=partner, as_of=today) == {
+        "total": 2,
+        "junior": 2,
+        "mid": 0,
+        "senior": 1,
+    }
     assert certified_staff_counts(partner=partner, as_of=dt.date(2026, 5, 30)) == {
         "total": 3,
+        "junior": 2,
+        "mid": 0,
         "senior": 2,
     }
 
@@ -79,8 +88,17 @@ def test_expiry_reminder_is_sent_once_60_days_before(partner, committed):
             "recipient", flat=True
         )
     ) == {holder.pk, admin.pk}
-    cert.refresh_from_db()
-    assert cert.reminder_sent_at is not None
+    assert ExpiryReminder.objects.get().certification == cert
+
+
+def test_second_reminder_for_a_certification_is_refused_by_the_database(partner):
+    cert = CertificationFactory(issued_on=dt.date(2024, 8, 1), expires_on=dt.date(2026, 8, 1))
+    ExpiryReminder.objects.create(certification=cert)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ExpiryReminder.objects.create(certification=cert)
+    # and the job sends nothing for a certification already reminded
+    assert certification_send_expiry_reminders(today=dt.date(2026, 7, 1)) == 0
+    assert not Notification.objects.filter(kind="certification.expiring").exists()
 
 
 def test_expiry_reminder_task_runs_the_service(partner):

@@ -156,3 +156,33 @@ def test_partner_roles_can_read_courses(client, partner, role):
     course = CourseFactory()
     client.force_login(user)
     assert client.get(reverse("training:course_detail", args=[course.pk])).status_code == 200
+
+
+def test_module_rich_text_renders_marks_and_escapes_everything_else():
+    from training.richtext import render_rich_text
+
+    html = render_rich_text(
+        "# VLANs\n"
+        "A **trunk** carries *many* VLANs; see `show vlan`.\n"
+        "Read [the guide](https://example.com/vlan?a=1&b=2).\n\n"
+        "- access port\n- trunk port\n\n"
+        "1. plan\n2. configure\n\n"
+        '<img src=x onerror=alert(1)> [x](javascript:alert(1)) [y](https://e.com/" onmouseover="x)'
+    )
+    assert "<h2>VLANs</h2>" in html
+    assert "<strong>trunk</strong>" in html and "<em>many</em>" in html
+    assert "<code>show vlan</code>" in html
+    assert '<a href="https://example.com/vlan?a=1&amp;b=2" rel="noopener noreferrer"' in html
+    assert "<ul><li>access port</li><li>trunk port</li></ul>" in html
+    assert "<ol><li>plan</li><li>configure</li></ol>" in html
+    assert "<img" not in html and "&lt;img" in html
+    assert 'href="javascript' not in html
+    assert 'onmouseover="' not in html
+
+
+def test_module_page_shows_rich_text(client, partner_user):
+    module = ModuleFactory(body="## Summary\n\n- one\n- two")
+    client.force_login(partner_user)
+    response = client.get(reverse("training:module_detail", args=[module.course_id, module.pk]))
+    assert "<h3>Summary</h3>" in response.text
+    assert "<ul><li>one</li><li>two</li></ul>" in response.text

@@ -42,8 +42,10 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
         return self.get_paginated_response(ProgressSerializer(page, many=True).data)
 
 
-class MyCertificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """The caller's own certifications."""
+class MyCertificationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """The caller's own certifications; anyone else's is not found."""
 
     queryset = Certification.objects.none()  # schema generation only; get_queryset() scopes
     serializer_class = CertificationSerializer
