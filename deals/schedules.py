@@ -11,4 +11,8 @@ SCHEDULE = {
         "task": "deals.tasks.deal_escalate_overdue_task",
         "schedule": crontab(minute=10),
     },
+    "deals.leads-open-due": {
+        "task": "deals.tasks.lead_open_due_task",
+        "schedule": crontab(minute="*/10"),
+    },
 }

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from rest_framework import status
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -11,8 +11,13 @@ from accounts.scoping import get_scoped_or_404
 from core.api.viewsets import ScopedModelViewSet
 
 from .. import services
-from ..models import Deal, DealLine
-from .serializers import DealSerializer, ReasonSerializer
+from ..models import Deal, DealLine, Lead, LeadOffer
+from .serializers import (
+    DealSerializer,
+    LeadOfferSerializer,
+    LeadSerializer,
+    ReasonSerializer,
+)
 
 DRAFT_FIELDS = [
     "customer_name",
@@ -115,3 +120,81 @@ class DealViewSet(ScopedModelViewSet):
                 deal=d, actor=request.user, reason=body.validated_data["reason"]
             ),
         )
+
+
+class LeadViewSet(viewsets.GenericViewSet):
+    """Leads. Staff list and publish them; partners list the offers made to their company and
+    accept or decline them (`POST /leads/{id}/accept/`, `/decline/`)."""
+
+    permission_classes = [IsAuthenticated]
+    filterset_fields = ["status"]
+
+    def get_queryset(self):
+        user = self.request.user
+        if user.is_partner_user:
+            return LeadOffer.objects.visible_to(user).select_related("lead").order_by("-pk")
+        return Lead.objects.visible_to(user).order_by("-pk")
+
+    def get_serializer_class(self):
+        if self.request.user.is_partner_user:
+            return LeadOfferSerializer
+        return LeadSerializer
+
+    def filter_queryset(self, queryset):
+        if self.request.user.is_partner_user:
+            status_filter = self.request.query_params.get("status")
+            if status_filter:
+                queryset = queryset.filter(status=status_filter)
+            return queryset
+        return super().filter_queryset(queryset)
+
+    def list(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        serializer = self.get_serializer(page, many=True)
+        return self.get_paginated_response(serializer.data)
+
+    def retrieve(self, request, pk=None):
+        if request.user.is_partner_user:
+            obj = get_scoped_or_404(self.get_queryset(), request.user, "view", lead_id=pk)
+        else:
+            obj = get_scoped_or_404(self.get_queryset(), request.user, "view", pk=pk)
+        return Response(self.get_serializer(obj).data)
+
+    def create(self, request):
+        if request.user.is_partner_user or not (
+            request.user.is_channel_staff or request.user.is_admin
+        ):
+            raise Http404
+        serializer = LeadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        lead = services.lead_publish(actor=request.user, data=serializer.validated_data)
+        return Response(LeadSerializer(lead).data, status=status.HTTP_201_CREATED)
+
+    def _answer(self, request, pk, call):
+        if not request.user.is_partner_user:
+            raise Http404
+        get_scoped_or_404(LeadOffer.objects.all(), request.user, "manage", lead_id=pk)
+        try:
+            return call()
+        except PermissionDenied:
+            raise Http404 from None
+
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        def accept():
+            deal = services.lead_accept(lead_id=int(pk), actor=request.user)
+            return Response(
+                DealSerializer(Deal.objects.get(pk=deal.pk)).data, status=status.HTTP_201_CREATED
+            )
+
+        return self._answer(request, pk, accept)
+
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        def decline():
+            offer = services.lead_decline(lead_id=int(pk), actor=request.user)
+            offer = LeadOffer.objects.select_related("lead").get(pk=offer.pk)
+            return Response(LeadOfferSerializer(offer).data)
+
+        return self._answer(request, pk, decline)
