@@ -182,6 +182,7 @@ class Deal(models.Model):
     )
     cross_region = models.BooleanField(_("cross-region"), default=False)
     below_floor = models.BooleanField(_("below floor price"), default=False)
+    expiry_warned_at = models.DateTimeField(_("expiry warning sent"), null=True, blank=True)
     extension_requested_at = models.DateTimeField(_("extension requested"), null=True, blank=True)
     extension_justification = models.TextField(_("extension justification"), blank=True)
     extension_decision = models.CharField(_("extension decision"), max_length=10, blank=True)

@@ -166,3 +166,36 @@ def lead_get_for(*, user, pk) -> Lead:
     return get_scoped_or_404(
         Lead.objects.select_related("accepted_partner", "published_by", "deal"), user, "view", pk=pk
     )
+
+
+# --- dashboards (DESIGN §8) ------------------------------------------------------------------
+CLOSED_AFTER_APPROVAL = (DealStatus.APPROVED, DealStatus.WON, DealStatus.LOST, DealStatus.EXPIRED)
+
+
+def deal_manager_stats_for(*, user) -> dict:
+    """One aggregate over the registrations the staff user manages: queue, SLA, conflicts,
+    win rate and the pipeline funnel (registered → approved → won)."""
+    now = timezone.now()
+    pending = Q(status__in=PENDING_STATUSES)
+    row = Deal.objects.manageable_by(user).aggregate(
+        waiting=Count("pk", filter=pending),
+        sla_breaches=Count("pk", filter=pending & Q(sla_due_at__lt=now)),
+        conflicts=Count("pk", filter=Q(status=DealStatus.IN_CONFLICT)),
+        escalated=Count("pk", filter=pending & Q(escalated_at__isnull=False)),
+        registered=Count("pk", filter=Q(submitted_at__isnull=False)),
+        approved=Count("pk", filter=Q(status__in=CLOSED_AFTER_APPROVAL)),
+        won=Count("pk", filter=Q(status=DealStatus.WON)),
+        lost=Count("pk", filter=Q(status=DealStatus.LOST)),
+    )
+    closed = row["won"] + row["lost"]
+    row["win_rate"] = round(100 * row["won"] / closed) if closed else None
+    top = row["registered"] or 1
+    row["funnel"] = [
+        {"key": key, "count": row[key], "percent": round(100 * row[key] / top)}
+        for key in ("registered", "approved", "won")
+    ]
+    return row
+
+
+def lead_offer_count_for(*, user) -> int:
+    return lead_offers_for(user=user, show="open").count()

@@ -445,6 +445,14 @@ def deal_close_lost(*, deal: Deal, actor: User, reason: str) -> Deal:
     audit_record(
         actor=actor, action="deal.lost", obj=deal, changes=diff(before, snapshot(deal, TRACKED))
     )
+    notify(
+        recipients=_managers(deal),
+        kind="deal.lost",
+        title=_("Deal lost: %(project)s"),
+        body=deal.lost_reason,
+        url=_url(deal),
+        params={"project": deal.project_name},
+    )
     return deal
 
 
@@ -474,6 +482,48 @@ def deal_expire_stale(*, now: datetime.datetime | None = None) -> int:
                 title=_("Protection ended: %(project)s"),
                 url=_url(deal),
                 params={"project": deal.project_name},
+            )
+            count += 1
+    return count
+
+
+EXPIRY_WARNING_DAYS = 14
+
+
+def deal_warn_expiring(*, now: datetime.datetime | None = None) -> int:
+    """Tell partners once when a protection ends within 14 days (daily; idempotent)."""
+    now = now or timezone.now()
+    ids = list(
+        Deal.objects.filter(
+            status=DealStatus.APPROVED,
+            expiry_warned_at__isnull=True,
+            protection_ends_at__gt=now,
+            protection_ends_at__lte=now + datetime.timedelta(days=EXPIRY_WARNING_DAYS),
+        ).values_list("pk", flat=True)
+    )
+    count = 0
+    for pk in ids:
+        with transaction.atomic():
+            deal = (
+                Deal.objects.select_for_update(of=("self",))
+                .select_related("partner")
+                .filter(pk=pk, status=DealStatus.APPROVED, expiry_warned_at__isnull=True)
+                .first()
+            )
+            if deal is None:
+                continue
+            deal.expiry_warned_at = now
+            deal.save(update_fields=["expiry_warned_at", "updated_at"])
+            notify(
+                recipients=_partner_users(deal),
+                kind="deal.expiring",
+                title=_("Protection ends on %(until)s: %(project)s"),
+                body=_("Close the deal or request an extension before then."),
+                url=_url(deal),
+                params={
+                    "project": deal.project_name,
+                    "until": deal.protection_ends_at.date().isoformat(),
+                },
             )
             count += 1
     return count

@@ -116,9 +116,10 @@ def test_opening_job_is_idempotent(territory):
         assert services.lead_open_due() == 1
         assert services.lead_open_due() == 0
     assert LeadOffer.objects.filter(lead=lead).count() == 4
-    assert Notification.objects.filter(kind="lead.offered").count() == Notification.objects.filter(
-        kind="lead.offered"
-    ).values("recipient").distinct().count()
+    assert (
+        Notification.objects.filter(kind="lead.offered").count()
+        == Notification.objects.filter(kind="lead.offered").values("recipient").distinct().count()
+    )
 
 
 def test_industry_limits_the_exclusive_offer_to_specialized_core_partners(territory):
@@ -172,7 +173,10 @@ def test_accepting_creates_a_draft_registration_and_closes_the_other_offers(terr
     lead.refresh_from_db()
     assert deal.status == DealStatus.DRAFT
     assert (deal.partner, deal.registered_by) == (territory["gold"], user)
-    assert (deal.customer_name, deal.customer_tax_id) == (LEAD["customer_name"], "91310000MA1FL0000X")
+    assert (deal.customer_name, deal.customer_tax_id) == (
+        LEAD["customer_name"],
+        "91310000MA1FL0000X",
+    )
     assert lead.status == LeadStatus.ACCEPTED and lead.deal == deal
     assert lead.offers.get(partner=territory["diamond"]).status == LeadOfferStatus.TAKEN
     assert Notification.objects.filter(recipient=lead.published_by, kind="lead.accepted").exists()
