@@ -2,10 +2,10 @@ import pytest
 from django.db import connection
 
 from accounts.choices import Role
+from accounts.demo import seed as seed_accounts
 from deals import demo
 from deals.choices import DealStatus, LeadStatus
 from deals.models import Deal, Lead, Product
-from accounts.demo import seed as seed_accounts
 from partners.demo import seed as seed_partners
 from tests.factories import staff, tier
 
@@ -36,7 +36,9 @@ def test_demo_covers_every_state_with_chinese_and_english_customers(seeded):
     assert any(name.isascii() for name in names)
     assert any("有限公司" in name for name in names)
     assert not Deal.objects.filter(status=DealStatus.WON, lines__final=True).count() == 0
-    assert {LeadStatus.EXCLUSIVE, LeadStatus.OPEN} <= set(Lead.objects.values_list("status", flat=True))
+    assert {LeadStatus.EXCLUSIVE, LeadStatus.OPEN} <= set(
+        Lead.objects.values_list("status", flat=True)
+    )
 
 
 def test_demo_conflicts_really_match_the_earlier_registration(seeded):
