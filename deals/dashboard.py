@@ -1,6 +1,7 @@
 """Dashboard cards of deal registration and leads (DESIGN §8)."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.choices import CHANNEL_ROLES, PARTNER_ROLES, Role
 from core.dashboard import widget
@@ -24,9 +25,9 @@ STAGES = [
     DealStatus.REJECTED,
 ]
 FUNNEL_LABELS = {
-    "registered": _("Registered"),
-    "approved": _("Approved"),
-    "won": _("Won"),
+    "registered": pgettext_lazy("deal funnel", "Registered"),
+    "approved": pgettext_lazy("deal funnel", "Approved"),
+    "won": pgettext_lazy("deal funnel", "Won"),
 }
 
 
