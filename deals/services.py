@@ -172,6 +172,19 @@ def deal_conflict_find(
     return row[0] if row else None
 
 
+SUBMIT_FIELDS = [
+    "customer_fingerprint",
+    "customer_tax_id",
+    "cross_region",
+    "below_floor",
+    "submitted_at",
+    "sla_due_at",
+    "conflict_with",
+    "status",
+    "updated_at",
+]
+
+
 @transaction.atomic
 def deal_submit(*, deal: Deal, actor: User) -> Deal:
     """Fingerprint the customer, flag region and price checks, and detect conflicts.
@@ -191,20 +204,22 @@ def deal_submit(*, deal: Deal, actor: User) -> Deal:
     if deal.customer_tax_id:
         _advisory_xact_lock("deal-tax-id", deal.customer_tax_id)
     now = timezone.now()
+    rules = DealSettings.current()
     conflict_id = deal_conflict_find(
         deal_id=deal.pk,
         partner_id=deal.partner_id,
         fingerprint=deal.customer_fingerprint,
         tax_id=deal.customer_tax_id,
         family_ids=sorted({line.product.family_id for line in lines}),
+        threshold=rules.similarity_threshold,
     )
     deal.cross_region = deal.customer_region not in (deal.partner.regions or [])
     deal.below_floor = any(line.is_below_floor for line in lines)
     deal.submitted_at = now
-    deal.sla_due_at = add_business_days(now, DealSettings.current().sla_business_days)
+    deal.sla_due_at = add_business_days(now, rules.sla_business_days)
     deal.conflict_with_id = conflict_id
     deal.status = DealStatus.IN_CONFLICT if conflict_id else DealStatus.SUBMITTED
-    deal.save()
+    deal.save(update_fields=SUBMIT_FIELDS)
     audit_record(
         actor=actor,
         action="deal.submitted",

@@ -85,9 +85,8 @@ class DealViewSet(ScopedModelViewSet):
             deal = call(deal)
         except PermissionDenied:
             raise Http404 from None
-        return Response(
-            self.get_serializer(Deal.objects.get(pk=deal.pk)).data, status=status.HTTP_200_OK
-        )
+        fresh = Deal.objects.prefetch_related("lines__product").get(pk=deal.pk)
+        return Response(self.get_serializer(fresh).data, status=status.HTTP_200_OK)
 
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
