@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.choices import CHANNEL_ROLES, Role
+from core.audit import audit_record
 from core.permissions import role_required
 
 from . import selectors, services
@@ -84,6 +85,8 @@ def deal_edit(request, pk=None):
 def deal_detail(request, pk):
     deal = selectors.deal_get_for(user=request.user, pk=pk)
     user = request.user
+    if user.is_partner_user:  # partner users' views of customer records are audited (DESIGN §9)
+        audit_record(actor=user, action="deal.viewed", obj=deal)
     context = {
         "deal": deal,
         "lines": [line for line in deal.lines.all() if not line.final],
@@ -224,6 +227,14 @@ def lead_list(request):
         show = "all" if request.GET.get("show") == "all" else "open"
         offers = selectors.lead_offers_for(user=request.user, show=show)
         page = Paginator(offers, 50).get_page(request.GET.get("page"))
+        ids = [offer.lead_id for offer in page.object_list]
+        if ids:  # partner users' views of customer records are audited (DESIGN §9)
+            audit_record(
+                actor=request.user,
+                action="lead.viewed",
+                partner=request.user.partner,
+                note="leads " + ", ".join(map(str, ids)),
+            )
         return render(
             request,
             "deals/lead_offers.html",

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.choices import Role
-from core.models import Notification
+from core.models import AuditEvent, Notification
 from deals import services
 from deals.choices import DealStatus, LeadOfferStatus, LeadStatus
 from deals.models import Deal, Lead, LeadOffer
@@ -374,3 +374,20 @@ def test_api_partner_cannot_publish(api_client, partner_user):
     )
     assert response.status_code == 404
     assert Lead.objects.count() == 0
+
+
+def test_partner_views_of_offered_leads_are_audited(client, territory):
+    lead = publish()
+    user = seller(territory["gold"])
+    login(client, user).get(reverse("deals:lead_list"))
+    event = AuditEvent.objects.get(action="lead.viewed")
+    assert event.actor == user
+    assert str(lead.pk) in event.note
+
+
+def test_partner_views_of_a_registration_are_audited(client, territory):
+    lead = publish()
+    user = seller(territory["gold"])
+    deal = services.lead_accept(lead_id=lead.pk, actor=user)
+    login(client, user).get(reverse("deals:detail", args=[deal.pk]))
+    assert AuditEvent.objects.filter(action="deal.viewed", actor=user).count() == 1
