@@ -8,7 +8,7 @@ import pytest
 from accounts.choices import Role
 from deals import services
 from deals.choices import DealStatus, LeadStatus
-from deals.models import Deal
+from deals.models import Deal, Lead
 from tests.deals.factories import DealFactory, ProductFactory
 
 from ..factories import PartnerFactory, PartnerUserFactory, UserFactory, tier
@@ -120,3 +120,25 @@ def test_partner_accepts_an_offered_lead_with_htmx(page):
     assert page.url.endswith(f"/deals/{lead.deal_id}/")
     assert "数据中心扩容" in page.content()
     assert not [e for e in page.console_errors if "Content Security Policy" in e]
+
+
+def test_manager_publishes_a_lead_and_sees_whom_it_was_offered_to(page):
+    gold = PartnerFactory(tier=tier("gold"), regions=["CN-JS"], specializations=["manufacturing"])
+    PartnerFactory(tier=tier("silver"), regions=["CN-JS"], legal_name="Silver Jiangsu Ltd.")
+    manager = UserFactory(role=Role.CHANNEL_MANAGER)
+    sign_in(page, manager)
+    page.goto("/deals/leads/new/")
+    page.fill("input[name=project_name]", "Factory network")
+    page.fill("input[name=customer_name]", "苏州锦程精密机械股份有限公司")
+    page.select_option("select[name=customer_region]", "CN-JS")
+    page.fill("input[name=industry]", "manufacturing")
+    page.fill("input[name=estimated_value]", "1250000")
+    page.select_option("select[name=currency]", "CNY")
+    page.click("#publish-lead")
+    page.wait_for_url(re.compile(r"/deals/leads/\d+/$"))
+    lead = Lead.objects.get()
+    assert lead.status == LeadStatus.EXCLUSIVE
+    content = page.content()
+    assert gold.legal_name in content
+    assert "Silver Jiangsu Ltd." not in content  # not offered during the exclusive window
+    screenshot(page, "lead-detail-manager")
