@@ -294,6 +294,7 @@ def deal_approve(*, deal: Deal, actor: User, reason: str = "") -> Deal:
             _("Cross-region or below-floor registrations need a channel director's approval.")
         )
     before = snapshot(deal, TRACKED)
+    was_in_conflict = deal.status == DealStatus.IN_CONFLICT
     now = timezone.now()
     deal.status = DealStatus.APPROVED
     deal.decided_at = now
@@ -316,6 +317,17 @@ def deal_approve(*, deal: Deal, actor: User, reason: str = "") -> Deal:
         url=_url(deal),
         params={"project": deal.project_name, "until": deal.protection_ends_at.date().isoformat()},
     )
+    if was_in_conflict and deal.conflict_with_id:
+        # The first registrant learns that its customer is now shared, not with whom.
+        earlier = Deal.objects.select_related("partner").get(pk=deal.conflict_with_id)
+        notify(
+            recipients=_partner_users(earlier),
+            kind="deal.conflict_approved",
+            title=_("A later registration of the customer of %(project)s was also approved"),
+            body=_("Your registration keeps its protection."),
+            url=_url(earlier),
+            params={"project": earlier.project_name},
+        )
     return deal
 
 

@@ -9,7 +9,7 @@ from core.models import Notification
 from deals import services
 from deals.choices import DealStatus
 from tests.conftest import login
-from tests.factories import PartnerUserFactory
+from tests.factories import PartnerUserFactory, staff
 
 from .factories import DealFactory, ProductFactory
 
@@ -81,3 +81,14 @@ def test_notifications_never_name_the_earlier_registration(conflict):
     assert notes.filter(kind="deal.in_conflict").exists()
     for note in notes:
         no_secret(note.title + note.body + note.url)
+
+
+def test_first_registrant_is_told_when_both_are_approved_without_the_other_identity(conflict):
+    first, later, _user = conflict
+    services.deal_approve(
+        deal=later, actor=staff(Role.CHANNEL_DIRECTOR), reason="Different sites of the group"
+    )
+    note = Notification.objects.get(kind="deal.conflict_approved")
+    assert note.recipient.partner_id == first.partner_id
+    for text in (later.partner.legal_name, later.project_name, "Different sites"):
+        assert text not in note.title + note.body
