@@ -391,3 +391,14 @@ def test_partner_views_of_a_registration_are_audited(client, territory):
     deal = services.lead_accept(lead_id=lead.pk, actor=user)
     login(client, user).get(reverse("deals:detail", args=[deal.pk]))
     assert AuditEvent.objects.filter(action="deal.viewed", actor=user).count() == 1
+
+
+def test_opening_and_expiry_warning_jobs_are_scheduled():
+    from django.conf import settings
+
+    from prm.celery import app
+
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    for name in ("deals.tasks.lead_open_due_task", "deals.tasks.deal_warn_expiring_task"):
+        assert name in tasks
+        assert name in app.tasks
