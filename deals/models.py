@@ -15,7 +15,7 @@ from accounts.scoping import ScopedManager
 from core.money import CURRENCY_CHOICES
 from partners.regions import REGIONS
 
-from .choices import DealStatus, LeadOfferStatus, LeadStatus
+from .choices import OPEN_STATUSES, DealStatus, LeadOfferStatus, LeadStatus
 
 
 class ProductFamily(models.Model):
@@ -200,15 +200,18 @@ class Deal(models.Model):
         verbose_name = _("deal registration")
         verbose_name_plural = _("deal registrations")
         indexes = [
+            # Partial: the conflict check only ever looks at open registrations, a minority of
+            # the table once years of won, lost and expired deals pile up.
             GinIndex(
                 fields=["customer_fingerprint"],
-                name="deal_fingerprint_trgm",
+                name="deal_open_fingerprint_trgm",
                 opclasses=["gin_trgm_ops"],
+                condition=Q(status__in=OPEN_STATUSES),
             ),
             models.Index(
                 fields=["customer_tax_id"],
                 name="deal_open_tax_id",
-                condition=~Q(customer_tax_id=""),
+                condition=~Q(customer_tax_id="") & Q(status__in=OPEN_STATUSES),
             ),
             models.Index(fields=["partner", "status"], name="deal_partner_status"),
             models.Index(fields=["status", "submitted_at"], name="deal_status_submitted"),
