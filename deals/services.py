@@ -41,7 +41,9 @@ def _advisory_xact_lock(namespace: str, value: str) -> None:
 
 def _locked(deal: Deal) -> Deal:
     return (
-        Deal.objects.select_for_update(of=("self",)).select_related("partner__tier").get(pk=deal.pk)
+        Deal.objects.select_for_update(of=("self",))
+        .select_related("partner__tier", "partner__channel_manager")
+        .get(pk=deal.pk)
     )
 
 
