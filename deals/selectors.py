@@ -162,6 +162,16 @@ def lead_list_for(*, user, status: str = "") -> QuerySet[Lead]:
     ).order_by("-published_at", "-pk")
 
 
+def lead_offer_list_for(*, user, lead: Lead) -> QuerySet[LeadOffer]:
+    """Staff: every offer of one lead, exclusive ones first."""
+    return (
+        LeadOffer.objects.visible_to(user)
+        .filter(lead=lead)
+        .select_related("partner__tier")
+        .order_by("-exclusive", "partner__legal_name")
+    )
+
+
 def lead_get_for(*, user, pk) -> Lead:
     return get_scoped_or_404(
         Lead.objects.select_related("accepted_partner", "published_by", "deal"), user, "view", pk=pk

@@ -276,9 +276,7 @@ def lead_detail(request, pk):
     if request.user.is_partner_user:
         raise Http404
     lead = selectors.lead_get_for(user=request.user, pk=pk)
-    offers = lead.offers.select_related("partner__tier").order_by(
-        "-exclusive", "partner__legal_name"
-    )
+    offers = selectors.lead_offer_list_for(user=request.user, lead=lead)
     return render(
         request,
         "deals/lead_detail.html",
