@@ -402,3 +402,29 @@ def test_opening_and_expiry_warning_jobs_are_scheduled():
     for name in ("deals.tasks.lead_open_due_task", "deals.tasks.deal_warn_expiring_task"):
         assert name in tasks
         assert name in app.tasks
+
+
+def test_anonymous_is_sent_to_login_for_every_lead_page(client, territory):
+    lead = publish()
+    for name, args in (
+        ("deals:lead_list", []),
+        ("deals:lead_create", []),
+        ("deals:lead_detail", [lead.pk]),
+    ):
+        assert client.get(reverse(name, args=args)).status_code == 302
+    for name in ("deals:lead_accept", "deals:lead_decline", "deals:lead_withdraw"):
+        assert client.post(reverse(name, args=[lead.pk])).status_code == 302
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.EXCLUSIVE
+
+
+def test_staff_withdraws_a_lead_and_partners_cannot(client, territory):
+    lead = publish()
+    login(client, seller(territory["gold"]))
+    assert client.post(reverse("deals:lead_withdraw", args=[lead.pk])).status_code == 403
+    login(client, staff())
+    response = client.post(reverse("deals:lead_withdraw", args=[lead.pk]))
+    assert response.status_code == 302
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.WITHDRAWN
+    assert not lead.offers.filter(status=LeadOfferStatus.OFFERED).exists()
