@@ -5,7 +5,10 @@
 Creates (or reuses) the database `prm_bench_deals` on the same server, migrates it, fills it with
 1,000,000 registrations through set-based SQL (generate_series), then times the conflict check
 used by `deal_submit` for a mix of tax-ID hits, near-name hits and misses, and prints p50/p95 and
-the EXPLAIN ANALYZE of each kind. Options: --deals N, --checks N, --rebuild.
+the EXPLAIN ANALYZE of each kind. Then it times the whole submit through the API
+(`POST /api/v1/deals/{id}/submit/` with token authentication: locks, fingerprint, conflict check,
+region and price checks, audit, notifications) for drafts of the same three kinds.
+Options: --deals N, --checks N, --submits N, --rebuild.
 """
 
 from __future__ import annotations
@@ -300,8 +303,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--deals", type=int, default=1_000_000)
     parser.add_argument("--checks", type=int, default=600)
+    parser.add_argument("--submits", type=int, default=300)
     parser.add_argument("--rebuild", action="store_true")
     args = parser.parse_args()
+    # The API submits below must not be throttled by the per-user rate limit.
+    os.environ["API_THROTTLE_USER"] = "1000000/minute"
 
     ensure_database()
     os.environ["DATABASE_URL"] = bench_url()
@@ -432,6 +438,79 @@ def main() -> None:
             )
             print(f"\nEXPLAIN ANALYZE ({kind}):")
             print("\n".join(row[0] for row in cursor.fetchall()))
+
+    bench_api_submit(samples[: args.submits], rng)
+
+
+def bench_api_submit(samples, rng: random.Random) -> None:
+    """p50/p95 of `POST /api/v1/deals/{id}/submit/` for tax-ID hits, near-name hits and misses."""
+    from django.conf import settings
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    from accounts.models import User
+    from deals.models import Product
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    user = User.objects.filter(email__endswith="@bench.invalid").order_by("pk").first()
+    token, _ = Token.objects.get_or_create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    sku_of_family = dict(Product.objects.values_list("family_id", "sku").order_by("-sku"))
+    timings: dict[str, list[float]] = {"tax_id_hit": [], "near_name_hit": [], "miss": []}
+    conflicts: dict[str, int] = dict.fromkeys(timings, 0)
+    for n, (_pk, partner_id, name, tax_id, family) in enumerate(samples):
+        kind = ("tax_id_hit", "near_name_hit", "miss")[n % 3]
+        if partner_id == user.partner_id:
+            continue
+        if kind == "tax_id_hit":
+            customer, customer_tax_id = f"Unrelated customer {n}", tax_id
+        elif kind == "near_name_hit":
+            customer = name.replace("有限公司", "股份有限公司").replace("Ltd.", "Limited")
+            customer_tax_id = ""
+        else:
+            customer = f"{rng.choice(CITIES)}{rng.choice(WORDS)}未注册{rng.randint(1, 10**6)}号客户有限公司"
+            customer_tax_id = f"X{rng.randint(10**10, 10**11)}"
+        draft = client.post(
+            "/api/v1/deals/",
+            {
+                "customer_name": customer,
+                "customer_tax_id": customer_tax_id,
+                "customer_region": "CN-SH",
+                "industry": "manufacturing",
+                "project_name": f"API bench {n}",
+                "currency": "CNY",
+                "expected_close_date": "2027-06-30",
+                "lines": [{"product": sku_of_family[family], "quantity": 2, "unit_price": "900"}],
+            },
+            format="json",
+        )
+        assert draft.status_code == 201, draft.content
+        t0 = time.perf_counter()
+        response = client.post(f"/api/v1/deals/{draft.json()['id']}/submit/")
+        elapsed = (time.perf_counter() - t0) * 1000
+        assert response.status_code == 200, response.content
+        if n >= 15:  # the first requests warm the caches and connections
+            timings[kind].append(elapsed)
+        conflicts[kind] += response.json()["status"] == "in_conflict"
+
+    everything = [t for values in timings.values() for t in values]
+    print(
+        f"\nsubmit through the API (POST /api/v1/deals/{{id}}/submit/), {len(everything)} submits"
+    )
+    print(f"{'kind':<15}{'n':>6}{'conflict':>9}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
+    for kind, values in [*timings.items(), ("all", everything)]:
+        if not values:
+            continue
+        hits = sum(conflicts.values()) if kind == "all" else conflicts[kind]
+        print(
+            f"{kind:<15}{len(values):>6}{hits:>9}{statistics.median(values):>9.2f}"
+            f"{percentile(values, 0.95):>9.2f}{max(values):>9.2f}"
+        )
+    print("goal: p95 <= 100 ms")
+    from prm.celery import app
+
+    app.control.purge()  # the notification e-mails queued by the submits above
 
 
 if __name__ == "__main__":

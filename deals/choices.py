@@ -15,3 +15,20 @@ class DealStatus(models.TextChoices):
 
 OPEN_STATUSES = (DealStatus.SUBMITTED, DealStatus.IN_CONFLICT, DealStatus.APPROVED)
 PENDING_STATUSES = (DealStatus.SUBMITTED, DealStatus.IN_CONFLICT)
+
+
+class LeadStatus(models.TextChoices):
+    EXCLUSIVE = "exclusive", _("Exclusive offer")
+    OPEN = "open", _("Open to all eligible partners")
+    ACCEPTED = "accepted", _("Accepted")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class LeadOfferStatus(models.TextChoices):
+    OFFERED = "offered", _("Offered")
+    DECLINED = "declined", _("Declined")
+    ACCEPTED = "accepted", _("Accepted")
+    TAKEN = "taken", _("Taken by another partner")
+
+
+AVAILABLE_LEAD_STATUSES = (LeadStatus.EXCLUSIVE, LeadStatus.OPEN)

@@ -1,4 +1,6 @@
-"""Demo products, price lists and a few hundred registrations with near-duplicate customers."""
+"""Demo products, price lists, a few thousand registrations across every state (with near-duplicate
+customers of different partners that are in conflict) and leads in each phase. Bulk inserts;
+idempotent (skipped once registrations exist)."""
 
 from __future__ import annotations
 
@@ -12,9 +14,18 @@ from django.utils import timezone
 from accounts.models import User
 from partners.models import Partner, Tier
 
-from .choices import DealStatus
-from .models import Deal, DealLine, Product, ProductFamily, ProductTierDiscount
+from .choices import OPEN_STATUSES, DealStatus, LeadOfferStatus, LeadStatus
+from .models import (
+    Deal,
+    DealLine,
+    Lead,
+    LeadOffer,
+    Product,
+    ProductFamily,
+    ProductTierDiscount,
+)
 from .rules import normalize_customer_name
+from .selectors import lead_exclusive_partners, lead_open_partner_ids
 
 FAMILIES = [
     ("switch", "交换机 Switches"),
@@ -33,15 +44,19 @@ PRODUCTS = [
     ("FW-500", "Next-gen firewall", "security", "45000", "30000", False),
 ]
 DISCOUNTS = {"registered": "5", "silver": "10", "gold": "15", "diamond": "20"}
-CN_CUSTOMERS = [
-    "上海{}信息科技有限公司",
-    "北京{}软件股份有限公司",
-    "深圳市{}网络技术有限公司",
-    "杭州{}数据有限公司",
-    "广州{}电子集团",
-    "南京{}智能制造有限责任公司",
-    "苏州{}精密机械有限公司",
-    "成都{}通信股份有限公司",
+CN_CITIES = [
+    "上海",
+    "北京",
+    "深圳市",
+    "杭州",
+    "广州",
+    "南京",
+    "苏州",
+    "成都",
+    "武汉",
+    "西安",
+    "天津",
+    "重庆",
 ]
 CN_WORDS = [
     "华东",
@@ -56,14 +71,34 @@ CN_WORDS = [
     "鼎盛",
     "瑞丰",
     "宏图",
+    "华信",
+    "新纪元",
+    "腾飞",
+    "长城",
+    "东方",
+    "凯达",
+    "联创",
+    "盛世",
+    "国泰",
+    "海纳",
+    "启明",
+    "锦程",
 ]
-EN_CUSTOMERS = [
-    "{} Logistics GmbH",
-    "{} Retail Ltd.",
-    "{} Manufacturing Inc.",
-    "{} Health LLC",
-    "{} Energy Corp.",
+CN_TRADES = [
+    "信息科技",
+    "软件",
+    "网络技术",
+    "数据",
+    "电子",
+    "智能制造",
+    "精密机械",
+    "通信",
+    "物流",
+    "医疗器械",
+    "新能源",
+    "商贸",
 ]
+CN_FORMS = ["有限公司", "股份有限公司", "有限责任公司", "集团有限公司"]
 EN_WORDS = [
     "Contoso",
     "Fabrikam",
@@ -73,18 +108,284 @@ EN_WORDS = [
     "Adatum",
     "Proseware",
     "Wingtip",
+    "Woodgrove",
+    "Alpine Ski",
+    "Blue Yonder",
+    "Coho",
+    "Graphic Design",
+    "Lucerne",
+    "Margie",
+    "Trey Research",
+    "Wide World",
+    "Humongous",
+    "Southridge",
+    "Fourth Coffee",
+]
+EN_SECTORS = [
+    "Logistics",
+    "Retail",
+    "Manufacturing",
+    "Health",
+    "Energy",
+    "Airlines",
+    "Foods",
+    "Media",
+    "Pharma",
+    "Capital",
+]
+EN_FORMS = ["GmbH", "Ltd.", "Inc.", "LLC", "Corp.", "Co., Ltd."]
+INDUSTRIES = ["manufacturing", "finance", "retail", "education", "healthcare", "logistics"]
+N_DEALS = 3000
+N_CONFLICTS = 240
+FULL_WIDTH = {
+    c: chr(ord(c) + 0xFEE0) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+}
+
+
+def _customers(rng: random.Random) -> list[str]:
+    """Distinct realistic customer legal names, Chinese and English, in random order."""
+    names = [
+        f"{city}{word}{trade}{rng.choice(CN_FORMS)}"
+        for city in CN_CITIES
+        for word in CN_WORDS
+        for trade in CN_TRADES
+    ]
+    names += [
+        f"{word} {sector} {rng.choice(EN_FORMS)}" for word in EN_WORDS for sector in EN_SECTORS
+    ]
+    rng.shuffle(names)
+    return names
+
+
+def _variant(name: str, rng: random.Random) -> str:
+    """How a second partner spells the same customer: another legal form, full-width letters,
+    other case or punctuation — the same fingerprint, or one within the similarity threshold."""
+    for old, new in (
+        ("集团有限公司", "集团"),
+        ("股份有限公司", "有限公司"),
+        ("有限责任公司", "有限公司"),
+        ("有限公司", "股份有限公司"),
+        ("Co., Ltd.", "Limited"),
+        ("Ltd.", "Limited"),
+        ("Inc.", "Incorporated"),
+        ("GmbH", "G.m.b.H."),
+        ("LLC", "L.L.C."),
+        ("Corp.", "Corporation"),
+    ):
+        if name.endswith(old):
+            name = name[: -len(old)] + new
+            break
+    choice = rng.random()
+    if choice < 0.3:
+        return "".join(FULL_WIDTH.get(c, c) for c in name)
+    if choice < 0.6:
+        return name.upper() if name.isascii() else f"{name[:2]}·{name[2:]}"
+    return name.replace(" ", "  ") + "。" if not name.isascii() else name.replace(" ", "-")
+
+
+def _tax_id(rng: random.Random) -> str:
+    return f"91{rng.randint(110000, 650000)}{rng.randint(10**9, 10**10 - 1)}"
+
+
+STATUS_WEIGHTS = [
+    (DealStatus.DRAFT, 6),
+    (DealStatus.SUBMITTED, 12),
+    (DealStatus.APPROVED, 30),
+    (DealStatus.WON, 22),
+    (DealStatus.LOST, 10),
+    (DealStatus.REJECTED, 6),
+    (DealStatus.EXPIRED, 14),
 ]
 
 
-def _variants(name: str) -> str:
-    """A near-duplicate spelling of the same customer."""
-    return (
-        name.replace("有限公司", "股份有限公司")
-        .replace("Ltd.", "Limited")
-        .replace("Inc.", "Incorporated")
-        .replace("GmbH", "G.m.b.H.")
-        .replace("LLC", "L.L.C.")
+def _deal(*, rng, i, partner, user, name, status, now, tax_id="", region=None) -> Deal:
+    submitted = (
+        None if status == DealStatus.DRAFT else now - datetime.timedelta(days=rng.randint(0, 330))
     )
+    if status in (DealStatus.SUBMITTED, DealStatus.IN_CONFLICT):
+        submitted = now - datetime.timedelta(hours=rng.randint(1, 96))
+    if status == DealStatus.EXPIRED:
+        age = partner.tier.protection_days + rng.randint(3, 120)
+        submitted = now - datetime.timedelta(days=age)
+    approved = status in (DealStatus.APPROVED, DealStatus.WON, DealStatus.LOST, DealStatus.EXPIRED)
+    decided = submitted + datetime.timedelta(hours=rng.randint(2, 40)) if approved else None
+    protection = (
+        decided + datetime.timedelta(days=partner.tier.protection_days) if decided else None
+    )
+    if status == DealStatus.APPROVED and protection < now:
+        protection = now + datetime.timedelta(days=rng.randint(1, 60))
+    if status == DealStatus.EXPIRED and protection > now:
+        protection = now - datetime.timedelta(days=rng.randint(1, 30))
+    closed = (
+        min(now, decided + datetime.timedelta(days=rng.randint(5, 60))).date()
+        if status in (DealStatus.WON, DealStatus.LOST)
+        else None
+    )
+    return Deal(
+        partner=partner,
+        registered_by=user,
+        customer_name=name,
+        customer_tax_id=tax_id,
+        customer_region=region or rng.choice(partner.regions or ["CN-SH"]),
+        industry=rng.choice(INDUSTRIES),
+        project_name=f"{rng.choice(PROJECTS)} {i + 1}",
+        currency=partner.contract_currency,
+        expected_close_date=(now + datetime.timedelta(days=rng.randint(10, 180))).date(),
+        status=status,
+        submitted_at=submitted,
+        decided_at=decided if status != DealStatus.REJECTED else submitted,
+        decision_reason="Duplicate of an existing opportunity"
+        if status == DealStatus.REJECTED
+        else "",
+        sla_due_at=submitted + datetime.timedelta(days=2) if submitted else None,
+        protection_ends_at=protection,
+        customer_fingerprint=normalize_customer_name(name) if submitted else "",
+        order_number=f"SO-{i + 1:06d}" if status == DealStatus.WON else "",
+        closed_on=closed,
+        lost_reason=rng.choice(LOST_REASONS) if status == DealStatus.LOST else "",
+    )
+
+
+PROJECTS = [
+    "Campus network refresh",
+    "Data-centre upgrade",
+    "Branch Wi-Fi rollout",
+    "Firewall replacement",
+    "Factory network",
+    "Warehouse wireless",
+    "园区网改造",
+    "数据中心扩容",
+    "门店无线覆盖",
+    "安全边界升级",
+]
+LOST_REASONS = ["Price", "Competitor relationship", "Budget cut", "项目取消", "价格原因"]
+
+
+def _lines(rng, deal: Deal, products: list[Product], first: Product | None = None) -> list:
+    chosen = rng.sample(products, rng.randint(1, 3))
+    if first is not None and first not in chosen:
+        chosen[0] = first
+    rows = []
+    for product in chosen:
+        price = (
+            product.list_price * Decimal(rng.choice(["0.75", "0.85", "0.9", "0.95"]))
+        ).quantize(Decimal("0.01"))
+        quantity = rng.randint(1, 40)
+        rows.append(DealLine(deal=deal, product=product, quantity=quantity, unit_price=price))
+        if deal.status == DealStatus.WON:
+            rows.append(
+                DealLine(
+                    deal=deal, product=product, quantity=quantity, unit_price=price, final=True
+                )
+            )
+    return rows
+
+
+def _seed_deals(*, rng, partners, users, products, now) -> tuple[int, int]:
+    names = _customers(rng)
+    statuses, weights = zip(*STATUS_WEIGHTS, strict=True)
+    deals = []
+    for i in range(N_DEALS - N_CONFLICTS):
+        partner = rng.choice(partners)
+        deals.append(
+            _deal(
+                rng=rng,
+                i=i,
+                partner=partner,
+                user=users[partner.pk],
+                name=names[i % len(names)],
+                status=rng.choices(statuses, weights)[0],
+                now=now,
+                tax_id="" if rng.random() < 0.35 else _tax_id(rng),
+            )
+        )
+    Deal.objects.bulk_create(deals, batch_size=1000)
+    lines = []
+    first_product = {}
+    for deal in deals:
+        rows = _lines(rng, deal, products)
+        first_product[deal.pk] = rows[0].product
+        lines += rows
+    # Later registrations of the same customers by other partners: in conflict with the first.
+    open_deals = [d for d in deals if d.status in OPEN_STATUSES]
+    conflicts = []
+    for j, earlier in enumerate(rng.sample(open_deals, min(N_CONFLICTS, len(open_deals)))):
+        others = [p for p in partners if p.pk != earlier.partner_id]
+        if not others:
+            break
+        partner = rng.choice(others)
+        deal = _deal(
+            rng=rng,
+            i=N_DEALS - N_CONFLICTS + j,
+            partner=partner,
+            user=users[partner.pk],
+            name=_variant(earlier.customer_name, rng),
+            status=DealStatus.IN_CONFLICT,
+            now=now,
+            tax_id=earlier.customer_tax_id if rng.random() < 0.5 else "",
+            region=earlier.customer_region,
+        )
+        deal.submitted_at = max(
+            deal.submitted_at, earlier.submitted_at + datetime.timedelta(hours=1)
+        )
+        deal.sla_due_at = deal.submitted_at + datetime.timedelta(days=2)
+        deal.conflict_with = earlier
+        deal.cross_region = deal.customer_region not in (partner.regions or [])
+        conflicts.append(deal)
+    Deal.objects.bulk_create(conflicts, batch_size=1000)
+    for deal in conflicts:
+        lines += _lines(rng, deal, products, first=first_product[deal.conflict_with.pk])
+    DealLine.objects.bulk_create(lines, batch_size=2000)
+    return len(deals) + len(conflicts), len(conflicts)
+
+
+LEADS = [
+    # customer, region, industry, project, value, hours since published
+    ("上海启明医疗器械有限公司", "CN-SH", "healthcare", "医院无线网络", "860000", 6),
+    ("苏州锦程精密机械股份有限公司", "CN-JS", "manufacturing", "Factory network", "1250000", 20),
+    ("杭州海纳数据有限公司", "CN-ZJ", "", "数据中心扩容", "2400000", 30),
+    ("深圳市腾飞商贸有限公司", "CN-GD", "retail", "门店无线覆盖", "420000", 60),
+    ("Woodgrove Capital Ltd.", "CN-SH", "finance", "Branch Wi-Fi rollout", "980000", 72),
+    ("北京联创软件股份有限公司", "CN-BJ", "education", "Campus network refresh", "640000", 100),
+]
+
+
+def _seed_leads(*, publisher: User, now) -> int:
+    """Leads in every phase: exclusive (inside 48 hours), open (after), one already accepted."""
+    for customer, region, industry, project, value, hours in LEADS:
+        published = now - datetime.timedelta(hours=hours)
+        exclusive = lead_exclusive_partners(region=region, industry=industry)
+        window = max((p.tier.lead_exclusive_hours for p in exclusive), default=0)
+        until = published + datetime.timedelta(hours=window) if window else None
+        is_open = until is None or until <= now
+        lead = Lead.objects.create(
+            customer_name=customer,
+            customer_region=region,
+            industry=industry,
+            project_name=project,
+            estimated_value=Decimal(value),
+            currency="CNY",
+            description="Referred by the vendor's key-account team.",
+            status=LeadStatus.OPEN if is_open else LeadStatus.EXCLUSIVE,
+            published_by=publisher,
+            published_at=published,
+            exclusive_until=until,
+            opened_at=(until or published) if is_open else None,
+        )
+        offers = {p.pk: True for p in exclusive}
+        if is_open:
+            offers |= {pk: False for pk in lead_open_partner_ids(region=region) if pk not in offers}
+        LeadOffer.objects.bulk_create(
+            LeadOffer(
+                lead=lead,
+                partner_id=pk,
+                exclusive=is_exclusive,
+                offered_at=published if is_exclusive else (until or published),
+                status=LeadOfferStatus.OFFERED,
+            )
+            for pk, is_exclusive in offers.items()
+        )
+    return len(LEADS)
 
 
 @transaction.atomic
@@ -111,94 +412,24 @@ def seed(*, stdout=None) -> None:
                 tier=tier,
                 defaults={"discount_percent": Decimal(DISCOUNTS.get(tier.code, "0"))},
             )
-    if Deal.objects.exists():
-        return
-    rng = random.Random(42)
-    partners = [p for p in Partner.objects.select_related("tier") if p.users.exists()]
-    products = list(Product.objects.all())
     now = timezone.now()
-    names = [p.format(w) for p in CN_CUSTOMERS for w in CN_WORDS] + [
-        p.format(w) for p in EN_CUSTOMERS for w in EN_WORDS
-    ]
-    statuses = [
-        DealStatus.DRAFT,
-        DealStatus.SUBMITTED,
-        DealStatus.APPROVED,
-        DealStatus.APPROVED,
-        DealStatus.WON,
-        DealStatus.LOST,
-        DealStatus.REJECTED,
-        DealStatus.EXPIRED,
-        DealStatus.IN_CONFLICT,
-    ]
-    deals, lines = [], []
-    for i in range(400):
-        partner = rng.choice(partners)
-        user: User = partner.users.first()
-        name = rng.choice(names)
-        if rng.random() < 0.15:
-            name = _variants(name)
-        status = rng.choice(statuses)
-        submitted = (
-            None
-            if status == DealStatus.DRAFT
-            else now - datetime.timedelta(days=rng.randint(0, 120))
+    rng = random.Random(42)
+    users: dict[int, User] = {}
+    for user in User.objects.filter(
+        partner__isnull=False, is_active=True, role__in=["partner_admin", "partner_sales"]
+    ).order_by("partner_id", "pk"):
+        users.setdefault(user.partner_id, user)
+    partners = list(Partner.objects.filter(pk__in=users).select_related("tier").order_by("pk"))
+    made = []
+    if partners and not Deal.objects.exists():
+        total, conflicts = _seed_deals(
+            rng=rng, partners=partners, users=users, products=list(Product.objects.all()), now=now
         )
-        approved = status in (
-            DealStatus.APPROVED,
-            DealStatus.WON,
-            DealStatus.LOST,
-            DealStatus.EXPIRED,
-        )
-        protection = (
-            submitted + datetime.timedelta(days=partner.tier.protection_days)
-            if approved and submitted
-            else None
-        )
-        if status == DealStatus.APPROVED and protection and protection < now:
-            protection = now + datetime.timedelta(days=rng.randint(1, 40))
-        deal = Deal(
-            partner=partner,
-            registered_by=user,
-            customer_name=name,
-            customer_tax_id="" if rng.random() < 0.4 else f"9131{rng.randint(10**13, 10**14 - 1)}",
-            customer_region=rng.choice(partner.regions or ["CN-SH"]),
-            industry=rng.choice(["manufacturing", "finance", "retail", "education", "healthcare"]),
-            project_name=f"{name[:20]} #{i + 1}",
-            currency=partner.contract_currency,
-            expected_close_date=(now + datetime.timedelta(days=rng.randint(10, 180))).date(),
-            status=status,
-            submitted_at=submitted,
-            decided_at=submitted + datetime.timedelta(days=1) if approved else None,
-            sla_due_at=submitted + datetime.timedelta(days=2) if submitted else None,
-            protection_ends_at=protection,
-            customer_fingerprint=normalize_customer_name(name),
-            order_number=f"SO-{i:05d}" if status == DealStatus.WON else "",
-            closed_on=(submitted + datetime.timedelta(days=30)).date()
-            if status in (DealStatus.WON, DealStatus.LOST)
-            else None,
-            lost_reason="Price" if status == DealStatus.LOST else "",
-        )
-        deals.append(deal)
-    Deal.objects.bulk_create(deals)
-    for deal in deals:
-        for product in rng.sample(products, rng.randint(1, 3)):
-            price = (product.list_price * Decimal(rng.choice(["0.8", "0.9", "0.95"]))).quantize(
-                Decimal("0.01")
-            )
-            lines.append(
-                DealLine(deal=deal, product=product, quantity=rng.randint(1, 20), unit_price=price)
-            )
-            if deal.status == DealStatus.WON:
-                lines.append(
-                    DealLine(
-                        deal=deal,
-                        product=product,
-                        quantity=rng.randint(1, 20),
-                        unit_price=price,
-                        final=True,
-                    )
-                )
-    DealLine.objects.bulk_create(lines)
+        made.append(f"{total} registrations ({conflicts} in conflict)")
+    publisher = User.objects.filter(
+        role__in=["channel_manager", "channel_director", "admin"]
+    ).first()
+    if publisher is not None and not Lead.objects.exists():
+        made.append(f"{_seed_leads(publisher=publisher, now=now)} leads")
     if stdout:
-        stdout.write(f"deals: {len(PRODUCTS)} products, {len(deals)} registrations\n")
+        stdout.write(f"deals: {len(PRODUCTS)} products, {', '.join(made) or 'already seeded'}\n")

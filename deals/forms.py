@@ -81,3 +81,27 @@ class DealFilterForm(forms.Form):
         from .choices import DealStatus
 
         self.fields["status"].choices = [("", _("all"))] + list(DealStatus.choices)
+
+
+class LeadForm(forms.ModelForm):
+    class Meta:
+        from .models import Lead
+
+        model = Lead
+        fields = [
+            "project_name",
+            "customer_name",
+            "customer_tax_id",
+            "customer_region",
+            "industry",
+            "estimated_value",
+            "currency",
+            "description",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {
+            "industry": _(
+                "Optional. When given, the exclusive offer goes only to core partners "
+                "specialized in it."
+            )
+        }

@@ -15,7 +15,7 @@ from accounts.scoping import ScopedManager
 from core.money import CURRENCY_CHOICES
 from partners.regions import REGIONS
 
-from .choices import DealStatus
+from .choices import OPEN_STATUSES, DealStatus, LeadOfferStatus, LeadStatus
 
 
 class ProductFamily(models.Model):
@@ -182,6 +182,7 @@ class Deal(models.Model):
     )
     cross_region = models.BooleanField(_("cross-region"), default=False)
     below_floor = models.BooleanField(_("below floor price"), default=False)
+    expiry_warned_at = models.DateTimeField(_("expiry warning sent"), null=True, blank=True)
     extension_requested_at = models.DateTimeField(_("extension requested"), null=True, blank=True)
     extension_justification = models.TextField(_("extension justification"), blank=True)
     extension_decision = models.CharField(_("extension decision"), max_length=10, blank=True)
@@ -208,15 +209,18 @@ class Deal(models.Model):
         verbose_name = _("deal registration")
         verbose_name_plural = _("deal registrations")
         indexes = [
+            # Partial: the conflict check only ever looks at open registrations, a minority of
+            # the table once years of won, lost and expired deals pile up.
             GinIndex(
                 fields=["customer_fingerprint"],
-                name="deal_fingerprint_trgm",
+                name="deal_open_fingerprint_trgm",
                 opclasses=["gin_trgm_ops"],
+                condition=Q(status__in=OPEN_STATUSES),
             ),
             models.Index(
                 fields=["customer_tax_id"],
                 name="deal_open_tax_id",
-                condition=~Q(customer_tax_id=""),
+                condition=~Q(customer_tax_id="") & Q(status__in=OPEN_STATUSES),
             ),
             models.Index(fields=["partner", "status"], name="deal_partner_status"),
             models.Index(fields=["status", "submitted_at"], name="deal_status_submitted"),
@@ -277,3 +281,134 @@ class DealLine(models.Model):
     @property
     def is_below_floor(self) -> bool:
         return self.unit_price < self.product.floor_price
+
+
+class Lead(models.Model):
+    """A customer opportunity the vendor hands to partners (DESIGN §4.6).
+
+    Vendor data: partner users reach a lead only through their company's `LeadOffer`.
+    """
+
+    customer_name = models.CharField(_("customer legal name"), max_length=300)
+    customer_tax_id = models.CharField(_("customer tax ID"), max_length=40, blank=True)
+    customer_region = models.CharField(_("customer region"), max_length=8, choices=REGIONS)
+    industry = models.CharField(_("industry"), max_length=40, blank=True)
+    project_name = models.CharField(_("project name"), max_length=200)
+    estimated_value = models.DecimalField(
+        _("estimated value"),
+        max_digits=16,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=LeadStatus.choices, default=LeadStatus.EXCLUSIVE
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+    published_at = models.DateTimeField(_("published at"))
+    exclusive_until = models.DateTimeField(_("exclusive until"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("opened to all at"), null=True, blank=True)
+    accepted_partner = models.ForeignKey(
+        "partners.Partner",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted by partner"),
+    )
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted by"),
+    )
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    deal = models.OneToOneField(
+        Deal,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lead",
+        verbose_name=_("deal registration"),
+    )
+
+    scope_partner_path = None
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        verbose_name = _("lead")
+        verbose_name_plural = _("leads")
+        indexes = [models.Index(fields=["status", "exclusive_until"], name="lead_status_window")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(estimated_value__gte=0), name="lead_value_non_negative"
+            ),
+            # An accepted lead has exactly one partner and its deal; no other lead has either.
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        status="accepted",
+                        accepted_partner__isnull=False,
+                        deal__isnull=False,
+                        accepted_at__isnull=False,
+                    )
+                    | (~Q(status="accepted") & Q(accepted_partner__isnull=True, deal__isnull=True))
+                ),
+                name="lead_accepted_has_partner_and_deal",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_name} — {self.customer_name}"
+
+
+class LeadOffer(models.Model):
+    """A lead offered to one partner: exclusively (core partners first) or once it opened."""
+
+    lead = models.ForeignKey(
+        Lead, on_delete=models.CASCADE, related_name="offers", verbose_name=_("lead")
+    )
+    partner = models.ForeignKey(
+        "partners.Partner",
+        on_delete=models.PROTECT,
+        related_name="lead_offers",
+        verbose_name=_("partner"),
+    )
+    exclusive = models.BooleanField(_("exclusive offer"), default=False)
+    offered_at = models.DateTimeField(_("offered at"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=LeadOfferStatus.choices,
+        default=LeadOfferStatus.OFFERED,
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    scope_partner_path = "partner"
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["-offered_at", "-pk"]
+        verbose_name = _("lead offer")
+        verbose_name_plural = _("lead offers")
+        constraints = [
+            models.UniqueConstraint(fields=["lead", "partner"], name="lead_offer_once"),
+            models.UniqueConstraint(
+                fields=["lead"],
+                condition=Q(status="accepted"),
+                name="lead_offer_one_accepted",
+            ),
+        ]
+        indexes = [models.Index(fields=["partner", "status"], name="lead_offer_partner_status")]
+
+    def __str__(self) -> str:
+        return f"{self.lead_id} → {self.partner_id}"

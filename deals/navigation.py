@@ -19,3 +19,10 @@ nav_item(
     order=31,
     section=_("Deals"),
 )
+nav_item(
+    _("Leads"),
+    "deals:lead_list",
+    roles=STAFF_ROLES | PARTNER_ROLES,
+    order=32,
+    section=_("Deals"),
+)

@@ -11,4 +11,12 @@ SCHEDULE = {
         "task": "deals.tasks.deal_escalate_overdue_task",
         "schedule": crontab(minute=10),
     },
+    "deals.leads-open-due": {
+        "task": "deals.tasks.lead_open_due_task",
+        "schedule": crontab(minute="*/10"),
+    },
+    "deals.warn-expiring": {
+        "task": "deals.tasks.deal_warn_expiring_task",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }

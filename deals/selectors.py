@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.scoping import get_scoped_or_404
 
-from .choices import PENDING_STATUSES, DealStatus
-from .models import Deal, DealLine, Product
+from .choices import AVAILABLE_LEAD_STATUSES, PENDING_STATUSES, DealStatus, LeadOfferStatus
+from .models import Deal, DealLine, Lead, LeadOffer, Product
 
 
 def deal_list_for(*, user, filters: dict | None = None) -> QuerySet[Deal]:
@@ -103,3 +104,108 @@ def deal_protections_expiring_for(*, user, days: int = 14) -> QuerySet[Deal]:
         )
         .order_by("protection_ends_at")
     )
+
+
+# --- leads (DESIGN §4.6) ---------------------------------------------------------------------
+def partners_specialized_in(qs: QuerySet, industry: str) -> QuerySet:
+    """Partners whose specializations include `industry`; all of them when no industry is named.
+
+    Reads the partner capability map (`Partner.specializations`, DESIGN §2.2). Should a deployment
+    run without that field, every partner counts as specialized rather than none.
+    """
+    from partners.models import Partner
+
+    industry = (industry or "").strip().lower()
+    if not industry:
+        return qs
+    try:
+        Partner._meta.get_field("specializations")
+    except FieldDoesNotExist:
+        return qs
+    return qs.filter(specializations__contains=[industry])
+
+
+def _active_partners_in(region: str) -> QuerySet:
+    from partners.choices import PartnerStatus
+    from partners.models import Partner
+
+    return Partner.objects.filter(status=PartnerStatus.ACTIVE, regions__contains=[region])
+
+
+def lead_exclusive_partners(*, region: str, industry: str) -> list:
+    """Core partners (a tier with a lead exclusive window) covering the region and the industry."""
+    qs = _active_partners_in(region).filter(tier__lead_exclusive_hours__gt=0)
+    return list(partners_specialized_in(qs, industry).select_related("tier").order_by("pk"))
+
+
+def lead_open_partner_ids(*, region: str) -> list[int]:
+    """Once the exclusive window ends: every active partner whose territory covers the region."""
+    return list(_active_partners_in(region).order_by("pk").values_list("pk", flat=True))
+
+
+def lead_offers_for(*, user, show: str = "open") -> QuerySet[LeadOffer]:
+    """The leads offered to the user's company (a distributor also sees its dealers', read-only)."""
+    qs = LeadOffer.objects.visible_to(user).select_related("lead", "partner")
+    if show == "open":
+        qs = qs.filter(status=LeadOfferStatus.OFFERED, lead__status__in=AVAILABLE_LEAD_STATUSES)
+    return qs.order_by("-offered_at", "-pk")
+
+
+def lead_list_for(*, user, status: str = "") -> QuerySet[Lead]:
+    """Staff list of leads with the accepting partner and offer counts."""
+    qs = Lead.objects.visible_to(user).select_related("accepted_partner", "published_by")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.annotate(
+        offer_count=Count("offers"),
+        declined_count=Count("offers", filter=Q(offers__status=LeadOfferStatus.DECLINED)),
+    ).order_by("-published_at", "-pk")
+
+
+def lead_offer_list_for(*, user, lead: Lead) -> QuerySet[LeadOffer]:
+    """Staff: every offer of one lead, exclusive ones first."""
+    return (
+        LeadOffer.objects.visible_to(user)
+        .filter(lead=lead)
+        .select_related("partner__tier")
+        .order_by("-exclusive", "partner__legal_name")
+    )
+
+
+def lead_get_for(*, user, pk) -> Lead:
+    return get_scoped_or_404(
+        Lead.objects.select_related("accepted_partner", "published_by", "deal"), user, "view", pk=pk
+    )
+
+
+# --- dashboards (DESIGN §8) ------------------------------------------------------------------
+CLOSED_AFTER_APPROVAL = (DealStatus.APPROVED, DealStatus.WON, DealStatus.LOST, DealStatus.EXPIRED)
+
+
+def deal_manager_stats_for(*, user) -> dict:
+    """One aggregate over the registrations the staff user manages: queue, SLA, conflicts,
+    win rate and the pipeline funnel (registered → approved → won)."""
+    now = timezone.now()
+    pending = Q(status__in=PENDING_STATUSES)
+    row = Deal.objects.manageable_by(user).aggregate(
+        waiting=Count("pk", filter=pending),
+        sla_breaches=Count("pk", filter=pending & Q(sla_due_at__lt=now)),
+        conflicts=Count("pk", filter=Q(status=DealStatus.IN_CONFLICT)),
+        escalated=Count("pk", filter=pending & Q(escalated_at__isnull=False)),
+        registered=Count("pk", filter=Q(submitted_at__isnull=False)),
+        approved=Count("pk", filter=Q(status__in=CLOSED_AFTER_APPROVAL)),
+        won=Count("pk", filter=Q(status=DealStatus.WON)),
+        lost=Count("pk", filter=Q(status=DealStatus.LOST)),
+    )
+    closed = row["won"] + row["lost"]
+    row["win_rate"] = round(100 * row["won"] / closed) if closed else None
+    top = row["registered"] or 1
+    row["funnel"] = [
+        {"key": key, "count": row[key], "percent": round(100 * row[key] / top)}
+        for key in ("registered", "approved", "won")
+    ]
+    return row
+
+
+def lead_offer_count_for(*, user) -> int:
+    return lead_offers_for(user=user, show="open").count()

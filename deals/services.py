@@ -21,8 +21,8 @@ from core.notifications import notify
 from partners.choices import ViolationKind
 from partners.services import compliance_violation_draft_create
 
-from .choices import DealStatus
-from .models import Deal, DealLine, DealSettings
+from .choices import AVAILABLE_LEAD_STATUSES, DealStatus, LeadOfferStatus, LeadStatus
+from .models import Deal, DealLine, DealSettings, Lead, LeadOffer
 from .rules import normalize_customer_name, normalize_tax_id
 
 DIRECTOR_ROLES = frozenset({Role.CHANNEL_DIRECTOR, Role.ADMIN})
@@ -41,7 +41,9 @@ def _advisory_xact_lock(namespace: str, value: str) -> None:
 
 def _locked(deal: Deal) -> Deal:
     return (
-        Deal.objects.select_for_update(of=("self",)).select_related("partner__tier").get(pk=deal.pk)
+        Deal.objects.select_for_update(of=("self",))
+        .select_related("partner__tier", "partner__channel_manager")
+        .get(pk=deal.pk)
     )
 
 
@@ -189,6 +191,19 @@ def deal_conflict_find(
     return row[0] if row else None
 
 
+SUBMIT_FIELDS = [
+    "customer_fingerprint",
+    "customer_tax_id",
+    "cross_region",
+    "below_floor",
+    "submitted_at",
+    "sla_due_at",
+    "conflict_with",
+    "status",
+    "updated_at",
+]
+
+
 @transaction.atomic
 def deal_submit(*, deal: Deal, actor: User) -> Deal:
     """Fingerprint the customer, flag region and price checks, and detect conflicts.
@@ -208,20 +223,22 @@ def deal_submit(*, deal: Deal, actor: User) -> Deal:
     if deal.customer_tax_id:
         _advisory_xact_lock("deal-tax-id", deal.customer_tax_id)
     now = timezone.now()
+    rules = DealSettings.current()
     conflict_id = deal_conflict_find(
         deal_id=deal.pk,
         partner_id=deal.partner_id,
         fingerprint=deal.customer_fingerprint,
         tax_id=deal.customer_tax_id,
         family_ids=sorted({line.product.family_id for line in lines}),
+        threshold=rules.similarity_threshold,
     )
     deal.cross_region = deal.customer_region not in (deal.partner.regions or [])
     deal.below_floor = any(line.is_below_floor for line in lines)
     deal.submitted_at = now
-    deal.sla_due_at = add_business_days(now, DealSettings.current().sla_business_days)
+    deal.sla_due_at = add_business_days(now, rules.sla_business_days)
     deal.conflict_with_id = conflict_id
     deal.status = DealStatus.IN_CONFLICT if conflict_id else DealStatus.SUBMITTED
-    deal.save()
+    deal.save(update_fields=SUBMIT_FIELDS)
     audit_record(
         actor=actor,
         action="deal.submitted",
@@ -296,6 +313,7 @@ def deal_approve(*, deal: Deal, actor: User, reason: str = "") -> Deal:
             _("Cross-region or below-floor registrations need a channel director's approval.")
         )
     before = snapshot(deal, TRACKED)
+    was_in_conflict = deal.status == DealStatus.IN_CONFLICT
     now = timezone.now()
     deal.status = DealStatus.APPROVED
     deal.decided_at = now
@@ -318,6 +336,17 @@ def deal_approve(*, deal: Deal, actor: User, reason: str = "") -> Deal:
         url=_url(deal),
         params={"project": deal.project_name, "until": deal.protection_ends_at.date().isoformat()},
     )
+    if was_in_conflict and deal.conflict_with_id:
+        # The first registrant learns that its customer is now shared, not with whom.
+        earlier = Deal.objects.select_related("partner").get(pk=deal.conflict_with_id)
+        notify(
+            recipients=_partner_users(earlier),
+            kind="deal.conflict_approved",
+            title=_("A later registration of the customer of %(project)s was also approved"),
+            body=_("Your registration keeps its protection."),
+            url=_url(earlier),
+            params={"project": earlier.project_name},
+        )
     return deal
 
 
@@ -462,6 +491,14 @@ def deal_close_lost(*, deal: Deal, actor: User, reason: str) -> Deal:
     audit_record(
         actor=actor, action="deal.lost", obj=deal, changes=diff(before, snapshot(deal, TRACKED))
     )
+    notify(
+        recipients=_managers(deal),
+        kind="deal.lost",
+        title=_("Deal lost: %(project)s"),
+        body=deal.lost_reason,
+        url=_url(deal),
+        params={"project": deal.project_name},
+    )
     return deal
 
 
@@ -496,6 +533,48 @@ def deal_expire_stale(*, now: datetime.datetime | None = None) -> int:
     return count
 
 
+EXPIRY_WARNING_DAYS = 14
+
+
+def deal_warn_expiring(*, now: datetime.datetime | None = None) -> int:
+    """Tell partners once when a protection ends within 14 days (daily; idempotent)."""
+    now = now or timezone.now()
+    ids = list(
+        Deal.objects.filter(
+            status=DealStatus.APPROVED,
+            expiry_warned_at__isnull=True,
+            protection_ends_at__gt=now,
+            protection_ends_at__lte=now + datetime.timedelta(days=EXPIRY_WARNING_DAYS),
+        ).values_list("pk", flat=True)
+    )
+    count = 0
+    for pk in ids:
+        with transaction.atomic():
+            deal = (
+                Deal.objects.select_for_update(of=("self",))
+                .select_related("partner")
+                .filter(pk=pk, status=DealStatus.APPROVED, expiry_warned_at__isnull=True)
+                .first()
+            )
+            if deal is None:
+                continue
+            deal.expiry_warned_at = now
+            deal.save(update_fields=["expiry_warned_at", "updated_at"])
+            notify(
+                recipients=_partner_users(deal),
+                kind="deal.expiring",
+                title=_("Protection ends on %(until)s: %(project)s"),
+                body=_("Close the deal or request an extension before then."),
+                url=_url(deal),
+                params={
+                    "project": deal.project_name,
+                    "until": deal.protection_ends_at.date().isoformat(),
+                },
+            )
+            count += 1
+    return count
+
+
 def deal_escalate_overdue(*, now: datetime.datetime | None = None) -> int:
     """Escalate registrations past their approval SLA to the channel directors (once each)."""
     now = now or timezone.now()
@@ -523,3 +602,264 @@ def deal_escalate_overdue(*, now: datetime.datetime | None = None) -> int:
             )
             count += 1
     return count
+
+
+# --- leads (DESIGN §4.6) ---------------------------------------------------------------------
+LEAD_FIELDS = [
+    "customer_name",
+    "customer_tax_id",
+    "customer_region",
+    "industry",
+    "project_name",
+    "estimated_value",
+    "currency",
+    "description",
+]
+LEAD_TRACKED = ["status", "exclusive_until", "opened_at", "accepted_partner_id", "deal_id"]
+LEAD_DEAL_CLOSE_DAYS = 90
+
+
+def _lead_url() -> str:
+    return reverse("deals:lead_list")
+
+
+def _partner_sellers(partner_ids) -> list[User]:
+    return list(
+        User.objects.filter(
+            partner_id__in=list(partner_ids),
+            is_active=True,
+            role__in=[Role.PARTNER_ADMIN, Role.PARTNER_SALES],
+        )
+    )
+
+
+def _offer_to(*, lead: Lead, partner_ids: list[int], exclusive: bool, now) -> list[int]:
+    """Offer the lead to these partners (once each); returns the partners newly offered."""
+    already = set(LeadOffer.objects.filter(lead=lead).values_list("partner_id", flat=True))
+    fresh = [pk for pk in dict.fromkeys(partner_ids) if pk not in already]
+    LeadOffer.objects.bulk_create(
+        [LeadOffer(lead=lead, partner_id=pk, exclusive=exclusive, offered_at=now) for pk in fresh],
+        ignore_conflicts=True,
+    )
+    if fresh:
+        notify(
+            recipients=_partner_sellers(fresh),
+            kind="lead.offered",
+            title=(
+                _("New lead offered to you exclusively: %(project)s")
+                if exclusive
+                else _("New lead open to accept: %(project)s")
+            ),
+            body=_("Region %(region)s. The first partner to accept it gets the registration."),
+            url=_lead_url(),
+            params={"project": lead.project_name, "region": lead.customer_region},
+        )
+    return fresh
+
+
+@transaction.atomic
+def lead_publish(*, actor: User, data: dict) -> Lead:
+    """Publish a lead: exclusive to the core partners that fit it, or open at once when none do."""
+    from .selectors import lead_exclusive_partners
+
+    if actor.is_partner_user or not (actor.is_channel_staff or actor.is_admin):
+        raise PermissionDenied
+    now = timezone.now()
+    lead = Lead(published_by=actor, published_at=now)
+    for field in LEAD_FIELDS:
+        if field in data:
+            setattr(lead, field, data[field])
+    lead.customer_tax_id = normalize_tax_id(lead.customer_tax_id)
+    lead.industry = (lead.industry or "").strip().lower()
+    lead.full_clean(exclude=["published_by", "status"])
+    exclusive = lead_exclusive_partners(region=lead.customer_region, industry=lead.industry)
+    hours = max((p.tier.lead_exclusive_hours for p in exclusive), default=0)
+    if hours:
+        lead.status = LeadStatus.EXCLUSIVE
+        lead.exclusive_until = now + datetime.timedelta(hours=hours)
+    else:
+        lead.status = LeadStatus.OPEN
+        lead.opened_at = now
+    lead.save()
+    audit_record(actor=actor, action="lead.published", obj=lead)
+    if hours:
+        _offer_to(lead=lead, partner_ids=[p.pk for p in exclusive], exclusive=True, now=now)
+    else:
+        _lead_open_offers(lead=lead, now=now)
+    return lead
+
+
+def _lead_open_offers(*, lead: Lead, now) -> list[int]:
+    from .selectors import lead_open_partner_ids
+
+    return _offer_to(
+        lead=lead,
+        partner_ids=lead_open_partner_ids(region=lead.customer_region),
+        exclusive=False,
+        now=now,
+    )
+
+
+def _lead_open(*, lead: Lead, now, actor: User | None) -> None:
+    before = snapshot(lead, LEAD_TRACKED)
+    lead.status = LeadStatus.OPEN
+    lead.opened_at = now
+    lead.save(update_fields=["status", "opened_at"])
+    audit_record(
+        actor=actor,
+        action="lead.opened",
+        obj=lead,
+        changes=diff(before, snapshot(lead, LEAD_TRACKED)),
+    )
+    _lead_open_offers(lead=lead, now=now)
+
+
+def lead_open_due(*, now: datetime.datetime | None = None) -> int:
+    """Open to all eligible partners the leads whose exclusive window ended unaccepted.
+
+    Idempotent: each lead is locked and re-checked, and offers are created once per partner.
+    """
+    now = now or timezone.now()
+    ids = list(
+        Lead.objects.filter(status=LeadStatus.EXCLUSIVE, exclusive_until__lte=now).values_list(
+            "pk", flat=True
+        )
+    )
+    count = 0
+    for pk in ids:
+        with transaction.atomic():
+            lead = (
+                Lead.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, status=LeadStatus.EXCLUSIVE, exclusive_until__lte=now)
+                .first()
+            )
+            if lead is None:
+                continue
+            _lead_open(lead=lead, now=now, actor=None)
+            count += 1
+    return count
+
+
+def _locked_offer(*, lead_id: int, actor: User) -> tuple[Lead, LeadOffer]:
+    if not actor.is_partner_user or actor.role not in (Role.PARTNER_ADMIN, Role.PARTNER_SALES):
+        raise PermissionDenied
+    # The lead row lock serializes every accept and decline of one lead.
+    lead = Lead.objects.select_for_update().filter(pk=lead_id).first()
+    offer = (
+        LeadOffer.objects.select_for_update()
+        .filter(lead_id=lead_id, partner_id=actor.partner_id)
+        .select_related("partner")
+        .first()
+    )
+    if lead is None or offer is None:
+        raise PermissionDenied
+    return lead, offer
+
+
+@transaction.atomic
+def lead_accept(*, lead_id: int, actor: User) -> Deal:
+    """First to accept wins: the lead becomes a draft registration of the accepting partner.
+
+    The draft carries the customer; the partner adds product lines and submits it, which runs
+    the usual conflict, region and price checks.
+    """
+    lead, offer = _locked_offer(lead_id=lead_id, actor=actor)
+    if lead.status not in AVAILABLE_LEAD_STATUSES:
+        raise ValidationError(_("This lead is no longer available."))
+    if offer.status != LeadOfferStatus.OFFERED:
+        raise ValidationError(_("You have already answered this offer."))
+    if not offer.partner.is_active:
+        raise PermissionDenied
+    now = timezone.now()
+    before = snapshot(lead, LEAD_TRACKED)
+    deal = Deal.objects.create(
+        partner_id=offer.partner_id,
+        registered_by=actor,
+        customer_name=lead.customer_name,
+        customer_tax_id=lead.customer_tax_id,
+        customer_region=lead.customer_region,
+        industry=lead.industry,
+        project_name=lead.project_name,
+        currency=lead.currency,
+        expected_close_date=timezone.localdate() + datetime.timedelta(days=LEAD_DEAL_CLOSE_DAYS),
+        notes=lead.description,
+    )
+    lead.status = LeadStatus.ACCEPTED
+    lead.accepted_partner_id = offer.partner_id
+    lead.accepted_by = actor
+    lead.accepted_at = now
+    lead.deal = deal
+    lead.save()
+    offer.status = LeadOfferStatus.ACCEPTED
+    offer.decided_at = now
+    offer.save(update_fields=["status", "decided_at"])
+    LeadOffer.objects.filter(lead=lead, status=LeadOfferStatus.OFFERED).update(
+        status=LeadOfferStatus.TAKEN
+    )
+    audit_record(
+        actor=actor,
+        action="lead.accepted",
+        obj=lead,
+        changes=diff(before, snapshot(lead, LEAD_TRACKED)),
+    )
+    audit_record(actor=actor, action="deal.created", obj=deal, note=f"lead {lead.pk}")
+    notify(
+        recipients=[lead.published_by, *_managers(deal)],
+        kind="lead.accepted",
+        title=_("Lead accepted: %(project)s"),
+        body=_("Accepted by %(partner)s."),
+        url=reverse("deals:lead_detail", args=[lead.pk]),
+        params={"project": lead.project_name, "partner": offer.partner.legal_name},
+    )
+    return deal
+
+
+@transaction.atomic
+def lead_decline(*, lead_id: int, actor: User) -> LeadOffer:
+    """Decline an offer. When every exclusive offer is declined, the lead opens at once."""
+    lead, offer = _locked_offer(lead_id=lead_id, actor=actor)
+    if lead.status not in AVAILABLE_LEAD_STATUSES:
+        raise ValidationError(_("This lead is no longer available."))
+    if offer.status != LeadOfferStatus.OFFERED:
+        raise ValidationError(_("You have already answered this offer."))
+    now = timezone.now()
+    offer.status = LeadOfferStatus.DECLINED
+    offer.decided_at = now
+    offer.save(update_fields=["status", "decided_at"])
+    audit_record(actor=actor, action="lead.declined", obj=lead)
+    notify(
+        recipients=[lead.published_by],
+        kind="lead.declined",
+        title=_("Lead declined: %(project)s"),
+        body=_("Declined by %(partner)s."),
+        url=reverse("deals:lead_detail", args=[lead.pk]),
+        params={"project": lead.project_name, "partner": offer.partner.legal_name},
+        email=False,
+    )
+    if (
+        lead.status == LeadStatus.EXCLUSIVE
+        and not lead.offers.filter(status=LeadOfferStatus.OFFERED).exists()
+    ):
+        _lead_open(lead=lead, now=now, actor=actor)
+    return offer
+
+
+@transaction.atomic
+def lead_withdraw(*, lead_id: int, actor: User) -> Lead:
+    """Staff take back a lead nobody accepted yet."""
+    if actor.is_partner_user or not (actor.is_channel_staff or actor.is_admin):
+        raise PermissionDenied
+    lead = Lead.objects.select_for_update().get(pk=lead_id)
+    if lead.status not in AVAILABLE_LEAD_STATUSES:
+        raise ValidationError(_("This lead is no longer available."))
+    before = snapshot(lead, LEAD_TRACKED)
+    lead.status = LeadStatus.WITHDRAWN
+    lead.save(update_fields=["status"])
+    lead.offers.filter(status=LeadOfferStatus.OFFERED).update(status=LeadOfferStatus.TAKEN)
+    audit_record(
+        actor=actor,
+        action="lead.withdrawn",
+        obj=lead,
+        changes=diff(before, snapshot(lead, LEAD_TRACKED)),
+    )
+    return lead

@@ -19,3 +19,15 @@ def deal_expire_stale_task() -> int:
 @single_flight("deals.escalate_overdue")
 def deal_escalate_overdue_task() -> int:
     return services.deal_escalate_overdue()
+
+
+@shared_task(time_limit=600, soft_time_limit=540, acks_late=True)
+@single_flight("deals.lead_open_due")
+def lead_open_due_task() -> int:
+    return services.lead_open_due()
+
+
+@shared_task(time_limit=600, soft_time_limit=540, acks_late=True)
+@single_flight("deals.warn_expiring")
+def deal_warn_expiring_task() -> int:
+    return services.deal_warn_expiring()

@@ -15,4 +15,10 @@ urlpatterns = [
     path("<int:pk>/extension/", views.deal_extension_request, name="extension"),
     path("<int:pk>/extension/decide/", views.deal_extension_decide, name="extension_decide"),
     path("<int:pk>/close/<str:outcome>/", views.deal_close, name="close"),
+    path("leads/", views.lead_list, name="lead_list"),
+    path("leads/new/", views.lead_create, name="lead_create"),
+    path("leads/<int:pk>/", views.lead_detail, name="lead_detail"),
+    path("leads/<int:pk>/accept/", views.lead_accept, name="lead_accept"),
+    path("leads/<int:pk>/decline/", views.lead_decline, name="lead_decline"),
+    path("leads/<int:pk>/withdraw/", views.lead_withdraw, name="lead_withdraw"),
 ]

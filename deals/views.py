@@ -6,22 +6,25 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.choices import CHANNEL_ROLES, Role
+from core.audit import audit_record
 from core.permissions import role_required
 
 from . import selectors, services
-from .choices import DealStatus
+from .choices import DealStatus, LeadStatus
 from .forms import (
     DealFilterForm,
     DealForm,
     DealLineFormSet,
     ExtensionForm,
+    LeadForm,
     LostForm,
     ReasonForm,
     WonForm,
@@ -82,6 +85,8 @@ def deal_edit(request, pk=None):
 def deal_detail(request, pk):
     deal = selectors.deal_get_for(user=request.user, pk=pk)
     user = request.user
+    if user.is_partner_user:  # partner users' views of customer records are audited (DESIGN §9)
+        audit_record(actor=user, action="deal.viewed", obj=deal)
     context = {
         "deal": deal,
         "lines": [line for line in deal.lines.all() if not line.final],
@@ -209,3 +214,151 @@ def deal_queue(request):
     deals = selectors.deal_queue_for(user=request.user)
     page = Paginator(deals, 50).get_page(request.GET.get("page"))
     return render(request, "deals/deal_queue.html", {"page": page, "now": timezone.now()})
+
+
+# --- leads (DESIGN §4.6) ---------------------------------------------------------------------
+LEAD_PUBLISHER_ROLES = (*CHANNEL_ROLES, Role.ADMIN)
+
+
+@login_required
+def lead_list(request):
+    """Partners: the leads offered to their company. Staff: every lead and its state."""
+    if request.user.is_partner_user:
+        show = "all" if request.GET.get("show") == "all" else "open"
+        offers = selectors.lead_offers_for(user=request.user, show=show)
+        page = Paginator(offers, 50).get_page(request.GET.get("page"))
+        ids = [offer.lead_id for offer in page.object_list]
+        if ids:  # partner users' views of customer records are audited (DESIGN §9)
+            audit_record(
+                actor=request.user,
+                action="lead.viewed",
+                partner=request.user.partner,
+                note="leads " + ", ".join(map(str, ids)),
+            )
+        return render(
+            request,
+            "deals/lead_offers.html",
+            {"page": page, "show": show, "can_answer": request.user.role in REGISTRANT_ROLES},
+        )
+    status = request.GET.get("status", "")
+    if status not in LeadStatus.values:
+        status = ""
+    leads = selectors.lead_list_for(user=request.user, status=status)
+    page = Paginator(leads, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "deals/lead_list.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": LeadStatus.choices,
+            "can_publish": request.user.is_admin or request.user.role in CHANNEL_ROLES,
+        },
+    )
+
+
+@role_required(*LEAD_PUBLISHER_ROLES)
+def lead_create(request):
+    form = LeadForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            lead = services.lead_publish(actor=request.user, data=form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Lead published."))
+            return redirect("deals:lead_detail", pk=lead.pk)
+    return render(request, "deals/lead_form.html", {"form": form})
+
+
+@login_required
+def lead_detail(request, pk):
+    if request.user.is_partner_user:
+        raise Http404
+    lead = selectors.lead_get_for(user=request.user, pk=pk)
+    offers = selectors.lead_offer_list_for(user=request.user, lead=lead)
+    return render(
+        request,
+        "deals/lead_detail.html",
+        {
+            "lead": lead,
+            "offers": offers,
+            "can_withdraw": (request.user.is_admin or request.user.role in CHANNEL_ROLES)
+            and lead.status in (LeadStatus.EXCLUSIVE, LeadStatus.OPEN),
+        },
+    )
+
+
+def _offer_row(request, offer, error: str = ""):
+    return render(
+        request,
+        "deals/partials/lead_offer_row.html",
+        {"offer": offer, "error": error, "can_answer": True},
+    )
+
+
+def _lead_answer(request, pk, call):
+    offer = (
+        selectors.lead_offers_for(user=request.user, show="all")
+        .filter(lead_id=pk, partner_id=request.user.partner_id)
+        .first()
+    )
+    if offer is None:
+        raise Http404
+    try:
+        result = call()
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        message = " ".join(exc.messages)
+        offer.refresh_from_db()
+        offer.lead.refresh_from_db()
+        if request.htmx:
+            return _offer_row(request, offer, error=message)
+        messages.error(request, message)
+        return redirect("deals:lead_list")
+    return result
+
+
+@require_POST
+@role_required(*REGISTRANT_ROLES)
+def lead_accept(request, pk):
+    def accept():
+        deal = services.lead_accept(lead_id=pk, actor=request.user)
+        messages.success(request, _("Lead accepted: add the product lines and submit the draft."))
+        url = reverse("deals:detail", args=[deal.pk])
+        if request.htmx:
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = url
+            return response
+        return redirect(url)
+
+    return _lead_answer(request, pk, accept)
+
+
+@require_POST
+@role_required(*REGISTRANT_ROLES)
+def lead_decline(request, pk):
+    def decline():
+        offer = services.lead_decline(lead_id=pk, actor=request.user)
+        if request.htmx:
+            offer.refresh_from_db()
+            return _offer_row(request, offer)
+        messages.success(request, _("Lead declined."))
+        return redirect("deals:lead_list")
+
+    return _lead_answer(request, pk, decline)
+
+
+@require_POST
+@role_required(*LEAD_PUBLISHER_ROLES)
+def lead_withdraw(request, pk):
+    lead = selectors.lead_get_for(user=request.user, pk=pk)
+    try:
+        services.lead_withdraw(lead_id=lead.pk, actor=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Lead withdrawn."))
+    return redirect("deals:lead_detail", pk=pk)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from ..models import Deal, DealLine, Product
+from ..models import Deal, DealLine, Lead, LeadOffer, Product
 
 
 class DealLineSerializer(serializers.ModelSerializer):
@@ -84,3 +84,61 @@ class DealSerializer(serializers.ModelSerializer):
 
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+LEAD_PUBLIC_FIELDS = [
+    "id",
+    "project_name",
+    "customer_name",
+    "customer_tax_id",
+    "customer_region",
+    "industry",
+    "estimated_value",
+    "currency",
+    "description",
+    "status",
+    "published_at",
+    "exclusive_until",
+    "opened_at",
+]
+
+
+class LeadSerializer(serializers.ModelSerializer):
+    """Staff view of a lead, and what staff send to publish one."""
+
+    accepted_partner = serializers.PrimaryKeyRelatedField(read_only=True)
+    deal = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Lead
+        fields = [*LEAD_PUBLIC_FIELDS, "accepted_partner", "accepted_at", "deal"]
+        read_only_fields = [
+            "id",
+            "status",
+            "published_at",
+            "exclusive_until",
+            "opened_at",
+            "accepted_at",
+        ]
+
+
+class LeadOfferSerializer(serializers.ModelSerializer):
+    """A partner's view: the lead and its own offer, never who else was offered or accepted it."""
+
+    lead = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LeadOffer
+        fields = ["lead", "exclusive", "status", "offered_at", "decided_at"]
+
+    def get_lead(self, offer: LeadOffer) -> dict:
+        lead = offer.lead
+        return {name: _plain(getattr(lead, name)) for name in LEAD_PUBLIC_FIELDS}
+
+
+def _plain(value):
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if value is not None and not isinstance(value, str | int | bool):
+        return str(value)
+    return value

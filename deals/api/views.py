@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from rest_framework import status
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -11,8 +12,13 @@ from accounts.scoping import get_scoped_or_404
 from core.api.viewsets import ScopedModelViewSet
 
 from .. import services
-from ..models import Deal, DealLine
-from .serializers import DealSerializer, ReasonSerializer
+from ..models import Deal, DealLine, Lead, LeadOffer
+from .serializers import (
+    DealSerializer,
+    LeadOfferSerializer,
+    LeadSerializer,
+    ReasonSerializer,
+)
 
 DRAFT_FIELDS = [
     "customer_name",
@@ -81,9 +87,8 @@ class DealViewSet(ScopedModelViewSet):
             deal = call(deal)
         except PermissionDenied:
             raise Http404 from None
-        return Response(
-            self.get_serializer(Deal.objects.get(pk=deal.pk)).data, status=status.HTTP_200_OK
-        )
+        fresh = Deal.objects.prefetch_related("lines__product").get(pk=deal.pk)
+        return Response(self.get_serializer(fresh).data, status=status.HTTP_200_OK)
 
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
@@ -116,3 +121,77 @@ class DealViewSet(ScopedModelViewSet):
                 deal=d, actor=request.user, reason=body.validated_data["reason"]
             ),
         )
+
+
+class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Leads. Staff list and publish them; partners list the offers made to their company (the lead
+    and their own offer, never who else was offered it) and accept or decline them."""
+
+    queryset = Lead.objects.none()
+    permission_classes = [IsAuthenticated]
+    filterset_fields = ["status"]
+
+    def _partner(self) -> bool:
+        return getattr(self.request.user, "is_partner_user", False)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Lead.objects.none()
+        user = self.request.user
+        if self._partner():
+            return LeadOffer.objects.visible_to(user).select_related("lead").order_by("-pk")
+        return Lead.objects.visible_to(user).order_by("-pk")
+
+    def get_serializer_class(self):
+        return LeadOfferSerializer if self._partner() else LeadSerializer
+
+    def filter_queryset(self, queryset):
+        if self._partner():
+            status_filter = self.request.query_params.get("status")
+            return queryset.filter(status=status_filter) if status_filter else queryset
+        return super().filter_queryset(queryset)
+
+    def get_object(self):
+        lookup = {"lead_id": self.kwargs["pk"]} if self._partner() else {"pk": self.kwargs["pk"]}
+        return get_scoped_or_404(self.get_queryset(), self.request.user, "view", **lookup)
+
+    @extend_schema(request=LeadSerializer, responses={201: LeadSerializer})
+    def create(self, request):
+        user = request.user
+        if self._partner() or not (user.is_channel_staff or user.is_admin):
+            raise Http404
+        serializer = LeadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        lead = services.lead_publish(actor=user, data=serializer.validated_data)
+        return Response(LeadSerializer(lead).data, status=status.HTTP_201_CREATED)
+
+    def _answer(self, request, pk, call):
+        if not self._partner():
+            raise Http404
+        get_scoped_or_404(LeadOffer.objects.all(), request.user, "manage", lead_id=pk)
+        try:
+            return call()
+        except PermissionDenied:
+            raise Http404 from None
+
+    @extend_schema(request=None, responses={201: DealSerializer})
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        """First to accept wins: returns the new draft registration."""
+
+        def accept():
+            deal = services.lead_accept(lead_id=int(pk), actor=request.user)
+            fresh = Deal.objects.prefetch_related("lines__product").get(pk=deal.pk)
+            return Response(DealSerializer(fresh).data, status=status.HTTP_201_CREATED)
+
+        return self._answer(request, pk, accept)
+
+    @extend_schema(request=None, responses={200: LeadOfferSerializer})
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        def decline():
+            offer = services.lead_decline(lead_id=int(pk), actor=request.user)
+            offer = LeadOffer.objects.select_related("lead").get(pk=offer.pk)
+            return Response(LeadOfferSerializer(offer).data)
+
+        return self._answer(request, pk, decline)

@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
@@ -291,9 +292,7 @@ def test_overdue_registrations_escalate_once_to_directors():
 def test_sla_is_two_business_days():
     deal = DealFactory()
     friday = timezone.make_aware(datetime.datetime(2026, 11, 20, 10, 0))
-    from unittest import mock
-
-    with mock.patch("deals.services.timezone.now", return_value=friday):
+    with time_machine.travel(friday, tick=False):
         deal = services.deal_submit(deal=deal, actor=deal.registered_by)
     assert deal.sla_due_at == friday + datetime.timedelta(days=4)
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('deals', '0001_initial'),
+        ('deals', '0003_conflict_indexes_on_open_deals_only'),
         ('funds', '0003_settlement_state_choices'),
     ]
 

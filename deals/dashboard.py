@@ -1,0 +1,63 @@
+"""Dashboard cards of deal registration and leads (DESIGN §8)."""
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from accounts.choices import CHANNEL_ROLES, PARTNER_ROLES, Role
+from core.dashboard import widget
+
+from .choices import DealStatus
+from .selectors import (
+    deal_manager_stats_for,
+    deal_protections_expiring_for,
+    deal_stage_counts_for,
+    lead_offer_count_for,
+)
+
+STAGES = [
+    DealStatus.DRAFT,
+    DealStatus.SUBMITTED,
+    DealStatus.IN_CONFLICT,
+    DealStatus.APPROVED,
+    DealStatus.WON,
+    DealStatus.LOST,
+    DealStatus.EXPIRED,
+    DealStatus.REJECTED,
+]
+FUNNEL_LABELS = {
+    "registered": pgettext_lazy("deal funnel", "Registered"),
+    "approved": pgettext_lazy("deal funnel", "Approved"),
+    "won": pgettext_lazy("deal funnel", "Won"),
+}
+
+
+@widget(roles=PARTNER_ROLES, order=200)
+def partner_deals_card(request) -> dict | None:
+    """Partner: deals by stage, protections ending within 14 days, leads waiting for an answer."""
+    user = request.user
+    if user.partner_id is None:
+        return None
+    counts = deal_stage_counts_for(user=user)
+    return {
+        "template": "deals/widgets/partner_deals.html",
+        "title": _("Deal registrations"),
+        "stages": [
+            {"status": s.value, "label": s.label, "count": counts.get(s.value, 0)} for s in STAGES
+        ],
+        "expiring": list(deal_protections_expiring_for(user=user, days=14)[:10]),
+        "leads": lead_offer_count_for(user=user),
+        "can_register": user.role in (Role.PARTNER_ADMIN, Role.PARTNER_SALES),
+    }
+
+
+@widget(roles=CHANNEL_ROLES | {Role.ADMIN}, order=200, width="full")
+def manager_deals_card(request) -> dict:
+    """Channel manager: approval queue, SLA breaches, conflicts waiting, win rate, funnel."""
+    stats = deal_manager_stats_for(user=request.user)
+    for step in stats["funnel"]:
+        step["label"] = FUNNEL_LABELS[step["key"]]
+    return {
+        "template": "deals/widgets/manager_deals.html",
+        "title": _("Deal registrations"),
+        "stats": stats,
+    }
