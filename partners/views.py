@@ -17,7 +17,7 @@ from accounts.scoping import can_manage_partner
 from core.permissions import role_required
 
 from . import selectors, services
-from .choices import ApplicationStatus, PartnerStatus
+from .choices import ApplicationStatus, PartnerStatus, ProposalStatus
 from .forms import (
     ApplicationForm,
     AssessmentForm,
@@ -68,6 +68,7 @@ def _detail_context(request, partner) -> dict:
     }
     if user.is_vendor_staff or own_admin:
         context["users"] = selectors.partner_users_for(partner=partner)
+    context.update(_programme_context(request, partner))
     if user.is_vendor_staff:
         context["violations"] = selectors.violation_list_for(user=user, partner=partner)
         context["freeze"] = partner.freezes.filter(lifted_at__isnull=True).first()
@@ -359,3 +360,86 @@ def violation_create(request, pk: int):
         {"form": form, "partner": partner},
         status=400 if form.is_bound else 200,
     )
+
+
+# --- tiers (DESIGN §2.3) ----------------------------------------------------------------------
+
+
+def _is_htmx(request) -> bool:
+    return bool(request.headers.get("HX-Request"))
+
+
+@role_required(*CHANNEL)
+def tier_proposals(request):
+    status = request.GET.get("status", ProposalStatus.PENDING)
+    if status not in ProposalStatus.values or status == ProposalStatus.NONE:
+        status = ProposalStatus.PENDING
+    proposals = selectors.tier_proposal_list_for(user=request.user, status=status)
+    page = Paginator(proposals, PAGE_SIZE).get_page(request.GET.get("page"))
+    statuses = [c for c in ProposalStatus.choices if c[0]]
+    return render(
+        request,
+        "partners/tier_proposals.html",
+        {"page": page, "status": status, "statuses": statuses, "reject_form": RejectForm()},
+    )
+
+
+def _proposal_row(request, proposal, *, form=None, error: str = ""):
+    proposal = selectors.tier_proposal_get_for(user=request.user, pk=proposal.pk)
+    return render(
+        request,
+        "partners/partials/tier_proposal_row.html",
+        {"p": proposal, "reject_form": form or RejectForm(), "error": error},
+    )
+
+
+@role_required(*CHANNEL)
+@require_POST
+def tier_proposal_confirm(request, pk: int):
+    proposal = selectors.tier_proposal_get_for(user=request.user, pk=pk)
+    form = NoteForm(request.POST)
+    form.is_valid()
+    try:
+        services.tier_proposal_confirm(
+            evaluation=proposal, actor=request.user, note=form.cleaned_data.get("note", "")
+        )
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+        if _is_htmx(request):
+            return _proposal_row(request, proposal, error=error)
+        messages.error(request, error)
+    else:
+        if _is_htmx(request):
+            return _proposal_row(request, proposal)
+        messages.success(request, _("The tier change was confirmed."))
+    return redirect("partners:tier_proposals")
+
+
+@role_required(*CHANNEL)
+@require_POST
+def tier_proposal_reject(request, pk: int):
+    proposal = selectors.tier_proposal_get_for(user=request.user, pk=pk)
+    form = RejectForm(request.POST)
+    if form.is_valid():
+        try:
+            services.tier_proposal_reject(
+                evaluation=proposal, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+    if _is_htmx(request):
+        return _proposal_row(request, proposal, form=form if form.errors else None)
+    if form.errors:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    else:
+        messages.success(request, _("The tier proposal was rejected."))
+    return redirect("partners:tier_proposals")
+
+
+def _programme_context(request, partner) -> dict:
+    """Tier history, latest evaluations, scorecards and NPS for the partner page."""
+    user = request.user
+    return {
+        "tier_history": selectors.tier_history_for(user=user, partner=partner)[:20],
+        "tier_evaluations": selectors.tier_evaluation_list_for(user=user, partner=partner)[:8],
+    }
