@@ -37,6 +37,9 @@ class PartnerFilterForm(forms.Form):
         queryset=User.objects.filter(role__in=[Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR]),
         required=False,
     )
+    specialization = forms.CharField(
+        label=_("Specialization"), max_length=SPECIALIZATION_MAX_LENGTH, required=False
+    )
 
 
 class PartnerForm(forms.ModelForm):

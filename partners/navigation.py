@@ -17,3 +17,4 @@ nav_item(
     roles=CHANNEL_ROLES | {Role.ADMIN},
     order=115,
 )
+nav_item(_("Scorecard weights"), "partners:scorecard_weights", roles={Role.ADMIN}, order=116)

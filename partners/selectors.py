@@ -38,6 +38,9 @@ def partner_list_for(*, user: User, filters: dict | None = None) -> QuerySet[Par
         qs = qs.filter(channel_manager=filters["manager"])
     if filters.get("q"):
         qs = qs.filter(legal_name__icontains=filters["q"])
+    if filters.get("specialization"):
+        tag = normalise_specialization(filters["specialization"])
+        qs = qs.filter(specializations__contains=[tag])
     return qs
 
 

@@ -148,3 +148,11 @@ def test_partner_users_cannot_edit_specializations(client, partner_user, partner
     assert response.status_code == 404
     partner.refresh_from_db()
     assert "hacked" not in partner.specializations
+
+
+def test_directory_filters_by_specialization(client, manager):
+    wanted = PartnerFactory(specializations=["healthcare"])
+    PartnerFactory(specializations=["education"])
+    client.force_login(manager)
+    response = client.get(reverse("partners:partner_list"), {"specialization": " HealthCare "})
+    assert [p.pk for p in response.context["page"]] == [wanted.pk]

@@ -347,7 +347,7 @@ def test_proposals_page_lists_the_figures(client, manager, django_assert_max_num
         response = client.get(reverse("partners:tier_proposals"))
     # then
     assert response.status_code == 200
-    assert response.content.decode().count("1000000.00") == 3
+    assert response.content.decode().count("1,000,000.00") == 3
 
 
 def test_proposals_page_query_count_does_not_grow(client, manager, django_assert_max_num_queries):
@@ -415,7 +415,7 @@ def test_partner_page_shows_the_tier_history(client, manager):
     response = client.get(reverse("partners:my_company"))
     assert response.status_code == 200
     assert 'id="tier-history"' in response.content.decode()
-    assert "1000000.00" in response.content.decode()
+    assert "1,000,000.00" in response.content.decode()
 
 
 def test_partner_page_of_another_company_is_404(client, other_partner_user, manager):
