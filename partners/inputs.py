@@ -96,11 +96,53 @@ def nps_by_partner(*, partner_ids: Iterable[int] | None, quarter: Quarter) -> di
     return partner_nps_latest(partner_ids=partner_ids, up_to=quarter)
 
 
-def marketing_roi(*, partner) -> Decimal | None:
-    """Attributed revenue ÷ reimbursed marketing funds; None without reimbursed activity."""
-    from funds.selectors import partner_roi
+def marketing_roi_by_partner(*, partner_ids: Iterable[int]) -> dict[int, Decimal]:
+    """{partner id: attributed revenue ÷ reimbursed marketing funds}, as
+    `funds.selectors.partner_roi` computes it; partners without reimbursed activity are absent."""
+    from funds.choices import LedgerKind
+    from funds.models import ActivityResult, MdfLedgerEntry
 
-    return partner_roi(partner=partner)["roi"]
+    ids = list(partner_ids)
+    spent = {
+        row["partner_id"]: -row["total"]
+        for row in MdfLedgerEntry.objects.filter(partner_id__in=ids, kind=LedgerKind.REIMBURSEMENT)
+        .values("partner_id")
+        .annotate(total=Sum("amount"))
+        .order_by()
+        if row["total"]
+    }
+    revenue = {
+        row["fund_request__partner_id"]: row["total"] or ZERO
+        for row in ActivityResult.objects.filter(fund_request__partner_id__in=list(spent))
+        .values("fund_request__partner_id")
+        .annotate(total=Sum("deal_revenue"))
+        .order_by()
+    }
+    return {
+        pid: (revenue.get(pid, ZERO) / amount).quantize(Decimal("0.01"))
+        for pid, amount in spent.items()
+    }
+
+
+def violations_by_partner(
+    *, partner_ids: Iterable[int], since: datetime.date, until: datetime.date
+) -> dict[int, int]:
+    """Violations confirmed (open or closed, not drafts) and recorded between the two days."""
+    from .choices import ViolationStatus
+    from .models import ComplianceViolation
+
+    rows = (
+        ComplianceViolation.objects.filter(
+            partner_id__in=list(partner_ids),
+            status__in=[ViolationStatus.OPEN, ViolationStatus.CLOSED],
+            created_at__date__gte=since,
+            created_at__date__lte=until,
+        )
+        .values("partner_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["partner_id"]: row["n"] for row in rows}
 
 
 def open_violations_by_partner(*, partner_ids: Iterable[int] | None) -> dict[int, int]:

@@ -804,49 +804,93 @@ def _lowest_nonzero(tiers: list[Tier], attribute: str):
     return min(values) if values else 0
 
 
-def scorecard_figures(*, partner: Partner, kind: str, year: int | None = None) -> dict:
-    """The figures and criterion scores of a scorecard (DESIGN §2.4), without saving anything.
+def scorecard_figures_for(
+    *, partners: list[Partner], kind: str, year: int | None = None
+) -> dict[int, dict]:
+    """{partner id: {year, scores, figures}} of a scorecard (DESIGN §2.4), without saving, with
+    every input read once for all the partners.
 
     Revenue attainment and certifications are measured against the partner's tier requirement
     (a Registered partner against the first tier that requires anything).
     """
     year, last, since = _scorecard_period(kind=kind, year=year)
-    tiers = list(Tier.objects.all())
-    tier = next(t for t in tiers if t.pk == partner.tier_id)
-    revenue_target = tier.min_revenue or _lowest_nonzero(tiers, "min_revenue")
-    staff_target = tier.min_certified_staff or _lowest_nonzero(tiers, "min_certified_staff")
-    revenue = inputs.revenue_by_partner(partner_ids=[partner.pk], quarter=last).get(
-        partner.pk, Decimal("0")
+    as_of = min(last.end, timezone.localdate())
+    ids = [p.pk for p in partners]
+    tiers = {t.pk: t for t in Tier.objects.all()}
+    lowest_revenue = _lowest_nonzero(list(tiers.values()), "min_revenue")
+    lowest_staff = _lowest_nonzero(list(tiers.values()), "min_certified_staff")
+    revenue = inputs.revenue_by_partner(partner_ids=ids, quarter=last)
+    staff = inputs.certified_staff_by_partner(partner_ids=ids, as_of=as_of)
+    nps = inputs.nps_by_partner(partner_ids=ids, quarter=last)
+    roi = inputs.marketing_roi_by_partner(partner_ids=ids)
+    violations = inputs.violations_by_partner(partner_ids=ids, since=since, until=last.end)
+    results = {}
+    for partner in partners:
+        tier = tiers[partner.tier_id]
+        revenue_target = tier.min_revenue or lowest_revenue
+        staff_target = tier.min_certified_staff or lowest_staff
+        pid = partner.pk
+        certified = staff.get(pid, {}).get("total", 0)
+        results[pid] = {
+            "year": year,
+            "scores": {
+                "score_revenue": ratio_score(revenue.get(pid, Decimal("0")), revenue_target),
+                "score_marketing": roi_score(roi.get(pid)),
+                "score_satisfaction": nps_score(nps.get(pid)),
+                "score_compliance": compliance_score(violations.get(pid, 0)),
+                "score_team": ratio_score(certified, staff_target),
+            },
+            "figures": {
+                "from": str(inputs.trailing_quarters(last)[0]),
+                "to": str(last),
+                "revenue": str(revenue.get(pid, Decimal("0.00"))),
+                "revenue_target": str(revenue_target),
+                "marketing_roi": None if roi.get(pid) is None else str(roi[pid]),
+                "nps": nps.get(pid),
+                "violations": violations.get(pid, 0),
+                "certified_staff": certified,
+                "certified_staff_target": staff_target,
+            },
+        }
+    return results
+
+
+def _scorecard_build(*, partner: Partner, result: dict, kind: str, reason: str, actor, weights):
+    total = weighted_total(result["scores"], weights)
+    return Scorecard(
+        partner=partner,
+        kind=kind,
+        year=result["year"],
+        reason=reason,
+        weights=weights,
+        figures=result["figures"],
+        total=total,
+        classification=classification_for(total),
+        evaluated_by=actor if getattr(actor, "is_authenticated", False) else None,
+        **result["scores"],
     )
-    staff = inputs.certified_staff(partner=partner, as_of=min(last.end, timezone.localdate()))
-    nps = inputs.nps_by_partner(partner_ids=[partner.pk], quarter=last).get(partner.pk)
-    roi = inputs.marketing_roi(partner=partner)
-    violations = partner.violations.filter(
-        status__in=[ViolationStatus.OPEN, ViolationStatus.CLOSED],
-        created_at__date__gte=since,
-        created_at__date__lte=last.end,
-    ).count()
-    return {
-        "year": year,
-        "scores": {
-            "score_revenue": ratio_score(revenue, revenue_target),
-            "score_marketing": roi_score(roi),
-            "score_satisfaction": nps_score(nps),
-            "score_compliance": compliance_score(violations),
-            "score_team": ratio_score(staff["total"], staff_target),
+
+
+def _partner_classify(*, partner: Partner, scorecard: Scorecard, actor) -> bool:
+    """Give the partner the scorecard's class; audited. Returns whether the class changed."""
+    before = partner.classification
+    if before == scorecard.classification:
+        return False
+    Partner.objects.filter(pk=partner.pk).update(
+        classification=scorecard.classification, updated_at=timezone.now()
+    )
+    partner.classification = scorecard.classification
+    audit_record(
+        actor=actor,
+        action="partner.classified",
+        obj=partner,
+        changes={
+            "classification": {"before": before, "after": scorecard.classification},
+            "total": str(scorecard.total),
         },
-        "figures": {
-            "from": str(inputs.trailing_quarters(last)[0]),
-            "to": str(last),
-            "revenue": str(revenue),
-            "revenue_target": str(revenue_target),
-            "marketing_roi": None if roi is None else str(roi),
-            "nps": nps,
-            "violations": violations,
-            "certified_staff": staff["total"],
-            "certified_staff_target": staff_target,
-        },
-    }
+        note=scorecard.reason,
+    )
+    return True
 
 
 @transaction.atomic
@@ -865,35 +909,17 @@ def scorecard_evaluate(
         existing = Scorecard.objects.filter(partner=partner, kind=kind, year=year).first()
         if existing is not None:
             return existing
-    result = scorecard_figures(partner=partner, kind=kind, year=year)
-    weights = scorecard_weights_current().as_dict()
-    total = weighted_total(result["scores"], weights)
-    scorecard = Scorecard.objects.create(
+    result = scorecard_figures_for(partners=[partner], kind=kind, year=year)[partner.pk]
+    scorecard = _scorecard_build(
         partner=partner,
+        result=result,
         kind=kind,
-        year=result["year"],
         reason=reason.strip(),
-        weights=weights,
-        figures=result["figures"],
-        total=total,
-        classification=classification_for(total),
-        evaluated_by=actor if getattr(actor, "is_authenticated", False) else None,
-        **result["scores"],
+        actor=actor,
+        weights=scorecard_weights_current().as_dict(),
     )
-    before = partner.classification
-    if before != scorecard.classification:
-        partner.classification = scorecard.classification
-        partner.save(update_fields=["classification", "updated_at"])
-        audit_record(
-            actor=actor,
-            action="partner.classified",
-            obj=partner,
-            changes={
-                "classification": {"before": before, "after": scorecard.classification},
-                "total": str(total),
-            },
-            note=scorecard.reason,
-        )
+    scorecard.save()
+    if _partner_classify(partner=partner, scorecard=scorecard, actor=actor):
         notify(
             recipients=[u for u in _tier_recipients(partner) if u != actor],
             kind="partner.classified",
@@ -902,26 +928,79 @@ def scorecard_evaluate(
             params={
                 "partner": partner.legal_name,
                 "class": scorecard.classification,
-                "total": total,
+                "total": scorecard.total,
             },
             email=False,
         )
     return scorecard
 
 
+SCORECARD_CHUNK = 1000
+
+
 def scorecard_evaluate_yearly(*, year: int) -> dict:
-    """The yearly scorecard of every partner not terminated (idempotent per partner and year)."""
+    """The yearly scorecard of every partner not terminated, in chunks read set-based.
+
+    Idempotent: a partner that already has the year's scorecard is skipped (one per partner and
+    year, enforced by the database).
+    """
+    ids = list(
+        Partner.objects.exclude(status=PartnerStatus.TERMINATED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    summary = {"evaluated": 0, "skipped": 0}
+    for start in range(0, len(ids), SCORECARD_CHUNK):
+        chunk = _scorecard_yearly_chunk(year=year, partner_ids=ids[start : start + SCORECARD_CHUNK])
+        summary["evaluated"] += chunk["evaluated"]
+        summary["skipped"] += chunk["skipped"]
+    return summary
+
+
+@transaction.atomic
+def _scorecard_yearly_chunk(*, year: int, partner_ids: list[int]) -> dict:
     done = set(
-        Scorecard.objects.filter(kind=ScorecardKind.YEARLY, year=year).values_list(
-            "partner_id", flat=True
+        Scorecard.objects.filter(
+            kind=ScorecardKind.YEARLY, year=year, partner_id__in=partner_ids
+        ).values_list("partner_id", flat=True)
+    )
+    partners = list(
+        Partner.objects.filter(pk__in=[pid for pid in partner_ids if pid not in done]).order_by(
+            "pk"
         )
     )
-    partners = Partner.objects.exclude(status=PartnerStatus.TERMINATED).exclude(pk__in=done)
-    created = 0
-    for partner in partners.order_by("pk").iterator(chunk_size=500):
-        scorecard_evaluate(partner=partner, actor=None, kind=ScorecardKind.YEARLY, year=year)
-        created += 1
-    return {"evaluated": created, "skipped": len(done)}
+    if not partners:
+        return {"evaluated": 0, "skipped": len(done)}
+    weights = scorecard_weights_current().as_dict()
+    results = scorecard_figures_for(partners=partners, kind=ScorecardKind.YEARLY, year=year)
+    scorecards = Scorecard.objects.bulk_create(
+        [
+            _scorecard_build(
+                partner=partner,
+                result=results[partner.pk],
+                kind=ScorecardKind.YEARLY,
+                reason="",
+                actor=None,
+                weights=weights,
+            )
+            for partner in partners
+        ]
+    )
+    changed: dict[int, tuple[User, int]] = {}
+    for partner, scorecard in zip(partners, scorecards, strict=True):
+        if _partner_classify(partner=partner, scorecard=scorecard, actor=None):
+            for person in _tier_recipients(partner):
+                changed[person.pk] = (person, changed.get(person.pk, (person, 0))[1] + 1)
+    for person, count in changed.values():
+        notify(
+            recipients=[person],
+            kind="partner.classified",
+            title=_("Yearly scorecards %(year)s: %(count)s partner(s) changed class"),
+            url=reverse("partners:partner_list"),
+            params={"year": year, "count": count},
+            email=False,
+        )
+    return {"evaluated": len(scorecards), "skipped": len(done)}
 
 
 @transaction.atomic

@@ -172,3 +172,15 @@ def test_staff_member_without_the_partner_still_sees_only_what_scoping_allows(pa
 
     answers(partner, "2026Q3", [9])
     assert nps_response_list_for(user=staff(), partner=partner).count() == 1
+
+
+def test_nps_page_query_count_does_not_grow(
+    client, manager, partner, django_assert_max_num_queries
+):
+    for quarter in ("2026Q1", "2026Q2", "2026Q3"):
+        answers(partner, quarter, [10, 9, 7, 3] * 10)
+    client.force_login(manager)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("partners:nps_record", args=[partner.pk]))
+    assert response.status_code == 200
+    assert response.content.decode().count("<td>2026Q") >= 3

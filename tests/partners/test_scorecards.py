@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from accounts.choices import Role
 from core.models import AuditEvent
 from partners import services
 from partners.choices import ScorecardKind
@@ -222,3 +223,54 @@ def test_another_partners_scorecard_is_404(client, manager, other_partner_user):
     assert client.get(url).status_code == 404
     client.force_login(PartnerUserFactory(partner=partner))
     assert client.get(url).status_code == 200
+
+
+def test_partner_page_query_count_with_scorecards_and_history(
+    client, manager, django_assert_max_num_queries
+):
+    partner = PartnerFactory(channel_manager=manager)
+    for index in range(6):
+        services.scorecard_evaluate(
+            partner=partner, actor=manager, kind=ScorecardKind.ON_DEMAND, reason=f"r{index}"
+        )
+    client.force_login(manager)
+    with django_assert_max_num_queries(30):
+        response = client.get(reverse("partners:partner_detail", args=[partner.pk]))
+    assert response.status_code == 200
+    assert response.content.decode().count("On demand") == 6
+
+
+def test_marketing_score_uses_the_same_return_as_the_funds_app(partner, partner_user, manager):
+    # given an approved MDF activity: 1,000 reimbursed, 8,000 of attributed revenue
+    from funds import services as funds_services
+    from funds.models import MdfLedgerEntry
+    from funds.selectors import partner_roi
+    from partners.inputs import marketing_roi_by_partner
+
+    from ..funds.factories import allocation, submit
+
+    allocation(partner, "10000.00")
+    request = submit(partner, partner_user, "2000.00")
+    approved = funds_services.fund_request_approve(
+        fund_request=request, actor=staff(Role.CHANNEL_DIRECTOR)
+    )
+    MdfLedgerEntry.objects.create(
+        partner=partner,
+        kind="reimbursement",
+        amount=Decimal("-1000"),
+        currency="CNY",
+        quarter="2026Q4",
+    )
+    funds_services.activity_result_record(
+        fund_request=approved, actor=partner_user, leads_count=7, deal_revenue=Decimal("8000")
+    )
+    # when
+    scorecard = services.scorecard_evaluate(
+        partner=partner, actor=manager, kind=ScorecardKind.ON_DEMAND, reason="Review"
+    )
+    # then ROI 8 → 80 points, as the funds app computes the return
+    assert marketing_roi_by_partner(partner_ids=[partner.pk]) == {
+        partner.pk: partner_roi(partner=partner)["roi"]
+    }
+    assert scorecard.score_marketing == 80
+    assert scorecard.figures["marketing_roi"] == "8.00"
