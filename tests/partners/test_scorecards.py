@@ -274,3 +274,17 @@ def test_marketing_score_uses_the_same_return_as_the_funds_app(partner, partner_
     }
     assert scorecard.score_marketing == 80
     assert scorecard.figures["marketing_roi"] == "8.00"
+
+
+@pytest.mark.parametrize("model", ["tierevaluation", "tierchange", "scorecard", "npsresponse"])
+def test_admin_lists_the_history_read_only(client, manager, model):
+    services.scorecard_evaluate(
+        partner=PartnerFactory(channel_manager=manager),
+        actor=manager,
+        kind=ScorecardKind.ON_DEMAND,
+        reason="x",
+    )
+    admin = staff(role=Role.ADMIN, is_superuser=True)
+    client.force_login(admin)
+    assert client.get(reverse(f"admin:partners_{model}_changelist")).status_code == 200
+    assert client.get(reverse(f"admin:partners_{model}_add")).status_code == 403

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -423,3 +424,26 @@ def test_partner_page_of_another_company_is_404(client, other_partner_user, mana
     client.force_login(other_partner_user)
     url = reverse("partners:partner_detail", args=[proposal.partner_id])
     assert client.get(url).status_code == 404
+
+
+def test_beat_runs_the_evaluation_on_the_first_day_of_each_quarter(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["partners.tier-evaluation"]
+    assert entry["task"] == "partners.tasks.tier_evaluation_run_task"
+    schedule = entry["schedule"]
+    assert schedule.day_of_month == {1}
+    assert schedule.month_of_year == {1, 4, 7, 10}
+    assert "partners.scorecard-yearly" in settings.CELERY_BEAT_SCHEDULE
+
+
+def test_task_without_quarter_evaluates_the_quarter_just_ended(time_machine):
+    time_machine.move_to(dt.datetime(2026, 10, 1, 2, tzinfo=dt.UTC))
+    PartnerFactory()
+    summary = tier_evaluation_run_task()
+    assert summary["evaluated"] == 1
+    assert TierEvaluation.objects.get().quarter == "2026Q3"
+
+
+def test_command_prints_the_summary(capsys):
+    PartnerFactory(tier=tier("silver"))
+    call_command("evaluate_tiers", "--quarter", "2026Q3")
+    assert "2026Q3: 1 evaluated, 0 already done" in capsys.readouterr().out
