@@ -1,7 +1,7 @@
 from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
-from .models import Partner, Tier
+from .models import NpsResponse, Partner, Scorecard, Tier, TierChange, TierEvaluation
 
 
 @admin.register(Tier)
@@ -25,3 +25,48 @@ class PartnerAdmin(GuardedModelAdmin):
     search_fields = ["legal_name", "tax_id"]
     list_select_related = ["tier", "channel_manager"]
     raw_id_fields = ["parent", "channel_manager"]
+
+
+# --- tiers, scorecards and NPS: read-only here; changes go through the services (audited) ------
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(TierEvaluation)
+class TierEvaluationAdmin(ReadOnlyAdmin):
+    list_display = ["partner", "quarter", "current_tier", "qualified_tier", "outcome", "status"]
+    list_filter = ["quarter", "outcome", "status"]
+    search_fields = ["partner__legal_name"]
+    list_select_related = ["partner", "current_tier", "qualified_tier"]
+
+
+@admin.register(TierChange)
+class TierChangeAdmin(ReadOnlyAdmin):
+    list_display = ["partner", "from_tier", "to_tier", "changed_by", "created_at"]
+    search_fields = ["partner__legal_name"]
+    list_select_related = ["partner", "from_tier", "to_tier", "changed_by"]
+
+
+@admin.register(Scorecard)
+class ScorecardAdmin(ReadOnlyAdmin):
+    list_display = ["partner", "kind", "year", "total", "classification", "created_at"]
+    list_filter = ["kind", "year", "classification"]
+    search_fields = ["partner__legal_name"]
+    list_select_related = ["partner"]
+
+
+@admin.register(NpsResponse)
+class NpsResponseAdmin(ReadOnlyAdmin):
+    list_display = ["partner", "quarter", "score", "source", "created_at"]
+    list_filter = ["quarter", "source"]
+    search_fields = ["partner__legal_name"]
+    list_select_related = ["partner"]

@@ -72,3 +72,32 @@ class ViolationStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     OPEN = "open", _("Open")
     CLOSED = "closed", _("Closed")
+
+
+# --- tiers, scorecards and NPS (DESIGN §2.3, §2.4) ---------------------------------------------
+
+
+class TierOutcome(models.TextChoices):
+    UNCHANGED = "unchanged", _("Requirements met, no change")
+    UPGRADE = "upgrade", _("Upgrade proposed")
+    DOWNGRADE = "downgrade", _("Downgrade proposed")
+    GRACE = "grace", _("Requirements missed: quarter of grace")
+    BLOCKED = "blocked", _("Upgrade blocked by an open violation")
+
+
+class ProposalStatus(models.TextChoices):
+    NONE = "", _("No proposal")
+    PENDING = "pending", _("Pending")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REJECTED = "rejected", _("Rejected")
+    SUPERSEDED = "superseded", _("Superseded")
+
+
+class ScorecardKind(models.TextChoices):
+    YEARLY = "yearly", _("Yearly")
+    ON_DEMAND = "on_demand", _("On demand")
+
+
+class NpsSource(models.TextChoices):
+    FORM = "form", _("Recorded")
+    IMPORT = "import", _("Imported")

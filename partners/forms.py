@@ -6,12 +6,13 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import PARTNER_ROLES, Role
 from accounts.models import User
+from core.periods import Quarter
 from core.uploads import validate_document
 
 from .choices import PartnerStatus, PartnerType, TierCode, ViolationKind
-from .models import Partner, PartnerApplication
+from .models import WEIGHT_FIELDS, Partner, PartnerApplication, ScorecardWeights
 from .regions import REGIONS
-from .rules import is_valid_credit_code
+from .rules import SPECIALIZATION_MAX_LENGTH, is_valid_credit_code, normalise_specialization
 from .services import partner_parent_validate
 
 PARTNER_ROLE_CHOICES = [(r.value, r.label) for r in Role if r in PARTNER_ROLES]
@@ -35,6 +36,9 @@ class PartnerFilterForm(forms.Form):
         label=_("Channel manager"),
         queryset=User.objects.filter(role__in=[Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR]),
         required=False,
+    )
+    specialization = forms.CharField(
+        label=_("Specialization"), max_length=SPECIALIZATION_MAX_LENGTH, required=False
     )
 
 
@@ -68,8 +72,16 @@ class PartnerForm(forms.ModelForm):
         self.initial["specializations"] = ", ".join(self.instance.specializations or [])
 
     def clean_specializations(self) -> list[str]:
+        """Comma-separated tags, normalised (lower case, single spaces) and without repeats."""
         raw = self.cleaned_data.get("specializations") or ""
-        return [tag.strip() for tag in raw.split(",") if tag.strip()]
+        tags = list(dict.fromkeys(normalise_specialization(t) for t in raw.split(",") if t.strip()))
+        too_long = [tag for tag in tags if len(tag) > SPECIALIZATION_MAX_LENGTH]
+        if too_long:
+            raise ValidationError(
+                _("A tag has at most %(max)s characters: %(tags)s.")
+                % {"max": SPECIALIZATION_MAX_LENGTH, "tags": ", ".join(too_long)}
+            )
+        return tags
 
     def clean(self):
         cleaned = super().clean()
@@ -203,3 +215,44 @@ class ViolationForm(forms.Form):
         if upload:
             validate_document(upload)
         return upload
+
+
+# --- scorecards, NPS and specializations (DESIGN §2.2, §2.4) ----------------------------------
+
+
+class ScorecardWeightsForm(forms.ModelForm):
+    class Meta:
+        model = ScorecardWeights
+        fields = WEIGHT_FIELDS
+
+
+class ScorecardEvaluateForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For example the incident that calls for a new evaluation."),
+    )
+
+
+def clean_quarter(value: str) -> str:
+    try:
+        return str(Quarter.parse(value))
+    except ValueError as exc:
+        raise ValidationError(_("Enter a quarter like 2026Q3.")) from exc
+
+
+class NpsResponseForm(forms.Form):
+    quarter = forms.CharField(label=_("Quarter"), max_length=6, help_text=_("For example 2026Q3."))
+    score = forms.IntegerField(
+        label=_("Score (0–10)"),
+        min_value=0,
+        max_value=10,
+        help_text=_("How likely the customer is to recommend the partner."),
+    )
+    respondent = forms.CharField(label=_("Respondent"), max_length=200, required=False)
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean_quarter(self) -> str:
+        return clean_quarter(self.cleaned_data["quarter"])

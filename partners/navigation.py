@@ -11,3 +11,10 @@ nav_item(
     order=110,
 )
 nav_item(_("My company"), "partners:my_company", roles=PARTNER_ROLES, order=100)
+nav_item(
+    _("Tier proposals"),
+    "partners:tier_proposals",
+    roles=CHANNEL_ROLES | {Role.ADMIN},
+    order=115,
+)
+nav_item(_("Scorecard weights"), "partners:scorecard_weights", roles={Role.ADMIN}, order=116)

@@ -26,4 +26,18 @@ urlpatterns = [
     path("applications/<int:pk>/advance/", views.application_advance, name="application_advance"),
     path("applications/<int:pk>/reject/", views.application_reject, name="application_reject"),
     path("applications/<int:pk>/assess/", views.application_assess, name="application_assess"),
+    # tiers, scorecards and NPS
+    path("tiers/proposals/", views.tier_proposals, name="tier_proposals"),
+    path(
+        "tiers/proposals/<int:pk>/confirm/",
+        views.tier_proposal_confirm,
+        name="tier_proposal_confirm",
+    ),
+    path(
+        "tiers/proposals/<int:pk>/reject/", views.tier_proposal_reject, name="tier_proposal_reject"
+    ),
+    path("scorecards/weights/", views.scorecard_weights, name="scorecard_weights"),
+    path("scorecards/<int:pk>/", views.scorecard_detail, name="scorecard_detail"),
+    path("<int:pk>/scorecards/evaluate/", views.scorecard_evaluate, name="scorecard_evaluate"),
+    path("<int:pk>/nps/", views.nps_record, name="nps_record"),
 ]

@@ -24,9 +24,11 @@ from .models import Programme
 def partner_nps_sql() -> str:
     """A relation (partner_id, nps) of each partner's latest NPS; none recorded → neutral modifier.
 
-    The partners app keeps no NPS survey yet, so no partner has an NPS and every modifier is 1.
+    The NPS is computed by the partners app from its survey answers (DESIGN §2.4).
     """
-    return "SELECT NULL::bigint AS partner_id, NULL::int AS nps WHERE false"
+    from partners.selectors import partner_nps_sql as surveyed_nps_sql
+
+    return surveyed_nps_sql()
 
 
 def _fx_values(period: Quarter, partner_range: tuple[int, int]) -> list[tuple[str, str, Decimal]]:

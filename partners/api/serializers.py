@@ -2,9 +2,17 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import User
+from core.periods import Quarter
 
 from ..forms import PARTNER_ROLE_CHOICES
-from ..models import ApplicationTransition, Partner, PartnerApplication
+from ..models import (
+    ApplicationTransition,
+    NpsResponse,
+    Partner,
+    PartnerApplication,
+    Scorecard,
+    TierEvaluation,
+)
 
 
 class PartnerSerializer(serializers.ModelSerializer):
@@ -118,3 +126,92 @@ class AssessSerializer(serializers.Serializer):
     resources = serializers.IntegerField(min_value=0, max_value=100)
     willingness = serializers.IntegerField(min_value=0, max_value=100)
     report = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+# --- tiers, scorecards and NPS (DESIGN §2.3, §2.4) ---------------------------------------------
+
+
+class TierProposalSerializer(serializers.ModelSerializer):
+    partner_name = serializers.CharField(source="partner.legal_name", read_only=True)
+    current_tier = serializers.CharField(source="current_tier.code", read_only=True)
+    qualified_tier = serializers.CharField(source="qualified_tier.code", read_only=True)
+    proposed_tier = serializers.CharField(source="proposed_tier.code", read_only=True)
+    decided_by = serializers.CharField(source="decided_by.email", default=None, read_only=True)
+    outcome = serializers.CharField(read_only=True, help_text="upgrade or downgrade")
+    status = serializers.CharField(
+        read_only=True, help_text="pending, confirmed, rejected or superseded"
+    )
+
+    class Meta:
+        model = TierEvaluation
+        fields = [
+            "id",
+            "partner",
+            "partner_name",
+            "quarter",
+            "current_tier",
+            "qualified_tier",
+            "proposed_tier",
+            "outcome",
+            "status",
+            "revenue",
+            "certified_staff",
+            "senior_certified_staff",
+            "nps",
+            "open_violations",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ScorecardSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(read_only=True, help_text="yearly or on_demand")
+
+    class Meta:
+        model = Scorecard
+        fields = [
+            "id",
+            "partner",
+            "kind",
+            "year",
+            "reason",
+            "score_revenue",
+            "score_marketing",
+            "score_satisfaction",
+            "score_compliance",
+            "score_team",
+            "weights",
+            "figures",
+            "total",
+            "classification",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class NpsResponseSerializer(serializers.ModelSerializer):
+    source = serializers.CharField(read_only=True, help_text="form or import")
+
+    class Meta:
+        model = NpsResponse
+        fields = [
+            "id",
+            "partner",
+            "quarter",
+            "score",
+            "respondent",
+            "comment",
+            "source",
+            "created_at",
+        ]
+        read_only_fields = ["id", "source", "created_at"]
+        extra_kwargs = {"score": {"min_value": 0, "max_value": 10}}
+
+    def validate_quarter(self, value: str) -> str:
+        try:
+            return str(Quarter.parse(value))
+        except ValueError as exc:
+            raise serializers.ValidationError(_("Enter a quarter like 2026Q3.")) from exc

@@ -7,20 +7,24 @@ from rest_framework.response import Response
 
 from accounts.choices import CHANNEL_ROLES, Role
 from accounts.models import User
-from core.api.views import HasRole
-from core.api.viewsets import ScopedReadOnlyViewSet
+from core.api.views import HasRole, IsVendorStaff
+from core.api.viewsets import ScopedQuerysetMixin, ScopedReadOnlyViewSet
 
 from .. import selectors, services
-from ..models import Partner, PartnerApplication
+from ..choices import ProposalStatus
+from ..models import NpsResponse, Partner, PartnerApplication, Scorecard, TierEvaluation
 from .serializers import (
     AssessSerializer,
     NoteSerializer,
+    NpsResponseSerializer,
     PartnerApplicationSerializer,
     PartnerSerializer,
     PartnerUserInviteSerializer,
     PartnerUserRoleSerializer,
     PartnerUserSerializer,
     RejectSerializer,
+    ScorecardSerializer,
+    TierProposalSerializer,
 )
 
 
@@ -133,3 +137,77 @@ class PartnerApplicationViewSet(ScopedReadOnlyViewSet):
             application=self.get_object(), actor=request.user, **data.validated_data
         )
         return self._respond(application)
+
+
+# --- tiers, scorecards and NPS (DESIGN §2.3, §2.4) ---------------------------------------------
+
+
+class TierProposalViewSet(ScopedReadOnlyViewSet):
+    """Tier proposals of the partners the caller manages; confirm or reject them."""
+
+    queryset = TierEvaluation.objects.exclude(status=ProposalStatus.NONE).select_related(
+        "partner", "current_tier", "qualified_tier", "proposed_tier", "decided_by"
+    )
+    serializer_class = TierProposalSerializer
+    permission_classes = [HasRole.of(*CHANNEL_ROLES)]
+    scope_action = "manage"
+    filterset_fields = ["status", "quarter", "outcome", "partner"]
+    ordering_fields = ["quarter", "created_at"]
+
+    def _respond(self, proposal):
+        return Response(self.get_serializer(self.get_queryset().get(pk=proposal.pk)).data)
+
+    @extend_schema(request=NoteSerializer, responses={200: TierProposalSerializer})
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        data = NoteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        proposal = self.get_object()
+        services.tier_proposal_confirm(
+            evaluation=proposal, actor=request.user, note=data.validated_data["note"]
+        )
+        return self._respond(proposal)
+
+    @extend_schema(request=RejectSerializer, responses={200: TierProposalSerializer})
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        data = RejectSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        proposal = services.tier_proposal_reject(
+            evaluation=self.get_object(), actor=request.user, reason=data.validated_data["reason"]
+        )
+        return self._respond(proposal)
+
+
+class ScorecardViewSet(ScopedReadOnlyViewSet):
+    """Scorecards: staff see every partner's, a partner user its own company's."""
+
+    queryset = Scorecard.objects.all()
+    serializer_class = ScorecardSerializer
+    filterset_fields = ["partner", "kind", "year", "classification"]
+    ordering_fields = ["created_at", "total"]
+
+
+class NpsResponseViewSet(
+    ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Customer survey answers (vendor staff): list, read, record one."""
+
+    queryset = NpsResponse.objects.all()
+    serializer_class = NpsResponseSerializer
+    permission_classes = [IsVendorStaff]
+    filterset_fields = ["partner", "quarter", "source"]
+
+    def create(self, request, *args, **kwargs):
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        partner = selectors.partner_get_for(user=request.user, pk=data.validated_data["partner"].pk)
+        response = services.nps_response_record(
+            partner=partner,
+            actor=request.user,
+            quarter=data.validated_data["quarter"],
+            score=data.validated_data["score"],
+            respondent=data.validated_data.get("respondent", ""),
+            comment=data.validated_data.get("comment", ""),
+        )
+        return Response(self.get_serializer(response).data, status=status.HTTP_201_CREATED)

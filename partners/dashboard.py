@@ -1,0 +1,128 @@
+"""Dashboard cards of the partners app (DESIGN §8): the channel team's portfolio and a partner
+admin's tier with the gap to the next one."""
+
+from __future__ import annotations
+
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import CHANNEL_ROLES, Role
+from core.dashboard import widget
+from core.periods import Quarter
+
+from . import inputs
+from .choices import OPEN_APPLICATION_STATUSES, ApplicationStatus, Classification, ProposalStatus
+from .models import Partner, PartnerApplication, Tier, TierEvaluation
+from .selectors import tier_proposal_list_for
+
+CHANNEL_TEAM = CHANNEL_ROLES | {Role.ADMIN}
+
+
+@widget(roles=CHANNEL_TEAM, order=40)
+def partners_by_tier_and_class(request) -> dict:
+    """Counts of the partners the user manages, one row per tier and one column per class."""
+    counts = {
+        (row["tier_id"], row["classification"]): row["n"]
+        for row in Partner.objects.manageable_by(request.user)
+        .values("tier_id", "classification")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    classes = [*Classification.values, ""]
+    rows = [
+        {
+            "tier": tier,
+            "cells": [counts.get((tier.pk, klass), 0) for klass in classes],
+            "total": sum(counts.get((tier.pk, klass), 0) for klass in classes),
+        }
+        for tier in Tier.objects.order_by("-rank")
+    ]
+    return {
+        "template": "partners/widgets/by_tier_class.html",
+        "title": _("Partners by tier and class"),
+        "classes": [*Classification.labels, _("Not classified")],
+        "rows": rows,
+        "total": sum(counts.values()),
+    }
+
+
+@widget(roles=CHANNEL_TEAM, order=41)
+def applications_waiting(request) -> dict:
+    counts = dict(
+        PartnerApplication.objects.visible_to(request.user)
+        .filter(status__in=OPEN_APPLICATION_STATUSES)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    steps = [
+        {"status": value, "label": ApplicationStatus(value).label, "count": counts.get(value, 0)}
+        for value in OPEN_APPLICATION_STATUSES
+    ]
+    return {
+        "template": "partners/widgets/applications.html",
+        "title": _("Applications waiting"),
+        "steps": steps,
+        "total": sum(counts.values()),
+    }
+
+
+@widget(roles=CHANNEL_TEAM, order=42)
+def pending_tier_proposals(request) -> dict:
+    proposals = tier_proposal_list_for(user=request.user, status=ProposalStatus.PENDING)
+    return {
+        "template": "partners/widgets/tier_proposals.html",
+        "title": _("Pending tier proposals"),
+        "count": proposals.count(),
+        "proposals": list(proposals[:5]),
+    }
+
+
+@widget(roles={Role.PARTNER_ADMIN}, order=10)
+def my_tier(request) -> dict | None:
+    """The company's tier, the next tier's requirements and what is missing to reach it.
+
+    Figures run to today: revenue of the four quarters ending with the current one, certified
+    staff holding valid certifications today, the NPS of the latest surveyed quarter.
+    """
+    partner = Partner.objects.select_related("tier").filter(pk=request.user.partner_id).first()
+    if partner is None:
+        return None
+    today = timezone.localdate()
+    quarter = Quarter.containing(today)
+    revenue = inputs.revenue_by_partner(partner_ids=[partner.pk], quarter=quarter).get(
+        partner.pk, inputs.ZERO
+    )
+    staff = inputs.certified_staff(partner=partner, as_of=today)
+    nps = inputs.nps_by_partner(partner_ids=[partner.pk], quarter=quarter).get(partner.pk)
+    target = Tier.objects.filter(rank__gt=partner.tier.rank).order_by("rank").first()
+    gaps = []
+    if target is not None:
+        gaps = [
+            _gap(_("Revenue, last four quarters"), revenue, target.min_revenue),
+            _gap(_("Certified staff"), staff["total"], target.min_certified_staff),
+            _gap(_("Senior certified staff"), staff["senior"], target.min_senior_certified_staff),
+        ]
+        if target.min_nps is not None:
+            gaps.append(_gap(_("NPS"), nps if nps is not None else 0, target.min_nps))
+    last = (
+        TierEvaluation.objects.filter(partner=partner)
+        .only("quarter", "outcome")
+        .order_by("-quarter")
+        .first()
+    )
+    return {
+        "template": "partners/widgets/my_tier.html",
+        "title": _("Your tier"),
+        "partner": partner,
+        "next_tier": target,
+        "gaps": gaps,
+        "nps": nps,
+        "last_evaluation": last,
+    }
+
+
+def _gap(label, have, need) -> dict:
+    missing = max(need - have, 0)
+    return {"label": label, "have": have, "need": need, "missing": missing, "met": not missing}

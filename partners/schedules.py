@@ -1,0 +1,16 @@
+"""Periodic tasks of the partners app (merged into CELERY_BEAT_SCHEDULE by the settings)."""
+
+from celery.schedules import crontab
+
+SCHEDULE = {
+    # First day of each quarter: evaluate the quarter just ended (DESIGN §2.3).
+    "partners.tier-evaluation": {
+        "task": "partners.tasks.tier_evaluation_run_task",
+        "schedule": crontab(day_of_month=1, month_of_year="1,4,7,10", hour=2, minute=0),
+    },
+    # First of January: the yearly scorecard of the year just ended (DESIGN §2.4).
+    "partners.scorecard-yearly": {
+        "task": "partners.tasks.scorecard_evaluate_yearly_task",
+        "schedule": crontab(day_of_month=1, month_of_year=1, hour=3, minute=0),
+    },
+}

@@ -1,0 +1,28 @@
+"""Celery wrappers of the partners jobs: thin, idempotent, single-flight."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from core.jobs import single_flight
+from core.periods import Quarter
+
+from . import services
+
+
+@shared_task(acks_late=True, time_limit=3600, soft_time_limit=3500)
+@single_flight("partners.tier-evaluation")
+def tier_evaluation_run_task(quarter: str | None = None) -> dict:
+    """Evaluate the quarter just ended (or `quarter`); re-running it changes nothing."""
+    period = (
+        Quarter.parse(quarter) if quarter else Quarter.containing(timezone.localdate()).previous()
+    )
+    return services.tier_evaluation_run(quarter=period)
+
+
+@shared_task(acks_late=True, time_limit=3600, soft_time_limit=3500)
+@single_flight("partners.scorecard-yearly")
+def scorecard_evaluate_yearly_task(year: int | None = None) -> dict:
+    """The yearly scorecard of every partner for the year just ended (or `year`); idempotent."""
+    return services.scorecard_evaluate_yearly(year=year or timezone.localdate().year - 1)
