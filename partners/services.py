@@ -972,7 +972,7 @@ def credit_application_submit(
         action="credit_application.submitted",
         obj=application,
         partner=partner,
-        changes={"kind": kind, "amount": application.amount},
+        changes={"kind": kind, "amount": str(application.amount)},
     )
     notify(
         recipients=User.objects.filter(role=Role.FINANCE, is_active=True),
@@ -1039,7 +1039,7 @@ def credit_application_approve(
             actor=actor,
             action="partner.credit_limit_changed",
             obj=partner,
-            changes={"credit_limit": {"before": before, "after": application.amount}},
+            changes={"credit_limit": {"before": str(before), "after": str(application.amount)}},
             note=str(application.pk),
         )
     _credit_decided(application=application, actor=actor, status=CreditStatus.APPROVED, note=note)
