@@ -251,7 +251,10 @@ def visit_list_for(*, user: User, status: str = "") -> QuerySet[PartnerVisit]:
 def visit_get_for(*, user: User, pk) -> PartnerVisit:
     if not user.is_vendor_staff:
         raise Http404
-    return get_scoped_or_404(PartnerVisit.objects.select_related("partner", "manager"), user, pk=pk)
+    try:
+        return visit_list_for(user=user).get(pk=pk)
+    except (PartnerVisit.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
 
 
 def partners_without_quarterly_meeting(
