@@ -83,6 +83,19 @@ class CreditApplicationInputSerializer(serializers.Serializer):
     justification = serializers.CharField()
 
 
+class ExposureSerializer(serializers.Serializer):
+    currency = serializers.CharField()
+    normal_limit = serializers.DecimalField(max_digits=18, decimal_places=2)
+    special_limit = serializers.DecimalField(max_digits=18, decimal_places=2)
+    limit = serializers.DecimalField(max_digits=18, decimal_places=2)
+    orders = serializers.DecimalField(max_digits=18, decimal_places=2)
+    payments = serializers.DecimalField(max_digits=18, decimal_places=2)
+    exposure = serializers.DecimalField(max_digits=18, decimal_places=2)
+    available = serializers.DecimalField(max_digits=18, decimal_places=2)
+    over_limit = serializers.BooleanField()
+    rate_missing = serializers.BooleanField()
+
+
 class DecisionSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -185,7 +198,7 @@ class CreditApplicationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVi
     def reject(self, request, pk=None):
         return self._decide(request, approve=False)
 
-    @extend_schema(request=None, responses={200: serializers.DictField()})
+    @extend_schema(request=None, responses={200: ExposureSerializer})
     @action(detail=False, methods=["get"])
     def exposure(self, request):
         """The caller's company exposure against its limit (partner admin and finance)."""
@@ -194,7 +207,7 @@ class CreditApplicationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVi
             raise PermissionDenied
         partner = selectors.partner_get_for(user=user, pk=user.partner_id)
         exposure = selectors.credit_exposure_for(partner=partner)
-        return Response({k: str(v) if not isinstance(v, bool) else v for k, v in exposure.items()})
+        return Response(ExposureSerializer(exposure).data)
 
 
 class BusinessReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

@@ -678,3 +678,28 @@ def test_visit_page_flags_partners_without_a_meeting(
         response = client.get(reverse("partners:visit_list"))
     assert response.context["unmet_count"] == 21
     assert managed.legal_name.encode() in response.content
+
+
+@pytest.mark.parametrize(
+    ("name", "with_pk"),
+    [
+        ("agreement_list", False),
+        ("agreement_create", False),
+        ("agreement_detail", True),
+        ("agreement_document", True),
+        ("credit_list", False),
+        ("credit_apply", False),
+        ("credit_detail", True),
+        ("report_list", False),
+        ("report_create", False),
+        ("report_detail", True),
+        ("visit_list", False),
+        ("visit_create", False),
+        ("visit_detail", True),
+    ],
+)
+def test_anonymous_is_sent_to_sign_in(client, name, with_pk):
+    url = reverse(f"partners:{name}", args=[1] if with_pk else [])
+    response = client.get(url)
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
