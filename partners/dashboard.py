@@ -42,3 +42,20 @@ def partners_without_meeting_card(request) -> dict:
         "partners": list(partners[:EXPIRING_SHOWN]),
         "count": partners.count(),
     }
+
+
+@widget(roles={Role.LEGAL}, order=140)
+def agreements_legal_queue_card(request) -> dict:
+    """Agreement versions waiting for the legal review (DESIGN §2.5)."""
+    from .choices import AgreementStatus
+    from .selectors import agreement_list_for
+
+    waiting = agreement_list_for(
+        user=request.user, filters={"status": AgreementStatus.LEGAL_REVIEW}
+    )
+    return {
+        "template": "partners/widgets/agreements_legal_queue.html",
+        "title": _("Agreements waiting for legal review"),
+        "agreements": list(waiting.order_by("updated_at", "pk")[:EXPIRING_SHOWN]),
+        "count": waiting.count(),
+    }

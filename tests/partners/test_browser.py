@@ -128,3 +128,33 @@ def test_agreement_draft_goes_to_legal_review_from_its_page(page, time_machine):
     assert draft.status == AgreementStatus.LEGAL_REVIEW
     assert Agreement.objects.filter(status=AgreementStatus.ACTIVE).count() == 1
     assert not [e for e in page.console_errors if "Content Security Policy" in e]
+
+
+def test_partner_finance_applies_for_credit_and_the_manager_sees_unmet_partners(page):
+    # given a partner finance user (Chinese) and the partner's channel manager
+    manager = UserFactory(role=Role.CHANNEL_MANAGER, full_name="Wang Lei")
+    partner = PartnerFactory(channel_manager=manager, legal_name="北京云启信息技术有限公司")
+    finance = UserFactory(
+        role=Role.PARTNER_FINANCE, partner=partner, full_name="刘芳", language="zh-hans"
+    )
+    sign_in(page, finance)
+    # when a special limit is requested without its project, then with it
+    page.goto("/partners/credit/apply/")
+    page.select_option("select[name=kind]", "special")
+    page.fill("input[name=amount]", "800000")
+    page.fill("textarea[name=justification]", "地铁五号线网络项目")
+    page.click("form.card button[type=submit]")
+    page.wait_for_selector("#error-project_name")
+    screenshot(page, "partners-credit-apply-error")
+    page.fill("input[name=project_name]", "地铁五号线")
+    page.click("form.card button[type=submit]")
+    page.wait_for_selector("text=地铁五号线")
+    screenshot(page, "partners-credit-detail")
+    # and the manager opens the visits page
+    page.click("#logout")
+    sign_in(page, manager)
+    page.goto("/partners/visits/")
+    screenshot(page, "partners-visits")
+    # then
+    assert partner.credit_applications.get().project_name == "地铁五号线"
+    assert partner.legal_name in page.locator("#unmet").inner_text()

@@ -703,3 +703,12 @@ def test_anonymous_is_sent_to_sign_in(client, name, with_pk):
     response = client.get(url)
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def test_legal_dashboard_lists_agreements_waiting_for_legal_review(client, legal):
+    agreement_in("legal_review", number="AGR-WAITING")
+    agreement_in("business_review", number="AGR-BUSINESS")
+    client.force_login(legal)
+    response = client.get(reverse("core:dashboard"))
+    assert b"AGR-WAITING" in response.content
+    assert b"AGR-BUSINESS" not in response.content
