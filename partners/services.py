@@ -854,15 +854,16 @@ def agreement_expire_due(*, today: datetime.date | None = None) -> int:
     return count
 
 
-def agreement_reminder_threshold(days_left: int) -> int | None:
-    """The reminder threshold a number of days before expiry falls in: 90, 30, 7 or none.
+def agreement_reminder_windows() -> list[tuple[int, int]]:
+    """(threshold, exclusive lower bound) in days left: 90 covers 90..31, 30 covers 30..8, 7 covers
+    7..0, so a day the job missed still sends the threshold once."""
+    days = AGREEMENT_REMINDER_DAYS
+    return [(t, days[i + 1] if i + 1 < len(days) else -1) for i, t in enumerate(days)]
 
-    Each threshold covers the days down to the next one, so a missed day still sends it once.
-    """
-    for index, threshold in enumerate(AGREEMENT_REMINDER_DAYS):
-        lower = (
-            AGREEMENT_REMINDER_DAYS[index + 1] if index + 1 < len(AGREEMENT_REMINDER_DAYS) else -1
-        )
+
+def agreement_reminder_threshold(days_left: int) -> int | None:
+    """The reminder threshold a number of days before expiry falls in: 90, 30, 7 or none."""
+    for threshold, lower in agreement_reminder_windows():
         if lower < days_left <= threshold:
             return threshold
     return None
@@ -871,52 +872,61 @@ def agreement_reminder_threshold(days_left: int) -> int | None:
 def agreement_send_reminders(*, today: datetime.date | None = None) -> int:
     """Send each due renewal reminder once (daily job); the constraint makes a rerun a no-op.
 
-    Versions already renewed (a later version signed or active that ends later) get none.
+    One query per threshold picks the active agreements inside its window that have not had
+    it yet; versions already renewed (a later version signed or active that ends later) get none.
     """
     today = today or timezone.localdate()
-    horizon = today + datetime.timedelta(days=AGREEMENT_REMINDER_DAYS[0])
     renewed = Agreement.objects.filter(
         number=OuterRef("number"),
         version__gt=OuterRef("version"),
         status__in=AGREEMENT_IN_FORCE,
         end_date__gt=OuterRef("end_date"),
     )
-    candidates = (
-        Agreement.objects.filter(
-            status=AgreementStatus.ACTIVE, end_date__gte=today, end_date__lte=horizon
-        )
-        .exclude(Exists(renewed))
-        .select_related("partner__channel_manager")
-    )
     sent = 0
-    for agreement in candidates.iterator(chunk_size=500):
-        days_left = (agreement.end_date - today).days
-        threshold = agreement_reminder_threshold(days_left)
-        if threshold is None:
-            continue
-        try:
-            with transaction.atomic():
-                AgreementReminder.objects.create(agreement=agreement, days_before=threshold)
-                notify(
-                    recipients=[
-                        agreement.partner.channel_manager,
-                        *_partner_admins(agreement.partner),
-                    ],
-                    kind="partner.agreement_renewal",
-                    title=_("Agreement %(number)s expires in %(days)s days (%(date)s)"),
-                    body=_("Start the renewal of the agreement with %(partner)s."),
-                    url=_agreement_url(agreement),
-                    params={
-                        "number": str(agreement),
-                        "days": days_left,
-                        "date": agreement.end_date.isoformat(),
-                        "partner": agreement.partner.legal_name,
-                    },
+    for threshold, lower in agreement_reminder_windows():
+        due = (
+            Agreement.objects.filter(
+                status=AgreementStatus.ACTIVE,
+                end_date__gt=today + datetime.timedelta(days=lower),
+                end_date__lte=today + datetime.timedelta(days=threshold),
+            )
+            .exclude(Exists(renewed))
+            .exclude(
+                Exists(
+                    AgreementReminder.objects.filter(
+                        agreement=OuterRef("pk"), days_before=threshold
+                    )
                 )
-        except IntegrityError:
-            continue
-        sent += 1
+            )
+            .select_related("partner__channel_manager")
+        )
+        for agreement in due.iterator(chunk_size=500):
+            if _agreement_remind(agreement=agreement, threshold=threshold, today=today):
+                sent += 1
     return sent
+
+
+def _agreement_remind(*, agreement: Agreement, threshold: int, today: datetime.date) -> bool:
+    """Record the reminder and notify; False when a concurrent run recorded it first."""
+    try:
+        with transaction.atomic():
+            AgreementReminder.objects.create(agreement=agreement, days_before=threshold)
+            notify(
+                recipients=[agreement.partner.channel_manager, *_partner_admins(agreement.partner)],
+                kind="partner.agreement_renewal",
+                title=_("Agreement %(number)s expires in %(days)s days (%(date)s)"),
+                body=_("Start the renewal of the agreement with %(partner)s."),
+                url=_agreement_url(agreement),
+                params={
+                    "number": str(agreement),
+                    "days": (agreement.end_date - today).days,
+                    "date": agreement.end_date.isoformat(),
+                    "partner": agreement.partner.legal_name,
+                },
+            )
+    except IntegrityError:
+        return False
+    return True
 
 
 # --- credit limits (DESIGN §2.6) --------------------------------------------------------------
