@@ -435,3 +435,8 @@ def test_the_daily_job_activates_signed_agreements_on_their_start_date(managed, 
     assert agreement_daily_task.delay().get()["activated"] == 1
     signed.refresh_from_db()
     assert signed.status == AgreementStatus.ACTIVE
+
+
+def test_the_daily_agreement_job_is_in_the_beat_schedule(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["partners.agreement-daily"]
+    assert entry["task"] == "partners.tasks.agreement_daily_task"

@@ -414,3 +414,16 @@ def test_partners_without_a_meeting_this_quarter_are_flagged(managed, manager, t
     )
     flagged = set(selectors.partners_without_quarterly_meeting(user=manager))
     assert flagged == {managed, trained_only, met_last_quarter}
+
+
+def test_the_database_refuses_a_second_report_for_a_month(managed, sales, time_machine):
+    time_machine.move_to("2026-06-03" + NOON)
+    report = _report(managed, sales)
+    with pytest.raises(IntegrityError):
+        BusinessReport.objects.create(
+            partner=managed,
+            month=report.month,
+            pipeline="again",
+            submitted_by=sales,
+            submitted_at=report.submitted_at,
+        )

@@ -712,3 +712,20 @@ def test_legal_dashboard_lists_agreements_waiting_for_legal_review(client, legal
     response = client.get(reverse("core:dashboard"))
     assert b"AGR-WAITING" in response.content
     assert b"AGR-BUSINESS" not in response.content
+
+
+def test_agreement_detail_query_count_does_not_grow_with_reviews_and_versions(
+    client, manager, managed, legal, django_assert_max_num_queries
+):
+    original = agreement_in("active", partner=managed)
+    for version in range(2, 8):
+        agreement_in("expired", partner=managed, number=original.number, version=version)
+    for _ in range(10):
+        AgreementReview.objects.create(
+            agreement=original, stage="legal", decision="approved", reviewer=legal
+        )
+    client.force_login(manager)
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("partners:agreement_detail", args=[original.pk]))
+    assert response.status_code == 200
+    assert len(response.context["reviews"]) == 10
