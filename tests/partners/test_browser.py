@@ -158,3 +158,37 @@ def test_partner_finance_applies_for_credit_and_the_manager_sees_unmet_partners(
     # then
     assert partner.credit_applications.get().project_name == "地铁五号线"
     assert partner.legal_name in page.locator("#unmet").inner_text()
+
+
+def test_signed_document_is_uploaded_from_the_agreement_page(page):
+    # given an agreement both reviews approved
+    from partners.models import AgreementReview
+
+    manager = UserFactory(role=Role.CHANNEL_MANAGER, full_name="Wang Lei")
+    legal = UserFactory(role=Role.LEGAL, full_name="Liam Legal")
+    partner = PartnerFactory(channel_manager=manager, legal_name="华东数字科技有限公司")
+    agreement = AgreementFactory(
+        partner=partner, status=AgreementStatus.BUSINESS_REVIEW, title="经销协议"
+    )
+    AgreementReview.objects.create(
+        agreement=agreement, stage="legal", decision="approved", reviewer=legal
+    )
+    AgreementReview.objects.create(
+        agreement=agreement, stage="business", decision="approved", reviewer=manager
+    )
+    sign_in(page, manager)
+    # when the signed PDF is uploaded through the htmx form
+    page.goto(f"/partners/agreements/{agreement.pk}/")
+    page.set_input_files(
+        "input[name=document]",
+        {"name": "signed.pdf", "mimeType": "application/pdf", "buffer": PDF},
+    )
+    page.fill("input[name=signed_on]", "2025-12-20")
+    page.click("#agreement-sign")
+    page.wait_for_selector("#agreement-panel >> text=The signed document was stored.")
+    screenshot(page, "partners-agreement-signed")
+    # then the terms card offers the download and the version is signed
+    assert page.locator("#agreement-terms a", has_text="Download").count() == 1
+    agreement.refresh_from_db()
+    assert agreement.status == AgreementStatus.SIGNED
+    assert agreement.signed_document.read().startswith(b"%PDF")
