@@ -254,6 +254,28 @@ def partner_roi(*, partner) -> dict:
     }
 
 
+def roi_by_partner(*, partner_ids) -> dict[int, Decimal]:
+    """{partner id: ROI} as `partner_roi` computes it, for many partners at once; partners that
+    have used no funds are absent."""
+    from partners.models import Partner
+
+    spent = {
+        row["partner_id"]: -row["total"]
+        for row in MdfLedgerEntry.objects.filter(
+            partner_id__in=list(partner_ids), kind__in=USED_KINDS
+        )
+        .values("partner_id")
+        .annotate(total=Sum("amount"))
+        .order_by()
+        if row["total"]
+    }
+    currencies = dict(
+        Partner.objects.filter(pk__in=list(spent)).values_list("pk", "contract_currency")
+    )
+    figures = _partner_figures(list(currencies), currencies)
+    return {pk: _ratio(figures[pk]["revenue"], amount) for pk, amount in spent.items()}
+
+
 def partner_roi_list_for(*, user):
     """Partners the staff user sees that have MDF, with allocated and used funds and balance."""
     from partners.models import Partner

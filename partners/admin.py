@@ -1,7 +1,16 @@
 from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
-from .models import NpsResponse, Partner, Scorecard, Tier, TierChange, TierEvaluation
+from .models import (
+    Agreement,
+    CreditApplication,
+    NpsResponse,
+    Partner,
+    Scorecard,
+    Tier,
+    TierChange,
+    TierEvaluation,
+)
 
 
 @admin.register(Tier)
@@ -70,3 +79,25 @@ class NpsResponseAdmin(ReadOnlyAdmin):
     list_filter = ["quarter", "source"]
     search_fields = ["partner__legal_name"]
     list_select_related = ["partner"]
+
+
+# --- agreements, credit limits, business reports and visits (DESIGN §2.5, §2.6, §2.8) ---------
+
+
+@admin.register(Agreement)
+class AgreementAdmin(admin.ModelAdmin):
+    list_display = ["number", "version", "partner", "status", "start_date", "end_date"]
+    list_filter = ["status"]
+    search_fields = ["number", "partner__legal_name"]
+    list_select_related = ["partner"]
+    raw_id_fields = ["partner", "amends", "created_by"]
+    readonly_fields = ["status", "signed_document", "termination_reason", "ended_at"]
+
+
+@admin.register(CreditApplication)
+class CreditApplicationAdmin(admin.ModelAdmin):
+    list_display = ["partner", "kind", "amount", "currency", "status", "created_at"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["partner"]
+    raw_id_fields = ["partner", "requested_by", "decided_by"]
+    readonly_fields = ["status", "decided_by", "decided_at"]

@@ -101,3 +101,79 @@ class ScorecardKind(models.TextChoices):
 class NpsSource(models.TextChoices):
     FORM = "form", _("Recorded")
     IMPORT = "import", _("Imported")
+
+
+# --- agreements, credit limits, business reports and visits (DESIGN §2.5, §2.6, §2.8) ---------
+
+
+class AgreementStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    LEGAL_REVIEW = "legal_review", _("Legal review")
+    BUSINESS_REVIEW = "business_review", _("Business review")
+    SIGNED = "signed", _("Signed")
+    ACTIVE = "active", _("Active")
+    EXPIRED = "expired", _("Expired")
+    TERMINATED = "terminated", _("Terminated")
+
+
+# A version still on its way to signature; at most one per agreement number.
+AGREEMENT_IN_PROGRESS = [
+    AgreementStatus.DRAFT.value,
+    AgreementStatus.LEGAL_REVIEW.value,
+    AgreementStatus.BUSINESS_REVIEW.value,
+]
+AGREEMENT_IN_FORCE = [AgreementStatus.SIGNED.value, AgreementStatus.ACTIVE.value]
+# Renewal reminders, in days before expiry (DESIGN §2.5), largest first.
+AGREEMENT_REMINDER_DAYS = (90, 30, 7)
+
+
+class ReviewStage(models.TextChoices):
+    LEGAL = "legal", _("Legal review")
+    BUSINESS = "business", _("Business review")
+
+
+class ReviewDecision(models.TextChoices):
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Sent back")
+
+
+class TerminationReason(models.TextChoices):
+    BREACH = "breach", _("Serious breach not remedied after written notice")
+    INSOLVENCY = "insolvency", _("Insolvency")
+    LAW = "law", _("Serious violation of law")
+    FORCE_MAJEURE = "force_majeure", _("Force majeure")
+
+
+class CreditKind(models.TextChoices):
+    NORMAL = "normal", _("Normal credit limit")
+    SPECIAL = "special", _("Special (project) credit limit")
+
+
+class CreditStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class ReportStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    REVIEWED = "reviewed", _("Reviewed")
+    RETURNED = "returned", _("Returned for changes")
+
+
+class VisitKind(models.TextChoices):
+    REVIEW_MEETING = "review", _("Quarterly review meeting")
+    SITE_VISIT = "site", _("Site visit")
+    TRAINING = "training", _("Training")
+    OTHER = "other", _("Other")
+
+
+# Visits that count as the quarterly meeting with a partner (DESIGN §2.8).
+MEETING_KINDS = ["review", "site"]
+
+
+class VisitStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")

@@ -1,6 +1,10 @@
-"""A few demo partners with users for every partner role."""
+"""Demo partners: four with users for every partner role, about fifty more over every tier, type
+and region with a distributor hierarchy, agreements in every state, applications in the pipeline,
+credit limit applications, business reports and visits. Safe to run again."""
 
 from decimal import Decimal
+
+from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.demo import demo_user
@@ -12,7 +16,7 @@ from .models import Partner, Tier
 PARTNERS = [
     # tax id, name, type, tier, regions, parent tax id, currency, specializations, users' domain
     (
-        "91310000MA1FL8TQ3K",
+        "91310000MA1FL8TQ36",
         "华东数字科技有限公司",
         PartnerType.DISTRIBUTOR,
         "diamond",
@@ -23,12 +27,12 @@ PARTNERS = [
         "huadong",
     ),
     (
-        "91440300MA5G9XKT2B",
+        "91440300MA5G9XKT2X",
         "深圳智联网络股份有限公司",
         PartnerType.RESELLER,
         "gold",
         ["CN-GD"],
-        "91310000MA1FL8TQ3K",
+        "91310000MA1FL8TQ36",
         "CNY",
         ["retail", "education"],
         "zhilian",
@@ -45,7 +49,7 @@ PARTNERS = [
         "northwind",
     ),
     (
-        "91110000MA01ABCD5X",
+        "91110000MA01ABCD52",
         "北京云启信息技术有限公司",
         PartnerType.ISV,
         "registered",
@@ -58,9 +62,19 @@ PARTNERS = [
 ]
 
 
+# Tax IDs these partners carried before they passed the check digit; corrected on the next seed.
+RENAMED_TAX_IDS = {
+    "91310000MA1FL8TQ3K": "91310000MA1FL8TQ36",
+    "91440300MA5G9XKT2B": "91440300MA5G9XKT2X",
+    "91110000MA01ABCD5X": "91110000MA01ABCD52",
+}
+
+
 def seed(*, stdout=None) -> None:
     manager = User.objects.get(email="manager@prm.demo")
     tiers = {t.code: t for t in Tier.objects.all()}
+    for old, new in RENAMED_TAX_IDS.items():
+        Partner.objects.filter(tax_id=old).update(tax_id=new)
     for tax_id, name, ptype, tier, regions, parent_tax, currency, specs, domain in PARTNERS:
         partner, _ = Partner.objects.get_or_create(
             tax_id=tax_id,
@@ -99,3 +113,333 @@ def seed(*, stdout=None) -> None:
             partner=partner,
             language=lang,
         )
+    seed_network(stdout=stdout)
+
+
+# --- the wider network: ~50 partners, agreements, applications, credit, reports, visits ---------
+
+CITIES = [
+    ("上海", "CN-SH"),
+    ("南京", "CN-JS"),
+    ("杭州", "CN-ZJ"),
+    ("北京", "CN-BJ"),
+    ("天津", "CN-TJ"),
+    ("广州", "CN-GD"),
+    ("成都", "CN-SC"),
+    ("武汉", "CN-HB"),
+    ("西安", "CN-SN"),
+    ("重庆", "CN-CQ"),
+    ("济南", "CN-SD"),
+    ("长沙", "CN-HN"),
+    ("福州", "CN-FJ"),
+    ("沈阳", "CN-LN"),
+    ("郑州", "CN-HA"),
+    ("合肥", "CN-AH"),
+    ("昆明", "CN-YN"),
+    ("南宁", "CN-GX"),
+    ("石家庄", "CN-HE"),
+    ("贵阳", "CN-GZ"),
+]
+TRADES = ["信息技术", "网络科技", "数据服务", "智能系统", "云计算", "通信工程", "软件"]
+FOREIGN = [
+    ("Lumen Networks Pte. Ltd.", "SG", "SG", "USD", "201912345K"),
+    ("Sakura Systems K.K.", "JP", "JP", "JPY", "JP-7010001234567"),
+    ("Rheinland IT Services GmbH", "DE", "DE", "EUR", "DE298765432"),
+    ("Pacific Edge Solutions LLC", "US", "US", "USD", "US-84-1234567"),
+    ("Harbour Digital Ltd.", "HK", "HK", "USD", "HK-61234567"),
+]
+SPECIALIZATIONS = ["manufacturing", "finance", "retail", "education", "healthcare", "government"]
+DEALER_TYPES = [PartnerType.RESELLER, PartnerType.FRANCHISE_STORE, PartnerType.REGIONAL_AGENT]
+TIER_CYCLE = ["registered", "silver", "silver", "gold", "registered", "silver", "gold", "diamond"]
+TOP_TYPES = [PartnerType.ISV, PartnerType.SERVICE_PROVIDER, PartnerType.RESELLER]
+AGREEMENT_STATES = [
+    "active",
+    "active",
+    "draft",
+    "legal_review",
+    "business_review",
+    "signed",
+    "active",
+    "expired",
+    "terminated",
+    "active",
+]
+PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+
+
+def demo_credit_code(n: int, region_code: str = "3100") -> str:
+    """A unified social credit code that passes the check digit, distinct per `n`."""
+    from .rules import credit_code_check_char
+
+    first17 = f"91{region_code}00MA{n:07d}"
+    return first17 + credit_code_check_char(first17)
+
+
+def _network_plan() -> list[dict]:
+    """The wider demo network as data: five distributors with dealers, then independents."""
+    plan = []
+    n = 0
+    for d in range(5):
+        city, region = CITIES[d]
+        distributor = {
+            "key": n,
+            "name": f"{city}{TRADES[d]}分销有限公司",
+            "type": PartnerType.DISTRIBUTOR,
+            "tier": ["diamond", "gold", "gold", "silver", "diamond"][d],
+            "regions": [region, CITIES[d + 5][1]],
+            "parent": None,
+        }
+        plan.append(distributor)
+        n += 1
+        for k in range(5):
+            dealer_city, dealer_region = CITIES[(d * 3 + k) % len(CITIES)]
+            plan.append(
+                {
+                    "key": n,
+                    "name": f"{dealer_city}{TRADES[(d + k) % len(TRADES)]}有限公司（{d + 1}-{k + 1}）",
+                    "type": DEALER_TYPES[k % len(DEALER_TYPES)],
+                    "tier": TIER_CYCLE[(d + k) % len(TIER_CYCLE)],
+                    "regions": [dealer_region],
+                    "parent": distributor["key"],
+                }
+            )
+            n += 1
+    for i in range(15):
+        city, region = CITIES[(i + 7) % len(CITIES)]
+        plan.append(
+            {
+                "key": n,
+                "name": f"{city}{TRADES[i % len(TRADES)]}股份有限公司",
+                "type": TOP_TYPES[i % len(TOP_TYPES)],
+                "tier": TIER_CYCLE[i % len(TIER_CYCLE)],
+                "regions": [region],
+                "parent": None,
+            }
+        )
+        n += 1
+    return plan
+
+
+def _pdf(name: str):
+    from django.core.files.base import ContentFile
+
+    return ContentFile(PDF, name=name)
+
+
+def _seed_agreement(partner: Partner, index: int, state: str, people: dict, today) -> None:
+    import datetime
+
+    from .choices import AgreementStatus
+    from .models import Agreement, AgreementReview
+
+    number = f"AGR-{partner.pk:05d}-01"
+    if Agreement.objects.filter(number=number).exists():
+        return
+    year = datetime.timedelta(days=365)
+    if state == "active":
+        # Spread end dates so some fall inside the 90-day renewal window.
+        end = today + datetime.timedelta(days=[25, 60, 85, 200, 320][index % 5])
+        start = end - year
+    elif state == "expired":
+        end = today - datetime.timedelta(days=20 + index)
+        start = end - year
+    else:
+        start = today + datetime.timedelta(days=10) if state != "terminated" else today - year / 2
+        end = start + year
+    fields = {
+        "partner": partner,
+        "number": number,
+        "title": "经销协议" if partner.country == "CN" else "Partner agreement",
+        "terms": "Territory, discounts, targets and obligations of both parties.",
+        "start_date": start,
+        "end_date": end,
+        "status": state,
+        "created_by": people["manager"],
+    }
+    if state in ("signed", "active", "expired", "terminated"):
+        fields["signed_on"] = start - datetime.timedelta(days=5)
+        fields["signed_document"] = _pdf(f"{number}.pdf")
+    if state == "terminated":
+        fields["termination_reason"] = ["breach", "insolvency", "law", "force_majeure"][index % 4]
+        fields["termination_note"] = "Written notice sent; not remedied within 30 days."
+    agreement = Agreement.objects.create(**fields)
+    if state not in ("draft", "legal_review"):
+        AgreementReview.objects.create(
+            agreement=agreement, stage="legal", decision="approved", reviewer=people["legal"]
+        )
+    business_done = state in ("signed", "active", "expired", "terminated") or (
+        state == "business_review" and index % 2
+    )
+    if business_done:
+        AgreementReview.objects.create(
+            agreement=agreement, stage="business", decision="approved", reviewer=people["manager"]
+        )
+    if state == "active" and index % 10 == 6:
+        # An amendment under legal review, next to the version in force.
+        Agreement.objects.create(
+            partner=partner,
+            number=number,
+            version=2,
+            amends=agreement,
+            title=agreement.title,
+            terms="Adds the AI product line to the territory.",
+            start_date=agreement.start_date,
+            end_date=agreement.end_date + year,
+            status=AgreementStatus.LEGAL_REVIEW,
+            created_by=people["manager"],
+        )
+
+
+def _seed_applications(referrer: Partner) -> None:
+    from .choices import ApplicationStatus, RevenueBand
+    from .models import PartnerApplication
+
+    stages = [
+        ApplicationStatus.SUBMITTED,
+        ApplicationStatus.SUBMITTED,
+        ApplicationStatus.SCREENING,
+        ApplicationStatus.ASSESSMENT,
+        ApplicationStatus.ASSESSMENT,
+        ApplicationStatus.NEGOTIATION,
+        ApplicationStatus.SIGNING,
+        ApplicationStatus.REJECTED,
+    ]
+    for i, status in enumerate(stages):
+        city, region = CITIES[(i + 3) % len(CITIES)]
+        tax_id = demo_credit_code(9000 + i, "4403")
+        if PartnerApplication.objects.filter(tax_id=tax_id).exists():
+            continue
+        scored = status in (ApplicationStatus.NEGOTIATION, ApplicationStatus.SIGNING) or (
+            status == ApplicationStatus.ASSESSMENT and i % 2
+        )
+        PartnerApplication.objects.create(
+            legal_name=f"{city}新锐{TRADES[i % len(TRADES)]}有限公司",
+            tax_id=tax_id,
+            country="CN",
+            regions=[region],
+            partner_type=TOP_TYPES[i % len(TOP_TYPES)],
+            business_scope="系统集成、软件开发与技术服务",
+            contact_name=f"联系人{i + 1}",
+            contact_email=f"contact{i + 1}@prospect.demo",
+            contact_phone=f"+86 21 5555 01{i:02d}",
+            revenue_band=list(RevenueBand)[i % len(RevenueBand)],
+            technical_staff=3 + i,
+            business_licence=_pdf(f"licence-{i + 1}.pdf"),
+            referred_by=referrer if i % 3 == 0 else None,
+            status=status,
+            rejection_reason="Territory already covered." if status == "rejected" else "",
+            score_qualification=80 if scored else None,
+            score_business=72 if scored else None,
+            score_resources=65 if scored else None,
+            score_willingness=90 if scored else None,
+            site_visit_report="Visited the office and the demo room." if scored else "",
+        )
+
+
+def _seed_activity(partners: list[Partner], people: dict, today) -> None:
+    import datetime
+
+    from core.periods import Quarter
+
+    from .models import BusinessReport, CreditApplication, PartnerVisit
+
+    quarter = Quarter.containing(today)
+    first_of_month = today.replace(day=1)
+    last_month = (first_of_month - datetime.timedelta(days=1)).replace(day=1)
+    for i, partner in enumerate(partners[:12]):
+        finance = User.objects.filter(partner=partner, role=Role.PARTNER_FINANCE).first()
+        reporter = User.objects.filter(partner=partner).first()
+        if finance and not CreditApplication.objects.filter(partner=partner).exists():
+            CreditApplication.objects.create(
+                partner=partner,
+                kind="special" if i % 2 else "normal",
+                amount=Decimal(300000 + 50000 * i),
+                currency=partner.contract_currency,
+                project_name="Metro line 5 network" if i % 2 else "",
+                justification="Large project orders expected next quarter.",
+                requested_by=finance,
+            )
+        if reporter and not BusinessReport.objects.filter(partner=partner).exists():
+            BusinessReport.objects.create(
+                partner=partner,
+                month=last_month,
+                pipeline="8 opportunities, 3 in negotiation.",
+                marketing_activities="One technical salon, 40 attendees.",
+                customer_feedback="Customers ask for longer warranty.",
+                support_needed="Pre-sales engineer for two bids.",
+                status=["submitted", "reviewed", "returned"][i % 3],
+                review_comment="" if i % 3 == 0 else "Please add the bid dates.",
+                reviewed_by=None if i % 3 == 0 else people["manager"],
+                reviewed_at=None if i % 3 == 0 else timezone.now(),
+                submitted_by=reporter,
+                submitted_at=timezone.now(),
+            )
+        if not PartnerVisit.objects.filter(partner=partner).exists() and i % 3 != 2:
+            done = i % 3 == 0
+            day = max(quarter.start, today - datetime.timedelta(days=3 + i))
+            PartnerVisit.objects.create(
+                partner=partner,
+                manager=partner.channel_manager or people["manager"],
+                kind="review",
+                status="done" if done else "planned",
+                planned_on=day if done else today + datetime.timedelta(days=7 + i),
+                visited_on=day if done else None,
+                agenda="Quarterly business review",
+                summary="Reviewed pipeline and targets." if done else "",
+            )
+
+
+def seed_network(*, stdout=None) -> None:
+    from django.utils import timezone as tz
+
+    today = tz.localdate()
+    people = {
+        "manager": User.objects.get(email="manager@prm.demo"),
+        "manager2": User.objects.get(email="manager2@prm.demo"),
+        "legal": User.objects.get(email="legal@prm.demo"),
+    }
+    tiers = {t.code: t for t in Tier.objects.all()}
+    by_key: dict[int, Partner] = {}
+    for row in _network_plan():
+        parent = by_key.get(row["parent"]) if row["parent"] is not None else None
+        partner, _ = Partner.objects.get_or_create(
+            tax_id=demo_credit_code(100 + row["key"]),
+            defaults={
+                "legal_name": row["name"],
+                "partner_type": row["type"],
+                "tier": tiers[row["tier"]],
+                "regions": row["regions"],
+                "parent": parent,
+                "country": "CN",
+                "contract_currency": "CNY",
+                "credit_limit": Decimal(200000 + 50000 * (row["key"] % 7)),
+                "specializations": [SPECIALIZATIONS[row["key"] % len(SPECIALIZATIONS)]],
+                "channel_manager": people["manager"] if row["key"] % 3 else people["manager2"],
+                "classification": "ABC"[row["key"] % 3],
+            },
+        )
+        by_key[row["key"]] = partner
+    for i, (name, country, region, currency, tax_id) in enumerate(FOREIGN):
+        partner, _ = Partner.objects.get_or_create(
+            tax_id=tax_id,
+            defaults={
+                "legal_name": name,
+                "partner_type": TOP_TYPES[i % len(TOP_TYPES)],
+                "tier": tiers[TIER_CYCLE[i + 1]],
+                "regions": [region],
+                "country": country,
+                "contract_currency": currency,
+                "credit_limit": Decimal("100000"),
+                "specializations": [SPECIALIZATIONS[i]],
+                "channel_manager": people["manager2"],
+            },
+        )
+        by_key[1000 + i] = partner
+    core = list(Partner.objects.filter(tax_id__in=[row[0] for row in PARTNERS]).order_by("pk"))
+    network = core + [by_key[k] for k in sorted(by_key)]
+    for index, partner in enumerate(network):
+        _seed_agreement(
+            partner, index, AGREEMENT_STATES[index % len(AGREEMENT_STATES)], people, today
+        )
+    _seed_applications(core[0])
+    _seed_activity(core + [by_key[k] for k in sorted(by_key)][:8], people, today)

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import PARTNER_ROLES, Role
@@ -9,7 +12,17 @@ from accounts.models import User
 from core.periods import Quarter
 from core.uploads import validate_document
 
-from .choices import PartnerStatus, PartnerType, TierCode, ViolationKind
+from .choices import (
+    AgreementStatus,
+    CreditKind,
+    PartnerStatus,
+    PartnerType,
+    ReviewDecision,
+    TerminationReason,
+    TierCode,
+    ViolationKind,
+    VisitKind,
+)
 from .models import WEIGHT_FIELDS, Partner, PartnerApplication, ScorecardWeights
 from .regions import REGIONS
 from .rules import SPECIALIZATION_MAX_LENGTH, is_valid_credit_code, normalise_specialization
@@ -256,3 +269,159 @@ class NpsResponseForm(forms.Form):
 
     def clean_quarter(self) -> str:
         return clean_quarter(self.cleaned_data["quarter"])
+
+
+# --- agreements, credit limits, business reports and visits (DESIGN §2.5, §2.6, §2.8) ---------
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+MONTH_INPUT = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
+TEXT_AREA = forms.Textarea(attrs={"rows": 3})
+
+
+class AgreementFilterForm(forms.Form):
+    q = forms.CharField(label=_("Partner or number"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=_blank(AgreementStatus.choices), required=False
+    )
+    expiring_within = forms.TypedChoiceField(
+        label=_("Expiring within"),
+        choices=[("", _("Any")), (7, _("7 days")), (30, _("30 days")), (90, _("90 days"))],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    mine = forms.BooleanField(label=_("My partners only"), required=False)
+
+
+class AgreementForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    terms = forms.CharField(label=_("Terms summary"), widget=TEXT_AREA, required=False)
+    start_date = forms.DateField(label=_("Start date"), widget=DATE_INPUT)
+    end_date = forms.DateField(label=_("End date"), widget=DATE_INPUT)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end <= start:
+            self.add_error("end_date", _("The end date must be after the start date."))
+        return data
+
+
+class AgreementCreateForm(AgreementForm):
+    partner = forms.ModelChoiceField(label=_("Partner"), queryset=Partner.objects.none())
+
+    field_order = ["partner", "title", "terms", "start_date", "end_date"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].queryset = Partner.objects.manageable_by(user).order_by("legal_name")
+
+
+class AgreementReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=ReviewDecision.choices, widget=forms.RadioSelect
+    )
+    comments = forms.CharField(label=_("Comments"), widget=TEXT_AREA, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == ReviewDecision.REJECTED and not data.get("comments", "").strip():
+            self.add_error("comments", _("Say what must change before it is sent back."))
+        return data
+
+
+class AgreementSignForm(forms.Form):
+    document = forms.FileField(label=_("Signed document"))
+    signed_on = forms.DateField(label=_("Signed on"), widget=DATE_INPUT)
+
+    def clean_document(self):
+        upload = self.cleaned_data["document"]
+        validate_document(upload)
+        return upload
+
+
+class AgreementTerminateForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason"), choices=TerminationReason.choices)
+    note = forms.CharField(label=_("Details"), widget=TEXT_AREA)
+
+
+class CreditApplicationForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=CreditKind.choices)
+    amount = forms.DecimalField(
+        label=_("Amount"), min_value=Decimal("0.01"), max_digits=18, decimal_places=2
+    )
+    project_name = forms.CharField(
+        label=_("Project"),
+        max_length=200,
+        required=False,
+        help_text=_("Required for a special (project) credit limit."),
+    )
+    valid_until = forms.DateField(label=_("Valid until"), widget=DATE_INPUT, required=False)
+    justification = forms.CharField(label=_("Justification"), widget=TEXT_AREA)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == CreditKind.SPECIAL and not data.get("project_name", "").strip():
+            self.add_error("project_name", _("A special credit limit names its project."))
+        return data
+
+
+class CreditDecisionForm(forms.Form):
+    note = forms.CharField(label=_("Note"), widget=TEXT_AREA, required=False)
+
+
+class BusinessReportForm(forms.Form):
+    month = forms.DateField(
+        label=_("Month"), widget=MONTH_INPUT, input_formats=["%Y-%m", "%Y-%m-%d"]
+    )
+    pipeline = forms.CharField(label=_("Pipeline"), widget=TEXT_AREA)
+    marketing_activities = forms.CharField(
+        label=_("Marketing activities"), widget=TEXT_AREA, required=False
+    )
+    customer_feedback = forms.CharField(
+        label=_("Customer feedback"), widget=TEXT_AREA, required=False
+    )
+    support_needed = forms.CharField(label=_("Support needed"), widget=TEXT_AREA, required=False)
+
+
+class BusinessReportEditForm(BusinessReportForm):
+    month = None
+
+
+class ReportReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("accept", _("Accept")), ("return", _("Return for changes"))],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(label=_("Comment"), widget=TEXT_AREA, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "return" and not data.get("comment", "").strip():
+            self.add_error("comment", _("Say what must change before returning it."))
+        return data
+
+
+class VisitPlanForm(forms.Form):
+    partner = forms.ModelChoiceField(label=_("Partner"), queryset=Partner.objects.none())
+    kind = forms.ChoiceField(label=_("Kind"), choices=VisitKind.choices)
+    planned_on = forms.DateField(label=_("Planned for"), widget=DATE_INPUT)
+    agenda = forms.CharField(label=_("Agenda"), widget=TEXT_AREA, required=False)
+    attendees = forms.CharField(label=_("Attendees"), max_length=300, required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].queryset = Partner.objects.manageable_by(user).order_by("legal_name")
+
+
+class VisitRecordForm(forms.Form):
+    visited_on = forms.DateField(label=_("Visited on"), widget=DATE_INPUT)
+    summary = forms.CharField(label=_("Summary"), widget=TEXT_AREA)
+    next_steps = forms.CharField(label=_("Next steps"), widget=TEXT_AREA, required=False)
+
+    def clean_visited_on(self):
+        day = self.cleaned_data["visited_on"]
+        if day > timezone.localdate():
+            raise ValidationError(_("A visit is recorded once it has happened."))
+        return day

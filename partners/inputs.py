@@ -97,31 +97,11 @@ def nps_by_partner(*, partner_ids: Iterable[int] | None, quarter: Quarter) -> di
 
 
 def marketing_roi_by_partner(*, partner_ids: Iterable[int]) -> dict[int, Decimal]:
-    """{partner id: attributed revenue ÷ reimbursed marketing funds}, as
-    `funds.selectors.partner_roi` computes it; partners without reimbursed activity are absent."""
-    from funds.choices import LedgerKind
-    from funds.models import ActivityResult, MdfLedgerEntry
+    """{partner id: return on marketing funds} exactly as the funds app reports it; partners that
+    have used no funds are absent."""
+    from funds.selectors import roi_by_partner
 
-    ids = list(partner_ids)
-    spent = {
-        row["partner_id"]: -row["total"]
-        for row in MdfLedgerEntry.objects.filter(partner_id__in=ids, kind=LedgerKind.REIMBURSEMENT)
-        .values("partner_id")
-        .annotate(total=Sum("amount"))
-        .order_by()
-        if row["total"]
-    }
-    revenue = {
-        row["fund_request__partner_id"]: row["total"] or ZERO
-        for row in ActivityResult.objects.filter(fund_request__partner_id__in=list(spent))
-        .values("fund_request__partner_id")
-        .annotate(total=Sum("deal_revenue"))
-        .order_by()
-    }
-    return {
-        pid: (revenue.get(pid, ZERO) / amount).quantize(Decimal("0.01"))
-        for pid, amount in spent.items()
-    }
+    return roi_by_partner(partner_ids=partner_ids)
 
 
 def violations_by_partner(

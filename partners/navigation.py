@@ -18,3 +18,23 @@ nav_item(
     order=115,
 )
 nav_item(_("Scorecard weights"), "partners:scorecard_weights", roles={Role.ADMIN}, order=116)
+
+# --- agreements, credit limits, business reports and visits (DESIGN §2.5, §2.6, §2.8) ---------
+nav_item(_("Agreements"), "partners:agreement_list", roles=STAFF_ROLES, order=120)
+nav_item(
+    _("Agreements"),
+    "partners:agreement_list",
+    roles={Role.PARTNER_ADMIN, Role.PARTNER_FINANCE},
+    order=105,
+)
+nav_item(
+    _("Credit limits"),
+    "partners:credit_list",
+    roles=STAFF_ROLES | {Role.PARTNER_ADMIN, Role.PARTNER_FINANCE},
+    order=125,
+)
+nav_item(_("Business reports"), "partners:report_list", roles=PARTNER_ROLES, order=106)
+nav_item(
+    _("Business reports"), "partners:report_list", roles=CHANNEL_ROLES | {Role.ADMIN}, order=130
+)
+nav_item(_("Visits"), "partners:visit_list", roles=CHANNEL_ROLES | {Role.ADMIN}, order=135)

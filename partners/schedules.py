@@ -13,4 +13,9 @@ SCHEDULE = {
         "task": "partners.tasks.scorecard_evaluate_yearly_task",
         "schedule": crontab(day_of_month=1, month_of_year=1, hour=3, minute=0),
     },
+    # Daily: activate, expire and remind agreements (DESIGN §2.5).
+    "partners.agreement-daily": {
+        "task": "partners.tasks.agreement_daily_task",
+        "schedule": crontab(hour=0, minute=30),
+    },
 }

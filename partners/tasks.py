@@ -1,6 +1,8 @@
-"""Celery wrappers of the partners jobs: thin, idempotent, single-flight."""
+"""Celery wrappers of the partners jobs: thin, idempotent (through constraints), single-flight."""
 
 from __future__ import annotations
+
+import datetime
 
 from celery import shared_task
 from django.utils import timezone
@@ -26,3 +28,18 @@ def tier_evaluation_run_task(quarter: str | None = None) -> dict:
 def scorecard_evaluate_yearly_task(year: int | None = None) -> dict:
     """The yearly scorecard of every partner for the year just ended (or `year`); idempotent."""
     return services.scorecard_evaluate_yearly(year=year or timezone.localdate().year - 1)
+
+
+# --- agreements (DESIGN §2.5) -----------------------------------------------------------------
+
+
+@shared_task(acks_late=True, time_limit=30 * 60, soft_time_limit=25 * 60)
+@single_flight("partners.agreement_daily")
+def agreement_daily_task(today: str | None = None) -> dict:
+    """Activate signed agreements that start, expire ended ones, send due renewal reminders."""
+    day = datetime.date.fromisoformat(today) if today else None
+    return {
+        "activated": services.agreement_activate_due(today=day),
+        "expired": services.agreement_expire_due(today=day),
+        "reminded": services.agreement_send_reminders(today=day),
+    }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_relationship
 
 app_name = "partners"
 
@@ -40,4 +40,51 @@ urlpatterns = [
     path("scorecards/<int:pk>/", views.scorecard_detail, name="scorecard_detail"),
     path("<int:pk>/scorecards/evaluate/", views.scorecard_evaluate, name="scorecard_evaluate"),
     path("<int:pk>/nps/", views.nps_record, name="nps_record"),
+    # --- agreements, credit limits, business reports and visits (DESIGN §2.5, §2.6, §2.8) ---
+    path("agreements/", views_relationship.agreement_list, name="agreement_list"),
+    path("agreements/new/", views_relationship.agreement_create, name="agreement_create"),
+    path("agreements/<int:pk>/", views_relationship.agreement_detail, name="agreement_detail"),
+    path("agreements/<int:pk>/edit/", views_relationship.agreement_edit, name="agreement_edit"),
+    path(
+        "agreements/<int:pk>/submit/",
+        views_relationship.agreement_submit,
+        name="agreement_submit",
+    ),
+    path(
+        "agreements/<int:pk>/review/",
+        views_relationship.agreement_review,
+        name="agreement_review",
+    ),
+    path("agreements/<int:pk>/sign/", views_relationship.agreement_sign, name="agreement_sign"),
+    path(
+        "agreements/<int:pk>/activate/",
+        views_relationship.agreement_activate,
+        name="agreement_activate",
+    ),
+    path(
+        "agreements/<int:pk>/terminate/",
+        views_relationship.agreement_terminate,
+        name="agreement_terminate",
+    ),
+    path("agreements/<int:pk>/amend/", views_relationship.agreement_amend, name="agreement_amend"),
+    path(
+        "agreements/<int:pk>/document/",
+        views_relationship.agreement_document,
+        name="agreement_document",
+    ),
+    path("credit/", views_relationship.credit_list, name="credit_list"),
+    path("credit/apply/", views_relationship.credit_apply, name="credit_apply"),
+    path("credit/<int:pk>/", views_relationship.credit_detail, name="credit_detail"),
+    path("credit/<int:pk>/decide/", views_relationship.credit_decide, name="credit_decide"),
+    path("credit/<int:pk>/withdraw/", views_relationship.credit_withdraw, name="credit_withdraw"),
+    path("reports/", views_relationship.report_list, name="report_list"),
+    path("reports/new/", views_relationship.report_create, name="report_create"),
+    path("reports/<int:pk>/", views_relationship.report_detail, name="report_detail"),
+    path("reports/<int:pk>/review/", views_relationship.report_review, name="report_review"),
+    path("reports/<int:pk>/resubmit/", views_relationship.report_resubmit, name="report_resubmit"),
+    path("visits/", views_relationship.visit_list, name="visit_list"),
+    path("visits/new/", views_relationship.visit_create, name="visit_create"),
+    path("visits/<int:pk>/", views_relationship.visit_detail, name="visit_detail"),
+    path("visits/<int:pk>/record/", views_relationship.visit_record, name="visit_record"),
+    path("visits/<int:pk>/cancel/", views_relationship.visit_cancel, name="visit_cancel"),
 ]

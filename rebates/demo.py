@@ -22,7 +22,7 @@ STRATEGIC = ["PRM-AI-200"]
 # tax id, target, [(order, product, amount, kind, deal reference)]
 DEMO = [
     (
-        "91310000MA1FL8TQ3K",
+        "91310000MA1FL8TQ36",
         Decimal("2000000"),
         [
             ("SO-HD-001", "PRM-CORE-100", "820000", "sale", "D-HD-17"),
@@ -33,7 +33,7 @@ DEMO = [
         ],
     ),
     (
-        "91440300MA5G9XKT2B",
+        "91440300MA5G9XKT2X",
         Decimal("800000"),
         [
             ("SO-ZL-001", "PRM-CORE-100", "420000", "sale", ""),
@@ -50,7 +50,7 @@ DEMO = [
         ],
     ),
     (
-        "91110000MA01ABCD5X",
+        "91110000MA01ABCD52",
         Decimal("300000"),
         [("SO-YQ-001", "PRM-CORE-100", "320000", "sale", "")],
     ),

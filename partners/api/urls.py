@@ -1,5 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
+from .relationship import AgreementViewSet, BusinessReportViewSet, CreditApplicationViewSet
 from .views import (
     CompanyUserViewSet,
     NpsResponseViewSet,
@@ -9,12 +10,17 @@ from .views import (
     TierProposalViewSet,
 )
 
+# Every "partners/<name>" prefix is registered before "partners" so that "partners/<pk>/" does
+# not swallow it.
 router = DefaultRouter()
 router.register("partners/my-users", CompanyUserViewSet, basename="partner-user")
 router.register("partners/applications", PartnerApplicationViewSet, basename="partner-application")
 router.register("partners/tier-proposals", TierProposalViewSet, basename="tier-proposal")
 router.register("partners/scorecards", ScorecardViewSet, basename="scorecard")
 router.register("partners/nps-responses", NpsResponseViewSet, basename="nps-response")
+router.register("partners/agreements", AgreementViewSet, basename="partner-agreement")
+router.register("partners/credit", CreditApplicationViewSet, basename="partner-credit")
+router.register("partners/reports", BusinessReportViewSet, basename="partner-report")
 router.register("partners", PartnerViewSet, basename="partner")
 
 urlpatterns = router.urls

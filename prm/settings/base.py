@@ -249,7 +249,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {"CurrencyEnum": "core.money.CURRENCY_CHOICES"},
+    "ENUM_NAME_OVERRIDES": {
+        "CurrencyEnum": "core.money.CURRENCY_CHOICES",
+        "CreditKindEnum": "partners.choices.CreditKind",
+    },
 }
 
 # --- Celery --------------------------------------------------------------------------------

@@ -1,9 +1,11 @@
+import datetime
+
 import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
 from factory.django import DjangoModelFactory
 
 from partners.choices import PartnerType, RevenueBand
-from partners.models import PartnerApplication
+from partners.models import Agreement, PartnerApplication
 from partners.rules import credit_code_check_char
 
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
@@ -35,3 +37,34 @@ class PartnerApplicationFactory(DjangoModelFactory):
     revenue_band = RevenueBand.FROM_1M
     technical_staff = 5
     business_licence = factory.LazyFunction(licence_pdf)
+
+
+# --- agreements, credit limits, business reports and visits ---------------------------------
+
+
+def signed_pdf(name: str = "signed.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PDF, content_type="application/pdf")
+
+
+class AgreementFactory(DjangoModelFactory):
+    """A draft agreement; pass `status` with `signed_document` for later states."""
+
+    class Meta:
+        model = Agreement
+
+    partner = factory.SubFactory("tests.factories.PartnerFactory")
+    number = factory.Sequence(lambda n: f"AGR-T-{n:05d}")
+    version = 1
+    title = "Distribution agreement"
+    start_date = factory.LazyFunction(lambda: datetime.date(2026, 1, 1))
+    end_date = factory.LazyFunction(lambda: datetime.date(2026, 12, 31))
+
+
+def agreement_in(status: str, **kwargs) -> Agreement:
+    """An agreement already in `status` (documents attached where the state needs one)."""
+    if status not in ("draft", "legal_review", "business_review"):
+        kwargs.setdefault("signed_document", signed_pdf())
+        kwargs.setdefault("signed_on", datetime.date(2025, 12, 20))
+    if status == "terminated":
+        kwargs.setdefault("termination_reason", "breach")
+    return AgreementFactory(status=status, **kwargs)
