@@ -18,6 +18,8 @@ Sales lines file format (CSV, UTF-8, comma-separated, header row first; see
 The file is copied into a staging table with PostgreSQL COPY, validated with set-based SQL (errors
 reported per line), then stored with one INSERT … SELECT: everything or nothing. Lines already
 imported (same invoice and line number) are skipped, so importing a file twice is harmless.
+A return invoiced in a quarter that is already closed (handed to settlement) does not change that
+quarter's accrual: it becomes a clawback on the partner's next statement.
 """
 
 from __future__ import annotations
@@ -261,6 +263,11 @@ class SalesLineImporter(Importer):
             stream.close()
         batch.row_count = count
         batch.error_count = len(errors)
+        if saved:
+            from .tasks import rebate_clawbacks_queue_task
+
+            # Returns for a closed quarter are clawed back on the next statement, not next night.
+            transaction.on_commit(rebate_clawbacks_queue_task.delay)
         return saved, errors
 
     def save(self, rows: list[dict[str, Any]], batch) -> int:

@@ -285,3 +285,41 @@ class Accrual(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner_id} {self.programme_id} {self.period}: {self.amount}"
+
+
+class QuarterClose(models.Model):
+    """A quarter whose accruals were handed to settlement: from then on they are final.
+
+    `line_watermark` is the highest sales line id counted; a return invoiced in the quarter with a
+    higher id arrived too late and becomes a clawback on the next statement (DESIGN §5.1).
+    """
+
+    scope_partner_path = None
+
+    period = models.CharField(_("quarter"), max_length=6, unique=True)
+    line_watermark = models.BigIntegerField(_("last sales line counted"))
+    accruals_queued = models.PositiveIntegerField(_("accruals handed to settlement"))
+    closed_at = models.DateTimeField(_("closed"))
+    closed_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("closed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("closed rebate quarter")
+        verbose_name_plural = _("closed rebate quarters")
+        ordering = ["-period"]
+        constraints = [
+            models.CheckConstraint(
+                name="quarter_close_period_format", condition=Q(period__regex=r"^\d{4}Q[1-4]$")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.period

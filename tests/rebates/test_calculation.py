@@ -9,7 +9,7 @@ from core.models import FxRate
 from core.money import round_money
 from rebates import calculation
 from rebates.models import Accrual
-from rebates.services import accruals_calculate, clawback_amount
+from rebates.services import accruals_calculate
 from tests.factories import PartnerFactory, tier
 
 from .factories import PERIOD, line, programme, target
@@ -313,33 +313,3 @@ def test_partners_are_split_into_chunks_that_each_compute_their_own_range():
     assert Accrual.objects.count() == 3
     accruals_calculate(period=PERIOD, partner_range=tuple(ranges[1]))
     assert Accrual.objects.count() == 5
-
-
-def test_clawback_uses_the_contracts_effective_rate_after_everything():
-    # given the worked example (contract SO-1 earned 133,100 on 1,150,000)
-    partner = PartnerFactory(tier=tier("gold"))
-    prog = programme(strategic_product_codes=["STRAT"])
-    target(prog, partner, M)
-    line(partner, 950_000)
-    line(partner, 200_000, sku="STRAT")
-    run()
-    # when 11,500 of that contract is returned next quarter
-    amount = clawback_amount(
-        partner_id=partner.pk,
-        period=str(PERIOD),
-        contract="SO-1",
-        returned_amount=Decimal("11500"),
-        currency="CNY",
-    )
-    # then
-    assert amount == Decimal("-1331.00")
-    assert (
-        clawback_amount(
-            partner_id=partner.pk,
-            period=str(PERIOD),
-            contract="UNKNOWN",
-            returned_amount=Decimal("100"),
-            currency="CNY",
-        )
-        == 0
-    )
