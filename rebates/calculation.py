@@ -1,4 +1,6 @@
-"""The accrual calculation (DESIGN §5.1, §5.2): one set-based SQL statement per programme and chunk.
+"""The accrual calculation (DESIGN §5.1, §5.2): two set-based SQL statements per programme and chunk.
+
+First one scan of the quarter's lines into per-contract sums, then the rules and one upsert.
 
 For each partner with a target in the quarter: eligible lines converted to the contract currency at
 the FX rate of the quarter's last day, revenue R, attainment A = R ÷ T, base rebate B (retroactive
@@ -29,22 +31,39 @@ def partner_nps_sql() -> str:
     return "SELECT NULL::bigint AS partner_id, NULL::int AS nps WHERE false"
 
 
-def _fx_values(period: Quarter, partner_range: tuple[int, int]) -> list[tuple[str, str, Decimal]]:
-    """FX rates for every (line currency, contract currency) pair the chunk needs."""
+def _fx_values(period: Quarter) -> list[tuple[str, str, Decimal]]:
+    """FX rates for every (line currency, contract currency) pair in the chunk's contract sums."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            SELECT DISTINCT s.currency, p.contract_currency
-            FROM rebates_salesline s JOIN partners_partner p ON p.id = s.partner_id
-            WHERE s.invoice_date BETWEEN %s AND %s AND s.partner_id BETWEEN %s AND %s
-              AND s.currency <> p.contract_currency
-            """,
-            [period.start, period.end, *partner_range],
+            SELECT DISTINCT c.currency, p.contract_currency
+            FROM rebates_calc_contract c JOIN partners_partner p ON p.id = c.partner_id
+            WHERE c.currency <> p.contract_currency
+            ORDER BY 1, 2
+            """
         )
         pairs = cursor.fetchall()
     return [(base, quote, fx_rate(base, quote, period.end)) for base, quote in pairs]
 
 
+# Step 1: one parallel scan of the quarter's lines into per-contract sums (a temporary table, so
+# PostgreSQL may use parallel workers, which it never does inside an INSERT).
+_CONTRACT_SQL = """
+CREATE TEMP TABLE rebates_calc_contract ON COMMIT DROP AS
+SELECT s.partner_id,
+       coalesce(nullif(s.deal_reference, ''), s.order_number) AS contract,
+       s.currency,
+       sum(CASE WHEN s.kind = 'return' THEN -s.net_amount ELSE s.net_amount END) AS net,
+       coalesce(sum(CASE WHEN s.kind = 'return' THEN -s.net_amount ELSE s.net_amount END)
+                FILTER (WHERE s.product_code = ANY(%(strategic)s::text[])), 0) AS strategic_net
+FROM rebates_salesline s
+WHERE s.invoice_date BETWEEN %(start)s AND %(end)s
+  AND s.partner_id BETWEEN %(lo)s AND %(hi)s
+  AND (cardinality(%(eligible)s::text[]) = 0 OR s.product_code = ANY(%(eligible)s::text[]))
+GROUP BY 1, 2, 3
+"""
+
+# Step 2: per partner and contract in the contract currency, then the rules, then one upsert.
 _CALCULATION_SQL = """
 WITH
 prog AS (
@@ -70,46 +89,37 @@ partner AS (
     LEFT JOIN nps ON nps.partner_id = t.partner_id
     WHERE t.period = %(period)s AND t.partner_id BETWEEN %(lo)s AND %(hi)s
 ),
-line AS (
-    SELECT s.partner_id,
-           coalesce(nullif(s.deal_reference, ''), s.order_number) AS contract,
-           (s.product_code = ANY(prog.strategic_product_codes)) AS strategic,
-           CASE WHEN s.kind = 'return' THEN -s.net_amount ELSE s.net_amount END
-             * coalesce(fx.rate, 1) AS net
-    FROM rebates_salesline s
-    JOIN partner ON partner.partner_id = s.partner_id
-    CROSS JOIN prog
-    LEFT JOIN fx ON fx.base = s.currency AND fx.quote = partner.currency
-    WHERE s.invoice_date BETWEEN %(start)s AND %(end)s
-      AND s.partner_id BETWEEN %(lo)s AND %(hi)s
-      AND (cardinality(prog.eligible_product_codes) = 0
-           OR s.product_code = ANY(prog.eligible_product_codes))
-),
 contract AS (
-    SELECT partner_id, contract, sum(net) AS net,
-           coalesce(sum(net) FILTER (WHERE strategic), 0) AS strategic_net
-    FROM line GROUP BY partner_id, contract
+    SELECT c.partner_id, c.contract,
+           sum(c.net * coalesce(fx.rate, 1)) AS net,
+           sum(c.strategic_net * coalesce(fx.rate, 1)) AS strategic_net
+    FROM rebates_calc_contract c
+    JOIN partner ON partner.partner_id = c.partner_id
+    LEFT JOIN fx ON fx.base = c.currency AND fx.quote = partner.currency
+    GROUP BY c.partner_id, c.contract
 ),
 revenue AS (
     SELECT partner.*, coalesce(r.revenue, 0) AS revenue,
+           coalesce(r.strategic_revenue, 0) AS strategic_revenue,
            coalesce(r.revenue, 0) / partner.target AS attainment
     FROM partner
-    LEFT JOIN (SELECT partner_id, sum(net) AS revenue FROM contract GROUP BY partner_id) r
+    LEFT JOIN (SELECT partner_id, sum(net) AS revenue, sum(strategic_net) AS strategic_revenue
+               FROM contract GROUP BY partner_id) r
       ON r.partner_id = partner.partner_id
 ),
-base AS (
+bracketed AS (
     SELECT r.*,
         CASE WHEN prog.mode <> 'base_share' THEN (
                 SELECT b.rate FROM rebates_bracket b
                 WHERE b.programme_id = prog.id AND r.attainment * 100 >= b.lower
                   AND (b.upper IS NULL OR r.attainment * 100 < b.upper)
-                ORDER BY b.lower DESC LIMIT 1) END AS bracket_rate,
+                ORDER BY b.lower DESC LIMIT 1) END AS bracket_rate
+    FROM revenue r CROSS JOIN prog
+),
+base AS (
+    SELECT r.*,
         CASE prog.mode
-            WHEN 'retroactive' THEN greatest(r.revenue, 0) * coalesce((
-                SELECT b.rate FROM rebates_bracket b
-                WHERE b.programme_id = prog.id AND r.attainment * 100 >= b.lower
-                  AND (b.upper IS NULL OR r.attainment * 100 < b.upper)
-                ORDER BY b.lower DESC LIMIT 1), 0)
+            WHEN 'retroactive' THEN greatest(r.revenue, 0) * coalesce(r.bracket_rate, 0)
             WHEN 'marginal' THEN coalesce((
                 SELECT sum(b.rate * greatest(0,
                     least(r.revenue, coalesce(b.upper / 100 * r.target, r.revenue))
@@ -121,36 +131,29 @@ base AS (
         END AS base_rebate,
         CASE WHEN prog.mode <> 'base_share' AND r.attainment >= 1
              THEN prog.strategic_bonus ELSE 0 END AS bonus
-    FROM revenue r CROSS JOIN prog
+    FROM bracketed r CROSS JOIN prog
 ),
 rated AS (
     SELECT b.*, CASE WHEN b.revenue > 0 THEN b.base_rebate / b.revenue ELSE 0 END AS rate
     FROM base b
 ),
 contract_rebate AS (
-    SELECT c.partner_id, c.contract, c.net, c.strategic_net,
+    SELECT c.partner_id, c.contract, c.net,
            (c.net * r.rate + c.strategic_net * r.bonus) * r.multiplier * r.modifier AS raw,
            greatest(prog.contract_cap * c.net, 0) AS cap
     FROM contract c JOIN rated r ON r.partner_id = c.partner_id CROSS JOIN prog
 ),
-contract_capped AS (
-    SELECT cr.*, least(cr.raw, cr.cap) AS rebate, cr.raw > cr.cap AS capped
-    FROM contract_rebate cr
-),
 total AS (
     SELECT r.partner_id,
-           coalesce(sum(cc.rebate), 0) AS unrounded,
-           count(cc.contract) FILTER (WHERE cc.capped) AS capped_contracts,
+           coalesce(sum(least(cr.raw, cr.cap)), 0) AS unrounded,
+           count(cr.contract) AS contract_count,
            jsonb_agg(jsonb_build_object(
-               'contract', cc.contract,
-               'revenue', round(cc.net, 4)::text,
-               'strategic_revenue', round(cc.strategic_net, 4)::text,
-               'rebate', round(cc.rebate, 6)::text,
-               'cap', round(cc.cap, 6)::text,
-               'capped', cc.capped,
-               'rate', CASE WHEN cc.net > 0 THEN round(cc.rebate / cc.net, 16) ELSE 0 END::text
-           ) ORDER BY cc.contract) FILTER (WHERE cc.contract IS NOT NULL) AS contracts
-    FROM rated r LEFT JOIN contract_capped cc ON cc.partner_id = r.partner_id
+               'contract', cr.contract,
+               'revenue', round(cr.net, 4)::text,
+               'before_cap', round(cr.raw, 6)::text,
+               'cap', round(cr.cap, 6)::text
+           ) ORDER BY cr.contract) FILTER (WHERE cr.raw > cr.cap) AS capped
+    FROM rated r LEFT JOIN contract_rebate cr ON cr.partner_id = r.partner_id
     GROUP BY r.partner_id
 ),
 result AS (
@@ -162,23 +165,25 @@ result AS (
                'period', %(period)s,
                'currency', r.currency,
                'revenue', round(r.revenue, 4)::text,
+               'strategic_revenue', round(r.strategic_revenue, 4)::text,
                'target', r.target::text,
                'attainment', round(r.attainment, 6)::text,
                'bracket_rate', r.bracket_rate::text,
                'base_rebate', round(r.base_rebate, 6)::text,
-               'effective_rate', round(r.rate, 10)::text,
+               'effective_rate', r.rate::text,
                'strategic_bonus', r.bonus::text,
                'multiplier', r.multiplier::text,
                'nps', r.nps,
                'modifier', r.modifier::text,
                'contract_cap', prog.contract_cap::text,
-               'capped_contracts', t.capped_contracts,
+               'contract_count', t.contract_count,
+               'capped_contracts', jsonb_array_length(coalesce(t.capped, '[]'::jsonb)),
+               'capped', coalesce(t.capped, '[]'::jsonb),
                'unrounded', round(t.unrounded, 6)::text,
                'floored', round(t.unrounded, minor.places) < 0,
                'amount', greatest(round(t.unrounded, minor.places), 0)::text,
                'fx', (SELECT coalesce(jsonb_object_agg(fx.base, fx.rate::text), '{{}}'::jsonb)
-                      FROM fx WHERE fx.quote = r.currency),
-               'contracts', coalesce(t.contracts, '[]'::jsonb)
+                      FROM fx WHERE fx.quote = r.currency)
            ) AS trace
     FROM rated r
     JOIN total t ON t.partner_id = r.partner_id
@@ -223,16 +228,10 @@ def _values(prefix: str, rows: list[tuple], casts: tuple[str, ...]) -> tuple[str
 def accruals_calculate_chunk(*, period: Quarter, partner_range: tuple[int, int]) -> int:
     """Compute and upsert the accruals of every active programme for partners in the id range.
 
-    Returns how many accrual rows were inserted or changed.
+    Call inside a transaction. Returns how many accrual rows were inserted or changed.
     """
-    fx_rows = _fx_values(period, partner_range) or [("", "", Decimal(1))]
-    fx_sql, fx_params = _values("fx", fx_rows, ("text", "text", "numeric"))
     minor_sql, minor_params = _values("mu", list(MINOR_UNITS.items()), ("text", "int"))
-    sql = _CALCULATION_SQL.format(
-        fx_values=fx_sql, minor_values=minor_sql, nps_sql=partner_nps_sql()
-    )
     base_params = {
-        **fx_params,
         **minor_params,
         "period": str(period),
         "start": period.start,
@@ -241,9 +240,83 @@ def accruals_calculate_chunk(*, period: Quarter, partner_range: tuple[int, int])
         "hi": partner_range[1],
     }
     written = 0
-    programme_ids = Programme.objects.filter(is_active=True).values_list("pk", flat=True)
+    programmes = Programme.objects.filter(is_active=True).order_by("pk")
     with connection.cursor() as cursor:
-        for programme_id in programme_ids:
-            cursor.execute(sql, {**base_params, "programme": programme_id})
+        # The per-contract sums of a chunk fit in memory; spilling them to disk doubles the time.
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        for programme in programmes:
+            cursor.execute("DROP TABLE IF EXISTS rebates_calc_contract")
+            cursor.execute(
+                _CONTRACT_SQL,
+                {
+                    **base_params,
+                    "eligible": list(programme.eligible_product_codes),
+                    "strategic": list(programme.strategic_product_codes),
+                },
+            )
+            fx_rows = _fx_values(period) or [("", "", Decimal(1))]
+            fx_sql, fx_params = _values("fx", fx_rows, ("text", "text", "numeric"))
+            sql = _CALCULATION_SQL.format(
+                fx_values=fx_sql, minor_values=minor_sql, nps_sql=partner_nps_sql()
+            )
+            cursor.execute(sql, {**base_params, **fx_params, "programme": programme.pk})
             written += cursor.rowcount
+        cursor.execute("DROP TABLE IF EXISTS rebates_calc_contract")
     return written
+
+
+def contract_sums(
+    *,
+    accrual,
+    contracts: list[str] | None = None,
+    line_watermark: int | None = None,
+    limit: int | None = None,
+) -> list[tuple[str, Decimal, Decimal]]:
+    """(contract, eligible net, strategic net) of an accrual's partner and quarter, in its currency.
+
+    The same sums the calculation made, converted with the FX rates its trace recorded; restricted
+    to some contracts and to lines up to a watermark when given (a closed quarter's lines).
+    """
+    programme = accrual.programme
+    period = Quarter.parse(accrual.period)
+    rates = {k: Decimal(v) for k, v in (accrual.trace.get("fx") or {}).items()}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT coalesce(nullif(s.deal_reference, ''), s.order_number) AS contract, s.currency,
+                   sum(CASE WHEN s.kind = 'return' THEN -s.net_amount ELSE s.net_amount END),
+                   coalesce(sum(CASE WHEN s.kind = 'return' THEN -s.net_amount
+                                     ELSE s.net_amount END)
+                            FILTER (WHERE s.product_code = ANY(%(strategic)s::text[])), 0)
+            FROM rebates_salesline s
+            WHERE s.partner_id = %(partner)s AND s.invoice_date BETWEEN %(start)s AND %(end)s
+              AND (cardinality(%(eligible)s::text[]) = 0
+                   OR s.product_code = ANY(%(eligible)s::text[]))
+              AND (%(watermark)s::bigint IS NULL OR s.id <= %(watermark)s::bigint)
+              AND (%(all)s OR coalesce(nullif(s.deal_reference, ''), s.order_number)
+                              = ANY(%(contracts)s::text[]))
+            GROUP BY 1, 2
+            ORDER BY 1, 2
+            """,
+            {
+                "partner": accrual.partner_id,
+                "start": period.start,
+                "end": period.end,
+                "eligible": list(programme.eligible_product_codes),
+                "strategic": list(programme.strategic_product_codes),
+                "watermark": line_watermark,
+                "all": contracts is None,
+                "contracts": contracts or [],
+            },
+        )
+        rows = cursor.fetchall()
+    sums: dict[str, list[Decimal]] = {}
+    for contract, currency, net, strategic in rows:
+        rate = Decimal(1) if currency == accrual.currency else rates.get(currency, Decimal(1))
+        total = sums.setdefault(contract, [Decimal(0), Decimal(0)])
+        total[0] += net * rate
+        total[1] += strategic * rate
+    ordered = sorted(sums.items())
+    if limit is not None:
+        ordered = ordered[:limit]
+    return [(contract, net, strategic) for contract, (net, strategic) in ordered]

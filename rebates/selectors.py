@@ -54,5 +54,6 @@ def quarter_closes_for(*, user) -> QuerySet:
     return QuarterClose.objects.visible_to(user).select_related("closed_by").order_by("-period")
 
 
-def quarter_is_closed(*, period: str) -> bool:
-    return QuarterClose.objects.filter(period=period).exists()
+def quarter_close_get(*, period: str) -> QuarterClose | None:
+    """The close of a quarter, if it is closed (its accruals are final)."""
+    return QuarterClose.objects.filter(period=period).first()

@@ -22,7 +22,7 @@ from settlement.choices import EntryKind
 from settlement.models import SettlementEntry
 from settlement.services import settlement_entry_queue
 
-from .calculation import accruals_calculate_chunk
+from .calculation import accruals_calculate_chunk, contract_sums
 from .choices import LineKind, LineSource, ProgrammeMode
 from .models import (
     Accrual,
@@ -33,6 +33,7 @@ from .models import (
     Target,
     brackets_validate,
 )
+from .rules import contract_rebate
 
 ACCRUAL_SOURCE = "rebates.accrual"
 CLAWBACK_SOURCE = "rebates.clawback"
@@ -272,33 +273,38 @@ def quarter_close(*, period: Quarter, actor=None) -> QuarterClose:
     return close
 
 
-def _contract_rates(accrual: Accrual) -> dict[str, Decimal]:
-    return {row["contract"]: Decimal(row["rate"]) for row in accrual.trace.get("contracts", [])}
-
-
-def clawback_for_line(*, line: SalesLine, accruals: list[Accrual]) -> Decimal:
+def clawback_for_line(*, line: SalesLine, accruals: list[Accrual], line_watermark: int) -> Decimal:
     """The clawback of one late return: returned amount × its contract's effective rate.
 
     The rate is the one the contract earned in the closed quarter (after bonus, multiplier,
-    modifier and cap), summed over the programmes the product was eligible for; the amount is
-    converted to the contract currency at the quarter's end rate and rounded once. 0 if the
-    contract earned nothing. Negative otherwise.
+    modifier and cap: its lines up to the watermark, with the accrual's recorded rates), summed
+    over the programmes the product was eligible for; the amount is converted to the contract
+    currency at the rate the calculation used and rounded once. 0 if the contract earned nothing.
     """
     if not accruals:
         return Decimal(0)
-    currency = accruals[0].currency
+    accrual_currency = accruals[0].currency
     contract = line.deal_reference or line.order_number
     rate = Decimal(0)
     for accrual in accruals:
         eligible = accrual.programme.eligible_product_codes
         if eligible and line.product_code not in eligible:
             continue
-        rate += _contract_rates(accrual).get(contract, Decimal(0))
+        for _contract, net, strategic in contract_sums(
+            accrual=accrual, contracts=[contract], line_watermark=line_watermark
+        ):
+            rate += contract_rebate(trace=accrual.trace, net=net, strategic_net=strategic)["rate"]
     if not rate:
         return Decimal(0)
     period = Quarter.parse(accruals[0].period)
-    returned = line.net_amount * fx_rate(line.currency, currency, period.end)
-    return -round_money(returned * rate, currency)
+    fx = accruals[0].trace.get("fx") or {}
+    if line.currency == accrual_currency:
+        line_rate = Decimal(1)
+    elif line.currency in fx:
+        line_rate = Decimal(fx[line.currency])
+    else:
+        line_rate = fx_rate(line.currency, accrual_currency, period.end)
+    return -round_money(line.net_amount * line_rate * rate, accrual_currency)
 
 
 def clawbacks_queue(*, today: datetime.date | None = None) -> int:
@@ -334,7 +340,11 @@ def clawbacks_queue(*, today: datetime.date | None = None) -> int:
                     .select_related("programme")
                     .order_by("programme_id")
                 )
-            amount = clawback_for_line(line=line, accruals=accruals_by_partner[line.partner_id])
+            amount = clawback_for_line(
+                line=line,
+                accruals=accruals_by_partner[line.partner_id],
+                line_watermark=close.line_watermark,
+            )
             if not amount:
                 continue
             settlement_entry_queue(

@@ -18,6 +18,7 @@ from core.jobs import job_create
 from core.permissions import role_required
 from core.views import paginate
 
+from .calculation import contract_sums
 from .forms import (
     AccrualFilterForm,
     BracketFormSet,
@@ -28,19 +29,20 @@ from .forms import (
     brackets_from,
 )
 from .models import Programme
-from .rules import trace_facts, what_if
+from .rules import contract_rebate, trace_facts, what_if
 from .selectors import (
     accrual_get_for,
     accrual_list_for,
     programme_list_for,
+    quarter_close_get,
     quarter_closes_for,
-    quarter_is_closed,
     target_list_for,
 )
 from .services import programme_save, target_set
 
 PROGRAMME_ROLES = (Role.ADMIN, Role.FINANCE, Role.CFO, Role.CHANNEL_DIRECTOR)
 RUN_ROLES = (Role.ADMIN, Role.FINANCE, Role.CFO)
+CONTRACTS_SHOWN = 500
 
 
 @login_required
@@ -104,15 +106,27 @@ def _accruals_csv(accruals) -> HttpResponse:
 def accrual_detail(request, pk: int):
     accrual = accrual_get_for(user=request.user, pk=pk)
     brackets = [(b.lower, b.upper, b.rate) for b in accrual.programme.brackets.all()]
+    close = quarter_close_get(period=accrual.period)
+    sums = contract_sums(
+        accrual=accrual,
+        line_watermark=close.line_watermark if close else None,
+        limit=CONTRACTS_SHOWN,
+    )
     return render(
         request,
         "rebates/accrual_detail.html",
         {
             "accrual": accrual,
             "facts": trace_facts(accrual.trace),
-            "contracts": accrual.trace.get("contracts", [])[:500],
+            "contracts": [
+                {
+                    "contract": contract,
+                    **contract_rebate(trace=accrual.trace, net=net, strategic_net=strategic),
+                }
+                for contract, net, strategic in sums
+            ],
             "what_if": what_if(accrual=accrual, brackets=brackets),
-            "is_final": quarter_is_closed(period=accrual.period),
+            "is_final": close is not None,
         },
     )
 

@@ -8,7 +8,9 @@ from django.db import connection
 from core.models import FxRate
 from core.money import round_money
 from rebates import calculation
+from rebates.calculation import contract_sums
 from rebates.models import Accrual
+from rebates.rules import contract_rebate
 from rebates.services import accruals_calculate
 from tests.factories import PartnerFactory, tier
 
@@ -196,11 +198,28 @@ def test_worked_example_trace_explains_the_result():
     assert Decimal(trace["strategic_bonus"]) == Decimal("0.03")
     assert Decimal(trace["multiplier"]) == Decimal("1.1")
     assert Decimal(trace["modifier"]) == 1
-    [contract] = trace["contracts"]
-    assert contract["contract"] == "SO-1" and contract["capped"] is False
-    assert Decimal(contract["rate"]) == (Decimal("133100") / Decimal("1150000")).quantize(
-        Decimal("1e-16")
-    )
+    assert Decimal(trace["strategic_revenue"]) == Decimal("200000")
+    assert (trace["contract_count"], trace["capped_contracts"]) == (1, 0)
+    # and the contract's own figures, recomputed from its lines, give the same rebate
+    accrual = Accrual.objects.get(partner=partner)
+    [(contract, net, strategic)] = contract_sums(accrual=accrual)
+    figures = contract_rebate(trace=trace, net=net, strategic_net=strategic)
+    assert contract == "SO-1" and figures["capped"] is False
+    assert round_money(figures["rebate"], "CNY") == Decimal("133100.00")
+
+
+def test_a_capped_contract_is_listed_in_the_trace():
+    partner = PartnerFactory(tier=tier("diamond"))
+    prog = programme(strategic_product_codes=["STRAT"])
+    target(prog, partner, M)
+    line(partner, 1_200_000, sku="STRAT", order="SO-BIG")
+    run()
+    trace = Accrual.objects.get(partner=partner).trace
+    assert trace["capped_contracts"] == 1
+    [capped] = trace["capped"]
+    assert capped["contract"] == "SO-BIG"
+    assert Decimal(capped["cap"]) == Decimal("240000")
+    assert Decimal(capped["before_cap"]) == Decimal("1200000") * Decimal("0.18") * Decimal("1.2")
 
 
 def test_multi_currency_lines_convert_at_the_rate_of_the_quarters_last_day():

@@ -11,6 +11,7 @@ from accounts.choices import Role
 from core.models import AuditEvent, FxRate, JobRun
 from deals.choices import DealStatus
 from deals.services import deal_close_won
+from rebates.calculation import contract_sums
 from rebates.choices import LineSource
 from rebates.models import Accrual, QuarterClose, SalesLine
 from rebates.services import (
@@ -282,8 +283,9 @@ def test_a_won_deal_becomes_sales_lines_once_and_counts_as_one_contract():
     assert accrual.amount == Decimal("1300000") * Decimal("0.15") + Decimal("400000") * Decimal(
         "0.03"
     )
-    contracts = {c["contract"] for c in accrual.trace["contracts"]}
+    contracts = {contract for contract, _net, _strategic in contract_sums(accrual=accrual)}
     assert contracts == {"SO-1", f"DEAL-{deal.pk}"}
+    assert accrual.trace["contract_count"] == 2
 
 
 def test_deals_not_won_or_won_in_another_quarter_are_not_sales_lines():
