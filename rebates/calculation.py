@@ -244,6 +244,8 @@ def accruals_calculate_chunk(*, period: Quarter, partner_range: tuple[int, int])
     with connection.cursor() as cursor:
         # The per-contract sums of a chunk fit in memory; spilling them to disk doubles the time.
         cursor.execute("SET LOCAL work_mem = '256MB'")
+        # The scan is one big aggregation: worth parallel workers even when the planner doubts it.
+        cursor.execute("SET LOCAL parallel_setup_cost = 0")
         for programme in programmes:
             cursor.execute("DROP TABLE IF EXISTS rebates_calc_contract")
             cursor.execute(
@@ -254,6 +256,7 @@ def accruals_calculate_chunk(*, period: Quarter, partner_range: tuple[int, int])
                     "strategic": list(programme.strategic_product_codes),
                 },
             )
+            cursor.execute("ANALYZE rebates_calc_contract")
             fx_rows = _fx_values(period) or [("", "", Decimal(1))]
             fx_sql, fx_params = _values("fx", fx_rows, ("text", "text", "numeric"))
             sql = _CALCULATION_SQL.format(
