@@ -332,3 +332,31 @@ def test_partners_are_split_into_chunks_that_each_compute_their_own_range():
     assert Accrual.objects.count() == 3
     accruals_calculate(period=PERIOD, partner_range=tuple(ranges[1]))
     assert Accrual.objects.count() == 5
+
+
+D = Decimal
+
+
+@pytest.mark.parametrize(
+    ("brackets", "message"),
+    [
+        ([], "at least one bracket"),
+        ([(D(10), None, D("0.1"))], "start at 0"),
+        ([(D(0), D(80), D(0)), (D(70), None, D("0.05"))], "overlap"),
+        ([(D(0), D(80), D(0)), (D(90), None, D("0.05"))], "gap"),
+        ([(D(0), None, D(0)), (D(80), None, D("0.05"))], "overlap"),
+        ([(D(0), D(80), D(0)), (D(80), D(100), D("0.05"))], "no upper limit"),
+        ([(D(0), None, D("1.5"))], "between 0 and 1"),
+    ],
+)
+def test_bracket_validation_refuses_bad_brackets(brackets, message):
+    from django.core.exceptions import ValidationError
+
+    from rebates.models import Programme, brackets_validate
+
+    with pytest.raises(ValidationError) as caught:
+        brackets_validate(brackets)
+    assert message in " ".join(caught.value.messages)
+    with pytest.raises(ValidationError):
+        programme(brackets=brackets)
+    assert not Programme.objects.exists()
