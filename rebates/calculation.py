@@ -16,11 +16,11 @@ from decimal import Decimal
 
 from django.db import connection
 
-from core.fx import fx_rate
+from core.fx import FxRateMissing, fx_rate
 from core.money import MINOR_UNITS
 from core.periods import Quarter
 
-from .models import Programme
+from .models import Programme, Target
 
 
 def partner_nps_sql() -> str:
@@ -31,39 +31,84 @@ def partner_nps_sql() -> str:
     return "SELECT NULL::bigint AS partner_id, NULL::int AS nps WHERE false"
 
 
-def _fx_values(period: Quarter) -> list[tuple[str, str, Decimal]]:
-    """FX rates for every (line currency, contract currency) pair in the chunk's contract sums."""
+def _fx_candidates(
+    period: Quarter, partner_range: tuple[int, int]
+) -> list[tuple[str, str, Decimal]]:
+    """The quarter-end rate of every supported currency into each contract currency of the chunk.
+
+    Pairs without a rate are left out; a line that needs one is caught after the scan.
+    """
+    quotes = (
+        Target.objects.filter(
+            period=str(period), partner_id__gte=partner_range[0], partner_id__lte=partner_range[1]
+        )
+        .values_list("partner__contract_currency", flat=True)
+        .distinct()
+        .order_by("partner__contract_currency")
+    )
+    rows = []
+    for quote in quotes:
+        for base in sorted(MINOR_UNITS):
+            if base == quote:
+                continue
+            try:
+                rows.append((base, quote, fx_rate(base, quote, period.end)))
+            except FxRateMissing:
+                continue
+    return rows
+
+
+def _raise_missing_fx(period: Quarter) -> None:
+    """A contract summed a line without a rate: name the pair (fx_rate raises FxRateMissing)."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            SELECT DISTINCT c.currency, p.contract_currency
-            FROM rebates_calc_contract c JOIN partners_partner p ON p.id = c.partner_id
-            WHERE c.currency <> p.contract_currency
+            SELECT DISTINCT s.currency, p.contract_currency
+            FROM rebates_calc_contract c
+            JOIN partners_partner p ON p.id = c.partner_id
+            JOIN rebates_salesline s ON s.partner_id = c.partner_id
+            WHERE c.fx_missing AND s.invoice_date BETWEEN %s AND %s
+              AND s.currency <> p.contract_currency
             ORDER BY 1, 2
-            """
+            """,
+            [period.start, period.end],
         )
-        pairs = cursor.fetchall()
-    return [(base, quote, fx_rate(base, quote, period.end)) for base, quote in pairs]
+        for base, quote in cursor.fetchall():
+            fx_rate(base, quote, period.end)
+    raise FxRateMissing(str(period))
 
 
-# Step 1: one parallel scan of the quarter's lines into per-contract sums (a temporary table, so
-# PostgreSQL may use parallel workers, which it never does inside an INSERT).
+# Step 1: one scan of the quarter's lines into per-contract sums in the contract currency. It is
+# a CREATE TABLE AS, so PostgreSQL may use parallel workers (it never does inside an INSERT).
 _CONTRACT_SQL = """
 CREATE TEMP TABLE rebates_calc_contract ON COMMIT DROP AS
 SELECT s.partner_id,
        coalesce(nullif(s.deal_reference, ''), s.order_number) AS contract,
-       s.currency,
-       sum(CASE WHEN s.kind = 'return' THEN -s.net_amount ELSE s.net_amount END) AS net,
-       coalesce(sum(CASE WHEN s.kind = 'return' THEN -s.net_amount ELSE s.net_amount END)
-                FILTER (WHERE s.product_code = ANY(%(strategic)s::text[])), 0) AS strategic_net
+       sum(CASE WHEN s.currency = t.currency THEN signed.net ELSE signed.net * fx.rate END) AS net,
+       coalesce(sum(CASE WHEN s.currency = t.currency THEN signed.net
+                         ELSE signed.net * fx.rate END)
+                FILTER (WHERE s.product_code = ANY(%(strategic)s::text[])), 0) AS strategic_net,
+       bool_or(s.currency <> t.currency) AS foreign_lines,
+       bool_or(s.currency <> t.currency AND fx.rate IS NULL) AS fx_missing
 FROM rebates_salesline s
+JOIN (
+    SELECT tg.partner_id, pa.contract_currency AS currency
+    FROM rebates_target tg JOIN partners_partner pa ON pa.id = tg.partner_id
+    WHERE tg.programme_id = %(programme)s AND tg.period = %(period)s
+      AND tg.partner_id BETWEEN %(lo)s AND %(hi)s
+) t ON t.partner_id = s.partner_id
+LEFT JOIN (VALUES {fx_values}) fx(base, quote, rate)
+  ON fx.base = s.currency AND fx.quote = t.currency
+CROSS JOIN LATERAL (
+    SELECT CASE WHEN s.kind = 'return' THEN -s.net_amount ELSE s.net_amount END AS net
+) signed
 WHERE s.invoice_date BETWEEN %(start)s AND %(end)s
   AND s.partner_id BETWEEN %(lo)s AND %(hi)s
   AND (cardinality(%(eligible)s::text[]) = 0 OR s.product_code = ANY(%(eligible)s::text[]))
-GROUP BY 1, 2, 3
+GROUP BY 1, 2
 """
 
-# Step 2: per partner and contract in the contract currency, then the rules, then one upsert.
+# Step 2: the rules per partner, each contract's rebate and cap, the sum rounded once, one upsert.
 _CALCULATION_SQL = """
 WITH
 prog AS (
@@ -89,22 +134,16 @@ partner AS (
     LEFT JOIN nps ON nps.partner_id = t.partner_id
     WHERE t.period = %(period)s AND t.partner_id BETWEEN %(lo)s AND %(hi)s
 ),
-contract AS (
-    SELECT c.partner_id, c.contract,
-           sum(c.net * coalesce(fx.rate, 1)) AS net,
-           sum(c.strategic_net * coalesce(fx.rate, 1)) AS strategic_net
-    FROM rebates_calc_contract c
-    JOIN partner ON partner.partner_id = c.partner_id
-    LEFT JOIN fx ON fx.base = c.currency AND fx.quote = partner.currency
-    GROUP BY c.partner_id, c.contract
-),
 revenue AS (
     SELECT partner.*, coalesce(r.revenue, 0) AS revenue,
            coalesce(r.strategic_revenue, 0) AS strategic_revenue,
+           coalesce(r.contract_count, 0) AS contract_count,
+           coalesce(r.foreign_lines, false) AS foreign_lines,
            coalesce(r.revenue, 0) / partner.target AS attainment
     FROM partner
-    LEFT JOIN (SELECT partner_id, sum(net) AS revenue, sum(strategic_net) AS strategic_revenue
-               FROM contract GROUP BY partner_id) r
+    LEFT JOIN (SELECT partner_id, sum(net) AS revenue, sum(strategic_net) AS strategic_revenue,
+                      count(*) AS contract_count, bool_or(foreign_lines) AS foreign_lines
+               FROM rebates_calc_contract GROUP BY partner_id) r
       ON r.partner_id = partner.partner_id
 ),
 bracketed AS (
@@ -137,28 +176,26 @@ rated AS (
     SELECT b.*, CASE WHEN b.revenue > 0 THEN b.base_rebate / b.revenue ELSE 0 END AS rate
     FROM base b
 ),
-contract_rebate AS (
-    SELECT c.partner_id, c.contract, c.net,
-           (c.net * r.rate + c.strategic_net * r.bonus) * r.multiplier * r.modifier AS raw,
-           greatest(prog.contract_cap * c.net, 0) AS cap
-    FROM contract c JOIN rated r ON r.partner_id = c.partner_id CROSS JOIN prog
-),
 total AS (
-    SELECT r.partner_id,
-           coalesce(sum(least(cr.raw, cr.cap)), 0) AS unrounded,
-           count(cr.contract) AS contract_count,
+    SELECT x.partner_id,
+           sum(least(x.raw, x.cap)) AS unrounded,
            jsonb_agg(jsonb_build_object(
-               'contract', cr.contract,
-               'revenue', round(cr.net, 4)::text,
-               'before_cap', round(cr.raw, 6)::text,
-               'cap', round(cr.cap, 6)::text
-           ) ORDER BY cr.contract) FILTER (WHERE cr.raw > cr.cap) AS capped
-    FROM rated r LEFT JOIN contract_rebate cr ON cr.partner_id = r.partner_id
-    GROUP BY r.partner_id
+               'contract', x.contract,
+               'revenue', round(x.net, 4)::text,
+               'before_cap', round(x.raw, 6)::text,
+               'cap', round(x.cap, 6)::text
+           ) ORDER BY x.contract) FILTER (WHERE x.raw > x.cap) AS capped
+    FROM (
+        SELECT c.partner_id, c.contract, c.net,
+               (c.net * r.rate + c.strategic_net * r.bonus) * r.multiplier * r.modifier AS raw,
+               greatest(prog.contract_cap * c.net, 0) AS cap
+        FROM rebates_calc_contract c JOIN rated r ON r.partner_id = c.partner_id CROSS JOIN prog
+    ) x
+    GROUP BY x.partner_id
 ),
 result AS (
     SELECT r.partner_id, r.currency, r.revenue, r.target, r.attainment, r.rate,
-           greatest(round(t.unrounded, minor.places), 0) AS amount,
+           greatest(round(coalesce(t.unrounded, 0), minor.places), 0) AS amount,
            jsonb_build_object(
                'programme', prog.name,
                'mode', prog.mode,
@@ -176,17 +213,19 @@ result AS (
                'nps', r.nps,
                'modifier', r.modifier::text,
                'contract_cap', prog.contract_cap::text,
-               'contract_count', t.contract_count,
+               'contract_count', r.contract_count,
                'capped_contracts', jsonb_array_length(coalesce(t.capped, '[]'::jsonb)),
                'capped', coalesce(t.capped, '[]'::jsonb),
-               'unrounded', round(t.unrounded, 6)::text,
-               'floored', round(t.unrounded, minor.places) < 0,
-               'amount', greatest(round(t.unrounded, minor.places), 0)::text,
-               'fx', (SELECT coalesce(jsonb_object_agg(fx.base, fx.rate::text), '{{}}'::jsonb)
-                      FROM fx WHERE fx.quote = r.currency)
+               'unrounded', round(coalesce(t.unrounded, 0), 6)::text,
+               'floored', round(coalesce(t.unrounded, 0), minor.places) < 0,
+               'amount', greatest(round(coalesce(t.unrounded, 0), minor.places), 0)::text,
+               'fx', CASE WHEN r.foreign_lines THEN (
+                        SELECT coalesce(jsonb_object_agg(fx.base, fx.rate::text), '{{}}'::jsonb)
+                        FROM fx WHERE fx.quote = r.currency)
+                     ELSE '{{}}'::jsonb END
            ) AS trace
     FROM rated r
-    JOIN total t ON t.partner_id = r.partner_id
+    LEFT JOIN total t ON t.partner_id = r.partner_id
     JOIN minor ON minor.currency = r.currency
     CROSS JOIN prog
 )
@@ -231,14 +270,21 @@ def accruals_calculate_chunk(*, period: Quarter, partner_range: tuple[int, int])
     Call inside a transaction. Returns how many accrual rows were inserted or changed.
     """
     minor_sql, minor_params = _values("mu", list(MINOR_UNITS.items()), ("text", "int"))
+    fx_rows = _fx_candidates(period, partner_range) or [("", "", Decimal(1))]
+    fx_sql, fx_params = _values("fx", fx_rows, ("text", "text", "numeric"))
     base_params = {
         **minor_params,
+        **fx_params,
         "period": str(period),
         "start": period.start,
         "end": period.end,
         "lo": partner_range[0],
         "hi": partner_range[1],
     }
+    contract_sql = _CONTRACT_SQL.format(fx_values=fx_sql)
+    sql = _CALCULATION_SQL.format(
+        fx_values=fx_sql, minor_values=minor_sql, nps_sql=partner_nps_sql()
+    )
     written = 0
     programmes = Programme.objects.filter(is_active=True).order_by("pk")
     with connection.cursor() as cursor:
@@ -249,20 +295,19 @@ def accruals_calculate_chunk(*, period: Quarter, partner_range: tuple[int, int])
         for programme in programmes:
             cursor.execute("DROP TABLE IF EXISTS rebates_calc_contract")
             cursor.execute(
-                _CONTRACT_SQL,
+                contract_sql,
                 {
                     **base_params,
+                    "programme": programme.pk,
                     "eligible": list(programme.eligible_product_codes),
                     "strategic": list(programme.strategic_product_codes),
                 },
             )
+            cursor.execute("SELECT EXISTS (SELECT 1 FROM rebates_calc_contract WHERE fx_missing)")
+            if cursor.fetchone()[0]:
+                _raise_missing_fx(period)
             cursor.execute("ANALYZE rebates_calc_contract")
-            fx_rows = _fx_values(period) or [("", "", Decimal(1))]
-            fx_sql, fx_params = _values("fx", fx_rows, ("text", "text", "numeric"))
-            sql = _CALCULATION_SQL.format(
-                fx_values=fx_sql, minor_values=minor_sql, nps_sql=partner_nps_sql()
-            )
-            cursor.execute(sql, {**base_params, **fx_params, "programme": programme.pk})
+            cursor.execute(sql, {**base_params, "programme": programme.pk})
             written += cursor.rowcount
         cursor.execute("DROP TABLE IF EXISTS rebates_calc_contract")
     return written
