@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.choices import Role
+from core.audit import audit_record
 from core.imports import (
     MAX_REPORTED_ERRORS,
     Column,
@@ -340,6 +341,12 @@ class TargetImporter(Importer):
         return row | {"programme_obj": programme, "partner_obj": partner}
 
     def save(self, rows: list[dict[str, Any]], batch) -> int:
+        audit_record(
+            actor=getattr(batch, "uploaded_by", None),
+            action="rebate_target.imported",
+            obj=batch,
+            changes={"targets": {"before": None, "after": len(rows)}},
+        )
         for row in rows:
             Target.objects.update_or_create(
                 programme=row["programme_obj"],
