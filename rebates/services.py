@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import logging
 from decimal import Decimal
 
 from django.apps import apps
@@ -14,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record, diff, snapshot
-from core.fx import fx_rate
+from core.fx import FxRateMissing, fx_rate
 from core.jobs import _lock_key
 from core.money import round_money
 from core.periods import Quarter
@@ -34,6 +35,8 @@ from .models import (
     brackets_validate,
 )
 from .rules import contract_rebate
+
+logger = logging.getLogger(__name__)
 
 ACCRUAL_SOURCE = "rebates.accrual"
 CLAWBACK_SOURCE = "rebates.clawback"
@@ -340,11 +343,16 @@ def clawbacks_queue(*, today: datetime.date | None = None) -> int:
                     .select_related("programme")
                     .order_by("programme_id")
                 )
-            amount = clawback_for_line(
-                line=line,
-                accruals=accruals_by_partner[line.partner_id],
-                line_watermark=close.line_watermark,
-            )
+            try:
+                amount = clawback_for_line(
+                    line=line,
+                    accruals=accruals_by_partner[line.partner_id],
+                    line_watermark=close.line_watermark,
+                )
+            except FxRateMissing:
+                # Retried by the next sweep, once finance has entered the rate.
+                logger.warning("No FX rate for the late return %s yet", line.pk)
+                continue
             if not amount:
                 continue
             settlement_entry_queue(

@@ -189,6 +189,24 @@ def test_a_clawback_converts_a_foreign_currency_return_at_the_quarters_end_rate(
     assert (entry.amount, entry.currency) == (Decimal("-12.50"), "USD")
 
 
+def test_a_late_return_without_an_fx_rate_waits_for_the_rate(time_machine):
+    # given a CNY partner whose closed quarter had no foreign lines
+    partner = PartnerFactory(tier=tier("silver"))
+    target(programme(), partner, 1_000)
+    line(partner, 1_000)
+    time_machine.move_to(AFTER_Q3)
+    quarter_close(period=PERIOD)
+    # when a USD return arrives and no USD rate exists yet
+    line(partner, 10, kind="return", currency="USD", day="2026-09-10")
+    # then the sweep skips it without failing, and queues it once the rate is entered
+    assert clawbacks_queue() == 0
+    FxRate.objects.create(
+        base_currency="USD", quote_currency="CNY", rate_date="2026-09-30", rate=Decimal("7")
+    )
+    assert clawbacks_queue() == 1
+    assert SettlementEntry.objects.get(kind=EntryKind.CLAWBACK).amount == Decimal("-7.00")
+
+
 def test_importing_a_late_return_queues_its_clawback(
     client, worked_example, time_machine, committed
 ):
