@@ -135,8 +135,8 @@ def _error_sql() -> str:
     # Built only from the constant checks above, never from file content. Duplicates come from a
     # hash aggregate (cheaper than a window over a million rows) and are usually none.
     sql = f"""
-        SELECT row_no, err FROM (
-            SELECT s.row_no, unnest(ARRAY[{cases}]) AS err
+        SELECT row_no, unnest(errs) AS err FROM (
+            SELECT s.row_no, array_remove(ARRAY[{cases}], NULL) AS errs
             FROM {_clean_stage_sql()} s
             LEFT JOIN (
                 SELECT nullif(btrim(invoice_number), '') AS invoice_number,
@@ -145,7 +145,7 @@ def _error_sql() -> str:
             ) d ON d.invoice_number = s.invoice_number AND d.line = s.line
             LEFT JOIN partners_partner p ON p.tax_id = s.partner_tax_id
         ) e
-        WHERE err IS NOT NULL
+        WHERE cardinality(errs) > 0
         ORDER BY row_no, err
         LIMIT {MAX_REPORTED_ERRORS}
     """  # noqa: S608
