@@ -1,8 +1,10 @@
 """Benchmark of the rebates app: `.venv/bin/python bench/bench_rebates.py` (prints figures).
 
-Creates (or reuses) the database `prm_bench_rebates`, migrates it, generates 10,000 partners and
-5,000,000 sales lines in one quarter in SQL, then times a raw GROUP BY, the full accrual
-calculation in one process and split across 2 processes, and the import of 1,000,000 lines.
+Creates (or reuses) the database `prm_bench_rebates` on the server of `DATABASE_URL`, migrates it,
+generates 10,000 partners and 5,000,000 sales lines in one quarter in SQL, then measures:
+(a) a raw `GROUP BY partner` sum, (b) the full accrual calculation in one worker process (with its
+peak memory), the same split across 2 worker processes, and the import of 1,000,000 lines.
+Sizes: BENCH_PARTNERS, BENCH_LINES, BENCH_IMPORT_LINES.
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ def main() -> None:
 
     from core.periods import Quarter
     from rebates.importers import sales_lines_load
-    from rebates.services import accruals_calculate, programme_ensure_default
+    from rebates.services import programme_ensure_default
 
     quarter = Quarter.parse(PERIOD)
     print(f"database {BENCH_DB}: {PARTNERS:,} partners, {LINES:,} lines in {PERIOD}")
@@ -111,18 +113,20 @@ def main() -> None:
                 INSERT INTO rebates_salesline (partner_id, order_number, invoice_number,
                     line_number, invoice_date, product_code, quantity, net_amount, currency, kind,
                     deal_reference, source, created_at)
-                SELECT p.first + (g %% %s), 'SO-' || (g / 5), 'B-' || g, 1,
+                SELECT p.first + ((g / 5) %% %s), 'SO-' || (g / 5), 'B-' || g, 1,
                        %s::date + (g %% 92), 'SKU-' || (g %% 50), 1,
                        ((g::bigint * 7919) %% 200000) / 100.0 + 10,
                        'CNY', CASE WHEN g %% 50 = 0 THEN 'return' ELSE 'sale' END,
-                       CASE WHEN g %% 7 = 0 THEN 'D-' || (g / 35) ELSE '' END, 'import', now()
+                       CASE WHEN (g / 5) %% 4 = 0 THEN 'D-' || (g / 5) ELSE '' END, 'import', now()
                 FROM generate_series(1, %s) g, p
                 """,
                 [PARTNERS, quarter.start, LINES],
             )
-            cursor.execute(
-                "ANALYZE rebates_salesline; ANALYZE rebates_target; ANALYZE partners_partner"
-            )
+        # What autovacuum does to an insert-only table soon after a bulk load.
+        connection.close()
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE rebates_salesline")
+            cursor.execute("ANALYZE rebates_target; ANALYZE partners_partner")
 
     _timed("generate partners, targets and sales lines (SQL)", generate)
 
@@ -135,56 +139,68 @@ def main() -> None:
             )
             cursor.fetchall()
 
-    _timed("(a) raw SELECT partner_id, sum(net_amount) GROUP BY", raw_group_by)
+    _timed("(a) raw SELECT partner_id, sum(net_amount) GROUP BY (cold)", raw_group_by)
+    _, raw_seconds = _timed("(a) raw SELECT partner_id, sum(net_amount) GROUP BY", raw_group_by)
 
     def truncate_accruals() -> None:
         with connection.cursor() as cursor:
             cursor.execute("TRUNCATE rebates_accrual")
 
     truncate_accruals()
-    written, _ = _timed(
-        "(b) full calculation, 1 process (fresh)",
-        lambda: accruals_calculate(period=quarter, partner_range=(0, 2**62)),
-    )
-    print(f"    accruals written: {written:,}")
-    written, _ = _timed(
-        "(b') full calculation again (idempotent: nothing changes)",
-        lambda: accruals_calculate(period=quarter, partner_range=(0, 2**62)),
-    )
-    print(f"    accruals written: {written:,}")
-
-    truncate_accruals()
     connection.close()
 
-    def two_processes() -> None:
-        procs = [
-            subprocess.Popen(  # noqa: S603 (our own manage.py)
-                [
-                    *manage,
-                    "calculate_rebates",
-                    "--period",
-                    PERIOD,
-                    "--chunks",
-                    "2",
-                    "--chunk",
-                    str(i),
-                ],
-                env=env,
-                cwd=ROOT,
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            for i in range(2)
-        ]
-        for proc in procs:
-            out, _err = proc.communicate()
-            print("    " + out.strip())
+    def calculate(chunks: int, chunk: int | None) -> subprocess.Popen:
+        args = [*manage, "calculate_rebates", "--period", PERIOD, "--chunks", str(chunks)]
+        if chunk is not None:
+            args += ["--chunk", str(chunk)]
+        return subprocess.Popen(  # noqa: S603 (our own manage.py)
+            args, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
 
-    _timed("(c) full calculation, 2 processes x 1 chunk (wall)", two_processes)
+    def finish(proc: subprocess.Popen) -> tuple[str, float, float]:
+        """(output, seconds the command measured itself, peak RSS of the process in MB)."""
+        out = proc.stdout.read()
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode:
+            raise SystemExit(f"calculate_rebates failed:\n{out}")
+        seconds = float(out.rsplit(" in ", 1)[1].rstrip().rstrip("s"))
+        return out.strip(), seconds, usage.ru_maxrss / 1024
+
+    out, calc_seconds, rss = finish(calculate(1, None))
+    print(f"{'(b) full calculation, 1 worker (fresh accruals)':<58} {calc_seconds:8.2f} s")
+    print(f"    {out}\n    peak worker memory (RSS): {rss:.0f} MB")
+    ratio = calc_seconds / raw_seconds
+    print(f"    (b) / (a) = {ratio:.2f}   goal <= 2 and (b) < 60 s: ", end="")
+    print("met" if ratio <= 2 and calc_seconds < 60 else "MISSED")
+    out, again_seconds, rss_again = finish(calculate(1, None))
+    print(f"{'(b) again: nothing changed, nothing written':<58} {again_seconds:8.2f} s")
+    print(f"    {out}\n    peak worker memory (RSS): {rss_again:.0f} MB")
+
     with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT md5(string_agg(trace::text || amount::text, '' ORDER BY partner_id, programme_id)) FROM rebates_accrual"
+        )
+        digest = cursor.fetchone()[0]
+        cursor.execute("TRUNCATE rebates_accrual")
+    connection.close()
+
+    started = time.perf_counter()
+    procs = [calculate(2, i) for i in range(2)]
+    results = [finish(proc) for proc in procs]
+    wall = time.perf_counter() - started
+    print(f"{'(c) full calculation, 2 workers x 1 chunk (wall, incl. start-up)':<58} {wall:8.2f} s")
+    for i, (out, seconds, rss) in enumerate(results):
+        print(f"    worker {i}: {seconds:.2f} s, peak RSS {rss:.0f} MB — {out}")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT md5(string_agg(trace::text || amount::text, '' ORDER BY partner_id, programme_id)) FROM rebates_accrual"
+        )
+        split_digest = cursor.fetchone()[0]
         cursor.execute("SELECT count(*), sum(amount) FROM rebates_accrual")
         count, total = cursor.fetchone()
     print(f"    accruals: {count:,}, total accrued {total:,.2f} CNY")
+    print(f"    same accruals as the 1-worker run: {digest == split_digest}")
 
     with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, newline="") as handle:
         path = handle.name

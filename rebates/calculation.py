@@ -1,4 +1,6 @@
-"""The accrual calculation (DESIGN §5.1, §5.2): one set-based SQL statement per programme and chunk.
+"""The accrual calculation (DESIGN §5.1, §5.2): two set-based SQL statements per programme and chunk.
+
+First one scan of the quarter's lines into per-contract sums, then the rules and one upsert.
 
 For each partner with a target in the quarter: eligible lines converted to the contract currency at
 the FX rate of the quarter's last day, revenue R, attainment A = R ÷ T, base rebate B (retroactive
@@ -14,11 +16,11 @@ from decimal import Decimal
 
 from django.db import connection
 
-from core.fx import fx_rate
+from core.fx import FxRateMissing, fx_rate
 from core.money import MINOR_UNITS
 from core.periods import Quarter
 
-from .models import Programme
+from .models import Programme, Target
 
 
 def partner_nps_sql() -> str:
@@ -31,22 +33,97 @@ def partner_nps_sql() -> str:
     return surveyed_nps_sql()
 
 
-def _fx_values(period: Quarter, partner_range: tuple[int, int]) -> list[tuple[str, str, Decimal]]:
-    """FX rates for every (line currency, contract currency) pair the chunk needs."""
+def _fx_candidates(
+    period: Quarter, partner_range: tuple[int, int]
+) -> list[tuple[str, str, Decimal]]:
+    """The quarter-end rate of every supported currency into each contract currency of the chunk.
+
+    Pairs without a rate are left out; a line that needs one is caught after the scan.
+    """
+    quotes = (
+        Target.objects.filter(
+            period=str(period), partner_id__gte=partner_range[0], partner_id__lte=partner_range[1]
+        )
+        .values_list("partner__contract_currency", flat=True)
+        .distinct()
+        .order_by("partner__contract_currency")
+    )
+    rows = []
+    for quote in quotes:
+        for base in sorted(MINOR_UNITS):
+            if base == quote:
+                continue
+            try:
+                rows.append((base, quote, fx_rate(base, quote, period.end)))
+            except FxRateMissing:
+                continue
+    return rows
+
+
+def _raise_missing_fx(period: Quarter) -> None:
+    """A contract summed a line without a rate: name the pair (fx_rate raises FxRateMissing)."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
             SELECT DISTINCT s.currency, p.contract_currency
-            FROM rebates_salesline s JOIN partners_partner p ON p.id = s.partner_id
-            WHERE s.invoice_date BETWEEN %s AND %s AND s.partner_id BETWEEN %s AND %s
+            FROM rebates_calc_contract c
+            JOIN partners_partner p ON p.id = c.partner_id
+            JOIN rebates_salesline s ON s.partner_id = c.partner_id
+            WHERE c.fx_missing AND s.invoice_date BETWEEN %s AND %s
               AND s.currency <> p.contract_currency
+            ORDER BY 1, 2
             """,
-            [period.start, period.end, *partner_range],
+            [period.start, period.end],
         )
-        pairs = cursor.fetchall()
-    return [(base, quote, fx_rate(base, quote, period.end)) for base, quote in pairs]
+        for base, quote in cursor.fetchall():
+            fx_rate(base, quote, period.end)
+    raise FxRateMissing(str(period))
 
 
+# Step 1: one scan of the quarter's lines into per-contract sums in the contract currency. It is
+# a CREATE TABLE AS, so PostgreSQL may use parallel workers (it never does inside an INSERT).
+_CONTRACT_SQL = """
+CREATE TEMP TABLE rebates_calc_contract ON COMMIT DROP AS
+SELECT partner_id, contract,
+       cents / 10000.0 + coalesce(foreign_net, 0) AS net,
+       coalesce(strategic_cents, 0) / 10000.0 + coalesce(foreign_strategic, 0) AS strategic_net,
+       foreign_net IS NOT NULL AS foreign_lines,
+       fx_missing > 0 AS fx_missing
+FROM (
+    SELECT s.partner_id,
+           coalesce(nullif(s.deal_reference, ''), s.order_number) AS contract,
+           sum(CASE WHEN s.currency = t.currency THEN signed.cents ELSE 0 END) AS cents,
+           sum(signed.cents) FILTER (
+               WHERE s.currency = t.currency AND s.product_code = ANY(%(strategic)s::text[])
+           ) AS strategic_cents,
+           sum(signed.net * fx.rate) FILTER (WHERE s.currency <> t.currency) AS foreign_net,
+           sum(signed.net * fx.rate) FILTER (
+               WHERE s.currency <> t.currency AND s.product_code = ANY(%(strategic)s::text[])
+           ) AS foreign_strategic,
+           count(*) FILTER (WHERE s.currency <> t.currency AND fx.rate IS NULL) AS fx_missing
+    FROM rebates_salesline s
+    JOIN (
+        SELECT tg.partner_id, pa.contract_currency AS currency
+        FROM rebates_target tg JOIN partners_partner pa ON pa.id = tg.partner_id
+        WHERE tg.programme_id = %(programme)s AND tg.period = %(period)s
+          AND tg.partner_id BETWEEN %(lo)s AND %(hi)s
+    ) t ON t.partner_id = s.partner_id
+    LEFT JOIN (VALUES {fx_values}) fx(base, quote, rate)
+      ON fx.base = s.currency AND fx.quote = t.currency
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN s.kind = 'return' THEN -s.net_amount ELSE s.net_amount END AS net,
+               -- Exact: net_amount has 4 decimals. Integer sums are far cheaper than numeric.
+               (CASE WHEN s.kind = 'return' THEN -s.net_amount ELSE s.net_amount END
+                * 10000)::bigint AS cents
+    ) signed
+    WHERE s.invoice_date BETWEEN %(start)s AND %(end)s
+      AND s.partner_id BETWEEN %(lo)s AND %(hi)s
+      AND (cardinality(%(eligible)s::text[]) = 0 OR s.product_code = ANY(%(eligible)s::text[]))
+    GROUP BY 1, 2
+) sums
+"""
+
+# Step 2: the rules per partner, each contract's rebate and cap, the sum rounded once, one upsert.
 _CALCULATION_SQL = """
 WITH
 prog AS (
@@ -72,46 +149,31 @@ partner AS (
     LEFT JOIN nps ON nps.partner_id = t.partner_id
     WHERE t.period = %(period)s AND t.partner_id BETWEEN %(lo)s AND %(hi)s
 ),
-line AS (
-    SELECT s.partner_id,
-           coalesce(nullif(s.deal_reference, ''), s.order_number) AS contract,
-           (s.product_code = ANY(prog.strategic_product_codes)) AS strategic,
-           CASE WHEN s.kind = 'return' THEN -s.net_amount ELSE s.net_amount END
-             * coalesce(fx.rate, 1) AS net
-    FROM rebates_salesline s
-    JOIN partner ON partner.partner_id = s.partner_id
-    CROSS JOIN prog
-    LEFT JOIN fx ON fx.base = s.currency AND fx.quote = partner.currency
-    WHERE s.invoice_date BETWEEN %(start)s AND %(end)s
-      AND s.partner_id BETWEEN %(lo)s AND %(hi)s
-      AND (cardinality(prog.eligible_product_codes) = 0
-           OR s.product_code = ANY(prog.eligible_product_codes))
-),
-contract AS (
-    SELECT partner_id, contract, sum(net) AS net,
-           coalesce(sum(net) FILTER (WHERE strategic), 0) AS strategic_net
-    FROM line GROUP BY partner_id, contract
-),
 revenue AS (
     SELECT partner.*, coalesce(r.revenue, 0) AS revenue,
+           coalesce(r.strategic_revenue, 0) AS strategic_revenue,
+           coalesce(r.contract_count, 0) AS contract_count,
+           coalesce(r.foreign_lines, false) AS foreign_lines,
            coalesce(r.revenue, 0) / partner.target AS attainment
     FROM partner
-    LEFT JOIN (SELECT partner_id, sum(net) AS revenue FROM contract GROUP BY partner_id) r
+    LEFT JOIN (SELECT partner_id, sum(net) AS revenue, sum(strategic_net) AS strategic_revenue,
+                      count(*) AS contract_count, bool_or(foreign_lines) AS foreign_lines
+               FROM rebates_calc_contract GROUP BY partner_id) r
       ON r.partner_id = partner.partner_id
 ),
-base AS (
+bracketed AS (
     SELECT r.*,
         CASE WHEN prog.mode <> 'base_share' THEN (
                 SELECT b.rate FROM rebates_bracket b
                 WHERE b.programme_id = prog.id AND r.attainment * 100 >= b.lower
                   AND (b.upper IS NULL OR r.attainment * 100 < b.upper)
-                ORDER BY b.lower DESC LIMIT 1) END AS bracket_rate,
+                ORDER BY b.lower DESC LIMIT 1) END AS bracket_rate
+    FROM revenue r CROSS JOIN prog
+),
+base AS (
+    SELECT r.*,
         CASE prog.mode
-            WHEN 'retroactive' THEN greatest(r.revenue, 0) * coalesce((
-                SELECT b.rate FROM rebates_bracket b
-                WHERE b.programme_id = prog.id AND r.attainment * 100 >= b.lower
-                  AND (b.upper IS NULL OR r.attainment * 100 < b.upper)
-                ORDER BY b.lower DESC LIMIT 1), 0)
+            WHEN 'retroactive' THEN greatest(r.revenue, 0) * coalesce(r.bracket_rate, 0)
             WHEN 'marginal' THEN coalesce((
                 SELECT sum(b.rate * greatest(0,
                     least(r.revenue, coalesce(b.upper / 100 * r.target, r.revenue))
@@ -123,67 +185,62 @@ base AS (
         END AS base_rebate,
         CASE WHEN prog.mode <> 'base_share' AND r.attainment >= 1
              THEN prog.strategic_bonus ELSE 0 END AS bonus
-    FROM revenue r CROSS JOIN prog
+    FROM bracketed r CROSS JOIN prog
 ),
 rated AS (
     SELECT b.*, CASE WHEN b.revenue > 0 THEN b.base_rebate / b.revenue ELSE 0 END AS rate
     FROM base b
 ),
-contract_rebate AS (
-    SELECT c.partner_id, c.contract, c.net, c.strategic_net,
-           (c.net * r.rate + c.strategic_net * r.bonus) * r.multiplier * r.modifier AS raw,
-           greatest(prog.contract_cap * c.net, 0) AS cap
-    FROM contract c JOIN rated r ON r.partner_id = c.partner_id CROSS JOIN prog
-),
-contract_capped AS (
-    SELECT cr.*, least(cr.raw, cr.cap) AS rebate, cr.raw > cr.cap AS capped
-    FROM contract_rebate cr
-),
 total AS (
-    SELECT r.partner_id,
-           coalesce(sum(cc.rebate), 0) AS unrounded,
-           count(cc.contract) FILTER (WHERE cc.capped) AS capped_contracts,
+    SELECT x.partner_id,
+           sum(least(x.raw, x.cap)) AS unrounded,
            jsonb_agg(jsonb_build_object(
-               'contract', cc.contract,
-               'revenue', round(cc.net, 4)::text,
-               'strategic_revenue', round(cc.strategic_net, 4)::text,
-               'rebate', round(cc.rebate, 6)::text,
-               'cap', round(cc.cap, 6)::text,
-               'capped', cc.capped,
-               'rate', CASE WHEN cc.net > 0 THEN round(cc.rebate / cc.net, 16) ELSE 0 END::text
-           ) ORDER BY cc.contract) FILTER (WHERE cc.contract IS NOT NULL) AS contracts
-    FROM rated r LEFT JOIN contract_capped cc ON cc.partner_id = r.partner_id
-    GROUP BY r.partner_id
+               'contract', x.contract,
+               'revenue', round(x.net, 4)::text,
+               'before_cap', round(x.raw, 6)::text,
+               'cap', round(x.cap, 6)::text
+           ) ORDER BY x.contract) FILTER (WHERE x.raw > x.cap) AS capped
+    FROM (
+        SELECT c.partner_id, c.contract, c.net,
+               (c.net * r.rate + c.strategic_net * r.bonus) * r.multiplier * r.modifier AS raw,
+               greatest(prog.contract_cap * c.net, 0) AS cap
+        FROM rebates_calc_contract c JOIN rated r ON r.partner_id = c.partner_id CROSS JOIN prog
+    ) x
+    GROUP BY x.partner_id
 ),
 result AS (
     SELECT r.partner_id, r.currency, r.revenue, r.target, r.attainment, r.rate,
-           greatest(round(t.unrounded, minor.places), 0) AS amount,
+           greatest(round(coalesce(t.unrounded, 0), minor.places), 0) AS amount,
            jsonb_build_object(
                'programme', prog.name,
                'mode', prog.mode,
                'period', %(period)s,
                'currency', r.currency,
                'revenue', round(r.revenue, 4)::text,
+               'strategic_revenue', round(r.strategic_revenue, 4)::text,
                'target', r.target::text,
                'attainment', round(r.attainment, 6)::text,
                'bracket_rate', r.bracket_rate::text,
                'base_rebate', round(r.base_rebate, 6)::text,
-               'effective_rate', round(r.rate, 10)::text,
+               'effective_rate', r.rate::text,
                'strategic_bonus', r.bonus::text,
                'multiplier', r.multiplier::text,
                'nps', r.nps,
                'modifier', r.modifier::text,
                'contract_cap', prog.contract_cap::text,
-               'capped_contracts', t.capped_contracts,
-               'unrounded', round(t.unrounded, 6)::text,
-               'floored', round(t.unrounded, minor.places) < 0,
-               'amount', greatest(round(t.unrounded, minor.places), 0)::text,
-               'fx', (SELECT coalesce(jsonb_object_agg(fx.base, fx.rate::text), '{{}}'::jsonb)
-                      FROM fx WHERE fx.quote = r.currency),
-               'contracts', coalesce(t.contracts, '[]'::jsonb)
+               'contract_count', r.contract_count,
+               'capped_contracts', jsonb_array_length(coalesce(t.capped, '[]'::jsonb)),
+               'capped', coalesce(t.capped, '[]'::jsonb),
+               'unrounded', round(coalesce(t.unrounded, 0), 6)::text,
+               'floored', round(coalesce(t.unrounded, 0), minor.places) < 0,
+               'amount', greatest(round(coalesce(t.unrounded, 0), minor.places), 0)::text,
+               'fx', CASE WHEN r.foreign_lines THEN (
+                        SELECT coalesce(jsonb_object_agg(fx.base, fx.rate::text), '{{}}'::jsonb)
+                        FROM fx WHERE fx.quote = r.currency)
+                     ELSE '{{}}'::jsonb END
            ) AS trace
     FROM rated r
-    JOIN total t ON t.partner_id = r.partner_id
+    LEFT JOIN total t ON t.partner_id = r.partner_id
     JOIN minor ON minor.currency = r.currency
     CROSS JOIN prog
 )
@@ -225,27 +282,106 @@ def _values(prefix: str, rows: list[tuple], casts: tuple[str, ...]) -> tuple[str
 def accruals_calculate_chunk(*, period: Quarter, partner_range: tuple[int, int]) -> int:
     """Compute and upsert the accruals of every active programme for partners in the id range.
 
-    Returns how many accrual rows were inserted or changed.
+    Call inside a transaction. Returns how many accrual rows were inserted or changed.
     """
-    fx_rows = _fx_values(period, partner_range) or [("", "", Decimal(1))]
-    fx_sql, fx_params = _values("fx", fx_rows, ("text", "text", "numeric"))
     minor_sql, minor_params = _values("mu", list(MINOR_UNITS.items()), ("text", "int"))
-    sql = _CALCULATION_SQL.format(
-        fx_values=fx_sql, minor_values=minor_sql, nps_sql=partner_nps_sql()
-    )
+    fx_rows = _fx_candidates(period, partner_range) or [("", "", Decimal(1))]
+    fx_sql, fx_params = _values("fx", fx_rows, ("text", "text", "numeric"))
     base_params = {
-        **fx_params,
         **minor_params,
+        **fx_params,
         "period": str(period),
         "start": period.start,
         "end": period.end,
         "lo": partner_range[0],
         "hi": partner_range[1],
     }
+    contract_sql = _CONTRACT_SQL.format(fx_values=fx_sql)
+    sql = _CALCULATION_SQL.format(
+        fx_values=fx_sql, minor_values=minor_sql, nps_sql=partner_nps_sql()
+    )
     written = 0
-    programme_ids = Programme.objects.filter(is_active=True).values_list("pk", flat=True)
+    programmes = Programme.objects.filter(is_active=True).order_by("pk")
     with connection.cursor() as cursor:
-        for programme_id in programme_ids:
-            cursor.execute(sql, {**base_params, "programme": programme_id})
+        # The per-contract sums of a chunk fit in memory; spilling them to disk doubles the time.
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        # The scan is one big aggregation: worth parallel workers even when the planner doubts it.
+        cursor.execute("SET LOCAL parallel_setup_cost = 0")
+        # Compiling these statements costs seconds and saves nothing on a run this shape.
+        cursor.execute("SET LOCAL jit = off")
+        for programme in programmes:
+            cursor.execute("DROP TABLE IF EXISTS rebates_calc_contract")
+            cursor.execute(
+                contract_sql,
+                {
+                    **base_params,
+                    "programme": programme.pk,
+                    "eligible": list(programme.eligible_product_codes),
+                    "strategic": list(programme.strategic_product_codes),
+                },
+            )
+            cursor.execute("SELECT EXISTS (SELECT 1 FROM rebates_calc_contract WHERE fx_missing)")
+            if cursor.fetchone()[0]:
+                _raise_missing_fx(period)
+            cursor.execute("ANALYZE rebates_calc_contract")
+            cursor.execute(sql, {**base_params, "programme": programme.pk})
             written += cursor.rowcount
+        cursor.execute("DROP TABLE IF EXISTS rebates_calc_contract")
     return written
+
+
+def contract_sums(
+    *,
+    accrual,
+    contracts: list[str] | None = None,
+    line_watermark: int | None = None,
+    limit: int | None = None,
+) -> list[tuple[str, Decimal, Decimal]]:
+    """(contract, eligible net, strategic net) of an accrual's partner and quarter, in its currency.
+
+    The same sums the calculation made, converted with the FX rates its trace recorded; restricted
+    to some contracts and to lines up to a watermark when given (a closed quarter's lines).
+    """
+    programme = accrual.programme
+    period = Quarter.parse(accrual.period)
+    rates = {k: Decimal(v) for k, v in (accrual.trace.get("fx") or {}).items()}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT coalesce(nullif(s.deal_reference, ''), s.order_number) AS contract, s.currency,
+                   sum(CASE WHEN s.kind = 'return' THEN -s.net_amount ELSE s.net_amount END),
+                   coalesce(sum(CASE WHEN s.kind = 'return' THEN -s.net_amount
+                                     ELSE s.net_amount END)
+                            FILTER (WHERE s.product_code = ANY(%(strategic)s::text[])), 0)
+            FROM rebates_salesline s
+            WHERE s.partner_id = %(partner)s AND s.invoice_date BETWEEN %(start)s AND %(end)s
+              AND (cardinality(%(eligible)s::text[]) = 0
+                   OR s.product_code = ANY(%(eligible)s::text[]))
+              AND (%(watermark)s::bigint IS NULL OR s.id <= %(watermark)s::bigint)
+              AND (%(all)s OR coalesce(nullif(s.deal_reference, ''), s.order_number)
+                              = ANY(%(contracts)s::text[]))
+            GROUP BY 1, 2
+            ORDER BY 1, 2
+            """,
+            {
+                "partner": accrual.partner_id,
+                "start": period.start,
+                "end": period.end,
+                "eligible": list(programme.eligible_product_codes),
+                "strategic": list(programme.strategic_product_codes),
+                "watermark": line_watermark,
+                "all": contracts is None,
+                "contracts": contracts or [],
+            },
+        )
+        rows = cursor.fetchall()
+    sums: dict[str, list[Decimal]] = {}
+    for contract, currency, net, strategic in rows:
+        rate = Decimal(1) if currency == accrual.currency else rates.get(currency, Decimal(1))
+        total = sums.setdefault(contract, [Decimal(0), Decimal(0)])
+        total[0] += net * rate
+        total[1] += strategic * rate
+    ordered = sorted(sums.items())
+    if limit is not None:
+        ordered = ordered[:limit]
+    return [(contract, net, strategic) for contract, (net, strategic) in ordered]

@@ -10,6 +10,7 @@ from core.periods import Quarter
 from partners.models import Partner
 
 from .models import Programme
+from .services import quarter_close_check
 
 
 class ProgrammeForm(forms.ModelForm):
@@ -82,9 +83,26 @@ class RunForm(forms.Form):
             raise ValidationError(_("Enter a quarter like 2026Q3.")) from exc
 
 
+class QuarterCloseForm(RunForm):
+    """Close an ended quarter and hand its accruals to settlement (checked again by the service)."""
+
+    def clean_period(self) -> str:
+        period = super().clean_period()
+        try:
+            quarter_close_check(period=Quarter.parse(period))
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["period"]) from exc
+        return period
+
+
 class AccrualFilterForm(forms.Form):
     period = forms.CharField(label=_("Quarter"), max_length=6, required=False)
     programme = forms.ModelChoiceField(
         label=_("Programme"), queryset=Programme.objects.all(), required=False
     )
-    partner = forms.CharField(label=_("Partner"), max_length=100, required=False)
+    partner = forms.CharField(
+        label=_("Partner"),
+        max_length=100,
+        required=False,
+        help_text=_("Name or tax ID."),
+    )

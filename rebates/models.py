@@ -24,8 +24,17 @@ class SalesLine(models.Model):
 
     scope_partner_path = "partner"
 
+    # A million-line import would spend most of its time in per-row foreign-key triggers and
+    # extra indexes. Every writer joins the partners table itself (the importer reports unknown
+    # tax IDs), lines are append-only, and partners and batches are never deleted (PROTECT), so
+    # the two references carry no database constraint; `salesline_partner_date` indexes partner.
     partner = models.ForeignKey(
-        "partners.Partner", verbose_name=_("partner"), on_delete=models.PROTECT, related_name="+"
+        "partners.Partner",
+        verbose_name=_("partner"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     order_number = models.CharField(_("order number"), max_length=60)
     invoice_number = models.CharField(_("invoice number"), max_length=60)
@@ -47,6 +56,8 @@ class SalesLine(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
@@ -66,7 +77,6 @@ class SalesLine(models.Model):
         ]
         indexes = [
             models.Index(fields=["partner", "invoice_date"], name="salesline_partner_date"),
-            models.Index(fields=["invoice_date"], name="salesline_date"),
         ]
 
     def __str__(self) -> str:
@@ -285,3 +295,41 @@ class Accrual(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner_id} {self.programme_id} {self.period}: {self.amount}"
+
+
+class QuarterClose(models.Model):
+    """A quarter whose accruals were handed to settlement: from then on they are final.
+
+    `line_watermark` is the highest sales line id counted; a return invoiced in the quarter with a
+    higher id arrived too late and becomes a clawback on the next statement (DESIGN §5.1).
+    """
+
+    scope_partner_path = None
+
+    period = models.CharField(_("quarter"), max_length=6, unique=True)
+    line_watermark = models.BigIntegerField(_("last sales line counted"))
+    accruals_queued = models.PositiveIntegerField(_("accruals handed to settlement"))
+    closed_at = models.DateTimeField(_("closed"))
+    closed_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("closed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("closed rebate quarter")
+        verbose_name_plural = _("closed rebate quarters")
+        ordering = ["-period"]
+        constraints = [
+            models.CheckConstraint(
+                name="quarter_close_period_format", condition=Q(period__regex=r"^\d{4}Q[1-4]$")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.period

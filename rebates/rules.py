@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from django.utils.translation import gettext as _
 
@@ -44,6 +44,7 @@ def trace_facts(trace: dict) -> list[tuple[str, str]]:
     facts += [
         (_("Base rebate"), money("base_rebate")),
         (_("Effective rate"), _pct(trace.get("effective_rate"), 4)),
+        (_("Strategic product revenue"), money("strategic_revenue")),
         (_("Strategic product bonus"), _pct(trace.get("strategic_bonus"))),
         (_("Tier multiplier"), f"× {trace.get('multiplier')}"),
         (
@@ -53,8 +54,12 @@ def trace_facts(trace: dict) -> list[tuple[str, str]]:
         ),
         (
             _("Cap per contract"),
-            _("%(cap)s of the contract's revenue; applied to %(n)s contract(s)")
-            % {"cap": _pct(trace.get("contract_cap"), 0), "n": trace.get("capped_contracts", 0)},
+            _("%(cap)s of the contract's revenue; applied to %(n)s of %(total)s contract(s)")
+            % {
+                "cap": _pct(trace.get("contract_cap"), 0),
+                "n": trace.get("capped_contracts", 0),
+                "total": trace.get("contract_count", 0),
+            },
         ),
         (_("Before rounding"), money("unrounded")),
     ]
@@ -64,6 +69,29 @@ def trace_facts(trace: dict) -> list[tuple[str, str]]:
         facts.append((_("FX rate %(base)s → %(quote)s") % {"base": base, "quote": currency}, rate))
     facts.append((_("Accrued rebate"), money("amount")))
     return facts
+
+
+def contract_rebate(*, trace: dict, net: Decimal, strategic_net: Decimal) -> dict:
+    """One contract's rebate exactly as the calculation made it: rate, bonus, factors, then cap.
+
+    `rate` is the contract's effective rate after everything (rebate ÷ net; 0 when net ≤ 0).
+    """
+    with localcontext() as ctx:
+        ctx.prec = 60
+        rate = Decimal(trace.get("effective_rate") or 0)
+        bonus = Decimal(trace.get("strategic_bonus") or 0)
+        factor = Decimal(trace.get("multiplier") or 0) * Decimal(trace.get("modifier") or 1)
+        raw = (net * rate + strategic_net * bonus) * factor
+        cap = max(Decimal(trace.get("contract_cap") or 0) * net, Decimal(0))
+        rebate = min(raw, cap)
+        return {
+            "revenue": net,
+            "strategic_revenue": strategic_net,
+            "rebate": rebate,
+            "cap": cap,
+            "capped": raw > cap,
+            "rate": rebate / net if net > 0 else Decimal(0),
+        }
 
 
 def what_if(*, accrual, brackets: list[tuple[Decimal, Decimal | None, Decimal]]) -> dict | None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from accounts.scoping import get_scoped_or_404
 
-from .models import Accrual, Programme, Target
+from .models import Accrual, Programme, QuarterClose, Target
 
 
 def accruals_for_period(*, period: str, partner_ids: list[int] | None = None) -> QuerySet:
@@ -25,7 +25,10 @@ def accrual_list_for(*, user, filters: dict | None = None) -> QuerySet:
     if filters.get("programme"):
         qs = qs.filter(programme=filters["programme"])
     if filters.get("partner"):
-        qs = qs.filter(partner__legal_name__icontains=filters["partner"])
+        qs = qs.filter(
+            Q(partner__legal_name__icontains=filters["partner"])
+            | Q(partner__tax_id__iexact=filters["partner"])
+        )
     return qs.order_by("-period", "partner__legal_name", "programme__name")
 
 
@@ -70,3 +73,13 @@ def net_sales_by_currency(*, partner_ids, start, end) -> QuerySet:
         .annotate(net=Sum(signed))
         .order_by("partner_id", "currency")
     )
+
+
+def quarter_closes_for(*, user) -> QuerySet:
+    """Closed quarters (staff only: the model has no partner)."""
+    return QuarterClose.objects.visible_to(user).select_related("closed_by").order_by("-period")
+
+
+def quarter_close_get(*, period: str) -> QuarterClose | None:
+    """The close of a quarter, if it is closed (its accruals are final)."""
+    return QuarterClose.objects.filter(period=period).first()

@@ -2,19 +2,44 @@
 
 from __future__ import annotations
 
+import datetime
+import logging
 from decimal import Decimal
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.utils.translation import gettext_lazy as _
+from django.db import connection, models, transaction
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.audit import audit_record, diff, snapshot
+from core.fx import FxRateMissing, fx_rate
+from core.jobs import _lock_key
 from core.money import round_money
 from core.periods import Quarter
+from settlement.choices import EntryKind
+from settlement.models import SettlementEntry
+from settlement.services import settlement_entry_queue
 
-from .calculation import accruals_calculate_chunk
-from .choices import ProgrammeMode
-from .models import Accrual, Bracket, Programme, Target, brackets_validate
+from .calculation import accruals_calculate_chunk, contract_sums
+from .choices import LineKind, LineSource, ProgrammeMode
+from .models import (
+    Accrual,
+    Bracket,
+    Programme,
+    QuarterClose,
+    SalesLine,
+    Target,
+    brackets_validate,
+)
+from .rules import contract_rebate
+
+logger = logging.getLogger(__name__)
+
+ACCRUAL_SOURCE = "rebates.accrual"
+CLAWBACK_SOURCE = "rebates.clawback"
 
 DEFAULT_PROGRAMME_NAME = "Standard quarterly rebate"
 DEFAULT_BRACKETS = [
@@ -134,25 +159,219 @@ def partner_chunks(*, period: Quarter, chunks: int) -> list[list[int]]:
         return [[lo, hi] for lo, hi in cursor.fetchall()]
 
 
+def _period_lock(period: Quarter, *, shared: bool) -> None:
+    """Calculations of a quarter share its lock; closing the quarter takes it alone."""
+    func = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {func}(%s)", [_lock_key(f"rebates.quarter.{period}")])
+
+
 def accruals_calculate(*, period: Quarter, partner_range: tuple[int, int]) -> int:
-    """Recompute one chunk's accruals in its own transaction (a crash leaves the chunk untouched)."""
+    """Recompute one chunk's accruals in its own transaction (a crash leaves the chunk untouched).
+
+    A closed quarter is final: nothing is recomputed (returns become clawbacks instead).
+    """
     with transaction.atomic():
+        _period_lock(period, shared=True)
+        if QuarterClose.objects.filter(period=str(period)).exists():
+            return 0
         return accruals_calculate_chunk(period=period, partner_range=partner_range)
 
 
-def clawback_amount(
-    *, partner_id: int, period: str, contract: str, returned_amount: Decimal, currency: str
-) -> Decimal:
-    """The negative adjustment for a return against an already-approved quarter (DESIGN §5.1).
+def sales_lines_from_won_deals(*, period: Quarter) -> int:
+    """Won deals closed in the quarter become sales lines (DESIGN §4.5), once: set-based, idempotent.
 
-    Returned amount × the effective rate the contract earned in that quarter (after bonus,
-    multiplier, modifier and cap), summed over programmes, rounded once. 0 if it earned nothing.
+    One line per final order line: invoice `DEAL-<id>` line `<order line id>`, dated the close
+    date; the deal is the contract (`deal_reference` `DEAL-<id>`).
     """
+    deal = apps.get_model("deals", "Deal")
+    order_line = apps.get_model("deals", "DealLine")
+    product = apps.get_model("deals", "Product")
+    sql = f"""
+        INSERT INTO rebates_salesline (
+            partner_id, order_number, invoice_number, line_number, invoice_date, product_code,
+            quantity, net_amount, currency, kind, deal_reference, source, created_at
+        )
+        SELECT d.partner_id, d.order_number, 'DEAL-' || d.id, l.id, d.closed_on, p.sku,
+               l.quantity, l.quantity * l.unit_price, d.currency, %(sale)s, 'DEAL-' || d.id,
+               %(source)s, now()
+        FROM {deal._meta.db_table} d
+        JOIN {order_line._meta.db_table} l ON l.deal_id = d.id AND l.final
+        JOIN {product._meta.db_table} p ON p.id = l.product_id
+        WHERE d.status = %(won)s AND d.closed_on BETWEEN %(start)s AND %(end)s
+        ORDER BY l.id
+        ON CONFLICT (invoice_number, line_number) DO NOTHING
+    """  # noqa: S608 (table names from the models, values as parameters)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            {
+                "sale": LineKind.SALE,
+                "source": LineSource.DEAL,
+                "won": "won",
+                "start": period.start,
+                "end": period.end,
+            },
+        )
+        return cursor.rowcount
+
+
+def quarter_close_check(*, period: Quarter, today: datetime.date | None = None) -> None:
+    """Refuse to close a quarter twice, or before it has ended."""
+    today = today or timezone.localdate()
+    if QuarterClose.objects.filter(period=str(period)).exists():
+        raise ValidationError({"period": _("This quarter is already closed.")})
+    if period.end >= today:
+        raise ValidationError({"period": _("A quarter can be closed only after it has ended.")})
+
+
+def quarter_close(*, period: Quarter, actor=None) -> QuarterClose:
+    """Recompute the quarter one last time, freeze it and queue every accrual for settlement.
+
+    Sales lines are locked against writes while this runs, so the watermark is exactly the set of
+    lines counted. Each positive accrual becomes one `rebate_accrual` settlement entry.
+    """
+    with transaction.atomic():
+        _period_lock(period, shared=False)
+        quarter_close_check(period=period)
+        sales_lines_from_won_deals(period=period)
+        with connection.cursor() as cursor:
+            cursor.execute("LOCK TABLE rebates_salesline IN SHARE MODE")
+            cursor.execute("SELECT coalesce(max(id), 0) FROM rebates_salesline")
+            watermark = cursor.fetchone()[0]
+        accruals_calculate_chunk(period=period, partner_range=(0, 2**62))
+        accruals = (
+            Accrual.objects.filter(period=str(period), amount__gt=0)
+            .select_related("partner", "programme")
+            .order_by("partner_id", "programme_id")
+        )
+        queued = 0
+        for accrual in accruals.iterator(chunk_size=2000):
+            settlement_entry_queue(
+                partner=accrual.partner,
+                kind=EntryKind.REBATE_ACCRUAL,
+                amount=round_money(accrual.amount, accrual.currency),
+                currency=accrual.currency,
+                description=_("Rebate %(programme)s, %(period)s")
+                % {"programme": accrual.programme.name, "period": accrual.period},
+                source_type=ACCRUAL_SOURCE,
+                source_id=accrual.pk,
+                period=accrual.period,
+            )
+            queued += 1
+        close = QuarterClose.objects.create(
+            period=str(period),
+            line_watermark=watermark,
+            accruals_queued=queued,
+            closed_at=timezone.now(),
+            closed_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        audit_record(
+            actor=actor,
+            action="rebate_quarter.closed",
+            obj=close,
+            changes={"accruals_queued": {"before": None, "after": queued}},
+            note=str(period),
+        )
+    return close
+
+
+def clawback_for_line(*, line: SalesLine, accruals: list[Accrual], line_watermark: int) -> Decimal:
+    """The clawback of one late return: returned amount × its contract's effective rate.
+
+    The rate is the one the contract earned in the closed quarter (after bonus, multiplier,
+    modifier and cap: its lines up to the watermark, with the accrual's recorded rates), summed
+    over the programmes the product was eligible for; the amount is converted to the contract
+    currency at the rate the calculation used and rounded once. 0 if the contract earned nothing.
+    """
+    if not accruals:
+        return Decimal(0)
+    accrual_currency = accruals[0].currency
+    contract = line.deal_reference or line.order_number
     rate = Decimal(0)
-    for trace in Accrual.objects.filter(partner_id=partner_id, period=period).values_list(
-        "trace", flat=True
-    ):
-        for row in trace.get("contracts", []):
-            if row["contract"] == contract:
-                rate += Decimal(row["rate"])
-    return -round_money(returned_amount * rate, currency)
+    for accrual in accruals:
+        eligible = accrual.programme.eligible_product_codes
+        if eligible and line.product_code not in eligible:
+            continue
+        for _contract, net, strategic in contract_sums(
+            accrual=accrual, contracts=[contract], line_watermark=line_watermark
+        ):
+            rate += contract_rebate(trace=accrual.trace, net=net, strategic_net=strategic)["rate"]
+    if not rate:
+        return Decimal(0)
+    period = Quarter.parse(accruals[0].period)
+    fx = accruals[0].trace.get("fx") or {}
+    if line.currency == accrual_currency:
+        line_rate = Decimal(1)
+    elif line.currency in fx:
+        line_rate = Decimal(fx[line.currency])
+    else:
+        line_rate = fx_rate(line.currency, accrual_currency, period.end)
+    return -round_money(line.net_amount * line_rate * rate, accrual_currency)
+
+
+def clawbacks_queue(*, today: datetime.date | None = None) -> int:
+    """Queue a clawback for every return invoiced in a closed quarter but recorded after it closed.
+
+    Idempotent: the settlement queue refuses a second entry for the same sales line.
+    """
+    today = today or timezone.localdate()
+    queued = 0
+    for close in QuarterClose.objects.order_by("period"):
+        period = Quarter.parse(close.period)
+        already = SettlementEntry.objects.filter(
+            kind=EntryKind.CLAWBACK,
+            source_type=CLAWBACK_SOURCE,
+            source_id=Cast(OuterRef("pk"), models.CharField()),
+        )
+        lines = (
+            SalesLine.objects.filter(
+                kind=LineKind.RETURN,
+                pk__gt=close.line_watermark,
+                invoice_date__gte=period.start,
+                invoice_date__lte=period.end,
+            )
+            .exclude(Exists(already))
+            .select_related("partner")
+            .order_by("pk")
+        )
+        accruals_by_partner: dict[int, list[Accrual]] = {}
+        for line in lines.iterator(chunk_size=2000):
+            if line.partner_id not in accruals_by_partner:
+                accruals_by_partner[line.partner_id] = list(
+                    Accrual.objects.filter(partner_id=line.partner_id, period=close.period)
+                    .select_related("programme")
+                    .order_by("programme_id")
+                )
+            try:
+                amount = clawback_for_line(
+                    line=line,
+                    accruals=accruals_by_partner[line.partner_id],
+                    line_watermark=close.line_watermark,
+                )
+            except FxRateMissing:
+                # Retried by the next sweep, once finance has entered the rate.
+                logger.warning("No FX rate for the late return %s yet", line.pk)
+                continue
+            if not amount:
+                continue
+            settlement_entry_queue(
+                partner=line.partner,
+                kind=EntryKind.CLAWBACK,
+                amount=amount,
+                currency=accruals_by_partner[line.partner_id][0].currency,
+                description=_(
+                    "Rebate clawback %(period)s: return %(invoice)s/%(line)s on contract %(contract)s"
+                )
+                % {
+                    "period": close.period,
+                    "invoice": line.invoice_number,
+                    "line": line.line_number,
+                    "contract": line.deal_reference or line.order_number,
+                },
+                source_type=CLAWBACK_SOURCE,
+                source_id=line.pk,
+                period=max(str(Quarter.containing(today)), str(period.next())),
+            )
+            queued += 1
+    return queued

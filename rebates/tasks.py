@@ -6,11 +6,24 @@ from celery import group, shared_task
 from django.db.models import F
 from django.utils import timezone
 
-from core.jobs import advisory_lock, job_create, job_started, job_succeeded
+from core.jobs import (
+    advisory_lock,
+    job_create,
+    job_failed,
+    job_started,
+    job_succeeded,
+    single_flight,
+)
 from core.models import JobRun
 from core.periods import Quarter
 
-from .services import accruals_calculate, partner_chunks
+from .services import (
+    accruals_calculate,
+    clawbacks_queue,
+    partner_chunks,
+    quarter_close,
+    sales_lines_from_won_deals,
+)
 
 DEFAULT_CHUNKS = 8
 
@@ -36,6 +49,7 @@ def rebate_calculate_period_task(
     with advisory_lock(f"rebates.calculate.{quarter}") as acquired:
         if not acquired:
             return {"skipped": True}
+        sales_lines_from_won_deals(period=quarter)
         ranges = partner_chunks(period=quarter, chunks=chunks)
         if job_id is None:
             job_id = job_create(kind="rebates.calculate", label=f"Rebates {quarter}").pk
@@ -50,9 +64,40 @@ def rebate_calculate_period_task(
 
 @shared_task(time_limit=10 * 60, soft_time_limit=9 * 60)
 def rebate_calculate_open_periods_task() -> list[str]:
-    """Nightly: the current quarter and the previous one (returns keep arriving after quarter end)."""
+    """Nightly: the current quarter and the previous one (returns keep arriving after quarter end).
+
+    A closed quarter is skipped by the calculation; its late returns become clawbacks.
+    """
     current = Quarter.containing(timezone.localdate())
     periods = [str(current.previous()), str(current)]
     for period in periods:
         rebate_calculate_period_task.delay(period)
+    rebate_clawbacks_queue_task.delay()
     return periods
+
+
+@shared_task(acks_late=True, time_limit=30 * 60, soft_time_limit=25 * 60)
+@single_flight("rebates.clawbacks_queue")
+def rebate_clawbacks_queue_task() -> int:
+    """Queue clawbacks for late returns in closed quarters (idempotent)."""
+    return clawbacks_queue()
+
+
+@shared_task(acks_late=True, time_limit=60 * 60, soft_time_limit=55 * 60)
+def rebate_quarter_close_task(period: str, job_id: int, user_id: int | None = None) -> dict:
+    """Close a quarter and hand its accruals to settlement, as a job finance can follow."""
+    from django.core.exceptions import ValidationError
+
+    from accounts.models import User
+
+    job = JobRun.objects.get(pk=job_id)
+    job_started(job, total=1)
+    actor = User.objects.filter(pk=user_id).first() if user_id else None
+    try:
+        close = quarter_close(period=Quarter.parse(period), actor=actor)
+    except ValidationError as exc:
+        job_failed(job, message=" ".join(exc.messages))
+        return {"closed": False}
+    result = {"closed": True, "accruals_queued": close.accruals_queued}
+    job_succeeded(job, result=result, message=period)
+    return result

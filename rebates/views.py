@@ -18,21 +18,31 @@ from core.jobs import job_create
 from core.permissions import role_required
 from core.views import paginate
 
+from .calculation import contract_sums
 from .forms import (
     AccrualFilterForm,
     BracketFormSet,
     ProgrammeForm,
+    QuarterCloseForm,
     RunForm,
     TargetForm,
     brackets_from,
 )
 from .models import Programme
-from .rules import trace_facts, what_if
-from .selectors import accrual_get_for, accrual_list_for, programme_list_for, target_list_for
+from .rules import contract_rebate, trace_facts, what_if
+from .selectors import (
+    accrual_get_for,
+    accrual_list_for,
+    programme_list_for,
+    quarter_close_get,
+    quarter_closes_for,
+    target_list_for,
+)
 from .services import programme_save, target_set
 
 PROGRAMME_ROLES = (Role.ADMIN, Role.FINANCE, Role.CFO, Role.CHANNEL_DIRECTOR)
 RUN_ROLES = (Role.ADMIN, Role.FINANCE, Role.CFO)
+CONTRACTS_SHOWN = 500
 
 
 @login_required
@@ -44,14 +54,15 @@ def accrual_list(request):
     accruals = accrual_list_for(user=request.user, filters=filters)
     if request.GET.get("export") == "csv":
         return _accruals_csv(accruals)
+    can_run = request.user.is_admin or request.user.role in RUN_ROLES
     return render(
         request,
         "rebates/accrual_list.html",
         {
             "form": form,
             "page": paginate(request, accruals),
-            "can_run": request.user.is_admin or request.user.role in RUN_ROLES,
-            "run_form": RunForm(),
+            "can_run": can_run,
+            "closes": list(quarter_closes_for(user=request.user)[:8]) if can_run else [],
         },
     )
 
@@ -95,14 +106,27 @@ def _accruals_csv(accruals) -> HttpResponse:
 def accrual_detail(request, pk: int):
     accrual = accrual_get_for(user=request.user, pk=pk)
     brackets = [(b.lower, b.upper, b.rate) for b in accrual.programme.brackets.all()]
+    close = quarter_close_get(period=accrual.period)
+    sums = contract_sums(
+        accrual=accrual,
+        line_watermark=close.line_watermark if close else None,
+        limit=CONTRACTS_SHOWN,
+    )
     return render(
         request,
         "rebates/accrual_detail.html",
         {
             "accrual": accrual,
             "facts": trace_facts(accrual.trace),
-            "contracts": accrual.trace.get("contracts", [])[:500],
+            "contracts": [
+                {
+                    "contract": contract,
+                    **contract_rebate(trace=accrual.trace, net=net, strategic_net=strategic),
+                }
+                for contract, net, strategic in sums
+            ],
             "what_if": what_if(accrual=accrual, brackets=brackets),
+            "is_final": close is not None,
         },
     )
 
@@ -121,6 +145,25 @@ def accrual_run(request):
         kind="rebates.calculate", label=_("Rebates %(p)s") % {"p": period}, user=request.user
     )
     transaction.on_commit(lambda: rebate_calculate_period_task.delay(period, job_id=job.pk))
+    return redirect("core:job_detail", pk=job.pk)
+
+
+@require_POST
+@role_required(*RUN_ROLES)
+def quarter_close(request):
+    """Close an ended quarter: final calculation, then its accruals go to settlement (a job)."""
+    form = QuarterCloseForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.get("period", []):
+            messages.error(request, error)
+        return redirect("rebates:accrual_list")
+    period = form.cleaned_data["period"]
+    from .tasks import rebate_quarter_close_task
+
+    job = job_create(
+        kind="rebates.close", label=_("Close rebates %(p)s") % {"p": period}, user=request.user
+    )
+    transaction.on_commit(lambda: rebate_quarter_close_task.delay(period, job.pk, request.user.pk))
     return redirect("core:job_detail", pk=job.pk)
 
 

@@ -30,3 +30,26 @@ def test_partner_reads_the_trace_of_its_accrual(page):
     assert "115.00%" in content
     screenshot(page, "rebates-accrual-detail")
     assert not [e for e in page.console_errors if "Content Security Policy" in e]
+
+
+def test_finance_sees_every_partners_accruals_with_recalculate_and_close(page):
+    from accounts.choices import Role
+    from tests.factories import PartnerFactory, staff
+
+    # given two partners with accruals
+    prog = programme(name="Standard quarterly rebate")
+    for code in ("silver", "gold"):
+        partner = PartnerFactory(tier=tier(code))
+        target(prog, partner, 1_000_000)
+        line(partner, 1_050_000)
+    accruals_calculate(period=PERIOD, partner_range=(0, 2**62))
+    user = staff(Role.FINANCE)
+    # when
+    sign_in(page, user)
+    page.goto("/rebates/?period=2026Q3")
+    # then
+    content = page.content()
+    assert "Close and hand to settlement" in content
+    assert content.count("105%") == 2
+    screenshot(page, "rebates-accrual-list-finance")
+    assert not [e for e in page.console_errors if "Content Security Policy" in e]

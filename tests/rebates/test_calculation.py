@@ -8,8 +8,10 @@ from django.db import connection
 from core.models import FxRate
 from core.money import round_money
 from rebates import calculation
+from rebates.calculation import contract_sums
 from rebates.models import Accrual
-from rebates.services import accruals_calculate, clawback_amount
+from rebates.rules import contract_rebate
+from rebates.services import accruals_calculate
 from tests.factories import PartnerFactory, tier
 
 from .factories import PERIOD, line, programme, target
@@ -196,11 +198,28 @@ def test_worked_example_trace_explains_the_result():
     assert Decimal(trace["strategic_bonus"]) == Decimal("0.03")
     assert Decimal(trace["multiplier"]) == Decimal("1.1")
     assert Decimal(trace["modifier"]) == 1
-    [contract] = trace["contracts"]
-    assert contract["contract"] == "SO-1" and contract["capped"] is False
-    assert Decimal(contract["rate"]) == (Decimal("133100") / Decimal("1150000")).quantize(
-        Decimal("1e-16")
-    )
+    assert Decimal(trace["strategic_revenue"]) == Decimal("200000")
+    assert (trace["contract_count"], trace["capped_contracts"]) == (1, 0)
+    # and the contract's own figures, recomputed from its lines, give the same rebate
+    accrual = Accrual.objects.get(partner=partner)
+    [(contract, net, strategic)] = contract_sums(accrual=accrual)
+    figures = contract_rebate(trace=trace, net=net, strategic_net=strategic)
+    assert contract == "SO-1" and figures["capped"] is False
+    assert round_money(figures["rebate"], "CNY") == Decimal("133100.00")
+
+
+def test_a_capped_contract_is_listed_in_the_trace():
+    partner = PartnerFactory(tier=tier("diamond"))
+    prog = programme(strategic_product_codes=["STRAT"])
+    target(prog, partner, M)
+    line(partner, 1_200_000, sku="STRAT", order="SO-BIG")
+    run()
+    trace = Accrual.objects.get(partner=partner).trace
+    assert trace["capped_contracts"] == 1
+    [capped] = trace["capped"]
+    assert capped["contract"] == "SO-BIG"
+    assert Decimal(capped["cap"]) == Decimal("240000")
+    assert Decimal(capped["before_cap"]) == Decimal("1200000") * Decimal("0.18") * Decimal("1.2")
 
 
 def test_multi_currency_lines_convert_at_the_rate_of_the_quarters_last_day():
@@ -315,31 +334,29 @@ def test_partners_are_split_into_chunks_that_each_compute_their_own_range():
     assert Accrual.objects.count() == 5
 
 
-def test_clawback_uses_the_contracts_effective_rate_after_everything():
-    # given the worked example (contract SO-1 earned 133,100 on 1,150,000)
-    partner = PartnerFactory(tier=tier("gold"))
-    prog = programme(strategic_product_codes=["STRAT"])
-    target(prog, partner, M)
-    line(partner, 950_000)
-    line(partner, 200_000, sku="STRAT")
-    run()
-    # when 11,500 of that contract is returned next quarter
-    amount = clawback_amount(
-        partner_id=partner.pk,
-        period=str(PERIOD),
-        contract="SO-1",
-        returned_amount=Decimal("11500"),
-        currency="CNY",
-    )
-    # then
-    assert amount == Decimal("-1331.00")
-    assert (
-        clawback_amount(
-            partner_id=partner.pk,
-            period=str(PERIOD),
-            contract="UNKNOWN",
-            returned_amount=Decimal("100"),
-            currency="CNY",
-        )
-        == 0
-    )
+D = Decimal
+
+
+@pytest.mark.parametrize(
+    ("brackets", "message"),
+    [
+        ([], "at least one bracket"),
+        ([(D(10), None, D("0.1"))], "start at 0"),
+        ([(D(0), D(80), D(0)), (D(70), None, D("0.05"))], "overlap"),
+        ([(D(0), D(80), D(0)), (D(90), None, D("0.05"))], "gap"),
+        ([(D(0), None, D(0)), (D(80), None, D("0.05"))], "overlap"),
+        ([(D(0), D(80), D(0)), (D(80), D(100), D("0.05"))], "no upper limit"),
+        ([(D(0), None, D("1.5"))], "between 0 and 1"),
+    ],
+)
+def test_bracket_validation_refuses_bad_brackets(brackets, message):
+    from django.core.exceptions import ValidationError
+
+    from rebates.models import Programme, brackets_validate
+
+    with pytest.raises(ValidationError) as caught:
+        brackets_validate(brackets)
+    assert message in " ".join(caught.value.messages)
+    with pytest.raises(ValidationError):
+        programme(brackets=brackets)
+    assert not Programme.objects.exists()

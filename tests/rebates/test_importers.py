@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from core.models import ImportBatch, ImportStatus
+from core.models import AuditEvent, ImportBatch, ImportStatus
 from rebates.models import SalesLine
 from tests.factories import PartnerFactory
 
@@ -174,3 +174,32 @@ def test_targets_import_with_field_errors_then_success(client, finance_user, com
             {"file": SimpleUploadedFile("t.csv", good.encode(), content_type="text/csv")},
         )
     assert Target.objects.get().amount == Decimal("100")
+
+
+def test_example_targets_file_imports(client, finance_user, committed):
+    from rebates.models import Target
+
+    from .factories import programme
+
+    programme(name="Standard quarterly rebate")
+    PartnerFactory(tax_id="91310000MA1FL8TQ3K", contract_currency="CNY")
+    client.force_login(finance_user)
+    text = Path("rebates/examples/targets.csv").read_text()
+    with committed():
+        client.post(
+            reverse("core:import_upload", args=["rebate_targets"]),
+            {"file": SimpleUploadedFile("t.csv", text.encode(), content_type="text/csv")},
+        )
+    assert ImportBatch.objects.latest("pk").status == ImportStatus.IMPORTED
+    assert Target.objects.get().amount == Decimal("2000000")
+    assert AuditEvent.objects.filter(action="rebate_target.imported").exists()
+
+
+def test_the_documented_columns_are_the_importers_columns():
+    from rebates.importers import STAGE_COLUMNS
+
+    readme = Path("rebates/examples/README.md").read_text()
+    header = Path("rebates/examples/sales_lines.csv").read_text().splitlines()[0].split(",")
+    assert header == STAGE_COLUMNS
+    for column in STAGE_COLUMNS:
+        assert f"`{column}`" in readme

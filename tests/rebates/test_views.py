@@ -201,3 +201,54 @@ def test_gold_tier_factor_appears_in_trace(partner):
     line(partner, 1_000_000)
     accruals_calculate(period=PERIOD, partner_range=(0, 2**62))
     assert Accrual.objects.get().trace["multiplier"] == "1.10"
+
+
+def test_partner_csv_export_holds_only_its_own_accruals(
+    client, partner_user, accruals, other_partner
+):
+    client.force_login(partner_user)
+    response = client.get(
+        reverse("rebates:accrual_list"), {"export": "csv", "partner": other_partner.legal_name}
+    )
+    text = response.content.decode("utf-8-sig")
+    assert partner_user.partner.tax_id in text
+    assert other_partner.tax_id not in text and other_partner.legal_name not in text
+
+
+def test_staff_filter_finds_a_partner_by_tax_id(
+    client, finance_user, accruals, partner, other_partner
+):
+    client.force_login(finance_user)
+    page = client.get(
+        reverse("rebates:accrual_list"), {"partner": other_partner.tax_id}
+    ).content.decode()
+    assert other_partner.legal_name in page
+    assert partner.legal_name not in page
+
+
+def test_staff_filter_by_quarter_and_programme(client, finance_user, accruals, partner):
+    prog = Programme.objects.get()
+    client.force_login(finance_user)
+    response = client.get(
+        reverse("rebates:accrual_list"),
+        {"period": "2026Q2", "programme": prog.pk, "export": "csv"},
+    )
+    assert len(response.content.decode("utf-8-sig").strip().splitlines()) == 1
+    response = client.get(
+        reverse("rebates:accrual_list"),
+        {"period": "2026Q3", "programme": prog.pk, "export": "csv"},
+    )
+    assert len(response.content.decode("utf-8-sig").strip().splitlines()) == 3
+
+
+def test_bad_filter_input_is_not_a_500(client, finance_user, accruals):
+    client.force_login(finance_user)
+    response = client.get(reverse("rebates:accrual_list"), {"programme": "abc", "period": "x" * 50})
+    assert response.status_code == 200
+
+
+def test_accrual_detail_lists_contracts_with_their_rebate(client, partner_user, accruals):
+    client.force_login(partner_user)
+    accrual = accruals[partner_user.partner_id]
+    page = client.get(reverse("rebates:accrual_detail", args=[accrual.pk])).content.decode()
+    assert "SO-1" in page and "45,000.00" in page

@@ -7,7 +7,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from core.periods import Quarter
-from rebates.services import accruals_calculate, partner_chunks
+from rebates.services import accruals_calculate, partner_chunks, sales_lines_from_won_deals
 
 
 class Command(BaseCommand):
@@ -25,10 +25,11 @@ class Command(BaseCommand):
             period = Quarter.parse(options["period"])
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
+        started = time.monotonic()
+        sales_lines_from_won_deals(period=period)
         ranges = partner_chunks(period=period, chunks=options["chunks"])
         if options["chunk"] is not None:
             ranges = ranges[options["chunk"] : options["chunk"] + 1]
-        started = time.monotonic()
         written = 0
         for lo, hi in ranges:
             written += accruals_calculate(period=period, partner_range=(lo, hi))
