@@ -243,12 +243,10 @@ def test_partner_page_query_count_with_scorecards_and_history(
 def test_marketing_score_uses_the_same_return_as_the_funds_app(partner, partner_user, manager):
     # given an approved MDF activity: 1,000 reimbursed, 8,000 of attributed revenue
     from funds import services as funds_services
-    from funds.models import MdfLedgerEntry
+    from funds.defaults import ensure_default_matrix
+    from funds.models import ApprovalRule, MdfLedgerEntry
     from funds.selectors import partner_roi
     from partners.inputs import marketing_roi_by_partner
-
-    from funds.defaults import ensure_default_matrix
-    from funds.models import ApprovalRule
 
     from ..funds.factories import allocation, submit
 
