@@ -1,6 +1,6 @@
 """Thin Celery wrappers around the settlement services."""
 
-from celery import shared_task
+from celery import group, shared_task
 
 from core.jobs import single_flight
 
@@ -24,3 +24,25 @@ def statement_export_period_task(job_id: int, period: str, base_url: str = "") -
     from .exports import statement_export_period
 
     statement_export_period(job_id=job_id, period=period, base_url=base_url)
+
+
+@shared_task(acks_late=True, time_limit=3600, soft_time_limit=3300)
+def reconciliation_chunk_task(run_id: int, chunk: list[int]) -> dict:
+    """Match one chunk of partners; safe to run again (constraints and guards make it converge)."""
+    return services.reconciliation_chunk_run(run_id=run_id, partner_range=(chunk[0], chunk[1]))
+
+
+@shared_task(acks_late=True, time_limit=600, soft_time_limit=540)
+@single_flight("settlement.reconciliation_fan_out")
+def reconciliation_run_task(run_id: int, chunks: int = services.RECONCILIATION_CHUNKS) -> dict:
+    """Fan a run out into one task per chunk of partners (several workers share them)."""
+    ranges = services.reconciliation_run_fan_out(run_id=run_id, chunks=chunks)
+    if ranges:
+        group(reconciliation_chunk_task.s(run_id, r) for r in ranges).apply_async()
+    return {"chunks": len(ranges)}
+
+
+@shared_task(time_limit=600, soft_time_limit=540)
+def reconciliation_nightly_task() -> int:
+    """Nightly: start a run over every partner."""
+    return services.reconciliation_run_start(actor=None).pk
