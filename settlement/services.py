@@ -177,9 +177,50 @@ def statement_build(*, partner: Partner, period: str) -> Statement | None:
     return statement
 
 
-def statement_build_period(*, period: str) -> list[Statement]:
-    """One statement per partner with queued entries or a carried balance; re-running adds none."""
+_QUEUE_ACCRUALS = """
+    INSERT INTO settlement_settlemententry (
+        partner_id, kind, amount, currency, description, source_type, source_id, period, created_at
+    )
+    SELECT a.partner_id, %(kind)s, a.amount, a.currency,
+           left(%(label)s || ' ' || p.name || ' ' || a.period, 300),
+           'rebates.accrual', a.id::text, a.period, now()
+    FROM rebates_accrual a
+    JOIN rebates_programme p ON p.id = a.programme_id
+    WHERE a.period = %(period)s AND a.amount <> 0
+      AND NOT EXISTS (
+          SELECT 1 FROM settlement_statement s WHERE s.partner_id = a.partner_id AND s.period = a.period
+      )
+    ORDER BY a.partner_id, a.id
+    ON CONFLICT DO NOTHING
+"""
+
+
+def statement_queue_accruals(*, period: str) -> int:
+    """Queue the quarter's rebate accruals (DESIGN §5.1) for partners without a statement yet.
+
+    Set-based and idempotent (the queue's source key is unique); the amount is taken as it stands
+    when the statement is built — later returns reach later statements as clawbacks.
+    """
     quarter = _period(period)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _QUEUE_ACCRUALS,
+            {
+                "kind": EntryKind.REBATE_ACCRUAL,
+                "label": str(gettext_lazy("Rebate")),
+                "period": str(quarter),
+            },
+        )
+        return cursor.rowcount
+
+
+def statement_build_period(*, period: str) -> list[Statement]:
+    """One statement per partner with queued entries or a carried balance; re-running adds none.
+
+    The quarter's rebate accruals are queued first.
+    """
+    quarter = _period(period)
+    statement_queue_accruals(period=str(quarter))
     partner_ids = set(
         SettlementEntry.objects.filter(
             statement__isnull=True, period__lte=str(quarter)
