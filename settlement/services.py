@@ -284,6 +284,11 @@ def _finance_users():
     return User.objects.filter(role__in=FINANCE_ROLES, is_active=True)
 
 
+def _literal(text: str) -> str:
+    """User text as a notification body: its own % signs are not placeholders."""
+    return text.replace("%", "%%")
+
+
 def _url(statement: Statement) -> str:
     return reverse("settlement:statement_detail", args=[statement.pk])
 
@@ -461,7 +466,7 @@ def statement_dispute(
         recipients=_finance_users(),
         kind="statement.disputed",
         title=gettext_lazy("Statement %(number)s is disputed"),
-        body=reason,
+        body=_literal(reason),
         url=_url(statement),
         params={"number": statement.number},
     )
@@ -508,7 +513,7 @@ def dispute_resolve(
         recipients=_partner_users(statement),
         kind="statement.dispute_answered",
         title=gettext_lazy("Your dispute of %(number)s was answered"),
-        body=answer,
+        body=_literal(answer),
         url=_url(statement),
         params={"number": statement.number},
     )
