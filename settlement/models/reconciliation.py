@@ -149,6 +149,7 @@ class Payment(models.Model):
         ]
         indexes = [
             models.Index(fields=["partner", "paid_on"], name="payment_partner_date"),
+            models.Index(fields=["partner", "reference"], name="payment_partner_reference"),
         ]
 
     def __str__(self) -> str:
@@ -221,6 +222,8 @@ class ReconciliationMatch(models.Model):
         db_constraint=False,
     )
     method = models.CharField(_("matched"), max_length=10, choices=MatchMethod.choices)
+    # The payment's or delivery's amount (immutable there), so order figures need no join.
+    amount = models.DecimalField(_("amount"), **MONEY)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedManager()

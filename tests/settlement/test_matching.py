@@ -280,3 +280,16 @@ def test_chunks_split_partners_for_several_workers(db):
     run = run_matching(chunks=3)
     assert run.chunks == 3
     assert Order.objects.filter(status=OrderStatus.MATCHED).count() == 4
+
+
+def test_duplicate_found_when_the_earlier_payment_is_imported_later(partner):
+    # given a payment already reconciled in an earlier run
+    order(partner, "800.00", reference="SO-B")
+    later = payment(partner, "800.00", reference="SO-B", on=DAY + datetime.timedelta(days=10))
+    run_matching()
+    # when a payment of the same payer, amount and reference, dated earlier, arrives afterwards
+    earlier = payment(partner, "800.00", reference="SO-B", on=DAY)
+    run_matching()
+    # then the later one is the duplicate of the earlier one
+    [duplicate] = anomalies(AnomalyKind.DUPLICATE_PAYMENT)
+    assert duplicate.payment == later and duplicate.related_payment == earlier
