@@ -31,7 +31,7 @@ SELECT p.first + (g %% %(partners)s), 'BO-' || g, %(start)s::date + (g %% 92),
 FROM generate_series(1, %(orders)s) g, p;
 
 -- Payments, one per order: most quote the order; 1 in 10 quotes nothing (date window);
--- 1 in 100 pays half (deviation); 1 in 100 quotes an unknown invoice with an odd amount (no
+-- 1 in 100 pays half (partially paid, deviation); 1 in 100 quotes an unknown invoice with an odd amount (no
 -- order); 1 in 1000 pays the previous order again (duplicate, and this order stays unpaid).
 WITH p AS (SELECT min(id) AS first FROM partners_partner WHERE tax_id LIKE 'BENCH%%')
 INSERT INTO settlement_payment (partner_id, transaction_id, reference, paid_on, amount, currency,
@@ -44,7 +44,7 @@ SELECT p.first + ((CASE WHEN g %% 1000 = 5 THEN g - 1 ELSE g END) %% %(partners)
             ELSE 'BO-' || g END,
        %(start)s::date + (g %% 92) + CASE WHEN g %% 10 = 3 THEN 3 ELSE 20 END
            - CASE WHEN g %% 1000 = 5 THEN 1 ELSE 0 END,
-       CASE WHEN g %% 100 = 13 THEN round((((g::bigint * 7919) %% 200000) / 100.0 + 10) / 2, 2)
+       CASE WHEN g %% 100 = 18 THEN round((((g::bigint * 7919) %% 200000) / 100.0 + 10) / 2, 2)
             WHEN g %% 100 = 7 THEN ((g::bigint * 7919) %% 200000) / 100.0 + 10.37
             WHEN g %% 1000 = 5 THEN (((g - 1)::bigint * 7919) %% 200000) / 100.0 + 10
             ELSE ((g::bigint * 7919) %% 200000) / 100.0 + 10 END,

@@ -69,7 +69,13 @@ def reconciliation_run_get_for(*, user, pk) -> ReconciliationRun:
 
 
 def reconciliation_run_summary(*, run: ReconciliationRun) -> dict:
-    """What a run added (matches by method, anomalies by kind) and the orders by status now."""
+    """What a run added (matches by method, anomalies by kind) and, once it finished, the orders
+    by status (a full count, so not on every progress poll)."""
+    orders = (
+        dict(Order.objects.values_list("status").annotate(n=Count("pk")).order_by("status"))
+        if run.is_finished
+        else {}
+    )
     return {
         "matches": dict(
             run.matches.values_list("method").annotate(n=Count("pk")).order_by("method")
@@ -77,9 +83,7 @@ def reconciliation_run_summary(*, run: ReconciliationRun) -> dict:
         "anomalies": dict(
             run.anomalies.values_list("kind").annotate(n=Count("pk")).order_by("kind")
         ),
-        "orders": dict(
-            Order.objects.values_list("status").annotate(n=Count("pk")).order_by("status")
-        ),
+        "orders": orders,
     }
 
 
