@@ -249,7 +249,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {"CurrencyEnum": "core.money.CURRENCY_CHOICES"},
+    "ENUM_NAME_OVERRIDES": {
+        "CurrencyEnum": "core.money.CURRENCY_CHOICES",
+        "StatementStateEnum": "settlement.choices.StatementState",
+        "AnomalyStateEnum": "settlement.choices.AnomalyState",
+        "AnomalyKindEnum": "settlement.choices.AnomalyKind",
+        "OrderStatusEnum": "settlement.choices.OrderStatus",
+        "OrderSourceEnum": "settlement.choices.OrderSource",
+    },
 }
 
 # --- Celery --------------------------------------------------------------------------------
