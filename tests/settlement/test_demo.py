@@ -15,6 +15,7 @@ from settlement.models import (
     ReconciliationRun,
     Statement,
 )
+from tests.factories import tier
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,8 @@ def _counts():
 
 
 def test_seed_is_idempotent_and_covers_the_story():
-    # given the demo users and partners
+    # given the demo users and partners (the default tiers back if a transactional test flushed them)
+    tier("silver")
     accounts_demo.seed()
     partners_demo.seed()
     # when
