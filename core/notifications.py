@@ -12,8 +12,15 @@ from .models import Notification
 
 
 def _render(text: Any, params: Mapping[str, Any] | None) -> str:
+    """Fill `%(name)s` placeholders of a message template. A body is often the user's own words
+    (a reason, an answer) and may hold a bare `%`: such text is not a template and stays as typed."""
     rendered = str(text)
-    return rendered % params if params else rendered
+    if not params:
+        return rendered
+    try:
+        return rendered % params
+    except (KeyError, TypeError, ValueError):
+        return rendered
 
 
 def notify(

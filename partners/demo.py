@@ -13,10 +13,16 @@ from accounts.models import User
 from .choices import PartnerType
 from .models import Partner, Tier
 
+# Tax IDs of the four showcase partners (other apps' demo data refers to them).
+HUADONG_TAX_ID = "91310000MA1FL8TQ36"
+ZHILIAN_TAX_ID = "91440300MA5G9XKT2X"
+NORTHWIND_TAX_ID = "DE811234567"
+YUNQI_TAX_ID = "91110000MA01ABCD52"
+
 PARTNERS = [
     # tax id, name, type, tier, regions, parent tax id, currency, specializations, users' domain
     (
-        "91310000MA1FL8TQ36",
+        HUADONG_TAX_ID,
         "华东数字科技有限公司",
         PartnerType.DISTRIBUTOR,
         "diamond",
@@ -27,18 +33,18 @@ PARTNERS = [
         "huadong",
     ),
     (
-        "91440300MA5G9XKT2X",
+        ZHILIAN_TAX_ID,
         "深圳智联网络股份有限公司",
         PartnerType.RESELLER,
         "gold",
         ["CN-GD"],
-        "91310000MA1FL8TQ36",
+        HUADONG_TAX_ID,
         "CNY",
         ["retail", "education"],
         "zhilian",
     ),
     (
-        "DE811234567",
+        NORTHWIND_TAX_ID,
         "Northwind Systems GmbH",
         PartnerType.SERVICE_PROVIDER,
         "silver",
@@ -49,7 +55,7 @@ PARTNERS = [
         "northwind",
     ),
     (
-        "91110000MA01ABCD52",
+        YUNQI_TAX_ID,
         "北京云启信息技术有限公司",
         PartnerType.ISV,
         "registered",

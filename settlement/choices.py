@@ -39,3 +39,40 @@ PARTNER_VISIBLE_STATES = frozenset(LOCKED_STATES - {StatementState.APPROVED})
 class DisputeState(models.TextChoices):
     OPEN = "open", _("Open")
     RESOLVED = "resolved", _("Resolved")
+
+
+class OrderSource(models.TextChoices):
+    IMPORT = "import", _("Import")
+    DEAL = "deal", _("Won deal")
+
+
+class OrderStatus(models.TextChoices):
+    UNMATCHED = "unmatched", _("Unmatched")
+    PARTIALLY_PAID = "partially_paid", _("Partially paid")
+    MATCHED = "matched", _("Matched")
+    OVERPAID = "overpaid", _("Overpaid")
+
+
+class MatchMethod(models.TextChoices):
+    REFERENCE = "reference", _("By reference")
+    WINDOW = "window", _("By partner, amount and date")
+
+
+class AnomalyKind(models.TextChoices):
+    DUPLICATE_PAYMENT = "duplicate_payment", _("Duplicate payment")
+    AMOUNT_DEVIATION = "amount_deviation", _("Amount deviation")
+    DELIVERY_WITHOUT_ORDER = "delivery_without_order", _("Delivery without an order")
+    PAYMENT_WITHOUT_ORDER = "payment_without_order", _("Payment without an order")
+
+
+class AnomalyState(models.TextChoices):
+    OPEN = "open", _("Open")
+    RESOLVED = "resolved", _("Resolved")
+    CLEARED = "cleared", _("Cleared by a later run")
+
+
+class ResolutionAction(models.TextChoices):
+    ACCEPTED = "accepted", _("Accepted as it is")
+    REFUND = "refund", _("Refund or credit the partner")
+    COLLECT = "collect", _("Collect the difference")
+    CORRECTED = "corrected", _("Corrected at the source")

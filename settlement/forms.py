@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from core.money import CURRENCY_CHOICES
 from core.periods import Quarter
 
-from .choices import StatementState
+from .choices import AnomalyKind, AnomalyState, OrderStatus, ResolutionAction, StatementState
 
 
 class PeriodField(forms.CharField):
@@ -78,4 +78,29 @@ class DisputeResolveForm(forms.Form):
         required=False,
         max_digits=18,
         decimal_places=2,
+    )
+
+
+class OrderFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", "—"), *OrderStatus.choices]
+    )
+    partner = forms.CharField(label=_("Partner"), required=False, max_length=100)
+    reference = forms.CharField(label=_("Order number"), required=False, max_length=60)
+
+
+class AnomalyFilterForm(forms.Form):
+    state = forms.ChoiceField(
+        label=_("State"), required=False, choices=[("", "—"), *AnomalyState.choices]
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", "—"), *AnomalyKind.choices]
+    )
+    partner = forms.CharField(label=_("Partner"), required=False, max_length=100)
+
+
+class AnomalyResolveForm(forms.Form):
+    action = forms.ChoiceField(label=_("Action"), choices=ResolutionAction.choices)
+    note = forms.CharField(
+        label=_("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -10,3 +10,17 @@ nav_item(
     order=500,
     section=_("Finance"),
 )
+nav_item(
+    _("Reconciliation"),
+    "settlement:reconciliation_run_list",
+    roles=FINANCE_ROLES | {Role.ADMIN},
+    order=510,
+    section=_("Finance"),
+)
+nav_item(
+    _("Anomalies"),
+    "settlement:anomaly_list",
+    roles=FINANCE_ROLES | {Role.ADMIN},
+    order=520,
+    section=_("Finance"),
+)

@@ -7,4 +7,8 @@ SCHEDULE = {
         "task": "settlement.tasks.statement_deem_confirmed_task",
         "schedule": crontab(hour=1, minute=30),
     },
+    "settlement.reconciliation": {
+        "task": "settlement.tasks.reconciliation_nightly_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }

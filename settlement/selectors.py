@@ -8,7 +8,7 @@ from django.http import Http404
 from accounts.choices import FINANCE_ROLES
 
 from .choices import PARTNER_VISIBLE_STATES, DisputeState
-from .models import Dispute, Statement
+from .models import Dispute, Order, ReconciliationAnomaly, ReconciliationRun, Statement
 
 
 def _may_see_all(user) -> bool:
@@ -52,4 +52,79 @@ def dispute_get_for(*, user, pk) -> Dispute:
     try:
         return Dispute.objects.select_related("statement").get(pk=pk, statement__in=visible)
     except (Dispute.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+# --- reconciliation: finance only (DESIGN §6.4) ---------------------------------------------
+def reconciliation_run_list_for(*, user) -> QuerySet[ReconciliationRun]:
+    runs = ReconciliationRun.objects.select_related("job", "started_by").order_by("-pk")
+    return runs if _may_see_all(user) else runs.none()
+
+
+def reconciliation_run_get_for(*, user, pk) -> ReconciliationRun:
+    try:
+        return reconciliation_run_list_for(user=user).get(pk=pk)
+    except (ReconciliationRun.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def reconciliation_run_summary(*, run: ReconciliationRun) -> dict:
+    """What a run added (matches by method, anomalies by kind) and, once it finished, the orders
+    by status (a full count, so not on every progress poll)."""
+    orders = (
+        dict(Order.objects.values_list("status").annotate(n=Count("pk")).order_by("status"))
+        if run.is_finished
+        else {}
+    )
+    return {
+        "matches": dict(
+            run.matches.values_list("method").annotate(n=Count("pk")).order_by("method")
+        ),
+        "anomalies": dict(
+            run.anomalies.values_list("kind").annotate(n=Count("pk")).order_by("kind")
+        ),
+        "orders": orders,
+    }
+
+
+def order_list_for(*, user, filters: dict | None = None) -> QuerySet[Order]:
+    if not _may_see_all(user):
+        return Order.objects.none()
+    orders = Order.objects.select_related("partner").order_by("-order_date", "reference")
+    filters = filters or {}
+    if filters.get("status"):
+        orders = orders.filter(status=filters["status"])
+    if filters.get("partner"):
+        orders = orders.filter(partner__legal_name__icontains=filters["partner"])
+    if filters.get("reference"):
+        orders = orders.filter(reference__icontains=filters["reference"])
+    return orders
+
+
+def anomaly_list_for(*, user, filters: dict | None = None) -> QuerySet[ReconciliationAnomaly]:
+    """The finance queue: open anomalies first, newest first."""
+    if not _may_see_all(user):
+        return ReconciliationAnomaly.objects.none()
+    anomalies = ReconciliationAnomaly.objects.select_related(
+        "partner",
+        "order",
+        "payment",
+        "related_payment",
+        "delivery",
+        "resolution__actor",
+    ).order_by("-pk")
+    filters = filters or {}
+    if filters.get("state"):
+        anomalies = anomalies.filter(state=filters["state"])
+    if filters.get("kind"):
+        anomalies = anomalies.filter(kind=filters["kind"])
+    if filters.get("partner"):
+        anomalies = anomalies.filter(partner__legal_name__icontains=filters["partner"])
+    return anomalies
+
+
+def anomaly_get_for(*, user, pk) -> ReconciliationAnomaly:
+    try:
+        return anomaly_list_for(user=user).get(pk=pk)
+    except (ReconciliationAnomaly.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc

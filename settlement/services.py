@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,16 +18,28 @@ from accounts.models import User
 from core.audit import audit_record
 from core.business_days import add_business_days
 from core.fx import fx_rate
+from core.jobs import job_create, job_progress, job_started, job_succeeded
+from core.models import JobRun
 from core.money import round_money
 from core.notifications import notify
 from core.periods import Quarter
 from partners.models import Partner
 
-from .choices import DisputeState, EntryKind, StatementState
+from .choices import (
+    AnomalyState,
+    DisputeState,
+    EntryKind,
+    ResolutionAction,
+    StatementState,
+)
+from .matching import match_chunk, orders_sync_from_deals, partner_chunks
 from .models import (
+    AnomalyResolution,
     Dispute,
     DisputeEvidence,
     PartnerTaxProfile,
+    ReconciliationAnomaly,
+    ReconciliationRun,
     SettlementEntry,
     SettlementPolicy,
     Statement,
@@ -164,9 +177,28 @@ def statement_build(*, partner: Partner, period: str) -> Statement | None:
     return statement
 
 
+def _rebate_quarter_close(quarter: Quarter) -> None:
+    """Statements take final rebate accruals only: close the ended rebate quarter (recompute,
+    freeze, queue each accrual once) unless finance already closed it. An open quarter's accruals
+    still move, so they wait for its close."""
+    # rebates queues its entries through this module: import it here, not at the top.
+    from rebates.models import QuarterClose
+    from rebates.services import quarter_close
+
+    if (
+        quarter.end < timezone.localdate()
+        and not QuarterClose.objects.filter(period=str(quarter)).exists()
+    ):
+        quarter_close(period=quarter)
+
+
 def statement_build_period(*, period: str) -> list[Statement]:
-    """One statement per partner with queued entries or a carried balance; re-running adds none."""
+    """One statement per partner with queued entries or a carried balance; re-running adds none.
+
+    The quarter's final rebate accruals are queued first.
+    """
     quarter = _period(period)
+    _rebate_quarter_close(quarter)
     partner_ids = set(
         SettlementEntry.objects.filter(
             statement__isnull=True, period__lte=str(quarter)
@@ -228,6 +260,11 @@ def _partner_users(statement: Statement):
 
 def _finance_users():
     return User.objects.filter(role__in=FINANCE_ROLES, is_active=True)
+
+
+def _literal(text: str) -> str:
+    """User text as a notification body: its own % signs are not placeholders."""
+    return text.replace("%", "%%")
 
 
 def _url(statement: Statement) -> str:
@@ -407,7 +444,7 @@ def statement_dispute(
         recipients=_finance_users(),
         kind="statement.disputed",
         title=gettext_lazy("Statement %(number)s is disputed"),
-        body=reason,
+        body=_literal(reason),
         url=_url(statement),
         params={"number": statement.number},
     )
@@ -454,7 +491,7 @@ def dispute_resolve(
         recipients=_partner_users(statement),
         kind="statement.dispute_answered",
         title=gettext_lazy("Your dispute of %(number)s was answered"),
-        body=answer,
+        body=_literal(answer),
         url=_url(statement),
         params={"number": statement.number},
     )
@@ -486,3 +523,123 @@ def statement_close(*, statement: Statement, actor: User) -> Statement:
         action="closed",
         closed_at=timezone.now(),
     )
+
+
+# --- reconciliation (DESIGN §6.4) -----------------------------------------------------------
+RECONCILIATION_CHUNKS = 8
+
+
+@transaction.atomic
+def reconciliation_run_start(*, actor: User | None, chunks: int = RECONCILIATION_CHUNKS):
+    """Create a run with its progress job and queue the fan-out after commit."""
+    if actor is not None:
+        _require_finance(actor)
+    job = job_create(
+        kind="settlement.reconciliation", label=str(_("Reconciliation")), user=actor, total=0
+    )
+    run = ReconciliationRun.objects.create(job=job, started_by=actor)
+    audit_record(actor=actor, action="reconciliation.started", obj=run)
+
+    def enqueue() -> None:
+        from .tasks import reconciliation_run_task
+
+        reconciliation_run_task.delay(run.pk, chunks)
+
+    transaction.on_commit(enqueue)
+    return run
+
+
+def reconciliation_run_fan_out(*, run_id: int, chunks: int) -> list[list[int]]:
+    """Take won deals in as orders, split the partners into chunks and record the chunk count."""
+    run = ReconciliationRun.objects.select_related("job").get(pk=run_id)
+    orders_sync_from_deals()
+    ranges = partner_chunks(chunks=chunks)
+    ReconciliationRun.objects.filter(pk=run.pk).update(chunks=len(ranges))
+    if run.job:
+        job_started(run.job, total=len(ranges))
+    if not ranges:
+        reconciliation_run_finish(run_id=run.pk)
+        if run.job:
+            job_succeeded(run.job, message=_("Nothing to match."))
+    return ranges
+
+
+def reconciliation_chunk_run(*, run_id: int, partner_range: tuple[int, int]) -> dict[str, int]:
+    """Match one chunk (its own transaction, the partners locked) and count it as done."""
+    lo, hi = partner_range
+    with transaction.atomic():
+        # Two runs never match the same partners at once (the window step reads, then inserts).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id FROM partners_partner WHERE id BETWEEN %s AND %s ORDER BY id"
+                " FOR NO KEY UPDATE",
+                [lo, hi],
+            )
+        counts = match_chunk(run_id=run_id, partner_range=(lo, hi))
+    ReconciliationRun.objects.filter(pk=run_id).update(chunks_done=F("chunks_done") + 1)
+    run = ReconciliationRun.objects.get(pk=run_id)
+    if run.job_id:
+        JobRun.objects.filter(pk=run.job_id).update(done=F("done") + 1)
+        job = JobRun.objects.get(pk=run.job_id)
+        job_progress(
+            job,
+            done=job.done,
+            message=_("%(done)s of %(total)s partner chunks matched")
+            % {"done": run.chunks_done, "total": run.chunks},
+        )
+    if run.chunks_done >= run.chunks:
+        reconciliation_run_finish(run_id=run_id)
+    return counts
+
+
+def reconciliation_run_finish(*, run_id: int) -> None:
+    """Mark the run finished once (the last chunk calls it); tell finance about open anomalies."""
+    updated = ReconciliationRun.objects.filter(pk=run_id, finished_at__isnull=True).update(
+        finished_at=timezone.now()
+    )
+    if not updated:
+        return
+    run = ReconciliationRun.objects.select_related("job").get(pk=run_id)
+    raised = ReconciliationAnomaly.objects.filter(run=run, state=AnomalyState.OPEN).count()
+    if run.job:
+        job_succeeded(
+            run.job,
+            result={"anomalies": raised},
+            message=_("%(n)s new anomalies") % {"n": raised},
+        )
+    if raised:
+        notify(
+            recipients=_finance_users(),
+            kind="reconciliation.anomalies",
+            title=gettext_lazy("Reconciliation found %(n)s new anomalies"),
+            url=reverse("settlement:reconciliation_run", args=[run.pk]),
+            params={"n": raised},
+        )
+
+
+@transaction.atomic
+def anomaly_resolve(*, anomaly, actor: User, action: str, note: str):
+    """Finance records what was done about an open anomaly (append-only resolution)."""
+    _require_finance(actor)
+    anomaly = ReconciliationAnomaly.objects.select_for_update().get(pk=anomaly.pk)
+    errors = {}
+    if action not in ResolutionAction.values:
+        errors["action"] = _("Choose what was done.")
+    if not (note or "").strip():
+        errors["note"] = _("Say what was done and why.")
+    if errors:
+        raise ValidationError(errors)
+    if anomaly.state != AnomalyState.OPEN:
+        raise ValidationError(_("This anomaly is already closed."))
+    AnomalyResolution.objects.create(anomaly=anomaly, action=action, note=note.strip(), actor=actor)
+    anomaly.state = AnomalyState.RESOLVED
+    anomaly.closed_at = timezone.now()
+    anomaly.save(update_fields=["state", "closed_at"])
+    audit_record(
+        actor=actor,
+        action="reconciliation.anomaly_resolved",
+        obj=anomaly,
+        changes={"state": {"before": AnomalyState.OPEN, "after": AnomalyState.RESOLVED}},
+        note=f"{action}: {note.strip()}",
+    )
+    return anomaly

@@ -21,4 +21,18 @@ urlpatterns = [
         name="statement_transition",
     ),
     path("disputes/<int:pk>/resolve/", views.dispute_resolve, name="dispute_resolve"),
+    path("reconciliation/", views.reconciliation_run_list, name="reconciliation_run_list"),
+    path("reconciliation/start/", views.reconciliation_run_start, name="reconciliation_run_start"),
+    path(
+        "reconciliation/runs/<int:pk>/",
+        views.reconciliation_run_detail,
+        name="reconciliation_run",
+    ),
+    path("reconciliation/orders/", views.reconciliation_order_list, name="reconciliation_orders"),
+    path("reconciliation/anomalies/", views.anomaly_list, name="anomaly_list"),
+    path(
+        "reconciliation/anomalies/<int:pk>/resolve/",
+        views.anomaly_resolve,
+        name="anomaly_resolve",
+    ),
 ]

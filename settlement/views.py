@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.choices import FINANCE_ROLES
+from core.imports import importer_for
 from core.jobs import job_create
 from core.permissions import role_required
 from core.views import paginate
@@ -19,9 +20,12 @@ from . import selectors, services
 from .choices import LOCKED_STATES, StatementState
 from .exports import statement_lines_csv, statement_lines_xlsx
 from .forms import (
+    AnomalyFilterForm,
+    AnomalyResolveForm,
     DisputeForm,
     DisputeResolveForm,
     NoteForm,
+    OrderFilterForm,
     StatementBuildForm,
     StatementFilterForm,
 )
@@ -231,3 +235,97 @@ def statement_verify(request, code: str = ""):
         "settlement/statement_verify.html",
         {"statement": statement, "code": code, "searched": bool(code)},
     )
+
+
+# --- reconciliation (DESIGN §6.4): finance only ---------------------------------------------
+RECONCILIATION_IMPORTS = ("settlement_orders", "settlement_deliveries", "settlement_payments")
+
+
+@role_required(*FINANCE_ROLES)
+def reconciliation_run_list(request):
+    return render(
+        request,
+        "settlement/reconciliation_run_list.html",
+        {
+            "page": paginate(request, selectors.reconciliation_run_list_for(user=request.user)),
+            "importers": [importer_for(kind) for kind in RECONCILIATION_IMPORTS],
+        },
+    )
+
+
+@require_POST
+@role_required(*FINANCE_ROLES)
+def reconciliation_run_start(request):
+    try:
+        run = services.reconciliation_run_start(actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("settlement:reconciliation_run_list")
+    return redirect("settlement:reconciliation_run", pk=run.pk)
+
+
+@role_required(*FINANCE_ROLES)
+def reconciliation_run_detail(request, pk: int):
+    run = selectors.reconciliation_run_get_for(user=request.user, pk=pk)
+    context = {"run": run, "summary": selectors.reconciliation_run_summary(run=run)}
+    if request.htmx:
+        return render(request, "settlement/partials/run_status.html", context)
+    return render(request, "settlement/reconciliation_run_detail.html", context)
+
+
+@role_required(*FINANCE_ROLES)
+def reconciliation_order_list(request):
+    form = OrderFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    orders = selectors.order_list_for(user=request.user, filters=filters)
+    return render(
+        request,
+        "settlement/reconciliation_order_list.html",
+        {"form": form, "page": paginate(request, orders)},
+    )
+
+
+@role_required(*FINANCE_ROLES)
+def anomaly_list(request):
+    form = AnomalyFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    anomalies = selectors.anomaly_list_for(user=request.user, filters=filters)
+    return render(
+        request,
+        "settlement/anomaly_list.html",
+        {"form": form, "page": paginate(request, anomalies), "resolve_form": AnomalyResolveForm()},
+    )
+
+
+@require_POST
+@role_required(*FINANCE_ROLES)
+def anomaly_resolve(request, pk: int):
+    """Record a resolution; with htmx the queue row is swapped in place (errors shown in it)."""
+    anomaly = selectors.anomaly_get_for(user=request.user, pk=pk)
+    form = AnomalyResolveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.anomaly_resolve(
+                anomaly=anomaly,
+                actor=request.user,
+                action=form.cleaned_data["action"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc)
+    if request.htmx:
+        anomaly = selectors.anomaly_get_for(user=request.user, pk=pk)
+        return render(
+            request,
+            "settlement/partials/anomaly_row.html",
+            {"a": anomaly, "resolve_form": form if form.errors else AnomalyResolveForm()},
+        )
+    if form.errors:
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    else:
+        messages.success(request, _("The anomaly is resolved."))
+    return redirect("settlement:anomaly_list")

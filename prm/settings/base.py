@@ -252,6 +252,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CurrencyEnum": "core.money.CURRENCY_CHOICES",
         "CreditKindEnum": "partners.choices.CreditKind",
+        "StatementStateEnum": "settlement.choices.StatementState",
+        "AnomalyStateEnum": "settlement.choices.AnomalyState",
+        "AnomalyKindEnum": "settlement.choices.AnomalyKind",
+        "OrderStatusEnum": "settlement.choices.OrderStatus",
+        "OrderSourceEnum": "settlement.choices.OrderSource",
     },
 }
 

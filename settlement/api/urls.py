@@ -1,8 +1,13 @@
 from rest_framework.routers import DefaultRouter
 
-from .views import StatementViewSet
+from .views import AnomalyViewSet, OrderViewSet, ReconciliationRunViewSet, StatementViewSet
 
 router = DefaultRouter()
 router.register("settlement/statements", StatementViewSet, basename="settlement-statement")
+router.register(
+    "settlement/reconciliation-runs", ReconciliationRunViewSet, basename="settlement-run"
+)
+router.register("settlement/orders", OrderViewSet, basename="settlement-order")
+router.register("settlement/anomalies", AnomalyViewSet, basename="settlement-anomaly")
 
 urlpatterns = router.urls

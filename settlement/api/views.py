@@ -1,14 +1,21 @@
 """Statements API: scoped reads, transitions as explicit POST endpoints (DESIGN §6.1)."""
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts.choices import FINANCE_ROLES
+from core.api.views import HasRole
+
 from .. import selectors, services
 from .serializers import (
+    AnomalyResolveInputSerializer,
+    AnomalySerializer,
     DisputeInputSerializer,
     NoteInputSerializer,
+    OrderSerializer,
+    ReconciliationRunSerializer,
     StatementDetailSerializer,
     StatementSerializer,
 )
@@ -72,3 +79,58 @@ class StatementViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         return self._run(services.statement_close)
+
+
+FinanceOnly = HasRole.of(*FINANCE_ROLES)
+
+
+class ReconciliationRunViewSet(viewsets.ReadOnlyModelViewSet):
+    """Runs of the matching job; POST starts one (its chunks run on the Celery workers)."""
+
+    serializer_class = ReconciliationRunSerializer
+    permission_classes = [FinanceOnly]
+
+    def get_queryset(self):
+        return selectors.reconciliation_run_list_for(user=self.request.user)
+
+    @extend_schema(request=None, responses={201: ReconciliationRunSerializer})
+    def create(self, request):
+        run = services.reconciliation_run_start(actor=request.user)
+        fresh = selectors.reconciliation_run_get_for(user=request.user, pk=run.pk)
+        return Response(ReconciliationRunSerializer(fresh).data, status=status.HTTP_201_CREATED)
+
+
+class OrderViewSet(viewsets.ReadOnlyModelViewSet):
+    """Reconciliation results: orders with what was paid and delivered, filterable by status."""
+
+    serializer_class = OrderSerializer
+    permission_classes = [FinanceOnly]
+    filterset_fields = ["status", "currency", "partner"]
+
+    def get_queryset(self):
+        return selectors.order_list_for(user=self.request.user)
+
+
+class AnomalyViewSet(viewsets.ReadOnlyModelViewSet):
+    """The anomaly queue; POST …/resolve/ records finance's action."""
+
+    serializer_class = AnomalySerializer
+    permission_classes = [FinanceOnly]
+    filterset_fields = ["kind", "state", "partner"]
+
+    def get_queryset(self):
+        return selectors.anomaly_list_for(user=self.request.user)
+
+    @extend_schema(request=AnomalyResolveInputSerializer, responses={200: AnomalySerializer})
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        anomaly = selectors.anomaly_get_for(user=request.user, pk=pk)
+        data = AnomalyResolveInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.anomaly_resolve(
+            anomaly=anomaly,
+            actor=request.user,
+            action=data.validated_data["action"],
+            note=data.validated_data["note"],
+        )
+        return Response(AnomalySerializer(selectors.anomaly_get_for(user=request.user, pk=pk)).data)

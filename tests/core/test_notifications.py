@@ -53,3 +53,21 @@ def test_notification_api_lists_only_own(api_client):
     assert titles == ["Mine"]
     theirs = Notification.objects.get(recipient=other)
     assert api_client.post(f"/api/v1/notifications/{theirs.pk}/read/").status_code == 404
+
+
+@pytest.mark.parametrize("reason", ["Price 50% below list", "100% done", "see %(other)s", "50%"])
+def test_user_text_with_a_percent_sign_is_kept_as_typed(reason):
+    # given a decision whose body is the user's own words and whose title has a placeholder
+    user = UserFactory(language="en")
+    # when
+    notify(
+        recipients=[user],
+        kind="test",
+        title="Rejected: %(project)s",
+        body=reason,
+        url="/",
+        params={"project": "Alpha"},
+    )
+    # then the title is filled and the body stays exactly as typed
+    notification = Notification.objects.get(recipient=user)
+    assert (notification.title, notification.body) == ("Rejected: Alpha", reason)

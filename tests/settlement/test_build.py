@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 
 from settlement import services
 from settlement.choices import EntryKind, StatementState
-from settlement.models import PartnerTaxProfile, Statement
+from settlement.models import PartnerTaxProfile, SettlementEntry, Statement
 from settlement.tasks import statement_build_period_task
 
 from .factories import PERIOD, fx, queue_entry
@@ -99,3 +99,24 @@ def test_carried_balance_alone_builds_a_statement(partner):
     services.statement_build_period(period=PERIOD)
     built = services.statement_build_period(period="2026Q4")
     assert [s.payable for s in built] == [Decimal("-50.00")]
+
+
+def test_period_job_takes_the_quarters_rebate_accruals_once(partner):
+    # given a programme, a target of 1,000,000 and 1,000,000 of sales: 10 per cent bracket
+    from core.periods import Quarter
+    from rebates.services import accruals_calculate
+    from tests.rebates.factories import line, programme, target
+
+    prog = programme(name="Standard")
+    target(prog, partner, "1000000")
+    line(partner, "1000000")
+    accruals_calculate(period=Quarter.parse("2026Q3"), partner_range=(partner.pk, partner.pk))
+    # when the period job runs twice
+    services.statement_build_period(period="2026Q3")
+    services.statement_build_period(period="2026Q3")
+    # then one statement carries the accrual as a rebate line
+    statement = Statement.objects.get(partner=partner, period="2026Q3")
+    [rebate] = statement.lines.filter(kind=EntryKind.REBATE_ACCRUAL)
+    assert rebate.amount == Decimal("100000.00")
+    assert "Standard" in rebate.description
+    assert SettlementEntry.objects.filter(source_type="rebates.accrual").count() == 1

@@ -163,3 +163,22 @@ def test_partner_cannot_resolve_disputes(partner, partner_user):
     )
     with pytest.raises(ValidationError):
         services.dispute_resolve(dispute=dispute, actor=partner_user, answer="self-serve")
+
+
+def test_percent_signs_in_the_reason_and_answer_are_kept_as_written(partner, partner_user):
+    # given
+    statement = published_statement(partner)
+    # when
+    dispute = services.statement_dispute(
+        statement=statement,
+        actor=partner_user,
+        line_ids=[statement.lines.get().pk],
+        reason="The 120% bracket applies, not 100%s",
+    )
+    services.dispute_resolve(
+        dispute=dispute, actor=staff(Role.FINANCE), answer="Checked: 100% is right"
+    )
+    # then
+    assert partner_user.notifications.get(kind="statement.dispute_answered").body == (
+        "Checked: 100% is right"
+    )

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.scoping import ScopedManager
 from core.money import CURRENCY_CHOICES
 
-from .choices import DisputeState, EntryKind, StatementState
+from ..choices import DisputeState, EntryKind, StatementState
 
 MONEY = {"max_digits": 18, "decimal_places": 4}
 
@@ -92,7 +92,7 @@ class PartnerTaxProfile(models.Model):
 
 
 class SettlementPolicy(models.Model):
-    """The single row of settlement settings (countersign threshold in CNY-equivalent)."""
+    """The single row of settlement settings: countersign threshold (CNY-equivalent), matching rules."""
 
     scope_partner_path = None
 
@@ -101,6 +101,18 @@ class SettlementPolicy(models.Model):
     )
     countersign_approvers = models.PositiveSmallIntegerField(
         _("approvers needed above the threshold"), default=3
+    )
+    match_window_days = models.PositiveSmallIntegerField(
+        _("matching date window (days either side)"), default=5
+    )
+    amount_tolerance = models.DecimalField(
+        _("amount tolerance (fraction of the order)"),
+        max_digits=6,
+        decimal_places=4,
+        default=Decimal("0.005"),
+    )
+    duplicate_payment_days = models.PositiveSmallIntegerField(
+        _("duplicate payment window (days)"), default=30
     )
 
     class Meta:

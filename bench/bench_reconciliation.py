@@ -1,0 +1,215 @@
+"""Benchmark of reconciliation: `.venv/bin/python bench/bench_reconciliation.py` (prints figures).
+
+Creates (or reuses) the database `prm_bench_recon`, migrates it, generates 10,000 partners and
+1,000,000 orders, 1,000,000 deliveries and 1,000,000 payments in SQL (a mix of reference matches,
+date-window matches, instalments, duplicates and strays), then times the full matching run in one
+process, the re-run (nothing changes) and a fresh run split across 2 processes. Goal: ≤ 60 s.
+BENCH_ORDERS / BENCH_PARTNERS scale it down.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DB = os.environ.get("BENCH_DB", "prm_bench_recon")
+PARTNERS = int(os.environ.get("BENCH_PARTNERS", "10000"))
+ORDERS = int(os.environ.get("BENCH_ORDERS", "1000000"))
+START = "2026-07-01"
+
+GENERATE = """
+WITH p AS (SELECT min(id) AS first FROM partners_partner WHERE tax_id LIKE 'BENCH%%')
+INSERT INTO settlement_order (partner_id, reference, order_date, amount, currency, source,
+    created_at, status, paid_amount, delivered_amount)
+SELECT p.first + (g %% %(partners)s), 'BO-' || g, %(start)s::date + (g %% 92),
+       ((g::bigint * 7919) %% 200000) / 100.0 + 10, 'CNY', 'import', now(), 'unmatched', 0, 0
+FROM generate_series(1, %(orders)s) g, p;
+
+-- Payments, one per order: most quote the order; 1 in 10 quotes nothing (date window);
+-- 1 in 100 pays half (partially paid, deviation); 1 in 100 quotes an unknown invoice with an odd amount (no
+-- order); 1 in 1000 pays the previous order again (duplicate, and this order stays unpaid).
+WITH p AS (SELECT min(id) AS first FROM partners_partner WHERE tax_id LIKE 'BENCH%%')
+INSERT INTO settlement_payment (partner_id, transaction_id, reference, paid_on, amount, currency,
+    created_at)
+SELECT p.first + ((CASE WHEN g %% 1000 = 5 THEN g - 1 ELSE g END) %% %(partners)s),
+       'BT-' || g,
+       CASE WHEN g %% 10 = 3 THEN ''
+            WHEN g %% 100 = 7 THEN 'INV-' || g
+            WHEN g %% 1000 = 5 THEN 'BO-' || (g - 1)
+            ELSE 'BO-' || g END,
+       %(start)s::date + (g %% 92) + CASE WHEN g %% 10 = 3 THEN 3 ELSE 20 END
+           - CASE WHEN g %% 1000 = 5 THEN 1 ELSE 0 END,
+       CASE WHEN g %% 100 = 18 THEN round((((g::bigint * 7919) %% 200000) / 100.0 + 10) / 2, 2)
+            WHEN g %% 100 = 7 THEN ((g::bigint * 7919) %% 200000) / 100.0 + 10.37
+            WHEN g %% 1000 = 5 THEN (((g - 1)::bigint * 7919) %% 200000) / 100.0 + 10
+            ELSE ((g::bigint * 7919) %% 200000) / 100.0 + 10 END,
+       'CNY', now()
+FROM generate_series(1, %(orders)s) g, p;
+
+-- Deliveries, one per order: 1 in 10 names no order (window); 1 in 100 names an unknown order.
+WITH p AS (SELECT min(id) AS first FROM partners_partner WHERE tax_id LIKE 'BENCH%%')
+INSERT INTO settlement_delivery (partner_id, reference, order_reference, delivery_date, amount,
+    currency, created_at)
+SELECT p.first + (g %% %(partners)s), 'BD-' || g,
+       CASE WHEN g %% 10 = 4 THEN '' WHEN g %% 100 = 9 THEN 'NX-' || g ELSE 'BO-' || g END,
+       %(start)s::date + (g %% 92) + 1,
+       ((g::bigint * 7919) %% 200000) / 100.0 + 10 + CASE WHEN g %% 100 = 9 THEN 0.11 ELSE 0 END,
+       'CNY', now()
+FROM generate_series(1, %(orders)s) g, p;
+ANALYZE settlement_order; ANALYZE settlement_payment; ANALYZE settlement_delivery;
+"""
+
+RESET = """
+TRUNCATE settlement_anomalyresolution, settlement_reconciliationanomaly,
+         settlement_reconciliationmatch;
+UPDATE settlement_order SET status = 'unmatched', paid_amount = 0, delivered_amount = 0
+WHERE status <> 'unmatched' OR paid_amount <> 0 OR delivered_amount <> 0;
+"""
+
+
+def _database_url() -> str:
+    base = urlparse(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
+    return base._replace(path=f"/{BENCH_DB}").geturl()
+
+
+def _create_database(url: str) -> None:
+    import psycopg2
+
+    admin = urlparse(url)._replace(path="/postgres").geturl()
+    conn = psycopg2.connect(admin)
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{BENCH_DB}"')
+    conn.close()
+
+
+def _timed(label: str, func):
+    started = time.perf_counter()
+    result = func()
+    elapsed = time.perf_counter() - started
+    print(f"{label:<62} {elapsed:8.2f} s", flush=True)
+    return result, elapsed
+
+
+def main() -> None:
+    url = _database_url()
+    env = {**os.environ, "DATABASE_URL": url}
+    os.environ["DATABASE_URL"] = url
+    _create_database(url)
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run(  # noqa: S603 (our own manage.py)
+        [*manage, "migrate", "--verbosity", "0"], env=env, check=True, cwd=ROOT
+    )
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prm.settings.local")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from settlement import services
+    from settlement.models import ReconciliationRun
+
+    print(
+        f"database {BENCH_DB}: {PARTNERS:,} partners, {ORDERS:,} orders, "
+        f"{ORDERS:,} deliveries, {ORDERS:,} payments"
+    )
+
+    def generate() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "TRUNCATE settlement_anomalyresolution, settlement_reconciliationanomaly,"
+                " settlement_reconciliationmatch, settlement_reconciliationrun,"
+                " settlement_payment, settlement_delivery, settlement_order RESTART IDENTITY"
+                " CASCADE"
+            )
+            cursor.execute("DELETE FROM partners_partner WHERE tax_id LIKE 'BENCH%%'")
+            cursor.execute(
+                """
+                INSERT INTO partners_partner (legal_name, tax_id, country, partner_type, regions,
+                    classification, status, contract_currency, credit_limit, specializations,
+                    created_at, updated_at, tier_id)
+                SELECT 'Bench partner ' || g, 'BENCH' || lpad(g::text, 8, '0'), 'CN', 'reseller',
+                       '{CN-SH}', '', 'active', 'CNY', 0, '{}', now(), now(),
+                       (SELECT id FROM partners_tier ORDER BY rank LIMIT 1)
+                FROM generate_series(1, %s) g
+                """,
+                [PARTNERS],
+            )
+            cursor.execute(GENERATE, {"partners": PARTNERS, "orders": ORDERS, "start": START})
+
+    _timed("generate partners, orders, deliveries, payments (SQL)", generate)
+
+    def report() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT method, count(*) FROM settlement_reconciliationmatch GROUP BY 1 ORDER BY 1"
+            )
+            print("    matches: " + ", ".join(f"{m} {n:,}" for m, n in cursor.fetchall()))
+            cursor.execute("SELECT status, count(*) FROM settlement_order GROUP BY 1 ORDER BY 1")
+            print("    orders: " + ", ".join(f"{s} {n:,}" for s, n in cursor.fetchall()))
+            cursor.execute(
+                "SELECT kind, count(*) FROM settlement_reconciliationanomaly GROUP BY 1 ORDER BY 1"
+            )
+            print("    anomalies: " + ", ".join(f"{k} {n:,}" for k, n in cursor.fetchall()))
+
+    def one_process(chunks: int):
+        def run() -> dict:
+            run = ReconciliationRun.objects.create()
+            totals: dict[str, int] = {}
+            for lo, hi in services.reconciliation_run_fan_out(run_id=run.pk, chunks=chunks):
+                for key, value in services.reconciliation_chunk_run(
+                    run_id=run.pk, partner_range=(lo, hi)
+                ).items():
+                    totals[key] = totals.get(key, 0) + value
+            return totals
+
+        return run
+
+    totals, _ = _timed("(a) full matching run, 1 process, 1 chunk (fresh)", one_process(1))
+    print(f"    {totals}")
+    report()
+    totals, _ = _timed("(b) the same run again (idempotent: nothing changes)", one_process(1))
+    print(f"    {totals}")
+
+    with connection.cursor() as cursor:
+        cursor.execute(RESET)
+        cursor.execute("VACUUM ANALYZE settlement_order")
+    totals, _ = _timed("(c) full matching run, 1 process, 8 chunks (fresh)", one_process(8))
+    print(f"    {totals}")
+
+    with connection.cursor() as cursor:
+        cursor.execute(RESET)
+        cursor.execute("VACUUM ANALYZE settlement_order")
+    run = ReconciliationRun.objects.create()
+    services.reconciliation_run_fan_out(run_id=run.pk, chunks=2)
+    connection.close()
+
+    def two_processes() -> None:
+        procs = [
+            subprocess.Popen(  # noqa: S603 (our own manage.py)
+                [*manage, "reconcile", "--run", str(run.pk), "--chunks", "2", "--chunk", str(i)],
+                env=env,
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for i in range(2)
+        ]
+        for proc in procs:
+            out, _err = proc.communicate()
+            print("    " + out.strip())
+
+    _timed("(d) full matching run, 2 processes x 1 chunk (fresh, wall)", two_processes)
+    report()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,214 @@
+"""Benchmark of statement PDFs: `.venv/bin/python bench/bench_statements.py [--statements N]`.
+
+Creates (or reuses) the database `prm_bench_statements`, migrates it, then
+(1) renders one statement of 50 lines (Chinese partner name, three approvals) 10 times and prints
+    the median render time (goal ≤ 1 s) and the peak memory of a render;
+(2) exports a batch of 1,000 statements (--statements scales it down) as a zip through real Celery
+    worker processes started here (--concurrency, default 2) and prints the throughput.
+Uses the broker in REDIS_URL (give it a Redis database of its own).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DB = os.environ.get("BENCH_DB", "prm_bench_statements")
+PERIOD = "2026Q3"
+
+
+def _database_url() -> str:
+    base = urlparse(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
+    return base._replace(path=f"/{BENCH_DB}").geturl()
+
+
+def _create_database(url: str) -> None:
+    import psycopg2
+
+    admin = urlparse(url)._replace(path="/postgres").geturl()
+    conn = psycopg2.connect(admin)
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{BENCH_DB}"')
+    conn.close()
+
+
+BATCH_SQL = """
+INSERT INTO partners_partner (legal_name, tax_id, country, partner_type, regions,
+    classification, status, contract_currency, credit_limit, specializations,
+    created_at, updated_at, tier_id)
+SELECT '批量伙伴' || g || '科技有限公司', 'BST' || lpad(g::text, 8, '0'), 'CN', 'reseller',
+       '{CN-SH}', '', 'active', 'CNY', 0, '{}', now(), now(),
+       (SELECT id FROM partners_tier ORDER BY rank LIMIT 1)
+FROM generate_series(1, %(n)s) g;
+
+INSERT INTO settlement_statement (partner_id, period, revision, number, currency, state,
+    subtotal, carried_balance, tax_rate, tax_amount, payable, required_approvals,
+    verification_code, created_at, deemed_confirmed)
+SELECT p.id, %(period)s, 1, 'ST-B-' || p.tax_id, 'CNY', 'draft', 5000, 0, 0, 0, 5000, 1,
+       upper(substr(md5(p.tax_id), 1, 16)), now(), false
+FROM partners_partner p WHERE p.tax_id LIKE 'BST%%';
+
+INSERT INTO settlement_statementline (statement_id, kind, description, amount, original_amount,
+    original_currency, fx_rate)
+SELECT s.id, 'rebate_accrual', '返利 第' || l || '行 Rebate line ' || l, 1000, 1000, 'CNY', 1
+FROM settlement_statement s, generate_series(1, 5) l WHERE s.number LIKE 'ST-B-%%';
+
+UPDATE settlement_statement SET state = 'approved' WHERE number LIKE 'ST-B-%%';
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--statements", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--renders", type=int, default=10)
+    args = parser.parse_args()
+
+    url = _database_url()
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "prm.settings.local"}
+    os.environ.update(DATABASE_URL=url, DJANGO_SETTINGS_MODULE="prm.settings.local")
+    if not os.environ.get("REDIS_URL"):
+        sys.exit("Set REDIS_URL (a Redis database of its own) for the Celery part.")
+    _create_database(url)
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run(  # noqa: S603 (our own manage.py)
+        [*manage, "migrate", "--verbosity", "0"], env=env, check=True, cwd=ROOT
+    )
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from decimal import Decimal
+
+    from django.db import connection
+
+    from accounts.choices import Role
+    from accounts.models import User
+    from core.jobs import job_create
+    from core.models import JobRun, JobStatus
+    from partners.models import Partner, Tier
+    from settlement import services
+    from settlement.models import Statement
+    from settlement.pdf import statement_pdf_render
+    from settlement.tasks import statement_export_period_task
+
+    with connection.cursor() as cursor:
+        # A database of its own: start from no partners (and so no statements, users, audit).
+        cursor.execute("TRUNCATE partners_partner, core_jobrun CASCADE")
+    # (1) one statement of 50 lines, countersigned
+    partner = Partner.objects.create(
+        legal_name="上海华东数字科技有限公司",
+        tax_id="BPDF",
+        country="CN",
+        partner_type="reseller",
+        regions=["CN-SH"],
+        contract_currency="CNY",
+        credit_limit=Decimal(0),
+        tier=Tier.objects.order_by("rank").first(),
+    )
+    for n in range(50):
+        services.settlement_entry_queue(
+            partner=partner,
+            kind="rebate_accrual",
+            amount=Decimal("25000.00") + n,
+            currency="CNY",
+            description=f"返利 标准计划 合同 SO-{n:04d} · Rebate standard programme",
+            source_type="bench",
+            source_id=n,
+            period=PERIOD,
+        )
+    statement = services.statement_build(partner=partner, period=PERIOD)
+    finance = [
+        User.objects.get_or_create(
+            email=f"bench{i}@prm.bench", defaults={"full_name": f"财务 {i}", "role": Role.FINANCE}
+        )[0]
+        for i in range(4)
+    ]
+    services.statement_submit(statement=statement, actor=finance[0])
+    statement.refresh_from_db()
+    for approver in finance[1 : 1 + statement.required_approvals]:
+        services.statement_approve(statement=statement, actor=approver)
+    statement = Statement.objects.select_related("partner").get(pk=statement.pk)
+    print(
+        f"database {BENCH_DB}: statement {statement.number}, {statement.lines.count()} lines, "
+        f"{statement.approvals.count()} approvals, state {statement.state}"
+    )
+    statement_pdf_render(statement=statement, base_url="https://prm.example/")  # warm-up: fonts
+    times = []
+    for _ in range(args.renders):
+        started = time.perf_counter()
+        pdf = statement_pdf_render(statement=statement, base_url="https://prm.example/")
+        times.append(time.perf_counter() - started)
+    tracemalloc.start()
+    statement_pdf_render(statement=statement, base_url="https://prm.example/")
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"(1) PDF of 50 lines: median {statistics.median(times):.3f} s "
+        f"(min {min(times):.3f}, max {max(times):.3f}, {args.renders} renders), "
+        f"{len(pdf) / 1024:.0f} KiB"
+    )
+    print(
+        f"    peak Python memory during a render {peak / 2**20:.1f} MiB; process max RSS {rss:.0f} MiB"
+    )
+
+    # (2) a batch through real Celery workers
+    with connection.cursor() as cursor:
+        cursor.execute(BATCH_SQL, {"n": args.statements, "period": PERIOD})
+    total = Statement.objects.filter(period=PERIOD).count()
+    worker = subprocess.Popen(  # noqa: S603 (our own Celery app)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "prm",
+            "worker",
+            "--loglevel=WARNING",
+            f"--concurrency={args.concurrency}",
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        env=env,
+        cwd=ROOT,
+        start_new_session=True,
+    )
+    try:
+        time.sleep(8)  # let the worker processes start
+        job = job_create(kind="settlement.statement_export", label=f"bench {PERIOD}")
+        started = time.perf_counter()
+        statement_export_period_task.delay(job.pk, PERIOD, "https://prm.example/")
+        while True:
+            time.sleep(1)
+            job = JobRun.objects.get(pk=job.pk)
+            if job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
+                break
+            if time.perf_counter() - started > 3600:
+                sys.exit("the batch did not finish within an hour")
+        elapsed = time.perf_counter() - started
+    finally:
+        os.killpg(worker.pid, 15)
+        worker.wait(timeout=60)
+    size = job.result_file.size / 2**20 if job.result_file else 0
+    print(
+        f"(2) batch of {total:,} statements, {args.concurrency} worker processes: {job.status} in "
+        f"{elapsed:.1f} s, {total / elapsed:.1f} statements/s, zip {size:.1f} MiB"
+    )
+
+
+if __name__ == "__main__":
+    main()

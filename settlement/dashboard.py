@@ -1,0 +1,65 @@
+"""Dashboard cards of the settlement app (DESIGN §8): finance's queue and the partner's to-do."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Sum
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import FINANCE_ROLES, PARTNER_ROLES, Role
+from core.dashboard import widget
+
+from .choices import AnomalyKind, AnomalyState, DisputeState, StatementState
+from .models import Dispute, ReconciliationAnomaly, Statement
+from .selectors import statement_list_for
+
+# Approved and not yet paid: what the vendor owes.
+PAYABLE_STATES = (
+    StatementState.APPROVED,
+    StatementState.PUBLISHED,
+    StatementState.CONFIRMED,
+    StatementState.DISPUTED,
+)
+
+
+@widget(roles=FINANCE_ROLES | {Role.ADMIN}, order=20, width="full")
+def finance_settlement(request) -> dict:
+    by_state = dict(
+        Statement.objects.values_list("state").annotate(n=Count("pk")).order_by("state")
+    )
+    payable = list(
+        Statement.objects.filter(state__in=PAYABLE_STATES)
+        .values_list("currency")
+        .annotate(total=Sum("payable"))
+        .order_by("currency")
+    )
+    anomalies = dict(
+        ReconciliationAnomaly.objects.filter(state=AnomalyState.OPEN)
+        .values_list("kind")
+        .annotate(n=Count("pk"))
+        .order_by("kind")
+    )
+    return {
+        "template": "settlement/widgets/finance.html",
+        "title": _("Settlement"),
+        "states": [
+            (state, label, by_state.get(state, 0)) for state, label in StatementState.choices
+        ],
+        "payable": payable,
+        "disputes_open": Dispute.objects.filter(state=DisputeState.OPEN).count(),
+        "anomalies": [(kind, label, anomalies.get(kind, 0)) for kind, label in AnomalyKind.choices],
+        "anomalies_open": sum(anomalies.values()),
+    }
+
+
+@widget(roles=PARTNER_ROLES, order=40)
+def partner_statements(request) -> dict:
+    awaiting = list(
+        statement_list_for(user=request.user, filters={"state": StatementState.PUBLISHED})
+        .filter(partner_id=request.user.partner_id)
+        .order_by("response_due_at", "pk")[:10]
+    )
+    return {
+        "template": "settlement/widgets/partner.html",
+        "title": _("Statements awaiting your confirmation"),
+        "statements": awaiting,
+    }

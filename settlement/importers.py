@@ -1,0 +1,344 @@
+"""Imports of orders, deliveries and payments for reconciliation (DESIGN §6.4, §9).
+
+Each file (CSV, UTF-8, header row first; or XLSX, first sheet) is copied into a temporary staging
+table with PostgreSQL COPY, validated with set-based SQL (errors reported per row and column) and
+stored with one INSERT … SELECT: everything or nothing. Rows already imported (same order,
+delivery or bank transaction number) are skipped, so importing a file twice is harmless.
+
+    orders      partner_tax_id, order_number, order_date, amount, currency
+    deliveries  partner_tax_id, delivery_number, order_number (optional), delivery_date, amount,
+                currency
+    payments    partner_tax_id (the payer), transaction_id (the bank's), reference (optional: what
+                the payer quoted, usually the order number), payment_date, amount, currency
+
+Amounts are positive with at most 4 decimals; dates are YYYY-MM-DD.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+from django.db import DataError, connection, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.choices import Role
+from core.imports import (
+    MAX_REPORTED_ERRORS,
+    Column,
+    FileFormatError,
+    Importer,
+    _read_xlsx,
+    parse_text,
+    register,
+)
+from core.models import ImportBatch
+from core.money import MINOR_UNITS
+
+STAGE = "settlement_stage"
+_DATE_OK = r"^(19|20)\d{2}-\d{2}-\d{2}$"
+_AMOUNT_OK = r"^[0-9]{1,14}(\.[0-9]{1,4})?$"
+
+
+def _text_checks(column: str, *, required: bool = True) -> list[tuple[str, str, str]]:
+    checks = [(column, "required", f"s.{column} IS NULL")] if required else []
+    return [*checks, (column, "too_long", f"length(s.{column}) > 60")]
+
+
+def _date_checks(column: str) -> list[tuple[str, str, str]]:
+    c = f"s.{column}"
+    return [
+        (column, "date", f"{c} IS NULL OR {c} !~ '{_DATE_OK}'"),
+        (column, "date", f"substr({c}, 6, 2)::int NOT BETWEEN 1 AND 12"),
+        (
+            column,
+            "date",
+            f"substr({c}, 9, 2)::int NOT BETWEEN 1 AND extract(day FROM make_date("
+            f"substr({c}, 1, 4)::int, substr({c}, 6, 2)::int, 1) + interval '1 month - 1 day')",
+        ),
+    ]
+
+
+_COMMON_HEAD = [
+    ("partner_tax_id", "required", "s.partner_tax_id IS NULL"),
+    ("partner_tax_id", "unknown_partner", "p.id IS NULL"),
+]
+_COMMON_TAIL = [
+    ("amount", "amount", f"s.amount IS NULL OR s.amount !~ '{_AMOUNT_OK}'"),
+    ("amount", "amount", "s.amount::numeric = 0"),
+    ("currency", "currency", "s.currency IS NULL OR upper(s.currency) <> ALL(%(currencies)s)"),
+]
+
+
+def _messages() -> dict[str, str]:
+    return {
+        "required": _("This value is required."),
+        "unknown_partner": _("No partner has this tax ID."),
+        "too_long": _("At most 60 characters."),
+        "duplicate": _("This number appears more than once in the file."),
+        "date": _("Not a date (YYYY-MM-DD)."),
+        "amount": _("Not an amount: a number above 0 with at most 4 decimals."),
+        "currency": _("Not a supported currency."),
+    }
+
+
+class StagedImporter(Importer):
+    """A CSV/XLSX import validated and stored in SQL through a staging table (all or nothing)."""
+
+    stage_columns: list[str] = []
+    optional_columns: frozenset[str] = frozenset()
+    key: str = ""
+    checks: list[tuple[str, str, str]] = []
+    insert_sql: str = ""
+    roles = frozenset({Role.FINANCE, Role.CFO})
+
+    @property
+    def columns(self) -> list[Column]:  # type: ignore[override]
+        return [
+            Column(name, parse_text, required=name not in self.optional_columns)
+            for name in self.stage_columns
+        ]
+
+    def _header(self, line: str) -> list[str]:
+        cells = next(csv.reader([line]))
+        header = [c.strip().lower().replace(" ", "_") for c in cells]
+        unknown = [c for c in header if c not in self.stage_columns]
+        if unknown:
+            raise FileFormatError(_("Unknown column(s): %(cols)s.") % {"cols": ", ".join(unknown)})
+        missing = [
+            c for c in self.stage_columns if c not in header and c not in self.optional_columns
+        ]
+        if missing:
+            raise FileFormatError(_("Missing column(s): %(cols)s.") % {"cols": ", ".join(missing)})
+        return header
+
+    def _error_sql(self) -> str:
+        checks = [
+            *self.checks,
+            (self.key, "duplicate", "s.dup > 1"),
+        ]
+        by_column: dict[str, list[str]] = {}
+        for column, code, condition in checks:
+            by_column.setdefault(column, []).append(f"WHEN {condition} THEN '{column}:{code}'")
+        cases = ",\n".join(f"CASE {' '.join(whens)} END" for whens in by_column.values())
+        # Built only from the class's constant checks, never from file content.
+        return f"""
+            SELECT row_no, err FROM (
+                SELECT s.row_no, unnest(ARRAY[{cases}]) AS err
+                FROM (
+                    SELECT st.*, count(*) OVER (PARTITION BY st.{self.key}) AS dup
+                    FROM {STAGE} st
+                ) s
+                LEFT JOIN partners_partner p ON p.tax_id = s.partner_tax_id
+            ) e
+            WHERE err IS NOT NULL
+            ORDER BY row_no, err
+            LIMIT {MAX_REPORTED_ERRORS}
+        """  # noqa: S608
+
+    def load(
+        self,
+        stream: io.TextIOBase,
+        *,
+        batch_id: int | None,
+        report: Callable[[int, int | None], None] | None = None,
+    ) -> tuple[int, int, list[dict]]:
+        """COPY a CSV text stream, validate it in SQL and insert it. Call inside a transaction.
+
+        Returns (rows read, rows stored, errors); nothing is stored when there are errors.
+        """
+        first = stream.readline()
+        if not first.strip():
+            raise FileFormatError(_("The file is empty."))
+        header = self._header(first.lstrip("\ufeff"))
+        cols = ", ".join(f"{c} text" for c in self.stage_columns)
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+            cursor.execute(
+                f"CREATE TEMP TABLE {STAGE} (row_no bigint GENERATED ALWAYS AS IDENTITY, {cols})"
+                " ON COMMIT DROP"
+            )
+            try:
+                cursor.copy_expert(
+                    f"COPY {STAGE} ({', '.join(header)}) FROM STDIN WITH (FORMAT csv)",
+                    stream,
+                    1 << 20,
+                )
+            except (DataError, psycopg2.DataError, UnicodeDecodeError) as exc:
+                raise FileFormatError(
+                    _("The file could not be read as CSV: %(error)s")
+                    % {"error": str(exc).splitlines()[0]}
+                ) from exc
+            cursor.execute(f"SELECT count(*) FROM {STAGE}")  # noqa: S608
+            count = cursor.fetchone()[0]
+            if report:
+                report(count, count)
+            if count == 0:
+                return 0, 0, [{"row": 1, "column": "", "message": _("The file has no data rows.")}]
+            sets = ", ".join(f"{c} = nullif(btrim({c}), '')" for c in self.stage_columns)
+            cursor.execute(f"UPDATE {STAGE} SET {sets}")  # noqa: S608 (constant column names)
+            cursor.execute(self._error_sql(), {"currencies": list(MINOR_UNITS)})
+            found = cursor.fetchall()
+            if found:
+                messages = _messages()
+                errors = []
+                for row_no, err in found:
+                    column, code = err.split(":")
+                    errors.append({"row": row_no + 1, "column": column, "message": messages[code]})
+                return count, 0, errors
+            cursor.execute(self.insert_sql, {"batch": batch_id})
+            return count, cursor.rowcount, []
+
+    def run(
+        self, batch: ImportBatch, report: Callable[[int, int | None], None]
+    ) -> tuple[int, list[dict]]:
+        path = batch.file.path
+        if Path(path).suffix.lower() == ".xlsx":
+            stream: io.TextIOBase = _xlsx_as_csv(path)
+        else:
+            stream = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115
+        try:
+            with transaction.atomic():
+                count, saved, errors = self.load(stream, batch_id=batch.pk, report=report)
+                if errors:
+                    transaction.set_rollback(True)
+        finally:
+            stream.close()
+        batch.row_count = count
+        batch.error_count = len(errors)
+        return saved, errors
+
+    def save(self, rows: list[dict[str, Any]], batch) -> int:
+        """Store already-parsed rows through the same staging path (used by the demo data)."""
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(self.stage_columns)
+        for row in rows:
+            writer.writerow(
+                ["" if row.get(c) is None else str(row.get(c)) for c in self.stage_columns]
+            )
+        out.seek(0)
+        _count, saved, errors = self.load(out, batch_id=batch.pk if batch else None)
+        if errors:
+            raise ValueError(errors[0]["message"])
+        return saved
+
+
+def _xlsx_as_csv(path: str) -> io.StringIO:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for values in _read_xlsx(path):
+        writer.writerow(["" if v is None else str(v) for v in values])
+    out.seek(0)
+    return out
+
+
+@register
+class OrderImporter(StagedImporter):
+    kind = "settlement_orders"
+    label = gettext_lazy("Orders")
+    description = gettext_lazy(
+        "Columns: partner_tax_id, order_number, order_date (YYYY-MM-DD), amount (above 0), "
+        "currency. Orders already imported are skipped."
+    )
+    stage_columns = ["partner_tax_id", "order_number", "order_date", "amount", "currency"]
+    key = "order_number"
+    checks = [
+        *_COMMON_HEAD,
+        *_text_checks("order_number"),
+        *_date_checks("order_date"),
+        *_COMMON_TAIL,
+    ]
+    insert_sql = f"""
+        INSERT INTO settlement_order (
+            partner_id, reference, order_date, amount, currency, source, import_batch_id,
+            created_at, status, paid_amount, delivered_amount
+        )
+        SELECT p.id, s.order_number, s.order_date::date, s.amount::numeric, upper(s.currency),
+               'import', %(batch)s, now(), 'unmatched', 0, 0
+        FROM {STAGE} s JOIN partners_partner p ON p.tax_id = s.partner_tax_id
+        ORDER BY s.row_no
+        ON CONFLICT (reference) DO NOTHING
+    """  # noqa: S608
+
+
+@register
+class DeliveryImporter(StagedImporter):
+    kind = "settlement_deliveries"
+    label = gettext_lazy("Deliveries")
+    description = gettext_lazy(
+        "Columns: partner_tax_id, delivery_number, order_number (optional), delivery_date "
+        "(YYYY-MM-DD), amount (above 0), currency. Deliveries already imported are skipped."
+    )
+    stage_columns = [
+        "partner_tax_id",
+        "delivery_number",
+        "order_number",
+        "delivery_date",
+        "amount",
+        "currency",
+    ]
+    optional_columns = frozenset({"order_number"})
+    key = "delivery_number"
+    checks = [
+        *_COMMON_HEAD,
+        *_text_checks("delivery_number"),
+        *_text_checks("order_number", required=False),
+        *_date_checks("delivery_date"),
+        *_COMMON_TAIL,
+    ]
+    insert_sql = f"""
+        INSERT INTO settlement_delivery (
+            partner_id, reference, order_reference, delivery_date, amount, currency,
+            import_batch_id, created_at
+        )
+        SELECT p.id, s.delivery_number, coalesce(s.order_number, ''), s.delivery_date::date,
+               s.amount::numeric, upper(s.currency), %(batch)s, now()
+        FROM {STAGE} s JOIN partners_partner p ON p.tax_id = s.partner_tax_id
+        ORDER BY s.row_no
+        ON CONFLICT (reference) DO NOTHING
+    """  # noqa: S608
+
+
+@register
+class PaymentImporter(StagedImporter):
+    kind = "settlement_payments"
+    label = gettext_lazy("Payments")
+    description = gettext_lazy(
+        "Columns: partner_tax_id (the payer), transaction_id (the bank's), reference (optional, "
+        "usually the order number), payment_date (YYYY-MM-DD), amount (above 0), currency. "
+        "Payments already imported are skipped."
+    )
+    stage_columns = [
+        "partner_tax_id",
+        "transaction_id",
+        "reference",
+        "payment_date",
+        "amount",
+        "currency",
+    ]
+    optional_columns = frozenset({"reference"})
+    key = "transaction_id"
+    checks = [
+        *_COMMON_HEAD,
+        *_text_checks("transaction_id"),
+        *_text_checks("reference", required=False),
+        *_date_checks("payment_date"),
+        *_COMMON_TAIL,
+    ]
+    insert_sql = f"""
+        INSERT INTO settlement_payment (
+            partner_id, transaction_id, reference, paid_on, amount, currency, import_batch_id,
+            created_at
+        )
+        SELECT p.id, s.transaction_id, coalesce(s.reference, ''), s.payment_date::date,
+               s.amount::numeric, upper(s.currency), %(batch)s, now()
+        FROM {STAGE} s JOIN partners_partner p ON p.tax_id = s.partner_tax_id
+        ORDER BY s.row_no
+        ON CONFLICT (transaction_id) DO NOTHING
+    """  # noqa: S608

@@ -1,0 +1,285 @@
+"""The reconciliation matching job in SQL (DESIGN §6.4): order ↔ delivery ↔ payment.
+
+One chunk is a contiguous range of partner ids, matched in one transaction; chunks touch disjoint
+rows, so several workers share a run. Every step only adds what is missing (matches and anomalies
+are protected by unique constraints; an order's figures are recomputed only when it got a new
+match), so running a chunk again, or after a worker died mid-chunk, changes nothing, and a re-run
+only reads what is still open.
+
+Rules, in order, for payments and then for deliveries:
+1. by reference: the payment's reference (the delivery's order number) is an order number of the
+   same partner in the same currency; several payments may settle one order (instalments);
+2. by window: same partner, currency and amount, dated within ± the window of the order date, for
+   orders that have no payment (delivery) yet; each payment pairs with the closest order and each
+   order with the closest payment (mutual best, repeated so that ties resolve deterministically).
+An order is then matched when what was paid is within the tolerance of its amount, partially paid
+below it, overpaid above it, unmatched when nothing was paid.
+"""
+
+from __future__ import annotations
+
+from django.db import connection, transaction
+
+from .models import SettlementPolicy
+
+WINDOW_PASSES = 3
+TEMP_TABLES = ("recon_touched", "recon_open_payment", "recon_open_delivery", "recon_new_payment")
+
+_SYNC_FROM_DEALS = """
+    INSERT INTO settlement_order (
+        partner_id, reference, order_date, amount, currency, source, deal_id, created_at,
+        status, paid_amount, delivered_amount
+    )
+    SELECT d.partner_id, d.order_number, d.closed_on, sum(l.quantity * l.unit_price), d.currency,
+           'deal', d.id, now(), 'unmatched', 0, 0
+    FROM deals_deal d
+    JOIN deals_dealline l ON l.deal_id = d.id AND l.final
+    WHERE d.status = 'won' AND d.order_number <> '' AND d.closed_on IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM settlement_order o WHERE o.deal_id = d.id)
+    GROUP BY d.id
+    HAVING sum(l.quantity * l.unit_price) > 0
+    ORDER BY d.id
+    ON CONFLICT DO NOTHING
+"""
+
+_CHUNKS = """
+    SELECT min(partner_id), max(partner_id) FROM (
+        SELECT partner_id, ntile(%s) OVER (ORDER BY partner_id) AS bucket FROM (
+            SELECT partner_id FROM settlement_order
+            UNION SELECT partner_id FROM settlement_payment
+            UNION SELECT partner_id FROM settlement_delivery
+        ) p
+    ) b GROUP BY bucket ORDER BY bucket
+"""
+
+# Per chunk, the payments (deliveries) not matched yet are copied to a temporary table; each step
+# matches from it and takes out what it matched, so a re-run only looks at what is still open.
+_OPEN = """
+    CREATE TEMP TABLE recon_open_{item} ON COMMIT DROP AS
+    SELECT x.id, x.partner_id, x.{ref} AS ref, x.{date} AS day, x.amount, x.currency
+    FROM {table} x
+    WHERE x.partner_id BETWEEN %(lo)s AND %(hi)s
+      AND NOT EXISTS (SELECT 1 FROM settlement_reconciliationmatch m WHERE m.{item}_id = x.id)
+"""
+
+# `ins` adds the matches; its RETURNING records the orders touched and takes the items out of open.
+_BY_REFERENCE = """
+    WITH ins AS (
+        INSERT INTO settlement_reconciliationmatch
+            (run_id, order_id, {item}_id, amount, method, created_at)
+        SELECT %(run)s, o.id, x.id, x.amount, 'reference', now()
+        FROM recon_open_{item} x
+        JOIN settlement_order o
+          ON o.reference = x.ref AND o.partner_id = x.partner_id AND o.currency = x.currency
+        WHERE x.ref <> ''
+        ORDER BY x.id
+        ON CONFLICT DO NOTHING
+        RETURNING order_id, {item}_id
+    ), done AS (DELETE FROM recon_open_{item} WHERE id IN (SELECT {item}_id FROM ins))
+    INSERT INTO recon_touched (order_id, {item}_id) SELECT order_id, {item}_id FROM ins
+"""
+
+_BY_WINDOW = """
+    WITH candidate AS (
+        SELECT x.id AS xid, x.amount, o.id AS oid, abs(x.day - o.order_date) AS gap
+        FROM recon_open_{item} x
+        JOIN settlement_order o
+          ON o.partner_id = x.partner_id AND o.currency = x.currency AND o.amount = x.amount
+         AND o.order_date BETWEEN x.day - %(window)s AND x.day + %(window)s
+        WHERE NOT EXISTS (
+            SELECT 1 FROM settlement_reconciliationmatch m
+            WHERE m.order_id = o.id AND m.{item}_id IS NOT NULL
+        )
+    ), ranked AS (
+        SELECT xid, oid, amount,
+               row_number() OVER (PARTITION BY xid ORDER BY gap, oid) AS by_item,
+               row_number() OVER (PARTITION BY oid ORDER BY gap, xid) AS by_order
+        FROM candidate
+    ), ins AS (
+        INSERT INTO settlement_reconciliationmatch
+            (run_id, order_id, {item}_id, amount, method, created_at)
+        SELECT %(run)s, oid, xid, amount, 'window', now() FROM ranked
+        WHERE by_item = 1 AND by_order = 1
+        ORDER BY xid
+        ON CONFLICT DO NOTHING
+        RETURNING order_id, {item}_id
+    ), done AS (DELETE FROM recon_open_{item} WHERE id IN (SELECT {item}_id FROM ins))
+    INSERT INTO recon_touched (order_id, {item}_id) SELECT order_id, {item}_id FROM ins
+"""
+
+# Matches only ever get added, so only the orders that got one in this chunk can change.
+_ORDER_FIGURES = """
+    UPDATE settlement_order o
+    SET paid_amount = f.paid, delivered_amount = f.delivered,
+        status = CASE
+            WHEN f.paid = 0 THEN 'unmatched'
+            WHEN abs(f.paid - o.amount) <= o.amount * %(tolerance)s THEN 'matched'
+            WHEN f.paid < o.amount THEN 'partially_paid'
+            ELSE 'overpaid'
+        END
+    FROM (
+        SELECT m.order_id,
+               coalesce(sum(m.amount) FILTER (WHERE m.payment_id IS NOT NULL), 0) AS paid,
+               coalesce(sum(m.amount) FILTER (WHERE m.delivery_id IS NOT NULL), 0) AS delivered
+        FROM settlement_reconciliationmatch m
+        WHERE m.order_id IN (SELECT order_id FROM recon_touched)
+        GROUP BY m.order_id
+    ) f
+    WHERE o.id = f.order_id
+"""
+
+# Payments seen for the first time in this chunk: matched now, or still without an order.
+_NEW_PAYMENTS = """
+    CREATE TEMP TABLE recon_new_payment ON COMMIT DROP AS
+    SELECT payment_id AS id FROM recon_touched WHERE payment_id IS NOT NULL
+    UNION SELECT id FROM recon_open_payment
+"""
+
+# A pair of payments (earlier q, later p) is looked at when either of them is new.
+_DUPLICATE_PAYMENTS = """
+    WITH pairs AS (
+        SELECT p.id AS pid, q.id AS qid FROM recon_new_payment n
+        JOIN settlement_payment p ON p.id = n.id
+        JOIN settlement_payment q
+          ON q.partner_id = p.partner_id AND q.reference = p.reference
+         AND q.amount = p.amount AND q.currency = p.currency
+         AND (q.paid_on, q.id) < (p.paid_on, p.id) AND p.paid_on - q.paid_on <= %(duplicate_days)s
+        WHERE p.reference <> ''
+        UNION
+        SELECT p.id, q.id FROM recon_new_payment n
+        JOIN settlement_payment q ON q.id = n.id
+        JOIN settlement_payment p
+          ON p.partner_id = q.partner_id AND p.reference = q.reference
+         AND p.amount = q.amount AND p.currency = q.currency
+         AND (q.paid_on, q.id) < (p.paid_on, p.id) AND p.paid_on - q.paid_on <= %(duplicate_days)s
+        WHERE q.reference <> ''
+    )
+    INSERT INTO settlement_reconciliationanomaly (
+        kind, partner_id, run_id, order_id, payment_id, related_payment_id, delivery_id,
+        expected_amount, actual_amount, currency, state, created_at
+    )
+    SELECT DISTINCT ON (p.id) 'duplicate_payment', p.partner_id, %(run)s, NULL, p.id, q.id, NULL,
+           q.amount, p.amount, p.currency, 'open', now()
+    FROM pairs
+    JOIN settlement_payment p ON p.id = pairs.pid
+    JOIN settlement_payment q ON q.id = pairs.qid
+    ORDER BY p.id, q.paid_on DESC, q.id DESC
+    ON CONFLICT DO NOTHING
+"""
+
+_WITHOUT_ORDER = """
+    INSERT INTO settlement_reconciliationanomaly (
+        kind, partner_id, run_id, order_id, payment_id, related_payment_id, delivery_id,
+        expected_amount, actual_amount, currency, state, created_at
+    )
+    SELECT %(kind)s, x.partner_id, %(run)s, NULL, {payment}, NULL, {delivery},
+           NULL, x.amount, x.currency, 'open', now()
+    FROM recon_open_{item} x
+    ORDER BY x.id
+    ON CONFLICT DO NOTHING
+"""
+
+_DEVIATIONS = """
+    INSERT INTO settlement_reconciliationanomaly (
+        kind, partner_id, run_id, order_id, payment_id, related_payment_id, delivery_id,
+        expected_amount, actual_amount, currency, state, created_at
+    )
+    SELECT 'amount_deviation', o.partner_id, %(run)s, o.id, NULL, NULL, NULL,
+           o.amount, o.paid_amount, o.currency, 'open', now()
+    FROM settlement_order o
+    WHERE o.partner_id BETWEEN %(lo)s AND %(hi)s
+      AND o.status IN ('partially_paid', 'overpaid')
+    ORDER BY o.id
+    ON CONFLICT DO NOTHING
+"""
+
+# An anomaly whose cause went away (the payment or delivery found its order later, the order's
+# paid total changed) is closed as cleared; finance resolves the others.
+_CLEAR = """
+    UPDATE settlement_reconciliationanomaly a SET state = 'cleared', closed_at = now()
+    WHERE a.state = 'open' AND a.partner_id BETWEEN %(lo)s AND %(hi)s AND (
+        (a.kind = 'payment_without_order' AND EXISTS (
+            SELECT 1 FROM settlement_reconciliationmatch m WHERE m.payment_id = a.payment_id))
+        OR (a.kind = 'delivery_without_order' AND EXISTS (
+            SELECT 1 FROM settlement_reconciliationmatch m WHERE m.delivery_id = a.delivery_id))
+        OR (a.kind = 'amount_deviation' AND EXISTS (
+            SELECT 1 FROM settlement_order o
+            WHERE o.id = a.order_id AND (o.status = 'matched' OR o.paid_amount <> a.actual_amount)))
+    )
+"""
+
+ITEMS = {
+    "payment": {"table": "settlement_payment", "ref": "reference", "date": "paid_on"},
+    "delivery": {"table": "settlement_delivery", "ref": "order_reference", "date": "delivery_date"},
+}
+
+
+def orders_sync_from_deals() -> int:
+    """Won deals with an order number become orders (once; an imported order of the same number wins)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_SYNC_FROM_DEALS)
+        return cursor.rowcount
+
+
+def partner_chunks(*, chunks: int) -> list[list[int]]:
+    """Split the partners that have orders, payments or deliveries into contiguous id ranges."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CHUNKS, [max(1, chunks)])
+        return [[lo, hi] for lo, hi in cursor.fetchall()]
+
+
+def match_chunk(*, run_id: int, partner_range: tuple[int, int]) -> dict[str, int]:
+    """Match one chunk of partners in one transaction; returns what this call added or changed."""
+    policy = SettlementPolicy.current()
+    lo, hi = partner_range
+    params = {
+        "run": run_id,
+        "lo": lo,
+        "hi": hi,
+        "window": policy.match_window_days,
+        "tolerance": policy.amount_tolerance,
+        "duplicate_days": policy.duplicate_payment_days,
+    }
+    counts = {"matches": 0, "orders_updated": 0, "anomalies": 0, "cleared": 0}
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Hash joins and aggregates over a million rows stay in memory instead of spilling.
+        cursor.execute("SET LOCAL work_mem = '128MB'")
+        # Dropped at commit; dropped here too when the chunk runs inside a larger transaction.
+        cursor.execute(f"DROP TABLE IF EXISTS {', '.join(TEMP_TABLES)}")
+        cursor.execute(
+            "CREATE TEMP TABLE recon_touched (order_id bigint, payment_id bigint,"
+            " delivery_id bigint) ON COMMIT DROP"
+        )
+        for item, names in ITEMS.items():
+            cursor.execute(_OPEN.format(item=item, **names), params)
+            cursor.execute(f"ANALYZE recon_open_{item}")
+            cursor.execute(_BY_REFERENCE.format(item=item), params)
+            counts["matches"] += cursor.rowcount
+            for _pass in range(WINDOW_PASSES):
+                cursor.execute(_BY_WINDOW.format(item=item), params)
+                counts["matches"] += cursor.rowcount
+                if cursor.rowcount == 0:
+                    break
+        cursor.execute("ANALYZE recon_touched")
+        cursor.execute(_ORDER_FIGURES, params)
+        counts["orders_updated"] = cursor.rowcount
+        cursor.execute(_NEW_PAYMENTS)
+        cursor.execute("ANALYZE recon_new_payment")
+        cursor.execute(_DUPLICATE_PAYMENTS, params)
+        counts["anomalies"] += cursor.rowcount
+        for item, kind in (
+            ("payment", "payment_without_order"),
+            ("delivery", "delivery_without_order"),
+        ):
+            sql = _WITHOUT_ORDER.format(
+                item=item,
+                payment="x.id" if item == "payment" else "NULL",
+                delivery="x.id" if item == "delivery" else "NULL",
+            )
+            cursor.execute(sql, params | {"kind": kind})
+            counts["anomalies"] += cursor.rowcount
+        cursor.execute(_DEVIATIONS, params)
+        counts["anomalies"] += cursor.rowcount
+        cursor.execute(_CLEAR, params)
+        counts["cleared"] = cursor.rowcount
+    return counts

@@ -1,0 +1,57 @@
+"""The settlement demo: a closed quarter in several states and every anomaly kind, seeded once."""
+
+import pytest
+
+from accounts import demo as accounts_demo
+from partners import demo as partners_demo
+from settlement import demo
+from settlement.choices import AnomalyKind, MatchMethod, StatementState
+from settlement.models import (
+    Dispute,
+    Order,
+    Payment,
+    ReconciliationAnomaly,
+    ReconciliationMatch,
+    ReconciliationRun,
+    Statement,
+)
+from tests.factories import tier
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts():
+    return [
+        m.objects.count()
+        for m in (Statement, Dispute, Order, Payment, ReconciliationMatch, ReconciliationAnomaly)
+    ]
+
+
+def test_seed_is_idempotent_and_covers_the_story():
+    # given the demo users and partners (the default tiers back if a transactional test flushed them)
+    tier("silver")
+    accounts_demo.seed()
+    partners_demo.seed()
+    # when
+    demo.seed()
+    first = _counts()
+    demo.seed()
+    # then
+    assert _counts() == first
+    states = set(Statement.objects.values_list("state", flat=True))
+    assert {
+        StatementState.PUBLISHED,
+        StatementState.DISPUTED,
+        StatementState.PAID,
+        StatementState.IN_REVIEW,
+    } <= states
+    countersigned = Statement.objects.get(partner__tax_id=demo.HUADONG)
+    assert countersigned.required_approvals == 3 and countersigned.approvals.count() == 3
+    assert Dispute.objects.count() == 1
+    assert ReconciliationRun.objects.count() == 1
+    assert set(ReconciliationAnomaly.objects.values_list("kind", flat=True)) == set(
+        AnomalyKind.values
+    )
+    assert set(ReconciliationMatch.objects.values_list("method", flat=True)) == set(
+        MatchMethod.values
+    )
