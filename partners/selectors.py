@@ -322,26 +322,43 @@ def credit_application_get_for(*, user: User, pk) -> CreditApplication:
     )
 
 
-def _orders_total(partner: Partner, on: datetime.date) -> Decimal:
-    """Won orders (final lines of won deals, DESIGN §4.5), in the partner's contract currency."""
-    from deals.choices import DealStatus
-    from deals.models import DealLine
-
-    rows = (
-        DealLine.objects.filter(deal__partner=partner, deal__status=DealStatus.WON, final=True)
-        .values("deal__currency")
-        .annotate(total=Sum(F("quantity") * F("unit_price")))
-    )
+def _in_contract_currency(rows, partner: Partner, on: datetime.date) -> Decimal:
     total = Decimal("0")
-    for row in rows:
-        total += fx_convert(row["total"], row["deal__currency"], partner.contract_currency, on)
+    for currency, amount in rows:
+        total += fx_convert(amount, currency, partner.contract_currency, on)
     return total
 
 
+def _orders_total(partner: Partner, on: datetime.date) -> Decimal:
+    """Orders of the partner in its contract currency: those reconciliation knows (imported from
+    the ERP or taken from won deals, DESIGN §6.4) plus won deals it has not taken in yet."""
+    from deals.choices import DealStatus
+    from deals.models import DealLine
+    from settlement.models import Order
+
+    orders = Order.objects.filter(partner=partner)
+    known = orders.values("currency").annotate(total=Sum("amount")).values_list("currency", "total")
+    not_yet_taken = (
+        DealLine.objects.filter(deal__partner=partner, deal__status=DealStatus.WON, final=True)
+        .exclude(deal__order_number__in=orders.values("reference"))
+        .values("deal__currency")
+        .annotate(total=Sum(F("quantity") * F("unit_price")))
+        .values_list("deal__currency", "total")
+    )
+    return _in_contract_currency([*known, *not_yet_taken], partner, on)
+
+
 def _payments_total(partner: Partner, on: datetime.date) -> Decimal:
-    """Payments received against orders. Reconciliation (DESIGN §6.4) does not record payments
-    yet, so this source is empty and counts zero; it is the one place to read them from."""
-    return Decimal("0")
+    """Payments received from the partner (imported for reconciliation), in its contract currency."""
+    from settlement.models import Payment
+
+    rows = (
+        Payment.objects.filter(partner=partner)
+        .values("currency")
+        .annotate(total=Sum("amount"))
+        .values_list("currency", "total")
+    )
+    return _in_contract_currency(rows, partner, on)
 
 
 def credit_exposure_for(*, partner: Partner) -> dict:
@@ -354,10 +371,10 @@ def credit_exposure_for(*, partner: Partner) -> dict:
     )["total"] or Decimal("0")
     try:
         orders = _orders_total(partner, today)
+        payments = _payments_total(partner, today)
         rate_missing = False
     except FxRateMissing:
-        orders, rate_missing = Decimal("0"), True
-    payments = _payments_total(partner, today)
+        orders, payments, rate_missing = Decimal("0"), Decimal("0"), True
     currency = partner.contract_currency
     exposure = round_money(max(orders - payments, Decimal("0")), currency)
     limit = partner.credit_limit + special

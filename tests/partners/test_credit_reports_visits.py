@@ -198,6 +198,53 @@ def test_exposure_counts_won_orders_in_the_contract_currency_against_both_limits
     assert exposure["over_limit"] is False
 
 
+def test_exposure_takes_imported_orders_and_payments_without_counting_a_deal_twice(
+    managed, time_machine
+):
+    # given an ERP order, a won deal already taken in as that order, another won deal not yet
+    # reconciled, and two payments (one in USD)
+    from deals.choices import DealStatus
+    from deals.models import DealLine
+    from settlement.models import Order, Payment
+    from tests.deals.factories import DealFactory, ProductFactory
+
+    time_machine.move_to("2026-06-01" + NOON)
+    FxRate.objects.create(
+        base_currency="USD",
+        quote_currency="CNY",
+        rate=Decimal("7"),
+        rate_date=datetime.date(2026, 5, 31),
+    )
+    for number, amount in (("SO-1", Decimal("30000")), ("SO-2", Decimal("5000"))):
+        deal = DealFactory(
+            partner=managed, status=DealStatus.WON, currency="CNY", order_number=number
+        )
+        DealLine.objects.create(
+            deal=deal, product=ProductFactory(), quantity=1, unit_price=amount, final=True
+        )
+    Order.objects.create(
+        partner=managed,
+        reference="SO-1",
+        order_date=datetime.date(2026, 5, 2),
+        amount=Decimal("30000"),
+        currency="CNY",
+    )
+    for n, (amount, currency) in enumerate(((Decimal("10000"), "CNY"), (Decimal("1000"), "USD"))):
+        Payment.objects.create(
+            partner=managed,
+            transaction_id=f"TX-{n}",
+            paid_on=datetime.date(2026, 5, 20),
+            amount=amount,
+            currency=currency,
+        )
+    # when
+    exposure = selectors.credit_exposure_for(partner=managed)
+    # then orders 30,000 + 5,000 − payments 10,000 + 1,000 × 7
+    assert (exposure["orders"], exposure["payments"]) == (Decimal("35000.00"), Decimal("17000.00"))
+    assert exposure["exposure"] == Decimal("18000.00")
+    assert exposure["available"] == Decimal("82000.00")
+
+
 # --- business reports -------------------------------------------------------------------------
 
 
