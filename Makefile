@@ -63,7 +63,7 @@ beat: $(STAMP)
 	$(VENV)/bin/celery -A prm beat --loglevel=INFO
 
 bench: $(STAMP)
-	@ls bench/*.py >/dev/null 2>&1 && for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b; done || echo "no benchmarks yet"
+	@ls bench/*.py >/dev/null 2>&1 && for b in bench/bench_*.py; do echo "== $$b"; REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/13} $(PY) $$b; done || echo "no benchmarks yet"
 
 clean:
 	rm -rf .data/test-media .pytest_cache
