@@ -463,7 +463,7 @@ NPS_ANSWERS = [
     [6, 5, 7, 8, 9, 4, 6, 8],
 ]
 # Per network position: what the demo figures make of the partner in the last evaluated quarter.
-UPGRADE_EVERY, DOWNGRADE_EVERY, GRACE_EVERY = 9, 11, 13
+UPGRADE_EVERY, DOWNGRADE_EVERY, GRACE_EVERY = 12, 13, 11
 
 
 def _plan_for(index: int, rank: int, top_rank: int) -> str:
