@@ -10,6 +10,7 @@ from the same rules and inputs the quarterly and yearly jobs use."""
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils import timezone
 
 from accounts.choices import Role
@@ -455,6 +456,8 @@ def seed_network(*, stdout=None) -> None:
 
 # --- NPS, tier evaluations and history, scorecards (DESIGN §2.3, §2.4) -------------------------
 
+# Tier and scorecard revenue is counted in the base currency.
+BASE = settings.PRM_BASE_CURRENCY
 # Eight answers per quarter; NPS 75, 38, 13, -38 in that order (promoters 9-10, detractors 0-6).
 NPS_ANSWERS = [
     [10, 10, 9, 9, 9, 8, 7, 10],
@@ -490,20 +493,20 @@ def _figures(tier, nxt, *, reach: str, index: int) -> dict:
     short of `tier` ("short")."""
     if reach == "next":
         return {
-            "revenue": round_money(nxt.min_revenue * Decimal("1.08") + 1000 * index, "CNY"),
+            "revenue": round_money(nxt.min_revenue * Decimal("1.08") + 1000 * index, BASE),
             "certified": nxt.min_certified_staff + 1,
             "senior": nxt.min_senior_certified_staff,
         }
     if reach == "short":
         return {
-            "revenue": round_money(tier.min_revenue * Decimal("0.62") + 1000 * index, "CNY"),
+            "revenue": round_money(tier.min_revenue * Decimal("0.62") + 1000 * index, BASE),
             "certified": tier.min_certified_staff,
             "senior": tier.min_senior_certified_staff,
         }
     ceiling = nxt.min_revenue if nxt is not None else tier.min_revenue * 2
     revenue = tier.min_revenue + (ceiling - tier.min_revenue) * Decimal(30 + index % 50) / 100
     return {
-        "revenue": round_money(revenue, "CNY"),
+        "revenue": round_money(revenue, BASE),
         "certified": tier.min_certified_staff + index % 2,
         "senior": tier.min_senior_certified_staff,
     }
@@ -724,7 +727,7 @@ def _seed_scorecards(network: list[Partner], *, year: int) -> None:
         figures, scores = result["figures"], result["scores"]
         k = (position[partner.pk] + partner.tier.rank) % len(YEAR_REVENUE)
         target = Decimal(figures["revenue_target"])
-        revenue = round_money(target * Decimal(YEAR_REVENUE[k]), "CNY")
+        revenue = round_money(target * Decimal(YEAR_REVENUE[k]), BASE)
         staff = int(figures["certified_staff_target"] * Decimal(YEAR_TEAM[k]))
         roi = None if YEAR_ROI[k] is None else Decimal(YEAR_ROI[k])
         figures.update(
