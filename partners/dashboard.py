@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import CHANNEL_ROLES, Role
 from core.dashboard import widget
+from core.fx import FxRateMissing
 from core.periods import Quarter
 
 from . import inputs
@@ -91,9 +92,13 @@ def my_tier(request) -> dict | None:
         return None
     today = timezone.localdate()
     quarter = Quarter.containing(today)
-    revenue = inputs.revenue_by_partner(partner_ids=[partner.pk], quarter=quarter).get(
-        partner.pk, inputs.ZERO
-    )
+    try:
+        revenue = inputs.revenue_by_partner(partner_ids=[partner.pk], quarter=quarter).get(
+            partner.pk, inputs.ZERO
+        )
+    except FxRateMissing:
+        # Sales in a currency without a rate cannot be summed: say so instead of failing.
+        revenue = None
     staff = inputs.certified_staff(partner=partner, as_of=today)
     nps = inputs.nps_by_partner(partner_ids=[partner.pk], quarter=quarter).get(partner.pk)
     target = Tier.objects.filter(rank__gt=partner.tier.rank).order_by("rank").first()
@@ -119,11 +124,14 @@ def my_tier(request) -> dict | None:
         "next_tier": target,
         "gaps": gaps,
         "nps": nps,
+        "revenue_unknown": revenue is None,
         "last_evaluation": last,
     }
 
 
 def _gap(label, have, need) -> dict:
+    if have is None:
+        return {"label": label, "have": None, "need": need, "missing": None, "met": False}
     missing = max(need - have, 0)
     return {"label": label, "have": have, "need": need, "missing": missing, "met": not missing}
 

@@ -1,14 +1,22 @@
 """Demo partners: four with users for every partner role, about fifty more over every tier, type
 and region with a distributor hierarchy, agreements in every state, applications in the pipeline,
-credit limit applications, business reports and visits. Safe to run again."""
+credit limit applications, business reports and visits, NPS survey answers, two quarters of tier
+evaluations with pending proposals, tier history and the last year's scorecards. Safe to run again.
+
+Sales lines and certifications are loaded by later apps' demo data (and only for a few partners),
+so the tier and scorecard figures of revenue, certified staff and marketing return stand in for
+them; NPS, violations, the qualified tier, the proposal, every score, the total and the class come
+from the same rules and inputs the quarterly and yearly jobs use."""
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.demo import demo_user
 from accounts.models import User
+from core.money import round_money
 
 from .choices import PartnerType
 from .models import Partner, Tier
@@ -449,3 +457,322 @@ def seed_network(*, stdout=None) -> None:
         )
     _seed_applications(core[0])
     _seed_activity(core + [by_key[k] for k in sorted(by_key)][:8], people, today)
+    seed_programme(network, people=people, today=today)
+
+
+# --- NPS, tier evaluations and history, scorecards (DESIGN §2.3, §2.4) -------------------------
+
+# Tier and scorecard revenue is counted in the base currency.
+BASE = settings.PRM_BASE_CURRENCY
+# Eight answers per quarter; NPS 75, 38, 13, -38 in that order (promoters 9-10, detractors 0-6).
+NPS_ANSWERS = [
+    [10, 10, 9, 9, 9, 8, 7, 10],
+    [9, 9, 8, 8, 7, 10, 6, 9],
+    [8, 7, 9, 6, 5, 9, 8, 10],
+    [6, 5, 7, 8, 9, 4, 6, 8],
+]
+# Per network position: what the demo figures make of the partner in the last evaluated quarter.
+UPGRADE_EVERY, DOWNGRADE_EVERY, GRACE_EVERY = 12, 13, 11
+
+
+def _plan_for(index: int, rank: int, top_rank: int) -> str:
+    if rank < top_rank and index % UPGRADE_EVERY == 4:
+        return "upgrade"
+    if rank > 0 and index % DOWNGRADE_EVERY == 7:
+        return "downgrade"
+    if rank > 0 and index % GRACE_EVERY == 5:
+        return "grace"
+    return "steady"
+
+
+def _nps_answers_for(index: int, rank: int) -> list[int] | None:
+    """Answers good enough for the tier the partner holds (or is heading for); a few partners were
+    not surveyed (those only at a tier that asks for no NPS above zero)."""
+    if rank <= 1 and index % 7 == 3:
+        return None
+    choice = {3: 0, 2: index % 2, 1: 1 + index % 2, 0: 2 + index % 2}[min(rank, 3)]
+    return NPS_ANSWERS[choice]
+
+
+def _figures(tier, nxt, *, reach: str, index: int) -> dict:
+    """Revenue and certified staff that meet `tier` (reach "hold"), the next one ("next"), or fall
+    short of `tier` ("short")."""
+    if reach == "next":
+        return {
+            "revenue": round_money(nxt.min_revenue * Decimal("1.08") + 1000 * index, BASE),
+            "certified": nxt.min_certified_staff + 1,
+            "senior": nxt.min_senior_certified_staff,
+        }
+    if reach == "short":
+        return {
+            "revenue": round_money(tier.min_revenue * Decimal("0.62") + 1000 * index, BASE),
+            "certified": tier.min_certified_staff,
+            "senior": tier.min_senior_certified_staff,
+        }
+    ceiling = nxt.min_revenue if nxt is not None else tier.min_revenue * 2
+    revenue = tier.min_revenue + (ceiling - tier.min_revenue) * Decimal(30 + index % 50) / 100
+    return {
+        "revenue": round_money(revenue, BASE),
+        "certified": tier.min_certified_staff + index % 2,
+        "senior": tier.min_senior_certified_staff,
+    }
+
+
+def _seed_nps(network: list[Partner], *, plan: dict, quarters, recorder: User) -> None:
+    from .models import NpsResponse
+
+    done = set(
+        NpsResponse.objects.filter(
+            partner__in=network, quarter__in=[str(q) for q in quarters]
+        ).values_list("partner_id", "quarter")
+    )
+    rows = []
+    for index, partner in enumerate(network):
+        heading = 1 if plan[partner.pk] == "upgrade" else 0
+        answers = _nps_answers_for(index, partner.tier.rank + heading)
+        if answers is None:
+            continue
+        for shift, quarter in enumerate(quarters):
+            if (partner.pk, str(quarter)) in done:
+                continue
+            rows += [
+                NpsResponse(
+                    partner=partner,
+                    quarter=str(quarter),
+                    # The earlier quarter is one answer worse: NPS moves a little between quarters.
+                    score=max(score - 1, 0) if shift == 0 and k == 7 else score,
+                    respondent=f"Customer {k + 1}",
+                    recorded_by=recorder,
+                )
+                for k, score in enumerate(answers)
+            ]
+    NpsResponse.objects.bulk_create(rows)
+
+
+def _evaluation(partner, quarter, figures, *, tiers, nps, previous_rank, violations):
+    from .choices import ProposalStatus
+    from .models import TierEvaluation
+    from .rules import qualified_tier, tier_decision
+
+    qualified = qualified_tier(tiers, nps=nps, **figures)
+    outcome, proposed_rank = tier_decision(
+        current_rank=partner.tier.rank,
+        qualified_rank=qualified.rank,
+        previous_qualified_rank=previous_rank,
+        open_violations=violations,
+    )
+    proposed = next((t for t in tiers if t.rank == proposed_rank), None)
+    return TierEvaluation(
+        partner=partner,
+        quarter=str(quarter),
+        current_tier=partner.tier,
+        qualified_tier=qualified,
+        proposed_tier=proposed,
+        revenue=figures["revenue"],
+        certified_staff=figures["certified"],
+        senior_certified_staff=figures["senior"],
+        nps=nps,
+        open_violations=violations,
+        outcome=outcome,
+        status=ProposalStatus.PENDING if proposed else ProposalStatus.NONE,
+    )
+
+
+def _seed_tiers(network: list[Partner], *, plan: dict, quarters, people: dict) -> None:
+    """Evaluations of the last two quarters (the older one settled), pending proposals in the
+    latest, and the confirmed upgrades of the quarter before them as the tier history."""
+    import datetime
+
+    from core.periods import Quarter
+
+    from . import inputs, services
+    from .choices import ProposalStatus, TierOutcome
+    from .models import TierChange, TierEvaluation
+
+    tiers = sorted(Tier.objects.all(), key=lambda t: t.rank)
+    above = {t.rank: next((u for u in tiers if u.rank > t.rank), None) for t in tiers}
+    below = {t.rank: next((u for u in reversed(tiers) if u.rank < t.rank), None) for t in tiers}
+    ids = [p.pk for p in network]
+    violations = inputs.open_violations_by_partner(partner_ids=ids)
+    older, latest = quarters
+    history_quarter = older.previous()
+    evaluated = set(
+        TierEvaluation.objects.filter(
+            partner_id__in=ids, quarter__in=[str(q) for q in (history_quarter, *quarters)]
+        ).values_list("partner_id", "quarter")
+    )
+    reach = {
+        "steady": ("hold", "hold"),
+        "upgrade": ("hold", "next"),
+        "downgrade": ("short", "short"),
+        "grace": ("hold", "short"),
+    }
+    created: dict[str, list] = {str(q): [] for q in (history_quarter, *quarters)}
+    # The tier history: steady partners above Registered, every fifth, were upgraded to their
+    # tier in the quarter before the two evaluated ones.
+    changes = []
+    for index, partner in enumerate(network):
+        lower = below[partner.tier.rank]
+        if plan[partner.pk] != "steady" or lower is None or index % 5 != 1:
+            continue
+        if (partner.pk, str(history_quarter)) in evaluated:
+            continue
+        figures = _figures(partner.tier, above[partner.tier.rank], reach="hold", index=index)
+        held = partner.tier
+        partner.tier = lower
+        evaluation = _evaluation(
+            partner,
+            history_quarter,
+            figures,
+            tiers=tiers,
+            nps=None if held.min_nps is None else max(held.min_nps, 0),
+            previous_rank=None,
+            violations=0,
+        )
+        partner.tier = held
+        if evaluation.outcome != TierOutcome.UPGRADE:
+            continue
+        evaluation.status = ProposalStatus.CONFIRMED
+        evaluation.decided_by = partner.channel_manager or people["manager"]
+        evaluation.decided_at = timezone.now()
+        created[str(history_quarter)].append(evaluation)
+        changes.append(evaluation)
+    for quarter, position in ((older, 0), (latest, 1)):
+        nps = inputs.nps_by_partner(partner_ids=ids, quarter=quarter)
+        previous = dict(
+            TierEvaluation.objects.filter(
+                partner_id__in=ids, quarter=str(quarter.previous())
+            ).values_list("partner_id", "qualified_tier__rank")
+        )
+        for index, partner in enumerate(network):
+            if (partner.pk, str(quarter)) in evaluated:
+                continue
+            tier = partner.tier
+            figures = _figures(
+                tier, above[tier.rank], reach=reach[plan[partner.pk]][position], index=index
+            )
+            evaluation = _evaluation(
+                partner,
+                quarter,
+                figures,
+                tiers=tiers,
+                nps=nps.get(partner.pk),
+                previous_rank=previous.get(partner.pk),
+                violations=violations.get(partner.pk, 0),
+            )
+            if position == 0 and evaluation.status == ProposalStatus.PENDING:
+                # The older quarter's proposals were decided: kept at the tier they hold.
+                evaluation.status = ProposalStatus.REJECTED
+                evaluation.decided_by = partner.channel_manager or people["manager"]
+                evaluation.decided_at = timezone.now()
+                evaluation.decision_note = "Kept the tier: the pipeline supports it."
+            created[str(quarter)].append(evaluation)
+        TierEvaluation.objects.bulk_create(created[str(quarter)])
+    TierEvaluation.objects.bulk_create(created[str(history_quarter)])
+    TierChange.objects.bulk_create(
+        [
+            TierChange(
+                partner=e.partner,
+                from_tier=e.current_tier,
+                to_tier=e.proposed_tier,
+                evaluation=e,
+                figures=e.figures,
+                changed_by=e.decided_by,
+            )
+            for e in changes
+        ]
+    )
+    for quarter, rows in created.items():
+        evaluated_on = Quarter.parse(quarter).end + datetime.timedelta(days=3)
+        TierEvaluation.objects.filter(pk__in=[e.pk for e in rows]).update(
+            created_at=_at(evaluated_on)
+        )
+    services._tier_proposals_announce(
+        [e for e in created[str(latest)] if e.status == ProposalStatus.PENDING], quarter=latest
+    )
+
+
+def _at(day):
+    import datetime
+
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(9)))
+
+
+# Demo performance over the year, per network position: revenue against the tier's target,
+# return on marketing funds (none: no funds used) and certified staff against the target.
+YEAR_REVENUE = ["1.12", "0.96", "0.81", "1.04", "0.64", "1.20", "0.90"]
+YEAR_ROI = ["12", "8.5", None, "10", "4", "11", "6"]
+YEAR_TEAM = ["1", "0.8", "1", "0.6", "1", "1", "0.5"]
+
+
+def _seed_scorecards(network: list[Partner], *, year: int) -> None:
+    """The yearly scorecard of every active partner through the scorecard service's own figures
+    (targets, NPS, violations, weights, total, class); the partner takes the scorecard's class."""
+
+    from . import services
+    from .choices import PartnerStatus, ScorecardKind
+    from .models import Scorecard
+    from .rules import ratio_score, roi_score
+
+    done = set(
+        Scorecard.objects.filter(
+            kind=ScorecardKind.YEARLY, year=year, partner__in=network
+        ).values_list("partner_id", flat=True)
+    )
+    position = {p.pk: i for i, p in enumerate(network)}
+    partners = [p for p in network if p.status == PartnerStatus.ACTIVE and p.pk not in done]
+    if not partners:
+        return
+    results = services.scorecard_figures_for(
+        partners=partners, kind=ScorecardKind.YEARLY, year=year
+    )
+    weights = services.scorecard_weights_current().as_dict()
+    scorecards = []
+    for partner in partners:
+        result = results[partner.pk]
+        figures, scores = result["figures"], result["scores"]
+        k = (position[partner.pk] + partner.tier.rank) % len(YEAR_REVENUE)
+        target = Decimal(figures["revenue_target"])
+        revenue = round_money(target * Decimal(YEAR_REVENUE[k]), BASE)
+        staff = int(figures["certified_staff_target"] * Decimal(YEAR_TEAM[k]))
+        roi = None if YEAR_ROI[k] is None else Decimal(YEAR_ROI[k])
+        figures.update(
+            revenue=str(revenue),
+            certified_staff=staff,
+            marketing_roi=None if roi is None else str(roi),
+        )
+        scores.update(
+            score_revenue=ratio_score(revenue, target),
+            score_team=ratio_score(staff, figures["certified_staff_target"]),
+            score_marketing=roi_score(roi),
+        )
+        scorecards.append(
+            services._scorecard_build(
+                partner=partner,
+                result=result,
+                kind=ScorecardKind.YEARLY,
+                reason="",
+                actor=None,
+                weights=weights,
+            )
+        )
+    Scorecard.objects.bulk_create(scorecards)
+    for klass in "ABC":
+        Partner.objects.filter(
+            pk__in=[s.partner_id for s in scorecards if s.classification == klass]
+        ).update(classification=klass)
+
+
+def seed_programme(network: list[Partner], *, people: dict, today) -> None:
+    """NPS answers of the last two quarters, tier evaluations and history, yearly scorecards."""
+    from core.periods import Quarter
+
+    network = list(Partner.objects.filter(pk__in=[p.pk for p in network]).select_related("tier"))
+    network.sort(key=lambda p: p.pk)
+    latest = Quarter.containing(today).previous()
+    quarters = (latest.previous(), latest)
+    top = max(Tier.objects.values_list("rank", flat=True))
+    plan = {p.pk: _plan_for(i, p.tier.rank, top) for i, p in enumerate(network)}
+    _seed_nps(network, plan=plan, quarters=quarters, recorder=people["manager"])
+    _seed_tiers(network, plan=plan, quarters=quarters, people=people)
+    _seed_scorecards(network, year=today.year - 1)

@@ -392,6 +392,57 @@ def credit_exposure_for(*, partner: Partner) -> dict:
     }
 
 
+CREDIT_VIEW_ROLES = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_FINANCE})
+
+
+def partner_relationship_for(*, user: User, partner: Partner, can_manage: bool) -> dict:
+    """What the partner page shows of the partner's agreements, credit and business reports, each
+    only where the user may open the list it links to; a fixed number of queries.
+
+    A partner user sees these for their own company only (not for their dealers); partner sales
+    users get neither agreements nor credit; business reports are the channel team's (a channel
+    manager's own partners) and the partner's.
+    """
+    own = user.is_partner_user and user.partner_id == partner.pk
+    staff = user.is_vendor_staff
+    summary: dict = {}
+    if staff or (own and user.role in AGREEMENT_VIEW_ROLES):
+        agreements = Agreement.objects.filter(partner=partner)
+        summary["agreements"] = {
+            "count": agreements.values("number").distinct().count(),
+            "in_force": agreements.filter(status=AgreementStatus.ACTIVE)
+            .order_by("end_date", "-version")
+            .first(),
+        }
+    if staff or (own and user.role in CREDIT_VIEW_ROLES):
+        summary["exposure"] = credit_exposure_for(partner=partner)
+        summary["credit_open"] = CreditApplication.objects.filter(
+            partner=partner, status=CreditStatus.SUBMITTED
+        ).count()
+    channel = user.is_admin or (
+        user.role in (Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR) and can_manage
+    )
+    if own or channel:
+        summary["latest_report"] = (
+            BusinessReport.objects.filter(partner=partner).order_by("-month", "-pk").first()
+        )
+    return summary
+
+
+def partner_filter_for(*, user: User, raw: str | None) -> Partner | None:
+    """The partner a list is narrowed to by `?partner=` (links from the partner page). A partner
+    user may name only their own company; any other company, or a bad value, is a 404."""
+    if not raw:
+        return None
+    try:
+        pk = int(raw)
+    except (TypeError, ValueError) as exc:
+        raise Http404 from exc
+    if user.is_partner_user and pk != user.partner_id:
+        raise Http404
+    return partner_get_for(user=user, pk=pk)
+
+
 def business_report_list_for(*, user: User, status: str = "") -> QuerySet[BusinessReport]:
     qs = _own_company_only(BusinessReport.objects.visible_to(user), user).select_related(
         "partner", "submitted_by", "reviewed_by"

@@ -75,6 +75,10 @@ def _detail_context(request, partner) -> dict:
     if user.is_vendor_staff or own_admin:
         context["users"] = selectors.partner_users_for(partner=partner)
     context.update(_programme_context(request, partner))
+    context["relationship"] = selectors.partner_relationship_for(
+        user=user, partner=partner, can_manage=context["can_manage"]
+    )
+    context["is_own_company"] = user.is_partner_user and user.partner_id == partner.pk
     if user.is_vendor_staff:
         context["violations"] = selectors.violation_list_for(user=user, partner=partner)
         context["freeze"] = partner.freezes.filter(lifted_at__isnull=True).first()
@@ -445,10 +449,12 @@ def tier_proposal_reject(request, pk: int):
 def _programme_context(request, partner) -> dict:
     """Tier history, latest evaluations, scorecards and NPS for the partner page."""
     user = request.user
+    scorecards = list(selectors.scorecard_list_for(user=user, partner=partner)[:10])
     return {
         "tier_history": selectors.tier_history_for(user=user, partner=partner)[:20],
         "tier_evaluations": selectors.tier_evaluation_list_for(user=user, partner=partner)[:8],
-        "scorecards": selectors.scorecard_list_for(user=user, partner=partner)[:10],
+        "scorecards": scorecards,
+        "latest_scorecard": scorecards[0] if scorecards else None,
         "nps_quarters": selectors.partner_nps_by_quarter(partner=partner)[:4],
         "scorecard_form": ScorecardEvaluateForm(),
     }

@@ -53,9 +53,12 @@ def agreement_list(request):
     user = request.user
     if user.is_partner_user and user.role not in selectors.AGREEMENT_VIEW_ROLES:
         raise PermissionDenied
+    partner = selectors.partner_filter_for(user=user, raw=request.GET.get("partner"))
     form = AgreementFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     agreements = selectors.agreement_list_for(user=user, filters=filters)
+    if partner is not None:
+        agreements = agreements.filter(partner=partner)
     page = Paginator(agreements, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -63,6 +66,7 @@ def agreement_list(request):
         {
             "form": form,
             "page": page,
+            "partner_filter": partner,
             "can_create": user.is_admin or user.role in CHANNEL_ROLES,
         },
     )
@@ -279,9 +283,19 @@ def credit_list(request):
     status = request.GET.get("status", "")
     if status not in CreditStatus.values:
         status = ""
+    partner = selectors.partner_filter_for(user=user, raw=request.GET.get("partner"))
     applications = selectors.credit_application_list_for(user=user, status=status)
+    if partner is not None:
+        applications = applications.filter(partner=partner)
     page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "status": status, "statuses": CreditStatus.choices}
+    context = {
+        "page": page,
+        "status": status,
+        "statuses": CreditStatus.choices,
+        "partner_filter": partner,
+    }
+    if partner is not None and user.is_vendor_staff:
+        context["exposure"] = selectors.credit_exposure_for(partner=partner)
     if user.is_partner_user:
         context["exposure"] = selectors.credit_exposure_for(partner=user.partner)
         context["can_apply"] = user.role == Role.PARTNER_FINANCE
@@ -386,12 +400,20 @@ def report_list(request):
     status = request.GET.get("status", "")
     if status not in ReportStatus.values:
         status = ""
+    partner = selectors.partner_filter_for(user=user, raw=request.GET.get("partner"))
     reports = selectors.business_report_list_for(user=user, status=status)
+    if partner is not None:
+        reports = reports.filter(partner=partner)
     page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "partners/report_list.html",
-        {"page": page, "status": status, "statuses": ReportStatus.choices},
+        {
+            "page": page,
+            "status": status,
+            "statuses": ReportStatus.choices,
+            "partner_filter": partner,
+        },
     )
 
 

@@ -68,6 +68,27 @@ def test_partner_admin_sees_the_gap_to_the_next_tier(client, time_machine):
     assert "To reach Gold" in response.content.decode()
 
 
+def test_partner_admin_dashboard_survives_sales_without_an_fx_rate(client, time_machine):
+    # given sales in EUR and no EUR rate loaded
+    time_machine.move_to(dt.datetime(2026, 9, 1, tzinfo=dt.UTC))
+    partner = PartnerFactory(tier=tier("silver"), contract_currency="EUR")
+    revenue(partner, "90000", day="2026-07-10", currency="EUR")
+    certify(partner, total=3)
+    client.force_login(PartnerUserFactory(partner=partner, role=Role.PARTNER_ADMIN))
+    # when
+    response = client.get(reverse("core:dashboard"))
+    # then the card still shows, revenue unknown, the other gaps as usual
+    assert response.status_code == 200
+    mine = next(
+        c
+        for c in response.context["widgets"]
+        if c.get("template") == "partners/widgets/my_tier.html"
+    )
+    assert mine["revenue_unknown"]
+    assert [(g["have"], g["missing"]) for g in mine["gaps"]][:2] == [(None, None), (3, 2)]
+    assert "without an exchange rate" in response.content.decode()
+
+
 def test_top_tier_has_no_gap(client):
     admin = PartnerUserFactory(partner=PartnerFactory(tier=tier("diamond")))
     client.force_login(admin)
