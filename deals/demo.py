@@ -43,6 +43,7 @@ PRODUCTS = [
     ("AP-7", "Wi-Fi 7 access point", "wifi", "5200", "3600", True),
     ("FW-500", "Next-gen firewall", "security", "45000", "30000", False),
 ]
+DEMO_CNY_PER_UNIT = {"EUR": Decimal("7.8"), "USD": Decimal("7.1")}
 DISCOUNTS = {"registered": "5", "silver": "10", "gold": "15", "diamond": "20"}
 CN_CITIES = [
     "上海",
@@ -266,11 +267,13 @@ def _lines(rng, deal: Deal, products: list[Product], first: Product | None = Non
     if first is not None and first not in chosen:
         chosen[0] = first
     rows = []
+    # The price list is in CNY; a deal in another contract currency quotes the converted price.
+    rate = DEMO_CNY_PER_UNIT.get(deal.currency, Decimal("1"))
     for product in chosen:
         price = (
-            product.list_price * Decimal(rng.choice(["0.75", "0.85", "0.9", "0.95"]))
+            product.list_price * Decimal(rng.choice(["0.75", "0.85", "0.9", "0.95"])) / rate
         ).quantize(Decimal("0.01"))
-        quantity = rng.randint(1, 40)
+        quantity = rng.randint(1, 12)
         rows.append(DealLine(deal=deal, product=product, quantity=quantity, unit_price=price))
         if deal.status == DealStatus.WON:
             rows.append(
