@@ -585,9 +585,10 @@ def _seed_tiers(network: list[Partner], *, plan: dict, quarters, people: dict) -
 
     from core.periods import Quarter
 
-    from . import inputs, services
+    from . import inputs
     from .choices import ProposalStatus, TierOutcome
     from .models import TierChange, TierEvaluation
+    from .services import programme as programme_services
 
     tiers = sorted(Tier.objects.all(), key=lambda t: t.rank)
     above = {t.rank: next((u for u in tiers if u.rank > t.rank), None) for t in tiers}
@@ -687,7 +688,7 @@ def _seed_tiers(network: list[Partner], *, plan: dict, quarters, people: dict) -
         TierEvaluation.objects.filter(pk__in=[e.pk for e in rows]).update(
             created_at=_at(evaluated_on)
         )
-    services._tier_proposals_announce(
+    programme_services._tier_proposals_announce(
         [e for e in created[str(latest)] if e.status == ProposalStatus.PENDING], quarter=latest
     )
 
@@ -709,10 +710,11 @@ def _seed_scorecards(network: list[Partner], *, year: int) -> None:
     """The yearly scorecard of every active partner through the scorecard service's own figures
     (targets, NPS, violations, weights, total, class); the partner takes the scorecard's class."""
 
-    from . import services
     from .choices import PartnerStatus, ScorecardKind
     from .models import Scorecard
     from .rules import ratio_score, roi_score
+    from .selectors import scorecard_weights_current
+    from .services import programme as programme_services
 
     done = set(
         Scorecard.objects.filter(
@@ -723,10 +725,10 @@ def _seed_scorecards(network: list[Partner], *, year: int) -> None:
     partners = [p for p in network if p.status == PartnerStatus.ACTIVE and p.pk not in done]
     if not partners:
         return
-    results = services.scorecard_figures_for(
+    results = programme_services.scorecard_figures_for(
         partners=partners, kind=ScorecardKind.YEARLY, year=year
     )
-    weights = services.scorecard_weights_current().as_dict()
+    weights = scorecard_weights_current().as_dict()
     scorecards = []
     for partner in partners:
         result = results[partner.pk]
@@ -747,7 +749,7 @@ def _seed_scorecards(network: list[Partner], *, year: int) -> None:
             score_marketing=roi_score(roi),
         )
         scorecards.append(
-            services._scorecard_build(
+            programme_services._scorecard_build(
                 partner=partner,
                 result=result,
                 kind=ScorecardKind.YEARLY,

@@ -1,0 +1,55 @@
+"""The partners domain's models, one module per area; import them from `partners.models`."""
+
+from .partner import (
+    ApplicationTransition,
+    ComplianceViolation,
+    Partner,
+    PartnerApplication,
+    PartnerFreeze,
+    PartnerGroupObjectPermission,
+    PartnerUserObjectPermission,
+    Tier,
+    UnfreezeApproval,
+)
+from .programme import (
+    SCORE_FIELDS,
+    WEIGHT_FIELDS,
+    NpsResponse,
+    Scorecard,
+    ScorecardWeights,
+    TierChange,
+    TierEvaluation,
+)
+from .relationship import (
+    Agreement,
+    AgreementReminder,
+    AgreementReview,
+    BusinessReport,
+    CreditApplication,
+    PartnerVisit,
+)
+
+__all__ = [
+    "Agreement",
+    "AgreementReminder",
+    "AgreementReview",
+    "ApplicationTransition",
+    "BusinessReport",
+    "ComplianceViolation",
+    "CreditApplication",
+    "NpsResponse",
+    "Partner",
+    "PartnerApplication",
+    "PartnerFreeze",
+    "PartnerGroupObjectPermission",
+    "PartnerUserObjectPermission",
+    "PartnerVisit",
+    "SCORE_FIELDS",
+    "Scorecard",
+    "ScorecardWeights",
+    "Tier",
+    "TierChange",
+    "TierEvaluation",
+    "UnfreezeApproval",
+    "WEIGHT_FIELDS",
+]

@@ -1,0 +1,322 @@
+"""Tier evaluations and history, scorecards and NPS answers (DESIGN §2.3, §2.4)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.scoping import ScopedManager
+
+from ..choices import (
+    Classification,
+    NpsSource,
+    ProposalStatus,
+    ScorecardKind,
+    TierOutcome,
+)
+from .partner import Partner, Tier
+
+
+def _tier_fk(label, related_name="+", null=False):
+    return models.ForeignKey(
+        Tier,
+        verbose_name=label,
+        on_delete=models.PROTECT,
+        related_name=related_name,
+        null=null,
+        blank=null,
+    )
+
+
+class TierEvaluation(models.Model):
+    """One partner's result of the quarterly tier evaluation, with the figures behind it.
+
+    One row per partner and quarter (re-running the job changes nothing). A row whose outcome is
+    an upgrade or a downgrade is a proposal that the channel manager confirms or rejects.
+    """
+
+    scope_partner_path = "partner"
+
+    partner = models.ForeignKey(
+        Partner,
+        verbose_name=_("partner"),
+        on_delete=models.PROTECT,
+        related_name="tier_evaluations",
+    )
+    quarter = models.CharField(_("quarter"), max_length=6)
+    current_tier = _tier_fk(_("tier held"))
+    qualified_tier = _tier_fk(_("tier qualified for"))
+    proposed_tier = _tier_fk(_("proposed tier"), null=True)
+    revenue = models.DecimalField(
+        _("trailing-4-quarter revenue"), max_digits=20, decimal_places=2, default=Decimal("0")
+    )
+    certified_staff = models.PositiveIntegerField(_("certified staff"), default=0)
+    senior_certified_staff = models.PositiveIntegerField(_("senior certified staff"), default=0)
+    nps = models.IntegerField(_("NPS"), null=True, blank=True)
+    open_violations = models.PositiveIntegerField(_("open violations"), default=0)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=TierOutcome.choices)
+    status = models.CharField(
+        _("proposal"), max_length=10, choices=ProposalStatus.choices, blank=True, default=""
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    created_at = models.DateTimeField(_("evaluated"), auto_now_add=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("tier evaluation")
+        verbose_name_plural = _("tier evaluations")
+        ordering = ["-quarter", "partner_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "quarter"], name="tier_evaluation_once"),
+            models.CheckConstraint(
+                name="tier_evaluation_proposal_has_tier",
+                condition=Q(status="") | Q(proposed_tier__isnull=False),
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "quarter"], name="tier_evaluation_status")]
+
+    def __str__(self) -> str:
+        return f"{self.partner} · {self.quarter} · {self.get_outcome_display()}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == ProposalStatus.PENDING
+
+    @property
+    def figures(self) -> dict:
+        return {
+            "quarter": self.quarter,
+            "revenue": str(self.revenue),
+            "certified_staff": self.certified_staff,
+            "senior_certified_staff": self.senior_certified_staff,
+            "nps": self.nps,
+            "open_violations": self.open_violations,
+        }
+
+
+class TierChange(models.Model):
+    """One change of a partner's tier and the figures that justified it (append-only history)."""
+
+    scope_partner_path = "partner"
+
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.PROTECT, related_name="tier_changes"
+    )
+    from_tier = _tier_fk(_("from"))
+    to_tier = _tier_fk(_("to"))
+    evaluation = models.OneToOneField(
+        TierEvaluation,
+        verbose_name=_("evaluation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="change",
+    )
+    figures = models.JSONField(_("figures"), default=dict)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("changed"), auto_now_add=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("tier change")
+        verbose_name_plural = _("tier changes")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.partner} · {self.from_tier} → {self.to_tier}"
+
+
+WEIGHT_FIELDS = [
+    "weight_revenue",
+    "weight_marketing",
+    "weight_satisfaction",
+    "weight_compliance",
+    "weight_team",
+]
+
+
+def _weight_field(label, default):
+    return models.PositiveSmallIntegerField(label, default=default)
+
+
+class ScorecardWeights(models.Model):
+    """The scorecard's weights per criterion (configurable, summing to 100). The latest row rules;
+    earlier rows stay as the history of the configuration."""
+
+    weight_revenue = _weight_field(_("revenue attainment"), 40)
+    weight_marketing = _weight_field(_("marketing effectiveness"), 15)
+    weight_satisfaction = _weight_field(_("customer satisfaction (NPS)"), 20)
+    weight_compliance = _weight_field(_("agreement compliance"), 15)
+    weight_team = _weight_field(_("team stability and certifications"), 10)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("changed"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("scorecard weights")
+        verbose_name_plural = _("scorecard weights")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="scorecard_weights_sum_100",
+                condition=Q(
+                    weight_revenue=100
+                    - models.F("weight_marketing")
+                    - models.F("weight_satisfaction")
+                    - models.F("weight_compliance")
+                    - models.F("weight_team")
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return " / ".join(str(getattr(self, name)) for name in WEIGHT_FIELDS)
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in WEIGHT_FIELDS}
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        total = sum(getattr(self, name) or 0 for name in WEIGHT_FIELDS)
+        if total != 100:
+            message = _("The weights add up to %(total)s; they must add up to 100.") % {
+                "total": total
+            }
+            raise ValidationError(dict.fromkeys(WEIGHT_FIELDS, message))
+
+
+SCORE_FIELDS = [
+    "score_revenue",
+    "score_marketing",
+    "score_satisfaction",
+    "score_compliance",
+    "score_team",
+]
+
+
+class Scorecard(models.Model):
+    """One scorecard evaluation of a partner: a score 0–100 per criterion, the weights used, the
+    weighted total and the class it gives (A ≥ 85, B ≥ 70, C below). Append-only history."""
+
+    scope_partner_path = "partner"
+
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.PROTECT, related_name="scorecards"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=ScorecardKind.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    reason = models.TextField(_("reason"), blank=True)
+    score_revenue = models.PositiveSmallIntegerField(_("revenue attainment"))
+    score_marketing = models.PositiveSmallIntegerField(_("marketing effectiveness"))
+    score_satisfaction = models.PositiveSmallIntegerField(_("customer satisfaction (NPS)"))
+    score_compliance = models.PositiveSmallIntegerField(_("agreement compliance"))
+    score_team = models.PositiveSmallIntegerField(_("team stability and certifications"))
+    weights = models.JSONField(_("weights"), default=dict)
+    figures = models.JSONField(_("figures"), default=dict)
+    total = models.DecimalField(_("weighted total"), max_digits=5, decimal_places=2)
+    classification = models.CharField(_("class"), max_length=1, choices=Classification.choices)
+    evaluated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("evaluated by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("evaluated"), auto_now_add=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("scorecard")
+        verbose_name_plural = _("scorecards")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "year"],
+                condition=Q(kind="yearly"),
+                name="scorecard_one_yearly_per_partner",
+            ),
+            *[
+                models.CheckConstraint(
+                    name=f"scorecard_{name}_0_100", condition=Q(**{f"{name}__lte": 100})
+                )
+                for name in SCORE_FIELDS
+            ],
+        ]
+        indexes = [models.Index(fields=["partner", "-created_at"], name="scorecard_partner_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.partner} · {self.year} · {self.classification}"
+
+
+class NpsResponse(models.Model):
+    """One customer's answer (0–10) to the survey about a partner in a quarter (DESIGN §2.4)."""
+
+    scope_partner_path = "partner"
+
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.PROTECT, related_name="nps_responses"
+    )
+    quarter = models.CharField(_("quarter"), max_length=6)
+    score = models.PositiveSmallIntegerField(_("score (0–10)"))
+    respondent = models.CharField(_("respondent"), max_length=200, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    source = models.CharField(
+        _("source"), max_length=6, choices=NpsSource.choices, default=NpsSource.FORM
+    )
+    import_batch = models.ForeignKey(
+        "core.ImportBatch",
+        verbose_name=_("import"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("NPS response")
+        verbose_name_plural = _("NPS responses")
+        ordering = ["-quarter", "-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(name="nps_response_score_0_10", condition=Q(score__lte=10))
+        ]
+        indexes = [models.Index(fields=["partner", "quarter"], name="nps_partner_quarter")]
+
+    def __str__(self) -> str:
+        return f"{self.partner} · {self.quarter} · {self.score}"

@@ -1,0 +1,568 @@
+"""Writes of the partner programme: quarterly tier evaluation and its proposals, scorecards, NPS
+answers (DESIGN §2.3, §2.4).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import Role
+from accounts.models import User
+from accounts.scoping import can_manage_partner
+from core.audit import audit_record, diff
+from core.notifications import notify
+from core.periods import Quarter
+
+from .. import inputs
+from ..choices import (
+    NpsSource,
+    PartnerStatus,
+    ProposalStatus,
+    ScorecardKind,
+    TierOutcome,
+    ViolationStatus,
+)
+from ..models import (
+    NpsResponse,
+    Partner,
+    Scorecard,
+    ScorecardWeights,
+    Tier,
+    TierChange,
+    TierEvaluation,
+)
+from ..rules import (
+    classification_for,
+    compliance_score,
+    nps_score,
+    qualified_tier,
+    ratio_score,
+    roi_score,
+    tier_decision,
+    weighted_total,
+)
+from ..selectors import scorecard_weights_current
+
+EVALUATION_CHUNK = 2000
+
+
+def _tier_recipients(partner: Partner) -> list[User]:
+    """Who answers for a partner's tier: its channel manager, else every channel director."""
+    if partner.channel_manager_id:
+        return [partner.channel_manager]
+    return list(User.objects.filter(role=Role.CHANNEL_DIRECTOR, is_active=True))
+
+
+def _partner_admins(partner: Partner) -> list[User]:
+    return list(User.objects.filter(partner=partner, role=Role.PARTNER_ADMIN, is_active=True))
+
+
+def tier_evaluation_run(*, quarter: Quarter, partner_ids: list[int] | None = None) -> dict:
+    """Evaluate every partner (not terminated) for `quarter` and propose tier changes.
+
+    Idempotent: a partner already evaluated for the quarter is skipped (one row per partner and
+    quarter, enforced by the database). A new proposal supersedes the partner's older pending one.
+    """
+    partners = Partner.objects.exclude(status=PartnerStatus.TERMINATED).order_by("pk")
+    if partner_ids is not None:
+        partners = partners.filter(pk__in=partner_ids)
+    ids = list(partners.values_list("pk", flat=True))
+    summary = {outcome.value: 0 for outcome in TierOutcome} | {"evaluated": 0, "skipped": 0}
+    for start in range(0, len(ids), EVALUATION_CHUNK):
+        chunk = _tier_evaluate_chunk(
+            quarter=quarter, partner_ids=ids[start : start + EVALUATION_CHUNK]
+        )
+        for key, value in chunk.items():
+            summary[key] += value
+    return summary
+
+
+@transaction.atomic
+def _tier_evaluate_chunk(*, quarter: Quarter, partner_ids: list[int]) -> dict:
+    summary: dict[str, int] = defaultdict(int)
+    done = set(
+        TierEvaluation.objects.filter(partner_id__in=partner_ids, quarter=str(quarter)).values_list(
+            "partner_id", flat=True
+        )
+    )
+    summary["skipped"] = len(done)
+    todo = [pid for pid in partner_ids if pid not in done]
+    if not todo:
+        return summary
+    tiers = list(Tier.objects.all())
+    by_id = {t.pk: t for t in tiers}
+    by_rank = {t.rank: t for t in tiers}
+    previous = {
+        row["partner_id"]: by_id[row["qualified_tier_id"]].rank
+        for row in TierEvaluation.objects.filter(
+            partner_id__in=todo, quarter=str(quarter.previous())
+        ).values("partner_id", "qualified_tier_id")
+    }
+    revenue = inputs.revenue_by_partner(partner_ids=todo, quarter=quarter)
+    certified = inputs.certified_staff_by_partner(partner_ids=todo, as_of=quarter.end)
+    nps = inputs.nps_by_partner(partner_ids=todo, quarter=quarter)
+    violations = inputs.open_violations_by_partner(partner_ids=todo)
+    evaluations = []
+    for pid, tier_id in Partner.objects.filter(pk__in=todo).values_list("pk", "tier_id"):
+        figures = {
+            "revenue": revenue.get(pid, Decimal("0")),
+            "certified": certified.get(pid, {}).get("total", 0),
+            "senior": certified.get(pid, {}).get("senior", 0),
+            "nps": nps.get(pid),
+        }
+        qualified = qualified_tier(tiers, **figures)
+        outcome, proposed_rank = tier_decision(
+            current_rank=by_id[tier_id].rank,
+            qualified_rank=qualified.rank,
+            previous_qualified_rank=previous.get(pid),
+            open_violations=violations.get(pid, 0),
+        )
+        proposes = proposed_rank is not None
+        evaluations.append(
+            TierEvaluation(
+                partner_id=pid,
+                quarter=str(quarter),
+                current_tier_id=tier_id,
+                qualified_tier=qualified,
+                proposed_tier=by_rank[proposed_rank] if proposes else None,
+                revenue=figures["revenue"],
+                certified_staff=figures["certified"],
+                senior_certified_staff=figures["senior"],
+                nps=figures["nps"],
+                open_violations=violations.get(pid, 0),
+                outcome=outcome,
+                status=ProposalStatus.PENDING if proposes else ProposalStatus.NONE,
+            )
+        )
+        summary[outcome] += 1
+    TierEvaluation.objects.bulk_create(evaluations)
+    summary["evaluated"] = len(evaluations)
+    proposals = [e for e in evaluations if e.status == ProposalStatus.PENDING]
+    TierEvaluation.objects.filter(
+        partner_id__in=[e.partner_id for e in proposals],
+        status=ProposalStatus.PENDING,
+        quarter__lt=str(quarter),
+    ).update(status=ProposalStatus.SUPERSEDED)
+    _tier_proposals_announce(proposals, quarter=quarter)
+    return summary
+
+
+def _tier_proposals_announce(proposals: list[TierEvaluation], *, quarter: Quarter) -> None:
+    """One audit event per proposal; one notification per person answering for them."""
+    if not proposals:
+        return
+    partners = Partner.objects.select_related("channel_manager").in_bulk(
+        [p.partner_id for p in proposals]
+    )
+    per_person: dict[int, tuple[User, int]] = {}
+    for proposal in proposals:
+        partner = partners[proposal.partner_id]
+        audit_record(
+            actor=None,
+            action=f"tier.{proposal.outcome}_proposed",
+            obj=proposal,
+            partner=partner,
+            changes={
+                "tier": {
+                    "before": proposal.current_tier_id,
+                    "after": proposal.proposed_tier_id,
+                },
+                **proposal.figures,
+            },
+        )
+        for person in _tier_recipients(partner):
+            per_person[person.pk] = (person, per_person.get(person.pk, (person, 0))[1] + 1)
+    for person, count in per_person.values():
+        notify(
+            recipients=[person],
+            kind="partner.tier_proposals",
+            title=_("%(count)s tier proposal(s) for %(quarter)s await your decision"),
+            url=reverse("partners:tier_proposals"),
+            params={"count": count, "quarter": str(quarter)},
+        )
+
+
+def _lock_pending_proposal(*, evaluation: TierEvaluation, actor: User) -> TierEvaluation:
+    evaluation = (
+        TierEvaluation.objects.select_for_update(of=("self",))
+        .select_related("partner", "current_tier", "proposed_tier")
+        .get(pk=evaluation.pk)
+    )
+    if not can_manage_partner(actor, evaluation.partner):
+        raise PermissionDenied
+    if evaluation.status != ProposalStatus.PENDING:
+        raise ValidationError(_("This proposal was already decided."))
+    return evaluation
+
+
+@transaction.atomic
+def tier_proposal_confirm(*, evaluation: TierEvaluation, actor: User, note: str = "") -> TierChange:
+    """Apply a proposed tier change; kept in the history with the figures that justified it.
+
+    Refused when the partner's tier moved since the evaluation, and for an upgrade while a
+    compliance violation is open.
+    """
+    evaluation = _lock_pending_proposal(evaluation=evaluation, actor=actor)
+    partner = Partner.objects.select_for_update().get(pk=evaluation.partner_id)
+    if partner.tier_id != evaluation.current_tier_id:
+        raise ValidationError(
+            _("The partner's tier changed since this evaluation; wait for the next one.")
+        )
+    if (
+        evaluation.outcome == TierOutcome.UPGRADE
+        and partner.violations.filter(status=ViolationStatus.OPEN).exists()
+    ):
+        raise ValidationError(_("An open compliance violation blocks the upgrade."))
+    before = evaluation.current_tier
+    partner.tier = evaluation.proposed_tier
+    partner.save(update_fields=["tier", "updated_at"])
+    evaluation.status = ProposalStatus.CONFIRMED
+    evaluation.decided_by = actor
+    evaluation.decided_at = timezone.now()
+    evaluation.decision_note = note.strip()
+    evaluation.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    change = TierChange.objects.create(
+        partner=partner,
+        from_tier=before,
+        to_tier=evaluation.proposed_tier,
+        evaluation=evaluation,
+        figures=evaluation.figures,
+        changed_by=actor,
+        note=evaluation.decision_note,
+    )
+    audit_record(
+        actor=actor,
+        action="partner.tier_changed",
+        obj=partner,
+        changes={
+            "tier": {"before": before.code, "after": evaluation.proposed_tier.code},
+            **evaluation.figures,
+        },
+        note=evaluation.decision_note,
+    )
+    params = {
+        "partner": partner.legal_name,
+        "before": before.get_code_display(),
+        "after": evaluation.proposed_tier.get_code_display(),
+    }
+    notify(
+        recipients=_partner_admins(partner),
+        kind="partner.tier_changed",
+        title=_("Your partner tier changed from %(before)s to %(after)s"),
+        url=reverse("partners:my_company"),
+        params=params,
+    )
+    notify(
+        recipients=[u for u in _tier_recipients(partner) if u.pk != actor.pk],
+        kind="partner.tier_changed",
+        title=_("%(partner)s moved from %(before)s to %(after)s"),
+        url=reverse("partners:partner_detail", args=[partner.pk]),
+        params=params,
+    )
+    return change
+
+
+@transaction.atomic
+def tier_proposal_reject(*, evaluation: TierEvaluation, actor: User, reason: str) -> TierEvaluation:
+    """Keep the partner's tier; the reason is recorded on the proposal."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give a reason for the rejection.")})
+    evaluation = _lock_pending_proposal(evaluation=evaluation, actor=actor)
+    evaluation.status = ProposalStatus.REJECTED
+    evaluation.decided_by = actor
+    evaluation.decided_at = timezone.now()
+    evaluation.decision_note = reason.strip()
+    evaluation.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    audit_record(
+        actor=actor,
+        action="tier.proposal_rejected",
+        obj=evaluation,
+        partner=evaluation.partner,
+        changes={"status": {"before": ProposalStatus.PENDING, "after": ProposalStatus.REJECTED}},
+        note=evaluation.decision_note,
+    )
+    notify(
+        recipients=[u for u in _tier_recipients(evaluation.partner) if u.pk != actor.pk],
+        kind="partner.tier_proposal_rejected",
+        title=_("The tier proposal for %(partner)s was rejected"),
+        body=evaluation.decision_note,
+        url=reverse("partners:partner_detail", args=[evaluation.partner_id]),
+        params={"partner": evaluation.partner.legal_name},
+    )
+    return evaluation
+
+
+@transaction.atomic
+def scorecard_weights_update(*, actor: User, **weights: int) -> ScorecardWeights:
+    """Save new scorecard weights (they must add up to 100); the previous rows stay as history."""
+    current = scorecard_weights_current()
+    row = ScorecardWeights(changed_by=actor, **(current.as_dict() | weights))
+    row.full_clean(exclude=["changed_by"])
+    row.save()
+    audit_record(
+        actor=actor,
+        action="scorecard.weights_changed",
+        obj=row,
+        changes=diff(current.as_dict(), row.as_dict()),
+    )
+    return row
+
+
+def _scorecard_period(*, kind: str, year: int | None) -> tuple[int, Quarter, datetime.date]:
+    """(year, last quarter of the evaluated span, first day of the span) for an evaluation."""
+    if kind == ScorecardKind.YEARLY:
+        last = Quarter(year, 4)
+    else:
+        last = Quarter.containing(timezone.localdate())
+    first = inputs.trailing_quarters(last)[0]
+    return last.year, last, first.start
+
+
+def _lowest_nonzero(tiers: list[Tier], attribute: str):
+    values = [getattr(t, attribute) for t in tiers if getattr(t, attribute)]
+    return min(values) if values else 0
+
+
+def scorecard_figures_for(
+    *, partners: list[Partner], kind: str, year: int | None = None
+) -> dict[int, dict]:
+    """{partner id: {year, scores, figures}} of a scorecard (DESIGN §2.4), without saving, with
+    every input read once for all the partners.
+
+    Revenue attainment and certifications are measured against the partner's tier requirement
+    (a Registered partner against the first tier that requires anything).
+    """
+    year, last, since = _scorecard_period(kind=kind, year=year)
+    as_of = min(last.end, timezone.localdate())
+    ids = [p.pk for p in partners]
+    tiers = {t.pk: t for t in Tier.objects.all()}
+    lowest_revenue = _lowest_nonzero(list(tiers.values()), "min_revenue")
+    lowest_staff = _lowest_nonzero(list(tiers.values()), "min_certified_staff")
+    revenue = inputs.revenue_by_partner(partner_ids=ids, quarter=last)
+    staff = inputs.certified_staff_by_partner(partner_ids=ids, as_of=as_of)
+    nps = inputs.nps_by_partner(partner_ids=ids, quarter=last)
+    roi = inputs.marketing_roi_by_partner(partner_ids=ids)
+    violations = inputs.violations_by_partner(partner_ids=ids, since=since, until=last.end)
+    results = {}
+    for partner in partners:
+        tier = tiers[partner.tier_id]
+        revenue_target = tier.min_revenue or lowest_revenue
+        staff_target = tier.min_certified_staff or lowest_staff
+        pid = partner.pk
+        certified = staff.get(pid, {}).get("total", 0)
+        results[pid] = {
+            "year": year,
+            "scores": {
+                "score_revenue": ratio_score(revenue.get(pid, Decimal("0")), revenue_target),
+                "score_marketing": roi_score(roi.get(pid)),
+                "score_satisfaction": nps_score(nps.get(pid)),
+                "score_compliance": compliance_score(violations.get(pid, 0)),
+                "score_team": ratio_score(certified, staff_target),
+            },
+            "figures": {
+                "from": str(inputs.trailing_quarters(last)[0]),
+                "to": str(last),
+                "revenue": str(revenue.get(pid, Decimal("0.00"))),
+                "revenue_target": str(revenue_target),
+                "marketing_roi": None if roi.get(pid) is None else str(roi[pid]),
+                "nps": nps.get(pid),
+                "violations": violations.get(pid, 0),
+                "certified_staff": certified,
+                "certified_staff_target": staff_target,
+            },
+        }
+    return results
+
+
+def _scorecard_build(*, partner: Partner, result: dict, kind: str, reason: str, actor, weights):
+    total = weighted_total(result["scores"], weights)
+    return Scorecard(
+        partner=partner,
+        kind=kind,
+        year=result["year"],
+        reason=reason,
+        weights=weights,
+        figures=result["figures"],
+        total=total,
+        classification=classification_for(total),
+        evaluated_by=actor if getattr(actor, "is_authenticated", False) else None,
+        **result["scores"],
+    )
+
+
+def _partner_classify(*, partner: Partner, scorecard: Scorecard, actor) -> bool:
+    """Give the partner the scorecard's class; audited. Returns whether the class changed."""
+    before = partner.classification
+    if before == scorecard.classification:
+        return False
+    Partner.objects.filter(pk=partner.pk).update(
+        classification=scorecard.classification, updated_at=timezone.now()
+    )
+    partner.classification = scorecard.classification
+    audit_record(
+        actor=actor,
+        action="partner.classified",
+        obj=partner,
+        changes={
+            "classification": {"before": before, "after": scorecard.classification},
+            "total": str(scorecard.total),
+        },
+        note=scorecard.reason,
+    )
+    return True
+
+
+@transaction.atomic
+def scorecard_evaluate(
+    *, partner: Partner, actor: User | None, kind: str, year: int | None = None, reason: str = ""
+) -> Scorecard:
+    """Score the partner, store the scorecard and set its class (A/B/C).
+
+    Yearly: once per partner and year (a second run returns the stored one). On demand (after an
+    incident): any time, with a reason.
+    """
+    if kind == ScorecardKind.ON_DEMAND and not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for this evaluation.")})
+    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    if kind == ScorecardKind.YEARLY:
+        existing = Scorecard.objects.filter(partner=partner, kind=kind, year=year).first()
+        if existing is not None:
+            return existing
+    result = scorecard_figures_for(partners=[partner], kind=kind, year=year)[partner.pk]
+    scorecard = _scorecard_build(
+        partner=partner,
+        result=result,
+        kind=kind,
+        reason=reason.strip(),
+        actor=actor,
+        weights=scorecard_weights_current().as_dict(),
+    )
+    scorecard.save()
+    if _partner_classify(partner=partner, scorecard=scorecard, actor=actor):
+        notify(
+            recipients=[u for u in _tier_recipients(partner) if u != actor],
+            kind="partner.classified",
+            title=_("%(partner)s is now class %(class)s (score %(total)s)"),
+            url=reverse("partners:scorecard_detail", args=[scorecard.pk]),
+            params={
+                "partner": partner.legal_name,
+                "class": scorecard.classification,
+                "total": scorecard.total,
+            },
+            email=False,
+        )
+    return scorecard
+
+
+SCORECARD_CHUNK = 1000
+
+
+def scorecard_evaluate_yearly(*, year: int) -> dict:
+    """The yearly scorecard of every partner not terminated, in chunks read set-based.
+
+    Idempotent: a partner that already has the year's scorecard is skipped (one per partner and
+    year, enforced by the database).
+    """
+    ids = list(
+        Partner.objects.exclude(status=PartnerStatus.TERMINATED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    summary = {"evaluated": 0, "skipped": 0}
+    for start in range(0, len(ids), SCORECARD_CHUNK):
+        chunk = _scorecard_yearly_chunk(year=year, partner_ids=ids[start : start + SCORECARD_CHUNK])
+        summary["evaluated"] += chunk["evaluated"]
+        summary["skipped"] += chunk["skipped"]
+    return summary
+
+
+@transaction.atomic
+def _scorecard_yearly_chunk(*, year: int, partner_ids: list[int]) -> dict:
+    done = set(
+        Scorecard.objects.filter(
+            kind=ScorecardKind.YEARLY, year=year, partner_id__in=partner_ids
+        ).values_list("partner_id", flat=True)
+    )
+    partners = list(
+        Partner.objects.filter(pk__in=[pid for pid in partner_ids if pid not in done]).order_by(
+            "pk"
+        )
+    )
+    if not partners:
+        return {"evaluated": 0, "skipped": len(done)}
+    weights = scorecard_weights_current().as_dict()
+    results = scorecard_figures_for(partners=partners, kind=ScorecardKind.YEARLY, year=year)
+    scorecards = Scorecard.objects.bulk_create(
+        [
+            _scorecard_build(
+                partner=partner,
+                result=results[partner.pk],
+                kind=ScorecardKind.YEARLY,
+                reason="",
+                actor=None,
+                weights=weights,
+            )
+            for partner in partners
+        ]
+    )
+    changed: dict[int, tuple[User, int]] = {}
+    for partner, scorecard in zip(partners, scorecards, strict=True):
+        if _partner_classify(partner=partner, scorecard=scorecard, actor=None):
+            for person in _tier_recipients(partner):
+                changed[person.pk] = (person, changed.get(person.pk, (person, 0))[1] + 1)
+    for person, count in changed.values():
+        notify(
+            recipients=[person],
+            kind="partner.classified",
+            title=_("Yearly scorecards %(year)s: %(count)s partner(s) changed class"),
+            url=reverse("partners:partner_list"),
+            params={"year": year, "count": count},
+            email=False,
+        )
+    return {"evaluated": len(scorecards), "skipped": len(done)}
+
+
+@transaction.atomic
+def nps_response_record(
+    *,
+    partner: Partner,
+    quarter: str,
+    score: int,
+    actor: User,
+    respondent: str = "",
+    comment: str = "",
+) -> NpsResponse:
+    """Record one customer's survey answer (0–10) about the partner for a quarter."""
+    try:
+        quarter = str(Quarter.parse(quarter))
+    except ValueError as exc:
+        raise ValidationError({"quarter": _("Enter a quarter like 2026Q3.")}) from exc
+    response = NpsResponse(
+        partner=partner,
+        quarter=quarter,
+        score=score,
+        respondent=respondent.strip(),
+        comment=comment.strip(),
+        source=NpsSource.FORM,
+        recorded_by=actor,
+    )
+    if not isinstance(score, int) or not 0 <= score <= 10:
+        raise ValidationError({"score": _("A score is between 0 and 10.")})
+    response.full_clean()
+    response.save()
+    audit_record(
+        actor=actor,
+        action="nps.recorded",
+        obj=response,
+        partner=partner,
+        changes={"quarter": quarter, "score": response.score},
+    )
+    return response
