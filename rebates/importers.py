@@ -159,6 +159,9 @@ _INSERT_SQL = f"""
            lower(s.kind), coalesce(s.deal_reference, ''), %(source)s, %(batch)s, now()
     FROM {_clean_stage_sql()} s
     JOIN partners_partner p ON p.tax_id = s.partner_tax_id
+    -- In index order, each partner's new entries land on the same few pages of the partner and
+    -- date index: a fraction of the page reads, writes and WAL of inserting in file order.
+    ORDER BY p.id, s.invoice_date::date
     ON CONFLICT (invoice_number, line_number) DO NOTHING
 """  # noqa: S608 (constant column names)
 
@@ -218,6 +221,8 @@ def sales_lines_load(
             report(count, count)
         if count == 0:
             return 0, 0, [{"row": 1, "column": "", "message": _("The file has no data rows.")}]
+        # Room to group and sort a million lines in memory (for the rest of this transaction).
+        cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute(_error_sql(), {"currencies": list(MINOR_UNITS)})
         found = cursor.fetchall()
         if found:
