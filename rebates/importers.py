@@ -71,8 +71,6 @@ STAGE_COLUMNS = [
 ]
 OPTIONAL_COLUMNS = {"deal_reference"}
 
-_DATE_OK = r"^(19|20)\d{2}-\d{2}-\d{2}$"
-
 # (column, code, SQL condition that is true when the cell is wrong); evaluated in order per column.
 _CHECKS: list[tuple[str, str, str]] = [
     ("partner_tax_id", "required", "s.partner_tax_id IS NULL"),
@@ -83,15 +81,8 @@ _CHECKS: list[tuple[str, str, str]] = [
     ("invoice_number", "too_long", "length(s.invoice_number) > 60"),
     ("line", "whole_number", "s.line IS NULL OR s.line !~ '^[0-9]{1,9}$'"),
     ("line", "duplicate", "d.dup IS NOT NULL"),
-    ("invoice_date", "date", f"s.invoice_date IS NULL OR s.invoice_date !~ '{_DATE_OK}'"),
-    ("invoice_date", "date", "substr(s.invoice_date, 6, 2)::int NOT BETWEEN 1 AND 12"),
-    (
-        "invoice_date",
-        "date",
-        "substr(s.invoice_date, 9, 2)::int NOT BETWEEN 1 AND extract(day FROM "
-        "make_date(substr(s.invoice_date, 1, 4)::int, substr(s.invoice_date, 6, 2)::int, 1)"
-        " + interval '1 month - 1 day')",
-    ),
+    # A lookup among the real calendar days is far cheaper than parsing each date (see _error_sql).
+    ("invoice_date", "date", "v.day IS NULL"),
     ("product_code", "required", "s.product_code IS NULL"),
     ("product_code", "too_long", "length(s.product_code) > 60"),
     ("quantity", "number", r"s.quantity IS NULL OR s.quantity !~ '^-?[0-9]{1,11}(\.[0-9]{1,3})?$'"),
@@ -124,7 +115,9 @@ def _messages() -> dict[str, str]:
 def _clean_stage_sql() -> str:
     """The staged rows with blank cells as NULL and surrounding spaces gone (computed, not stored)."""
     cols = ", ".join(f"nullif(btrim({c}), '') AS {c}" for c in STAGE_COLUMNS)
-    return f"(SELECT row_no, {cols} FROM rebates_stage)"  # noqa: S608 (constant column names)
+    # OFFSET 0 keeps PostgreSQL from inlining the subquery, which would trim each cell again in
+    # every check that reads it (most of the validation time on a million rows).
+    return f"(SELECT row_no, {cols} FROM rebates_stage OFFSET 0)"  # noqa: S608 (constant names)
 
 
 def _error_sql() -> str:
@@ -144,6 +137,10 @@ def _error_sql() -> str:
                 FROM rebates_stage GROUP BY 1, 2 HAVING count(*) > 1
             ) d ON d.invoice_number = s.invoice_number AND d.line = s.line
             LEFT JOIN partners_partner p ON p.tax_id = s.partner_tax_id
+            LEFT JOIN (
+                SELECT to_char(d, 'YYYY-MM-DD') AS day
+                FROM generate_series(date '1900-01-01', date '2099-12-31', interval '1 day') d
+            ) v ON v.day = s.invoice_date
         ) e
         WHERE cardinality(errs) > 0
         ORDER BY row_no, err
@@ -162,6 +159,9 @@ _INSERT_SQL = f"""
            lower(s.kind), coalesce(s.deal_reference, ''), %(source)s, %(batch)s, now()
     FROM {_clean_stage_sql()} s
     JOIN partners_partner p ON p.tax_id = s.partner_tax_id
+    -- In index order, each partner's new entries land on the same few pages of the partner and
+    -- date index: a fraction of the page reads, writes and WAL of inserting in file order.
+    ORDER BY p.id, s.invoice_date::date
     ON CONFLICT (invoice_number, line_number) DO NOTHING
 """  # noqa: S608 (constant column names)
 
@@ -221,6 +221,8 @@ def sales_lines_load(
             report(count, count)
         if count == 0:
             return 0, 0, [{"row": 1, "column": "", "message": _("The file has no data rows.")}]
+        # Room to group and sort a million lines in memory (for the rest of this transaction).
+        cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute(_error_sql(), {"currencies": list(MINOR_UNITS)})
         found = cursor.fetchall()
         if found:

@@ -68,6 +68,10 @@ def test_reimporting_the_same_file_adds_nothing(client, finance_user, committed)
         ("T1,SO-1,INV-1,1,2026-02-30,SKU-A,1,10,CNY,sale,", "invoice_date"),
         ("T1,SO-1,INV-1,1,2026-13-01,SKU-A,1,10,CNY,sale,", "invoice_date"),
         ("T1,SO-1,INV-1,1,15/07/2026,SKU-A,1,10,CNY,sale,", "invoice_date"),
+        ("T1,SO-1,INV-1,1,2026-02-29,SKU-A,1,10,CNY,sale,", "invoice_date"),
+        ("T1,SO-1,INV-1,1,2026-7-15,SKU-A,1,10,CNY,sale,", "invoice_date"),
+        ("T1,SO-1,INV-1,1,1899-12-31,SKU-A,1,10,CNY,sale,", "invoice_date"),
+        ("T1,SO-1,INV-1,1,2026-07-15T00:00,SKU-A,1,10,CNY,sale,", "invoice_date"),
         ("T1,SO-1,INV-1,1,2026-07-15,SKU-A,1,12abc,CNY,sale,", "net_amount"),
         ("T1,SO-1,INV-1,1,2026-07-15,SKU-A,1,-5,CNY,sale,", "net_amount"),
         ("T1,SO-1,INV-1,1,2026-07-15,SKU-A,1,10,XXX,sale,", "currency"),
@@ -89,6 +93,19 @@ def test_a_bad_row_is_reported_by_line_and_nothing_is_imported(
     assert batch.status == ImportStatus.REJECTED
     assert (3, column) in {(e["row"], e["column"]) for e in batch.errors}
     assert SalesLine.objects.count() == 0
+
+
+def test_a_leap_day_and_padded_cells_are_accepted(client, finance_user, committed):
+    # given a 29 February of a leap year, and cells with spaces around them
+    PartnerFactory(tax_id="T1")
+    text = HEADER + "T1,SO-1,INV-1,1,2028-02-29,SKU-A,1,10,CNY,sale,\n"
+    text += " T1 , SO-1 , INV-1 , 2 , 2099-12-31 , SKU-A , 1 , 10 , cny , Sale ,\n"
+    # when
+    batch = upload(client, finance_user, text, committed)
+    # then
+    assert batch.status == ImportStatus.IMPORTED
+    days = sorted(str(d) for d in SalesLine.objects.values_list("invoice_date", flat=True))
+    assert days == ["2028-02-29", "2099-12-31"]
 
 
 def test_duplicate_lines_in_one_file_are_reported(client, finance_user, committed):
