@@ -12,13 +12,11 @@ from __future__ import annotations
 import csv
 import os
 import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
-from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import MANAGE, ROOT, bench_database, timed
+
 BENCH_DB = os.environ.get("BENCH_DB", "prm_bench_rebates")
 PARTNERS = int(os.environ.get("BENCH_PARTNERS", "10000"))
 LINES = int(os.environ.get("BENCH_LINES", "5000000"))
@@ -26,47 +24,8 @@ IMPORT_LINES = int(os.environ.get("BENCH_IMPORT_LINES", "1000000"))
 PERIOD = "2026Q3"
 
 
-def _database_url() -> str:
-    base = urlparse(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
-    return base._replace(path=f"/{BENCH_DB}").geturl()
-
-
-def _create_database(url: str) -> None:
-    import psycopg2
-
-    admin = urlparse(url)._replace(path="/postgres").geturl()
-    conn = psycopg2.connect(admin)
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    conn.close()
-
-
-def _timed(label: str, func):
-    started = time.perf_counter()
-    result = func()
-    elapsed = time.perf_counter() - started
-    print(f"{label:<58} {elapsed:8.2f} s", flush=True)
-    return result, elapsed
-
-
 def main() -> None:
-    url = _database_url()
-    env = {**os.environ, "DATABASE_URL": url}
-    os.environ["DATABASE_URL"] = url
-    _create_database(url)
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run(  # noqa: S603 (our own manage.py)
-        [*manage, "migrate", "--verbosity", "0"], env=env, check=True, cwd=ROOT
-    )
-
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prm.settings.local")
-    import django
-
-    django.setup()
+    env = bench_database(BENCH_DB)
     from django.db import connection, transaction
 
     from core.periods import Quarter
@@ -128,7 +87,7 @@ def main() -> None:
             cursor.execute("VACUUM ANALYZE rebates_salesline")
             cursor.execute("ANALYZE rebates_target; ANALYZE partners_partner")
 
-    _timed("generate partners, targets and sales lines (SQL)", generate)
+    timed("generate partners, targets and sales lines (SQL)", generate)
 
     def raw_group_by() -> None:
         with connection.cursor() as cursor:
@@ -139,8 +98,8 @@ def main() -> None:
             )
             cursor.fetchall()
 
-    _timed("(a) raw SELECT partner_id, sum(net_amount) GROUP BY (cold)", raw_group_by)
-    _, raw_seconds = _timed("(a) raw SELECT partner_id, sum(net_amount) GROUP BY", raw_group_by)
+    timed("(a) raw SELECT partner_id, sum(net_amount) GROUP BY (cold)", raw_group_by)
+    _, raw_seconds = timed("(a) raw SELECT partner_id, sum(net_amount) GROUP BY", raw_group_by)
 
     def truncate_accruals() -> None:
         with connection.cursor() as cursor:
@@ -150,7 +109,7 @@ def main() -> None:
     connection.close()
 
     def calculate(chunks: int, chunk: int | None) -> subprocess.Popen:
-        args = [*manage, "calculate_rebates", "--period", PERIOD, "--chunks", str(chunks)]
+        args = [*MANAGE, "calculate_rebates", "--period", PERIOD, "--chunks", str(chunks)]
         if chunk is not None:
             args += ["--chunk", str(chunk)]
         return subprocess.Popen(  # noqa: S603 (our own manage.py)
@@ -243,7 +202,7 @@ def main() -> None:
             assert not errors, errors[:3]
             return saved
 
-    saved, elapsed = _timed(
+    saved, elapsed = timed(
         f"(d) import {IMPORT_LINES:,} lines (COPY, validate, INSERT)", import_file
     )
     print(f"    imported {saved:,} lines: {saved / elapsed:,.0f} lines/s")

@@ -8,13 +8,9 @@ SQL, then times the tier evaluation of every partner, an idempotent re-run and t
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-from pathlib import Path
-from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import bench_database, timed
+
 BENCH_DB = os.environ.get("BENCH_DB", "prm_bench_tiers")
 PARTNERS = int(os.environ.get("BENCH_PARTNERS", "10000"))
 LINES = int(os.environ.get("BENCH_LINES", "2000000"))
@@ -22,46 +18,8 @@ ANSWERS = int(os.environ.get("BENCH_ANSWERS", "50000"))
 PERIOD = "2026Q3"
 
 
-def _database_url() -> str:
-    base = urlparse(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
-    return base._replace(path=f"/{BENCH_DB}").geturl()
-
-
-def _create_database(url: str) -> None:
-    import psycopg2
-
-    admin = urlparse(url)._replace(path="/postgres").geturl()
-    conn = psycopg2.connect(admin)
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    conn.close()
-
-
-def _timed(label: str, func):
-    started = time.perf_counter()
-    result = func()
-    elapsed = time.perf_counter() - started
-    print(f"{label:<58} {elapsed:8.2f} s", flush=True)
-    return result, elapsed
-
-
 def main() -> None:
-    url = _database_url()
-    env = {**os.environ, "DATABASE_URL": url}
-    os.environ["DATABASE_URL"] = url
-    _create_database(url)
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run(  # noqa: S603 (our own manage.py)
-        [*manage, "migrate", "--verbosity", "0"], env=env, check=True, cwd=ROOT
-    )
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prm.settings.local")
-    import django
-
-    django.setup()
+    bench_database(BENCH_DB)
     from django.db import connection
 
     from core.periods import Quarter
@@ -124,16 +82,16 @@ def main() -> None:
             )
             cursor.execute("ANALYZE rebates_salesline; ANALYZE partners_npsresponse")
 
-    _timed("generate partners, sales lines and NPS answers (SQL)", generate)
-    summary, _ = _timed(
+    timed("generate partners, sales lines and NPS answers (SQL)", generate)
+    summary, _ = timed(
         f"evaluate {PERIOD} for every partner", lambda: tier_evaluation_run(quarter=quarter)
     )
     print(f"  {summary}")
-    again, _ = _timed(
+    again, _ = timed(
         "re-run (idempotent, nothing to do)", lambda: tier_evaluation_run(quarter=quarter)
     )
     print(f"  {again}")
-    yearly, _ = _timed(
+    yearly, _ = timed(
         "yearly scorecards 2026 for every partner", lambda: scorecard_evaluate_yearly(year=2026)
     )
     print(f"  {yearly}")
