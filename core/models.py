@@ -187,10 +187,10 @@ class FxRate(models.Model):
 
     scope_partner_path = None
 
-    base_currency = models.CharField(_("from"), max_length=3, choices=CURRENCY_CHOICES)
-    quote_currency = models.CharField(_("to"), max_length=3, choices=CURRENCY_CHOICES)
+    base_currency = models.CharField(_("from currency"), max_length=3, choices=CURRENCY_CHOICES)
+    quote_currency = models.CharField(_("to currency"), max_length=3, choices=CURRENCY_CHOICES)
     rate_date = models.DateField(_("date"))
-    rate = models.DecimalField(_("rate"), max_digits=20, decimal_places=10)
+    rate = models.DecimalField(_("exchange rate"), max_digits=20, decimal_places=10)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

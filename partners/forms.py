@@ -391,7 +391,7 @@ class BusinessReportEditForm(BusinessReportForm):
 class ReportReviewForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("Decision"),
-        choices=[("accept", _("Accept")), ("return", _("Return for changes"))],
+        choices=[("accept", _("Accept the report")), ("return", _("Return for changes"))],
         widget=forms.RadioSelect,
     )
     comment = forms.CharField(label=_("Comment"), widget=TEXT_AREA, required=False)

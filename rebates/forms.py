@@ -43,7 +43,7 @@ class BracketForm(forms.Form):
         label=_("To attainment %"), max_digits=7, decimal_places=2, required=False
     )
     rate = forms.DecimalField(
-        label=_("Rate"), max_digits=6, decimal_places=4, min_value=0, max_value=1
+        label=_("Rebate rate"), max_digits=6, decimal_places=4, min_value=0, max_value=1
     )
 
 

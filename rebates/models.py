@@ -174,7 +174,7 @@ class Bracket(models.Model):
         null=True,
         blank=True,
     )
-    rate = models.DecimalField(_("rate"), max_digits=6, decimal_places=4)
+    rate = models.DecimalField(_("rebate rate"), max_digits=6, decimal_places=4)
 
     objects = ScopedManager()
 

@@ -22,4 +22,4 @@ class QuestionKind(models.TextChoices):
 class AttemptStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", _("In progress")
     PASSED = "passed", _("Passed")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", _("Not passed")

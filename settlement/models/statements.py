@@ -167,7 +167,7 @@ class Statement(models.Model):
         _("verification code"), max_length=16, unique=True, default=new_verification_code
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     response_due_at = models.DateTimeField(_("confirm or dispute by"), null=True, blank=True)
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     deemed_confirmed = models.BooleanField(_("deemed confirmed"), default=False)
