@@ -160,6 +160,7 @@ LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
+FORMAT_MODULE_PATH = ["prm.formats"]  # amounts grouped by thousands in Chinese too
 USE_TZ = True
 
 # --- Static and uploaded files -------------------------------------------------------------
