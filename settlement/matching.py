@@ -276,7 +276,11 @@ def match_chunk(*, run_id: int, partner_range: tuple[int, int]) -> dict[str, int
                 if cursor.rowcount == 0:
                     break
         cursor.execute("ANALYZE recon_touched")
+        # A hash of a million orders' running sums outgrows work_mem and spills; sorting the
+        # matches by order and summing each run of rows needs no memory per order.
+        cursor.execute("SET LOCAL enable_hashagg = off")
         cursor.execute(_FIGURES)
+        cursor.execute("SET LOCAL enable_hashagg = on")
         cursor.execute("ANALYZE recon_figures")
         cursor.execute(_ORDER_FIGURES, params)
         counts["orders_updated"] = cursor.rowcount
