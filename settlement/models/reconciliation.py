@@ -32,16 +32,19 @@ class Order(models.Model):
     """A partner's order with the vendor, imported or taken from a won deal.
 
     The reconciliation figures (status, paid, delivered) are deliberately not indexed: the table
-    keeps free space on each page (fillfactor) so the nightly job updates them in place (HOT).
+    keeps half of each page free (fillfactor 50: room for a new version of every row on its page)
+    so the nightly job updates them in place (HOT), without touching any index.
     """
 
     scope_partner_path = "partner"
 
+    # Indexed by `order_partner_date` (partner first).
     partner = models.ForeignKey(
         "partners.Partner",
         verbose_name=_("partner"),
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     reference = models.CharField(_("order number"), max_length=60, unique=True)
     order_date = models.DateField(_("order date"))
@@ -194,7 +197,8 @@ class ReconciliationMatch(models.Model):
     """A payment or a delivery matched to an order, once (append-only).
 
     Rows come only from the matching job's joins over existing rows and are never deleted, so the
-    foreign keys carry no database constraint: a million inserts skip a million lookups each.
+    foreign keys carry no database constraint: a million inserts skip a million lookups each. The
+    order has one index (`match_order`), not a second one for the foreign key.
     """
 
     scope_partner_path = "order__partner"
@@ -203,7 +207,11 @@ class ReconciliationMatch(models.Model):
         ReconciliationRun, on_delete=models.PROTECT, related_name="matches", db_constraint=False
     )
     order = models.ForeignKey(
-        Order, on_delete=models.PROTECT, related_name="matches", db_constraint=False
+        Order,
+        on_delete=models.PROTECT,
+        related_name="matches",
+        db_constraint=False,
+        db_index=False,
     )
     payment = models.OneToOneField(
         Payment,
