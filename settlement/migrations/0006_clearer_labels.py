@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('settlement', '0004_reconciliation_guards'),
+        ('settlement', '0005_reconciliation_fewer_indexes'),
     ]
 
     operations = [
