@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-import time
-from pathlib import Path
-from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import MANAGE, ROOT, bench_database, timed
+
 BENCH_DB = os.environ.get("BENCH_DB", "prm_bench_recon")
 PARTNERS = int(os.environ.get("BENCH_PARTNERS", "10000"))
 ORDERS = int(os.environ.get("BENCH_ORDERS", "1000000"))
@@ -72,46 +69,8 @@ WHERE status <> 'unmatched' OR paid_amount <> 0 OR delivered_amount <> 0;
 """
 
 
-def _database_url() -> str:
-    base = urlparse(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
-    return base._replace(path=f"/{BENCH_DB}").geturl()
-
-
-def _create_database(url: str) -> None:
-    import psycopg2
-
-    admin = urlparse(url)._replace(path="/postgres").geturl()
-    conn = psycopg2.connect(admin)
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    conn.close()
-
-
-def _timed(label: str, func):
-    started = time.perf_counter()
-    result = func()
-    elapsed = time.perf_counter() - started
-    print(f"{label:<62} {elapsed:8.2f} s", flush=True)
-    return result, elapsed
-
-
 def main() -> None:
-    url = _database_url()
-    env = {**os.environ, "DATABASE_URL": url}
-    os.environ["DATABASE_URL"] = url
-    _create_database(url)
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run(  # noqa: S603 (our own manage.py)
-        [*manage, "migrate", "--verbosity", "0"], env=env, check=True, cwd=ROOT
-    )
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prm.settings.local")
-    import django
-
-    django.setup()
+    env = bench_database(BENCH_DB)
     from django.db import connection
 
     from settlement import services
@@ -145,7 +104,7 @@ def main() -> None:
             )
             cursor.execute(GENERATE, {"partners": PARTNERS, "orders": ORDERS, "start": START})
 
-    _timed("generate partners, orders, deliveries, payments (SQL)", generate)
+    timed("generate partners, orders, deliveries, payments (SQL)", generate)
 
     def report() -> None:
         with connection.cursor() as cursor:
@@ -173,16 +132,16 @@ def main() -> None:
 
         return run
 
-    totals, _ = _timed("(a) full matching run, 1 process, 1 chunk (fresh)", one_process(1))
+    totals, _ = timed("(a) full matching run, 1 process, 1 chunk (fresh)", one_process(1))
     print(f"    {totals}")
     report()
-    totals, _ = _timed("(b) the same run again (idempotent: nothing changes)", one_process(1))
+    totals, _ = timed("(b) the same run again (idempotent: nothing changes)", one_process(1))
     print(f"    {totals}")
 
     with connection.cursor() as cursor:
         cursor.execute(RESET)
         cursor.execute("VACUUM ANALYZE settlement_order")
-    totals, _ = _timed("(c) full matching run, 1 process, 8 chunks (fresh)", one_process(8))
+    totals, _ = timed("(c) full matching run, 1 process, 8 chunks (fresh)", one_process(8))
     print(f"    {totals}")
 
     with connection.cursor() as cursor:
@@ -195,7 +154,7 @@ def main() -> None:
     def two_processes() -> None:
         procs = [
             subprocess.Popen(  # noqa: S603 (our own manage.py)
-                [*manage, "reconcile", "--run", str(run.pk), "--chunks", "2", "--chunk", str(i)],
+                [*MANAGE, "reconcile", "--run", str(run.pk), "--chunks", "2", "--chunk", str(i)],
                 env=env,
                 cwd=ROOT,
                 stdout=subprocess.PIPE,
@@ -207,7 +166,7 @@ def main() -> None:
             out, _err = proc.communicate()
             print("    " + out.strip())
 
-    _timed("(d) full matching run, 2 processes x 1 chunk (fresh, wall)", two_processes)
+    timed("(d) full matching run, 2 processes x 1 chunk (fresh, wall)", two_processes)
     report()
 
 
