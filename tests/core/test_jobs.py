@@ -66,3 +66,21 @@ def test_job_page_polls_progress_and_scopes_to_owner(client, manager, partner_us
     assert 'hx-trigger="every 1s"' in response.content.decode()
     client.force_login(partner_user)
     assert client.get(f"/jobs/{job.pk}/").status_code == 404
+
+
+def test_job_download_only_for_its_owner(client, partner_user, other_partner_user):
+    # given an export a partner user ran, with its result file stored
+    from django.core.files.base import ContentFile
+
+    job = job_create(kind="export", label="Statements", user=partner_user, total=1)
+    job.result_file.save("statements.zip", ContentFile(b"PK zip bytes"))
+    # when its owner downloads it, then the file comes back
+    client.force_login(partner_user)
+    response = client.get(f"/jobs/{job.pk}/download/")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"PK zip bytes"
+    # and a user of another company gets 404, as for a job without a file
+    client.force_login(other_partner_user)
+    assert client.get(f"/jobs/{job.pk}/download/").status_code == 404
+    empty = job_create(kind="export", label="Nothing yet", user=other_partner_user)
+    assert client.get(f"/jobs/{empty.pk}/download/").status_code == 404

@@ -252,3 +252,15 @@ def test_accrual_detail_lists_contracts_with_their_rebate(client, partner_user, 
     accrual = accruals[partner_user.partner_id]
     page = client.get(reverse("rebates:accrual_detail", args=[accrual.pk])).content.decode()
     assert "SO-1" in page and "45,000.00" in page
+
+
+def test_partner_users_cannot_open_or_change_a_programme(client, partner_user):
+    # given a programme
+    prog = programme(name="Standard")
+    client.force_login(partner_user)
+    # when a partner user opens or posts to its edit page, then they are refused
+    url = reverse("rebates:programme_edit", args=[prog.pk])
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"name": "Hijacked"}).status_code == 403
+    prog.refresh_from_db()
+    assert prog.name == "Standard"

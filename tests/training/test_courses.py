@@ -5,7 +5,7 @@ from django.urls import reverse
 from accounts.choices import Role
 from training.models import Course, Module, ModuleCompletion
 
-from .factories import CourseFactory, ModuleFactory
+from .factories import CourseFactory, ExamFactory, ModuleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -186,3 +186,21 @@ def test_module_page_shows_rich_text(client, partner_user):
     response = client.get(reverse("training:module_detail", args=[module.course_id, module.pk]))
     assert "<h3>Summary</h3>" in response.text
     assert "<ul><li>one</li><li>two</li></ul>" in response.text
+
+
+def test_partner_users_cannot_open_any_authoring_page(client, partner_user):
+    # given a course with a module and an exam
+    course = CourseFactory()
+    module = ModuleFactory(course=course)
+    ExamFactory(course=course)
+    client.force_login(partner_user)
+    # when a partner user opens or posts to the staff authoring pages, then they are refused
+    for url in (
+        reverse("training:course_edit", args=[course.pk]),
+        reverse("training:module_edit", args=[course.pk, module.pk]),
+        reverse("training:exam_edit", args=[course.pk]),
+    ):
+        assert client.get(url).status_code == 403
+        assert client.post(url, {"title": "Hijacked"}).status_code == 403
+    course.refresh_from_db()
+    assert course.title != "Hijacked"
