@@ -1,13 +1,24 @@
-"""The accrual calculation (DESIGN §5.1, §5.2): two set-based SQL statements per programme and chunk.
+"""The accrual calculation (DESIGN §5.1, §5.2): set-based SQL over per-contract revenue.
 
-First one scan of the quarter's lines into per-contract sums, then the rules and one upsert.
+Sales lines are summed per contract as they arrive (`ContractRevenue`, kept by a trigger), so a
+run never groups the quarter's lines again. For each active programme and chunk of partners with a
+target in the quarter:
 
-For each partner with a target in the quarter: eligible lines converted to the contract currency at
-the FX rate of the quarter's last day, revenue R, attainment A = R ÷ T, base rebate B (retroactive
-bracket, marginal brackets, or base + share), effective rate e = B ÷ R, per-contract rebate with the
-strategic bonus, tier multiplier and NPS modifier, the 20% cap per contract, the sum rounded once
-(half away from zero) and floored at 0. Rows are upserted only when their inputs changed, so a run
-is idempotent and a re-run after a crash converges to the same rows.
+1. sums per partner and line currency: one scan of the chunk's contract revenue;
+2. the rules per partner: revenue R in the contract currency at the FX rate of the quarter's last
+   day, attainment A = R ÷ T, base rebate B (retroactive bracket, marginal brackets, or base +
+   share), effective rate r = B ÷ R, strategic bonus b (at A ≥ 100%), factor k = tier multiplier ×
+   NPS modifier, cap share q;
+3. the cap per contract: a contract with net revenue n and strategic revenue s earns
+   min((n·r + s·b)·k, max(q·n, 0)). For a *plain* contract (n > 0, 0 ≤ s ≤ n, in the contract
+   currency) the cap binds exactly when r·k − q + (s ÷ n)·b·k > 0, and s ÷ n lies in [0, 1]. So
+   when r·k − q + max(0, b·k) ≤ 0 no plain contract is capped and together they earn (N·r + S·b)·k;
+   when r·k − q + min(0, b·k) > 0 every one is capped and they earn q·N. Only the other contracts
+   (returns above sales, more strategic than total, other currencies) and the plain contracts of
+   partners in between are evaluated one by one. Numeric arithmetic is exact, so this is the same
+   sum as contract by contract;
+4. the sum rounded once (half away from zero), floored at 0, and one upsert of the rows whose
+   inputs changed, so a run is idempotent and a re-run after a crash converges to the same rows.
 """
 
 from __future__ import annotations
@@ -16,11 +27,12 @@ from decimal import Decimal
 
 from django.db import connection
 
-from core.fx import FxRateMissing, fx_rate
+from core.fx import fx_rate
+from core.jobs import _lock_key
 from core.money import MINOR_UNITS
 from core.periods import Quarter
 
-from .models import Programme, Target
+from .models import Programme
 
 
 def partner_nps_sql() -> str:
@@ -33,107 +45,132 @@ def partner_nps_sql() -> str:
     return surveyed_nps_sql()
 
 
-def _fx_candidates(
-    period: Quarter, partner_range: tuple[int, int]
-) -> list[tuple[str, str, Decimal]]:
-    """The quarter-end rate of every supported currency into each contract currency of the chunk.
+_SIGNED_NET = "CASE WHEN s.kind = 'return' THEN -s.net_amount ELSE s.net_amount END"
 
-    Pairs without a rate are left out; a line that needs one is caught after the scan.
+# The same sums the insert trigger adds to (migration 0006), for a whole programme quarter.
+_BUILD_SQL = f"""
+INSERT INTO rebates_contractrevenue
+    (programme_id, period, partner_id, contract, currency, net, strategic_net)
+SELECT p.id, %(period)s, s.partner_id, coalesce(nullif(s.deal_reference, ''), s.order_number),
+       s.currency, sum({_SIGNED_NET}),
+       coalesce(sum({_SIGNED_NET}) FILTER (WHERE s.product_code = ANY(p.strategic_product_codes)),
+                0)
+FROM rebates_salesline s
+JOIN rebates_programme p ON p.id = %(programme)s
+WHERE s.invoice_date BETWEEN %(start)s AND %(end)s
+  AND (cardinality(p.eligible_product_codes) = 0 OR s.product_code = ANY(p.eligible_product_codes))
+GROUP BY 1, 2, 3, 4, 5
+"""  # noqa: S608 (constant SQL)
+
+
+def contract_revenue_ensure(*, programme_id: int, period: Quarter) -> bool:
+    """Build a programme quarter's contract revenue from its lines unless it is current.
+
+    Current means built for the programme's present product codes; from then on the insert trigger
+    keeps it. Call inside a transaction. Returns whether it (re)built.
     """
-    quotes = (
-        Target.objects.filter(
-            period=str(period), partner_id__gte=partner_range[0], partner_id__lte=partner_range[1]
-        )
-        .values_list("partner__contract_currency", flat=True)
-        .distinct()
-        .order_by("partner__contract_currency")
-    )
-    rows = []
-    for quote in quotes:
-        for base in sorted(MINOR_UNITS):
-            if base == quote:
-                continue
-            try:
-                rows.append((base, quote, fx_rate(base, quote, period.end)))
-            except FxRateMissing:
-                continue
-    return rows
-
-
-def _raise_missing_fx(period: Quarter) -> None:
-    """A contract summed a line without a rate: name the pair (fx_rate raises FxRateMissing)."""
+    current_sql = """
+        SELECT b.products_key IS NOT DISTINCT FROM
+               rebates_products_key(p.eligible_product_codes, p.strategic_product_codes)
+        FROM rebates_programme p
+        LEFT JOIN rebates_contractrevenuebuild b ON b.programme_id = p.id AND b.period = %s
+        WHERE p.id = %s
+    """
     with connection.cursor() as cursor:
+        cursor.execute(current_sql, [str(period), programme_id])
+        if cursor.fetchone()[0]:
+            return False
+        # One builder per programme quarter; the others wait and then find it current.
+        lock = _lock_key(f"rebates.contract_revenue.{programme_id}.{period}")
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock])
+        cursor.execute(current_sql, [str(period), programme_id])
+        if cursor.fetchone()[0]:
+            return False
+        # No line may arrive between the rebuild's read and the build row that lets the trigger
+        # keep it: inserts wait for this transaction.
+        cursor.execute("LOCK TABLE rebates_salesline IN SHARE MODE")
+        params = {
+            "programme": programme_id,
+            "period": str(period),
+            "start": period.start,
+            "end": period.end,
+        }
+        cursor.execute(
+            "DELETE FROM rebates_contractrevenue WHERE programme_id = %(programme)s "
+            "AND period = %(period)s",
+            params,
+        )
+        cursor.execute(_BUILD_SQL, params)
         cursor.execute(
             """
-            SELECT DISTINCT s.currency, p.contract_currency
-            FROM rebates_calc_contract c
-            JOIN partners_partner p ON p.id = c.partner_id
-            JOIN rebates_salesline s ON s.partner_id = c.partner_id
-            WHERE c.fx_missing AND s.invoice_date BETWEEN %s AND %s
-              AND s.currency <> p.contract_currency
-            ORDER BY 1, 2
+            INSERT INTO rebates_contractrevenuebuild
+                (programme_id, period, starts_on, ends_on, products_key, built_at)
+            SELECT id, %(period)s, %(start)s, %(end)s,
+                   rebates_products_key(eligible_product_codes, strategic_product_codes), now()
+            FROM rebates_programme WHERE id = %(programme)s
+            ON CONFLICT (programme_id, period) DO UPDATE
+                SET products_key = EXCLUDED.products_key, built_at = EXCLUDED.built_at
             """,
-            [period.start, period.end],
+            params,
         )
-        for base, quote in cursor.fetchall():
-            fx_rate(base, quote, period.end)
-    raise FxRateMissing(str(period))
+        # Fresh statistics, or the first run plans for the empty table it saw before.
+        cursor.execute("ANALYZE rebates_contractrevenue")
+    return True
 
 
-# Step 1: one scan of the quarter's lines into per-contract sums in the contract currency. It is
-# a CREATE TABLE AS, so PostgreSQL may use parallel workers (it never does inside an INSERT).
-_CONTRACT_SQL = """
-CREATE TEMP TABLE rebates_calc_contract ON COMMIT DROP AS
-SELECT partner_id, contract,
-       cents / 10000.0 + coalesce(foreign_net, 0) AS net,
-       coalesce(strategic_cents, 0) / 10000.0 + coalesce(foreign_strategic, 0) AS strategic_net,
-       foreign_net IS NOT NULL AS foreign_lines,
-       fx_missing > 0 AS fx_missing
+def _plain(row: str) -> str:
+    """A contract is plain when n > 0 and 0 ≤ s ≤ n (see the module docstring)."""
+    return f"{row}.net > 0 AND {row}.strategic_net >= 0 AND {row}.strategic_net <= {row}.net"
+
+
+# Step 1: sums per partner and line currency. A CREATE TABLE AS over regular tables only, so
+# PostgreSQL may scan in parallel workers (never inside an INSERT, nor over temporary tables).
+_SUMS_SQL = f"""
+CREATE TEMP TABLE rebates_calc_sums ON COMMIT DROP AS
+SELECT partner_id, currency, sum(net) AS net, sum(strategic_net) AS strategic_net,
+       count(*) AS contracts,
+       coalesce(sum(net) FILTER (WHERE plain), 0) AS plain_net,
+       coalesce(sum(strategic_net) FILTER (WHERE plain), 0) AS plain_strategic,
+       count(*) FILTER (WHERE plain) AS plain_contracts
 FROM (
-    SELECT s.partner_id,
-           coalesce(nullif(s.deal_reference, ''), s.order_number) AS contract,
-           sum(CASE WHEN s.currency = t.currency THEN signed.cents ELSE 0 END) AS cents,
-           sum(signed.cents) FILTER (
-               WHERE s.currency = t.currency AND s.product_code = ANY(%(strategic)s::text[])
-           ) AS strategic_cents,
-           sum(signed.net * fx.rate) FILTER (WHERE s.currency <> t.currency) AS foreign_net,
-           sum(signed.net * fx.rate) FILTER (
-               WHERE s.currency <> t.currency AND s.product_code = ANY(%(strategic)s::text[])
-           ) AS foreign_strategic,
-           count(*) FILTER (WHERE s.currency <> t.currency AND fx.rate IS NULL) AS fx_missing
-    FROM rebates_salesline s
-    JOIN (
-        SELECT tg.partner_id, pa.contract_currency AS currency
-        FROM rebates_target tg JOIN partners_partner pa ON pa.id = tg.partner_id
-        WHERE tg.programme_id = %(programme)s AND tg.period = %(period)s
-          AND tg.partner_id BETWEEN %(lo)s AND %(hi)s
-    ) t ON t.partner_id = s.partner_id
-    LEFT JOIN (VALUES {fx_values}) fx(base, quote, rate)
-      ON fx.base = s.currency AND fx.quote = t.currency
-    CROSS JOIN LATERAL (
-        SELECT CASE WHEN s.kind = 'return' THEN -s.net_amount ELSE s.net_amount END AS net,
-               -- Exact: net_amount has 4 decimals. Integer sums are far cheaper than numeric.
-               (CASE WHEN s.kind = 'return' THEN -s.net_amount ELSE s.net_amount END
-                * 10000)::bigint AS cents
-    ) signed
-    WHERE s.invoice_date BETWEEN %(start)s AND %(end)s
-      AND s.partner_id BETWEEN %(lo)s AND %(hi)s
-      AND (cardinality(%(eligible)s::text[]) = 0 OR s.product_code = ANY(%(eligible)s::text[]))
-    GROUP BY 1, 2
-) sums
+    SELECT partner_id, currency, net, strategic_net, {_plain("c")} AS plain
+    FROM rebates_contractrevenue c
+    WHERE programme_id = %(programme)s AND period = %(period)s
+      AND partner_id BETWEEN %(lo)s AND %(hi)s
+) c
+GROUP BY partner_id, currency
+"""  # noqa: S608 (constant SQL)
+
+# The contracts that are not plain, with their sums (one row each: a partner with lines in another
+# currency is evaluated contract by contract anyway). Regular tables only, for parallel workers.
+_ODD_SQL = f"""
+CREATE TEMP TABLE rebates_calc_odd ON COMMIT DROP AS
+SELECT partner_id, contract, net, strategic_net
+FROM rebates_contractrevenue c
+WHERE programme_id = %(programme)s AND period = %(period)s
+  AND partner_id BETWEEN %(lo)s AND %(hi)s AND NOT ({_plain("c")})
+"""  # noqa: S608 (constant SQL)
+
+# The line currencies of partners with a target that differ from their contract currency.
+_FX_PAIRS_SQL = """
+SELECT DISTINCT s.currency, pa.contract_currency
+FROM rebates_calc_sums s
+JOIN rebates_target t ON t.partner_id = s.partner_id
+     AND t.programme_id = %(programme)s AND t.period = %(period)s
+JOIN partners_partner pa ON pa.id = s.partner_id
+WHERE s.currency <> pa.contract_currency
+ORDER BY 1, 2
 """
 
-# Step 2: the rules per partner, each contract's rebate and cap, the sum rounded once, one upsert.
-_CALCULATION_SQL = """
+# Step 2: the rules per partner, and which rule settles its plain contracts.
+_PARTNER_SQL = """
+CREATE TEMP TABLE rebates_calc_partner ON COMMIT DROP AS
 WITH
 prog AS (
     SELECT * FROM rebates_programme WHERE id = %(programme)s
 ),
 fx(base, quote, rate) AS (
     SELECT base::text, quote::text, rate::numeric FROM (VALUES {fx_values}) v(base, quote, rate)
-),
-minor(currency, places) AS (
-    SELECT * FROM (VALUES {minor_values}) v(currency, places)
 ),
 nps AS ({nps_sql}),
 partner AS (
@@ -149,17 +186,35 @@ partner AS (
     LEFT JOIN nps ON nps.partner_id = t.partner_id
     WHERE t.period = %(period)s AND t.partner_id BETWEEN %(lo)s AND %(hi)s
 ),
+sums AS (
+    SELECT s.partner_id,
+           sum(CASE WHEN s.currency = p.currency THEN s.net ELSE s.net * fx.rate END) AS revenue,
+           sum(CASE WHEN s.currency = p.currency THEN s.strategic_net
+                    ELSE s.strategic_net * fx.rate END) AS strategic_revenue,
+           bool_or(s.currency <> p.currency) AS foreign_lines,
+           jsonb_object_agg(s.currency, fx.rate::text) FILTER (WHERE s.currency <> p.currency)
+               AS fx,
+           sum(s.contracts) AS contracts,
+           sum(s.plain_net) AS plain_net,
+           sum(s.plain_strategic) AS plain_strategic,
+           sum(s.plain_contracts) AS plain_contracts
+    FROM rebates_calc_sums s
+    JOIN partner p ON p.partner_id = s.partner_id
+    LEFT JOIN fx ON fx.base = s.currency AND fx.quote = p.currency
+    GROUP BY s.partner_id
+),
 revenue AS (
-    SELECT partner.*, coalesce(r.revenue, 0) AS revenue,
-           coalesce(r.strategic_revenue, 0) AS strategic_revenue,
-           coalesce(r.contract_count, 0) AS contract_count,
-           coalesce(r.foreign_lines, false) AS foreign_lines,
-           coalesce(r.revenue, 0) / partner.target AS attainment
-    FROM partner
-    LEFT JOIN (SELECT partner_id, sum(net) AS revenue, sum(strategic_net) AS strategic_revenue,
-                      count(*) AS contract_count, bool_or(foreign_lines) AS foreign_lines
-               FROM rebates_calc_contract GROUP BY partner_id) r
-      ON r.partner_id = partner.partner_id
+    SELECT p.*, coalesce(s.revenue, 0) AS revenue,
+           coalesce(s.strategic_revenue, 0) AS strategic_revenue,
+           coalesce(s.foreign_lines, false) AS foreign_lines,
+           coalesce(s.fx, '{{}}'::jsonb) AS fx,
+           coalesce(s.contracts, 0) AS contracts,
+           coalesce(s.plain_net, 0) AS plain_net,
+           coalesce(s.plain_strategic, 0) AS plain_strategic,
+           coalesce(s.plain_contracts, 0) AS plain_contracts,
+           coalesce(s.revenue, 0) / p.target AS attainment
+    FROM partner p
+    LEFT JOIN sums s ON s.partner_id = p.partner_id
 ),
 bracketed AS (
     SELECT r.*,
@@ -188,69 +243,133 @@ base AS (
     FROM bracketed r CROSS JOIN prog
 ),
 rated AS (
-    SELECT b.*, CASE WHEN b.revenue > 0 THEN b.base_rebate / b.revenue ELSE 0 END AS rate
-    FROM base b
+    SELECT b.*, CASE WHEN b.revenue > 0 THEN b.base_rebate / b.revenue ELSE 0 END AS rate,
+           b.multiplier * b.modifier AS factor, prog.contract_cap AS cap
+    FROM base b CROSS JOIN prog
+)
+SELECT r.*,
+       CASE WHEN r.foreign_lines THEN 'each'
+            WHEN r.rate * r.factor - r.cap + greatest(0, r.bonus * r.factor) <= 0 THEN 'uncapped'
+            WHEN r.rate * r.factor - r.cap + least(0, r.bonus * r.factor) > 0 THEN 'capped'
+            ELSE 'between' END AS plain_rule
+FROM rated r
+"""
+
+# The contracts evaluated one by one, in the contract currency:
+# - every contract of a partner with lines in other currencies (`each`), summed over currencies;
+# - the contracts that are not plain, of the other partners;
+# - for partners `between` the rules, only their plain contracts the cap binds (`over_cap`): the
+#   others earn their rebate before the cap, already in (N·r + S·b)·k, so these count the cut.
+_EACH_SQL = """
+CREATE TEMP TABLE rebates_calc_contract ON COMMIT DROP AS
+SELECT c.partner_id, c.contract,
+       sum(CASE WHEN c.currency = p.currency THEN c.net ELSE c.net * fx.rate END) AS net,
+       sum(CASE WHEN c.currency = p.currency THEN c.strategic_net
+                ELSE c.strategic_net * fx.rate END) AS strategic_net,
+       false AS over_cap
+FROM rebates_calc_partner p
+JOIN rebates_contractrevenue c ON c.programme_id = %(programme)s AND c.period = %(period)s
+     AND c.partner_id = p.partner_id
+LEFT JOIN (VALUES {fx_values}) fx(base, quote, rate)
+     ON fx.base = c.currency AND fx.quote = p.currency
+WHERE p.plain_rule = 'each'
+GROUP BY c.partner_id, c.contract
+UNION ALL
+SELECT o.partner_id, o.contract, o.net, o.strategic_net, false
+FROM rebates_calc_odd o
+JOIN rebates_calc_partner p ON p.partner_id = o.partner_id AND p.plain_rule <> 'each'
+UNION ALL
+SELECT c.partner_id, c.contract, c.net, c.strategic_net, true
+FROM rebates_calc_partner p
+JOIN rebates_contractrevenue c ON c.programme_id = %(programme)s AND c.period = %(period)s
+     AND c.partner_id = p.partner_id
+WHERE p.plain_rule = 'between' AND {plain}
+  AND (c.net * p.rate + c.strategic_net * p.bonus) * p.factor > p.cap * c.net
+"""
+
+# Step 3 and 4: each contract's rebate and cap, the partner's sum rounded once, one upsert.
+_ACCRUAL_SQL = """
+WITH
+prog AS (
+    SELECT * FROM rebates_programme WHERE id = %(programme)s
+),
+minor(currency, places) AS (
+    SELECT * FROM (VALUES {minor_values}) v(currency, places)
+),
+each AS (
+    SELECT e.partner_id, count(*) FILTER (WHERE NOT e.over_cap) AS contracts,
+           sum(CASE WHEN e.over_cap THEN x.cap - x.raw ELSE least(x.raw, x.cap) END) AS rebate,
+           count(*) FILTER (WHERE x.raw > x.cap) AS capped
+    FROM rebates_calc_contract e
+    JOIN rebates_calc_partner p ON p.partner_id = e.partner_id
+    CROSS JOIN LATERAL (
+        SELECT (e.net * p.rate + e.strategic_net * p.bonus) * p.factor AS raw,
+               greatest(p.cap * e.net, 0) AS cap
+    ) x
+    GROUP BY e.partner_id
 ),
 total AS (
-    SELECT x.partner_id,
-           sum(least(x.raw, x.cap)) AS unrounded,
-           jsonb_agg(jsonb_build_object(
-               'contract', x.contract,
-               'revenue', round(x.net, 4)::text,
-               'before_cap', round(x.raw, 6)::text,
-               'cap', round(x.cap, 6)::text
-           ) ORDER BY x.contract) FILTER (WHERE x.raw > x.cap) AS capped
-    FROM (
-        SELECT c.partner_id, c.contract, c.net,
-               (c.net * r.rate + c.strategic_net * r.bonus) * r.multiplier * r.modifier AS raw,
-               greatest(prog.contract_cap * c.net, 0) AS cap
-        FROM rebates_calc_contract c JOIN rated r ON r.partner_id = c.partner_id CROSS JOIN prog
-    ) x
-    GROUP BY x.partner_id
+    SELECT p.*,
+           coalesce(e.rebate, 0) + CASE p.plain_rule
+               WHEN 'capped' THEN p.cap * p.plain_net
+               WHEN 'each' THEN 0
+               ELSE (p.plain_net * p.rate + p.plain_strategic * p.bonus) * p.factor END
+               AS unrounded,
+           coalesce(e.capped, 0)
+               + CASE WHEN p.plain_rule = 'capped' THEN p.plain_contracts ELSE 0 END
+               AS capped_contracts,
+           CASE WHEN p.plain_rule = 'each' THEN coalesce(e.contracts, 0) ELSE p.contracts END
+               AS contract_count
+    FROM rebates_calc_partner p
+    LEFT JOIN each e ON e.partner_id = p.partner_id
 ),
 result AS (
-    SELECT r.partner_id, r.currency, r.revenue, r.target, r.attainment, r.rate,
-           greatest(round(coalesce(t.unrounded, 0), minor.places), 0) AS amount,
+    SELECT t.partner_id, t.currency, t.revenue, t.target, t.attainment, t.rate,
+           greatest(round(t.unrounded, minor.places), 0) AS amount,
            jsonb_build_object(
                'programme', prog.name,
                'mode', prog.mode,
                'period', %(period)s,
-               'currency', r.currency,
-               'revenue', round(r.revenue, 4)::text,
-               'strategic_revenue', round(r.strategic_revenue, 4)::text,
-               'target', r.target::text,
-               'attainment', round(r.attainment, 6)::text,
-               'bracket_rate', r.bracket_rate::text,
-               'base_rebate', round(r.base_rebate, 6)::text,
-               'effective_rate', r.rate::text,
-               'strategic_bonus', r.bonus::text,
-               'multiplier', r.multiplier::text,
-               'nps', r.nps,
-               'modifier', r.modifier::text,
+               'currency', t.currency,
+               'revenue', round(t.revenue, 4)::text,
+               'strategic_revenue', round(t.strategic_revenue, 4)::text,
+               'target', t.target::text,
+               'attainment', round(t.attainment, 6)::text,
+               'bracket_rate', t.bracket_rate::text,
+               'base_rebate', round(t.base_rebate, 6)::text,
+               'effective_rate', t.rate::text,
+               'strategic_bonus', t.bonus::text,
+               'multiplier', t.multiplier::text,
+               'nps', t.nps,
+               'modifier', t.modifier::text,
                'contract_cap', prog.contract_cap::text,
-               'contract_count', r.contract_count,
-               'capped_contracts', jsonb_array_length(coalesce(t.capped, '[]'::jsonb)),
-               'capped', coalesce(t.capped, '[]'::jsonb),
-               'unrounded', round(coalesce(t.unrounded, 0), 6)::text,
-               'floored', round(coalesce(t.unrounded, 0), minor.places) < 0,
-               'amount', greatest(round(coalesce(t.unrounded, 0), minor.places), 0)::text,
-               'fx', CASE WHEN r.foreign_lines THEN (
-                        SELECT coalesce(jsonb_object_agg(fx.base, fx.rate::text), '{{}}'::jsonb)
-                        FROM fx WHERE fx.quote = r.currency)
-                     ELSE '{{}}'::jsonb END
+               'contract_count', t.contract_count,
+               'capped_contracts', t.capped_contracts,
+               'unrounded', round(t.unrounded, 6)::text,
+               'floored', round(t.unrounded, minor.places) < 0,
+               'amount', greatest(round(t.unrounded, minor.places), 0)::text,
+               'fx', t.fx
            ) AS trace
-    FROM rated r
-    LEFT JOIN total t ON t.partner_id = r.partner_id
-    JOIN minor ON minor.currency = r.currency
+    FROM total t
+    JOIN minor ON minor.currency = t.currency
     CROSS JOIN prog
+),
+hashed AS (
+    SELECT r.*, md5(r.trace::text) AS inputs_hash FROM result r
 )
 INSERT INTO rebates_accrual AS a (
     partner_id, programme_id, period, amount, currency, revenue, target, attainment,
     effective_rate, trace, inputs_hash, calculated_at
 )
 SELECT partner_id, %(programme)s, %(period)s, amount, currency, round(revenue, 4), target,
-       round(attainment, 6), round(rate, 8), trace, md5(trace::text), now()
-FROM result
+       round(attainment, 6), round(rate, 8), trace, inputs_hash, now()
+FROM hashed h
+-- An unchanged accrual is left alone rather than locked by the upsert (a write per row).
+WHERE NOT EXISTS (
+    SELECT 1 FROM rebates_accrual x
+    WHERE x.partner_id = h.partner_id AND x.programme_id = %(programme)s
+      AND x.period = %(period)s AND x.inputs_hash = h.inputs_hash
+)
 ORDER BY partner_id
 ON CONFLICT (partner_id, programme_id, period) DO UPDATE SET
     amount = EXCLUDED.amount,
@@ -264,6 +383,13 @@ ON CONFLICT (partner_id, programme_id, period) DO UPDATE SET
     calculated_at = EXCLUDED.calculated_at
 WHERE a.inputs_hash IS DISTINCT FROM EXCLUDED.inputs_hash
 """
+
+_TEMP_TABLES = (
+    "rebates_calc_sums",
+    "rebates_calc_odd",
+    "rebates_calc_partner",
+    "rebates_calc_contract",
+)
 
 
 def _values(prefix: str, rows: list[tuple], casts: tuple[str, ...]) -> tuple[str, dict]:
@@ -279,54 +405,59 @@ def _values(prefix: str, rows: list[tuple], casts: tuple[str, ...]) -> tuple[str
     return ", ".join(tuples), params
 
 
+def _programme_chunk(
+    cursor, *, programme: Programme, period: Quarter, partner_range: tuple[int, int]
+) -> int:
+    """One programme's accruals for the partners of a chunk; returns the rows written."""
+    for table in _TEMP_TABLES:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    params = {
+        "programme": programme.pk,
+        "period": str(period),
+        "lo": partner_range[0],
+        "hi": partner_range[1],
+    }
+    cursor.execute(_SUMS_SQL, params)
+    cursor.execute(_FX_PAIRS_SQL, params)
+    # The quarter-end rate of each pair in use; a missing one stops the run, naming the pair.
+    fx_rows = [(base, quote, fx_rate(base, quote, period.end)) for base, quote in cursor.fetchall()]
+    fx_sql, fx_params = _values(
+        "fx", fx_rows or [("", "", Decimal(1))], ("text", "text", "numeric")
+    )
+    params |= fx_params
+    cursor.execute(_PARTNER_SQL.format(fx_values=fx_sql, nps_sql=partner_nps_sql()), params)
+    cursor.execute("ANALYZE rebates_calc_partner")
+    cursor.execute(_ODD_SQL, params)
+    cursor.execute(_EACH_SQL.format(fx_values=fx_sql, plain=_plain("c")), params)
+    minor_sql, minor_params = _values("mu", list(MINOR_UNITS.items()), ("text", "int"))
+    cursor.execute(_ACCRUAL_SQL.format(minor_values=minor_sql), params | minor_params)
+    return cursor.rowcount
+
+
 def accruals_calculate_chunk(*, period: Quarter, partner_range: tuple[int, int]) -> int:
     """Compute and upsert the accruals of every active programme for partners in the id range.
 
     Call inside a transaction. Returns how many accrual rows were inserted or changed.
     """
-    minor_sql, minor_params = _values("mu", list(MINOR_UNITS.items()), ("text", "int"))
-    fx_rows = _fx_candidates(period, partner_range) or [("", "", Decimal(1))]
-    fx_sql, fx_params = _values("fx", fx_rows, ("text", "text", "numeric"))
-    base_params = {
-        **minor_params,
-        **fx_params,
-        "period": str(period),
-        "start": period.start,
-        "end": period.end,
-        "lo": partner_range[0],
-        "hi": partner_range[1],
-    }
-    contract_sql = _CONTRACT_SQL.format(fx_values=fx_sql)
-    sql = _CALCULATION_SQL.format(
-        fx_values=fx_sql, minor_values=minor_sql, nps_sql=partner_nps_sql()
-    )
+    programmes = list(Programme.objects.filter(is_active=True).order_by("pk"))
+    for programme in programmes:
+        contract_revenue_ensure(programme_id=programme.pk, period=period)
     written = 0
-    programmes = Programme.objects.filter(is_active=True).order_by("pk")
     with connection.cursor() as cursor:
-        # The per-contract sums of a chunk fit in memory; spilling them to disk doubles the time.
+        # The statements below read the contract revenue one after the other: new lines wait
+        # until this chunk is done, so all of them see the same revenue.
+        cursor.execute("LOCK TABLE rebates_contractrevenue IN SHARE MODE")
         cursor.execute("SET LOCAL work_mem = '256MB'")
-        # The scan is one big aggregation: worth parallel workers even when the planner doubts it.
+        # The scans are big aggregations: worth parallel workers even when the planner doubts it.
         cursor.execute("SET LOCAL parallel_setup_cost = 0")
-        # Compiling these statements costs seconds and saves nothing on a run this shape.
+        # Compiling these statements costs more than it saves on a run this shape.
         cursor.execute("SET LOCAL jit = off")
         for programme in programmes:
-            cursor.execute("DROP TABLE IF EXISTS rebates_calc_contract")
-            cursor.execute(
-                contract_sql,
-                {
-                    **base_params,
-                    "programme": programme.pk,
-                    "eligible": list(programme.eligible_product_codes),
-                    "strategic": list(programme.strategic_product_codes),
-                },
+            written += _programme_chunk(
+                cursor, programme=programme, period=period, partner_range=partner_range
             )
-            cursor.execute("SELECT EXISTS (SELECT 1 FROM rebates_calc_contract WHERE fx_missing)")
-            if cursor.fetchone()[0]:
-                _raise_missing_fx(period)
-            cursor.execute("ANALYZE rebates_calc_contract")
-            cursor.execute(sql, {**base_params, "programme": programme.pk})
-            written += cursor.rowcount
-        cursor.execute("DROP TABLE IF EXISTS rebates_calc_contract")
+        for table in _TEMP_TABLES:
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
     return written
 
 

@@ -254,6 +254,76 @@ class Target(models.Model):
         return f"{self.partner_id} {self.period}: {self.amount} {self.currency}"
 
 
+class ContractRevenue(models.Model):
+    """Eligible revenue of one contract under one programme in one quarter, per line currency.
+
+    Derived data the calculation reads instead of the sales lines: `net` is the signed sum of the
+    contract's eligible lines (returns subtract), `strategic_net` the part on strategic products.
+    A database trigger adds every new sales line to it (imports, won deals, any insert), for the
+    programme quarters listed in `ContractRevenueBuild`; the calculation (re)builds a quarter
+    from the lines when it is missing or the programme's products changed.
+    """
+
+    # Internal to the calculation: no partner-facing reads, so no scoping manager. The trigger
+    # upserts hundreds of thousands of rows per import, so the key is the only index (the
+    # primary key) and there are no foreign-key checks.
+    pk = models.CompositePrimaryKey("programme", "period", "partner", "contract", "currency")
+    programme = models.ForeignKey(
+        Programme,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    period = models.CharField(max_length=6)
+    partner = models.ForeignKey(
+        "partners.Partner",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    # Byte order: contract references are identifiers, and "C" comparisons are the cheapest.
+    contract = models.CharField(max_length=60, db_collation="C")
+    currency = models.CharField(max_length=3)
+    net = models.DecimalField(max_digits=24, decimal_places=4)
+    strategic_net = models.DecimalField(max_digits=24, decimal_places=4)
+
+    class Meta:
+        verbose_name = _("contract revenue")
+        verbose_name_plural = _("contract revenues")
+
+    def __str__(self) -> str:
+        return f"{self.programme_id} {self.period} {self.partner_id} {self.contract}"
+
+
+class ContractRevenueBuild(models.Model):
+    """A programme quarter whose `ContractRevenue` rows are complete and kept up to date.
+
+    `products_key` fingerprints the programme's eligible and strategic product codes the rows were
+    built for (`rebates_products_key()` in SQL): when they change, the rows are rebuilt.
+    """
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(max_length=6)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    products_key = models.CharField(max_length=32)
+    built_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("contract revenue build")
+        verbose_name_plural = _("contract revenue builds")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "period"], name="contract_revenue_build_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme_id} {self.period}"
+
+
 class Accrual(models.Model):
     """The rebate a partner has earned under one programme in one quarter, with its trace.
 

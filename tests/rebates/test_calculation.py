@@ -208,18 +208,24 @@ def test_worked_example_trace_explains_the_result():
     assert round_money(figures["rebate"], "CNY") == Decimal("133100.00")
 
 
-def test_a_capped_contract_is_listed_in_the_trace():
+def test_a_capped_contract_is_counted_in_the_trace_and_shown_with_its_cap():
     partner = PartnerFactory(tier=tier("diamond"))
     prog = programme(strategic_product_codes=["STRAT"])
     target(prog, partner, M)
     line(partner, 1_200_000, sku="STRAT", order="SO-BIG")
+    line(partner, 100_000, order="SO-SMALL")
     run()
-    trace = Accrual.objects.get(partner=partner).trace
-    assert trace["capped_contracts"] == 1
-    [capped] = trace["capped"]
-    assert capped["contract"] == "SO-BIG"
-    assert Decimal(capped["cap"]) == Decimal("240000")
-    assert Decimal(capped["before_cap"]) == Decimal("1200000") * Decimal("0.18") * Decimal("1.2")
+    accrual = Accrual.objects.get(partner=partner)
+    assert (accrual.trace["contract_count"], accrual.trace["capped_contracts"]) == (2, 1)
+    figures = {
+        contract: contract_rebate(trace=accrual.trace, net=net, strategic_net=strategic)
+        for contract, net, strategic in contract_sums(accrual=accrual)
+    }
+    big = figures["SO-BIG"]
+    assert big["capped"] is True and big["rebate"] == big["cap"] == Decimal("240000")
+    assert figures["SO-SMALL"]["capped"] is False
+    # 1.3M = 130% → 15%: (100,000 × 15%) × 1.2 = 18,000 on the small contract, 240,000 capped
+    assert accrual.amount == Decimal("258000.00")
 
 
 def test_multi_currency_lines_convert_at_the_rate_of_the_quarters_last_day():
