@@ -123,32 +123,20 @@ def _plain(row: str) -> str:
     return f"{row}.net > 0 AND {row}.strategic_net >= 0 AND {row}.strategic_net <= {row}.net"
 
 
-# Step 1: sums per partner and line currency. A CREATE TABLE AS over regular tables only, so
+# Step 1: sums per partner and line currency of its plain contracts, and each other contract on a
+# row of its own (`odd_contract`), in one scan. A CREATE TABLE AS over regular tables only, so
 # PostgreSQL may scan in parallel workers (never inside an INSERT, nor over temporary tables).
 _SUMS_SQL = f"""
 CREATE TEMP TABLE rebates_calc_sums ON COMMIT DROP AS
-SELECT partner_id, currency, sum(net) AS net, sum(strategic_net) AS strategic_net,
-       count(*) AS contracts,
-       coalesce(sum(net) FILTER (WHERE plain), 0) AS plain_net,
-       coalesce(sum(strategic_net) FILTER (WHERE plain), 0) AS plain_strategic,
-       count(*) FILTER (WHERE plain) AS plain_contracts
+SELECT partner_id, currency, CASE WHEN plain THEN NULL ELSE contract END AS odd_contract,
+       sum(net) AS net, sum(strategic_net) AS strategic_net, count(*) AS contracts
 FROM (
-    SELECT partner_id, currency, net, strategic_net, {_plain("c")} AS plain
+    SELECT partner_id, currency, contract, net, strategic_net, {_plain("c")} AS plain
     FROM rebates_contractrevenue c
     WHERE programme_id = %(programme)s AND period = %(period)s
       AND partner_id BETWEEN %(lo)s AND %(hi)s
 ) c
-GROUP BY partner_id, currency
-"""  # noqa: S608 (constant SQL)
-
-# The contracts that are not plain, with their sums (one row each: a partner with lines in another
-# currency is evaluated contract by contract anyway). Regular tables only, for parallel workers.
-_ODD_SQL = f"""
-CREATE TEMP TABLE rebates_calc_odd ON COMMIT DROP AS
-SELECT partner_id, contract, net, strategic_net
-FROM rebates_contractrevenue c
-WHERE programme_id = %(programme)s AND period = %(period)s
-  AND partner_id BETWEEN %(lo)s AND %(hi)s AND NOT ({_plain("c")})
+GROUP BY 1, 2, 3
 """  # noqa: S608 (constant SQL)
 
 # The line currencies of partners with a target that differ from their contract currency.
@@ -195,9 +183,9 @@ sums AS (
            jsonb_object_agg(s.currency, fx.rate::text) FILTER (WHERE s.currency <> p.currency)
                AS fx,
            sum(s.contracts) AS contracts,
-           sum(s.plain_net) AS plain_net,
-           sum(s.plain_strategic) AS plain_strategic,
-           sum(s.plain_contracts) AS plain_contracts
+           sum(s.net) FILTER (WHERE s.odd_contract IS NULL) AS plain_net,
+           sum(s.strategic_net) FILTER (WHERE s.odd_contract IS NULL) AS plain_strategic,
+           sum(s.contracts) FILTER (WHERE s.odd_contract IS NULL) AS plain_contracts
     FROM rebates_calc_sums s
     JOIN partner p ON p.partner_id = s.partner_id
     LEFT JOIN fx ON fx.base = s.currency AND fx.quote = p.currency
@@ -275,9 +263,10 @@ LEFT JOIN (VALUES {fx_values}) fx(base, quote, rate)
 WHERE p.plain_rule = 'each'
 GROUP BY c.partner_id, c.contract
 UNION ALL
-SELECT o.partner_id, o.contract, o.net, o.strategic_net, false
-FROM rebates_calc_odd o
+SELECT o.partner_id, o.odd_contract, o.net, o.strategic_net, false
+FROM rebates_calc_sums o
 JOIN rebates_calc_partner p ON p.partner_id = o.partner_id AND p.plain_rule <> 'each'
+WHERE o.odd_contract IS NOT NULL
 UNION ALL
 SELECT c.partner_id, c.contract, c.net, c.strategic_net, true
 FROM rebates_calc_partner p
@@ -345,6 +334,8 @@ result AS (
                'contract_cap', prog.contract_cap::text,
                'contract_count', t.contract_count,
                'capped_contracts', t.capped_contracts,
+               'before_cap',
+                   round((t.revenue * t.rate + t.strategic_revenue * t.bonus) * t.factor, 6)::text,
                'unrounded', round(t.unrounded, 6)::text,
                'floored', round(t.unrounded, minor.places) < 0,
                'amount', greatest(round(t.unrounded, minor.places), 0)::text,
@@ -386,7 +377,6 @@ WHERE a.inputs_hash IS DISTINCT FROM EXCLUDED.inputs_hash
 
 _TEMP_TABLES = (
     "rebates_calc_sums",
-    "rebates_calc_odd",
     "rebates_calc_partner",
     "rebates_calc_contract",
 )
@@ -427,7 +417,6 @@ def _programme_chunk(
     params |= fx_params
     cursor.execute(_PARTNER_SQL.format(fx_values=fx_sql, nps_sql=partner_nps_sql()), params)
     cursor.execute("ANALYZE rebates_calc_partner")
-    cursor.execute(_ODD_SQL, params)
     cursor.execute(_EACH_SQL.format(fx_values=fx_sql, plain=_plain("c")), params)
     minor_sql, minor_params = _values("mu", list(MINOR_UNITS.items()), ("text", "int"))
     cursor.execute(_ACCRUAL_SQL.format(minor_values=minor_sql), params | minor_params)

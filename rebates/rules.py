@@ -61,8 +61,11 @@ def trace_facts(trace: dict) -> list[tuple[str, str]]:
                 "total": trace.get("contract_count", 0),
             },
         ),
-        (_("Before rounding"), money("unrounded")),
     ]
+    before_cap, unrounded = _dec(trace.get("before_cap")), _dec(trace.get("unrounded"))
+    if before_cap is not None and unrounded is not None and before_cap > unrounded:
+        facts.append((_("Removed by the cap"), format_money(unrounded - before_cap, currency)))
+    facts.append((_("Before rounding"), money("unrounded")))
     if trace.get("floored"):
         facts.append((_("Floor"), _("Returns exceeded sales: the quarter earns nothing.")))
     for base, rate in sorted((trace.get("fx") or {}).items()):

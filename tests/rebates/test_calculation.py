@@ -4,13 +4,14 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.utils.translation import gettext as _
 
 from core.models import FxRate
 from core.money import round_money
 from rebates import calculation
 from rebates.calculation import contract_sums
 from rebates.models import Accrual
-from rebates.rules import contract_rebate
+from rebates.rules import contract_rebate, trace_facts
 from rebates.services import accruals_calculate
 from tests.factories import PartnerFactory, tier
 
@@ -226,6 +227,9 @@ def test_a_capped_contract_is_counted_in_the_trace_and_shown_with_its_cap():
     assert figures["SO-SMALL"]["capped"] is False
     # 1.3M = 130% → 15%: (100,000 × 15%) × 1.2 = 18,000 on the small contract, 240,000 capped
     assert accrual.amount == Decimal("258000.00")
+    # and the trace says how much the cap removed: 259,200 − 240,000 on SO-BIG
+    assert Decimal(accrual.trace["before_cap"]) == Decimal("277200")
+    assert (_("Removed by the cap"), "CNY -19,200.00") in trace_facts(accrual.trace)
 
 
 def test_multi_currency_lines_convert_at_the_rate_of_the_quarters_last_day():
