@@ -6,7 +6,7 @@ Sales lines file format (CSV, UTF-8, comma-separated, header row first; see
     partner_tax_id  the partner's tax ID (must exist)
     order_number    the customer order the line belongs to (the contract when no deal is referenced)
     invoice_number  invoice number
-    line            invoice line number (whole number); invoice_number + line identify a line
+    line            invoice line number (whole number)
     invoice_date    YYYY-MM-DD
     product_code    the product SKU
     quantity        number (up to 3 decimals)
@@ -15,9 +15,13 @@ Sales lines file format (CSV, UTF-8, comma-separated, header row first; see
     kind            sale | return (a return or credit note reduces revenue)
     deal_reference  optional: the won deal the line belongs to
 
+A line is identified by its partner, invoice number and line number: the same invoice and line
+number may come from two partners, but not twice from one partner in the same file.
+
 The file is copied into a staging table with PostgreSQL COPY, validated with set-based SQL (errors
 reported per line), then stored with one INSERT … SELECT: everything or nothing. Lines already
-imported (same invoice and line number) are skipped, so importing a file twice is harmless.
+imported (same partner, invoice number and line number) are skipped, so importing a file twice is
+harmless.
 A return invoiced in a quarter that is already closed (handed to settlement) does not change that
 quarter's accrual: it becomes a clawback on the partner's next statement.
 """
@@ -132,10 +136,12 @@ def _error_sql() -> str:
             SELECT s.row_no, array_remove(ARRAY[{cases}], NULL) AS errs
             FROM {_clean_stage_sql()} s
             LEFT JOIN (
-                SELECT nullif(btrim(invoice_number), '') AS invoice_number,
+                SELECT nullif(btrim(partner_tax_id), '') AS partner_tax_id,
+                       nullif(btrim(invoice_number), '') AS invoice_number,
                        nullif(btrim(line), '') AS line, 2 AS dup
-                FROM rebates_stage GROUP BY 1, 2 HAVING count(*) > 1
-            ) d ON d.invoice_number = s.invoice_number AND d.line = s.line
+                FROM rebates_stage GROUP BY 1, 2, 3 HAVING count(*) > 1
+            ) d ON d.partner_tax_id = s.partner_tax_id AND d.invoice_number = s.invoice_number
+                AND d.line = s.line
             LEFT JOIN partners_partner p ON p.tax_id = s.partner_tax_id
             LEFT JOIN (
                 SELECT to_char(d, 'YYYY-MM-DD') AS day
@@ -159,10 +165,10 @@ _INSERT_SQL = f"""
            lower(s.kind), coalesce(s.deal_reference, ''), %(source)s, %(batch)s, now()
     FROM {_clean_stage_sql()} s
     JOIN partners_partner p ON p.tax_id = s.partner_tax_id
-    -- In index order, each partner's new entries land on the same few pages of the partner and
-    -- date index: a fraction of the page reads, writes and WAL of inserting in file order.
-    ORDER BY p.id, s.invoice_date::date
-    ON CONFLICT (invoice_number, line_number) DO NOTHING
+    -- In key order, each partner's new entries land on the same few pages of the unique index:
+    -- a fraction of the page reads, writes and WAL of inserting in file order.
+    ORDER BY p.id, s.invoice_number, s.line::int
+    ON CONFLICT (partner_id, invoice_number, line_number) DO NOTHING
 """  # noqa: S608 (constant column names)
 
 
