@@ -139,14 +139,14 @@ def test_extreme_but_valid_numbers_are_accepted(client, finance_user, committed)
 
 
 def test_duplicate_lines_in_one_file_are_reported(client, finance_user, committed):
-    # given one partner's invoice line twice, and the same invoice and line number from another
-    # partner
+    # given one partner's invoice line twice (once written with a padded, zero-led line number),
+    # and the same invoice and line number from another partner
     PartnerFactory(tax_id="T1")
     PartnerFactory(tax_id="T2")
     text = HEADER + (
         "T1,SO-1,INV-1,1,2026-07-15,SKU-A,1,10,CNY,sale,\n"
         "T2,SO-1,INV-1,1,2026-07-15,SKU-A,1,10,CNY,sale,\n"
-        "T1,SO-2,INV-1,1,2026-07-16,SKU-B,2,20,CNY,sale,\n"
+        "T1,SO-2,INV-1, 01 ,2026-07-16,SKU-B,2,20,CNY,sale,\n"
     )
     # when
     batch = upload(client, finance_user, text, committed)
@@ -219,6 +219,79 @@ def test_a_file_overlapping_an_earlier_import_adds_only_the_new_lines(
     assert batch.imported_count == 2
     assert SalesLine.objects.count() == 3
     assert SalesLine.objects.filter(import_batch=batch).count() == 2
+
+
+def test_the_staging_tables_do_not_outlive_the_import(client, finance_user, committed):
+    from django.db import connection
+
+    PartnerFactory(tax_id="T1")
+    good = HEADER + "T1,SO-1,INV-1,1,2026-07-15,SKU-A,1,10,CNY,sale,\n"
+    bad = HEADER + "T1,SO-1,INV-2,1,2026-07-15,SKU-A,1,ten,CNY,sale,\n"
+    assert upload(client, finance_user, good, committed).status == ImportStatus.IMPORTED
+    assert upload(client, finance_user, bad, committed).status == ImportStatus.REJECTED
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relname LIKE 'rebates\\_stage\\_%%'"
+            " OR relname = 'rebates_import_lines'"
+        )
+        assert cursor.fetchall() == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "partner_tax_id,order_number\nT1,SO-1\n",
+        HEADER.replace("kind", "colour"),
+        HEADER + 'T1,"SO-1,INV-1\n',
+        HEADER,
+    ],
+)
+def test_malformed_files_are_rejected_without_a_500(client, finance_user, committed, text):
+    PartnerFactory(tax_id="T1")
+    batch = upload(client, finance_user, text or "\n", committed)
+    assert batch.status == ImportStatus.REJECTED
+    assert batch.errors
+    assert SalesLine.objects.count() == 0
+
+
+def test_an_xlsx_file_is_imported_like_csv(client, finance_user, committed):
+    import io
+
+    from openpyxl import Workbook
+
+    partner = PartnerFactory(tax_id="T1")
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER.strip().split(","))
+    sheet.append(["T1", "SO-1", "INV-1", 1, "2026-07-15", "SKU-A", 10, 1000.5, "CNY", "sale"])
+    sheet.append(["T1", "SO-1", "INV-1", 2, "2026-07-16", "SKU-B", -1, 20, "CNY", "return", "D-1"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    client.force_login(finance_user)
+    with committed():
+        client.post(
+            reverse("core:import_upload", args=["sales_lines"]),
+            {"file": SimpleUploadedFile("lines.xlsx", buffer.getvalue())},
+        )
+    batch = ImportBatch.objects.latest("pk")
+    assert batch.status == ImportStatus.IMPORTED, batch.errors
+    assert list(
+        SalesLine.objects.order_by("line_number").values_list(
+            "partner_id", "quantity", "net_amount", "kind", "deal_reference"
+        )
+    ) == [
+        (partner.pk, Decimal("10.000"), Decimal("1000.5000"), "sale", ""),
+        (partner.pk, Decimal("-1.000"), Decimal("20.0000"), "return", "D-1"),
+    ]
+
+
+def test_example_file_imports(client, finance_user, committed):
+    PartnerFactory(tax_id="91310000MA1FL8TQ3K")
+    text = Path("rebates/examples/sales_lines.csv").read_text()
+    batch = upload(client, finance_user, text, committed)
+    assert batch.status == ImportStatus.IMPORTED
+    assert batch.imported_count == 4
 
 
 def test_sales_lines_are_append_only(partner):
