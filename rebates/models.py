@@ -27,7 +27,7 @@ class SalesLine(models.Model):
     # A million-line import would spend most of its time in per-row foreign-key triggers and
     # extra indexes. Every writer joins the partners table itself (the importer reports unknown
     # tax IDs), lines are append-only, and partners and batches are never deleted (PROTECT), so
-    # the two references carry no database constraint; `salesline_partner_date` indexes partner.
+    # the two references carry no database constraint; the partner leads the unique key's index.
     partner = models.ForeignKey(
         "partners.Partner",
         verbose_name=_("partner"),
@@ -68,15 +68,16 @@ class SalesLine(models.Model):
         verbose_name_plural = _("sales lines")
         ordering = ["-invoice_date", "invoice_number", "line_number"]
         constraints = [
+            # A line is identified per partner (two partners' invoices may share numbers). With the
+            # partner first, the same index serves the per-partner reads, so an import maintains
+            # two indexes (this and the primary key), not three.
             models.UniqueConstraint(
-                fields=["invoice_number", "line_number"], name="salesline_unique_invoice_line"
+                fields=["partner", "invoice_number", "line_number"],
+                name="salesline_unique_partner_invoice_line",
             ),
             models.CheckConstraint(
                 name="salesline_net_amount_non_negative", condition=Q(net_amount__gte=0)
             ),
-        ]
-        indexes = [
-            models.Index(fields=["partner", "invoice_date"], name="salesline_partner_date"),
         ]
 
     def __str__(self) -> str:

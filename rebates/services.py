@@ -200,7 +200,7 @@ def sales_lines_from_won_deals(*, period: Quarter) -> int:
         JOIN {product._meta.db_table} p ON p.id = l.product_id
         WHERE d.status = %(won)s AND d.closed_on BETWEEN %(start)s AND %(end)s
         ORDER BY l.id
-        ON CONFLICT (invoice_number, line_number) DO NOTHING
+        ON CONFLICT (partner_id, invoice_number, line_number) DO NOTHING
     """  # noqa: S608 (table names from the models, values as parameters)
     with connection.cursor() as cursor:
         cursor.execute(

@@ -79,6 +79,20 @@ def test_reimporting_the_same_file_adds_nothing(client, finance_user, committed)
         ("T1,SO-1,INV-1,x,2026-07-15,SKU-A,1,10,CNY,sale,", "line"),
         ("T1,,INV-1,1,2026-07-15,SKU-A,1,10,CNY,sale,", "order_number"),
         ("T1,SO-1,INV-1,1,2026-07-15,SKU-A,one,10,CNY,sale,", "quantity"),
+        ("T1,SO-1,INV-1,1,2026-07-15,SKU-A,1.2345,10,CNY,sale,", "quantity"),
+        ("T1,SO-1,INV-1,1,2026-07-15,SKU-A,123456789012,10,CNY,sale,", "quantity"),
+        ("T1,SO-1,INV-1,1,2026-07-15,SKU-A,--1,10,CNY,sale,", "quantity"),
+        ("T1,SO-1,INV-1,1,2026-07-15,SKU-A,1,10.12345,CNY,sale,", "net_amount"),
+        ("T1,SO-1,INV-1,1,2026-07-15,SKU-A,1,12345678901234567,CNY,sale,", "net_amount"),
+        ("T1,SO-1,INV-1,1,2026-07-15,SKU-A,1,10.,CNY,sale,", "net_amount"),
+        ("T1,SO-1,INV-1,1,2026-07-15,SKU-A,1,.5,CNY,sale,", "net_amount"),
+        ("T1,SO-1,INV-1,1,2026-07-15,SKU-A,1,1.2.3,CNY,sale,", "net_amount"),
+        ("T1,SO-1,INV-1,1234567890,2026-07-15,SKU-A,1,10,CNY,sale,", "line"),
+        ("T1,SO-1,INV-1,-1,2026-07-15,SKU-A,1,10,CNY,sale,", "line"),
+        ("T1,SO-1,INV-1,1 2,2026-07-15,SKU-A,1,10,CNY,sale,", "line"),
+        (",SO-1,INV-1,1,2026-07-15,SKU-A,1,10,CNY,sale,", "partner_tax_id"),
+        ("T1,SO-1,INV-1,1,2026-07-15,SKU-A,1,10,CNY,sale," + "D" * 61, "deal_reference"),
+        ("T1,SO-1," + "I" * 61 + ",1,2026-07-15,SKU-A,1,10,CNY,sale,", "invoice_number"),
     ],
 )
 def test_a_bad_row_is_reported_by_line_and_nothing_is_imported(
@@ -108,12 +122,119 @@ def test_a_leap_day_and_padded_cells_are_accepted(client, finance_user, committe
     assert days == ["2028-02-29", "2099-12-31"]
 
 
-def test_duplicate_lines_in_one_file_are_reported(client, finance_user, committed):
+def test_extreme_but_valid_numbers_are_accepted(client, finance_user, committed):
     PartnerFactory(tax_id="T1")
-    row = "T1,SO-1,INV-1,1,2026-07-15,SKU-A,1,10,CNY,sale,\n"
-    batch = upload(client, finance_user, HEADER + row + row, committed)
+    text = HEADER + (
+        "T1,SO-1,INV-1,999999999,2026-07-15,SKU-A,-12345678901.125,"
+        "1234567890123456.1234,CNY,return,\n"
+    )
+    batch = upload(client, finance_user, text, committed)
+    assert batch.status == ImportStatus.IMPORTED, batch.errors
+    line = SalesLine.objects.get()
+    assert (line.line_number, line.quantity, line.net_amount) == (
+        999999999,
+        Decimal("-12345678901.125"),
+        Decimal("1234567890123456.1234"),
+    )
+
+
+def test_duplicate_lines_in_one_file_are_reported(client, finance_user, committed):
+    # given one partner's invoice line twice (once written with a padded, zero-led line number),
+    # and the same invoice and line number from another partner
+    PartnerFactory(tax_id="T1")
+    PartnerFactory(tax_id="T2")
+    text = HEADER + (
+        "T1,SO-1,INV-1,1,2026-07-15,SKU-A,1,10,CNY,sale,\n"
+        "T2,SO-1,INV-1,1,2026-07-15,SKU-A,1,10,CNY,sale,\n"
+        "T1,SO-2,INV-1, 01 ,2026-07-16,SKU-B,2,20,CNY,sale,\n"
+    )
+    # when
+    batch = upload(client, finance_user, text, committed)
+    # then both of the partner's rows are reported, nothing is imported
     assert batch.status == ImportStatus.REJECTED
-    assert {(e["row"], e["column"]) for e in batch.errors} == {(2, "line"), (3, "line")}
+    assert [(e["row"], e["column"]) for e in batch.errors] == [(2, "line"), (4, "line")]
+    assert batch.errors[0]["message"] == "This invoice line appears more than once in the file."
+    assert SalesLine.objects.count() == 0
+
+
+def test_duplicates_are_reported_with_the_other_errors_in_row_order(
+    client, finance_user, committed
+):
+    PartnerFactory(tax_id="T1")
+    text = HEADER + (
+        "T1,SO-1,INV-1,1,2026-07-15,SKU-A,1,10,CNY,sale,\n"
+        "NOPE,SO-1,INV-2,1,2026-07-15,SKU-A,1,10,CNY,sale,\n"
+        "T1,SO-1,INV-1,1,2026-07-15,SKU-A,1,-5,XXX,sale,\n"
+    )
+    batch = upload(client, finance_user, text, committed)
+    assert batch.status == ImportStatus.REJECTED
+    assert [(e["row"], e["column"]) for e in batch.errors] == [
+        (2, "line"),
+        (3, "partner_tax_id"),
+        (4, "currency"),
+        (4, "line"),
+        (4, "net_amount"),
+    ]
+
+
+def test_the_same_invoice_line_of_two_partners_imports_both(client, finance_user, committed):
+    # given two partners whose ERPs number their invoices alike
+    first = PartnerFactory(tax_id="T1")
+    second = PartnerFactory(tax_id="T2")
+    text = HEADER + (
+        "T1,SO-1,INV-1,1,2026-07-15,SKU-A,1,10,CNY,sale,\n"
+        "T2,SO-9,INV-1,1,2026-07-20,SKU-B,3,30,CNY,sale,\n"
+    )
+    # when
+    batch = upload(client, finance_user, text, committed)
+    # then
+    assert batch.status == ImportStatus.IMPORTED
+    assert batch.imported_count == 2
+    assert set(SalesLine.objects.values_list("partner_id", "invoice_number", "line_number")) == {
+        (first.pk, "INV-1", 1),
+        (second.pk, "INV-1", 1),
+    }
+
+
+def test_a_file_overlapping_an_earlier_import_adds_only_the_new_lines(
+    client, finance_user, committed
+):
+    # given a first file already imported
+    PartnerFactory(tax_id="T1")
+    PartnerFactory(tax_id="T2")
+    first = "T1,SO-1,INV-1,1,2026-07-15,SKU-A,1,10,CNY,sale,\n"
+    upload(client, finance_user, HEADER + first, committed)
+    # when a second file repeats that line and brings two new ones
+    text = (
+        HEADER
+        + first
+        + (
+            "T1,SO-1,INV-1,2,2026-07-15,SKU-A,1,10,CNY,sale,\n"
+            "T2,SO-1,INV-1,1,2026-07-15,SKU-A,1,10,CNY,sale,\n"
+        )
+    )
+    batch = upload(client, finance_user, text, committed)
+    # then only the new lines are stored
+    assert batch.status == ImportStatus.IMPORTED
+    assert batch.imported_count == 2
+    assert SalesLine.objects.count() == 3
+    assert SalesLine.objects.filter(import_batch=batch).count() == 2
+
+
+def test_the_staging_tables_do_not_outlive_the_import(client, finance_user, committed):
+    from django.db import connection
+
+    PartnerFactory(tax_id="T1")
+    good = HEADER + "T1,SO-1,INV-1,1,2026-07-15,SKU-A,1,10,CNY,sale,\n"
+    bad = HEADER + "T1,SO-1,INV-2,1,2026-07-15,SKU-A,1,ten,CNY,sale,\n"
+    assert upload(client, finance_user, good, committed).status == ImportStatus.IMPORTED
+    assert upload(client, finance_user, bad, committed).status == ImportStatus.REJECTED
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relname LIKE 'rebates\\_stage\\_%%'"
+            " OR relname = 'rebates_import_lines'"
+        )
+        assert cursor.fetchall() == []
 
 
 @pytest.mark.parametrize(
@@ -132,6 +253,37 @@ def test_malformed_files_are_rejected_without_a_500(client, finance_user, commit
     assert batch.status == ImportStatus.REJECTED
     assert batch.errors
     assert SalesLine.objects.count() == 0
+
+
+def test_an_xlsx_file_is_imported_like_csv(client, finance_user, committed):
+    import io
+
+    from openpyxl import Workbook
+
+    partner = PartnerFactory(tax_id="T1")
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER.strip().split(","))
+    sheet.append(["T1", "SO-1", "INV-1", 1, "2026-07-15", "SKU-A", 10, 1000.5, "CNY", "sale"])
+    sheet.append(["T1", "SO-1", "INV-1", 2, "2026-07-16", "SKU-B", -1, 20, "CNY", "return", "D-1"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    client.force_login(finance_user)
+    with committed():
+        client.post(
+            reverse("core:import_upload", args=["sales_lines"]),
+            {"file": SimpleUploadedFile("lines.xlsx", buffer.getvalue())},
+        )
+    batch = ImportBatch.objects.latest("pk")
+    assert batch.status == ImportStatus.IMPORTED, batch.errors
+    assert list(
+        SalesLine.objects.order_by("line_number").values_list(
+            "partner_id", "quantity", "net_amount", "kind", "deal_reference"
+        )
+    ) == [
+        (partner.pk, Decimal("10.000"), Decimal("1000.5000"), "sale", ""),
+        (partner.pk, Decimal("-1.000"), Decimal("20.0000"), "return", "D-1"),
+    ]
 
 
 def test_example_file_imports(client, finance_user, committed):
