@@ -11,7 +11,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("rebates", "0005_clearer_labels"),
+        ("rebates", "0006_contract_revenue"),
     ]
 
     operations = [
