@@ -1,8 +1,8 @@
 """The accrual calculation (DESIGN §5.1, §5.2): set-based SQL over per-contract revenue.
 
-Sales lines are summed per contract as they arrive (`ContractRevenue`, kept by a trigger), so a
-run never groups the quarter's lines again. For each active programme and chunk of partners with a
-target in the quarter:
+Sales lines are summed per contract as they arrive (`ContractRevenue`: added after each import, and
+before each run adds whatever is left), so a run never groups the quarter's lines again. For each
+active programme and chunk of partners with a target in the quarter:
 
 1. sums per partner and line currency: one scan of the chunk's contract revenue;
 2. the rules per partner: revenue R in the contract currency at the FX rate of the quarter's last
@@ -47,75 +47,110 @@ def partner_nps_sql() -> str:
 
 _SIGNED_NET = "CASE WHEN s.kind = 'return' THEN -s.net_amount ELSE s.net_amount END"
 
-# The same sums the insert trigger adds to (migration 0006), for a whole programme quarter.
-_BUILD_SQL = f"""
-INSERT INTO rebates_contractrevenue
+# A programme quarter's lines summed per contract; `after`/`upto` bound the line ids added.
+_ADD_LINES_SQL = f"""
+INSERT INTO rebates_contractrevenue AS t
     (programme_id, period, partner_id, contract, currency, net, strategic_net)
-SELECT p.id, %(period)s, s.partner_id, coalesce(nullif(s.deal_reference, ''), s.order_number),
-       s.currency, sum({_SIGNED_NET}),
+SELECT p.id, %(period)s, s.partner_id,
+       coalesce(nullif(s.deal_reference, ''), s.order_number) COLLATE "C", s.currency,
+       sum({_SIGNED_NET}),
        coalesce(sum({_SIGNED_NET}) FILTER (WHERE s.product_code = ANY(p.strategic_product_codes)),
                 0)
 FROM rebates_salesline s
 JOIN rebates_programme p ON p.id = %(programme)s
-WHERE s.invoice_date BETWEEN %(start)s AND %(end)s
+WHERE s.id > %(after)s AND s.id <= %(upto)s
+  AND s.invoice_date BETWEEN %(start)s AND %(end)s
   AND (cardinality(p.eligible_product_codes) = 0 OR s.product_code = ANY(p.eligible_product_codes))
 GROUP BY 1, 2, 3, 4, 5
+-- In key order, each row lands next to its neighbours in the key's index.
+ORDER BY 1, 2, 3, 4, 5
+ON CONFLICT (programme_id, period, partner_id, contract, currency) DO UPDATE
+    SET net = t.net + EXCLUDED.net, strategic_net = t.strategic_net + EXCLUDED.strategic_net
 """  # noqa: S608 (constant SQL)
 
+_STATE_SQL = """
+SELECT b.line_watermark,
+       b.products_key IS NOT DISTINCT FROM
+       rebates_products_key(p.eligible_product_codes, p.strategic_product_codes)
+FROM rebates_programme p
+LEFT JOIN rebates_contractrevenuebuild b ON b.programme_id = p.id AND b.period = %(period)s
+WHERE p.id = %(programme)s
+"""
 
-def contract_revenue_ensure(*, programme_id: int, period: Quarter) -> bool:
-    """Build a programme quarter's contract revenue from its lines unless it is current.
 
-    Current means built for the programme's present product codes; from then on the insert trigger
-    keeps it. Call inside a transaction. Returns whether it (re)built.
+def contract_revenue_refresh(*, programme_id: int, period: Quarter, build: bool = True) -> str:
+    """Bring a programme quarter's contract revenue up to the last committed sales line.
+
+    The first time, or after the programme's products changed, it is built from all the quarter's
+    lines (unless `build` is false: "stale"); otherwise only lines above its watermark are added.
+    Call inside a transaction; while it adds, new lines wait for that transaction. Returns
+    "current", "added", "built" or "stale".
     """
-    current_sql = """
-        SELECT b.products_key IS NOT DISTINCT FROM
-               rebates_products_key(p.eligible_product_codes, p.strategic_product_codes)
-        FROM rebates_programme p
-        LEFT JOIN rebates_contractrevenuebuild b ON b.programme_id = p.id AND b.period = %s
-        WHERE p.id = %s
-    """
+    params = {
+        "programme": programme_id,
+        "period": str(period),
+        "start": period.start,
+        "end": period.end,
+    }
     with connection.cursor() as cursor:
-        cursor.execute(current_sql, [str(period), programme_id])
-        if cursor.fetchone()[0]:
-            return False
-        # One builder per programme quarter; the others wait and then find it current.
+        cursor.execute(_STATE_SQL, params)
+        watermark, current = cursor.fetchone()
+        if not current and not build:
+            return "stale"
+        if current:
+            cursor.execute(
+                "SELECT EXISTS (SELECT 1 FROM rebates_salesline WHERE id > %s)", [watermark]
+            )
+            if not cursor.fetchone()[0]:
+                return "current"
+        # One writer per programme quarter; the others wait and then find it current.
         lock = _lock_key(f"rebates.contract_revenue.{programme_id}.{period}")
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock])
-        cursor.execute(current_sql, [str(period), programme_id])
-        if cursor.fetchone()[0]:
-            return False
-        # No line may arrive between the rebuild's read and the build row that lets the trigger
-        # keep it: inserts wait for this transaction.
+        # Inserting transactions finish first and new ones wait: every line id up to the maximum
+        # is committed, so no line below the new watermark can appear later.
         cursor.execute("LOCK TABLE rebates_salesline IN SHARE MODE")
-        params = {
-            "programme": programme_id,
-            "period": str(period),
-            "start": period.start,
-            "end": period.end,
-        }
-        cursor.execute(
-            "DELETE FROM rebates_contractrevenue WHERE programme_id = %(programme)s "
-            "AND period = %(period)s",
-            params,
-        )
-        cursor.execute(_BUILD_SQL, params)
+        cursor.execute("SELECT coalesce(max(id), 0) FROM rebates_salesline")
+        params["upto"] = cursor.fetchone()[0]
+        cursor.execute(_STATE_SQL, params)
+        watermark, current = cursor.fetchone()
+        if current and watermark >= params["upto"]:
+            return "current"
+        if not current and not build:
+            return "stale"
+        if current:
+            params["after"] = watermark
+            cursor.execute(_ADD_LINES_SQL, params)
+            outcome = "added"
+        else:
+            cursor.execute(
+                "DELETE FROM rebates_contractrevenue "
+                "WHERE programme_id = %(programme)s AND period = %(period)s",
+                params,
+            )
+            params["after"] = 0
+            cursor.execute(_ADD_LINES_SQL, params)
+            outcome = "built"
         cursor.execute(
             """
             INSERT INTO rebates_contractrevenuebuild
-                (programme_id, period, starts_on, ends_on, products_key, built_at)
-            SELECT id, %(period)s, %(start)s, %(end)s,
-                   rebates_products_key(eligible_product_codes, strategic_product_codes), now()
+                (programme_id, period, products_key, line_watermark, built_at, updated_at)
+            SELECT id, %(period)s,
+                   rebates_products_key(eligible_product_codes, strategic_product_codes),
+                   %(upto)s, now(), now()
             FROM rebates_programme WHERE id = %(programme)s
-            ON CONFLICT (programme_id, period) DO UPDATE
-                SET products_key = EXCLUDED.products_key, built_at = EXCLUDED.built_at
+            ON CONFLICT (programme_id, period) DO UPDATE SET
+                products_key = EXCLUDED.products_key,
+                line_watermark = EXCLUDED.line_watermark,
+                built_at = CASE WHEN %(built)s THEN EXCLUDED.built_at
+                                ELSE rebates_contractrevenuebuild.built_at END,
+                updated_at = EXCLUDED.updated_at
             """,
-            params,
+            params | {"built": outcome == "built"},
         )
-        # Fresh statistics, or the first run plans for the empty table it saw before.
-        cursor.execute("ANALYZE rebates_contractrevenue")
-    return True
+        if outcome == "built":
+            # Fresh statistics, or the first run plans for the empty table it saw before.
+            cursor.execute("ANALYZE rebates_contractrevenue")
+    return outcome
 
 
 def _plain(row: str) -> str:
@@ -430,10 +465,10 @@ def accruals_calculate_chunk(*, period: Quarter, partner_range: tuple[int, int])
     """
     programmes = list(Programme.objects.filter(is_active=True).order_by("pk"))
     for programme in programmes:
-        contract_revenue_ensure(programme_id=programme.pk, period=period)
+        contract_revenue_refresh(programme_id=programme.pk, period=period)
     written = 0
     with connection.cursor() as cursor:
-        # The statements below read the contract revenue one after the other: new lines wait
+        # The statements below read the contract revenue one after the other: additions wait
         # until this chunk is done, so all of them see the same revenue.
         cursor.execute("LOCK TABLE rebates_contractrevenue IN SHARE MODE")
         cursor.execute("SET LOCAL work_mem = '256MB'")

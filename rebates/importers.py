@@ -385,10 +385,12 @@ class SalesLineImporter(Importer):
         batch.row_count = count
         batch.error_count = len(errors)
         if saved:
-            from .tasks import rebate_clawbacks_queue_task
+            from .tasks import rebate_clawbacks_queue_task, rebate_contract_revenue_add_task
 
             # Returns for a closed quarter are clawed back on the next statement, not next night.
             transaction.on_commit(rebate_clawbacks_queue_task.delay)
+            # The new lines are summed per contract now, so the next calculation need not.
+            transaction.on_commit(rebate_contract_revenue_add_task.delay)
         return saved, errors
 
     def save(self, rows: list[dict[str, Any]], batch) -> int:

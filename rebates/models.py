@@ -260,14 +260,14 @@ class ContractRevenue(models.Model):
 
     Derived data the calculation reads instead of the sales lines: `net` is the signed sum of the
     contract's eligible lines (returns subtract), `strategic_net` the part on strategic products.
-    A database trigger adds every new sales line to it (imports, won deals, any insert), for the
-    programme quarters listed in `ContractRevenueBuild`; the calculation (re)builds a quarter
-    from the lines when it is missing or the programme's products changed.
+    Lines are added in sets, up to the watermark of the programme quarter's `ContractRevenueBuild`
+    (after each import, and by every calculation before it reads); a quarter is built from its
+    lines the first time, and rebuilt when the programme's products change.
     """
 
-    # Internal to the calculation: no partner-facing reads, so no scoping manager. The trigger
-    # upserts hundreds of thousands of rows per import, so the key is the only index (the
-    # primary key) and there are no foreign-key checks.
+    # Internal to the calculation: no partner-facing reads, so no scoping manager. A million-line
+    # import adds up to a million rows, so the key is the only index (the primary key) and there
+    # are no foreign-key checks.
     pk = models.CompositePrimaryKey("programme", "period", "partner", "contract", "currency")
     programme = models.ForeignKey(
         Programme,
@@ -299,18 +299,19 @@ class ContractRevenue(models.Model):
 
 
 class ContractRevenueBuild(models.Model):
-    """A programme quarter whose `ContractRevenue` rows are complete and kept up to date.
+    """A programme quarter whose `ContractRevenue` rows count every sales line up to a watermark.
 
-    `products_key` fingerprints the programme's eligible and strategic product codes the rows were
-    built for (`rebates_products_key()` in SQL): when they change, the rows are rebuilt.
+    `line_watermark` is the highest sales line id added; `products_key` fingerprints the
+    programme's eligible and strategic product codes the rows were built for
+    (`rebates_products_key()` in SQL): when they change, the rows are rebuilt.
     """
 
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="+")
     period = models.CharField(max_length=6)
-    starts_on = models.DateField()
-    ends_on = models.DateField()
     products_key = models.CharField(max_length=32)
+    line_watermark = models.BigIntegerField()
     built_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
 
     class Meta:
         verbose_name = _("contract revenue build")

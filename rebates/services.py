@@ -23,11 +23,12 @@ from settlement.choices import EntryKind
 from settlement.models import SettlementEntry
 from settlement.services import settlement_entry_queue
 
-from .calculation import accruals_calculate_chunk, contract_sums
+from .calculation import accruals_calculate_chunk, contract_revenue_refresh, contract_sums
 from .choices import LineKind, LineSource, ProgrammeMode
 from .models import (
     Accrual,
     Bracket,
+    ContractRevenueBuild,
     Programme,
     QuarterClose,
     SalesLine,
@@ -164,6 +165,27 @@ def _period_lock(period: Quarter, *, shared: bool) -> None:
     func = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {func}(%s)", [_lock_key(f"rebates.quarter.{period}")])
+
+
+def contract_revenue_add_new_lines() -> dict[str, str]:
+    """Add the lines committed since to every built programme quarter that is still open.
+
+    Each in its own transaction (new lines wait only for that one). A quarter whose programme's
+    products changed is left to the next calculation, which rebuilds it. Idempotent.
+    """
+    closed = QuarterClose.objects.values("period")
+    builds = (
+        ContractRevenueBuild.objects.exclude(period__in=closed)
+        .order_by("programme_id", "period")
+        .values_list("programme_id", "period")
+    )
+    outcomes = {}
+    for programme_id, period in builds:
+        with transaction.atomic():
+            outcomes[f"{programme_id}/{period}"] = contract_revenue_refresh(
+                programme_id=programme_id, period=Quarter.parse(period), build=False
+            )
+    return outcomes
 
 
 def accruals_calculate(*, period: Quarter, partner_range: tuple[int, int]) -> int:

@@ -20,6 +20,7 @@ from core.periods import Quarter
 from .services import (
     accruals_calculate,
     clawbacks_queue,
+    contract_revenue_add_new_lines,
     partner_chunks,
     quarter_close,
     sales_lines_from_won_deals,
@@ -74,6 +75,12 @@ def rebate_calculate_open_periods_task() -> list[str]:
         rebate_calculate_period_task.delay(period)
     rebate_clawbacks_queue_task.delay()
     return periods
+
+
+@shared_task(acks_late=True, time_limit=30 * 60, soft_time_limit=25 * 60)
+def rebate_contract_revenue_add_task() -> dict:
+    """After an import: sum its lines per contract for every built quarter (idempotent)."""
+    return contract_revenue_add_new_lines()
 
 
 @shared_task(acks_late=True, time_limit=30 * 60, soft_time_limit=25 * 60)

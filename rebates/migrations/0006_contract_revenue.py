@@ -1,4 +1,4 @@
-"""Per-contract revenue kept up to date by a trigger on sales line inserts (read by the calculation)."""
+"""Revenue per contract and programme quarter, the calculation's input (DESIGN §5.2)."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -8,37 +8,6 @@ PRODUCTS_KEY = """
 CREATE FUNCTION rebates_products_key(eligible varchar[], strategic varchar[]) RETURNS varchar
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT md5(eligible::text || '/' || strategic::text) $$;
-"""
-
-# One set-based upsert per INSERT statement (a million-line import included), into every
-# programme quarter that has been built for the programme's current products. Quarters not built
-# yet are left alone: the calculation builds them from the lines when it first needs them.
-ADD_LINES = """
-CREATE FUNCTION rebates_contract_revenue_add() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO rebates_contractrevenue AS t
-        (programme_id, period, partner_id, contract, currency, net, strategic_net)
-    SELECT b.programme_id, b.period, l.partner_id,
-           coalesce(nullif(l.deal_reference, ''), l.order_number), l.currency,
-           sum(CASE WHEN l.kind = 'return' THEN -l.net_amount ELSE l.net_amount END),
-           coalesce(sum(CASE WHEN l.kind = 'return' THEN -l.net_amount ELSE l.net_amount END)
-                    FILTER (WHERE l.product_code = ANY(p.strategic_product_codes)), 0)
-    FROM new_lines l
-    JOIN rebates_contractrevenuebuild b ON l.invoice_date BETWEEN b.starts_on AND b.ends_on
-    JOIN rebates_programme p ON p.id = b.programme_id
-         AND b.products_key = rebates_products_key(p.eligible_product_codes,
-                                                   p.strategic_product_codes)
-    WHERE cardinality(p.eligible_product_codes) = 0
-       OR l.product_code = ANY(p.eligible_product_codes)
-    GROUP BY 1, 2, 3, 4, 5
-    ON CONFLICT (programme_id, period, partner_id, contract, currency) DO UPDATE
-        SET net = t.net + EXCLUDED.net, strategic_net = t.strategic_net + EXCLUDED.strategic_net;
-    RETURN NULL;
-END
-$$;
-CREATE TRIGGER rebates_salesline_contract_revenue AFTER INSERT ON rebates_salesline
-REFERENCING NEW TABLE AS new_lines FOR EACH STATEMENT
-EXECUTE FUNCTION rebates_contract_revenue_add();
 """
 
 
@@ -107,10 +76,10 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("period", models.CharField(max_length=6)),
-                ("starts_on", models.DateField()),
-                ("ends_on", models.DateField()),
                 ("products_key", models.CharField(max_length=32)),
+                ("line_watermark", models.BigIntegerField()),
                 ("built_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField()),
                 (
                     "programme",
                     models.ForeignKey(
@@ -133,12 +102,5 @@ class Migration(migrations.Migration):
         migrations.RunSQL(
             sql=PRODUCTS_KEY,
             reverse_sql="DROP FUNCTION rebates_products_key(varchar[], varchar[]);",
-        ),
-        migrations.RunSQL(
-            sql=ADD_LINES,
-            reverse_sql=(
-                "DROP TRIGGER rebates_salesline_contract_revenue ON rebates_salesline;"
-                "DROP FUNCTION rebates_contract_revenue_add();"
-            ),
         ),
     ]
