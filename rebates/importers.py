@@ -29,6 +29,7 @@ quarter's accrual: it becomes a clawback on the partner's next statement.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import uuid
 from collections.abc import Callable
@@ -413,11 +414,23 @@ def _rows_as_csv(rows: list[dict[str, Any]]) -> io.StringIO:
     return out
 
 
+def _xlsx_cell(value: Any) -> str:
+    """A spreadsheet cell as the CSV text the checks expect; a date cell as YYYY-MM-DD."""
+    if value is None:
+        return ""
+    # Spreadsheets store dates as date-times at midnight.
+    if isinstance(value, datetime.datetime) and value.time() == datetime.time(0):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
 def _xlsx_as_csv(path: str) -> io.StringIO:
     out = io.StringIO()
     writer = csv.writer(out)
     for values in _read_xlsx(path):
-        writer.writerow(["" if v is None else str(v) for v in values])
+        writer.writerow([_xlsx_cell(v) for v in values])
     out.seek(0)
     return out
 

@@ -1,5 +1,6 @@
 """Sales-line import: COPY into staging, set-based validation, one INSERT, all or nothing."""
 
+import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -265,7 +266,9 @@ def test_an_xlsx_file_is_imported_like_csv(client, finance_user, committed):
     sheet = workbook.active
     sheet.append(HEADER.strip().split(","))
     sheet.append(["T1", "SO-1", "INV-1", 1, "2026-07-15", "SKU-A", 10, 1000.5, "CNY", "sale"])
-    sheet.append(["T1", "SO-1", "INV-1", 2, "2026-07-16", "SKU-B", -1, 20, "CNY", "return", "D-1"])
+    # a real date cell, as spreadsheets store them (a date-time at midnight)
+    day = datetime.datetime(2026, 7, 16)
+    sheet.append(["T1", "SO-1", "INV-1", 2, day, "SKU-B", -1, 20, "CNY", "return", "D-1"])
     buffer = io.BytesIO()
     workbook.save(buffer)
     client.force_login(finance_user)
@@ -278,11 +281,25 @@ def test_an_xlsx_file_is_imported_like_csv(client, finance_user, committed):
     assert batch.status == ImportStatus.IMPORTED, batch.errors
     assert list(
         SalesLine.objects.order_by("line_number").values_list(
-            "partner_id", "quantity", "net_amount", "kind", "deal_reference"
+            "partner_id", "invoice_date", "quantity", "net_amount", "kind", "deal_reference"
         )
     ) == [
-        (partner.pk, Decimal("10.000"), Decimal("1000.5000"), "sale", ""),
-        (partner.pk, Decimal("-1.000"), Decimal("20.0000"), "return", "D-1"),
+        (
+            partner.pk,
+            datetime.date(2026, 7, 15),
+            Decimal("10.000"),
+            Decimal("1000.5000"),
+            "sale",
+            "",
+        ),
+        (
+            partner.pk,
+            datetime.date(2026, 7, 16),
+            Decimal("-1.000"),
+            Decimal("20.0000"),
+            "return",
+            "D-1",
+        ),
     ]
 
 
