@@ -153,25 +153,32 @@ def contract_revenue_refresh(*, programme_id: int, period: Quarter, build: bool 
     return outcome
 
 
-def _plain(row: str) -> str:
-    """A contract is plain when n > 0 and 0 ≤ s ≤ n (see the module docstring)."""
-    return f"{row}.net > 0 AND {row}.strategic_net >= 0 AND {row}.strategic_net <= {row}.net"
+# A contract is plain when n > 0 and 0 ≤ s ≤ n (see the module docstring). The condition of the
+# partial index `contract_revenue_not_plain` (migration 0008), which the planner matches as text.
+NOT_PLAIN = "NOT (net > 0 AND strategic_net >= 0 AND strategic_net <= net)"
 
 
-# Step 1: sums per partner and line currency of its plain contracts, and each other contract on a
-# row of its own (`odd_contract`), in one scan. A CREATE TABLE AS over regular tables only, so
+# Step 1: sums per partner and line currency. A CREATE TABLE AS over regular tables only, so
 # PostgreSQL may scan in parallel workers (never inside an INSERT, nor over temporary tables).
-_SUMS_SQL = f"""
+_SUMS_SQL = """
 CREATE TEMP TABLE rebates_calc_sums ON COMMIT DROP AS
-SELECT partner_id, currency, CASE WHEN plain THEN NULL ELSE contract END AS odd_contract,
-       sum(net) AS net, sum(strategic_net) AS strategic_net, count(*) AS contracts
-FROM (
-    SELECT partner_id, currency, contract, net, strategic_net, {_plain("c")} AS plain
-    FROM rebates_contractrevenue c
-    WHERE programme_id = %(programme)s AND period = %(period)s
-      AND partner_id BETWEEN %(lo)s AND %(hi)s
-) c
-GROUP BY 1, 2, 3
+SELECT partner_id, currency, sum(net) AS net, sum(strategic_net) AS strategic_net,
+       count(*) AS contracts
+FROM rebates_contractrevenue
+WHERE programme_id = %(programme)s AND period = %(period)s
+  AND partner_id BETWEEN %(lo)s AND %(hi)s
+GROUP BY partner_id, currency
+"""
+
+# The contracts that are not plain, one row each (a partner with lines in other currencies is
+# evaluated contract by contract anyway): few, found through the partial index
+# `contract_revenue_not_plain`, whose condition this must repeat word for word.
+_ODD_SQL = f"""
+CREATE TEMP TABLE rebates_calc_odd ON COMMIT DROP AS
+SELECT partner_id, currency, contract, net, strategic_net
+FROM rebates_contractrevenue
+WHERE programme_id = %(programme)s AND period = %(period)s
+  AND partner_id BETWEEN %(lo)s AND %(hi)s AND {NOT_PLAIN}
 """  # noqa: S608 (constant SQL)
 
 # The line currencies of partners with a target that differ from their contract currency.
@@ -209,6 +216,11 @@ partner AS (
     LEFT JOIN nps ON nps.partner_id = t.partner_id
     WHERE t.period = %(period)s AND t.partner_id BETWEEN %(lo)s AND %(hi)s
 ),
+odd AS (
+    SELECT partner_id, currency, sum(net) AS net, sum(strategic_net) AS strategic_net,
+           count(*) AS contracts
+    FROM rebates_calc_odd GROUP BY partner_id, currency
+),
 sums AS (
     SELECT s.partner_id,
            sum(CASE WHEN s.currency = p.currency THEN s.net ELSE s.net * fx.rate END) AS revenue,
@@ -218,11 +230,12 @@ sums AS (
            jsonb_object_agg(s.currency, fx.rate::text) FILTER (WHERE s.currency <> p.currency)
                AS fx,
            sum(s.contracts) AS contracts,
-           sum(s.net) FILTER (WHERE s.odd_contract IS NULL) AS plain_net,
-           sum(s.strategic_net) FILTER (WHERE s.odd_contract IS NULL) AS plain_strategic,
-           sum(s.contracts) FILTER (WHERE s.odd_contract IS NULL) AS plain_contracts
+           sum(s.net - coalesce(o.net, 0)) AS plain_net,
+           sum(s.strategic_net - coalesce(o.strategic_net, 0)) AS plain_strategic,
+           sum(s.contracts - coalesce(o.contracts, 0)) AS plain_contracts
     FROM rebates_calc_sums s
     JOIN partner p ON p.partner_id = s.partner_id
+    LEFT JOIN odd o ON o.partner_id = s.partner_id AND o.currency = s.currency
     LEFT JOIN fx ON fx.base = s.currency AND fx.quote = p.currency
     GROUP BY s.partner_id
 ),
@@ -298,16 +311,15 @@ LEFT JOIN (VALUES {fx_values}) fx(base, quote, rate)
 WHERE p.plain_rule = 'each'
 GROUP BY c.partner_id, c.contract
 UNION ALL
-SELECT o.partner_id, o.odd_contract, o.net, o.strategic_net, false
-FROM rebates_calc_sums o
+SELECT o.partner_id, o.contract, o.net, o.strategic_net, false
+FROM rebates_calc_odd o
 JOIN rebates_calc_partner p ON p.partner_id = o.partner_id AND p.plain_rule <> 'each'
-WHERE o.odd_contract IS NOT NULL
 UNION ALL
 SELECT c.partner_id, c.contract, c.net, c.strategic_net, true
 FROM rebates_calc_partner p
 JOIN rebates_contractrevenue c ON c.programme_id = %(programme)s AND c.period = %(period)s
      AND c.partner_id = p.partner_id
-WHERE p.plain_rule = 'between' AND {plain}
+WHERE p.plain_rule = 'between' AND NOT {not_plain}
   AND (c.net * p.rate + c.strategic_net * p.bonus) * p.factor > p.cap * c.net
 """
 
@@ -412,6 +424,7 @@ WHERE a.inputs_hash IS DISTINCT FROM EXCLUDED.inputs_hash
 
 _TEMP_TABLES = (
     "rebates_calc_sums",
+    "rebates_calc_odd",
     "rebates_calc_partner",
     "rebates_calc_contract",
 )
@@ -443,6 +456,7 @@ def _programme_chunk(
         "hi": partner_range[1],
     }
     cursor.execute(_SUMS_SQL, params)
+    cursor.execute(_ODD_SQL, params)
     cursor.execute(_FX_PAIRS_SQL, params)
     # The quarter-end rate of each pair in use; a missing one stops the run, naming the pair.
     fx_rows = [(base, quote, fx_rate(base, quote, period.end)) for base, quote in cursor.fetchall()]
@@ -452,7 +466,7 @@ def _programme_chunk(
     params |= fx_params
     cursor.execute(_PARTNER_SQL.format(fx_values=fx_sql, nps_sql=partner_nps_sql()), params)
     cursor.execute("ANALYZE rebates_calc_partner")
-    cursor.execute(_EACH_SQL.format(fx_values=fx_sql, plain=_plain("c")), params)
+    cursor.execute(_EACH_SQL.format(fx_values=fx_sql, not_plain=NOT_PLAIN), params)
     minor_sql, minor_params = _values("mu", list(MINOR_UNITS.items()), ("text", "int"))
     cursor.execute(_ACCRUAL_SQL.format(minor_values=minor_sql), params | minor_params)
     return cursor.rowcount

@@ -293,6 +293,15 @@ class ContractRevenue(models.Model):
     class Meta:
         verbose_name = _("contract revenue")
         verbose_name_plural = _("contract revenues")
+        indexes = [
+            # The few contracts the calculation evaluates one by one (rebates.calculation
+            # NOT_PLAIN): returns above sales, or strategic revenue outside 0..net.
+            models.Index(
+                fields=["programme", "period", "partner"],
+                condition=~Q(net__gt=0, strategic_net__gte=0, strategic_net__lte=models.F("net")),
+                name="contract_revenue_not_plain",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.programme_id} {self.period} {self.partner_id} {self.contract}"
