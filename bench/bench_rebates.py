@@ -95,6 +95,9 @@ def main() -> None:
     def build() -> None:
         with transaction.atomic():
             contract_revenue_refresh(programme_id=programme_ensure_default().pk, period=quarter)
+        # What autovacuum does soon after, as for the lines above.
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE rebates_contractrevenue")
 
     # Once per programme quarter (its first run, or after its products change); from then on
     # each import adds its lines (see (e)) and each run adds whatever is left.
