@@ -11,6 +11,7 @@ from accounts.choices import Role
 from settlement import services
 from settlement.choices import ReviewOutcome, StatementState
 from settlement.models import ReviewRound, StatementApproval
+from settlement.selectors import statement_counted_approvals
 from tests.factories import staff
 
 from .factories import built_statement
@@ -300,3 +301,18 @@ def test_partner_sees_only_the_approving_round(api_client, partner, partner_user
         (2, ReviewOutcome.APPROVED)
     ]
     assert "Internal remark" not in str(body)
+
+
+def test_the_pdf_lists_only_the_approvals_that_count(partner):
+    # given: one approval in a returned round, one in the open round
+    statement = _countersign_statement(partner)
+    preparer, early, final = staff(Role.FINANCE), staff(Role.FINANCE), staff(Role.CFO)
+    services.statement_submit(statement=statement, actor=preparer)
+    services.statement_approve(statement=statement, actor=early)
+    services.statement_return(statement=statement, actor=preparer, note="x")
+    services.statement_submit(statement=statement, actor=preparer)
+    services.statement_approve(statement=statement, actor=final)
+    # when
+    counted = statement_counted_approvals(statement=statement)
+    # then
+    assert [a.approver for a in counted] == [final]
