@@ -21,6 +21,12 @@ class StatementState(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+class ReviewOutcome(models.TextChoices):
+    OPEN = "open", _("Open")
+    RETURNED = "returned", _("Returned to draft")
+    APPROVED = "approved", _("Approved")
+
+
 # Once approved, a statement's figures never change (DESIGN §6.1).
 LOCKED_STATES = frozenset(
     {

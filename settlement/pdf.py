@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from .models import Statement
+from .selectors import statement_counted_approvals
 
 
 def statement_pdf_filename(statement: Statement) -> str:
@@ -22,7 +23,7 @@ def statement_pdf_render(*, statement: Statement, base_url: str = "", language: 
         "statement": statement,
         "partner": statement.partner,
         "lines": list(statement.lines.all()),
-        "approvals": list(statement.approvals.select_related("approver")),
+        "approvals": list(statement_counted_approvals(statement=statement)),
         "company_name": settings.PRM_COMPANY_NAME,
         "verify_url": base_url.rstrip("/")
         + reverse("settlement:statement_verify", args=[statement.verification_code]),

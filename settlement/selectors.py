@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts.choices import FINANCE_ROLES
 
-from .choices import PARTNER_VISIBLE_STATES, DisputeState
-from .models import Dispute, Order, ReconciliationAnomaly, ReconciliationRun, Statement
+from .choices import PARTNER_VISIBLE_STATES, DisputeState, ReviewOutcome
+from .models import (
+    Dispute,
+    Order,
+    ReconciliationAnomaly,
+    ReconciliationRun,
+    ReviewRound,
+    Statement,
+    StatementApproval,
+)
 
 
 def _may_see_all(user) -> bool:
@@ -45,6 +53,40 @@ def statement_get_for(*, user, pk) -> Statement:
         return statement_list_for(user=user).get(pk=pk)
     except (Statement.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
+
+
+def review_rounds_for(*, user, statement: Statement) -> list[ReviewRound]:
+    """The statement's review rounds with their approvals, oldest first (three queries).
+
+    Finance sees every round, returned ones and their notes included; anyone else who may see
+    the statement sees only the round that approved it.
+    """
+    rounds = (
+        ReviewRound.objects.filter(statement=statement)
+        .select_related("submitted_by", "ended_by")
+        .prefetch_related(
+            Prefetch(
+                "approvals",
+                queryset=StatementApproval.objects.select_related("approver").order_by(
+                    "created_at", "pk"
+                ),
+            )
+        )
+        .order_by("number")
+    )
+    if not _may_see_all(user):
+        rounds = rounds.filter(outcome=ReviewOutcome.APPROVED)
+    return list(rounds)
+
+
+def statement_counted_approvals(*, statement: Statement) -> QuerySet[StatementApproval]:
+    """The approvals that count: those of the open or approving round, never of a returned one."""
+    return (
+        StatementApproval.objects.filter(statement=statement)
+        .exclude(review_round__outcome=ReviewOutcome.RETURNED)
+        .select_related("approver")
+        .order_by("created_at", "pk")
+    )
 
 
 def dispute_get_for(*, user, pk) -> Dispute:

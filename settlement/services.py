@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy
 from accounts.choices import FINANCE_ROLES, Role
 from accounts.models import User
 from core.audit import audit_record
-from core.business_days import add_business_days
 from core.fx import fx_rate
 from core.jobs import job_create, job_progress, job_started, job_succeeded
 from core.models import JobRun
@@ -25,11 +24,13 @@ from core.notifications import notify
 from core.periods import Quarter
 from partners.models import Partner
 
+from . import permissions
 from .choices import (
     AnomalyState,
     DisputeState,
     EntryKind,
     ResolutionAction,
+    ReviewOutcome,
     StatementState,
 )
 from .matching import match_chunk, orders_sync_from_deals, partner_chunks
@@ -40,14 +41,15 @@ from .models import (
     PartnerTaxProfile,
     ReconciliationAnomaly,
     ReconciliationRun,
+    ReviewRound,
     SettlementEntry,
     SettlementPolicy,
     Statement,
     StatementApproval,
     StatementLine,
 )
+from .rules import response_deadline, response_window_closed_filter
 
-RESPONSE_BUSINESS_DAYS = 7
 APPROVER_ROLES = FINANCE_ROLES | {Role.ADMIN}
 
 
@@ -222,10 +224,7 @@ def _lock(statement: Statement) -> Statement:
 
 def _require_state(statement: Statement, *states: str) -> None:
     if statement.state not in states:
-        raise ValidationError(
-            _("This statement is %(state)s; the action is not allowed now.")
-            % {"state": statement.get_state_display()}
-        )
+        raise ValidationError(permissions.state_refusal(statement))
 
 
 def _require_finance(actor: User) -> None:
@@ -233,9 +232,10 @@ def _require_finance(actor: User) -> None:
         raise ValidationError(_("Only finance may do this."))
 
 
-def _require_own_partner(statement: Statement, actor: User) -> None:
-    if not (actor.is_partner_user and actor.partner_id == statement.partner_id):
-        raise ValidationError(_("Only the partner's own users may do this."))
+def _require_response_allowed(statement: Statement, actor: User) -> None:
+    refusal = permissions.respond_refusal(statement=statement, user=actor)
+    if refusal:
+        raise ValidationError(refusal)
 
 
 def _transition(statement: Statement, *, actor, state: str, action: str, note: str = "", **fields):
@@ -282,53 +282,84 @@ def required_approvals_for(statement: Statement) -> int:
     return 1
 
 
+def open_review_round(statement: Statement) -> ReviewRound | None:
+    """The statement's review round in progress, if it is in review."""
+    return statement.review_rounds.filter(outcome=ReviewOutcome.OPEN).first()
+
+
+def _review_round_end(review_round: ReviewRound, *, actor: User, outcome: str, note: str = ""):
+    review_round.outcome = outcome
+    review_round.ended_by = actor
+    review_round.ended_at = timezone.now()
+    review_round.end_note = note[:300]
+    review_round.save(update_fields=["outcome", "ended_by", "ended_at", "end_note"])
+
+
 @transaction.atomic
 def statement_submit(*, statement: Statement, actor: User) -> Statement:
-    """Draft → in review; the submitter becomes the preparer, who may not approve it."""
+    """Draft → in review: opens the next review round, whose submitter (also recorded as the
+    preparer) may not approve in it."""
     _require_finance(actor)
     statement = _lock(statement)
     _require_state(statement, StatementState.DRAFT)
+    required = required_approvals_for(statement)
+    number = statement.review_rounds.count() + 1
+    ReviewRound.objects.create(
+        statement=statement,
+        number=number,
+        submitted_by=actor,
+        submitted_at=timezone.now(),
+        required_approvals=required,
+    )
     return _transition(
         statement,
         actor=actor,
         state=StatementState.IN_REVIEW,
         action="submitted",
+        note=f"round {number}",
         preparer=actor,
-        required_approvals=required_approvals_for(statement),
+        required_approvals=required,
     )
 
 
 @transaction.atomic
 def statement_approve(*, statement: Statement, actor: User, note: str = "") -> Statement:
-    """Record one approval; the statement is approved when enough distinct approvers signed."""
-    _require_finance(actor)
+    """Record one approval in the open review round; the statement is approved when enough
+    distinct approvers signed in that round (earlier rounds never count)."""
     statement = _lock(statement)
-    _require_state(statement, StatementState.IN_REVIEW)
-    if actor.pk == statement.preparer_id:
-        raise ValidationError(_("The preparer cannot approve their own statement."))
-    if statement.approvals.filter(approver=actor).exists():
-        raise ValidationError(_("You have already approved this statement."))
-    StatementApproval.objects.create(statement=statement, approver=actor, note=note[:300])
-    count = statement.approvals.count()
+    review_round = open_review_round(statement)
+    refusal = permissions.approve_refusal(
+        statement=statement, user=actor, review_round=review_round
+    )
+    if refusal:
+        raise ValidationError(refusal)
+    StatementApproval.objects.create(
+        statement=statement, review_round=review_round, approver=actor, note=note[:300]
+    )
+    count = review_round.approvals.count()
     audit_record(
         actor=actor,
         action="statement.approval_recorded",
         obj=statement,
-        note=f"{count}/{statement.required_approvals}",
+        note=f"round {review_round.number}: {count}/{review_round.required_approvals}",
     )
-    if count >= statement.required_approvals:
+    if count >= review_round.required_approvals:
+        _review_round_end(review_round, actor=actor, outcome=ReviewOutcome.APPROVED)
         _transition(statement, actor=actor, state=StatementState.APPROVED, action="approved")
     return statement
 
 
 @transaction.atomic
 def statement_return(*, statement: Statement, actor: User, note: str = "") -> Statement:
-    """In review → draft (approvals so far stay on record but no longer count)."""
+    """In review → draft: ends the review round; its approvals stay on record but never count."""
     _require_finance(actor)
     statement = _lock(statement)
     _require_state(statement, StatementState.IN_REVIEW)
     if not note.strip():
         raise ValidationError({"note": _("Say why the statement goes back.")})
+    _review_round_end(
+        open_review_round(statement), actor=actor, outcome=ReviewOutcome.RETURNED, note=note
+    )
     return _transition(
         statement, actor=actor, state=StatementState.DRAFT, action="returned", note=note
     )
@@ -347,7 +378,7 @@ def statement_publish(*, statement: Statement, actor: User) -> Statement:
         state=StatementState.PUBLISHED,
         action="published",
         published_at=now,
-        response_due_at=add_business_days(now, RESPONSE_BUSINESS_DAYS),
+        response_due_at=response_deadline(now),
     )
     notify(
         recipients=_partner_users(statement),
@@ -362,9 +393,9 @@ def statement_publish(*, statement: Statement, actor: User) -> Statement:
 
 @transaction.atomic
 def statement_confirm(*, statement: Statement, actor: User) -> Statement:
-    _require_own_partner(statement, actor)
+    """Published → confirmed by the partner's own user, refused once the response window closed."""
     statement = _lock(statement)
-    _require_state(statement, StatementState.PUBLISHED)
+    _require_response_allowed(statement, actor)
     _transition(
         statement,
         actor=actor,
@@ -388,7 +419,7 @@ def statement_deem_confirmed(*, now=None) -> int:
     now = now or timezone.now()
     count = 0
     due = Statement.objects.select_for_update(skip_locked=True).filter(
-        state=StatementState.PUBLISHED, response_due_at__lt=now
+        response_window_closed_filter(now=now), state=StatementState.PUBLISHED
     )
     for statement in due:
         _transition(
@@ -414,12 +445,12 @@ def statement_deem_confirmed(*, now=None) -> int:
 def statement_dispute(
     *, statement: Statement, actor: User, line_ids: list[int], reason: str, files=()
 ) -> Dispute:
-    """Published → disputed, naming lines, a reason and evidence (validated documents)."""
+    """Published → disputed, naming lines, a reason and evidence (validated documents); refused
+    once the response window closed."""
     from core.uploads import validate_document
 
-    _require_own_partner(statement, actor)
     statement = _lock(statement)
-    _require_state(statement, StatementState.PUBLISHED)
+    _require_response_allowed(statement, actor)
     errors = {}
     lines = list(statement.lines.filter(pk__in=line_ids))
     if not line_ids or len(lines) != len(set(line_ids)):

@@ -16,8 +16,8 @@ from core.jobs import job_create
 from core.permissions import role_required
 from core.views import paginate
 
-from . import selectors, services
-from .choices import LOCKED_STATES, StatementState
+from . import permissions, selectors, services
+from .choices import LOCKED_STATES
 from .exports import statement_lines_csv, statement_lines_xlsx
 from .forms import (
     AnomalyFilterForm,
@@ -70,19 +70,21 @@ def statement_list(request):
 def statement_detail(request, pk: int):
     statement = selectors.statement_get_for(user=request.user, pk=pk)
     user = request.user
-    is_finance = user.is_admin or user.role in FINANCE_ROLES
-    is_owner = user.is_partner_user and user.partner_id == statement.partner_id
-    approvals = list(statement.approvals.select_related("approver"))
+    review_rounds = selectors.review_rounds_for(user=user, statement=statement)
+    open_round = next((r for r in review_rounds if r.is_open), None)
     return render(
         request,
         "settlement/statement_detail.html",
         {
             "statement": statement,
             "lines": statement.lines.all(),
-            "approvals": approvals,
+            "review_rounds": review_rounds,
             "disputes": statement.disputes.prefetch_related("lines", "evidence"),
-            "is_finance": is_finance,
-            "can_respond": is_owner and statement.state == StatementState.PUBLISHED,
+            "is_finance": permissions.is_finance(user),
+            "can_approve": permissions.can_approve(
+                statement=statement, user=user, review_round=open_round
+            ),
+            "can_respond": permissions.can_respond(statement=statement, user=user),
             "resolve_form": DisputeResolveForm(),
             "note_form": NoteForm(),
         },
@@ -112,6 +114,10 @@ def statement_transition(request, pk: int, action: str):
 @login_required
 def statement_dispute(request, pk: int):
     statement = selectors.statement_get_for(user=request.user, pk=pk)
+    refusal = permissions.respond_refusal(statement=statement, user=request.user)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("settlement:statement_detail", pk=pk)
     form = DisputeForm(request.POST or None, request.FILES or None, statement=statement)
     if request.method == "POST" and form.is_valid():
         try:

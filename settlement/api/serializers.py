@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..choices import ResolutionAction
@@ -6,9 +7,12 @@ from ..models import (
     Order,
     ReconciliationAnomaly,
     ReconciliationRun,
+    ReviewRound,
     Statement,
+    StatementApproval,
     StatementLine,
 )
+from ..selectors import review_rounds_for
 
 
 class StatementLineSerializer(serializers.ModelSerializer):
@@ -52,12 +56,50 @@ class StatementSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class StatementApprovalSerializer(serializers.ModelSerializer):
+    approver = serializers.StringRelatedField()
+
+    class Meta:
+        model = StatementApproval
+        fields = ["approver", "note", "created_at"]
+        read_only_fields = fields
+
+
+class ReviewRoundSerializer(serializers.ModelSerializer):
+    submitted_by = serializers.StringRelatedField(allow_null=True)
+    ended_by = serializers.StringRelatedField(allow_null=True)
+    approvals = StatementApprovalSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ReviewRound
+        fields = [
+            "number",
+            "submitted_by",
+            "submitted_at",
+            "required_approvals",
+            "outcome",
+            "ended_by",
+            "ended_at",
+            "end_note",
+            "approvals",
+        ]
+        read_only_fields = fields
+
+
 class StatementDetailSerializer(StatementSerializer):
+    """A statement with its lines and the history of its review rounds (as the user may see it)."""
+
     lines = StatementLineSerializer(many=True, read_only=True)
+    review_rounds = serializers.SerializerMethodField()
 
     class Meta(StatementSerializer.Meta):
-        fields = [*StatementSerializer.Meta.fields, "verification_code", "lines"]
+        fields = [*StatementSerializer.Meta.fields, "verification_code", "lines", "review_rounds"]
         read_only_fields = fields
+
+    @extend_schema_field(ReviewRoundSerializer(many=True))
+    def get_review_rounds(self, statement: Statement) -> list[dict]:
+        rounds = review_rounds_for(user=self.context["request"].user, statement=statement)
+        return ReviewRoundSerializer(rounds, many=True).data
 
 
 class NoteInputSerializer(serializers.Serializer):

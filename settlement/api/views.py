@@ -35,7 +35,9 @@ class StatementViewSet(viewsets.ReadOnlyModelViewSet):
         statement = selectors.statement_get_for(user=self.request.user, pk=self.kwargs["pk"])
         service(statement=statement, actor=self.request.user, **kwargs)
         fresh = selectors.statement_get_for(user=self.request.user, pk=statement.pk)
-        return Response(StatementDetailSerializer(fresh).data)
+        return Response(
+            StatementDetailSerializer(fresh, context=self.get_serializer_context()).data
+        )
 
     @extend_schema(request=None, responses={200: StatementDetailSerializer})
     @action(detail=True, methods=["post"])

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.scoping import ScopedManager
 from core.money import CURRENCY_CHOICES
 
-from ..choices import DisputeState, EntryKind, StatementState
+from ..choices import DisputeState, EntryKind, ReviewOutcome, StatementState
 
 MONEY = {"max_digits": 18, "decimal_places": 4}
 
@@ -223,12 +223,84 @@ class StatementLine(models.Model):
         return self.description
 
 
+class ReviewRound(models.Model):
+    """One submission of a statement for review (DESIGN §6.1): opened by its submitter, ended once
+    by a return to draft or by the approval that completes it. Only the open round's approvals
+    count; ended rounds stay as history. A DB trigger refuses deletes and any change but the end."""
+
+    scope_partner_path = None
+
+    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="review_rounds")
+    number = models.PositiveSmallIntegerField(_("round"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        # Unknown only for rounds reconstructed from before rounds were recorded.
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("submitted by"),
+    )
+    submitted_at = models.DateTimeField(_("submitted at"))
+    required_approvals = models.PositiveSmallIntegerField(_("approvals required"))
+    outcome = models.CharField(
+        _("outcome"), max_length=10, choices=ReviewOutcome.choices, default=ReviewOutcome.OPEN
+    )
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("ended by"),
+    )
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    end_note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("review round")
+        verbose_name_plural = _("review rounds")
+        ordering = ["statement", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["statement", "number"], name="review_round_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["statement"],
+                condition=models.Q(outcome=ReviewOutcome.OPEN),
+                name="review_round_one_open",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(outcome=ReviewOutcome.OPEN, ended_at__isnull=True)
+                | (~models.Q(outcome=ReviewOutcome.OPEN) & models.Q(ended_at__isnull=False)),
+                name="review_round_ended_when_closed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement} #{self.number}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.outcome == ReviewOutcome.OPEN
+
+
 class StatementApproval(models.Model):
-    """One approver's signature; append-only, one per person per statement."""
+    """One approver's signature in one review round; append-only, one per person per round.
+
+    A DB trigger accepts it only in an open round of the same statement, not from the round's
+    submitter.
+    """
 
     scope_partner_path = None
 
     statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="approvals")
+    review_round = models.ForeignKey(
+        ReviewRound,
+        on_delete=models.PROTECT,
+        related_name="approvals",
+        verbose_name=_("review round"),
+    )
     approver = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="statement_approvals"
     )
@@ -240,7 +312,7 @@ class StatementApproval(models.Model):
         ordering = ["created_at", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["statement", "approver"], name="statement_approval_once"
+                fields=["review_round", "approver"], name="statement_approval_once_per_round"
             )
         ]
 

@@ -50,12 +50,13 @@ def test_unanswered_statement_is_deemed_confirmed_after_the_window(partner, part
 
 def test_disputed_statement_is_not_deemed_confirmed(partner, partner_user):
     statement = _publish_on_monday(partner)
-    services.statement_dispute(
-        statement=statement,
-        actor=partner_user,
-        line_ids=[statement.lines.get().pk],
-        reason="Missing deal",
-    )
+    with time_machine.travel(MONDAY_NOON + datetime.timedelta(days=1)):
+        services.statement_dispute(
+            statement=statement,
+            actor=partner_user,
+            line_ids=[statement.lines.get().pk],
+            reason="Missing deal",
+        )
     assert services.statement_deem_confirmed(now=timezone.now() + datetime.timedelta(days=30)) == 0
     statement.refresh_from_db()
     assert statement.state == StatementState.DISPUTED

@@ -94,7 +94,9 @@ def test_finance_walks_a_statement_through_the_pages(client, partner):
     client.post(reverse("settlement:statement_transition", args=[statement.pk, "approve"]))
     client.post(reverse("settlement:statement_transition", args=[statement.pk, "publish"]))
     # then
-    assert "preparer cannot approve" in refused.content.decode()
+    assert "You submitted this review round, so you cannot approve in it" in (
+        refused.content.decode()
+    )
     statement.refresh_from_db()
     assert statement.state == StatementState.PUBLISHED
     detail = client.get(reverse("settlement:statement_detail", args=[statement.pk]))
