@@ -119,6 +119,23 @@ def customer_contact_for(*, user, record: Deal | Lead) -> CustomerContact:
     return CustomerContact(*values, masked=not full)
 
 
+AUDITED_FILTERS_MAX = 20
+AUDITED_FILTER_LENGTH = 200
+
+
+def _filters_as_asked(filters: dict[str, Any]) -> dict[str, Any]:
+    """The non-empty filters, bounded and without NUL characters (which PostgreSQL refuses in
+    JSON): whatever a client sends in a query string, logging it never fails the read."""
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return value.replace("\x00", "")[:AUDITED_FILTER_LENGTH]
+        return value
+
+    kept = [(clean(k), clean(v)) for k, v in filters.items() if v not in (None, "")]
+    return dict(kept[:AUDITED_FILTERS_MAX])
+
+
 def customer_data_read(
     *,
     user,
@@ -141,7 +158,7 @@ def customer_data_read(
     verb = {"detail": "viewed", "list": "listed", "export": "exported"}[view]
     context: dict[str, Any] = {"door": door}
     if filters:
-        context["filters"] = {k: v for k, v in filters.items() if v not in (None, "")}
+        context["filters"] = _filters_as_asked(filters)
     if page is not None:
         context["page"] = page
     if export_format:

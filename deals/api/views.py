@@ -207,7 +207,10 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         serializer = LeadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         lead = services.lead_publish(actor=user, data=serializer.validated_data)
-        return Response(LeadSerializer(lead).data, status=status.HTTP_201_CREATED)
+        return Response(
+            LeadSerializer(lead, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     def _answer(self, request, pk, call):
         if not self._partner():

@@ -215,6 +215,17 @@ def test_api_list_masks_the_contact_and_is_audited_once(api_client, company, who
     assert event.changes["door"] == "api"
 
 
+def test_api_list_audit_survives_any_query_string(api_client, company):
+    # given a client that sends a NUL byte and a long value in unknown parameters
+    api_client.force_authenticate(company["colleague"])
+    response = api_client.get("/api/v1/deals/?foo=%00bar&" + "x=" + "y" * 5000)
+    # then the read answers and is logged with the parameters cleaned and bounded
+    assert response.status_code == 200
+    filters = AuditEvent.objects.get(action="deal.listed").changes["filters"]
+    assert filters["foo"] == "bar"
+    assert len(filters["x"]) == 200
+
+
 def test_api_list_query_count_stays_constant(api_client, company, django_assert_max_num_queries):
     api_client.force_authenticate(company["colleague"])
     page = lambda: api_client.get("/api/v1/deals/")  # noqa: E731
@@ -414,6 +425,21 @@ def test_accepted_lead_contact_is_full_for_the_accepting_user_and_admins(
     expected = CONTACT if full else MASKED
     assert {k: lead_response.data["lead"][k] for k in CONTACT} == expected
     assert {k: deal_response.data[k] for k in CONTACT} == expected
+
+
+def test_staff_publishing_a_lead_through_the_api_get_the_contact_back(api_client):
+    api_client.force_authenticate(staff(Role.CHANNEL_MANAGER))
+    body = {
+        "customer_name": "上海远航物流有限公司",
+        "customer_region": "CN-SH",
+        "project_name": "Warehouse Wi-Fi",
+        "estimated_value": "380000.00",
+        "currency": "CNY",
+        **CONTACT,
+    }
+    response = api_client.post("/api/v1/leads/", body, format="json")
+    assert response.status_code == 201, response.data
+    assert {k: response.data[k] for k in CONTACT} == CONTACT
 
 
 def test_accept_answer_shows_the_acceptor_the_contact(api_client, lead_setup):
