@@ -150,7 +150,7 @@ def customer_data_read(
     """Log one partner user's read of customer records: one audit row per request (DESIGN §9).
 
     `view` is "detail", "list" or "export" (action `deal.viewed`, `deal.listed`,
-    `deal.exported`, likewise `lead.*`); `door` is "page", "htmx" or "api". Staff reads and reads
+    `deal.exported`, likewise `lead.*`); `door` is "page", "htmx", "api" or "dashboard". Staff reads and reads
     that showed nothing are not logged.
     """
     if not getattr(user, "is_partner_user", False) or not ids:

@@ -3,6 +3,7 @@ everyone but the registrant, its partner admins and staff, at every door (page, 
 API, export), and every partner read writes one audit row."""
 
 import csv
+import datetime
 import io
 from decimal import Decimal
 
@@ -10,12 +11,15 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.choices import Role
 from core.models import AuditEvent
 from deals import services
+from deals.choices import DealStatus
 from deals.customer_data import mask_address, mask_email, mask_person, mask_phone
+from deals.models import Deal
 from partners.choices import PartnerType
 from tests.conftest import login
 from tests.factories import PartnerFactory, PartnerUserFactory, staff, tier
@@ -166,6 +170,20 @@ def test_list_page_query_count_stays_constant_with_the_audit(
     with django_assert_max_num_queries(few):
         assert page().status_code == 200
     assert [e.changes["count"] for e in AuditEvent.objects.filter(action="deal.listed")] == [30, 3]
+
+
+def test_dashboard_list_of_protections_ending_is_audited(client, company):
+    # given an approved deal whose protection ends within 14 days
+    deal = company["deal"]
+    Deal.objects.filter(pk=deal.pk).update(
+        status=DealStatus.APPROVED, protection_ends_at=timezone.now() + datetime.timedelta(days=5)
+    )
+    # when a partner user opens the dashboard
+    response = login(client, company["colleague"]).get(reverse("core:dashboard"))
+    # then the card's read of the deal is logged
+    assert deal.project_name in response.text
+    event = AuditEvent.objects.get(action="deal.listed")
+    assert event.changes == {"ids": [deal.pk], "count": 1, "door": "dashboard"}
 
 
 # --- the API ----------------------------------------------------------------------------------
