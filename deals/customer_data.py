@@ -33,22 +33,25 @@ MASK = "*"
 
 
 def mask_person(value: str) -> str:
-    """ "张三丰" → "张**", "John Smith" → "J*** *****": the first letter and the word lengths."""
+    """The first letter and the word lengths: 张三丰 → 张**, John Smith → J*** *****."""
     if not value:
         return ""
     return value[0] + "".join(c if c.isspace() else MASK for c in value[1:])
 
 
 def mask_phone(value: str) -> str:
-    """ "138 1234 5678" → "138****5678": the first three and last four digits of eleven."""
+    """The first three and last four digits: 138 1234 5678 → 138****5678 (short numbers keep
+    only their last two)."""
     compact = "".join(c for c in value if not c.isspace() and c not in "-()")
     if len(compact) > 7:
         return compact[:3] + MASK * (len(compact) - 7) + compact[-4:]
-    return MASK * max(len(compact) - 2, 0) + compact[-2:] if len(compact) > 2 else MASK * 3
+    if len(compact) > 2:
+        return MASK * (len(compact) - 2) + compact[-2:]
+    return MASK * 3
 
 
 def mask_email(value: str) -> str:
-    """ "john@example.com" → "j***@example.com": the domain stays, the mailbox does not."""
+    """The domain stays, the mailbox does not: john@example.com → j***@example.com."""
     local, at, domain = value.rpartition("@")
     if not at or not local:
         return mask_person(value)
@@ -56,7 +59,7 @@ def mask_email(value: str) -> str:
 
 
 def mask_address(value: str) -> str:
-    """ "上海市浦东新区世纪大道100号" → "上海市浦东******": the city part, never the street."""
+    """The city part, never the street: 上海市浦东新区世纪大道100号 → 上海市浦东******."""
     if not value:
         return ""
     return value[: min(6, len(value) // 3)] + MASK * 6
