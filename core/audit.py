@@ -7,7 +7,7 @@ does. `snapshot` + `diff` turn "before" and "after" into the stored change set.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +24,8 @@ def _jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, models.Model):
         return value.pk
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [_jsonable(v) for v in value]
     if isinstance(value, models.fields.files.FieldFile):
@@ -88,4 +90,35 @@ def audit_record(
         changes={k: _jsonable(v) for k, v in (changes or {}).items()},
         note=note,
         ip_address=ip_address,
+    )
+
+
+def audit_read(
+    *,
+    actor,
+    action: str,
+    model: type[models.Model],
+    ids: Sequence[Any],
+    partner_id: int | None,
+    context: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event for one read request, however many records it showed (DESIGN §9).
+
+    Stores which records (`ids` and their count) and how they were asked for (`context`: door,
+    filters, page, format). One INSERT whatever the number of records; a single record is also
+    linked as the event's object so that it shows in that object's history.
+    """
+    actor_obj = actor if getattr(actor, "is_authenticated", False) else None
+    ids = [_jsonable(pk) for pk in ids]
+    single = len(ids) == 1
+    return AuditEvent.objects.create(
+        actor=actor_obj,
+        actor_repr=(actor_obj.email if actor_obj else "system"),
+        action=action,
+        content_type=ContentType.objects.get_for_model(model) if single else None,
+        object_id=str(ids[0]) if single else "",
+        object_repr=f"{model._meta.verbose_name_plural}: {len(ids)}"[:300],
+        partner_id=partner_id,
+        changes={"ids": ids, "count": len(ids)}
+        | {k: _jsonable(v) for k, v in (context or {}).items()},
     )

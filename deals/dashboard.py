@@ -7,6 +7,7 @@ from accounts.choices import CHANNEL_ROLES, PARTNER_ROLES, Role
 from core.dashboard import widget
 
 from .choices import DealStatus
+from .customer_data import customer_data_shown
 from .selectors import (
     deal_manager_stats_for,
     deal_protections_expiring_for,
@@ -44,7 +45,13 @@ def partner_deals_card(request) -> dict | None:
         "stages": [
             {"status": s.value, "label": s.label, "count": counts.get(s.value, 0)} for s in STAGES
         ],
-        "expiring": list(deal_protections_expiring_for(user=user, days=14)[:10]),
+        # Customer names of the company's deals: a read of customer data like any list (DESIGN §9).
+        "expiring": customer_data_shown(
+            user=user,
+            records=deal_protections_expiring_for(user=user, days=14)[:10],
+            view="list",
+            door="dashboard",
+        ),
         "leads": lead_offer_count_for(user=user),
         "can_register": user.role in (Role.PARTNER_ADMIN, Role.PARTNER_SALES),
     }

@@ -244,7 +244,29 @@ def _deal(*, rng, i, partner, user, name, status, now, tax_id="", region=None) -
         order_number=f"SO-{i + 1:06d}" if status == DealStatus.WON else "",
         closed_on=closed,
         lost_reason=rng.choice(LOST_REASONS) if status == DealStatus.LOST else "",
+        **_contact(i),
     )
+
+
+# Customer contacts (sensitive, DESIGN §2.7), picked by position so the seeded random draws stay
+# the same.
+CONTACTS = [
+    ("王伟", "13812345678", "wang.wei@example.cn", "上海市浦东新区世纪大道100号"),
+    ("李娜", "13987654321", "li.na@example.cn", "北京市海淀区中关村大街27号"),
+    ("Emily Chen", "+85291234567", "emily.chen@example.com", "18 Harbour Road, Wan Chai"),
+    ("张敏", "13600001111", "zhang.min@example.cn", "深圳市南山区科技园南路15号"),
+    ("David Lau", "13711112222", "david.lau@example.com", "88 Century Avenue, Pudong"),
+]
+
+
+def _contact(i: int) -> dict[str, str]:
+    name, phone, email, address = CONTACTS[i % len(CONTACTS)]
+    return {
+        "customer_contact_name": name,
+        "customer_contact_phone": phone,
+        "customer_contact_email": email,
+        "customer_address": address,
+    }
 
 
 PROJECTS = [
@@ -355,7 +377,7 @@ LEADS = [
 
 def _seed_leads(*, publisher: User, now) -> int:
     """Leads in every phase: exclusive (inside 48 hours), open (after), one already accepted."""
-    for customer, region, industry, project, value, hours in LEADS:
+    for i, (customer, region, industry, project, value, hours) in enumerate(LEADS):
         published = now - datetime.timedelta(hours=hours)
         exclusive = lead_exclusive_partners(region=region, industry=industry)
         window = max((p.tier.lead_exclusive_hours for p in exclusive), default=0)
@@ -374,6 +396,7 @@ def _seed_leads(*, publisher: User, now) -> int:
             published_at=published,
             exclusive_until=until,
             opened_at=(until or published) if is_open else None,
+            **_contact(i),
         )
         offers = {p.pk: True for p in exclusive}
         if is_open:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .customer_data import SENSITIVE_CUSTOMER_FIELDS, sees_customer_contact
 from .models import Deal, DealLine, Product
 
 
@@ -13,6 +14,10 @@ class DealForm(forms.ModelForm):
             "customer_name",
             "customer_tax_id",
             "customer_region",
+            "customer_contact_name",
+            "customer_contact_phone",
+            "customer_contact_email",
+            "customer_address",
             "industry",
             "project_name",
             "currency",
@@ -23,8 +28,13 @@ class DealForm(forms.ModelForm):
         ]
         widgets = {"expected_close_date": forms.DateInput(attrs={"type": "date"})}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # Who may not see the customer's contact in full cannot read it here either (DESIGN §2.7):
+        # the fields are left out and keep their values.
+        if not sees_customer_contact(user=user, record=self.instance):
+            for name in SENSITIVE_CUSTOMER_FIELDS:
+                del self.fields[name]
         # Only the company's own approved (or claimed) MDF activities can be referenced.
         from funds.selectors import attributable_requests_for
 
@@ -93,6 +103,10 @@ class LeadForm(forms.ModelForm):
             "customer_name",
             "customer_tax_id",
             "customer_region",
+            "customer_contact_name",
+            "customer_contact_phone",
+            "customer_contact_email",
+            "customer_address",
             "industry",
             "estimated_value",
             "currency",

@@ -148,6 +148,20 @@ class Deal(models.Model):
     customer_name = models.CharField(_("customer legal name"), max_length=300)
     customer_tax_id = models.CharField(_("customer tax ID"), max_length=40, blank=True)
     customer_region = models.CharField(_("customer region"), max_length=8, choices=REGIONS)
+    # Sensitive customer fields (DESIGN §2.7): shown in full only to whom `deals.customer_data`
+    # allows, masked to everyone else. The database default keeps bulk SQL loads working.
+    customer_contact_name = models.CharField(
+        _("customer contact person"), max_length=100, blank=True, default="", db_default=""
+    )
+    customer_contact_phone = models.CharField(
+        _("customer contact phone"), max_length=40, blank=True, default="", db_default=""
+    )
+    customer_contact_email = models.EmailField(
+        _("customer contact e-mail"), blank=True, default="", db_default=""
+    )
+    customer_address = models.CharField(
+        _("customer street address"), max_length=300, blank=True, default="", db_default=""
+    )
     industry = models.CharField(_("industry"), max_length=40, blank=True)
     project_name = models.CharField(_("project name"), max_length=200)
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
@@ -292,6 +306,20 @@ class Lead(models.Model):
     customer_name = models.CharField(_("customer legal name"), max_length=300)
     customer_tax_id = models.CharField(_("customer tax ID"), max_length=40, blank=True)
     customer_region = models.CharField(_("customer region"), max_length=8, choices=REGIONS)
+    # Sensitive customer fields (DESIGN §2.7): shown in full only to whom `deals.customer_data`
+    # allows, masked to everyone else. The database default keeps bulk SQL loads working.
+    customer_contact_name = models.CharField(
+        _("customer contact person"), max_length=100, blank=True, default="", db_default=""
+    )
+    customer_contact_phone = models.CharField(
+        _("customer contact phone"), max_length=40, blank=True, default="", db_default=""
+    )
+    customer_contact_email = models.EmailField(
+        _("customer contact e-mail"), blank=True, default="", db_default=""
+    )
+    customer_address = models.CharField(
+        _("customer street address"), max_length=300, blank=True, default="", db_default=""
+    )
     industry = models.CharField(_("industry"), max_length=40, blank=True)
     project_name = models.CharField(_("project name"), max_length=200)
     estimated_value = models.DecimalField(

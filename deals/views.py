@@ -14,11 +14,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.choices import CHANNEL_ROLES, Role
-from core.audit import audit_record
 from core.permissions import role_required
 
 from . import selectors, services
 from .choices import DealStatus, LeadStatus
+from .customer_data import customer_data_shown
+from .exports import (
+    CONTENT_TYPES,
+    EXPORT_FORMATS,
+    EXPORT_MAX_ROWS,
+    deal_export_rows,
+    export_content,
+    lead_export_rows,
+)
 from .forms import (
     DealFilterForm,
     DealForm,
@@ -38,12 +46,61 @@ def _errors(exc: ValidationError) -> list[str]:
     return exc.messages
 
 
+def _export(
+    request, *, queryset, rows, name: str, export_format: str, filters: dict, record_of=None
+):
+    """Download exactly what is filtered, masked for the reader; the read is audited.
+
+    `record_of` turns a row of `queryset` into the deal or lead it shows (a lead offer → its lead).
+    """
+    records = list(queryset[: EXPORT_MAX_ROWS + 1])
+    if len(records) > EXPORT_MAX_ROWS:
+        messages.error(
+            request,
+            _("More than %(limit)s rows match: narrow the filters to export.")
+            % {"limit": EXPORT_MAX_ROWS},
+        )
+        query = request.GET.copy()
+        query.pop("export", None)
+        return redirect(f"{request.path}?{query.urlencode()}")
+    records = customer_data_shown(
+        user=request.user,
+        records=[record_of(r) for r in records] if record_of else records,
+        view="export",
+        door="page",
+        filters=filters,
+        export_format=export_format,
+    )
+    content = export_content(rows(records), export_format=export_format, title=name)
+    response = HttpResponse(content, content_type=CONTENT_TYPES[export_format])
+    response["Content-Disposition"] = f'attachment; filename="{name}.{export_format}"'
+    return response
+
+
 @login_required
 def deal_list(request):
     filters = DealFilterForm(request.GET or None)
     cleaned = filters.cleaned_data if filters.is_valid() else {}
     deals = selectors.deal_list_for(user=request.user, filters=cleaned)
+    export_format = request.GET.get("export", "")
+    if export_format in EXPORT_FORMATS:
+        return _export(
+            request,
+            queryset=deals,
+            rows=deal_export_rows,
+            name="deals",
+            export_format=export_format,
+            filters=cleaned,
+        )
     page = Paginator(deals, 50).get_page(request.GET.get("page"))
+    page.object_list = customer_data_shown(
+        user=request.user,
+        records=page.object_list,
+        view="list",
+        door="page",
+        filters=cleaned,
+        page=page.number,
+    )
     return render(request, "deals/deal_list.html", {"page": page, "filters": filters})
 
 
@@ -62,13 +119,19 @@ def deal_edit(request, pk=None):
         deal = selectors.deal_get_for(user=request.user, pk=pk, action="manage")
         if not deal.is_editable:
             raise Http404
+        if request.method == "GET":  # the form shows the customer: a read like the detail page
+            customer_data_shown(user=request.user, records=[deal], view="detail", door="page")
     instance = deal or Deal(
-        partner_id=request.user.partner_id, currency=request.user.partner.contract_currency
+        partner_id=request.user.partner_id,
+        registered_by=request.user,
+        currency=request.user.partner.contract_currency,
     )
-    form = DealForm(request.POST or None, instance=instance)
+    form = DealForm(request.POST or None, instance=instance, user=request.user)
     formset = DealLineFormSet(request.POST or None, instance=instance, prefix="lines")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
-        data = {name: form.cleaned_data[name] for name in DealForm.Meta.fields}
+        data = {
+            name: form.cleaned_data[name] for name in DealForm.Meta.fields if name in form.fields
+        }
         try:
             deal = services.deal_draft_save(
                 actor=request.user, data=data, lines=_lines_of(formset), deal=deal
@@ -83,10 +146,13 @@ def deal_edit(request, pk=None):
 
 @login_required
 def deal_detail(request, pk):
-    deal = selectors.deal_get_for(user=request.user, pk=pk)
     user = request.user
-    if user.is_partner_user:  # partner users' views of customer records are audited (DESIGN §9)
-        audit_record(actor=user, action="deal.viewed", obj=deal)
+    (deal,) = customer_data_shown(
+        user=user, records=[selectors.deal_get_for(user=user, pk=pk)], view="detail", door="page"
+    )
+    other = selectors.deal_conflict_pair_for(user=user, deal=deal)
+    if other is not None:
+        (other,) = customer_data_shown(user=user, records=[other], view="detail", door="page")
     context = {
         "deal": deal,
         "lines": [line for line in deal.lines.all() if not line.final],
@@ -97,7 +163,7 @@ def deal_detail(request, pk):
         "can_decide": not user.is_partner_user
         and (user.is_admin or user.role in CHANNEL_ROLES)
         and Deal.objects.manageable_by(user).filter(pk=deal.pk).exists(),
-        "other": selectors.deal_conflict_pair_for(user=user, deal=deal),
+        "other": other,
         "reason_form": ReasonForm(),
         "extension_form": ExtensionForm(),
         "won_form": WonForm(initial={"closed_on": timezone.localdate()}),
@@ -223,18 +289,30 @@ LEAD_PUBLISHER_ROLES = (*CHANNEL_ROLES, Role.ADMIN)
 @login_required
 def lead_list(request):
     """Partners: the leads offered to their company. Staff: every lead and its state."""
+    export_format = request.GET.get("export", "")
     if request.user.is_partner_user:
         show = "all" if request.GET.get("show") == "all" else "open"
         offers = selectors.lead_offers_for(user=request.user, show=show)
-        page = Paginator(offers, 50).get_page(request.GET.get("page"))
-        ids = [offer.lead_id for offer in page.object_list]
-        if ids:  # partner users' views of customer records are audited (DESIGN §9)
-            audit_record(
-                actor=request.user,
-                action="lead.viewed",
-                partner=request.user.partner,
-                note="leads " + ", ".join(map(str, ids)),
+        if export_format in EXPORT_FORMATS:
+            return _export(
+                request,
+                queryset=offers,
+                rows=lead_export_rows,
+                name="leads",
+                export_format=export_format,
+                filters={"show": show},
+                record_of=lambda offer: offer.lead,
             )
+        page = Paginator(offers, 50).get_page(request.GET.get("page"))
+        page.object_list = list(page.object_list)
+        customer_data_shown(
+            user=request.user,
+            records=[offer.lead for offer in page.object_list],
+            view="list",
+            door="page",
+            filters={"show": show},
+            page=page.number,
+        )
         return render(
             request,
             "deals/lead_offers.html",
@@ -244,6 +322,15 @@ def lead_list(request):
     if status not in LeadStatus.values:
         status = ""
     leads = selectors.lead_list_for(user=request.user, status=status)
+    if export_format in EXPORT_FORMATS:
+        return _export(
+            request,
+            queryset=leads,
+            rows=lead_export_rows,
+            name="leads",
+            export_format=export_format,
+            filters={"status": status},
+        )
     page = Paginator(leads, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -275,7 +362,12 @@ def lead_create(request):
 def lead_detail(request, pk):
     if request.user.is_partner_user:
         raise Http404
-    lead = selectors.lead_get_for(user=request.user, pk=pk)
+    (lead,) = customer_data_shown(
+        user=request.user,
+        records=[selectors.lead_get_for(user=request.user, pk=pk)],
+        view="detail",
+        door="page",
+    )
     offers = selectors.lead_offer_list_for(user=request.user, lead=lead)
     return render(
         request,
@@ -290,6 +382,7 @@ def lead_detail(request, pk):
 
 
 def _offer_row(request, offer, error: str = ""):
+    customer_data_shown(user=request.user, records=[offer.lead], view="detail", door="htmx")
     return render(
         request,
         "deals/partials/lead_offer_row.html",

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from ..customer_data import SENSITIVE_CUSTOMER_FIELDS, customer_contact_for, sees_customer_contact
 from ..models import Deal, DealLine, Lead, LeadOffer, Product
 
 
@@ -30,6 +31,7 @@ class DealSerializer(serializers.ModelSerializer):
             "customer_name",
             "customer_tax_id",
             "customer_region",
+            *SENSITIVE_CUSTOMER_FIELDS,
             "industry",
             "project_name",
             "currency",
@@ -72,6 +74,16 @@ class DealSerializer(serializers.ModelSerializer):
         user = getattr(request, "user", None)
         partner_id = getattr(user, "partner_id", None)
         self.fields["fund_request"].queryset = attributable_requests_for(partner_id=partner_id)
+        # Who sees the customer's contact masked cannot overwrite it either (DESIGN §2.7).
+        if isinstance(self.instance, Deal) and not sees_customer_contact(
+            user=user, record=self.instance
+        ):
+            for name in SENSITIVE_CUSTOMER_FIELDS:
+                self.fields[name].read_only = True
+
+    def to_representation(self, instance: Deal) -> dict:
+        data = super().to_representation(instance)
+        return data | _contact_fields(self, instance)
 
     def get_has_conflict(self, deal: Deal) -> bool:
         return deal.conflict_with_id is not None
@@ -92,6 +104,7 @@ LEAD_PUBLIC_FIELDS = [
     "customer_name",
     "customer_tax_id",
     "customer_region",
+    *SENSITIVE_CUSTOMER_FIELDS,
     "industry",
     "estimated_value",
     "currency",
@@ -121,6 +134,9 @@ class LeadSerializer(serializers.ModelSerializer):
             "accepted_at",
         ]
 
+    def to_representation(self, instance: Lead) -> dict:
+        return super().to_representation(instance) | _contact_fields(self, instance)
+
 
 class LeadOfferSerializer(serializers.ModelSerializer):
     """A partner's view: the lead and its own offer, never who else was offered or accepted it."""
@@ -133,7 +149,14 @@ class LeadOfferSerializer(serializers.ModelSerializer):
 
     def get_lead(self, offer: LeadOffer) -> dict:
         lead = offer.lead
-        return {name: _plain(getattr(lead, name)) for name in LEAD_PUBLIC_FIELDS}
+        values = {name: _plain(getattr(lead, name)) for name in LEAD_PUBLIC_FIELDS}
+        return values | _contact_fields(self, lead)
+
+
+def _contact_fields(serializer: serializers.Serializer, record: Deal | Lead) -> dict[str, str]:
+    """The sensitive customer fields as the requesting user may see them (masked without one)."""
+    user = getattr(serializer.context.get("request"), "user", None)
+    return customer_contact_for(user=user, record=record).as_fields()
 
 
 def _plain(value):

@@ -12,6 +12,7 @@ from accounts.scoping import get_scoped_or_404
 from core.api.viewsets import ScopedModelViewSet
 
 from .. import services
+from ..customer_data import SENSITIVE_CUSTOMER_FIELDS, customer_data_shown
 from ..models import Deal, DealLine, Lead, LeadOffer
 from .serializers import (
     DealSerializer,
@@ -24,6 +25,7 @@ DRAFT_FIELDS = [
     "customer_name",
     "customer_tax_id",
     "customer_region",
+    *SENSITIVE_CUSTOMER_FIELDS,
     "industry",
     "project_name",
     "currency",
@@ -32,6 +34,26 @@ DRAFT_FIELDS = [
     "notes",
     "fund_request",
 ]
+
+
+def _audited_list(view, request, *, model_records) -> Response:
+    """A paginated list whose page of customer records is logged as one partner read (DESIGN §9).
+
+    `model_records` turns the page's rows into the deals or leads they show.
+    """
+    queryset = view.filter_queryset(view.get_queryset())
+    rows = list(view.paginate_queryset(queryset))
+    customer_data_shown(
+        user=request.user,
+        records=model_records(rows),
+        view="list",
+        door="api",
+        filters={
+            k: v for k, v in request.query_params.items() if k != view.paginator.page_query_param
+        },
+        page=view.paginator.page.number,
+    )
+    return view.get_paginated_response(view.get_serializer(rows, many=True).data)
 
 
 class DealViewSet(ScopedModelViewSet):
@@ -43,6 +65,15 @@ class DealViewSet(ScopedModelViewSet):
     serializer_class = DealSerializer
     permission_classes = [IsAuthenticated]
     filterset_fields = ["status", "customer_region"]
+
+    def list(self, request, *args, **kwargs):
+        return _audited_list(self, request, model_records=lambda page: page)
+
+    def retrieve(self, request, *args, **kwargs):
+        (deal,) = customer_data_shown(
+            user=request.user, records=[self.get_object()], view="detail", door="api"
+        )
+        return Response(self.get_serializer(deal).data)
 
     def _manageable(self, pk) -> Deal:
         return get_scoped_or_404(Deal.objects.all(), self.request.user, "manage", pk=pk)
@@ -155,6 +186,19 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         lookup = {"lead_id": self.kwargs["pk"]} if self._partner() else {"pk": self.kwargs["pk"]}
         return get_scoped_or_404(self.get_queryset(), self.request.user, "view", **lookup)
 
+    def _leads_of(self, rows) -> list[Lead]:
+        return [row.lead for row in rows] if self._partner() else list(rows)
+
+    def list(self, request, *args, **kwargs):
+        return _audited_list(self, request, model_records=self._leads_of)
+
+    def retrieve(self, request, *args, **kwargs):
+        row = self.get_object()
+        customer_data_shown(
+            user=request.user, records=self._leads_of([row]), view="detail", door="api"
+        )
+        return Response(self.get_serializer(row).data)
+
     @extend_schema(request=LeadSerializer, responses={201: LeadSerializer})
     def create(self, request):
         user = request.user
@@ -163,7 +207,10 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         serializer = LeadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         lead = services.lead_publish(actor=user, data=serializer.validated_data)
-        return Response(LeadSerializer(lead).data, status=status.HTTP_201_CREATED)
+        return Response(
+            LeadSerializer(lead, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     def _answer(self, request, pk, call):
         if not self._partner():
@@ -182,7 +229,10 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         def accept():
             deal = services.lead_accept(lead_id=int(pk), actor=request.user)
             fresh = Deal.objects.prefetch_related("lines__product").get(pk=deal.pk)
-            return Response(DealSerializer(fresh).data, status=status.HTTP_201_CREATED)
+            return Response(
+                DealSerializer(fresh, context=self.get_serializer_context()).data,
+                status=status.HTTP_201_CREATED,
+            )
 
         return self._answer(request, pk, accept)
 
@@ -192,6 +242,6 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         def decline():
             offer = services.lead_decline(lead_id=int(pk), actor=request.user)
             offer = LeadOffer.objects.select_related("lead").get(pk=offer.pk)
-            return Response(LeadOfferSerializer(offer).data)
+            return Response(LeadOfferSerializer(offer, context=self.get_serializer_context()).data)
 
         return self._answer(request, pk, decline)

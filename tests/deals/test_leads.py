@@ -380,9 +380,9 @@ def test_partner_views_of_offered_leads_are_audited(client, territory):
     lead = publish()
     user = seller(territory["gold"])
     login(client, user).get(reverse("deals:lead_list"))
-    event = AuditEvent.objects.get(action="lead.viewed")
+    event = AuditEvent.objects.get(action="lead.listed")
     assert event.actor == user
-    assert str(lead.pk) in event.note
+    assert event.changes["ids"] == [lead.pk]
 
 
 def test_partner_views_of_a_registration_are_audited(client, territory):
