@@ -77,7 +77,6 @@ def _url(deal: Deal) -> str:
 
 
 # --- drafts ----------------------------------------------------------------------------------
-@transaction.atomic
 def _check_fund_request(deal: Deal) -> None:
     """A deal may reference only an approved or claimed MDF activity of its own company."""
     if deal.fund_request_id is None:
@@ -94,6 +93,7 @@ def _check_fund_request(deal: Deal) -> None:
         )
 
 
+@transaction.atomic
 def deal_draft_save(
     *, actor: User, data: dict, lines: list[dict], deal: Deal | None = None
 ) -> Deal:
