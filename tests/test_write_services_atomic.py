@@ -1,0 +1,595 @@
+"""Every public write service runs in its own transaction, and is proven to outside a test one.
+
+Two guards. (a) Each public function of every app's services module (and of core's write modules)
+is either wrapped in `transaction.atomic` (as a decorator, or a body that is one
+`with transaction.atomic()` block) or listed in NOT_ATOMIC with the reason it is not: a read, a
+pure helper, a single-row write, or a batch job that commits unit by unit. A new service without
+that decision fails here. (b) Each write service is called at least once on its happy path in a
+transactional test (real commits, autocommit outside `atomic`, as in production), where a row lock
+or an advisory transaction lock taken outside a transaction raises `TransactionManagementError`.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime
+import importlib
+import importlib.util
+import inspect
+import pkgutil
+import textwrap
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.db import transaction
+from django.db.transaction import Atomic
+from django.utils import timezone
+
+from accounts.choices import Role
+from partners import services as partners
+from partners.models import TierEvaluation
+
+from .factories import PartnerFactory, PartnerUserFactory, staff, tier
+from .partners.factories import (
+    PartnerApplicationFactory,
+    agreement_in,
+    credit_code,
+    licence_pdf,
+    signed_pdf,
+)
+from .partners.programme import Q3, certify, revenue
+
+# core keeps its writes by concern instead of in one services module.
+CORE_WRITE_MODULES = ("core.audit", "core.imports", "core.jobs", "core.notifications")
+
+READ = "read only"
+PURE = "pure function"
+CHUNKED = "batch job committed unit by unit (each unit atomic); a rerun is idempotent"
+ONE_ROW = "writes one row, no lock"
+LOCK_HELPER = "session lock helper (tests/core/test_jobs.py)"
+
+# Public functions deliberately not atomic as a whole, with why. Everything else is atomic.
+NOT_ATOMIC: dict[str, str] = {
+    # core
+    "core.audit.audit_record": ONE_ROW + " (inside the caller's transaction)",
+    "core.audit.diff": PURE,
+    "core.audit.snapshot": PURE,
+    "core.imports.importer_for": READ,
+    "core.imports.importers_for": READ,
+    "core.imports.parse_currency": PURE,
+    "core.imports.parse_date": PURE,
+    "core.imports.parse_decimal": PURE,
+    "core.imports.parse_int": PURE,
+    "core.imports.parse_text": PURE,
+    "core.imports.read_table": READ + " (a file)",
+    "core.imports.register": PURE + " (registers an importer class)",
+    "core.imports.import_batch_run": CHUNKED + ": progress commits while rows are read",
+    "core.jobs.advisory_lock": LOCK_HELPER + ": a session lock outlives transactions",
+    "core.jobs.single_flight": LOCK_HELPER + ": holds a session lock around a task",
+    "core.jobs.job_create": ONE_ROW,
+    "core.jobs.job_started": ONE_ROW + ", visible to progress pages at once",
+    "core.jobs.job_progress": ONE_ROW + ", visible to progress pages at once",
+    "core.jobs.job_succeeded": ONE_ROW + ", visible to progress pages at once",
+    "core.jobs.job_failed": ONE_ROW + ", must survive the failed job's rollback",
+    "core.notifications.notify": "one bulk INSERT inside the caller's transaction",
+    "core.notifications.notification_mark_read": "one UPDATE statement",
+    "core.notifications.unread_count": READ,
+    # partners
+    "partners.services.partner.partner_parent_validate": READ,
+    "partners.services.programme.scorecard_figures_for": READ,
+    "partners.services.programme.tier_evaluation_run": CHUNKED,
+    "partners.services.programme.scorecard_evaluate_yearly": CHUNKED,
+    "partners.services.relationship.agreement_activate_due": CHUNKED,
+    "partners.services.relationship.agreement_expire_due": CHUNKED,
+    "partners.services.relationship.agreement_reminder_threshold": PURE,
+    "partners.services.relationship.agreement_reminder_windows": PURE,
+    "partners.services.relationship.agreement_send_reminders": CHUNKED,
+    # deals
+    "deals.services.conflict_sql": PURE,
+    "deals.services.deal_conflict_find": READ,
+    "deals.services.deal_expire_stale": CHUNKED,
+    "deals.services.deal_warn_expiring": CHUNKED,
+    "deals.services.deal_escalate_overdue": CHUNKED,
+    "deals.services.lead_open_due": CHUNKED,
+    # rebates
+    "rebates.services.partner_chunks": READ,
+    "rebates.services.quarter_close_check": READ,
+    "rebates.services.clawback_for_line": READ,
+    "rebates.services.contract_revenue_add_new_lines": CHUNKED,
+    "rebates.services.clawbacks_queue": CHUNKED,
+    "rebates.services.sales_lines_from_won_deals": "one INSERT … SELECT statement",
+    # settlement
+    "settlement.services.statement_totals": PURE,
+    "settlement.services.required_approvals_for": READ,
+    "settlement.services.settlement_entry_queue": ONE_ROW + " (its INSERT in its own savepoint)",
+    "settlement.services.statement_build_period": CHUNKED,
+    "settlement.services.reconciliation_run_fan_out": CHUNKED,
+    "settlement.services.reconciliation_chunk_run": CHUNKED,
+    # training
+    "training.services.attempts_in_window": READ,
+    "training.services.module_complete": ONE_ROW + " (get_or_create)",
+    # funds
+    "funds.services.claim_deadline": PURE,
+    "funds.services.claim_reimbursement": PURE,
+    "funds.services.fund_request_can_approve": READ,
+    "funds.services.claim_to_statement": ONE_ROW + " (a settlement entry)",
+    "funds.services.mdf_accrue_all": CHUNKED,
+    "funds.services.mdf_expire_all": CHUNKED,
+    "funds.services.fund_request_release_unclaimed": CHUNKED,
+}
+
+
+# --- discovery and the atomic detector -------------------------------------------------------
+
+
+def _project_apps() -> list[str]:
+    root = Path(settings.BASE_DIR).resolve()
+    return [
+        config.name
+        for config in apps.get_app_configs()
+        if Path(config.path).resolve().parent == root
+    ]
+
+
+def service_modules() -> Iterator[ModuleType]:
+    """`<app>.services` of every project app (with a package's submodules), then core's writers."""
+    for app in _project_apps():
+        if importlib.util.find_spec(f"{app}.services") is None:
+            continue
+        module = importlib.import_module(f"{app}.services")
+        yield module
+        for info in pkgutil.iter_modules(getattr(module, "__path__", [])):
+            yield importlib.import_module(f"{module.__name__}.{info.name}")
+    for name in CORE_WRITE_MODULES:
+        yield importlib.import_module(name)
+
+
+def public_services() -> dict[str, Callable]:
+    """{dotted name: function} of the public functions defined (not imported) in those modules."""
+    found = {}
+    for module in service_modules():
+        for name, obj in vars(module).items():
+            if name.startswith("_") or not inspect.isfunction(obj):
+                continue
+            if obj.__module__ == module.__name__:
+                found[f"{module.__name__}.{name}"] = obj
+    return found
+
+
+def _decorated_atomic(func: Callable) -> bool:
+    # `@transaction.atomic` wraps the function in a closure over an `Atomic` instance.
+    while func is not None:
+        for cell in func.__closure__ or ():
+            try:
+                if isinstance(cell.cell_contents, Atomic):
+                    return True
+            except ValueError:  # an empty cell
+                continue
+        func = getattr(func, "__wrapped__", None)
+    return False
+
+
+def _is_atomic_call(node: ast.expr) -> bool:
+    target = node.func if isinstance(node, ast.Call) else node
+    return (isinstance(target, ast.Attribute) and target.attr == "atomic") or (
+        isinstance(target, ast.Name) and target.id == "atomic"
+    )
+
+
+def _body_in_atomic(func: Callable) -> bool:
+    """The whole body (after the docstring, before a final `return`) is one atomic block."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(inspect.unwrap(func))))
+    body = tree.body[0].body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    if len(body) == 2 and isinstance(body[1], ast.Return):
+        body = body[:1]
+    return (
+        len(body) == 1
+        and isinstance(body[0], ast.With)
+        and any(_is_atomic_call(item.context_expr) for item in body[0].items)
+    )
+
+
+def is_atomic(func: Callable) -> bool:
+    return _decorated_atomic(func) or _body_in_atomic(func)
+
+
+def write_services() -> set[str]:
+    """The services that write: every one but the reads, pure helpers and lock helpers."""
+    return {
+        name
+        for name in public_services()
+        if not NOT_ATOMIC.get(name, "").startswith((READ, PURE, LOCK_HELPER))
+    }
+
+
+# --- (a) every service has a decision --------------------------------------------------------
+
+
+def test_the_detector_tells_atomic_from_not():
+    @transaction.atomic
+    def decorated():
+        return 1
+
+    @transaction.atomic(durable=False)
+    def decorated_with_arguments():
+        return 1
+
+    def body_in_block():
+        """Docstring."""
+        with transaction.atomic():
+            value = 1
+        return value
+
+    def block_inside_a_loop():
+        for _ in range(2):
+            with transaction.atomic():
+                pass
+
+    def plain():
+        return 1
+
+    assert is_atomic(decorated) and is_atomic(decorated_with_arguments)
+    assert is_atomic(body_in_block)
+    assert not is_atomic(block_inside_a_loop)
+    assert not is_atomic(plain)
+
+
+def test_discovery_finds_every_app_with_services():
+    # given the project apps; when the services are discovered; then each domain is covered
+    modules = {name.rsplit(".", 1)[0] for name in public_services()}
+    for expected in (
+        "partners.services.partner",
+        "partners.services.programme",
+        "partners.services.relationship",
+        "deals.services",
+        "rebates.services",
+        "settlement.services",
+        "training.services",
+        "funds.services",
+        *CORE_WRITE_MODULES,
+    ):
+        assert expected in modules
+
+
+def test_every_public_service_is_atomic_or_says_why_not():
+    # given every public service; then each is atomic or listed with the reason it is not
+    undecided = sorted(
+        name
+        for name, func in public_services().items()
+        if not is_atomic(func) and name not in NOT_ATOMIC
+    )
+    assert undecided == [], (
+        "Wrap these in @transaction.atomic, or list them in NOT_ATOMIC with the reason: "
+        f"{undecided}"
+    )
+
+
+def test_the_not_atomic_list_names_existing_services_that_are_not_atomic():
+    services = public_services()
+    stale = sorted(name for name in NOT_ATOMIC if name not in services)
+    atomic = sorted(name for name in NOT_ATOMIC if name in services and is_atomic(services[name]))
+    assert stale == [], f"no such service: {stale}"
+    assert atomic == [], f"atomic now, remove from NOT_ATOMIC: {atomic}"
+
+
+# --- (b) every write service runs on its happy path outside a test transaction ---------------
+
+FLOWS: dict[str, set[str]] = {}
+
+
+def _name(func: Callable) -> str:
+    return f"{func.__module__}.{func.__name__}"
+
+
+def exercises(*funcs: Callable) -> Callable:
+    """Declare the services a flow test calls (checked against the calls it makes)."""
+
+    def decorate(test: Callable) -> Callable:
+        FLOWS[test.__name__] = {_name(func) for func in funcs}
+        return test
+
+    return decorate
+
+
+class Calls:
+    """Calls services and records which ran, to check a flow against its declaration."""
+
+    def __init__(self, expected: set[str]) -> None:
+        self.expected = expected
+        self.ran: set[str] = set()
+
+    def __call__(self, func: Callable, /, *args, **kwargs):
+        result = func(*args, **kwargs)
+        self.ran.add(_name(func))
+        return result
+
+    def check(self) -> None:
+        assert self.ran == self.expected
+
+
+@pytest.fixture
+def call(transactional_db, request) -> Calls:
+    return Calls(FLOWS[request.node.originalname])
+
+
+def test_every_write_service_is_exercised_by_a_flow():
+    exercised = set().union(*FLOWS.values())
+    assert sorted(write_services() - exercised) == []
+
+
+# --- partners --------------------------------------------------------------------------------
+
+
+@exercises(
+    partners.partner_update,
+    partners.partner_user_invite,
+    partners.partner_user_role_change,
+    partners.partner_user_deactivate,
+    partners.application_submit,
+    partners.application_assess,
+    partners.application_advance,
+    partners.application_reject,
+    partners.compliance_violation_create,
+    partners.compliance_violation_draft_create,
+    partners.compliance_violation_set_status,
+    partners.partner_freeze,
+    partners.partner_unfreeze_approve,
+)
+def test_partner_profile_users_applications_and_compliance(call):
+    # given a partner with its administrator, channel staff and a new application
+    tier("registered")
+    manager, director = staff(Role.CHANNEL_MANAGER), staff(Role.CHANNEL_DIRECTOR)
+    partner = PartnerFactory(channel_manager=manager)
+    admin = PartnerUserFactory(partner=partner, role=Role.PARTNER_ADMIN)
+    application = PartnerApplicationFactory()
+    # when each write runs outside a test transaction
+    call(partners.partner_update, partner=partner, actor=manager, legal_name="Renamed Co., Ltd.")
+    colleague = call(
+        partners.partner_user_invite,
+        partner=partner,
+        email="colleague@partner.example",
+        full_name="Colleague",
+        role=Role.PARTNER_SALES,
+        actor=admin,
+    )
+    call(
+        partners.partner_user_role_change,
+        partner=partner,
+        user=colleague,
+        role=Role.PARTNER_FINANCE,
+        actor=admin,
+    )
+    call(partners.partner_user_deactivate, partner=partner, user=colleague, actor=admin)
+    submitted = call(
+        partners.application_submit,
+        data={
+            "legal_name": "Prospect Co., Ltd.",
+            "tax_id": credit_code(77),
+            "country": "CN",
+            "regions": ["CN-SH"],
+            "partner_type": "reseller",
+            "business_scope": "Networks",
+            "contact_name": "Li Wei",
+            "contact_email": "li@prospect.example",
+            "contact_phone": "123",
+            "revenue_band": "1m-5m",
+            "technical_staff": 3,
+            "business_licence": licence_pdf(),
+        },
+    )
+    call(partners.application_reject, application=submitted, actor=manager, reason="Too small")
+    while application.status != "active":
+        if application.status == "assessment":
+            call(
+                partners.application_assess,
+                application=application,
+                actor=manager,
+                qualification=80,
+                business=70,
+                resources=60,
+                willingness=90,
+            )
+        application = call(partners.application_advance, application=application, actor=manager)
+    violation = call(
+        partners.compliance_violation_create,
+        partner=partner,
+        kind="below_floor",
+        description="Sold below floor",
+        actor=manager,
+    )
+    call(
+        partners.compliance_violation_set_status,
+        violation=violation,
+        status="closed",
+        actor=manager,
+    )
+    call(
+        partners.compliance_violation_draft_create,
+        partner=partner,
+        kind="cross_region",
+        description="Outside territory",
+    )
+    call(partners.partner_freeze, partner=partner, actor=manager, reason="Investigation")
+    call(partners.partner_unfreeze_approve, partner=partner, actor=manager)
+    call(partners.partner_unfreeze_approve, partner=partner, actor=director)
+    # then every write committed
+    partner.refresh_from_db()
+    colleague.refresh_from_db()
+    assert (partner.legal_name, partner.status) == ("Renamed Co., Ltd.", "active")
+    assert (colleague.role, colleague.is_active) == (Role.PARTNER_FINANCE, False)
+    assert application.partner is not None
+    call.check()
+
+
+@exercises(
+    partners.tier_evaluation_run,
+    partners.tier_proposal_confirm,
+    partners.tier_proposal_reject,
+    partners.scorecard_weights_update,
+    partners.scorecard_evaluate,
+    partners.scorecard_evaluate_yearly,
+    partners.nps_response_record,
+)
+def test_tiers_scorecards_and_nps(call):
+    # given two partners that qualify for an upgrade
+    manager, admin = staff(Role.CHANNEL_MANAGER), staff(Role.ADMIN)
+    upgraded, kept = (
+        PartnerFactory(tier=tier("registered"), channel_manager=manager) for _ in "ab"
+    )
+    for partner in (upgraded, kept):
+        revenue(partner, "1000000")
+        certify(partner, total=2)
+    # when
+    summary = call(partners.tier_evaluation_run, quarter=Q3)
+    proposals = {e.partner_id: e for e in TierEvaluation.objects.filter(status="pending")}
+    call(partners.tier_proposal_confirm, evaluation=proposals[upgraded.pk], actor=manager)
+    call(
+        partners.tier_proposal_reject,
+        evaluation=proposals[kept.pk],
+        actor=manager,
+        reason="One-off",
+    )
+    call(partners.nps_response_record, partner=kept, quarter="2026Q3", score=9, actor=manager)
+    call(partners.scorecard_weights_update, actor=admin, weight_revenue=30, weight_team=20)
+    call(
+        partners.scorecard_evaluate,
+        partner=kept,
+        actor=manager,
+        kind="on_demand",
+        reason="Incident review",
+    )
+    yearly = call(partners.scorecard_evaluate_yearly, year=2026)
+    # then
+    assert summary["evaluated"] == 2 and yearly["evaluated"] == 2
+    upgraded.refresh_from_db()
+    assert upgraded.tier.code != "registered"
+    call.check()
+
+
+@exercises(
+    partners.agreement_create,
+    partners.agreement_update,
+    partners.agreement_submit,
+    partners.agreement_review,
+    partners.agreement_sign,
+    partners.agreement_activate,
+    partners.agreement_amend,
+    partners.agreement_terminate,
+    partners.agreement_activate_due,
+    partners.agreement_expire_due,
+    partners.agreement_send_reminders,
+)
+def test_agreements(call):
+    # given a managed partner, a legal reviewer and agreements due for the daily jobs
+    manager, legal = staff(Role.CHANNEL_MANAGER), staff(Role.LEGAL)
+    partner = PartnerFactory(channel_manager=manager)
+    today = timezone.localdate()
+    agreement_in(
+        "signed",
+        partner=partner,
+        start_date=today - datetime.timedelta(days=3),
+        end_date=today + datetime.timedelta(days=200),
+    )
+    agreement_in("active", partner=partner, end_date=today - datetime.timedelta(days=1))
+    agreement_in("active", partner=partner, end_date=today + datetime.timedelta(days=20))
+    # when an agreement goes through its life
+    agreement = call(
+        partners.agreement_create,
+        partner=partner,
+        actor=manager,
+        title="Distribution agreement",
+        start_date=today - datetime.timedelta(days=30),
+        end_date=today + datetime.timedelta(days=335),
+    )
+    call(partners.agreement_update, agreement=agreement, actor=manager, terms="Net 60")
+    call(partners.agreement_submit, agreement=agreement, actor=manager)
+    call(partners.agreement_review, agreement=agreement, actor=legal, decision="approved")
+    call(partners.agreement_review, agreement=agreement, actor=manager, decision="approved")
+    call(
+        partners.agreement_sign,
+        agreement=agreement,
+        actor=manager,
+        document=signed_pdf(),
+        signed_on=today - datetime.timedelta(days=1),
+    )
+    call(partners.agreement_activate, agreement=agreement, actor=manager)
+    call(partners.agreement_amend, agreement=agreement, actor=manager)
+    call(partners.agreement_terminate, agreement=agreement, actor=manager, reason="breach")
+    activated = call(partners.agreement_activate_due)
+    expired = call(partners.agreement_expire_due)
+    reminded = call(partners.agreement_send_reminders)
+    # then
+    agreement.refresh_from_db()
+    assert agreement.status == "terminated"
+    assert (activated, expired, reminded) == (1, 1, 1)
+    call.check()
+
+
+@exercises(
+    partners.credit_application_submit,
+    partners.credit_application_approve,
+    partners.credit_application_reject,
+    partners.credit_application_withdraw,
+    partners.business_report_submit,
+    partners.business_report_review,
+    partners.business_report_resubmit,
+    partners.visit_plan,
+    partners.visit_record,
+    partners.visit_cancel,
+)
+def test_credit_reports_and_visits(call):
+    # given a managed partner with its finance and sales users
+    manager, finance = staff(Role.CHANNEL_MANAGER), staff(Role.FINANCE)
+    partner = PartnerFactory(channel_manager=manager)
+    partner_finance = PartnerUserFactory(partner=partner, role=Role.PARTNER_FINANCE)
+    sales = PartnerUserFactory(partner=partner, role=Role.PARTNER_SALES)
+    today = timezone.localdate()
+
+    def apply(amount: str):
+        return call(
+            partners.credit_application_submit,
+            partner=partner,
+            actor=partner_finance,
+            kind="normal",
+            amount=Decimal(amount),
+            justification="Growth",
+        )
+
+    # when
+    call(partners.credit_application_approve, application=apply("250000"), actor=finance)
+    call(partners.credit_application_reject, application=apply("300000"), actor=finance, note="No")
+    call(partners.credit_application_withdraw, application=apply("350000"), actor=partner_finance)
+    report = call(
+        partners.business_report_submit,
+        partner=partner,
+        actor=sales,
+        month=today.replace(day=1) - datetime.timedelta(days=1),
+        pipeline="12 opportunities",
+    )
+    call(
+        partners.business_report_review, report=report, actor=manager, comment="More", accept=False
+    )
+    call(partners.business_report_resubmit, report=report, actor=sales, pipeline="14 deals")
+    visit = call(
+        partners.visit_plan, partner=partner, actor=manager, kind="review", planned_on=today
+    )
+    call(partners.visit_record, visit=visit, actor=manager, visited_on=today, summary="Review")
+    planned = call(
+        partners.visit_plan,
+        partner=partner,
+        actor=manager,
+        kind="review",
+        planned_on=today + datetime.timedelta(days=7),
+    )
+    call(partners.visit_cancel, visit=planned, actor=manager)
+    # then
+    partner.refresh_from_db()
+    assert partner.credit_limit == Decimal("250000.00")
+    call.check()
