@@ -31,9 +31,16 @@ from django.db.transaction import Atomic
 from django.utils import timezone
 
 from accounts.choices import Role
+from deals import services as deals
+from deals.models import Deal, DealLine, Lead
 from partners import services as partners
 from partners.models import TierEvaluation
+from rebates import services as rebates
+from rebates.models import Programme
+from settlement import services as settlement
+from settlement.models import ReconciliationAnomaly, ReconciliationRun, Statement
 
+from .deals.factories import DealFactory, ProductFactory
 from .factories import PartnerFactory, PartnerUserFactory, staff, tier
 from .partners.factories import (
     PartnerApplicationFactory,
@@ -43,6 +50,10 @@ from .partners.factories import (
     signed_pdf,
 )
 from .partners.programme import Q3, certify, revenue
+from .rebates.factories import PERIOD as REBATE_PERIOD
+from .rebates.factories import line as sale
+from .settlement.factories import queue_entry
+from .settlement.recon_factories import payment
 
 # core keeps its writes by concern instead of in one services module.
 CORE_WRITE_MODULES = ("core.audit", "core.imports", "core.jobs", "core.notifications")
@@ -592,4 +603,280 @@ def test_credit_reports_and_visits(call):
     # then
     partner.refresh_from_db()
     assert partner.credit_limit == Decimal("250000.00")
+    call.check()
+
+
+# --- deals -----------------------------------------------------------------------------------
+
+
+@exercises(
+    deals.deal_draft_save,
+    deals.deal_submit,
+    deals.deal_approve,
+    deals.deal_reject,
+    deals.deal_extension_request,
+    deals.deal_extension_decide,
+    deals.deal_close_won,
+    deals.deal_close_lost,
+    deals.deal_warn_expiring,
+    deals.deal_expire_stale,
+    deals.deal_escalate_overdue,
+)
+def test_deal_registrations(call):
+    # given a partner's seller, a channel director and a product
+    director = staff(Role.CHANNEL_DIRECTOR)
+    seller = PartnerUserFactory(role=Role.PARTNER_SALES)
+    product = ProductFactory()
+    now = timezone.now()
+
+    def line() -> dict:
+        return {"product": product, "quantity": 2, "unit_price": Decimal("900.00")}
+
+    def submitted(**fields) -> Deal:
+        deal = DealFactory(partner=seller.partner, registered_by=seller, **fields)
+        return call(deals.deal_submit, deal=deal, actor=seller)
+
+    def approved(**fields) -> Deal:
+        return call(deals.deal_approve, deal=submitted(**fields), actor=director, reason="ok")
+
+    # when a draft is created and edited, and registrations go through every decision
+    draft = call(
+        deals.deal_draft_save,
+        actor=seller,
+        data={
+            "customer_name": "Acme Trading Ltd",
+            "customer_region": "CN-SH",
+            "project_name": "Core network",
+            "currency": "CNY",
+            "expected_close_date": timezone.localdate() + datetime.timedelta(days=60),
+        },
+        lines=[line()],
+    )
+    call(deals.deal_draft_save, actor=seller, data={"notes": "edited"}, lines=[line()], deal=draft)
+    call(deals.deal_reject, deal=submitted(), actor=director, reason="duplicate")
+    won = call(
+        deals.deal_extension_request, deal=approved(), actor=seller, justification="tender late"
+    )
+    call(deals.deal_extension_decide, deal=won, actor=director, approve=True)
+    call(
+        deals.deal_close_won,
+        deal=won,
+        actor=seller,
+        order_number="PO-1",
+        closed_on=timezone.localdate(),
+        lines=[line()],
+    )
+    call(deals.deal_close_lost, deal=approved(), actor=seller, reason="budget cut")
+    expiring, stale = approved(), approved()
+    Deal.objects.filter(pk=expiring.pk).update(protection_ends_at=now + datetime.timedelta(days=3))
+    Deal.objects.filter(pk=stale.pk).update(protection_ends_at=now - datetime.timedelta(days=1))
+    overdue = submitted()
+    Deal.objects.filter(pk=overdue.pk).update(sla_due_at=now - datetime.timedelta(hours=1))
+    swept = (
+        call(deals.deal_warn_expiring),
+        call(deals.deal_expire_stale),
+        call(deals.deal_escalate_overdue),
+    )
+    # then
+    draft.refresh_from_db()
+    won.refresh_from_db()
+    assert (draft.notes, won.status) == ("edited", "won")
+    assert swept == (1, 1, 1)
+    call.check()
+
+
+@exercises(
+    deals.lead_publish,
+    deals.lead_accept,
+    deals.lead_decline,
+    deals.lead_withdraw,
+    deals.lead_open_due,
+)
+def test_leads(call):
+    # given a Gold partner covering Shanghai and a channel manager publishing leads
+    manager = staff(Role.CHANNEL_MANAGER)
+    gold = PartnerFactory(tier=tier("gold"), regions=["CN-SH"])
+    seller = PartnerUserFactory(partner=gold, role=Role.PARTNER_SALES)
+
+    def publish(name: str):
+        data = {
+            "customer_name": name,
+            "customer_region": "CN-SH",
+            "project_name": "Warehouse Wi-Fi",
+            "estimated_value": Decimal("380000.00"),
+            "currency": "CNY",
+        }
+        return call(deals.lead_publish, actor=manager, data=data)
+
+    # when
+    deal = call(deals.lead_accept, lead_id=publish("Acme Logistics").pk, actor=seller)
+    call(deals.lead_decline, lead_id=publish("Beta Logistics").pk, actor=seller)
+    call(deals.lead_withdraw, lead_id=publish("Gamma Logistics").pk, actor=manager)
+    due = publish("Delta Logistics")
+    Lead.objects.filter(pk=due.pk).update(
+        exclusive_until=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    opened = call(deals.lead_open_due)
+    # then
+    assert deal.partner == gold and opened == 1
+    call.check()
+
+
+# --- rebates ---------------------------------------------------------------------------------
+
+
+@exercises(
+    rebates.programme_save,
+    rebates.programme_ensure_default,
+    rebates.target_set,
+    rebates.accruals_calculate,
+    rebates.contract_revenue_add_new_lines,
+    rebates.sales_lines_from_won_deals,
+    rebates.quarter_close,
+    rebates.clawbacks_queue,
+)
+def test_rebate_calculation_close_and_clawback(call):
+    # given a Gold partner selling in 2026Q3 (ended), with a won deal closed in the quarter
+    finance = staff(Role.FINANCE)
+    partner = PartnerFactory(tier=tier("gold"))
+    won = DealFactory(partner=partner)
+    Deal.objects.filter(pk=won.pk).update(
+        status="won", closed_on=datetime.date(2026, 8, 3), order_number="PO-9"
+    )
+    DealLine.objects.filter(deal=won).update(final=True)
+    sale(partner, 950_000)
+    # when the quarter is calculated, then closed, then a late return arrives
+    prog = call(
+        rebates.programme_save,
+        actor=finance,
+        programme=Programme(name="Core"),
+        brackets=rebates.DEFAULT_BRACKETS,
+    )
+    call(rebates.programme_ensure_default)
+    call(
+        rebates.target_set,
+        actor=finance,
+        programme=prog,
+        partner=partner,
+        period="2026Q3",
+        amount=Decimal(1_000_000),
+    )
+    call(rebates.accruals_calculate, period=REBATE_PERIOD, partner_range=(0, 2**62))
+    sale(partner, 100_000)
+    added = call(rebates.contract_revenue_add_new_lines)
+    from_deals = call(rebates.sales_lines_from_won_deals, period=REBATE_PERIOD)
+    close = call(rebates.quarter_close, period=REBATE_PERIOD, actor=finance)
+    sale(partner, 11_500, kind="return", day="2026-09-28")
+    clawbacks = call(rebates.clawbacks_queue)
+    # then
+    assert added and from_deals == 1
+    assert close.accruals_queued == 1 and clawbacks == 1
+    call.check()
+
+
+# --- settlement ------------------------------------------------------------------------------
+
+
+@exercises(
+    settlement.settlement_entry_queue,
+    settlement.statement_build_period,
+    settlement.statement_build,
+    settlement.statement_submit,
+    settlement.statement_approve,
+    settlement.statement_return,
+    settlement.statement_publish,
+    settlement.statement_confirm,
+    settlement.statement_mark_paid,
+    settlement.statement_close,
+    settlement.statement_dispute,
+    settlement.dispute_resolve,
+    settlement.statement_deem_confirmed,
+)
+def test_statements(call):
+    # given four partners with an amount queued each
+    preparer, checker, finance = (staff(Role.FINANCE) for _ in "abc")
+    paid, returned, disputed, silent = (PartnerFactory() for _ in "abcd")
+    admins = {
+        p.pk: PartnerUserFactory(partner=p, role=Role.PARTNER_ADMIN) for p in (paid, disputed)
+    }
+    for number, partner in enumerate((paid, returned, disputed, silent)):
+        call(
+            settlement.settlement_entry_queue,
+            partner=partner,
+            kind="rebate_accrual",
+            amount=Decimal("100.00"),
+            currency="CNY",
+            description="Q3 rebate",
+            source_type="tests.source",
+            source_id=number,
+            period="2026Q3",
+        )
+
+    def published(statement):
+        call(settlement.statement_submit, statement=statement, actor=preparer)
+        call(settlement.statement_approve, statement=statement, actor=checker)
+        return call(settlement.statement_publish, statement=statement, actor=finance)
+
+    # when the statements are built and go through their states
+    built = {s.partner_id: s for s in call(settlement.statement_build_period, period="2026Q3")}
+    late = PartnerFactory()
+    queue_entry(late, "50.00")
+    call(settlement.statement_build, partner=late, period="2026Q3")
+    statement = published(built[paid.pk])
+    call(settlement.statement_confirm, statement=statement, actor=admins[paid.pk])
+    call(settlement.statement_mark_paid, statement=statement, actor=finance)
+    call(settlement.statement_close, statement=statement, actor=finance)
+    call(settlement.statement_submit, statement=built[returned.pk], actor=preparer)
+    call(settlement.statement_return, statement=built[returned.pk], actor=checker, note="FX")
+    statement = published(built[disputed.pk])
+    dispute = call(
+        settlement.statement_dispute,
+        statement=statement,
+        actor=admins[disputed.pk],
+        line_ids=[statement.lines.get().pk],
+        reason="Missing deal",
+    )
+    call(settlement.dispute_resolve, dispute=dispute, actor=finance, answer="Agreed")
+    published(built[silent.pk])
+    deemed = call(
+        settlement.statement_deem_confirmed, now=timezone.now() + datetime.timedelta(days=30)
+    )
+    # then
+    states = dict(Statement.objects.values_list("partner_id", "state"))
+    assert (states[paid.pk], states[returned.pk], states[silent.pk]) == (
+        "closed",
+        "draft",
+        "confirmed",
+    )
+    assert deemed == 1
+    call.check()
+
+
+@exercises(
+    settlement.reconciliation_run_start,
+    settlement.reconciliation_run_fan_out,
+    settlement.reconciliation_chunk_run,
+    settlement.reconciliation_run_finish,
+    settlement.anomaly_resolve,
+)
+def test_reconciliation(call):
+    # given a payment that matches no order
+    finance = staff(Role.FINANCE)
+    partner = PartnerFactory()
+    payment(partner, "12.00", reference="NOWHERE")
+    # when a run goes chunk by chunk (what its tasks do) and finance resolves the anomaly
+    run = ReconciliationRun.objects.create()
+    for chunk in call(settlement.reconciliation_run_fan_out, run_id=run.pk, chunks=2):
+        call(settlement.reconciliation_chunk_run, run_id=run.pk, partner_range=tuple(chunk))
+    call(settlement.reconciliation_run_finish, run_id=run.pk)
+    anomaly = ReconciliationAnomaly.objects.get(run=run)
+    call(settlement.anomaly_resolve, anomaly=anomaly, actor=finance, action="accepted", note="ok")
+    # and finance starts another run (its tasks run in-process once it commits)
+    second = call(settlement.reconciliation_run_start, actor=finance, chunks=2)
+    # then
+    run.refresh_from_db()
+    second.refresh_from_db()
+    anomaly.refresh_from_db()
+    assert run.finished_at is not None and second.finished_at is not None
+    assert anomaly.state == "resolved"
     call.check()
