@@ -26,22 +26,31 @@ from types import ModuleType
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.transaction import Atomic
 from django.utils import timezone
 
 from accounts.choices import Role
+from core import audit, imports, jobs, notifications
+from core.models import FxRate, ImportBatch, JobRun
+from core.periods import Quarter
 from deals import services as deals
 from deals.models import Deal, DealLine, Lead
+from funds import services as funds
+from funds.defaults import ensure_default_matrix
+from funds.models import ApprovalRule
 from partners import services as partners
 from partners.models import TierEvaluation
 from rebates import services as rebates
 from rebates.models import Programme
 from settlement import services as settlement
 from settlement.models import ReconciliationAnomaly, ReconciliationRun, Statement
+from training import services as training
 
 from .deals.factories import DealFactory, ProductFactory
 from .factories import PartnerFactory, PartnerUserFactory, staff, tier
+from .funds.factories import allocation, pdf
 from .partners.factories import (
     PartnerApplicationFactory,
     agreement_in,
@@ -54,6 +63,7 @@ from .rebates.factories import PERIOD as REBATE_PERIOD
 from .rebates.factories import line as sale
 from .settlement.factories import queue_entry
 from .settlement.recon_factories import payment
+from .training.factories import CertificationFactory, ModuleFactory, exam_with_bank, right_answers
 
 # core keeps its writes by concern instead of in one services module.
 CORE_WRITE_MODULES = ("core.audit", "core.imports", "core.jobs", "core.notifications")
@@ -879,4 +889,191 @@ def test_reconciliation(call):
     anomaly.refresh_from_db()
     assert run.finished_at is not None and second.finished_at is not None
     assert anomaly.state == "resolved"
+    call.check()
+
+
+# --- training --------------------------------------------------------------------------------
+
+
+@exercises(
+    training.module_complete,
+    training.question_create,
+    training.attempt_start,
+    training.attempt_submit,
+    training.certification_award,
+    training.certification_send_expiry_reminders,
+)
+def test_training(call):
+    # given a partner seller, a course module, an exam bank and a certificate expiring soon
+    seller = PartnerUserFactory(role=Role.PARTNER_SALES)
+    module = ModuleFactory()
+    exam = exam_with_bank()
+    other_exam = exam_with_bank()
+    today = timezone.localdate()
+    CertificationFactory(
+        user=seller,
+        issued_on=today - datetime.timedelta(days=700),
+        expires_on=today + datetime.timedelta(days=60),
+    )
+    # when
+    call(training.module_complete, user=seller, module=module)
+    call(
+        training.question_create,
+        exam=exam,
+        text="Which port?",
+        kind="single",
+        options=[("22", False), ("443", True)],
+        actor=staff(Role.ADMIN),
+    )
+    attempt = call(training.attempt_start, user=seller, exam=exam)
+    passed = call(
+        training.attempt_submit, attempt=attempt, user=seller, answers=right_answers(attempt)
+    )
+    started = call(training.attempt_start, user=seller, exam=other_exam)
+    awarded = call(training.certification_award, attempt=started, on=today)
+    reminded = call(training.certification_send_expiry_reminders, today=today)
+    # then
+    assert passed.certification is not None and awarded.code
+    assert reminded == 1
+    call.check()
+
+
+# --- funds -----------------------------------------------------------------------------------
+
+
+@exercises(
+    funds.mdf_accrue,
+    funds.mdf_accrue_all,
+    funds.mdf_allocate,
+    funds.mdf_expire,
+    funds.mdf_expire_all,
+    funds.fund_request_submit,
+    funds.fund_request_approve,
+    funds.fund_request_reject,
+    funds.claim_submit,
+    funds.claim_to_statement,
+    funds.claim_validate,
+    funds.claim_reject,
+    funds.activity_result_record,
+    funds.fund_request_release,
+    funds.fund_request_release_unclaimed,
+)
+def test_market_development_funds(call, time_machine):
+    # given the approval matrix, Gold partners with 2026Q3 revenue, and money left from 2026Q1
+    ensure_default_matrix(ApprovalRule)
+    admin, director, finance = staff(Role.ADMIN), staff(Role.CHANNEL_DIRECTOR), staff(Role.FINANCE)
+    accrued, batch = PartnerFactory(tier=tier("gold")), PartnerFactory(tier=tier("gold"))
+    for partner in (accrued, batch):
+        sale(partner, "100000.00", day="2026-08-01")
+    expired, expired_in_batch = PartnerFactory(), PartnerFactory()
+    for partner in (expired, expired_in_batch):
+        allocation(partner, "1000.00", quarter="2026Q1")
+    partner = PartnerFactory()
+    user = PartnerUserFactory(partner=partner, role=Role.PARTNER_ADMIN)
+    q4, q2 = Quarter.parse("2026Q4"), Quarter.parse("2026Q2")
+    # when the ledger jobs run
+    call(funds.mdf_accrue, partner=accrued, quarter=q4)
+    accruals = call(funds.mdf_accrue_all, quarter=q4)
+    call(funds.mdf_expire, partner=expired, quarter=q2)
+    expiries = call(funds.mdf_expire_all, quarter=q2)
+    # and requests go through approval, claims and release
+    time_machine.move_to(datetime.datetime(2026, 2, 1, 1, 0, tzinfo=datetime.UTC))
+    call(funds.mdf_allocate, partner=partner, amount=Decimal("50000"), reason="Launch", actor=admin)
+
+    def request(amount: str):
+        return call(
+            funds.fund_request_submit,
+            partner=partner,
+            actor=user,
+            title="Technical salon",
+            activity_type="technical_salon",
+            start_date=datetime.date(2026, 3, 2),
+            end_date=datetime.date(2026, 3, 3),
+            total_budget=Decimal(amount) * 2,
+            requested_amount=Decimal(amount),
+        )
+
+    def approved(amount: str):
+        return call(funds.fund_request_approve, fund_request=request(amount), actor=director)
+
+    claimed, refused, released, unclaimed = (approved(a) for a in ("8000", "3000", "2000", "1000"))
+    call(funds.fund_request_reject, fund_request=request("500"), actor=director, note="Scope")
+    time_machine.move_to(datetime.datetime(2026, 3, 10, 1, 0, tzinfo=datetime.UTC))
+
+    def claim(fund_request):
+        return call(
+            funds.claim_submit,
+            fund_request=fund_request,
+            actor=user,
+            actual_spend=Decimal("9000.00"),
+            leads_generated=4,
+            attachments=[pdf()],
+        )
+
+    validated = call(funds.claim_validate, claim=claim(claimed), actor=finance)
+    call(funds.claim_reject, claim=claim(refused), actor=finance, note="No invoices")
+    call(funds.claim_to_statement, claim=validated)
+    call(
+        funds.activity_result_record,
+        fund_request=claimed,
+        actor=director,
+        leads_count=4,
+        deal_revenue=Decimal("20000"),
+    )
+    time_machine.move_to(datetime.datetime(2026, 5, 20, 1, 0, tzinfo=datetime.UTC))
+    call(funds.fund_request_release, fund_request=released)
+    released_later = call(funds.fund_request_release_unclaimed)
+    # then
+    assert (accruals, expiries) == (1, 1)
+    unclaimed.refresh_from_db()
+    assert unclaimed.status == "released" and released_later == 2
+    call.check()
+
+
+# --- core ------------------------------------------------------------------------------------
+
+
+@exercises(
+    audit.audit_record,
+    notifications.notify,
+    notifications.notification_mark_read,
+    jobs.job_create,
+    jobs.job_started,
+    jobs.job_progress,
+    jobs.job_succeeded,
+    jobs.job_failed,
+    imports.import_batch_create,
+    imports.import_batch_run,
+)
+def test_core_audit_notifications_jobs_and_imports(call):
+    # given a finance user and two FX-rate files
+    finance = staff(Role.FINANCE)
+
+    def rates(name: str, pair: str) -> SimpleUploadedFile:
+        text = f"date,from,to,rate\n2026-09-30,{pair},CNY,7.1\n"
+        return SimpleUploadedFile(name, text.encode(), content_type="text/csv")
+
+    # when
+    call(audit.audit_record, actor=finance, action="tests.checked", obj=finance)
+    call(notifications.notify, recipients=[finance], kind="tests.note", title="Hello", email=False)
+    read = call(notifications.notification_mark_read, user=finance)
+    job = call(jobs.job_create, kind="tests.job", label="Test job", user=finance)
+    call(jobs.job_started, job, total=2)
+    call(jobs.job_progress, job, done=1)
+    call(jobs.job_succeeded, job)
+    failed = call(jobs.job_create, kind="tests.job", label="Failing job", user=finance)
+    call(jobs.job_failed, failed, message="boom")
+    # (its import task runs in-process once the upload commits)
+    uploaded = call(
+        imports.import_batch_create, kind="fx_rates", upload=rates("a.csv", "USD"), user=finance
+    )
+    queued = ImportBatch.objects.create(
+        kind="fx_rates", file=rates("b.csv", "EUR"), original_name="b.csv", uploaded_by=finance
+    )
+    imported = call(imports.import_batch_run, queued.pk)
+    # then
+    uploaded.refresh_from_db()
+    assert (uploaded.status, imported.status) == ("imported", "imported")
+    assert read == 1 and FxRate.objects.count() == 2
+    assert set(JobRun.objects.values_list("status", flat=True)) >= {"succeeded", "failed"}
     call.check()
