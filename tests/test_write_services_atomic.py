@@ -27,8 +27,8 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
-from django.db.transaction import Atomic
+from django.db import connection, transaction
+from django.db.transaction import Atomic, TransactionManagementError
 from django.utils import timezone
 
 from accounts.choices import Role
@@ -336,8 +336,32 @@ class Calls:
 
 
 @pytest.fixture
-def call(transactional_db, request) -> Calls:
-    return Calls(FLOWS[request.node.originalname])
+def call(transactional_db, request) -> Iterator[Calls]:
+    with connection.execute_wrapper(refuse_transaction_locks_outside_atomic):
+        yield Calls(FLOWS[request.node.originalname])
+
+
+def refuse_transaction_locks_outside_atomic(execute, sql, params, many, context):
+    """A transaction-level advisory lock taken in autocommit is released at once, silently:
+    make it as loud as a row lock outside a transaction."""
+    if "pg_advisory_xact_lock" in sql and not context["connection"].in_atomic_block:
+        raise TransactionManagementError(
+            "pg_advisory_xact_lock outside a transaction protects nothing"
+        )
+    return execute(sql, params, many, context)
+
+
+def test_a_transaction_lock_outside_atomic_is_refused_in_the_flows():
+    # given the statement wrapper of the flows and a connection outside any atomic block
+    def execute(sql, params, many, context):
+        return "ran"
+
+    context = {"connection": connection}
+    lock = "SELECT pg_advisory_xact_lock_shared(%s)"
+    # when / then: the lock is refused, other statements run
+    with pytest.raises(TransactionManagementError):
+        refuse_transaction_locks_outside_atomic(execute, lock, [1], False, context)
+    assert refuse_transaction_locks_outside_atomic(execute, "SELECT 1", [], False, context) == "ran"
 
 
 def test_every_write_service_is_exercised_by_a_flow():
