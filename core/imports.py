@@ -252,6 +252,7 @@ def importers_for(user) -> list[Importer]:
 
 
 # --- services ------------------------------------------------------------------------------
+@transaction.atomic
 def import_batch_create(*, kind: str, upload, user) -> ImportBatch:
     """Store the uploaded file and queue its validation and import (after commit)."""
     importer = importer_for(kind)
@@ -268,6 +269,7 @@ def import_batch_create(*, kind: str, upload, user) -> ImportBatch:
     return batch
 
 
+# Not atomic as a whole: progress is committed while rows are read; the rows are saved atomically.
 def import_batch_run(batch_id: int) -> ImportBatch:
     """Validate and import one batch. Re-running a finished batch does nothing (idempotent)."""
     batch = ImportBatch.objects.select_related("job").get(pk=batch_id)

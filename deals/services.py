@@ -77,7 +77,6 @@ def _url(deal: Deal) -> str:
 
 
 # --- drafts ----------------------------------------------------------------------------------
-@transaction.atomic
 def _check_fund_request(deal: Deal) -> None:
     """A deal may reference only an approved or claimed MDF activity of its own company."""
     if deal.fund_request_id is None:
@@ -94,6 +93,7 @@ def _check_fund_request(deal: Deal) -> None:
         )
 
 
+@transaction.atomic
 def deal_draft_save(
     *, actor: User, data: dict, lines: list[dict], deal: Deal | None = None
 ) -> Deal:
@@ -503,6 +503,7 @@ def deal_close_lost(*, deal: Deal, actor: User, reason: str) -> Deal:
 
 
 # --- jobs ------------------------------------------------------------------------------------
+# Not atomic as a whole: a scheduled sweep; one transaction per deal.
 def deal_expire_stale(*, now: datetime.datetime | None = None) -> int:
     """Expire approved registrations whose protection ended without a win (nightly)."""
     now = now or timezone.now()
@@ -536,6 +537,7 @@ def deal_expire_stale(*, now: datetime.datetime | None = None) -> int:
 EXPIRY_WARNING_DAYS = 14
 
 
+# Not atomic as a whole: a scheduled sweep; one transaction per deal.
 def deal_warn_expiring(*, now: datetime.datetime | None = None) -> int:
     """Tell partners once when a protection ends within 14 days (daily; idempotent)."""
     now = now or timezone.now()
@@ -575,6 +577,7 @@ def deal_warn_expiring(*, now: datetime.datetime | None = None) -> int:
     return count
 
 
+# Not atomic as a whole: a scheduled sweep; one transaction per deal.
 def deal_escalate_overdue(*, now: datetime.datetime | None = None) -> int:
     """Escalate registrations past their approval SLA to the channel directors (once each)."""
     now = now or timezone.now()
@@ -718,6 +721,7 @@ def _lead_open(*, lead: Lead, now, actor: User | None) -> None:
     _lead_open_offers(lead=lead, now=now)
 
 
+# Not atomic as a whole: a scheduled sweep; one transaction per lead.
 def lead_open_due(*, now: datetime.datetime | None = None) -> int:
     """Open to all eligible partners the leads whose exclusive window ended unaccepted.
 

@@ -103,6 +103,7 @@ def mdf_accrue(
     return entry
 
 
+# Not atomic as a whole: a quarterly batch; each partner's accrual is its own transaction.
 def mdf_accrue_all(*, quarter: Quarter, chunk_size: int = 500) -> int:
     """The quarterly accrual job: one accrual per active partner; safe to run again.
 
@@ -198,6 +199,7 @@ def mdf_expire(*, partner, quarter: Quarter) -> MdfLedgerEntry | None:
     return entry
 
 
+# Not atomic as a whole: a quarterly batch; each partner's expiry is its own transaction.
 def mdf_expire_all(*, quarter: Quarter) -> int:
     from partners.models import Partner
 
@@ -607,6 +609,7 @@ def fund_request_release(*, fund_request: FundRequest) -> FundRequest | None:
     return request
 
 
+# Not atomic as a whole: a daily batch; each release is its own transaction.
 def fund_request_release_unclaimed() -> int:
     cutoff = _today() - datetime.timedelta(days=CLAIM_WINDOW_DAYS)
     released = 0

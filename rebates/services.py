@@ -107,6 +107,7 @@ def programme_save(
     return programme
 
 
+@transaction.atomic
 def programme_ensure_default() -> Programme:
     """The default programme of DESIGN §5.1 (idempotent)."""
     programme = Programme.objects.filter(name=DEFAULT_PROGRAMME_NAME).first()
@@ -167,6 +168,7 @@ def _period_lock(period: Quarter, *, shared: bool) -> None:
         cursor.execute(f"SELECT {func}(%s)", [_lock_key(f"rebates.quarter.{period}")])
 
 
+# Not atomic as a whole: one transaction per programme quarter, so new lines wait for one only.
 def contract_revenue_add_new_lines() -> dict[str, str]:
     """Add the lines committed since to every built programme quarter that is still open.
 
@@ -332,6 +334,7 @@ def clawback_for_line(*, line: SalesLine, accruals: list[Accrual], line_watermar
     return -round_money(line.net_amount * line_rate * rate, accrual_currency)
 
 
+# Not atomic as a whole: a sweep; each clawback is queued on its own and a rerun skips it.
 def clawbacks_queue(*, today: datetime.date | None = None) -> int:
     """Queue a clawback for every return invoiced in a closed quarter but recorded after it closed.
 

@@ -194,6 +194,7 @@ def _rebate_quarter_close(quarter: Quarter) -> None:
         quarter_close(period=quarter)
 
 
+# Not atomic as a whole: a batch; each partner's statement is built in its own transaction.
 def statement_build_period(*, period: str) -> list[Statement]:
     """One statement per partner with queued entries or a carried balance; re-running adds none.
 
@@ -580,6 +581,7 @@ def reconciliation_run_start(*, actor: User | None, chunks: int = RECONCILIATION
     return run
 
 
+# Not atomic: a step of the chunked run; its progress rows must be visible while chunks run.
 def reconciliation_run_fan_out(*, run_id: int, chunks: int) -> list[list[int]]:
     """Take won deals in as orders, split the partners into chunks and record the chunk count."""
     run = ReconciliationRun.objects.select_related("job").get(pk=run_id)
@@ -595,6 +597,7 @@ def reconciliation_run_fan_out(*, run_id: int, chunks: int) -> list[list[int]]:
     return ranges
 
 
+# Not atomic as a whole: the chunk commits on its own, then its progress is counted.
 def reconciliation_chunk_run(*, run_id: int, partner_range: tuple[int, int]) -> dict[str, int]:
     """Match one chunk (its own transaction, the partners locked) and count it as done."""
     lo, hi = partner_range
@@ -623,6 +626,7 @@ def reconciliation_chunk_run(*, run_id: int, partner_range: tuple[int, int]) -> 
     return counts
 
 
+@transaction.atomic
 def reconciliation_run_finish(*, run_id: int) -> None:
     """Mark the run finished once (the last chunk calls it); tell finance about open anomalies."""
     updated = ReconciliationRun.objects.filter(pk=run_id, finished_at__isnull=True).update(

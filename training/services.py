@@ -139,6 +139,7 @@ def _new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
 
 
+@transaction.atomic
 def certification_award(*, attempt: Attempt, on: date) -> Certification:
     """Award the certification of the attempt's course, valid 24 months from `on`."""
     course = attempt.exam.course

@@ -397,6 +397,7 @@ def compliance_violation_create(
     return violation
 
 
+@transaction.atomic
 def compliance_violation_draft_create(
     *, partner: Partner, kind: str, description: str, actor: User | None = None
 ) -> ComplianceViolation:

@@ -65,6 +65,7 @@ def _partner_admins(partner: Partner) -> list[User]:
     return list(User.objects.filter(partner=partner, role=Role.PARTNER_ADMIN, is_active=True))
 
 
+# Not atomic as a whole: a batch job committed chunk by chunk (each chunk is atomic).
 def tier_evaluation_run(*, quarter: Quarter, partner_ids: list[int] | None = None) -> dict:
     """Evaluate every partner (not terminated) for `quarter` and propose tier changes.
 
@@ -465,6 +466,7 @@ def scorecard_evaluate(
 SCORECARD_CHUNK = 1000
 
 
+# Not atomic as a whole: a batch job committed chunk by chunk (each chunk is atomic).
 def scorecard_evaluate_yearly(*, year: int) -> dict:
     """The yearly scorecard of every partner not terminated, in chunks read set-based.
 

@@ -337,6 +337,7 @@ def agreement_amend(*, agreement: Agreement, actor: User) -> Agreement:
     return amendment
 
 
+# Not atomic as a whole: a daily job; one transaction per agreement.
 def agreement_activate_due(*, today: datetime.date | None = None) -> int:
     """Activate signed versions whose start date has come (daily job); returns how many."""
     today = today or timezone.localdate()
@@ -355,6 +356,7 @@ def agreement_activate_due(*, today: datetime.date | None = None) -> int:
     return count
 
 
+# Not atomic as a whole: a daily job; one transaction per agreement.
 def agreement_expire_due(*, today: datetime.date | None = None) -> int:
     """Expire active and signed versions whose end date has passed (daily job, idempotent)."""
     today = today or timezone.localdate()
@@ -393,6 +395,7 @@ def agreement_reminder_threshold(days_left: int) -> int | None:
     return None
 
 
+# Not atomic as a whole: a daily job; one transaction per reminder.
 def agreement_send_reminders(*, today: datetime.date | None = None) -> int:
     """Send each due renewal reminder once (daily job); the constraint makes a rerun a no-op.
 
