@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import csv
+import itertools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts.choices import Role
 
 from .dashboard import widgets_for
+from .exports import csv_response
 from .forms import AuditFilterForm, ImportUploadForm
 from .imports import import_batch_create, importer_for, importers_for
 from .models import AuditEvent, FxRate, ImportBatch, JobRun
@@ -152,14 +153,9 @@ def import_detail(request, pk: int):
 @login_required
 def import_error_report(request, pk: int):
     batch = _batch_for(request, pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-errors.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow([_("Row"), _("Column"), _("Message")])
-    for error in batch.errors:
-        writer.writerow([error.get("row"), error.get("column"), error.get("message")])
-    return response
+    header = [_("Row"), _("Column"), _("Message")]
+    rows = ([e.get("row"), e.get("column"), e.get("message")] for e in batch.errors)
+    return csv_response(itertools.chain([header], rows), filename=f"import-{batch.pk}-errors.csv")
 
 
 @role_required(Role.FINANCE, Role.CFO)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import csv
+import itertools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.choices import Role
+from core.exports import csv_response
 from core.jobs import job_create
 from core.permissions import role_required
 from core.views import paginate
@@ -68,38 +69,32 @@ def accrual_list(request):
 
 
 def _accruals_csv(accruals) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="accruals.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow(
+    header = [
+        _("Quarter"),
+        _("Partner"),
+        _("Tax ID"),
+        _("Programme"),
+        _("Eligible revenue"),
+        _("Target"),
+        _("Attainment"),
+        _("Accrued rebate"),
+        _("Currency"),
+    ]
+    rows = (
         [
-            _("Quarter"),
-            _("Partner"),
-            _("Tax ID"),
-            _("Programme"),
-            _("Eligible revenue"),
-            _("Target"),
-            _("Attainment"),
-            _("Accrued rebate"),
-            _("Currency"),
+            a.period,
+            a.partner.legal_name,
+            a.partner.tax_id,
+            a.programme.name,
+            a.revenue,
+            a.target,
+            a.attainment,
+            a.amount,
+            a.currency,
         ]
+        for a in accruals.iterator(chunk_size=2000)
     )
-    for a in accruals.iterator(chunk_size=2000):
-        writer.writerow(
-            [
-                a.period,
-                a.partner.legal_name,
-                a.partner.tax_id,
-                a.programme.name,
-                a.revenue,
-                a.target,
-                a.attainment,
-                a.amount,
-                a.currency,
-            ]
-        )
-    return response
+    return csv_response(itertools.chain([header], rows), filename="accruals.csv")
 
 
 @login_required
