@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,7 +20,8 @@ from .dashboard import widgets_for
 from .exports import csv_response
 from .forms import AuditFilterForm, ImportUploadForm
 from .imports import import_batch_create, importer_for, importers_for
-from .models import AuditEvent, FxRate, ImportBatch, JobRun
+from .jobs import job_get_for, job_list_for
+from .models import AuditEvent, FxRate, ImportBatch
 from .notifications import notification_mark_read
 from .permissions import role_required
 
@@ -67,34 +68,27 @@ def notification_read_all(request):
     return redirect("core:notification_list")
 
 
-def _jobs_for(user):
-    jobs = JobRun.objects.select_related("started_by")
-    return jobs if user.is_vendor_staff else jobs.filter(started_by=user)
-
-
 @login_required
 def job_list(request):
     if not request.user.is_vendor_staff:
         raise PermissionDenied
     return render(
-        request, "core/job_list.html", {"page": paginate(request, _jobs_for(request.user))}
+        request, "core/job_list.html", {"page": paginate(request, job_list_for(user=request.user))}
     )
 
 
 @login_required
 def job_detail(request, pk: int):
-    job = get_object_or_404(_jobs_for(request.user), pk=pk)
+    job = job_get_for(user=request.user, pk=pk)
     template = "core/partials/job_progress.html" if request.htmx else "core/job_detail.html"
     return render(request, template, {"job": job})
 
 
 @login_required
 def job_download(request, pk: int):
-    job = get_object_or_404(_jobs_for(request.user), pk=pk)
+    job = job_get_for(user=request.user, pk=pk)
     if not job.result_file:
         raise Http404
-    from django.http import FileResponse
-
     return FileResponse(
         job.result_file.open("rb"),
         as_attachment=True,

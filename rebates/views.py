@@ -19,6 +19,7 @@ from core.jobs import job_create
 from core.permissions import role_required
 from core.views import paginate
 
+from . import jobs
 from .calculation import contract_sums
 from .forms import (
     AccrualFilterForm,
@@ -137,7 +138,7 @@ def accrual_run(request):
     from .tasks import rebate_calculate_period_task
 
     job = job_create(
-        kind="rebates.calculate", label=_("Rebates %(p)s") % {"p": period}, user=request.user
+        kind=jobs.CALCULATE, label=_("Rebates %(p)s") % {"p": period}, user=request.user
     )
     transaction.on_commit(lambda: rebate_calculate_period_task.delay(period, job_id=job.pk))
     return redirect("core:job_detail", pk=job.pk)
@@ -156,7 +157,7 @@ def quarter_close(request):
     from .tasks import rebate_quarter_close_task
 
     job = job_create(
-        kind="rebates.close", label=_("Close rebates %(p)s") % {"p": period}, user=request.user
+        kind=jobs.QUARTER_CLOSE, label=_("Close rebates %(p)s") % {"p": period}, user=request.user
     )
     transaction.on_commit(lambda: rebate_quarter_close_task.delay(period, job.pk, request.user.pk))
     return redirect("core:job_detail", pk=job.pk)

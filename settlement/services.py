@@ -25,6 +25,7 @@ from core.notifications import notify
 from core.periods import Quarter
 from partners.models import Partner
 
+from . import jobs
 from .choices import (
     AnomalyState,
     DisputeState,
@@ -534,9 +535,7 @@ def reconciliation_run_start(*, actor: User | None, chunks: int = RECONCILIATION
     """Create a run with its progress job and queue the fan-out after commit."""
     if actor is not None:
         _require_finance(actor)
-    job = job_create(
-        kind="settlement.reconciliation", label=str(_("Reconciliation")), user=actor, total=0
-    )
+    job = job_create(kind=jobs.RECONCILIATION, label=str(_("Reconciliation")), user=actor, total=0)
     run = ReconciliationRun.objects.create(job=job, started_by=actor)
     audit_record(actor=actor, action="reconciliation.started", obj=run)
 

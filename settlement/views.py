@@ -16,7 +16,7 @@ from core.jobs import job_create
 from core.permissions import role_required
 from core.views import paginate
 
-from . import selectors, services
+from . import jobs, selectors, services
 from .choices import LOCKED_STATES, StatementState
 from .exports import statement_lines_csv, statement_lines_xlsx
 from .forms import (
@@ -210,7 +210,7 @@ def statement_export_period(request):
         return redirect("settlement:statement_list")
     period = form.cleaned_data["period"]
     job = job_create(
-        kind="settlement.statement_export",
+        kind=jobs.STATEMENT_EXPORT,
         label=_("Statements of %(period)s (zip)") % {"period": period},
         user=request.user,
     )
