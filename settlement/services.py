@@ -21,7 +21,7 @@ from core.fx import fx_rate
 from core.jobs import job_create, job_progress, job_started, job_succeeded
 from core.models import JobRun
 from core.money import round_money
-from core.notifications import notify
+from core.notifications import Audience, notify, partner_recipients
 from core.periods import Quarter
 from partners.models import Partner
 
@@ -255,8 +255,9 @@ def _transition(statement: Statement, *, actor, state: str, action: str, note: s
     return statement
 
 
-def _partner_users(statement: Statement):
-    return User.objects.filter(partner_id=statement.partner_id, is_active=True)
+def _statement_recipients(statement: Statement) -> list[User]:
+    """A statement concerns the partner's finance people and its admins, not its sellers."""
+    return partner_recipients(partner=statement.partner_id, audience=Audience.FINANCE)
 
 
 def _finance_users():
@@ -351,7 +352,7 @@ def statement_publish(*, statement: Statement, actor: User) -> Statement:
         response_due_at=add_business_days(now, RESPONSE_BUSINESS_DAYS),
     )
     notify(
-        recipients=_partner_users(statement),
+        recipients=_statement_recipients(statement),
         kind="statement.published",
         title=gettext_lazy("Statement %(number)s is published"),
         body=gettext_lazy("Please confirm or dispute it within 7 business days."),
@@ -401,7 +402,7 @@ def statement_deem_confirmed(*, now=None) -> int:
             deemed_confirmed=True,
         )
         notify(
-            recipients=_partner_users(statement),
+            recipients=_statement_recipients(statement),
             kind="statement.deemed_confirmed",
             title=gettext_lazy("Statement %(number)s is deemed confirmed"),
             url=_url(statement),
@@ -489,7 +490,7 @@ def dispute_resolve(
         note=answer,
     )
     notify(
-        recipients=_partner_users(statement),
+        recipients=_statement_recipients(statement),
         kind="statement.dispute_answered",
         title=gettext_lazy("Your dispute of %(number)s was answered"),
         body=_literal(answer),
