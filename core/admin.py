@@ -86,7 +86,7 @@ class AuditedAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         # The form has already written the new values onto `obj`: "before" comes from the database.
-        before = self._state(self.model._default_manager.get(pk=obj.pk)) if change else {}
+        before = self._state(self.model._base_manager.get(pk=obj.pk)) if change else {}
         request._admin_audit_before = before
         super().save_model(request, obj, form, change)
 

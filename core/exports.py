@@ -65,12 +65,6 @@ def xlsx_bytes(rows: Iterable[Sequence[Any]], *, sheet_title: str = "") -> bytes
     return buffer.getvalue()
 
 
-def export_response(content: bytes, *, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 def csv_response(rows: Iterable[Sequence[Any]], *, filename: str) -> HttpResponse:
     """A CSV download written row by row as `rows` is iterated."""
     response = HttpResponse(content_type=CSV_CONTENT_TYPE)
