@@ -88,7 +88,7 @@ def navigation_for(user) -> list[dict]:
 
 def autodiscover() -> None:
     for config in apps.get_app_configs():
-        for module in ("dashboard", "navigation", "importers"):
+        for module in ("dashboard", "navigation", "importers", "jobs"):
             if config.name == "core" and module == "dashboard":
                 continue
             try:

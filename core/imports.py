@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .jobs import job_create, job_failed, job_progress, job_started, job_succeeded
+from .jobs import job_create, job_failed, job_kind, job_progress, job_started, job_succeeded
 from .models import ImportBatch, ImportStatus
 from .uploads import validate_spreadsheet
 
@@ -240,6 +240,8 @@ _IMPORTERS: dict[str, Importer] = {}
 
 def register(cls: type[Importer]) -> type[Importer]:
     _IMPORTERS[cls.kind] = cls()
+    # An import's job (its report of rows) is for the people allowed to run that import.
+    job_kind(f"import.{cls.kind}", roles=cls.roles)
     return cls
 
 

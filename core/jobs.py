@@ -5,11 +5,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from .models import JobRun, JobStatus
@@ -58,6 +60,38 @@ def single_flight(name: str | None = None) -> Callable:
         return wrapper
 
     return decorator
+
+
+# --- who may see a job and its result file -------------------------------------------------
+# A job's result (a zip of every partner's statements, an import report) is its owner's and, besides,
+# belongs to the roles entitled to its content, declared with the kind; administrators see every job.
+_KIND_ROLES: dict[str, frozenset[str]] = {}
+
+
+def job_kind(kind: str, *, roles: Iterable[str]) -> str:
+    """Declare a job kind and the roles that may see its jobs and results besides their owner."""
+    _KIND_ROLES[kind] = frozenset(roles)
+    return kind
+
+
+def job_kind_roles(kind: str) -> frozenset[str]:
+    return _KIND_ROLES.get(kind, frozenset())
+
+
+def job_list_for(*, user) -> QuerySet[JobRun]:
+    """Jobs the user may see: their own, and those of kinds their role is entitled to."""
+    jobs = JobRun.objects.select_related("started_by")
+    if not getattr(user, "is_authenticated", False):
+        return jobs.none()
+    if user.is_admin:
+        return jobs
+    kinds = [kind for kind, roles in _KIND_ROLES.items() if user.role in roles]
+    return jobs.filter(Q(started_by=user) | Q(kind__in=kinds))
+
+
+def job_get_for(*, user, pk: int) -> JobRun:
+    """One job the user may see (404 otherwise, as if it did not exist)."""
+    return get_object_or_404(job_list_for(user=user), pk=pk)
 
 
 def job_create(*, kind: str, label: str, user=None, total: int = 0) -> JobRun:

@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import PARTNER_ROLES, STAFF_ROLES, Role
 
 from .dashboard import nav_item, widget
-from .models import ImportBatch, JobRun
+from .jobs import job_list_for
+from .models import ImportBatch
 from .notifications import unread_count
 
 ALL_ROLES = STAFF_ROLES | PARTNER_ROLES
@@ -47,6 +48,6 @@ def recent_jobs_card(request) -> dict:
     return {
         "template": "core/widgets/jobs.html",
         "title": _("Recent jobs and imports"),
-        "jobs": list(JobRun.objects.select_related("started_by")[:5]),
+        "jobs": list(job_list_for(user=request.user)[:5]),
         "rejected_imports": ImportBatch.objects.filter(status="rejected").count(),
     }

@@ -3,12 +3,61 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from enum import StrEnum
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 
+from accounts.choices import Role
+
 from .models import Notification
+
+
+class Audience(StrEnum):
+    """Who at a partner company hears about an event besides the people it names (DESIGN §8)."""
+
+    ADMINS = "admins"  # deal decisions, conflicts, protection, certifications, agreements, tiers
+    FINANCE = "finance"  # statements, disputes, MDF decisions: the company's money
+
+
+_AUDIENCE_ROLES: dict[Audience, frozenset[str]] = {
+    Audience.ADMINS: frozenset({Role.PARTNER_ADMIN}),
+    Audience.FINANCE: frozenset({Role.PARTNER_ADMIN, Role.PARTNER_FINANCE}),
+}
+
+
+def _pk(person: Any) -> int | None:
+    return getattr(person, "pk", person)
+
+
+def partner_recipients(*, partner, audience: Audience, people: Iterable = ()) -> list:
+    """The people concerned at one partner company, never the whole company.
+
+    `people` are the persons an event names (a deal's registrant, an MDF requester); they are kept
+    only while they are active users of that company. The audience's roles are added to them.
+    """
+    partner_id = _pk(partner)
+    named = [pk for pk in map(_pk, people) if pk is not None]
+    return list(
+        get_user_model()
+        .objects.filter(partner_id=partner_id, is_active=True)
+        .filter(Q(pk__in=named) | Q(role__in=_AUDIENCE_ROLES[audience]))
+        .order_by("pk")
+    )
+
+
+def partner_audiences(*, partner_ids: Iterable[int], audience: Audience) -> dict[int, list]:
+    """The audience of many partner companies in one query, by partner id (for nightly reminders)."""
+    by_partner: dict[int, list] = {}
+    users = get_user_model().objects.filter(
+        partner_id__in=set(partner_ids), is_active=True, role__in=_AUDIENCE_ROLES[audience]
+    )
+    for user in users.order_by("pk"):
+        by_partner.setdefault(user.partner_id, []).append(user)
+    return by_partner
 
 
 def _render(text: Any, params: Mapping[str, Any] | None) -> str:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import csv
+import itertools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,9 +17,11 @@ from django.views.decorators.http import require_POST
 from accounts.choices import Role
 
 from .dashboard import widgets_for
+from .exports import csv_response
 from .forms import AuditFilterForm, ImportUploadForm
 from .imports import import_batch_create, importer_for, importers_for
-from .models import AuditEvent, FxRate, ImportBatch, JobRun
+from .jobs import job_get_for, job_list_for
+from .models import AuditEvent, FxRate, ImportBatch
 from .notifications import notification_mark_read
 from .permissions import role_required
 
@@ -66,34 +68,27 @@ def notification_read_all(request):
     return redirect("core:notification_list")
 
 
-def _jobs_for(user):
-    jobs = JobRun.objects.select_related("started_by")
-    return jobs if user.is_vendor_staff else jobs.filter(started_by=user)
-
-
 @login_required
 def job_list(request):
     if not request.user.is_vendor_staff:
         raise PermissionDenied
     return render(
-        request, "core/job_list.html", {"page": paginate(request, _jobs_for(request.user))}
+        request, "core/job_list.html", {"page": paginate(request, job_list_for(user=request.user))}
     )
 
 
 @login_required
 def job_detail(request, pk: int):
-    job = get_object_or_404(_jobs_for(request.user), pk=pk)
+    job = job_get_for(user=request.user, pk=pk)
     template = "core/partials/job_progress.html" if request.htmx else "core/job_detail.html"
     return render(request, template, {"job": job})
 
 
 @login_required
 def job_download(request, pk: int):
-    job = get_object_or_404(_jobs_for(request.user), pk=pk)
+    job = job_get_for(user=request.user, pk=pk)
     if not job.result_file:
         raise Http404
-    from django.http import FileResponse
-
     return FileResponse(
         job.result_file.open("rb"),
         as_attachment=True,
@@ -152,14 +147,9 @@ def import_detail(request, pk: int):
 @login_required
 def import_error_report(request, pk: int):
     batch = _batch_for(request, pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-errors.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow([_("Row"), _("Column"), _("Message")])
-    for error in batch.errors:
-        writer.writerow([error.get("row"), error.get("column"), error.get("message")])
-    return response
+    header = [_("Row"), _("Column"), _("Message")]
+    rows = ([e.get("row"), e.get("column"), e.get("message")] for e in batch.errors)
+    return csv_response(itertools.chain([header], rows), filename=f"import-{batch.pk}-errors.csv")
 
 
 @role_required(Role.FINANCE, Role.CFO)

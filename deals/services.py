@@ -17,7 +17,7 @@ from accounts.models import User
 from accounts.scoping import can_manage_partner
 from core.audit import audit_record, diff, snapshot
 from core.business_days import add_business_days
-from core.notifications import notify
+from core.notifications import Audience, notify, partner_recipients
 from partners.choices import ViolationKind
 from partners.services import compliance_violation_draft_create
 
@@ -55,9 +55,10 @@ def _require(deal: Deal, *statuses: str) -> None:
         )
 
 
-def _partner_users(deal: Deal):
-    return list(
-        deal.partner.users.filter(is_active=True, role__in=[Role.PARTNER_ADMIN, Role.PARTNER_SALES])
+def _deal_recipients(deal: Deal) -> list[User]:
+    """A registration's news goes to its registrant and the partner admins, not to every seller."""
+    return partner_recipients(
+        partner=deal.partner_id, audience=Audience.ADMINS, people=[deal.registered_by_id]
     )
 
 
@@ -256,7 +257,7 @@ def deal_submit(*, deal: Deal, actor: User) -> Deal:
     if conflict_id:
         # The later registrant learns that a conflict exists, never with whom.
         notify(
-            recipients=_partner_users(deal),
+            recipients=_deal_recipients(deal),
             kind="deal.in_conflict",
             title=_("Your registration %(project)s conflicts with an earlier registration"),
             body=_("A channel manager will review it. The earlier registration keeps priority."),
@@ -329,7 +330,7 @@ def deal_approve(*, deal: Deal, actor: User, reason: str = "") -> Deal:
         note=reason,
     )
     notify(
-        recipients=_partner_users(deal),
+        recipients=_deal_recipients(deal),
         kind="deal.approved",
         title=_("Deal registration approved: %(project)s"),
         body=_("Protected until %(until)s."),
@@ -340,7 +341,7 @@ def deal_approve(*, deal: Deal, actor: User, reason: str = "") -> Deal:
         # The first registrant learns that its customer is now shared, not with whom.
         earlier = Deal.objects.select_related("partner").get(pk=deal.conflict_with_id)
         notify(
-            recipients=_partner_users(earlier),
+            recipients=_deal_recipients(earlier),
             kind="deal.conflict_approved",
             title=_("A later registration of the customer of %(project)s was also approved"),
             body=_("Your registration keeps its protection."),
@@ -373,7 +374,7 @@ def deal_reject(*, deal: Deal, actor: User, reason: str) -> Deal:
         note=reason,
     )
     notify(
-        recipients=_partner_users(deal),
+        recipients=_deal_recipients(deal),
         kind="deal.rejected",
         title=_("Deal registration rejected: %(project)s"),
         body=reason,
@@ -427,7 +428,7 @@ def deal_extension_decide(*, deal: Deal, actor: User, approve: bool) -> Deal:
         changes=diff(before, snapshot(deal, TRACKED)),
     )
     notify(
-        recipients=_partner_users(deal),
+        recipients=_deal_recipients(deal),
         kind="deal.extension_decided",
         title=_("Protection extension decided for %(project)s"),
         url=_url(deal),
@@ -524,7 +525,7 @@ def deal_expire_stale(*, now: datetime.datetime | None = None) -> int:
             deal.save(update_fields=["status", "updated_at"])
             audit_record(actor=None, action="deal.expired", obj=deal)
             notify(
-                recipients=_partner_users(deal),
+                recipients=_deal_recipients(deal),
                 kind="deal.expired",
                 title=_("Protection ended: %(project)s"),
                 url=_url(deal),
@@ -563,7 +564,7 @@ def deal_warn_expiring(*, now: datetime.datetime | None = None) -> int:
             deal.expiry_warned_at = now
             deal.save(update_fields=["expiry_warned_at", "updated_at"])
             notify(
-                recipients=_partner_users(deal),
+                recipients=_deal_recipients(deal),
                 kind="deal.expiring",
                 title=_("Protection ends on %(until)s: %(project)s"),
                 body=_("Close the deal or request an extension before then."),

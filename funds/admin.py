@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import STAFF_ROLES, Role
+from core.admin import AuditedAdmin, ReadOnlyAdmin
 
 from .models import ApprovalRule, Claim, FundRequest, MdfLedgerEntry
 
@@ -54,28 +55,20 @@ class ApprovalRuleForm(forms.ModelForm):
 
 
 @admin.register(ApprovalRule)
-class ApprovalRuleAdmin(admin.ModelAdmin):
+class ApprovalRuleAdmin(AuditedAdmin):
     form = ApprovalRuleForm
     list_display = ["max_amount_cny", "approver_roles", "required_roles", "approvals_required"]
 
-    actions = []  # no bulk delete: rows are removed one at a time, the open-ended row never
+    actions = (
+        None  # no bulk delete: rows are removed one at a time (audited), the open-ended row never
+    )
 
     def has_delete_permission(self, request, obj=None) -> bool:
         allowed = super().has_delete_permission(request, obj)
         return allowed and (obj is None or obj.max_amount_cny is not None)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Money moves only through the services; the admin shows it."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+# --- money moves only through the services; the admin shows it ---------------------------------
 
 
 @admin.register(MdfLedgerEntry)

@@ -17,7 +17,7 @@ from accounts.scoping import can_manage_partner
 from core.audit import audit_record
 from core.fx import FxRateMissing, fx_convert
 from core.money import round_money
-from core.notifications import notify
+from core.notifications import Audience, notify, partner_recipients
 from core.periods import Quarter
 from core.uploads import validate_document
 from settlement.services import settlement_entry_queue
@@ -319,14 +319,9 @@ def fund_request_can_approve(actor, request: FundRequest) -> bool:
 
 
 def _notify_partner(request: FundRequest, title, body: str = "") -> None:
-    from accounts.models import User
-
-    recipients = list(
-        User.objects.filter(
-            partner=request.partner,
-            is_active=True,
-            role__in=[Role.PARTNER_ADMIN, Role.PARTNER_FINANCE],
-        )
+    # The requester and the company's finance people and admins, not the whole company.
+    recipients = partner_recipients(
+        partner=request.partner_id, audience=Audience.FINANCE, people=[request.submitted_by_id]
     )
     if recipients:
         notify(

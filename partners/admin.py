@@ -1,5 +1,9 @@
+"""Partners in the admin: tiers are configuration (audited); partners, their agreements, credit,
+tier decisions and scorecards are governed records, read-only here (DESIGN §1)."""
+
 from django.contrib import admin
-from guardian.admin import GuardedModelAdmin
+
+from core.admin import AuditedAdmin, AuditedGrantsMixin, ReadOnlyAdmin
 
 from .models import (
     Agreement,
@@ -14,7 +18,7 @@ from .models import (
 
 
 @admin.register(Tier)
-class TierAdmin(admin.ModelAdmin):
+class TierAdmin(AuditedAdmin):
     list_display = [
         "code",
         "rank",
@@ -28,7 +32,10 @@ class TierAdmin(admin.ModelAdmin):
 
 
 @admin.register(Partner)
-class PartnerAdmin(GuardedModelAdmin):
+class PartnerAdmin(AuditedGrantsMixin, ReadOnlyAdmin):
+    """Status, tier and credit change through the services (freeze, tier decision, credit
+    application); managers granted a partner individually are granted here, audited."""
+
     list_display = ["legal_name", "tax_id", "partner_type", "tier", "status", "channel_manager"]
     list_filter = ["status", "partner_type", "tier"]
     search_fields = ["legal_name", "tax_id"]
@@ -37,17 +44,6 @@ class PartnerAdmin(GuardedModelAdmin):
 
 
 # --- tiers, scorecards and NPS: read-only here; changes go through the services (audited) ------
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(TierEvaluation)
@@ -85,19 +81,17 @@ class NpsResponseAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(admin.ModelAdmin):
+class AgreementAdmin(ReadOnlyAdmin):
     list_display = ["number", "version", "partner", "status", "start_date", "end_date"]
     list_filter = ["status"]
     search_fields = ["number", "partner__legal_name"]
     list_select_related = ["partner"]
     raw_id_fields = ["partner", "amends", "created_by"]
-    readonly_fields = ["status", "signed_document", "termination_reason", "ended_at"]
 
 
 @admin.register(CreditApplication)
-class CreditApplicationAdmin(admin.ModelAdmin):
+class CreditApplicationAdmin(ReadOnlyAdmin):
     list_display = ["partner", "kind", "amount", "currency", "status", "created_at"]
     list_filter = ["status", "kind"]
     list_select_related = ["partner"]
     raw_id_fields = ["partner", "requested_by", "decided_by"]
-    readonly_fields = ["status", "decided_by", "decided_at"]

@@ -115,10 +115,8 @@ class PartnerUserInviteForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=PARTNER_ROLE_CHOICES)
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise ValidationError(_("A user with this e-mail address already exists."))
-        return email
+        # Whether the address is taken is the service's answer, which names no other company.
+        return self.cleaned_data["email"].strip().lower()
 
 
 class PartnerUserRoleForm(forms.Form):
@@ -167,13 +165,12 @@ class ApplicationForm(forms.ModelForm):
         return upload
 
     def clean_referral_tax_id(self):
+        """The referring partner when the tax ID is an active partner's, else nothing — silently:
+        an anonymous form never tells whether a tax ID belongs to a partner (DESIGN §1)."""
         tax_id = (self.cleaned_data.get("referral_tax_id") or "").strip().upper()
         if not tax_id:
             return None
-        partner = Partner.objects.filter(tax_id=tax_id, status=PartnerStatus.ACTIVE).first()
-        if partner is None:
-            raise ValidationError(_("No active partner has this tax ID."))
-        return partner
+        return Partner.objects.filter(tax_id=tax_id, status=PartnerStatus.ACTIVE).first()
 
     def clean(self):
         cleaned = super().clean()

@@ -17,6 +17,7 @@ from core.jobs import (
 from core.models import JobRun
 from core.periods import Quarter
 
+from . import jobs
 from .services import (
     accruals_calculate,
     clawbacks_queue,
@@ -53,7 +54,7 @@ def rebate_calculate_period_task(
         sales_lines_from_won_deals(period=quarter)
         ranges = partner_chunks(period=quarter, chunks=chunks)
         if job_id is None:
-            job_id = job_create(kind="rebates.calculate", label=f"Rebates {quarter}").pk
+            job_id = job_create(kind=jobs.CALCULATE, label=f"Rebates {quarter}").pk
         job = JobRun.objects.get(pk=job_id)
         job_started(job, total=len(ranges))
         if not ranges:

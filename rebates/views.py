@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import csv
+import itertools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,10 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.choices import Role
+from core.exports import csv_response
 from core.jobs import job_create
 from core.permissions import role_required
 from core.views import paginate
 
+from . import jobs
 from .calculation import contract_sums
 from .forms import (
     AccrualFilterForm,
@@ -68,38 +70,32 @@ def accrual_list(request):
 
 
 def _accruals_csv(accruals) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="accruals.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow(
+    header = [
+        _("Quarter"),
+        _("Partner"),
+        _("Tax ID"),
+        _("Programme"),
+        _("Eligible revenue"),
+        _("Target"),
+        _("Attainment"),
+        _("Accrued rebate"),
+        _("Currency"),
+    ]
+    rows = (
         [
-            _("Quarter"),
-            _("Partner"),
-            _("Tax ID"),
-            _("Programme"),
-            _("Eligible revenue"),
-            _("Target"),
-            _("Attainment"),
-            _("Accrued rebate"),
-            _("Currency"),
+            a.period,
+            a.partner.legal_name,
+            a.partner.tax_id,
+            a.programme.name,
+            a.revenue,
+            a.target,
+            a.attainment,
+            a.amount,
+            a.currency,
         ]
+        for a in accruals.iterator(chunk_size=2000)
     )
-    for a in accruals.iterator(chunk_size=2000):
-        writer.writerow(
-            [
-                a.period,
-                a.partner.legal_name,
-                a.partner.tax_id,
-                a.programme.name,
-                a.revenue,
-                a.target,
-                a.attainment,
-                a.amount,
-                a.currency,
-            ]
-        )
-    return response
+    return csv_response(itertools.chain([header], rows), filename="accruals.csv")
 
 
 @login_required
@@ -142,7 +138,7 @@ def accrual_run(request):
     from .tasks import rebate_calculate_period_task
 
     job = job_create(
-        kind="rebates.calculate", label=_("Rebates %(p)s") % {"p": period}, user=request.user
+        kind=jobs.CALCULATE, label=_("Rebates %(p)s") % {"p": period}, user=request.user
     )
     transaction.on_commit(lambda: rebate_calculate_period_task.delay(period, job_id=job.pk))
     return redirect("core:job_detail", pk=job.pk)
@@ -161,7 +157,7 @@ def quarter_close(request):
     from .tasks import rebate_quarter_close_task
 
     job = job_create(
-        kind="rebates.close", label=_("Close rebates %(p)s") % {"p": period}, user=request.user
+        kind=jobs.QUARTER_CLOSE, label=_("Close rebates %(p)s") % {"p": period}, user=request.user
     )
     transaction.on_commit(lambda: rebate_quarter_close_task.delay(period, job.pk, request.user.pk))
     return redirect("core:job_detail", pk=job.pk)

@@ -5,8 +5,6 @@ The batch is split into chunks rendered by several Celery workers, then zipped b
 
 from __future__ import annotations
 
-import csv
-import io
 import tempfile
 import zipfile
 
@@ -16,6 +14,7 @@ from django.core.files.storage import default_storage
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from core.exports import csv_bytes, xlsx_bytes
 from core.jobs import job_failed, job_started, job_succeeded
 from core.models import JobRun
 
@@ -48,25 +47,11 @@ def _rows(statement: Statement):
 
 
 def statement_lines_csv(*, statement: Statement) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in _rows(statement):
-        # A leading =, +, - or @ would run as a formula in a spreadsheet.
-        writer.writerow(["'" + v if isinstance(v, str) and v[:1] in "=+-@" else v for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_bytes(_rows(statement))
 
 
 def statement_lines_xlsx(*, statement: Statement) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = statement.number[:31]
-    for row in _rows(statement):
-        sheet.append(["'" + v if isinstance(v, str) and v[:1] in "=+-@" else v for v in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(_rows(statement), sheet_title=statement.number)
 
 
 EXPORT_CHUNK = 25

@@ -20,11 +20,11 @@ from core.fx import fx_rate
 from core.jobs import job_create, job_progress, job_started, job_succeeded
 from core.models import JobRun
 from core.money import round_money
-from core.notifications import notify
+from core.notifications import Audience, notify, partner_recipients
 from core.periods import Quarter
 from partners.models import Partner
 
-from . import permissions
+from . import jobs, permissions
 from .choices import (
     AnomalyState,
     DisputeState,
@@ -255,8 +255,9 @@ def _transition(statement: Statement, *, actor, state: str, action: str, note: s
     return statement
 
 
-def _partner_users(statement: Statement):
-    return User.objects.filter(partner_id=statement.partner_id, is_active=True)
+def _statement_recipients(statement: Statement) -> list[User]:
+    """A statement concerns the partner's finance people and its admins, not its sellers."""
+    return partner_recipients(partner=statement.partner_id, audience=Audience.FINANCE)
 
 
 def _finance_users():
@@ -382,7 +383,7 @@ def statement_publish(*, statement: Statement, actor: User) -> Statement:
         response_due_at=response_deadline(now),
     )
     notify(
-        recipients=_partner_users(statement),
+        recipients=_statement_recipients(statement),
         kind="statement.published",
         title=gettext_lazy("Statement %(number)s is published"),
         body=gettext_lazy("Please confirm or dispute it within 7 business days."),
@@ -432,7 +433,7 @@ def statement_deem_confirmed(*, now=None) -> int:
             deemed_confirmed=True,
         )
         notify(
-            recipients=_partner_users(statement),
+            recipients=_statement_recipients(statement),
             kind="statement.deemed_confirmed",
             title=gettext_lazy("Statement %(number)s is deemed confirmed"),
             url=_url(statement),
@@ -520,7 +521,7 @@ def dispute_resolve(
         note=answer,
     )
     notify(
-        recipients=_partner_users(statement),
+        recipients=_statement_recipients(statement),
         kind="statement.dispute_answered",
         title=gettext_lazy("Your dispute of %(number)s was answered"),
         body=_literal(answer),
@@ -566,9 +567,7 @@ def reconciliation_run_start(*, actor: User | None, chunks: int = RECONCILIATION
     """Create a run with its progress job and queue the fan-out after commit."""
     if actor is not None:
         _require_finance(actor)
-    job = job_create(
-        kind="settlement.reconciliation", label=str(_("Reconciliation")), user=actor, total=0
-    )
+    job = job_create(kind=jobs.RECONCILIATION, label=str(_("Reconciliation")), user=actor, total=0)
     run = ReconciliationRun.objects.create(job=job, started_by=actor)
     audit_record(actor=actor, action="reconciliation.started", obj=run)
 

@@ -11,12 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.choices import FINANCE_ROLES
+from core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from core.imports import importer_for
 from core.jobs import job_create
 from core.permissions import role_required
 from core.views import paginate
 
-from . import permissions, selectors, services
+from . import jobs, permissions, selectors, services
 from .choices import LOCKED_STATES
 from .exports import statement_lines_csv, statement_lines_xlsx
 from .forms import (
@@ -193,18 +194,14 @@ def statement_pdf(request, pk: int):
 def statement_csv(request, pk: int):
     statement = selectors.statement_get_for(user=request.user, pk=pk)
     content = statement_lines_csv(statement=statement)
-    return _download(content, f"{statement.number}.csv", "text/csv; charset=utf-8")
+    return _download(content, f"{statement.number}.csv", CSV_CONTENT_TYPE)
 
 
 @login_required
 def statement_xlsx(request, pk: int):
     statement = selectors.statement_get_for(user=request.user, pk=pk)
     content = statement_lines_xlsx(statement=statement)
-    return _download(
-        content,
-        f"{statement.number}.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return _download(content, f"{statement.number}.xlsx", XLSX_CONTENT_TYPE)
 
 
 @require_POST
@@ -216,7 +213,7 @@ def statement_export_period(request):
         return redirect("settlement:statement_list")
     period = form.cleaned_data["period"]
     job = job_create(
-        kind="settlement.statement_export",
+        kind=jobs.STATEMENT_EXPORT,
         label=_("Statements of %(period)s (zip)") % {"period": period},
         user=request.user,
     )

@@ -78,6 +78,7 @@ LOCK_HELPER = "session lock helper (tests/core/test_jobs.py)"
 NOT_ATOMIC: dict[str, str] = {
     # core
     "core.audit.audit_record": ONE_ROW + " (inside the caller's transaction)",
+    "core.audit.audit_read": ONE_ROW + " (one row per read request)",
     "core.audit.diff": PURE,
     "core.audit.snapshot": PURE,
     "core.imports.importer_for": READ,
@@ -127,6 +128,7 @@ NOT_ATOMIC: dict[str, str] = {
     # settlement
     "settlement.services.statement_totals": PURE,
     "settlement.services.required_approvals_for": READ,
+    "settlement.services.open_review_round": READ,
     "settlement.services.settlement_entry_queue": ONE_ROW + " (its INSERT in its own savepoint)",
     "settlement.services.statement_build_period": CHUNKED,
     "settlement.services.reconciliation_run_fan_out": CHUNKED,
@@ -1060,6 +1062,7 @@ def test_market_development_funds(call, time_machine):
 
 @exercises(
     audit.audit_record,
+    audit.audit_read,
     notifications.notify,
     notifications.notification_mark_read,
     jobs.job_create,
@@ -1080,6 +1083,15 @@ def test_core_audit_notifications_jobs_and_imports(call):
 
     # when
     call(audit.audit_record, actor=finance, action="tests.checked", obj=finance)
+    call(
+        audit.audit_read,
+        actor=finance,
+        action="tests.listed",
+        model=FxRate,
+        ids=[1, 2],
+        partner_id=None,
+        context={"door": "page"},
+    )
     call(notifications.notify, recipients=[finance], kind="tests.note", title="Hello", email=False)
     read = call(notifications.notification_mark_read, user=finance)
     job = call(jobs.job_create, kind="tests.job", label="Test job", user=finance)

@@ -1,4 +1,9 @@
+"""Training in the admin: course content is configuration (audited); certifications are records
+earned by passing an exam, read-only here."""
+
 from django.contrib import admin
+
+from core.admin import AuditedAdmin, ReadOnlyAdmin
 
 from .models import Certification, Course, Exam, ExpiryReminder, Module, Option, Question
 
@@ -9,7 +14,7 @@ class ModuleInline(admin.StackedInline):
 
 
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
+class CourseAdmin(AuditedAdmin):
     list_display = ["title", "track", "level", "is_published"]
     list_filter = ["track", "level", "is_published"]
     search_fields = ["title"]
@@ -22,19 +27,19 @@ class OptionInline(admin.TabularInline):
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(AuditedAdmin):
     list_display = ["text", "exam", "kind", "is_active"]
     list_filter = ["kind", "is_active", "exam"]
     inlines = [OptionInline]
 
 
 @admin.register(Exam)
-class ExamAdmin(admin.ModelAdmin):
+class ExamAdmin(AuditedAdmin):
     list_display = ["course", "question_count", "time_limit_minutes", "pass_mark", "max_attempts"]
 
 
 @admin.register(Certification)
-class CertificationAdmin(admin.ModelAdmin):
+class CertificationAdmin(ReadOnlyAdmin):
     list_display = ["code", "user", "partner", "track", "level", "issued_on", "expires_on"]
     list_filter = ["track", "level"]
     search_fields = ["code", "user__email", "partner__legal_name"]
@@ -42,9 +47,6 @@ class CertificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExpiryReminder)
-class ExpiryReminderAdmin(admin.ModelAdmin):
+class ExpiryReminderAdmin(ReadOnlyAdmin):
     list_display = ["certification", "sent_at"]
     raw_id_fields = ["certification"]
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

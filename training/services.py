@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import audit_record
-from core.notifications import notify
+from core.notifications import Audience, notify, partner_audiences
 
 from .choices import AttemptStatus, QuestionKind
 from .models import Attempt, Certification, Exam, Module, ModuleCompletion, Question
@@ -188,9 +188,6 @@ def certification_send_expiry_reminders(*, today: date | None = None) -> int:
     The reminder rows are inserted first; the unique constraint lets only one run (or one of two
     concurrent runs) claim a certification, and only the claimed ones are notified.
     """
-    from accounts.choices import Role
-    from accounts.models import User
-
     today = today or timezone.localdate()
     candidates = list(
         Certification.objects.filter(
@@ -207,11 +204,7 @@ def certification_send_expiry_reminders(*, today: date | None = None) -> int:
     due = list(
         Certification.objects.filter(pk__in=claimed).select_related("user", "course").order_by("pk")
     )
-    admins: dict[int, list] = {}
-    for user in User.objects.filter(
-        role=Role.PARTNER_ADMIN, is_active=True, partner_id__in={c.partner_id for c in due}
-    ):
-        admins.setdefault(user.partner_id, []).append(user)
+    admins = partner_audiences(partner_ids=[c.partner_id for c in due], audience=Audience.ADMINS)
     for cert in due:
         notify(
             recipients=[cert.user, *admins.get(cert.partner_id, [])],

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from accounts.choices import Role
 
 from ..imports import import_batch_create, importers_for
+from ..jobs import job_list_for
 from ..models import FxRate, ImportBatch, JobRun, Notification
 from ..notifications import notification_mark_read
 from .serializers import (
@@ -61,10 +62,7 @@ class JobRunViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["kind", "status"]
 
     def get_queryset(self):
-        jobs = JobRun.objects.all()
-        return (
-            jobs if self.request.user.is_vendor_staff else jobs.filter(started_by=self.request.user)
-        )
+        return job_list_for(user=self.request.user)
 
 
 class ImportBatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

@@ -117,8 +117,14 @@ def partner_user_invite(
     """Create a user of `partner` without a password and e-mail them a link to set one."""
     _check_partner_role(role)
     email = email.strip().lower()
-    if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": _("A user with this e-mail address already exists.")})
+    holder = User.objects.filter(email__iexact=email).only("partner_id").first()
+    if holder is not None:
+        if holder.partner_id == partner.pk:
+            raise ValidationError({"email": _("This person is already a user of your company.")})
+        # Whose address it is (another company's user, a vendor employee) is not for the inviter.
+        raise ValidationError(
+            {"email": _("This address cannot be invited. Use another e-mail address.")}
+        )
     user = User(email=email, full_name=full_name, role=role, partner=partner, language=language)
     user.set_unusable_password()
     user.save()

@@ -18,7 +18,7 @@ from accounts.choices import Role
 from accounts.models import User
 from accounts.scoping import can_manage_partner
 from core.audit import audit_record, diff
-from core.notifications import notify
+from core.notifications import Audience, notify, partner_recipients
 from core.periods import Quarter
 
 from .. import inputs
@@ -62,7 +62,7 @@ def _tier_recipients(partner: Partner) -> list[User]:
 
 
 def _partner_admins(partner: Partner) -> list[User]:
-    return list(User.objects.filter(partner=partner, role=Role.PARTNER_ADMIN, is_active=True))
+    return partner_recipients(partner=partner, audience=Audience.ADMINS)
 
 
 # Not atomic as a whole: a batch job committed chunk by chunk (each chunk is atomic).

@@ -19,7 +19,7 @@ from accounts.models import User
 from accounts.scoping import can_manage_partner
 from core.audit import audit_record, diff, snapshot
 from core.money import round_money
-from core.notifications import notify
+from core.notifications import Audience, notify, partner_recipients
 from core.uploads import validate_document
 
 from ..choices import (
@@ -81,7 +81,7 @@ def _agreement_url(agreement: Agreement) -> str:
 
 
 def _partner_admins(partner: Partner) -> list[User]:
-    return list(User.objects.filter(partner=partner, role=Role.PARTNER_ADMIN, is_active=True))
+    return partner_recipients(partner=partner, audience=Audience.ADMINS)
 
 
 def _agreement_check_dates(start_date, end_date) -> None:

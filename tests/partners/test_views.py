@@ -303,11 +303,6 @@ def test_licence_of_a_wrong_type_is_field_error(client):
     assert not PartnerApplication.objects.exists()
 
 
-def test_unknown_referral_is_field_error(client):
-    response = client.post(reverse("partners:apply"), _form(referral_tax_id="NOPE"))
-    assert "referral_tax_id" in response.context["form"].errors
-
-
 # --- staff pipeline pages ---------------------------------------------------------------------
 
 
