@@ -3,28 +3,24 @@ sensitive customer fields as the reader may see them (DESIGN §2.7)."""
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 from collections.abc import Iterable, Sequence
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_bytes, xlsx_bytes
 
 from .models import Deal, Lead
 
 EXPORT_FORMATS = ("csv", "xlsx")
 # A synchronous export stays small; more rows than this need narrower filters.
 EXPORT_MAX_ROWS = 10_000
-FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 
 def _cell(value):
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        # A leading =, +, - or @ would run as a formula in a spreadsheet.
-        return "'" + value
     if isinstance(value, datetime.datetime):
         # Spreadsheets know no time zones: the reader's local time, as on the pages.
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
@@ -110,26 +106,11 @@ def lead_export_rows(leads: Iterable[Lead]) -> Iterable[list]:
 
 
 def export_content(rows: Iterable[Sequence], *, export_format: str, title: str) -> bytes:
-    """The rows as a UTF-8 CSV (with BOM, so that Excel reads Chinese) or an XLSX workbook."""
+    """The rows as a UTF-8 CSV or an XLSX workbook, through the one neutralising export writer."""
+    rows = ([_cell(value) for value in row] for row in rows)
     if export_format == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        for row in rows:
-            writer.writerow([_cell(v) for v in row])
-        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title[:31]
-    for row in rows:
-        sheet.append([_cell(v) for v in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        return csv_bytes(rows)
+    return xlsx_bytes(rows, sheet_title=title)
 
 
-CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+CONTENT_TYPES = {"csv": CSV_CONTENT_TYPE, "xlsx": XLSX_CONTENT_TYPE}
