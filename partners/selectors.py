@@ -11,7 +11,12 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import User
-from accounts.scoping import get_scoped_or_404
+from accounts.scoping import (
+    get_scoped_or_404,
+    is_own_company,
+    sees_company_finance,
+    sees_partner_details,
+)
 from core.fx import FxRateMissing, fx_convert
 from core.money import round_money
 from core.periods import Quarter
@@ -245,19 +250,12 @@ EXPIRY_WINDOW_DAYS = 90
 AGREEMENT_VIEW_ROLES = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_FINANCE})
 
 
-def _own_company_only(qs: QuerySet, user: User) -> QuerySet:
-    """Partner users read their own company's rows here (not their dealers')."""
-    return qs.filter(partner_id=user.partner_id) if user.is_partner_user else qs
-
-
 def agreement_list_for(*, user: User, filters: dict | None = None) -> QuerySet[Agreement]:
     """Agreement versions the user may read, narrowed by the list filters."""
     filters = filters or {}
     if user.is_partner_user and user.role not in AGREEMENT_VIEW_ROLES:
         return Agreement.objects.none()
-    qs = _own_company_only(Agreement.objects.visible_to(user), user).select_related(
-        "partner", "partner__channel_manager"
-    )
+    qs = Agreement.objects.visible_to(user).select_related("partner", "partner__channel_manager")
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
     if filters.get("q"):
@@ -277,11 +275,7 @@ def agreement_list_for(*, user: User, filters: dict | None = None) -> QuerySet[A
 def agreement_get_for(*, user: User, pk) -> Agreement:
     if user.is_partner_user and user.role not in AGREEMENT_VIEW_ROLES:
         raise Http404
-    return get_scoped_or_404(
-        _own_company_only(Agreement.objects.select_related("partner", "amends"), user),
-        user,
-        pk=pk,
-    )
+    return get_scoped_or_404(Agreement.objects.select_related("partner", "amends"), user, pk=pk)
 
 
 def agreement_versions_for(*, agreement: Agreement) -> QuerySet[Agreement]:
@@ -305,7 +299,7 @@ def agreements_expiring_for(*, user: User, days: int = EXPIRY_WINDOW_DAYS) -> Qu
 
 
 def credit_application_list_for(*, user: User, status: str = "") -> QuerySet[CreditApplication]:
-    qs = _own_company_only(CreditApplication.objects.visible_to(user), user).select_related(
+    qs = CreditApplication.objects.visible_to(user).select_related(
         "partner", "requested_by", "decided_by"
     )
     return qs.filter(status=status) if status else qs
@@ -313,10 +307,7 @@ def credit_application_list_for(*, user: User, status: str = "") -> QuerySet[Cre
 
 def credit_application_get_for(*, user: User, pk) -> CreditApplication:
     return get_scoped_or_404(
-        _own_company_only(
-            CreditApplication.objects.select_related("partner", "requested_by", "decided_by"),
-            user,
-        ),
+        CreditApplication.objects.select_related("partner", "requested_by", "decided_by"),
         user,
         pk=pk,
     )
@@ -392,9 +383,6 @@ def credit_exposure_for(*, partner: Partner) -> dict:
     }
 
 
-CREDIT_VIEW_ROLES = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_FINANCE})
-
-
 def partner_relationship_for(*, user: User, partner: Partner, can_manage: bool) -> dict:
     """What the partner page shows of the partner's agreements, credit and business reports, each
     only where the user may open the list it links to; a fixed number of queries.
@@ -403,7 +391,7 @@ def partner_relationship_for(*, user: User, partner: Partner, can_manage: bool) 
     users get neither agreements nor credit; business reports are the channel team's (a channel
     manager's own partners) and the partner's.
     """
-    own = user.is_partner_user and user.partner_id == partner.pk
+    own = is_own_company(user, partner.pk)
     staff = user.is_vendor_staff
     summary: dict = {}
     if staff or (own and user.role in AGREEMENT_VIEW_ROLES):
@@ -414,7 +402,7 @@ def partner_relationship_for(*, user: User, partner: Partner, can_manage: bool) 
             .order_by("end_date", "-version")
             .first(),
         }
-    if staff or (own and user.role in CREDIT_VIEW_ROLES):
+    if staff or (own and sees_company_finance(user)):
         summary["exposure"] = credit_exposure_for(partner=partner)
         summary["credit_open"] = CreditApplication.objects.filter(
             partner=partner, status=CreditStatus.SUBMITTED
@@ -438,13 +426,13 @@ def partner_filter_for(*, user: User, raw: str | None) -> Partner | None:
         pk = int(raw)
     except (TypeError, ValueError) as exc:
         raise Http404 from exc
-    if user.is_partner_user and pk != user.partner_id:
+    if not sees_partner_details(user, pk):
         raise Http404
     return partner_get_for(user=user, pk=pk)
 
 
 def business_report_list_for(*, user: User, status: str = "") -> QuerySet[BusinessReport]:
-    qs = _own_company_only(BusinessReport.objects.visible_to(user), user).select_related(
+    qs = BusinessReport.objects.visible_to(user).select_related(
         "partner", "submitted_by", "reviewed_by"
     )
     if user.role == Role.CHANNEL_MANAGER:
@@ -454,9 +442,7 @@ def business_report_list_for(*, user: User, status: str = "") -> QuerySet[Busine
 
 def business_report_get_for(*, user: User, pk) -> BusinessReport:
     return get_scoped_or_404(
-        _own_company_only(
-            BusinessReport.objects.select_related("partner", "submitted_by", "reviewed_by"), user
-        ),
+        BusinessReport.objects.select_related("partner", "submitted_by", "reviewed_by"),
         user,
         pk=pk,
     )

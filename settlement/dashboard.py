@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Sum
 from django.utils.translation import gettext_lazy as _
 
-from accounts.choices import FINANCE_ROLES, PARTNER_ROLES, Role
+from accounts.choices import FINANCE_ROLES, PARTNER_FINANCE_ROLES, Role
 from core.dashboard import widget
 
 from .choices import AnomalyKind, AnomalyState, DisputeState, StatementState
@@ -51,12 +51,12 @@ def finance_settlement(request) -> dict:
     }
 
 
-@widget(roles=PARTNER_ROLES, order=40)
+@widget(roles=PARTNER_FINANCE_ROLES, order=40)
 def partner_statements(request) -> dict:
     awaiting = list(
-        statement_list_for(user=request.user, filters={"state": StatementState.PUBLISHED})
-        .filter(partner_id=request.user.partner_id)
-        .order_by("response_due_at", "pk")[:10]
+        statement_list_for(
+            user=request.user, filters={"state": StatementState.PUBLISHED}, action="manage"
+        ).order_by("response_due_at", "pk")[:10]
     )
     return {
         "template": "settlement/widgets/partner.html",

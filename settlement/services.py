@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.choices import FINANCE_ROLES, Role
 from accounts.models import User
+from accounts.scoping import scope_allows
 from core.audit import audit_record
 from core.business_days import add_business_days
 from core.fx import fx_rate
@@ -234,7 +235,8 @@ def _require_finance(actor: User) -> None:
 
 
 def _require_own_partner(statement: Statement, actor: User) -> None:
-    if not (actor.is_partner_user and actor.partner_id == statement.partner_id):
+    """Only the statement's own company's users whose role sees company finance (DESIGN §1)."""
+    if not (actor.is_partner_user and scope_allows(actor, statement, "manage")):
         raise ValidationError(_("Only the partner's own users may do this."))
 
 
