@@ -179,7 +179,13 @@ def _nps_rows(responses: QuerySet[NpsResponse]):
 
 def partner_nps(*, partner: Partner, quarter: Quarter | str) -> int | None:
     """The partner's NPS from the answers of one quarter; None when nobody answered."""
-    rows = list(_nps_rows(NpsResponse.objects.filter(partner=partner, quarter=str(quarter))))
+    rows = list(
+        _nps_rows(
+            NpsResponse.objects.unrestricted("the partner was authorised by the caller").filter(
+                partner=partner, quarter=str(quarter)
+            )
+        )
+    )
     if not rows:
         return None
     row = rows[0]
@@ -193,13 +199,17 @@ def partner_nps_by_quarter(*, partner: Partner) -> list[dict]:
     return [
         row
         | {"nps": nps_from_counts(**{k: row[k] for k in ("promoters", "detractors", "responses")})}
-        for row in _nps_rows(NpsResponse.objects.filter(partner=partner))
+        for row in _nps_rows(
+            NpsResponse.objects.unrestricted("the partner was authorised by the caller").filter(
+                partner=partner
+            )
+        )
     ]
 
 
 def partner_nps_latest(*, partner_ids=None, up_to: Quarter | None = None) -> dict[int, int]:
     """{partner id: NPS} of each partner's latest surveyed quarter (up to `up_to` when given)."""
-    responses = NpsResponse.objects.all()
+    responses = NpsResponse.objects.unrestricted("tier evaluation and dashboards, by partner ids")
     if partner_ids is not None:
         responses = responses.filter(partner_id__in=list(partner_ids))
     if up_to is not None:
@@ -279,7 +289,11 @@ def agreement_get_for(*, user: User, pk) -> Agreement:
 
 
 def agreement_versions_for(*, agreement: Agreement) -> QuerySet[Agreement]:
-    return Agreement.objects.filter(number=agreement.number).order_by("version")
+    return (
+        Agreement.objects.unrestricted("versions of an agreement the caller fetched scoped")
+        .filter(number=agreement.number)
+        .order_by("version")
+    )
 
 
 def agreement_reviews_for(*, user: User, agreement: Agreement) -> QuerySet[AgreementReview]:
@@ -327,10 +341,13 @@ def _orders_total(partner: Partner, on: datetime.date) -> Decimal:
     from deals.models import DealLine
     from settlement.models import Order
 
-    orders = Order.objects.filter(partner=partner)
+    orders = Order.objects.unrestricted("the partner was authorised by the caller").filter(
+        partner=partner
+    )
     known = orders.values("currency").annotate(total=Sum("amount")).values_list("currency", "total")
     not_yet_taken = (
-        DealLine.objects.filter(deal__partner=partner, deal__status=DealStatus.WON, final=True)
+        DealLine.objects.unrestricted("the partner was authorised by the caller")
+        .filter(deal__partner=partner, deal__status=DealStatus.WON, final=True)
         .exclude(deal__order_number__in=orders.values("reference"))
         .values("deal__currency")
         .annotate(total=Sum(F("quantity") * F("unit_price")))
@@ -344,7 +361,8 @@ def _payments_total(partner: Partner, on: datetime.date) -> Decimal:
     from settlement.models import Payment
 
     rows = (
-        Payment.objects.filter(partner=partner)
+        Payment.objects.unrestricted("the partner was authorised by the caller")
+        .filter(partner=partner)
         .values("currency")
         .annotate(total=Sum("amount"))
         .values_list("currency", "total")
@@ -355,11 +373,11 @@ def _payments_total(partner: Partner, on: datetime.date) -> Decimal:
 def credit_exposure_for(*, partner: Partner) -> dict:
     """Outstanding exposure (unpaid orders) against the limits in force (DESIGN §2.6)."""
     today = timezone.localdate()
-    special = CreditApplication.objects.filter(
-        partner=partner, kind=CreditKind.SPECIAL, status=CreditStatus.APPROVED
-    ).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today)).aggregate(
-        total=Sum("amount")
-    )["total"] or Decimal("0")
+    special = CreditApplication.objects.unrestricted(
+        "the partner was authorised by the caller"
+    ).filter(partner=partner, kind=CreditKind.SPECIAL, status=CreditStatus.APPROVED).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=today)
+    ).aggregate(total=Sum("amount"))["total"] or Decimal("0")
     try:
         orders = _orders_total(partner, today)
         payments = _payments_total(partner, today)
@@ -395,7 +413,7 @@ def partner_relationship_for(*, user: User, partner: Partner, can_manage: bool) 
     staff = user.is_vendor_staff
     summary: dict = {}
     if staff or (own and user.role in AGREEMENT_VIEW_ROLES):
-        agreements = Agreement.objects.filter(partner=partner)
+        agreements = Agreement.objects.unrestricted("role checked above").filter(partner=partner)
         summary["agreements"] = {
             "count": agreements.values("number").distinct().count(),
             "in_force": agreements.filter(status=AgreementStatus.ACTIVE)
@@ -404,15 +422,20 @@ def partner_relationship_for(*, user: User, partner: Partner, can_manage: bool) 
         }
     if staff or (own and sees_company_finance(user)):
         summary["exposure"] = credit_exposure_for(partner=partner)
-        summary["credit_open"] = CreditApplication.objects.filter(
-            partner=partner, status=CreditStatus.SUBMITTED
-        ).count()
+        summary["credit_open"] = (
+            CreditApplication.objects.unrestricted("role checked above")
+            .filter(partner=partner, status=CreditStatus.SUBMITTED)
+            .count()
+        )
     channel = user.is_admin or (
         user.role in (Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR) and can_manage
     )
     if own or channel:
         summary["latest_report"] = (
-            BusinessReport.objects.filter(partner=partner).order_by("-month", "-pk").first()
+            BusinessReport.objects.unrestricted("role checked above")
+            .filter(partner=partner)
+            .order_by("-month", "-pk")
+            .first()
         )
     return summary
 
@@ -472,7 +495,7 @@ def partners_without_quarterly_meeting(
 ) -> QuerySet[Partner]:
     """Active partners the user manages with no review meeting or site visit done this quarter."""
     quarter = quarter or Quarter.containing(timezone.localdate())
-    met = PartnerVisit.objects.filter(
+    met = PartnerVisit.objects.unrestricted("correlated to partners the user manages").filter(
         partner=OuterRef("pk"),
         status=VisitStatus.DONE,
         kind__in=MEETING_KINDS,

@@ -24,16 +24,21 @@ PAYABLE_STATES = (
 @widget(roles=FINANCE_ROLES | {Role.ADMIN}, order=20, width="full")
 def finance_settlement(request) -> dict:
     by_state = dict(
-        Statement.objects.values_list("state").annotate(n=Count("pk")).order_by("state")
+        Statement.objects.unrestricted("finance card, finance roles only")
+        .values_list("state")
+        .annotate(n=Count("pk"))
+        .order_by("state")
     )
     payable = list(
-        Statement.objects.filter(state__in=PAYABLE_STATES)
+        Statement.objects.unrestricted("finance card, finance roles only")
+        .filter(state__in=PAYABLE_STATES)
         .values_list("currency")
         .annotate(total=Sum("payable"))
         .order_by("currency")
     )
     anomalies = dict(
-        ReconciliationAnomaly.objects.filter(state=AnomalyState.OPEN)
+        ReconciliationAnomaly.objects.unrestricted("finance card, finance roles only")
+        .filter(state=AnomalyState.OPEN)
         .values_list("kind")
         .annotate(n=Count("pk"))
         .order_by("kind")
@@ -45,7 +50,9 @@ def finance_settlement(request) -> dict:
             (state, label, by_state.get(state, 0)) for state, label in StatementState.choices
         ],
         "payable": payable,
-        "disputes_open": Dispute.objects.filter(state=DisputeState.OPEN).count(),
+        "disputes_open": Dispute.objects.unrestricted("finance card, finance roles only")
+        .filter(state=DisputeState.OPEN)
+        .count(),
         "anomalies": [(kind, label, anomalies.get(kind, 0)) for kind, label in AnomalyKind.choices],
         "anomalies_open": sum(anomalies.values()),
     }

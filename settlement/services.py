@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.choices import FINANCE_ROLES, Role
+from accounts.choices import FINANCE_ROLES, PARTNER_FINANCE_ROLES, Role
 from accounts.models import User
 from accounts.scoping import scope_allows
 from core.audit import audit_record
@@ -257,7 +257,10 @@ def _transition(statement: Statement, *, actor, state: str, action: str, note: s
 
 
 def _partner_users(statement: Statement):
-    return User.objects.filter(partner_id=statement.partner_id, is_active=True)
+    """Who hears about a statement: its company's users whose role sees finance (DESIGN §1)."""
+    return User.objects.filter(
+        partner_id=statement.partner_id, is_active=True, role__in=PARTNER_FINANCE_ROLES
+    )
 
 
 def _finance_users():
