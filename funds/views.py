@@ -123,7 +123,12 @@ def request_list(request):
     return render(
         request,
         "funds/request_list.html",
-        {"page": paginate(request, requests), "filter_form": form, "queue": False},
+        {
+            "page": paginate(request, requests),
+            "filter_form": form,
+            "queue": False,
+            "can_request": acts_on_company_finance(request.user, request.user.partner_id),
+        },
     )
 
 

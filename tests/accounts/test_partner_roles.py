@@ -340,3 +340,17 @@ def test_partner_finance_sees_the_finance_links_and_cards(client, company, state
 
 def test_staff_are_not_narrowed_by_the_partner_finance_rule():
     assert sees_company_finance(UserFactory(role=Role.CHANNEL_MANAGER))
+
+
+def test_request_funds_button_follows_the_rule(client, company, sales):
+    client.force_login(sales)
+    assert (
+        reverse("funds:request_create")
+        not in client.get(reverse("funds:request_list")).content.decode()
+    )
+    assert client.get(reverse("funds:request_create")).status_code == 403
+    client.force_login(PartnerUserFactory(partner=company, role=Role.PARTNER_FINANCE))
+    assert (
+        reverse("funds:request_create")
+        in client.get(reverse("funds:request_list")).content.decode()
+    )
