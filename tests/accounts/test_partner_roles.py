@@ -354,3 +354,16 @@ def test_request_funds_button_follows_the_rule(client, company, sales):
         reverse("funds:request_create")
         in client.get(reverse("funds:request_list")).content.decode()
     )
+
+
+def test_the_what_if_read_is_the_own_company_only(company, sales, accrual):
+    # given partner sales of a distributor's dealer and the dealer's own accrual
+    distributor_sales = PartnerUserFactory(
+        partner=PartnerFactory(partner_type="distributor"), role=Role.PARTNER_SALES
+    )
+    company.parent = distributor_sales.partner
+    company.save()
+    # then the what-if read gives partner sales its own company's accrual, never a dealer's
+    assert list(Accrual.objects.restrict(sales, "what_if")) == [accrual]
+    assert not Accrual.objects.restrict(distributor_sales, "what_if").exists()
+    assert not Accrual.objects.restrict(sales, "view").exists()

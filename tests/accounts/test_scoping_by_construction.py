@@ -136,3 +136,12 @@ def test_no_view_api_or_selector_reads_a_partner_owned_model_unscoped():
 def test_the_guard_tells_scoped_from_unscoped_reads(source, expected):
     # given a snippet, when the guard reads it, then it finds exactly the unscoped reads
     assert unscoped_reads(source, _partner_owned_models()) == expected
+
+
+@pytest.mark.django_db
+def test_an_unrestricted_read_must_say_why():
+    from deals.models import Deal
+
+    with pytest.raises(ValueError):
+        Deal.objects.unrestricted(" ")
+    assert list(Deal.objects.unrestricted("a test of the marker")) == []
