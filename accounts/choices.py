@@ -23,3 +23,5 @@ PARTNER_ROLES = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_SALES, Role.PARTNER_
 # Roles that act on partners as a channel team (a director is a manager with higher limits).
 CHANNEL_ROLES = frozenset({Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR})
 FINANCE_ROLES = frozenset({Role.FINANCE, Role.CFO})
+# Partner roles that see and act on company finance (DESIGN §1); partner sales does not.
+PARTNER_FINANCE_ROLES = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_FINANCE})

@@ -8,6 +8,8 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
+from accounts.scoping import sees_company_finance
+
 
 def role_required(*roles: str) -> Callable:
     """Allow only users holding one of `roles` (administrators always); others get 403."""
@@ -42,3 +44,20 @@ class RoleRequiredMixin:
         if not (user.is_admin or user.role in frozenset(self.allowed_roles)):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
+
+
+def company_finance_required(view: Callable) -> Callable:
+    """Company finance pages (DESIGN §1): partner users whose role sees no finance get 403.
+
+    The same rule (`accounts.scoping.sees_company_finance`) narrows the querysets, so a page
+    that forgot this guard would still show nothing.
+    """
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not sees_company_finance(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper

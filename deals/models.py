@@ -216,6 +216,7 @@ class Deal(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     scope_partner_path = "partner"
+    scope_parent_visible = True  # a distributor reads its dealers' (DESIGN §1)
     objects = ScopedManager()
 
     class Meta:
@@ -272,6 +273,7 @@ class DealLine(models.Model):
     final = models.BooleanField(_("final order line"), default=False)
 
     scope_partner_path = "deal__partner"
+    scope_parent_visible = True  # a distributor reads its dealers' (DESIGN §1)
     objects = ScopedManager()
 
     class Meta:

@@ -30,12 +30,16 @@ def deal_list_for(*, user, filters: dict | None = None) -> QuerySet[Deal]:
 
 
 def deal_get_for(*, user, pk, action: str = "view") -> Deal:
-    qs = Deal.objects.select_related(
-        "partner__tier", "registered_by", "decided_by", "fund_request"
-    ).prefetch_related(
-        Prefetch("lines", queryset=DealLine.objects.select_related("product__family"))
+    return get_scoped_or_404(
+        Deal.objects.select_related(
+            "partner__tier", "registered_by", "decided_by", "fund_request"
+        ).prefetch_related(
+            Prefetch("lines", queryset=DealLine.objects.select_related("product__family"))
+        ),
+        user,
+        action,
+        pk=pk,
     )
-    return get_scoped_or_404(qs, user, action, pk=pk)
 
 
 def deal_queue_for(*, user) -> QuerySet[Deal]:
@@ -67,7 +71,7 @@ def won_deal_lines(
     Each row: deal_id, partner_id, product_id, sku, family_id, quantity, unit_price, currency,
     closed_on, amount.
     """
-    qs = DealLine.objects.filter(
+    qs = DealLine.objects.unrestricted("sales lines for the rebate calculation").filter(
         final=True,
         deal__status=DealStatus.WON,
         deal__closed_on__gte=start,
@@ -129,7 +133,9 @@ def _active_partners_in(region: str) -> QuerySet:
     from partners.choices import PartnerStatus
     from partners.models import Partner
 
-    return Partner.objects.filter(status=PartnerStatus.ACTIVE, regions__contains=[region])
+    return Partner.objects.unrestricted("lead distribution covers every partner").filter(
+        status=PartnerStatus.ACTIVE, regions__contains=[region]
+    )
 
 
 def lead_exclusive_partners(*, region: str, industry: str) -> list:

@@ -1,12 +1,12 @@
 from django.utils.translation import gettext_lazy as _
 
-from accounts.choices import CHANNEL_ROLES, FINANCE_ROLES, Role
+from accounts.choices import CHANNEL_ROLES, FINANCE_ROLES, PARTNER_FINANCE_ROLES, Role
 from core.dashboard import widget
 
 from .selectors import mdf_summary, mdf_utilisation_for
 
 
-@widget(roles={Role.PARTNER_ADMIN, Role.PARTNER_FINANCE, Role.PARTNER_SALES}, order=400)
+@widget(roles=PARTNER_FINANCE_ROLES, order=400)
 def mdf_balance_card(request) -> dict | None:
     partner = request.user.partner
     if partner is None:

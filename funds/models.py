@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.scoping import ScopedManager
+from accounts.scoping import Area, ScopedManager
 from core.money import CURRENCY_CHOICES
 
 from .choices import (
@@ -32,6 +32,7 @@ class MdfLedgerEntry(models.Model):
     """
 
     scope_partner_path = "partner"
+    scope_area = Area.FINANCE
 
     partner = models.ForeignKey(
         "partners.Partner",
@@ -280,6 +281,7 @@ class Claim(models.Model):
     """The partner's claim for reimbursement after the activity, filed within 60 days of its end."""
 
     scope_partner_path = "fund_request__partner"
+    scope_area = Area.FINANCE
 
     fund_request = models.OneToOneField(
         FundRequest, verbose_name=_("fund request"), on_delete=models.PROTECT, related_name="claim"
@@ -325,6 +327,7 @@ class ClaimAttachment(models.Model):
     """Proof of performance: invoices, photos, attendee lists."""
 
     scope_partner_path = "claim__fund_request__partner"
+    scope_area = Area.FINANCE
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(_("file"), upload_to="funds/claims/%Y/%m/")

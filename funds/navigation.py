@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from accounts.choices import FINANCE_ROLES, PARTNER_ROLES, STAFF_ROLES, Role
+from accounts.choices import FINANCE_ROLES, PARTNER_FINANCE_ROLES, PARTNER_ROLES, STAFF_ROLES, Role
 from core.dashboard import nav_item
 
 SECTION = _("Marketing funds")
@@ -8,7 +8,7 @@ SECTION = _("Marketing funds")
 nav_item(
     _("MDF balance"),
     "funds:balance",
-    roles={Role.PARTNER_ADMIN, Role.PARTNER_FINANCE},
+    roles=PARTNER_FINANCE_ROLES,
     order=400,
     section=SECTION,
 )
@@ -25,7 +25,7 @@ nav_item(
 nav_item(
     _("MDF claims"),
     "funds:claim_list",
-    roles=PARTNER_ROLES | FINANCE_ROLES,
+    roles=PARTNER_FINANCE_ROLES | FINANCE_ROLES | {Role.ADMIN},
     order=430,
     section=SECTION,
 )

@@ -32,14 +32,18 @@ ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=18, decimal_plac
 
 def mdf_balance(*, partner) -> Decimal:
     """The available balance: the sum of every ledger entry of the partner."""
-    return MdfLedgerEntry.objects.filter(partner=partner).aggregate(
-        total=Coalesce(Sum("amount"), ZERO)
-    )["total"]
+    return (
+        MdfLedgerEntry.objects.unrestricted("the partner was authorised by the caller")
+        .filter(partner=partner)
+        .aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
+    )
 
 
 def mdf_summary(*, partner) -> dict[str, Decimal]:
     """Balance plus its parts: allocated, reserved (open), reimbursed, expired."""
-    entries = MdfLedgerEntry.objects.filter(partner=partner)
+    entries = MdfLedgerEntry.objects.unrestricted(
+        "the partner was authorised by the caller"
+    ).filter(partner=partner)
 
     def total(*kinds) -> Q:
         return Coalesce(Sum("amount", filter=Q(kind__in=kinds)), ZERO)
@@ -118,9 +122,11 @@ def attributable_requests_for(*, partner_id) -> QuerySet[FundRequest]:
     """The company's approved (or since claimed or released) activities a deal may reference."""
     if partner_id is None:
         return FundRequest.objects.none()
-    return FundRequest.objects.filter(
-        partner_id=partner_id, status__in=ATTRIBUTABLE_STATUSES
-    ).order_by("-start_date", "-pk")
+    return (
+        FundRequest.objects.unrestricted("the deal's own company, given by the caller")
+        .filter(partner_id=partner_id, status__in=ATTRIBUTABLE_STATUSES)
+        .order_by("-start_date", "-pk")
+    )
 
 
 def _convert(amount: Decimal, base: str, quote: str) -> Decimal:
@@ -144,7 +150,8 @@ def _linked_deal_rows(**filters):
         output_field=DecimalField(max_digits=20, decimal_places=2),
     )
     return (
-        Deal.objects.filter(fund_request__isnull=False, **filters)
+        Deal.objects.unrestricted("activities' figures; callers pass scoped activities")
+        .filter(fund_request__isnull=False, **filters)
         .values("fund_request_id", "fund_request__partner_id", "fund_request__currency", "currency")
         .annotate(
             deals=Count("pk", distinct=True),
@@ -222,7 +229,8 @@ def _partner_figures(partner_ids, currencies: dict[int, str]) -> dict[int, dict]
 
     figures = {pk: {"leads": 0, "revenue": Decimal("0")} for pk in partner_ids}
     for row in (
-        ActivityResult.objects.filter(fund_request__partner_id__in=partner_ids)
+        ActivityResult.objects.unrestricted("partners authorised by the caller")
+        .filter(fund_request__partner_id__in=partner_ids)
         .values("fund_request__partner_id", "fund_request__currency")
         .annotate(
             leads=Coalesce(Sum("leads_count"), 0), revenue=Coalesce(Sum("deal_revenue"), ZERO)
@@ -243,9 +251,11 @@ def _partner_figures(partner_ids, currencies: dict[int, str]) -> dict[int, dict]
 def partner_roi(*, partner) -> dict:
     """Leads, attributed revenue, funds used (reimbursed + still reserved) and their ratio."""
     figures = _partner_figures([partner.pk], {partner.pk: partner.contract_currency})[partner.pk]
-    spent = -MdfLedgerEntry.objects.filter(partner=partner, kind__in=USED_KINDS).aggregate(
-        total=Coalesce(Sum("amount"), ZERO)
-    )["total"]
+    spent = (
+        -MdfLedgerEntry.objects.unrestricted("the partner was authorised by the caller")
+        .filter(partner=partner, kind__in=USED_KINDS)
+        .aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
+    )
     return {
         "leads": figures["leads"],
         "revenue": figures["revenue"],
@@ -261,16 +271,17 @@ def roi_by_partner(*, partner_ids) -> dict[int, Decimal]:
 
     spent = {
         row["partner_id"]: -row["total"]
-        for row in MdfLedgerEntry.objects.filter(
-            partner_id__in=list(partner_ids), kind__in=USED_KINDS
-        )
+        for row in MdfLedgerEntry.objects.unrestricted("partners authorised by the caller")
+        .filter(partner_id__in=list(partner_ids), kind__in=USED_KINDS)
         .values("partner_id")
         .annotate(total=Sum("amount"))
         .order_by()
         if row["total"]
     }
     currencies = dict(
-        Partner.objects.filter(pk__in=list(spent)).values_list("pk", "contract_currency")
+        Partner.objects.unrestricted("partners authorised by the caller")
+        .filter(pk__in=list(spent))
+        .values_list("pk", "contract_currency")
     )
     figures = _partner_figures(list(currencies), currencies)
     return {pk: _ratio(figures[pk]["revenue"], amount) for pk, amount in spent.items()}
@@ -294,9 +305,8 @@ def partner_roi_list_for(*, user):
             balance=Coalesce(Sum("mdf_entries__amount"), ZERO),
             activities=Coalesce(
                 Subquery(
-                    FundRequest.objects.filter(
-                        partner=OuterRef("pk"), status__in=ATTRIBUTABLE_STATUSES
-                    )
+                    FundRequest.objects.unrestricted("correlated to the scoped partners")
+                    .filter(partner=OuterRef("pk"), status__in=ATTRIBUTABLE_STATUSES)
                     .values("partner")
                     .annotate(n=Count("pk"))
                     .values("n")

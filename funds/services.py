@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.choices import Role
-from accounts.scoping import can_manage_partner
+from accounts.scoping import acts_on_company_finance, can_manage_partner, is_own_company
 from core.audit import audit_record
 from core.fx import FxRateMissing, fx_convert
 from core.money import round_money
@@ -245,7 +245,7 @@ def fund_request_submit(
     attachments=(),
 ) -> FundRequest:
     """Submit a request; vendor share ≤ 50% of the budget and ≤ the available balance."""
-    if not actor.is_partner_user or actor.partner_id != partner.pk:
+    if not acts_on_company_finance(actor, partner.pk):
         raise PermissionDenied
     partner = _lock_partner(partner)
     currency = partner.contract_currency
@@ -434,7 +434,7 @@ def claim_submit(
 ) -> Claim:
     """File the claim after the activity and within 60 days of its end, with proof of performance."""
     request = FundRequest.objects.select_for_update().get(pk=fund_request.pk)
-    if not actor.is_partner_user or actor.partner_id != request.partner_id:
+    if not acts_on_company_finance(actor, request.partner_id):
         raise PermissionDenied
     if request.status != RequestStatus.APPROVED:
         raise ValidationError(_("Only an approved request can be claimed."))
@@ -626,7 +626,7 @@ def activity_result_record(
     """Record leads and deal revenue attributed to an approved activity (staff or its partner)."""
     fund_request = FundRequest.objects.select_for_update().get(pk=fund_request.pk)
     if actor.is_partner_user:
-        if actor.partner_id != fund_request.partner_id:
+        if not is_own_company(actor, fund_request.partner_id):
             raise PermissionDenied
     elif not actor.is_vendor_staff:
         raise PermissionDenied

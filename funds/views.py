@@ -10,9 +10,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.choices import FINANCE_ROLES, PARTNER_ROLES, STAFF_ROLES, Role
-from accounts.scoping import get_scoped_or_404
-from core.permissions import role_required
+from accounts.choices import FINANCE_ROLES, PARTNER_FINANCE_ROLES, PARTNER_ROLES, STAFF_ROLES, Role
+from accounts.scoping import (
+    acts_on_company_finance,
+    get_scoped_or_404,
+    is_own_company,
+    sees_company_finance,
+)
+from core.permissions import company_finance_required, role_required
 from core.views import paginate
 from partners.models import Partner
 
@@ -28,7 +33,6 @@ from .forms import (
 )
 from .models import ClaimAttachment, FundRequestAttachment
 
-BALANCE_ROLES = {Role.PARTNER_ADMIN, Role.PARTNER_FINANCE}
 ALL_ROLES = STAFF_ROLES | PARTNER_ROLES
 ALLOCATE_ROLES = {Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR}
 
@@ -42,7 +46,7 @@ def form_errors_from(form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
-@role_required(*BALANCE_ROLES)
+@role_required(*PARTNER_FINANCE_ROLES)
 def balance(request):
     partner = request.user.partner
     if partner is None:
@@ -119,7 +123,12 @@ def request_list(request):
     return render(
         request,
         "funds/request_list.html",
-        {"page": paginate(request, requests), "filter_form": form, "queue": False},
+        {
+            "page": paginate(request, requests),
+            "filter_form": form,
+            "queue": False,
+            "can_request": acts_on_company_finance(request.user, request.user.partner_id),
+        },
     )
 
 
@@ -133,7 +142,7 @@ def request_queue(request):
     )
 
 
-@role_required(*PARTNER_ROLES)
+@role_required(*PARTNER_FINANCE_ROLES)
 def request_create(request):
     form = FundRequestForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -156,27 +165,26 @@ def request_create(request):
 @role_required(*ALL_ROLES)
 def request_detail(request, pk):
     fund_request = selectors.fund_request_get_for(user=request.user, pk=pk)
+    user = request.user
     claim = getattr(fund_request, "claim", None)
     result = getattr(fund_request, "result", None)
-    user = request.user
     context = {
         "object": fund_request,
         "approvals": fund_request.approvals.select_related("approver"),
         "attachments": fund_request.attachments.all(),
-        "claim": claim,
+        "claim": claim if sees_company_finance(user) else None,  # a claim is company finance
         "result": result,
         "results": selectors.activity_results(fund_request=fund_request),
         "linked_deals": fund_request.deals.visible_to(user).order_by("-created_at", "-pk")[:20],
         "deadline": services.claim_deadline(fund_request),
         "can_decide": fund_request.status == RequestStatus.SUBMITTED
         and services.fund_request_can_approve(user, fund_request),
-        "can_claim": user.is_partner_user
-        and user.partner_id == fund_request.partner_id
+        "can_claim": acts_on_company_finance(user, fund_request.partner_id)
         and fund_request.status == RequestStatus.APPROVED
         and claim is None,
         "can_record_result": fund_request.status
         in (RequestStatus.APPROVED, RequestStatus.CLAIMED, RequestStatus.RELEASED)
-        and (user.is_vendor_staff or user.partner_id == fund_request.partner_id),
+        and (user.is_vendor_staff or is_own_company(user, fund_request.partner_id)),
         "decision_form": DecisionForm(),
         "result_form": ActivityResultForm(
             initial={
@@ -238,10 +246,10 @@ def result_record(request, pk):
     return redirect("funds:request_detail", pk=fund_request.pk)
 
 
-@role_required(*PARTNER_ROLES)
+@role_required(*PARTNER_FINANCE_ROLES)
 def claim_create(request, pk):
     fund_request = selectors.fund_request_get_for(user=request.user, pk=pk)
-    if fund_request.partner_id != request.user.partner_id:
+    if not acts_on_company_finance(request.user, fund_request.partner_id):
         raise Http404
     form = ClaimForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -261,7 +269,7 @@ def claim_create(request, pk):
     )
 
 
-@role_required(*ALL_ROLES)
+@company_finance_required
 def claim_list(request):
     status = request.GET.get("status", "")
     if status not in ClaimStatus.values:
@@ -274,7 +282,7 @@ def claim_list(request):
     )
 
 
-@role_required(*ALL_ROLES)
+@company_finance_required
 def claim_detail(request, pk):
     claim = selectors.claim_get_for(user=request.user, pk=pk)
     user = request.user

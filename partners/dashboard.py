@@ -87,7 +87,12 @@ def my_tier(request) -> dict | None:
     Figures run to today: revenue of the four quarters ending with the current one, certified
     staff holding valid certifications today, the NPS of the latest surveyed quarter.
     """
-    partner = Partner.objects.select_related("tier").filter(pk=request.user.partner_id).first()
+    partner = (
+        Partner.objects.manageable_by(request.user)
+        .select_related("tier")
+        .filter(pk=request.user.partner_id)
+        .first()
+    )
     if partner is None:
         return None
     today = timezone.localdate()
@@ -112,7 +117,8 @@ def my_tier(request) -> dict | None:
         if target.min_nps is not None:
             gaps.append(_gap(_("NPS"), nps if nps is not None else 0, target.min_nps))
     last = (
-        TierEvaluation.objects.filter(partner=partner)
+        TierEvaluation.objects.visible_to(request.user)
+        .filter(partner=partner)
         .only("quarter", "outcome")
         .order_by("-quarter")
         .first()

@@ -2,7 +2,7 @@ from functools import partial
 
 from django.utils.translation import gettext_lazy as _
 
-from accounts.choices import CHANNEL_ROLES, PARTNER_ROLES, STAFF_ROLES, Role
+from accounts.choices import CHANNEL_ROLES, PARTNER_FINANCE_ROLES, PARTNER_ROLES, STAFF_ROLES, Role
 from core.dashboard import nav_item as register_nav_item
 
 # Every entry of this app sits under one heading of the sidebar.
@@ -35,7 +35,7 @@ nav_item(
 nav_item(
     _("Credit limits"),
     "partners:credit_list",
-    roles=STAFF_ROLES | {Role.PARTNER_ADMIN, Role.PARTNER_FINANCE},
+    roles=STAFF_ROLES | PARTNER_FINANCE_ROLES,
     order=125,
 )
 nav_item(_("Business reports"), "partners:report_list", roles=PARTNER_ROLES, order=106)

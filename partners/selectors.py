@@ -11,7 +11,12 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import User
-from accounts.scoping import get_scoped_or_404
+from accounts.scoping import (
+    get_scoped_or_404,
+    is_own_company,
+    sees_company_finance,
+    sees_partner_details,
+)
 from core.fx import FxRateMissing, fx_convert
 from core.money import round_money
 from core.periods import Quarter
@@ -174,7 +179,13 @@ def _nps_rows(responses: QuerySet[NpsResponse]):
 
 def partner_nps(*, partner: Partner, quarter: Quarter | str) -> int | None:
     """The partner's NPS from the answers of one quarter; None when nobody answered."""
-    rows = list(_nps_rows(NpsResponse.objects.filter(partner=partner, quarter=str(quarter))))
+    rows = list(
+        _nps_rows(
+            NpsResponse.objects.unrestricted("the partner was authorised by the caller").filter(
+                partner=partner, quarter=str(quarter)
+            )
+        )
+    )
     if not rows:
         return None
     row = rows[0]
@@ -188,13 +199,17 @@ def partner_nps_by_quarter(*, partner: Partner) -> list[dict]:
     return [
         row
         | {"nps": nps_from_counts(**{k: row[k] for k in ("promoters", "detractors", "responses")})}
-        for row in _nps_rows(NpsResponse.objects.filter(partner=partner))
+        for row in _nps_rows(
+            NpsResponse.objects.unrestricted("the partner was authorised by the caller").filter(
+                partner=partner
+            )
+        )
     ]
 
 
 def partner_nps_latest(*, partner_ids=None, up_to: Quarter | None = None) -> dict[int, int]:
     """{partner id: NPS} of each partner's latest surveyed quarter (up to `up_to` when given)."""
-    responses = NpsResponse.objects.all()
+    responses = NpsResponse.objects.unrestricted("tier evaluation and dashboards, by partner ids")
     if partner_ids is not None:
         responses = responses.filter(partner_id__in=list(partner_ids))
     if up_to is not None:
@@ -245,19 +260,12 @@ EXPIRY_WINDOW_DAYS = 90
 AGREEMENT_VIEW_ROLES = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_FINANCE})
 
 
-def _own_company_only(qs: QuerySet, user: User) -> QuerySet:
-    """Partner users read their own company's rows here (not their dealers')."""
-    return qs.filter(partner_id=user.partner_id) if user.is_partner_user else qs
-
-
 def agreement_list_for(*, user: User, filters: dict | None = None) -> QuerySet[Agreement]:
     """Agreement versions the user may read, narrowed by the list filters."""
     filters = filters or {}
     if user.is_partner_user and user.role not in AGREEMENT_VIEW_ROLES:
         return Agreement.objects.none()
-    qs = _own_company_only(Agreement.objects.visible_to(user), user).select_related(
-        "partner", "partner__channel_manager"
-    )
+    qs = Agreement.objects.visible_to(user).select_related("partner", "partner__channel_manager")
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
     if filters.get("q"):
@@ -277,15 +285,15 @@ def agreement_list_for(*, user: User, filters: dict | None = None) -> QuerySet[A
 def agreement_get_for(*, user: User, pk) -> Agreement:
     if user.is_partner_user and user.role not in AGREEMENT_VIEW_ROLES:
         raise Http404
-    return get_scoped_or_404(
-        _own_company_only(Agreement.objects.select_related("partner", "amends"), user),
-        user,
-        pk=pk,
-    )
+    return get_scoped_or_404(Agreement.objects.select_related("partner", "amends"), user, pk=pk)
 
 
 def agreement_versions_for(*, agreement: Agreement) -> QuerySet[Agreement]:
-    return Agreement.objects.filter(number=agreement.number).order_by("version")
+    return (
+        Agreement.objects.unrestricted("versions of an agreement the caller fetched scoped")
+        .filter(number=agreement.number)
+        .order_by("version")
+    )
 
 
 def agreement_reviews_for(*, user: User, agreement: Agreement) -> QuerySet[AgreementReview]:
@@ -305,7 +313,7 @@ def agreements_expiring_for(*, user: User, days: int = EXPIRY_WINDOW_DAYS) -> Qu
 
 
 def credit_application_list_for(*, user: User, status: str = "") -> QuerySet[CreditApplication]:
-    qs = _own_company_only(CreditApplication.objects.visible_to(user), user).select_related(
+    qs = CreditApplication.objects.visible_to(user).select_related(
         "partner", "requested_by", "decided_by"
     )
     return qs.filter(status=status) if status else qs
@@ -313,10 +321,7 @@ def credit_application_list_for(*, user: User, status: str = "") -> QuerySet[Cre
 
 def credit_application_get_for(*, user: User, pk) -> CreditApplication:
     return get_scoped_or_404(
-        _own_company_only(
-            CreditApplication.objects.select_related("partner", "requested_by", "decided_by"),
-            user,
-        ),
+        CreditApplication.objects.select_related("partner", "requested_by", "decided_by"),
         user,
         pk=pk,
     )
@@ -336,10 +341,13 @@ def _orders_total(partner: Partner, on: datetime.date) -> Decimal:
     from deals.models import DealLine
     from settlement.models import Order
 
-    orders = Order.objects.filter(partner=partner)
+    orders = Order.objects.unrestricted("the partner was authorised by the caller").filter(
+        partner=partner
+    )
     known = orders.values("currency").annotate(total=Sum("amount")).values_list("currency", "total")
     not_yet_taken = (
-        DealLine.objects.filter(deal__partner=partner, deal__status=DealStatus.WON, final=True)
+        DealLine.objects.unrestricted("the partner was authorised by the caller")
+        .filter(deal__partner=partner, deal__status=DealStatus.WON, final=True)
         .exclude(deal__order_number__in=orders.values("reference"))
         .values("deal__currency")
         .annotate(total=Sum(F("quantity") * F("unit_price")))
@@ -353,7 +361,8 @@ def _payments_total(partner: Partner, on: datetime.date) -> Decimal:
     from settlement.models import Payment
 
     rows = (
-        Payment.objects.filter(partner=partner)
+        Payment.objects.unrestricted("the partner was authorised by the caller")
+        .filter(partner=partner)
         .values("currency")
         .annotate(total=Sum("amount"))
         .values_list("currency", "total")
@@ -364,11 +373,11 @@ def _payments_total(partner: Partner, on: datetime.date) -> Decimal:
 def credit_exposure_for(*, partner: Partner) -> dict:
     """Outstanding exposure (unpaid orders) against the limits in force (DESIGN §2.6)."""
     today = timezone.localdate()
-    special = CreditApplication.objects.filter(
-        partner=partner, kind=CreditKind.SPECIAL, status=CreditStatus.APPROVED
-    ).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today)).aggregate(
-        total=Sum("amount")
-    )["total"] or Decimal("0")
+    special = CreditApplication.objects.unrestricted(
+        "the partner was authorised by the caller"
+    ).filter(partner=partner, kind=CreditKind.SPECIAL, status=CreditStatus.APPROVED).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=today)
+    ).aggregate(total=Sum("amount"))["total"] or Decimal("0")
     try:
         orders = _orders_total(partner, today)
         payments = _payments_total(partner, today)
@@ -392,9 +401,6 @@ def credit_exposure_for(*, partner: Partner) -> dict:
     }
 
 
-CREDIT_VIEW_ROLES = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_FINANCE})
-
-
 def partner_relationship_for(*, user: User, partner: Partner, can_manage: bool) -> dict:
     """What the partner page shows of the partner's agreements, credit and business reports, each
     only where the user may open the list it links to; a fixed number of queries.
@@ -403,28 +409,33 @@ def partner_relationship_for(*, user: User, partner: Partner, can_manage: bool) 
     users get neither agreements nor credit; business reports are the channel team's (a channel
     manager's own partners) and the partner's.
     """
-    own = user.is_partner_user and user.partner_id == partner.pk
+    own = is_own_company(user, partner.pk)
     staff = user.is_vendor_staff
     summary: dict = {}
     if staff or (own and user.role in AGREEMENT_VIEW_ROLES):
-        agreements = Agreement.objects.filter(partner=partner)
+        agreements = Agreement.objects.unrestricted("role checked above").filter(partner=partner)
         summary["agreements"] = {
             "count": agreements.values("number").distinct().count(),
             "in_force": agreements.filter(status=AgreementStatus.ACTIVE)
             .order_by("end_date", "-version")
             .first(),
         }
-    if staff or (own and user.role in CREDIT_VIEW_ROLES):
+    if staff or (own and sees_company_finance(user)):
         summary["exposure"] = credit_exposure_for(partner=partner)
-        summary["credit_open"] = CreditApplication.objects.filter(
-            partner=partner, status=CreditStatus.SUBMITTED
-        ).count()
+        summary["credit_open"] = (
+            CreditApplication.objects.unrestricted("role checked above")
+            .filter(partner=partner, status=CreditStatus.SUBMITTED)
+            .count()
+        )
     channel = user.is_admin or (
         user.role in (Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR) and can_manage
     )
     if own or channel:
         summary["latest_report"] = (
-            BusinessReport.objects.filter(partner=partner).order_by("-month", "-pk").first()
+            BusinessReport.objects.unrestricted("role checked above")
+            .filter(partner=partner)
+            .order_by("-month", "-pk")
+            .first()
         )
     return summary
 
@@ -438,13 +449,13 @@ def partner_filter_for(*, user: User, raw: str | None) -> Partner | None:
         pk = int(raw)
     except (TypeError, ValueError) as exc:
         raise Http404 from exc
-    if user.is_partner_user and pk != user.partner_id:
+    if not sees_partner_details(user, pk):
         raise Http404
     return partner_get_for(user=user, pk=pk)
 
 
 def business_report_list_for(*, user: User, status: str = "") -> QuerySet[BusinessReport]:
-    qs = _own_company_only(BusinessReport.objects.visible_to(user), user).select_related(
+    qs = BusinessReport.objects.visible_to(user).select_related(
         "partner", "submitted_by", "reviewed_by"
     )
     if user.role == Role.CHANNEL_MANAGER:
@@ -454,9 +465,7 @@ def business_report_list_for(*, user: User, status: str = "") -> QuerySet[Busine
 
 def business_report_get_for(*, user: User, pk) -> BusinessReport:
     return get_scoped_or_404(
-        _own_company_only(
-            BusinessReport.objects.select_related("partner", "submitted_by", "reviewed_by"), user
-        ),
+        BusinessReport.objects.select_related("partner", "submitted_by", "reviewed_by"),
         user,
         pk=pk,
     )
@@ -486,7 +495,7 @@ def partners_without_quarterly_meeting(
 ) -> QuerySet[Partner]:
     """Active partners the user manages with no review meeting or site visit done this quarter."""
     quarter = quarter or Quarter.containing(timezone.localdate())
-    met = PartnerVisit.objects.filter(
+    met = PartnerVisit.objects.unrestricted("correlated to partners the user manages").filter(
         partner=OuterRef("pk"),
         status=VisitStatus.DONE,
         kind__in=MEETING_KINDS,

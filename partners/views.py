@@ -15,7 +15,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.choices import CHANNEL_ROLES, STAFF_ROLES, Role
 from accounts.models import User
-from accounts.scoping import can_manage_partner
+from accounts.scoping import (
+    can_manage_partner,
+    is_own_company,
+    sees_company_finance,
+    sees_partner_details,
+)
 from core.permissions import role_required
 
 from . import selectors, services
@@ -62,10 +67,14 @@ def partner_list(request):
 
 
 def _detail_context(request, partner) -> dict:
+    """The partner page; a distributor looking at a dealer gets its profile summary only."""
     user = request.user
-    own_admin = user.role == Role.PARTNER_ADMIN and user.partner_id == partner.pk
+    own_admin = user.role == Role.PARTNER_ADMIN and is_own_company(user, partner.pk)
+    details = sees_partner_details(user, partner.pk)
     context = {
         "partner": partner,
+        "details": details,
+        "shows_credit": details and sees_company_finance(user),
         "dealers": partner.dealers.select_related("tier").order_by("legal_name"),
         "is_staff_view": user.is_vendor_staff,
         "can_manage": user.is_vendor_staff and can_manage_partner(user, partner),
@@ -74,11 +83,14 @@ def _detail_context(request, partner) -> dict:
     }
     if user.is_vendor_staff or own_admin:
         context["users"] = selectors.partner_users_for(partner=partner)
+    if not details:
+        context["relationship"] = {}
+        return context
     context.update(_programme_context(request, partner))
     context["relationship"] = selectors.partner_relationship_for(
         user=user, partner=partner, can_manage=context["can_manage"]
     )
-    context["is_own_company"] = user.is_partner_user and user.partner_id == partner.pk
+    context["is_own_company"] = is_own_company(user, partner.pk)
     if user.is_vendor_staff:
         context["violations"] = selectors.violation_list_for(user=user, partner=partner)
         context["freeze"] = partner.freezes.filter(lifted_at__isnull=True).first()

@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.choices import CHANNEL_ROLES, FINANCE_ROLES, STAFF_ROLES, Role
-from accounts.scoping import can_manage_partner
-from core.permissions import role_required
+from accounts.scoping import can_manage_partner, is_own_company
+from core.permissions import company_finance_required, role_required
 
 from . import selectors, services
 from .choices import CreditStatus, ReportStatus, ReviewDecision, VisitStatus
@@ -275,11 +275,9 @@ def agreement_document(request, pk: int):
 # --- credit limits ----------------------------------------------------------------------------
 
 
-@login_required
+@company_finance_required
 def credit_list(request):
     user = request.user
-    if not (user.is_vendor_staff or user.role in (Role.PARTNER_ADMIN, Role.PARTNER_FINANCE)):
-        raise PermissionDenied
     status = request.GET.get("status", "")
     if status not in CreditStatus.values:
         status = ""
@@ -335,19 +333,15 @@ def _credit_page(request, application, form=None):
         "can_decide": application.status == CreditStatus.SUBMITTED
         and (user.is_admin or user.role in FINANCE_ROLES),
         "can_withdraw": application.status == CreditStatus.SUBMITTED
-        and user.is_partner_user
-        and user.partner_id == application.partner_id,
+        and is_own_company(user, application.partner_id),
         "decision_form": form or CreditDecisionForm(),
     }
     return render(request, "partners/credit_detail.html", context, status=_bad(form))
 
 
-@login_required
+@company_finance_required
 def credit_detail(request, pk: int):
-    user = request.user
-    if user.is_partner_user and user.role not in (Role.PARTNER_ADMIN, Role.PARTNER_FINANCE):
-        raise Http404
-    return _credit_page(request, selectors.credit_application_get_for(user=user, pk=pk))
+    return _credit_page(request, selectors.credit_application_get_for(user=request.user, pk=pk))
 
 
 @role_required(*FINANCE_ROLES)

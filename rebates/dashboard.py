@@ -9,21 +9,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import PARTNER_ROLES
+from accounts.scoping import sees_company_finance
 from core.dashboard import widget
 from core.periods import Quarter
 
 from .rules import what_if
-from .selectors import accrual_list_for
+from .selectors import accrual_what_if_for
 
 
 @widget(roles=PARTNER_ROLES, order=30)
 def accrued_rebate(request) -> dict:
     period = str(Quarter.containing(timezone.localdate()))
-    accruals = list(
-        accrual_list_for(user=request.user, filters={"period": period})
-        .filter(partner_id=request.user.partner_id)
-        .prefetch_related("programme__brackets")
-    )
+    accruals = list(accrual_what_if_for(user=request.user, period=period))
     totals: dict[str, Decimal] = defaultdict(Decimal)
     items = []
     for accrual in accruals:
@@ -36,4 +33,6 @@ def accrued_rebate(request) -> dict:
         "period": period,
         "totals": sorted(totals.items()),
         "accruals": items,
+        # Partner sales gets the what-if only, not the accrued amounts (DESIGN §1, §5.3).
+        "shows_accrued": sees_company_finance(request.user),
     }

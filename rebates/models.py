@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.scoping import ScopedManager
+from accounts.scoping import Area, ScopedManager
 from core.money import CURRENCY_CHOICES
 
 from .choices import LineKind, LineSource, PeriodType, ProgrammeMode
@@ -23,6 +23,7 @@ class SalesLine(models.Model):
     """
 
     scope_partner_path = "partner"
+    scope_area = Area.FINANCE
 
     # A million-line import would spend most of its time in per-row foreign-key triggers and
     # extra indexes. Every writer joins the partners table itself (the importer reports unknown
@@ -226,6 +227,7 @@ class Target(models.Model):
     """A partner's target for one programme and quarter, in its contract currency (importable)."""
 
     scope_partner_path = "partner"
+    scope_area = Area.FINANCE
 
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="targets")
     partner = models.ForeignKey(
@@ -342,6 +344,8 @@ class Accrual(models.Model):
     """
 
     scope_partner_path = "partner"
+    scope_area = Area.FINANCE
+    scope_parent_visible = True  # a distributor reads its dealers' (DESIGN §1)
 
     partner = models.ForeignKey(
         "partners.Partner", verbose_name=_("partner"), on_delete=models.PROTECT, related_name="+"

@@ -11,7 +11,11 @@ from .models import Accrual, Programme, QuarterClose, Target
 
 def accruals_for_period(*, period: str, partner_ids: list[int] | None = None) -> QuerySet:
     """Accruals of a quarter (for statements); unscoped, for services of other apps."""
-    qs = Accrual.objects.filter(period=period).select_related("programme")
+    qs = (
+        Accrual.objects.unrestricted("statement building, a service")
+        .filter(period=period)
+        .select_related("programme")
+    )
     if partner_ids is not None:
         qs = qs.filter(partner_id__in=partner_ids)
     return qs.order_by("partner_id", "programme_id")
@@ -35,6 +39,18 @@ def accrual_list_for(*, user, filters: dict | None = None) -> QuerySet:
 def accrual_get_for(*, user, pk: int) -> Accrual:
     return get_scoped_or_404(
         Accrual.objects.select_related("partner", "programme"), user, "view", pk=pk
+    )
+
+
+def accrual_what_if_for(*, user, period: str) -> QuerySet:
+    """The own company's accruals of a quarter behind the dashboard what-if, which every partner
+    role sees (DESIGN §5.3), partner sales included; never a dealer's."""
+    return (
+        Accrual.objects.restrict(user, "what_if")
+        .filter(period=period)
+        .select_related("programme")
+        .prefetch_related("programme__brackets")
+        .order_by("programme__name", "pk")
     )
 
 
@@ -66,9 +82,8 @@ def net_sales_by_currency(*, partner_ids, start, end) -> QuerySet:
         output_field=DecimalField(max_digits=20, decimal_places=4),
     )
     return (
-        SalesLine.objects.filter(
-            partner_id__in=partner_ids, invoice_date__gte=start, invoice_date__lte=end
-        )
+        SalesLine.objects.unrestricted("MDF accrual, a service")
+        .filter(partner_id__in=partner_ids, invoice_date__gte=start, invoice_date__lte=end)
         .values("partner_id", "currency")
         .annotate(net=Sum(signed))
         .order_by("partner_id", "currency")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse
@@ -14,9 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.choices import Role
+from accounts.scoping import sees_partner_details
 from core.exports import csv_response
 from core.jobs import job_create
-from core.permissions import role_required
+from core.permissions import company_finance_required, role_required
 from core.views import paginate
 
 from . import jobs
@@ -47,7 +47,7 @@ RUN_ROLES = (Role.ADMIN, Role.FINANCE, Role.CFO)
 CONTRACTS_SHOWN = 500
 
 
-@login_required
+@company_finance_required
 def accrual_list(request):
     form = AccrualFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -55,7 +55,7 @@ def accrual_list(request):
         filters = {k: v for k, v in filters.items() if k != "partner"}
     accruals = accrual_list_for(user=request.user, filters=filters)
     if request.GET.get("export") == "csv":
-        return _accruals_csv(accruals)
+        return _accruals_csv(accruals, user=request.user)
     can_run = request.user.is_admin or request.user.role in RUN_ROLES
     return render(
         request,
@@ -69,7 +69,7 @@ def accrual_list(request):
     )
 
 
-def _accruals_csv(accruals) -> HttpResponse:
+def _accruals_csv(accruals, *, user) -> HttpResponse:
     header = [
         _("Quarter"),
         _("Partner"),
@@ -85,7 +85,7 @@ def _accruals_csv(accruals) -> HttpResponse:
         [
             a.period,
             a.partner.legal_name,
-            a.partner.tax_id,
+            a.partner.tax_id if sees_partner_details(user, a.partner_id) else "",
             a.programme.name,
             a.revenue,
             a.target,
@@ -98,7 +98,7 @@ def _accruals_csv(accruals) -> HttpResponse:
     return csv_response(itertools.chain([header], rows), filename="accruals.csv")
 
 
-@login_required
+@company_finance_required
 def accrual_detail(request, pk: int):
     accrual = accrual_get_for(user=request.user, pk=pk)
     brackets = [(b.lower, b.upper, b.rate) for b in accrual.programme.brackets.all()]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Sum
 from django.utils.translation import gettext_lazy as _
 
-from accounts.choices import FINANCE_ROLES, PARTNER_ROLES, Role
+from accounts.choices import FINANCE_ROLES, PARTNER_FINANCE_ROLES, Role
 from core.dashboard import widget
 
 from .choices import AnomalyKind, AnomalyState, DisputeState, StatementState
@@ -24,16 +24,21 @@ PAYABLE_STATES = (
 @widget(roles=FINANCE_ROLES | {Role.ADMIN}, order=20, width="full")
 def finance_settlement(request) -> dict:
     by_state = dict(
-        Statement.objects.values_list("state").annotate(n=Count("pk")).order_by("state")
+        Statement.objects.unrestricted("finance card, finance roles only")
+        .values_list("state")
+        .annotate(n=Count("pk"))
+        .order_by("state")
     )
     payable = list(
-        Statement.objects.filter(state__in=PAYABLE_STATES)
+        Statement.objects.unrestricted("finance card, finance roles only")
+        .filter(state__in=PAYABLE_STATES)
         .values_list("currency")
         .annotate(total=Sum("payable"))
         .order_by("currency")
     )
     anomalies = dict(
-        ReconciliationAnomaly.objects.filter(state=AnomalyState.OPEN)
+        ReconciliationAnomaly.objects.unrestricted("finance card, finance roles only")
+        .filter(state=AnomalyState.OPEN)
         .values_list("kind")
         .annotate(n=Count("pk"))
         .order_by("kind")
@@ -45,18 +50,20 @@ def finance_settlement(request) -> dict:
             (state, label, by_state.get(state, 0)) for state, label in StatementState.choices
         ],
         "payable": payable,
-        "disputes_open": Dispute.objects.filter(state=DisputeState.OPEN).count(),
+        "disputes_open": Dispute.objects.unrestricted("finance card, finance roles only")
+        .filter(state=DisputeState.OPEN)
+        .count(),
         "anomalies": [(kind, label, anomalies.get(kind, 0)) for kind, label in AnomalyKind.choices],
         "anomalies_open": sum(anomalies.values()),
     }
 
 
-@widget(roles=PARTNER_ROLES, order=40)
+@widget(roles=PARTNER_FINANCE_ROLES, order=40)
 def partner_statements(request) -> dict:
     awaiting = list(
-        statement_list_for(user=request.user, filters={"state": StatementState.PUBLISHED})
-        .filter(partner_id=request.user.partner_id)
-        .order_by("response_due_at", "pk")[:10]
+        statement_list_for(
+            user=request.user, filters={"state": StatementState.PUBLISHED}, action="manage"
+        ).order_by("response_due_at", "pk")[:10]
     )
     return {
         "template": "settlement/widgets/partner.html",

@@ -1,12 +1,12 @@
 from django.utils.translation import gettext_lazy as _
 
-from accounts.choices import FINANCE_ROLES, PARTNER_ROLES, Role
+from accounts.choices import FINANCE_ROLES, PARTNER_FINANCE_ROLES, Role
 from core.dashboard import nav_item
 
 nav_item(
     _("Statements"),
     "settlement:statement_list",
-    roles=FINANCE_ROLES | PARTNER_ROLES | {Role.ADMIN},
+    roles=FINANCE_ROLES | PARTNER_FINANCE_ROLES | {Role.ADMIN},
     order=500,
     section=_("Finance"),
 )

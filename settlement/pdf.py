@@ -15,13 +15,20 @@ def statement_pdf_filename(statement: Statement) -> str:
     return f"{statement.number}.pdf"
 
 
-def statement_pdf_render(*, statement: Statement, base_url: str = "", language: str = "") -> bytes:
-    """The statement as PDF bytes: header, partner, period, lines, totals, tax, approvals, code."""
+def statement_pdf_render(
+    *, statement: Statement, base_url: str = "", language: str = "", partner_details: bool = True
+) -> bytes:
+    """The statement as PDF bytes: header, partner, period, lines, totals, tax, approvals, code.
+
+    Without `partner_details` (a distributor's copy of its dealer's statement) the partner's tax
+    ID is left out (DESIGN §1).
+    """
     from weasyprint import HTML
 
     context = {
         "statement": statement,
         "partner": statement.partner,
+        "partner_details": partner_details,
         "lines": list(statement.lines.all()),
         "approvals": list(statement_counted_approvals(statement=statement)),
         "company_name": settings.PRM_COMPANY_NAME,

@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.choices import FINANCE_ROLES
+from accounts.scoping import scope_allows
 
 from .choices import StatementState
 from .models import ReviewRound, Statement
@@ -53,7 +54,9 @@ def respond_refusal(
     *, statement: Statement, user, now: datetime.datetime | None = None
 ) -> str | None:
     """The partner's own users confirm or dispute a published statement until its window closes."""
-    own = user.is_authenticated and user.is_partner_user and user.partner_id == statement.partner_id
+    # Own company only (a distributor reads its dealers' statements but never answers them), and
+    # only the roles that see company finance (DESIGN §1).
+    own = user.is_authenticated and user.is_partner_user and scope_allows(user, statement, "manage")
     if not own:
         return _("Only the partner's own users may do this.")
     if statement.state != StatementState.PUBLISHED:

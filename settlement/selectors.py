@@ -6,6 +6,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts.choices import FINANCE_ROLES
+from accounts.scoping import Action
 
 from .choices import PARTNER_VISIBLE_STATES, DisputeState, ReviewOutcome
 from .models import (
@@ -23,19 +24,23 @@ def _may_see_all(user) -> bool:
     return user.is_authenticated and (user.is_admin or user.role in FINANCE_ROLES)
 
 
-def statement_list_for(*, user, filters: dict | None = None) -> QuerySet[Statement]:
-    """Finance sees every statement; a partner user only its own company's published ones."""
-    statements = (
-        Statement.objects.select_related("partner")
-        .annotate(open_disputes=Count("disputes", filter=Q(disputes__state=DisputeState.OPEN)))
-        .order_by("-period", "partner__legal_name", "-revision", "pk")
-    )
+def statement_list_for(
+    *, user, filters: dict | None = None, action: Action = "view"
+) -> QuerySet[Statement]:
+    """Finance sees (and acts on) every statement; a partner user whose role sees company finance
+    its company's published ones, and a distributor its dealers' read-only (DESIGN §1, §6)."""
     if _may_see_all(user):
-        pass
+        statements = Statement.objects.unrestricted("finance works on every partner's statements")
     elif user.is_authenticated and user.is_partner_user:
-        statements = statements.filter(partner_id=user.partner_id, state__in=PARTNER_VISIBLE_STATES)
+        statements = Statement.objects.restrict(user, action).filter(
+            state__in=PARTNER_VISIBLE_STATES
+        )
     else:
-        return statements.none()
+        return Statement.objects.none()
+    statements = statements.select_related("partner").annotate(
+        open_disputes=Count("disputes", filter=Q(disputes__state=DisputeState.OPEN))
+    )
+    statements = statements.order_by("-period", "partner__legal_name", "-revision", "pk")
     filters = filters or {}
     if filters.get("period"):
         statements = statements.filter(period=filters["period"])
@@ -48,9 +53,10 @@ def statement_list_for(*, user, filters: dict | None = None) -> QuerySet[Stateme
     return statements
 
 
-def statement_get_for(*, user, pk) -> Statement:
+def statement_get_for(*, user, pk, action: Action = "view") -> Statement:
+    """One statement the user may read, or with action="manage" act on; otherwise a 404."""
     try:
-        return statement_list_for(user=user).get(pk=pk)
+        return statement_list_for(user=user, action=action).get(pk=pk)
     except (Statement.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
 
@@ -92,7 +98,11 @@ def statement_counted_approvals(*, statement: Statement) -> QuerySet[StatementAp
 def dispute_get_for(*, user, pk) -> Dispute:
     visible = statement_list_for(user=user).values("pk")
     try:
-        return Dispute.objects.select_related("statement").get(pk=pk, statement__in=visible)
+        return (
+            Dispute.objects.restrict(user, "view")
+            .select_related("statement")
+            .get(pk=pk, statement__in=visible)
+        )
     except (Dispute.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
 
@@ -114,7 +124,12 @@ def reconciliation_run_summary(*, run: ReconciliationRun) -> dict:
     """What a run added (matches by method, anomalies by kind) and, once it finished, the orders
     by status (a full count, so not on every progress poll)."""
     orders = (
-        dict(Order.objects.values_list("status").annotate(n=Count("pk")).order_by("status"))
+        dict(
+            Order.objects.unrestricted("finance only: the caller checked the run")
+            .values_list("status")
+            .annotate(n=Count("pk"))
+            .order_by("status")
+        )
         if run.is_finished
         else {}
     )
@@ -132,7 +147,11 @@ def reconciliation_run_summary(*, run: ReconciliationRun) -> dict:
 def order_list_for(*, user, filters: dict | None = None) -> QuerySet[Order]:
     if not _may_see_all(user):
         return Order.objects.none()
-    orders = Order.objects.select_related("partner").order_by("-order_date", "reference")
+    orders = (
+        Order.objects.unrestricted("finance only, checked above")
+        .select_related("partner")
+        .order_by("-order_date", "reference")
+    )
     filters = filters or {}
     if filters.get("status"):
         orders = orders.filter(status=filters["status"])
@@ -147,7 +166,8 @@ def anomaly_list_for(*, user, filters: dict | None = None) -> QuerySet[Reconcili
     """The finance queue: open anomalies first, newest first."""
     if not _may_see_all(user):
         return ReconciliationAnomaly.objects.none()
-    anomalies = ReconciliationAnomaly.objects.select_related(
+    anomalies = ReconciliationAnomaly.objects.unrestricted("finance only, checked above")
+    anomalies = anomalies.select_related(
         "partner",
         "order",
         "payment",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,10 +10,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.choices import FINANCE_ROLES
+from accounts.scoping import sees_partner_details
 from core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from core.imports import importer_for
 from core.jobs import job_create
-from core.permissions import role_required
+from core.permissions import company_finance_required, role_required
 from core.views import paginate
 
 from . import jobs, permissions, selectors, services
@@ -50,7 +50,7 @@ def _error_text(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
-@login_required
+@company_finance_required
 def statement_list(request):
     form = StatementFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -67,7 +67,7 @@ def statement_list(request):
     )
 
 
-@login_required
+@company_finance_required
 def statement_detail(request, pk: int):
     statement = selectors.statement_get_for(user=request.user, pk=pk)
     user = request.user
@@ -93,9 +93,9 @@ def statement_detail(request, pk: int):
 
 
 @require_POST
-@login_required
+@company_finance_required
 def statement_transition(request, pk: int, action: str):
-    statement = selectors.statement_get_for(user=request.user, pk=pk)
+    statement = selectors.statement_get_for(user=request.user, pk=pk, action="manage")
     service = TRANSITIONS.get(action)
     if service is None:
         return redirect("settlement:statement_detail", pk=pk)
@@ -112,9 +112,9 @@ def statement_transition(request, pk: int, action: str):
     return redirect("settlement:statement_detail", pk=pk)
 
 
-@login_required
+@company_finance_required
 def statement_dispute(request, pk: int):
-    statement = selectors.statement_get_for(user=request.user, pk=pk)
+    statement = selectors.statement_get_for(user=request.user, pk=pk, action="manage")
     refusal = permissions.respond_refusal(statement=statement, user=request.user)
     if refusal:
         messages.error(request, refusal)
@@ -183,21 +183,25 @@ def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
     return response
 
 
-@login_required
+@company_finance_required
 def statement_pdf(request, pk: int):
     statement = selectors.statement_get_for(user=request.user, pk=pk)
-    content = statement_pdf_render(statement=statement, base_url=request.build_absolute_uri("/"))
+    content = statement_pdf_render(
+        statement=statement,
+        base_url=request.build_absolute_uri("/"),
+        partner_details=sees_partner_details(request.user, statement.partner_id),
+    )
     return _download(content, statement_pdf_filename(statement), "application/pdf")
 
 
-@login_required
+@company_finance_required
 def statement_csv(request, pk: int):
     statement = selectors.statement_get_for(user=request.user, pk=pk)
     content = statement_lines_csv(statement=statement)
     return _download(content, f"{statement.number}.csv", CSV_CONTENT_TYPE)
 
 
-@login_required
+@company_finance_required
 def statement_xlsx(request, pk: int):
     statement = selectors.statement_get_for(user=request.user, pk=pk)
     content = statement_lines_xlsx(statement=statement)
@@ -227,7 +231,8 @@ def statement_verify(request, code: str = ""):
     statement = None
     if code:
         statement = (
-            Statement.objects.select_related("partner")
+            Statement.objects.unrestricted("public check of a printed code; shows the basics")
+            .select_related("partner")
             .filter(verification_code=code, state__in=LOCKED_STATES)
             .first()
         )

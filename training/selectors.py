@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.db.models import Count, Prefetch, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from accounts.scoping import get_scoped_or_404
 from partners.models import Partner, Tier
 
 from .choices import Level
@@ -43,9 +43,9 @@ def course_get_for(*, user, pk: int) -> Course:
 def course_progress(*, user, course: Course) -> dict:
     modules = list(course.modules.all())
     done = set(
-        ModuleCompletion.objects.filter(user=user, module__course=course).values_list(
-            "module_id", flat=True
-        )
+        ModuleCompletion.objects.visible_to(user)
+        .filter(user=user, module__course=course)
+        .values_list("module_id", flat=True)
     )
     total = len(modules)
     return {
@@ -67,7 +67,9 @@ def progress_list_for(*, user):
 
 
 def valid_certifications(*, as_of: date):
-    return Certification.objects.filter(issued_on__lte=as_of, expires_on__gt=as_of)
+    return Certification.objects.unrestricted("tier evaluation and coverage, by partner").filter(
+        issued_on__lte=as_of, expires_on__gt=as_of
+    )
 
 
 def certification_list_for(*, user, partner_id: int | None = None, mine: bool = False):
@@ -81,20 +83,21 @@ def certification_list_for(*, user, partner_id: int | None = None, mine: bool = 
 
 def certification_get_for(*, user, pk: int) -> Certification:
     """The holder, their company's partner admin and vendor staff may open a certificate."""
-    certs = Certification.objects.select_related("user", "partner", "course")
-    if user.is_partner_user:
-        from accounts.choices import Role
+    from accounts.choices import Role
 
-        condition = Q(user=user)
-        if user.role == Role.PARTNER_ADMIN:
-            condition |= Q(partner_id=user.partner_id)
-        certs = certs.filter(condition)
-    return get_scoped_or_404(certs, user, pk=pk)
+    certs = Certification.objects.visible_to(user).select_related("user", "partner", "course")
+    if user.is_partner_user and user.role != Role.PARTNER_ADMIN:
+        certs = certs.filter(user=user)
+    try:
+        return certs.get(pk=pk)
+    except (Certification.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
 
 
 def certification_get_by_code(*, code: str) -> Certification | None:
     return (
-        Certification.objects.select_related("user", "partner", "course")
+        Certification.objects.unrestricted("public check of a printed code")
+        .select_related("user", "partner", "course")
         .filter(code=code.upper())
         .first()
     )

@@ -46,7 +46,9 @@ def course_detail(request, pk: int):
     exam = getattr(course, "exam", None)
     attempts = []
     if exam is not None:
-        attempts = list(Attempt.objects.filter(user=request.user, exam=exam)[:10])
+        attempts = list(
+            Attempt.objects.visible_to(request.user).filter(user=request.user, exam=exam)[:10]
+        )
     return render(
         request,
         "training/course_detail.html",
@@ -177,7 +179,9 @@ def exam_start(request, course_pk: int):
 
 def _own_attempt(request, pk: int) -> Attempt:
     return get_object_or_404(
-        Attempt.objects.select_related("exam__course"), pk=pk, user=request.user
+        Attempt.objects.visible_to(request.user).select_related("exam__course"),
+        pk=pk,
+        user=request.user,
     )
 
 

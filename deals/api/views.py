@@ -13,7 +13,7 @@ from core.api.viewsets import ScopedModelViewSet
 
 from .. import services
 from ..customer_data import SENSITIVE_CUSTOMER_FIELDS, customer_data_shown
-from ..models import Deal, DealLine, Lead, LeadOffer
+from ..models import Deal, Lead, LeadOffer
 from .serializers import (
     DealSerializer,
     LeadOfferSerializer,
@@ -100,17 +100,15 @@ class DealViewSet(ScopedModelViewSet):
         }
         lines = serializer.validated_data.get("lines")
         if lines is None:
-            lines = list(
-                DealLine.objects.filter(deal=deal, final=False).values(
-                    "product", "quantity", "unit_price"
-                )
-            )
+            lines = list(deal.lines.filter(final=False).values("product", "quantity", "unit_price"))
             from ..models import Product
 
             products = Product.objects.in_bulk([row["product"] for row in lines])
             lines = [row | {"product": products[row["product"]]} for row in lines]
         deal = services.deal_draft_save(actor=request.user, data=data, lines=lines, deal=deal)
-        return Response(self.get_serializer(Deal.objects.get(pk=deal.pk)).data)
+        return Response(
+            self.get_serializer(Deal.objects.visible_to(request.user).get(pk=deal.pk)).data
+        )
 
     def _transition(self, request, pk, call):
         deal = self._manageable(pk)
@@ -118,7 +116,9 @@ class DealViewSet(ScopedModelViewSet):
             deal = call(deal)
         except PermissionDenied:
             raise Http404 from None
-        fresh = Deal.objects.prefetch_related("lines__product").get(pk=deal.pk)
+        fresh = (
+            Deal.objects.visible_to(request.user).prefetch_related("lines__product").get(pk=deal.pk)
+        )
         return Response(self.get_serializer(fresh).data, status=status.HTTP_200_OK)
 
     @action(detail=True, methods=["post"])
@@ -228,7 +228,11 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
         def accept():
             deal = services.lead_accept(lead_id=int(pk), actor=request.user)
-            fresh = Deal.objects.prefetch_related("lines__product").get(pk=deal.pk)
+            fresh = (
+                Deal.objects.visible_to(request.user)
+                .prefetch_related("lines__product")
+                .get(pk=deal.pk)
+            )
             return Response(
                 DealSerializer(fresh, context=self.get_serializer_context()).data,
                 status=status.HTTP_201_CREATED,
@@ -241,7 +245,9 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def decline(self, request, pk=None):
         def decline():
             offer = services.lead_decline(lead_id=int(pk), actor=request.user)
-            offer = LeadOffer.objects.select_related("lead").get(pk=offer.pk)
+            offer = (
+                LeadOffer.objects.visible_to(request.user).select_related("lead").get(pk=offer.pk)
+            )
             return Response(LeadOfferSerializer(offer, context=self.get_serializer_context()).data)
 
         return self._answer(request, pk, decline)

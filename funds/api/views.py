@@ -2,7 +2,7 @@
 
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import permissions, status
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -10,8 +10,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.choices import FINANCE_ROLES
-from accounts.scoping import get_scoped_or_404
-from core.api.views import HasRole, IsVendorStaff
+from accounts.scoping import acts_on_company_finance, get_scoped_or_404
+from core.api.views import HasRole, IsVendorStaff, SeesCompanyFinance
 from core.api.viewsets import ScopedReadOnlyViewSet
 from partners.models import Partner
 
@@ -31,7 +31,7 @@ from .serializers import (
 class MdfBalanceApi(APIView):
     """The partner's own balance; staff pass `?partner=<id>`."""
 
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [SeesCompanyFinance]
 
     @extend_schema(
         parameters=[OpenApiParameter("partner", int, required=False)],
@@ -53,6 +53,7 @@ class MdfBalanceApi(APIView):
 class MdfLedgerEntryViewSet(ScopedReadOnlyViewSet):
     queryset = MdfLedgerEntry.objects.select_related("partner")
     serializer_class = MdfLedgerEntrySerializer
+    permission_classes = [SeesCompanyFinance]
     filterset_fields = ["partner", "kind", "quarter"]
 
 
@@ -94,7 +95,7 @@ class FundRequestViewSet(ScopedReadOnlyViewSet):
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def claim(self, request, pk=None):
         fund_request = self.get_object()
-        if not request.user.is_partner_user or fund_request.partner_id != request.user.partner_id:
+        if not acts_on_company_finance(request.user, fund_request.partner_id):
             raise Http404
         data = ClaimInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -107,6 +108,7 @@ class FundRequestViewSet(ScopedReadOnlyViewSet):
 class ClaimViewSet(ScopedReadOnlyViewSet):
     queryset = Claim.objects.select_related("fund_request")
     serializer_class = ClaimSerializer
+    permission_classes = [SeesCompanyFinance]
     filterset_fields = ["status"]
 
     def _decide(self, request, service):

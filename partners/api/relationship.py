@@ -17,6 +17,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from accounts.choices import Role
+from core.api.views import SeesCompanyFinance
 
 from .. import selectors, services
 from ..choices import CreditKind
@@ -152,15 +153,12 @@ class CreditApplicationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVi
     """Credit limit applications: partner finance applies, finance approves or rejects."""
 
     serializer_class = CreditApplicationSerializer
-    permission_classes = [IsAuthenticated]
+    permission_classes = [SeesCompanyFinance]
     queryset = CreditApplication.objects.none()
     filterset_fields = ["status", "kind", "partner"]
 
     def get_queryset(self):
-        user = self.request.user
-        if user.is_partner_user and user.role not in (Role.PARTNER_ADMIN, Role.PARTNER_FINANCE):
-            return CreditApplication.objects.none()
-        return selectors.credit_application_list_for(user=user)
+        return selectors.credit_application_list_for(user=self.request.user)
 
     @extend_schema(
         request=CreditApplicationInputSerializer, responses={201: CreditApplicationSerializer}
@@ -203,7 +201,7 @@ class CreditApplicationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVi
     def exposure(self, request):
         """The caller's company exposure against its limit (partner admin and finance)."""
         user = request.user
-        if user.role not in (Role.PARTNER_ADMIN, Role.PARTNER_FINANCE):
+        if not user.is_partner_user:
             raise PermissionDenied
         partner = selectors.partner_get_for(user=user, pk=user.partner_id)
         exposure = selectors.credit_exposure_for(partner=partner)

@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import User
+from accounts.scoping import sees_partner_details
 from core.periods import Quarter
 
 from ..forms import PARTNER_ROLE_CHOICES
@@ -16,6 +17,8 @@ from ..models import (
 
 
 class PartnerSerializer(serializers.ModelSerializer):
+    """A partner's profile; a distributor gets its dealers' summary only (no tax ID, no class)."""
+
     tier = serializers.CharField(source="tier.code", read_only=True)
 
     class Meta:
@@ -35,6 +38,13 @@ class PartnerSerializer(serializers.ModelSerializer):
             "specializations",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None and not sees_partner_details(request.user, instance.pk):
+            data.update(tax_id="", classification="")
+        return data
 
 
 class PartnerUserSerializer(serializers.ModelSerializer):

@@ -34,8 +34,13 @@ class PartnerViewSet(ScopedReadOnlyViewSet):
     queryset = Partner.objects.select_related("tier")
     serializer_class = PartnerSerializer
     filterset_fields = ["status", "partner_type", "tier__code", "country", "channel_manager"]
-    search_fields = ["legal_name", "tax_id"]
     ordering_fields = ["legal_name", "created_at"]
+
+    @property
+    def search_fields(self) -> list[str]:
+        # A distributor must not find out a dealer's tax ID by searching for it.
+        user = getattr(getattr(self, "request", None), "user", None)
+        return ["legal_name"] if user is None or user.is_partner_user else ["legal_name", "tax_id"]
 
 
 class IsPartnerAdmin(IsAuthenticated):

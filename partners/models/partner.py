@@ -71,6 +71,7 @@ class Partner(models.Model):
     """A partner company. Every partner-side object hangs off one of these."""
 
     scope_partner_path = ""
+    scope_parent_visible = True  # a distributor reads its dealers' (DESIGN §1)
 
     legal_name = models.CharField(_("legal name"), max_length=200)
     tax_id = models.CharField(_("tax ID"), max_length=40, unique=True)

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.scoping import ScopedManager
+from accounts.scoping import Area, ScopedManager
 from core.money import CURRENCY_CHOICES
 
 from ..choices import (
@@ -190,6 +190,7 @@ class CreditApplication(models.Model):
     """
 
     scope_partner_path = "partner"
+    scope_area = Area.FINANCE
 
     partner = models.ForeignKey(
         Partner,

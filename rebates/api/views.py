@@ -1,7 +1,5 @@
-from rest_framework.permissions import IsAuthenticated
-
 from accounts.choices import Role
-from core.api.views import HasRole
+from core.api.views import HasRole, SeesCompanyFinance
 from core.api.viewsets import ScopedReadOnlyViewSet
 
 from ..models import Accrual, Programme
@@ -15,7 +13,7 @@ class AccrualViewSet(ScopedReadOnlyViewSet):
         "-period", "partner_id", "programme_id"
     )
     serializer_class = AccrualSerializer
-    permission_classes = [IsAuthenticated]
+    permission_classes = [SeesCompanyFinance]
 
     def get_queryset(self):
         qs = super().get_queryset()

@@ -6,7 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.choices import FINANCE_ROLES
-from core.api.views import HasRole
+from core.api.views import HasRole, SeesCompanyFinance
 
 from .. import selectors, services
 from .serializers import (
@@ -23,6 +23,7 @@ from .serializers import (
 
 class StatementViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = StatementSerializer
+    permission_classes = [SeesCompanyFinance]
     filterset_fields = ["period", "state", "currency"]
 
     def get_queryset(self):
@@ -32,7 +33,9 @@ class StatementViewSet(viewsets.ReadOnlyModelViewSet):
         return StatementDetailSerializer if self.action != "list" else StatementSerializer
 
     def _run(self, service, **kwargs):
-        statement = selectors.statement_get_for(user=self.request.user, pk=self.kwargs["pk"])
+        statement = selectors.statement_get_for(
+            user=self.request.user, pk=self.kwargs["pk"], action="manage"
+        )
         service(statement=statement, actor=self.request.user, **kwargs)
         fresh = selectors.statement_get_for(user=self.request.user, pk=statement.pk)
         return Response(

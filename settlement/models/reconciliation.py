@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.scoping import ScopedManager
+from accounts.scoping import Area, ScopedManager
 from core.money import CURRENCY_CHOICES
 
 from ..choices import (
@@ -37,6 +37,7 @@ class Order(models.Model):
     """
 
     scope_partner_path = "partner"
+    scope_area = Area.FINANCE
 
     # Indexed by `order_partner_date` (partner first).
     partner = models.ForeignKey(
@@ -92,6 +93,7 @@ class Delivery(models.Model):
     """A delivery to a partner; `order_reference` names the order when the file knows it."""
 
     scope_partner_path = "partner"
+    scope_area = Area.FINANCE
 
     partner = models.ForeignKey(
         "partners.Partner", verbose_name=_("partner"), on_delete=models.PROTECT, related_name="+"
@@ -127,6 +129,7 @@ class Payment(models.Model):
     """A payment received from a partner; `reference` is what the payer quoted (often the order)."""
 
     scope_partner_path = "partner"
+    scope_area = Area.FINANCE
 
     partner = models.ForeignKey(
         "partners.Partner", verbose_name=_("payer"), on_delete=models.PROTECT, related_name="+"
@@ -202,6 +205,7 @@ class ReconciliationMatch(models.Model):
     """
 
     scope_partner_path = "order__partner"
+    scope_area = Area.FINANCE
 
     run = models.ForeignKey(
         ReconciliationRun, on_delete=models.PROTECT, related_name="matches", db_constraint=False
@@ -255,6 +259,7 @@ class ReconciliationAnomaly(models.Model):
     """Something finance must look at; raised once per subject, resolved with a recorded action."""
 
     scope_partner_path = "partner"
+    scope_area = Area.FINANCE
 
     kind = models.CharField(_("kind"), max_length=24, choices=AnomalyKind.choices)
     partner = models.ForeignKey(
@@ -325,6 +330,7 @@ class AnomalyResolution(models.Model):
     """Finance's recorded action on one anomaly (append-only, one per anomaly)."""
 
     scope_partner_path = "anomaly__partner"
+    scope_area = Area.FINANCE
 
     anomaly = models.OneToOneField(
         ReconciliationAnomaly, on_delete=models.PROTECT, related_name="resolution"

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.scoping import ScopedManager
+from accounts.scoping import Area, ScopedManager
 from core.money import CURRENCY_CHOICES
 
 from ..choices import DisputeState, EntryKind, ReviewOutcome, StatementState
@@ -28,6 +28,7 @@ class SettlementEntry(models.Model):
     """
 
     scope_partner_path = "partner"
+    scope_area = Area.FINANCE
 
     partner = models.ForeignKey(
         "partners.Partner", on_delete=models.PROTECT, related_name="settlement_entries"
@@ -69,6 +70,7 @@ class PartnerTaxProfile(models.Model):
     """Withholding tax rate deducted from a partner's statements (0 unless set)."""
 
     scope_partner_path = "partner"
+    scope_area = Area.FINANCE
 
     partner = models.OneToOneField(
         "partners.Partner", on_delete=models.CASCADE, related_name="tax_profile"
@@ -134,6 +136,8 @@ class Statement(models.Model):
     """
 
     scope_partner_path = "partner"
+    scope_area = Area.FINANCE
+    scope_parent_visible = True  # a distributor reads its dealers' (DESIGN §1)
 
     partner = models.ForeignKey(
         "partners.Partner", on_delete=models.PROTECT, related_name="statements"
@@ -199,6 +203,8 @@ class StatementLine(models.Model):
     """One itemised amount, converted to the statement currency at the period end rate."""
 
     scope_partner_path = "statement__partner"
+    scope_area = Area.FINANCE
+    scope_parent_visible = True  # a distributor reads its dealers' (DESIGN §1)
 
     statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="lines")
     entry = models.OneToOneField(
@@ -324,6 +330,7 @@ class Dispute(models.Model):
     """A partner's objection to lines of a published statement, answered by finance."""
 
     scope_partner_path = "statement__partner"
+    scope_area = Area.FINANCE
 
     statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="disputes")
     lines = models.ManyToManyField(StatementLine, related_name="disputes", verbose_name=_("lines"))
@@ -354,6 +361,7 @@ class Dispute(models.Model):
 
 class DisputeEvidence(models.Model):
     scope_partner_path = "dispute__statement__partner"
+    scope_area = Area.FINANCE
 
     dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="evidence")
     file = models.FileField(_("file"), upload_to="settlement/disputes/%Y/%m/")
