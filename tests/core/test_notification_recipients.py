@@ -109,18 +109,18 @@ def test_a_published_statement_goes_to_partner_finance_and_admins(company):
 
 
 def test_an_mdf_decision_goes_to_the_requester_and_partner_finance_and_admins(company, committed):
-    # given an MDF request filed by a seller
+    # given an MDF request filed by an admin (sellers may not file one, DESIGN §1)
     ensure_default_matrix(ApprovalRule)
     partner, people = company
     allocation(partner, "1000000.00")
-    requester, *other_sellers = people["sellers"]
+    requester = people["admins"][0]
     request = submit(partner, requester, "100.00")
     # when it is rejected (the partner hears of it once the decision is committed)
     with committed():
         fund_services.fund_request_reject(
             fund_request=request, actor=staff(Role.CHANNEL_DIRECTOR), note="Out of scope"
         )
-    # then the requester, partner finance and admins hear of it, the other sellers do not
+    # then the requester, partner finance and admins hear of it, the sellers do not
     assert _recipients("mdf.decision") == _pks(requester, people["finance"], *people["admins"])
 
 
