@@ -8,7 +8,8 @@ used by `deal_submit` for a mix of tax-ID hits, near-name hits and misses, and p
 the EXPLAIN ANALYZE of each kind. Then it times the whole submit through the API
 (`POST /api/v1/deals/{id}/submit/` with token authentication: locks, fingerprint, conflict check,
 region and price checks, audit, notifications) for drafts of the same three kinds.
-Options: --deals N, --checks N, --submits N, --rebuild.
+Options: --deals N, --checks N, --submits N, --rebuild; the environment variable BENCH_DB names
+another database than `prm_bench_deals`.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-BENCH_DB = "prm_bench_deals"
+BENCH_DB = os.environ.get("BENCH_DB", "prm_bench_deals")
 
 CITIES = [
     "上海",
