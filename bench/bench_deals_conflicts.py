@@ -263,7 +263,7 @@ def generate(raw_cursor, n_deals: int) -> None:
             customer_region, industry, project_name, currency, expected_close_date, competitors,
             notes, status, submitted_at, decided_at, decision_reason, sla_due_at,
             protection_ends_at, customer_fingerprint, cross_region, below_floor,
-            extension_justification, extension_decision, order_number, lost_reason,
+            price_check_held, extension_justification, extension_decision, order_number, lost_reason,
             created_at, updated_at)
         SELECT p.id, u.id,
           CASE WHEN n.cjk THEN n.base || ({sql_array(SUFFIXES)})[1 + n.h5 %% 4]
@@ -277,7 +277,7 @@ def generate(raw_cursor, n_deals: int) -> None:
           CASE WHEN n.i %% 10 IN (1, 2, 8) THEN now() + make_interval(days => n.i %% 90)
                WHEN n.i %% 10 IN (4, 5, 6) THEN now() - make_interval(days => n.i %% 90)
                ELSE NULL END,
-          lower(replace(n.base, ' ', '')), false, false, '', '', '', '', now(), now()
+          lower(replace(n.base, ' ', '')), false, false, false, '', '', '', '', now(), now()
         FROM bench_names n
         JOIN partners_partner p ON p.tax_id = 'BENCH' || lpad((1 + n.i %% 10000)::text, 8, '0')
         JOIN accounts_user u ON u.partner_id = p.id
@@ -285,8 +285,9 @@ def generate(raw_cursor, n_deals: int) -> None:
     )
     cursor.execute(
         """
-        INSERT INTO deals_dealline (deal_id, product_id, quantity, unit_price, final)
-        SELECT d.id, pr.id, 1 + d.id %% 20, 900, false
+        INSERT INTO deals_dealline (deal_id, product_id, quantity, unit_price, final, floor_price)
+        SELECT d.id, pr.id, 1 + d.id %% 20, 900, false,
+               CASE WHEN d.status <> 'draft' THEN pr.floor_price END
         FROM deals_deal d JOIN deals_product pr ON pr.sku = 'B-' || (1 + d.id %% 120)
         """
     )
