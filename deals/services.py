@@ -341,8 +341,9 @@ def _check_decision(deal: Deal, actor: User, decision: DealDecision) -> None:
 def deal_approve(*, deal: Deal, actor: User, reason: str = "") -> Deal:
     """Approve: protection runs for the partner tier's protection days.
 
-    An in-conflict registration needs a reason (both are then protected); cross-region or
-    below-floor registrations need a channel director.
+    An in-conflict registration needs a reason (both are then protected); who may approve is
+    `deals.permissions.deal_decision_refusal` (cross-region, below-floor and price-held
+    registrations need a channel director).
     """
     deal = _locked(deal)
     _check_decision(deal, actor, "approve")
