@@ -8,7 +8,8 @@ used by `deal_submit` for a mix of tax-ID hits, near-name hits and misses, and p
 the EXPLAIN ANALYZE of each kind. Then it times the whole submit through the API
 (`POST /api/v1/deals/{id}/submit/` with token authentication: locks, fingerprint, conflict check,
 region and price checks, audit, notifications) for drafts of the same three kinds.
-Options: --deals N, --checks N, --submits N, --rebuild.
+Options: --deals N, --checks N, --submits N, --rebuild; the environment variable BENCH_DB names
+another database than `prm_bench_deals`.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-BENCH_DB = "prm_bench_deals"
+BENCH_DB = os.environ.get("BENCH_DB", "prm_bench_deals")
 
 CITIES = [
     "上海",
@@ -262,7 +263,7 @@ def generate(raw_cursor, n_deals: int) -> None:
             customer_region, industry, project_name, currency, expected_close_date, competitors,
             notes, status, submitted_at, decided_at, decision_reason, sla_due_at,
             protection_ends_at, customer_fingerprint, cross_region, below_floor,
-            extension_justification, extension_decision, order_number, lost_reason,
+            price_check_held, extension_justification, extension_decision, order_number, lost_reason,
             created_at, updated_at)
         SELECT p.id, u.id,
           CASE WHEN n.cjk THEN n.base || ({sql_array(SUFFIXES)})[1 + n.h5 %% 4]
@@ -276,7 +277,7 @@ def generate(raw_cursor, n_deals: int) -> None:
           CASE WHEN n.i %% 10 IN (1, 2, 8) THEN now() + make_interval(days => n.i %% 90)
                WHEN n.i %% 10 IN (4, 5, 6) THEN now() - make_interval(days => n.i %% 90)
                ELSE NULL END,
-          lower(replace(n.base, ' ', '')), false, false, '', '', '', '', now(), now()
+          lower(replace(n.base, ' ', '')), false, false, false, '', '', '', '', now(), now()
         FROM bench_names n
         JOIN partners_partner p ON p.tax_id = 'BENCH' || lpad((1 + n.i %% 10000)::text, 8, '0')
         JOIN accounts_user u ON u.partner_id = p.id
@@ -284,8 +285,9 @@ def generate(raw_cursor, n_deals: int) -> None:
     )
     cursor.execute(
         """
-        INSERT INTO deals_dealline (deal_id, product_id, quantity, unit_price, final)
-        SELECT d.id, pr.id, 1 + d.id %% 20, 900, false
+        INSERT INTO deals_dealline (deal_id, product_id, quantity, unit_price, final, floor_price)
+        SELECT d.id, pr.id, 1 + d.id %% 20, 900, false,
+               CASE WHEN d.status <> 'draft' THEN pr.floor_price END
         FROM deals_deal d JOIN deals_product pr ON pr.sku = 'B-' || (1 + d.id %% 120)
         """
     )

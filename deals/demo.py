@@ -296,7 +296,21 @@ def _lines(rng, deal: Deal, products: list[Product], first: Product | None = Non
             product.list_price * Decimal(rng.choice(["0.75", "0.85", "0.9", "0.95"])) / rate
         ).quantize(Decimal("0.01"))
         quantity = rng.randint(1, 12)
-        rows.append(DealLine(deal=deal, product=product, quantity=quantity, unit_price=price))
+        # Submitted lines carry the floor they were checked against, in the deal's currency.
+        floor = (
+            None
+            if deal.status == DealStatus.DRAFT
+            else (product.floor_price / rate).quantize(Decimal("0.01"))
+        )
+        rows.append(
+            DealLine(
+                deal=deal,
+                product=product,
+                quantity=quantity,
+                unit_price=price,
+                floor_price=floor,
+            )
+        )
         if deal.status == DealStatus.WON:
             rows.append(
                 DealLine(

@@ -9,6 +9,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import ScopedManager
@@ -196,6 +197,11 @@ class Deal(models.Model):
     )
     cross_region = models.BooleanField(_("cross-region"), default=False)
     below_floor = models.BooleanField(_("below floor price"), default=False)
+    price_check_held = models.BooleanField(
+        _("price check held"),
+        default=False,
+        help_text=_("A line's floor price could not be converted: no FX rate on submission."),
+    )
     expiry_warned_at = models.DateTimeField(_("expiry warning sent"), null=True, blank=True)
     extension_requested_at = models.DateTimeField(_("extension requested"), null=True, blank=True)
     extension_justification = models.TextField(_("extension justification"), blank=True)
@@ -247,7 +253,30 @@ class Deal(models.Model):
 
     @property
     def needs_director(self) -> bool:
-        return self.cross_region or self.below_floor
+        """Cross-region, below-floor or unchecked pricing: a channel director approves."""
+        return self.cross_region or self.below_floor or self.price_check_held
+
+    @property
+    def price_check_message(self) -> str:
+        """Why the floor price check is held ("" when it is not): the missing FX rates."""
+        if not self.price_check_held:
+            return ""
+        sources = sorted(
+            {
+                line.product.currency
+                for line in self.lines.all()
+                if not line.final and line.floor_price is None
+            }
+        )
+        on = timezone.localdate(self.submitted_at) if self.submitted_at else None
+        return _(
+            "The floor price check is held: no FX rate from %(sources)s to %(currency)s on or "
+            "before %(date)s. A channel director must approve the pricing."
+        ) % {
+            "sources": ", ".join(sources),
+            "currency": self.currency,
+            "date": on.isoformat() if on else "—",
+        }
 
     @property
     def is_editable(self) -> bool:
@@ -271,6 +300,16 @@ class DealLine(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
     )
     final = models.BooleanField(_("final order line"), default=False)
+    floor_price = models.DecimalField(
+        _("floor price"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_(
+            "The product's floor in the deal's currency at the FX rate of the submission date."
+        ),
+    )
 
     scope_partner_path = "deal__partner"
     scope_parent_visible = True  # a distributor reads its dealers' (DESIGN §1)
@@ -296,7 +335,8 @@ class DealLine(models.Model):
 
     @property
     def is_below_floor(self) -> bool:
-        return self.unit_price < self.product.floor_price
+        """Compared in the deal's currency; a line without a converted floor is not yet checked."""
+        return self.floor_price is not None and self.unit_price < self.floor_price
 
 
 class Lead(models.Model):

@@ -14,19 +14,29 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Role
 from accounts.models import User
-from accounts.scoping import can_manage_partner
 from core.audit import audit_record, diff, snapshot
 from core.business_days import add_business_days
+from core.fx import FxRateMissing, fx_rate
+from core.money import round_money
 from core.notifications import Audience, notify, partner_recipients
 from partners.choices import ViolationKind
 from partners.services import compliance_violation_draft_create
 
 from .choices import AVAILABLE_LEAD_STATUSES, DealStatus, LeadOfferStatus, LeadStatus
 from .models import Deal, DealLine, DealSettings, Lead, LeadOffer
+from .permissions import DealDecision, deal_decision_refusal
 from .rules import normalize_customer_name, normalize_tax_id
 
-DIRECTOR_ROLES = frozenset({Role.CHANNEL_DIRECTOR, Role.ADMIN})
-TRACKED = ["status", "decided_at", "protection_ends_at", "conflict_with_id", "decision_reason"]
+TRACKED = [
+    "status",
+    "decided_at",
+    "protection_ends_at",
+    "conflict_with_id",
+    "decision_reason",
+    "cross_region",
+    "below_floor",
+    "price_check_held",
+]
 
 
 def _lock_key(namespace: str, value: str) -> int:
@@ -197,6 +207,7 @@ SUBMIT_FIELDS = [
     "customer_tax_id",
     "cross_region",
     "below_floor",
+    "price_check_held",
     "submitted_at",
     "sla_due_at",
     "conflict_with",
@@ -205,12 +216,46 @@ SUBMIT_FIELDS = [
 ]
 
 
+def _lock_product_families(family_ids: list[int]) -> None:
+    """Serialize the conflict checks of registrations sharing a product family.
+
+    Two registrations conflict only when they share a family, so whatever their names (similar,
+    not only identical) or tax IDs, the second waits for the first to commit and then sees it.
+    Taken in ascending order so that two submissions never wait for each other.
+    """
+    for family_id in sorted(family_ids):
+        _advisory_xact_lock("deal-family", str(family_id))
+
+
+def _price_check(*, deal: Deal, lines: list[DealLine], on: datetime.date) -> None:
+    """Each line's floor in the deal's currency at the FX rate of `on` (DESIGN §4.4).
+
+    A line without a rate keeps no floor and holds the check (`price_check_held`): it is never
+    taken as priced fine, and the registration needs a director like a below-floor one.
+    """
+    rates: dict[str, Decimal | None] = {}
+    for line in lines:
+        source = line.product.currency
+        if source not in rates:
+            try:
+                rates[source] = fx_rate(source, deal.currency, on)
+            except FxRateMissing:
+                rates[source] = None
+        rate = rates[source]
+        line.floor_price = (
+            None if rate is None else round_money(line.product.floor_price * rate, deal.currency)
+        )
+    DealLine.objects.bulk_update(lines, ["floor_price"])
+    deal.below_floor = any(line.is_below_floor for line in lines)
+    deal.price_check_held = any(line.floor_price is None for line in lines)
+
+
 @transaction.atomic
 def deal_submit(*, deal: Deal, actor: User) -> Deal:
     """Fingerprint the customer, flag region and price checks, and detect conflicts.
 
-    Conflict checks for one customer are serialized by advisory locks on the fingerprint and tax
-    ID, so two partners submitting the same customer at once cannot both escape `in_conflict`.
+    Conflict checks are serialized per product family (advisory locks), so two partners
+    submitting similar customers at once cannot both escape `in_conflict`.
     """
     deal = _locked(deal)
     _require(deal, DealStatus.DRAFT)
@@ -220,9 +265,8 @@ def deal_submit(*, deal: Deal, actor: User) -> Deal:
     before = snapshot(deal, TRACKED)
     deal.customer_fingerprint = normalize_customer_name(deal.customer_name)
     deal.customer_tax_id = normalize_tax_id(deal.customer_tax_id)
-    _advisory_xact_lock("deal-fingerprint", deal.customer_fingerprint)
-    if deal.customer_tax_id:
-        _advisory_xact_lock("deal-tax-id", deal.customer_tax_id)
+    family_ids = sorted({line.product.family_id for line in lines})
+    _lock_product_families(family_ids)
     now = timezone.now()
     rules = DealSettings.current()
     conflict_id = deal_conflict_find(
@@ -230,11 +274,11 @@ def deal_submit(*, deal: Deal, actor: User) -> Deal:
         partner_id=deal.partner_id,
         fingerprint=deal.customer_fingerprint,
         tax_id=deal.customer_tax_id,
-        family_ids=sorted({line.product.family_id for line in lines}),
+        family_ids=family_ids,
         threshold=rules.similarity_threshold,
     )
     deal.cross_region = deal.customer_region not in (deal.partner.regions or [])
-    deal.below_floor = any(line.is_below_floor for line in lines)
+    _price_check(deal=deal, lines=lines, on=timezone.localdate(now))
     deal.submitted_at = now
     deal.sla_due_at = add_business_days(now, rules.sla_business_days)
     deal.conflict_with_id = conflict_id
@@ -287,31 +331,27 @@ def _compliance_flag(*, deal: Deal, actor: User) -> None:
 
 
 # --- decisions -------------------------------------------------------------------------------
-def _check_decider(deal: Deal, actor: User) -> None:
-    if not actor.is_channel_staff and not actor.is_admin:
-        raise PermissionDenied
-    if not can_manage_partner(actor, deal.partner):
-        raise PermissionDenied
+def _check_decision(deal: Deal, actor: User, decision: DealDecision) -> None:
+    """The rule that also decides whether the page shows the button (deals.permissions)."""
+    refusal = deal_decision_refusal(user=actor, deal=deal, decision=decision)
+    if refusal is not None:
+        raise refusal
 
 
 @transaction.atomic
 def deal_approve(*, deal: Deal, actor: User, reason: str = "") -> Deal:
     """Approve: protection runs for the partner tier's protection days.
 
-    An in-conflict registration needs a reason (both are then protected); cross-region or
-    below-floor registrations need a channel director.
+    An in-conflict registration needs a reason (both are then protected); who may approve is
+    `deals.permissions.deal_decision_refusal` (cross-region, below-floor and price-held
+    registrations need a channel director).
     """
     deal = _locked(deal)
-    _check_decider(deal, actor)
-    _require(deal, DealStatus.SUBMITTED, DealStatus.IN_CONFLICT)
+    _check_decision(deal, actor, "approve")
     reason = (reason or "").strip()
     if deal.status == DealStatus.IN_CONFLICT and not reason:
         raise ValidationError(
             {"reason": _("A reason is required to approve a conflicting registration.")}
-        )
-    if deal.needs_director and actor.role not in DIRECTOR_ROLES:
-        raise ValidationError(
-            _("Cross-region or below-floor registrations need a channel director's approval.")
         )
     before = snapshot(deal, TRACKED)
     was_in_conflict = deal.status == DealStatus.IN_CONFLICT
@@ -355,8 +395,7 @@ def deal_approve(*, deal: Deal, actor: User, reason: str = "") -> Deal:
 def deal_reject(*, deal: Deal, actor: User, reason: str) -> Deal:
     """Reject with a reason shown to the partner."""
     deal = _locked(deal)
-    _check_decider(deal, actor)
-    _require(deal, DealStatus.SUBMITTED, DealStatus.IN_CONFLICT)
+    _check_decision(deal, actor, "reject")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("A reason is required.")})
@@ -412,10 +451,7 @@ def deal_extension_request(*, deal: Deal, actor: User, justification: str) -> De
 def deal_extension_decide(*, deal: Deal, actor: User, approve: bool) -> Deal:
     """The manager grants (protection + extension days) or refuses the pending extension."""
     deal = _locked(deal)
-    _check_decider(deal, actor)
-    _require(deal, DealStatus.APPROVED)
-    if deal.extension_requested_at is None or deal.extension_decision:
-        raise ValidationError(_("There is no pending extension request."))
+    _check_decision(deal, actor, "decide_extension")
     before = snapshot(deal, TRACKED)
     deal.extension_decision = "granted" if approve else "refused"
     if approve:

@@ -38,6 +38,7 @@ from .forms import (
     WonForm,
 )
 from .models import Deal
+from .permissions import deal_decisions_for
 
 REGISTRANT_ROLES = (Role.PARTNER_ADMIN, Role.PARTNER_SALES)
 
@@ -160,9 +161,7 @@ def deal_detail(request, pk):
         "can_edit": user.is_partner_user
         and user.partner_id == deal.partner_id
         and user.role in REGISTRANT_ROLES,
-        "can_decide": not user.is_partner_user
-        and (user.is_admin or user.role in CHANNEL_ROLES)
-        and Deal.objects.manageable_by(user).filter(pk=deal.pk).exists(),
+        "decisions": deal_decisions_for(user=user, deal=deal),
         "other": other,
         "reason_form": ReasonForm(),
         "extension_form": ExtensionForm(),

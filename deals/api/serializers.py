@@ -13,8 +13,8 @@ class DealLineSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DealLine
-        fields = ["product", "quantity", "unit_price", "final"]
-        read_only_fields = ["final"]
+        fields = ["product", "quantity", "unit_price", "final", "floor_price"]
+        read_only_fields = ["final", "floor_price"]
 
 
 class DealSerializer(serializers.ModelSerializer):
@@ -22,6 +22,7 @@ class DealSerializer(serializers.ModelSerializer):
 
     lines = DealLineSerializer(many=True)
     has_conflict = serializers.SerializerMethodField()
+    price_check_message = serializers.SerializerMethodField()
 
     class Meta:
         model = Deal
@@ -45,6 +46,8 @@ class DealSerializer(serializers.ModelSerializer):
             "protection_ends_at",
             "cross_region",
             "below_floor",
+            "price_check_held",
+            "price_check_message",
             "has_conflict",
             "order_number",
             "closed_on",
@@ -61,6 +64,7 @@ class DealSerializer(serializers.ModelSerializer):
             "protection_ends_at",
             "cross_region",
             "below_floor",
+            "price_check_held",
             "order_number",
             "closed_on",
         ]
@@ -87,6 +91,10 @@ class DealSerializer(serializers.ModelSerializer):
 
     def get_has_conflict(self, deal: Deal) -> bool:
         return deal.conflict_with_id is not None
+
+    def get_price_check_message(self, deal: Deal) -> str:
+        """Why the floor price check is held: the missing FX rates ("" when it is not held)."""
+        return str(deal.price_check_message)
 
     def validate_lines(self, value):
         if not value:

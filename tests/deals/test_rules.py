@@ -3,7 +3,7 @@
 import pytest
 from django.db import connection
 
-from deals.rules import normalize_customer_name, normalize_tax_id
+from deals.rules import is_place_name, normalize_customer_name, normalize_tax_id
 
 THRESHOLD = 0.8
 
@@ -32,6 +32,21 @@ MATCH = [
     ("Tyrell Corporation (China)", "Tyrell Corp"),
     ("Huawei Technologies Co., Ltd.", "HUAWEI TECHNOLOGIES CO LTD"),
     ("Shanghai Electric Group Company Limited", "Shanghai Electric Group Co., Ltd."),
+    # names that are a place plus generic words: kept whole, still matched across spellings
+    ("广州国际贸易有限公司", "广州国际贸易有限责任公司"),
+    ("广州国际贸易有限公司", "广州国际贸易股份有限公司"),
+    ("广州国际贸易有限公司", "广州 国际贸易（有限公司）"),
+    ("广州国际贸易有限公司", "广州国际贸易"),
+    ("深圳市科技发展有限公司", "深圳市科技发展有限责任公司"),
+    ("北京市海淀区科技发展有限公司", "北京市海淀区科技发展有限公司。"),
+    ("Beijing Holdings Co., Ltd.", "BEIJING HOLDINGS COMPANY LIMITED"),
+    ("ＢＥＩＪＩＮＧ　ＨＯＬＤＩＮＧＳ ＬＩＭＩＴＥＤ", "Beijing Holdings Ltd."),
+    ("Shanghai International Corporation", "shanghai international corp"),
+    (
+        "Guangzhou International Trading Co., Ltd.",
+        "Guangzhou International Trading Company Limited",
+    ),
+    ("Contoso Trading Ltd", "Contoso Tradings Ltd"),
 ]
 
 NO_MATCH = [
@@ -45,7 +60,25 @@ NO_MATCH = [
     ("Contoso Limited", "Fabrikam Limited"),
     ("Globex Company", "Globe Company"),
     ("Initech Ltd", "Intech Ltd"),
+    # companies that differ only in generic words are different customers, never "a place"
+    ("广州国际贸易有限公司", "广州实业发展有限公司"),
+    ("上海科技发展有限公司", "上海国际贸易有限公司"),
+    ("深圳市科技有限公司", "深圳市实业有限公司"),
+    ("深圳科技有限公司", "深圳技术有限公司"),
+    ("北京技术发展有限公司", "北京国际有限公司"),
+    ("浙江省实业发展有限公司", "浙江省国际贸易有限公司"),
+    ("广东省科技集团有限公司", "广东省贸易集团有限公司"),
+    ("重庆市国际贸易有限公司", "重庆市科技有限公司"),
+    ("北京市海淀区科技发展有限公司", "北京市海淀区实业有限公司"),
+    ("宜宾市科技有限公司", "宜宾市实业发展有限公司"),
+    ("Beijing Holdings Limited", "Beijing Group Co., Ltd."),
+    ("Shanghai International Corporation", "Shanghai Technology Company Limited"),
+    ("Guangzhou International Holdings Ltd", "Guangzhou Technology Group Ltd"),
+    ("China International Corporation", "China Technology Group"),
 ]
+
+
+PLACES = ["上海", "深圳市", "广州", "广东省", "北京市海淀区", "beijing", "shanghai", "hongkong", ""]
 
 
 def _similarity(a: str, b: str) -> float:
@@ -68,6 +101,42 @@ def test_names_of_the_same_customer_match(first, second):
 def test_names_of_different_customers_do_not_match(first, second):
     a, b = normalize_customer_name(first), normalize_customer_name(second)
     assert _similarity(a, b) < THRESHOLD, (a, b)
+
+
+@pytest.mark.parametrize("name", sorted({name for pair in MATCH + NO_MATCH for name in pair}))
+def test_no_name_is_reduced_to_a_place_or_to_nothing(name):
+    # given any customer name of the tables / when fingerprinted
+    fingerprint = normalize_customer_name(name)
+    # then something more than a place name remains
+    assert fingerprint not in PLACES
+    assert not is_place_name(fingerprint), fingerprint
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("广州国际贸易有限公司", "广州国际贸易"),
+        ("深圳市科技发展有限公司", "深圳市科技发展"),
+        ("Beijing Holdings Limited", "beijingholdings"),
+        ("上海有限公司", "上海有限公司"),
+        ("有限公司", "有限公司"),
+        ("上海华东信息科技发展有限公司", "上海华东信息"),
+    ],
+)
+def test_generic_words_go_only_while_something_distinctive_remains(raw, expected):
+    assert normalize_customer_name(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["上海", "深圳市", "广东省深圳市", "北京市海淀区", "宜宾市", "beijing", "shanghaicity"]
+)
+def test_place_names_are_recognised(text):
+    assert is_place_name(text)
+
+
+@pytest.mark.parametrize("text", ["上海华东", "华联超市", "shanghaielectric", "中国银行"])
+def test_names_with_a_distinctive_part_are_not_places(text):
+    assert not is_place_name(text)
 
 
 def test_table_has_at_least_thirty_pairs():

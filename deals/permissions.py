@@ -1,0 +1,85 @@
+"""Who may decide a deal registration (DESIGN §1, §4.3, §4.4).
+
+One rule per action answers both "show the button?" and "may the service do it?": the services
+raise what these functions return, and pages show a button only when they return None.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import Role
+from accounts.scoping import can_manage_partner
+
+from .choices import PENDING_STATUSES, DealStatus
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+    from .models import Deal
+
+DealDecision = Literal["approve", "reject", "decide_extension"]
+
+
+def _status_refusal(deal: Deal) -> ValidationError:
+    return ValidationError(
+        _("This registration is %(status)s; the action is not allowed.")
+        % {"status": deal.get_status_display()}
+    )
+
+
+def is_director(user: User) -> bool:
+    """Channel directors and administrators approve what a channel manager may not."""
+    return user.is_admin or user.role == Role.CHANNEL_DIRECTOR
+
+
+def _manages(user: User, deal: Deal) -> bool:
+    return (user.is_channel_staff or user.is_admin) and can_manage_partner(user, deal.partner)
+
+
+def _refusal(
+    *, user: User, deal: Deal, decision: DealDecision, manages: bool
+) -> PermissionDenied | ValidationError | None:
+    if not manages:
+        return PermissionDenied()
+    if decision == "decide_extension":
+        if deal.status != DealStatus.APPROVED:
+            return _status_refusal(deal)
+        if deal.extension_requested_at is None or deal.extension_decision:
+            return ValidationError(_("There is no pending extension request."))
+        return None
+    if deal.status not in PENDING_STATUSES:
+        return _status_refusal(deal)
+    if decision == "approve" and deal.needs_director and not is_director(user):
+        return ValidationError(
+            _("Cross-region or below-floor registrations need a channel director's approval.")
+        )
+    return None
+
+
+def deal_decision_refusal(
+    *, user: User, deal: Deal, decision: DealDecision
+) -> PermissionDenied | ValidationError | None:
+    """Why `user` may not take `decision` on `deal` now, or None when they may.
+
+    Only channel staff managing the partner decide (PermissionDenied otherwise). Approve and
+    reject apply to a pending registration; a cross-region, below-floor or price-held one is
+    approved only by a director. An extension is decided once, on an approved registration.
+    """
+    return _refusal(user=user, deal=deal, decision=decision, manages=_manages(user, deal))
+
+
+def deal_decisions_for(*, user: User, deal: Deal) -> frozenset[DealDecision]:
+    """The decisions `user` may take on `deal` now: the buttons its page shows."""
+    if user.is_partner_user:
+        return frozenset()
+    manages = _manages(user, deal)
+    decisions: tuple[DealDecision, ...] = ("approve", "reject", "decide_extension")
+    return frozenset(
+        decision
+        for decision in decisions
+        if _refusal(user=user, deal=deal, decision=decision, manages=manages) is None
+    )
