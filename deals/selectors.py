@@ -1,4 +1,6 @@
-"""Reads of deal registration, always scoped to what the user may see."""
+"""Reads of deals and leads: a `*_for(user=...)` read is scoped to what the user may see; the
+reads for services (won-deal lines, lead distribution) take no user and name why they are
+unrestricted."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from django.utils import timezone
 from accounts.scoping import get_scoped_or_404
 
 from .choices import AVAILABLE_LEAD_STATUSES, PENDING_STATUSES, DealStatus, LeadOfferStatus
-from .models import Deal, DealLine, Lead, LeadOffer, Product
+from .models import Deal, DealLine, Lead, LeadOffer
 
 
 def deal_list_for(*, user, filters: dict | None = None) -> QuerySet[Deal]:
@@ -57,10 +59,6 @@ def deal_conflict_pair_for(*, user, deal: Deal) -> Deal | None:
     if user.is_partner_user or deal.conflict_with_id is None:
         return None
     return deal_get_for(user=user, pk=deal.conflict_with_id)
-
-
-def products_active() -> QuerySet[Product]:
-    return Product.objects.filter(is_active=True).select_related("family")
 
 
 def won_deal_lines(
