@@ -2,7 +2,8 @@
 
 An app adds `<app>/dashboard.py` with functions decorated by `@widget(...)`; each returns the
 template and context of one card (or None to hide it). Navigation entries register the same way
-with `nav_item(...)`. The dashboard page shows the widgets of the user's role in `order`.
+with `nav_item(...)`, in `<app>/navigation.py`. The dashboard page shows the widgets of the user's
+role in `order`. Core's own cards (the ones every role shares) close this module.
 """
 
 from __future__ import annotations
@@ -14,6 +15,15 @@ from typing import Any
 
 from django.apps import apps
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import PARTNER_ROLES, STAFF_ROLES, Role
+
+from .jobs import job_list_for
+from .models import ImportBatch
+from .notifications import unread_count
+
+ALL_ROLES = STAFF_ROLES | PARTNER_ROLES
 
 
 @dataclass(frozen=True)
@@ -89,10 +99,28 @@ def navigation_for(user) -> list[dict]:
 def autodiscover() -> None:
     for config in apps.get_app_configs():
         for module in ("dashboard", "navigation", "importers", "jobs"):
-            if config.name == "core" and module == "dashboard":
-                continue
             try:
                 import_module(f"{config.name}.{module}")
             except ModuleNotFoundError as exc:
                 if exc.name != f"{config.name}.{module}":
                     raise
+
+
+@widget(roles=ALL_ROLES, order=1000)
+def notifications_card(request) -> dict:
+    return {
+        "template": "core/widgets/notifications.html",
+        "title": _("Notifications"),
+        "unread": unread_count(request.user),
+        "latest": list(request.user.notifications.all()[:5]),
+    }
+
+
+@widget(roles={Role.ADMIN, Role.FINANCE}, order=1010)
+def recent_jobs_card(request) -> dict:
+    return {
+        "template": "core/widgets/jobs.html",
+        "title": _("Recent jobs and imports"),
+        "jobs": list(job_list_for(user=request.user)[:5]),
+        "rejected_imports": ImportBatch.objects.filter(status="rejected").count(),
+    }
