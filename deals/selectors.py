@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -112,17 +111,10 @@ def deal_protections_expiring_for(*, user, days: int = 14) -> QuerySet[Deal]:
 def partners_specialized_in(qs: QuerySet, industry: str) -> QuerySet:
     """Partners whose specializations include `industry`; all of them when no industry is named.
 
-    Reads the partner capability map (`Partner.specializations`, DESIGN §2.2). Should a deployment
-    run without that field, every partner counts as specialized rather than none.
+    Reads the partner capability map (`Partner.specializations`, DESIGN §2.2).
     """
-    from partners.models import Partner
-
     industry = (industry or "").strip().lower()
     if not industry:
-        return qs
-    try:
-        Partner._meta.get_field("specializations")
-    except FieldDoesNotExist:
         return qs
     return qs.filter(specializations__contains=[industry])
 
