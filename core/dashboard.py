@@ -9,7 +9,7 @@ role in `order`. Core's own cards (the ones every role shares) close this module
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
 
@@ -41,7 +41,6 @@ class NavItem:
     roles: frozenset[str]
     order: int
     section: Any = ""
-    url_kwargs: dict = field(default_factory=dict)
 
 
 _WIDGETS: list[Widget] = []
@@ -82,7 +81,7 @@ def navigation_for(user) -> list[dict]:
     for item in sorted(_NAV, key=lambda i: i.order):
         if user.role in item.roles or (user.is_superuser and not user.is_partner_user):
             try:
-                url = reverse(item.url_name, kwargs=item.url_kwargs or None)
+                url = reverse(item.url_name)
             except NoReverseMatch:
                 continue
             items.append(
