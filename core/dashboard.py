@@ -2,18 +2,28 @@
 
 An app adds `<app>/dashboard.py` with functions decorated by `@widget(...)`; each returns the
 template and context of one card (or None to hide it). Navigation entries register the same way
-with `nav_item(...)`. The dashboard page shows the widgets of the user's role in `order`.
+with `nav_item(...)`, in `<app>/navigation.py`. The dashboard page shows the widgets of the user's
+role in `order`. Core's own cards (the ones every role shares) close this module.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
 
 from django.apps import apps
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import PARTNER_ROLES, STAFF_ROLES, Role
+
+from .jobs import job_list_for
+from .models import ImportBatch
+from .notifications import unread_count
+
+ALL_ROLES = STAFF_ROLES | PARTNER_ROLES
 
 
 @dataclass(frozen=True)
@@ -31,7 +41,6 @@ class NavItem:
     roles: frozenset[str]
     order: int
     section: Any = ""
-    url_kwargs: dict = field(default_factory=dict)
 
 
 _WIDGETS: list[Widget] = []
@@ -72,7 +81,7 @@ def navigation_for(user) -> list[dict]:
     for item in sorted(_NAV, key=lambda i: i.order):
         if user.role in item.roles or (user.is_superuser and not user.is_partner_user):
             try:
-                url = reverse(item.url_name, kwargs=item.url_kwargs or None)
+                url = reverse(item.url_name)
             except NoReverseMatch:
                 continue
             items.append(
@@ -89,10 +98,28 @@ def navigation_for(user) -> list[dict]:
 def autodiscover() -> None:
     for config in apps.get_app_configs():
         for module in ("dashboard", "navigation", "importers", "jobs"):
-            if config.name == "core" and module == "dashboard":
-                continue
             try:
                 import_module(f"{config.name}.{module}")
             except ModuleNotFoundError as exc:
                 if exc.name != f"{config.name}.{module}":
                     raise
+
+
+@widget(roles=ALL_ROLES, order=1000)
+def notifications_card(request) -> dict:
+    return {
+        "template": "core/widgets/notifications.html",
+        "title": _("Notifications"),
+        "unread": unread_count(request.user),
+        "latest": list(request.user.notifications.all()[:5]),
+    }
+
+
+@widget(roles={Role.ADMIN, Role.FINANCE}, order=1010)
+def recent_jobs_card(request) -> dict:
+    return {
+        "template": "core/widgets/jobs.html",
+        "title": _("Recent jobs and imports"),
+        "jobs": list(job_list_for(user=request.user)[:5]),
+        "rejected_imports": ImportBatch.objects.filter(status="rejected").count(),
+    }

@@ -1,8 +1,12 @@
-"""View guards shared by every app: role checks that answer 404 to the wrong people."""
+"""View guards shared by every app: role checks that answer 403 to the wrong role.
+
+An object outside the user's scope is a different matter: `accounts.scoping.get_scoped_or_404`
+answers 404 so that it does not reveal the object exists.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
@@ -28,22 +32,6 @@ def role_required(*roles: str) -> Callable:
         return wrapper
 
     return decorator
-
-
-class RoleRequiredMixin:
-    """Class-based twin of `role_required`."""
-
-    allowed_roles: Iterable[str] = ()
-
-    def dispatch(self, request, *args, **kwargs):
-        user = request.user
-        if not user.is_authenticated:
-            from django.contrib.auth.views import redirect_to_login
-
-            return redirect_to_login(request.get_full_path())
-        if not (user.is_admin or user.role in frozenset(self.allowed_roles)):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
 
 
 def company_finance_required(view: Callable) -> Callable:

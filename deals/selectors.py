@@ -1,17 +1,18 @@
-"""Reads of deal registration, always scoped to what the user may see."""
+"""Reads of deals and leads: a `*_for(user=...)` read is scoped to what the user may see; the
+reads for services (won-deal lines, lead distribution) take no user and name why they are
+unrestricted."""
 
 from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.scoping import get_scoped_or_404
 
 from .choices import AVAILABLE_LEAD_STATUSES, PENDING_STATUSES, DealStatus, LeadOfferStatus
-from .models import Deal, DealLine, Lead, LeadOffer, Product
+from .models import Deal, DealLine, Lead, LeadOffer
 
 
 def deal_list_for(*, user, filters: dict | None = None) -> QuerySet[Deal]:
@@ -57,10 +58,6 @@ def deal_conflict_pair_for(*, user, deal: Deal) -> Deal | None:
     if user.is_partner_user or deal.conflict_with_id is None:
         return None
     return deal_get_for(user=user, pk=deal.conflict_with_id)
-
-
-def products_active() -> QuerySet[Product]:
-    return Product.objects.filter(is_active=True).select_related("family")
 
 
 def won_deal_lines(
@@ -114,17 +111,10 @@ def deal_protections_expiring_for(*, user, days: int = 14) -> QuerySet[Deal]:
 def partners_specialized_in(qs: QuerySet, industry: str) -> QuerySet:
     """Partners whose specializations include `industry`; all of them when no industry is named.
 
-    Reads the partner capability map (`Partner.specializations`, DESIGN §2.2). Should a deployment
-    run without that field, every partner counts as specialized rather than none.
+    Reads the partner capability map (`Partner.specializations`, DESIGN §2.2).
     """
-    from partners.models import Partner
-
     industry = (industry or "").strip().lower()
     if not industry:
-        return qs
-    try:
-        Partner._meta.get_field("specializations")
-    except FieldDoesNotExist:
         return qs
     return qs.filter(specializations__contains=[industry])
 

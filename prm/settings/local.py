@@ -1,7 +1,13 @@
 """Developer machine: `make run`. Embedded PostgreSQL and in-process tasks unless told otherwise."""
 
 from .base import *  # noqa: F403
-from .base import env_bool
+from .base import BASE_DIR, DATABASE_URL, databases, env_bool
+
+if DATABASE_URL is None:
+    from prm.embedded import embedded_database_url
+
+    DATABASE_URL = embedded_database_url(BASE_DIR / ".data" / "pgdata")
+    DATABASES = databases(DATABASE_URL)
 
 DEBUG = env_bool("DEBUG", True)
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"

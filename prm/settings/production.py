@@ -1,7 +1,17 @@
 """Production: everything from the environment; `manage.py check --deploy` is clean."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
-from .base import env, env_bool
+from .base import DATABASE_URL, env, env_bool
+
+# Never fall back to a database of our own: a missing URL is a deployment error, not a new
+# empty database that would quietly take the writes.
+if DATABASE_URL is None:
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not set: production needs the URL of its PostgreSQL database "
+        "(postgres://user:password@host:5432/name)."
+    )
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")  # required: no default in production

@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+from django.urls import reverse
+
 from prm.celery import app
 
 
@@ -38,6 +40,48 @@ def test_check_deploy_is_clean_with_production_variables(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def _run_with_settings(module: str, code: str, **variables: str) -> subprocess.CompletedProcess:
+    env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": module, **variables}
+    return subprocess.run(  # noqa: S603 (this interpreter, code written here)
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def test_production_refuses_to_start_without_a_database_url():
+    # Given production variables but no DATABASE_URL
+    # When Django loads its settings
+    result = _run_with_settings(
+        "prm.settings.production",
+        "import django; django.setup()",
+        SECRET_KEY="k" * 64 + "-production-secret-with-enough-entropy",
+        ALLOWED_HOSTS="prm.example.com",
+    )
+    # Then it stops with a clear message instead of starting a database of its own
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DATABASE_URL is not set" in result.stderr
+
+
+def test_local_settings_use_the_given_database_url():
+    # Given a developer machine that names its database
+    # When the local settings load
+    result = _run_with_settings(
+        "prm.settings.local",
+        "from django.conf import settings; print(settings.DATABASES['default']['NAME'])",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/prm_given",
+    )
+    # Then that database is used (the embedded server is only the default without one)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "prm_given"
+
+
+def test_csrf_cookie_is_http_only(client):
+    # Given the login page, which sets the CSRF cookie
+    response = client.get(reverse("accounts:login"))
+    # Then no script can read the cookie (htmx takes the token from the page's meta tag)
+    assert response.cookies["csrftoken"]["httponly"] is True
+    assert 'name="csrf-token"' in response.content.decode()
 
 
 def test_app_schedules_are_merged_into_beat():

@@ -1,3 +1,5 @@
+"""Accounts card on the dashboard: the welcome every role sees."""
+
 from django.utils.translation import gettext_lazy as _
 
 from core.dashboard import widget
