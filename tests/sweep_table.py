@@ -90,17 +90,25 @@ PAGES: dict[str, Entry] = {
     "core:dashboard": Entry(ok=(*STAFF, *PARTNER)),
     "core:notification_list": Entry(ok=(*STAFF, *PARTNER)),
     # A notification is its recipient's alone, even inside one company.
-    "core:notification_read": post(("partner_admin",), pk("notification"), denied=("partner_sales", "admin")),
+    "core:notification_read": post(
+        ("partner_admin",), pk("notification"), denied=("partner_sales", "admin")
+    ),
     "core:notification_read_all": post((*STAFF, *PARTNER)),
     "core:job_list": Entry(ok=STAFF),
     # The job was started by the home partner admin; staff access to jobs is not swept here.
-    "core:job_detail": Entry(ok=("partner_admin", "admin"), kwargs=pk("job"), denied=("partner_sales",)),
-    "core:job_download": Entry(ok=("partner_admin", "admin"), kwargs=pk("job"), denied=("partner_sales",)),
+    "core:job_detail": Entry(
+        ok=("partner_admin", "admin"), kwargs=pk("job"), denied=("partner_sales",)
+    ),
+    "core:job_download": Entry(
+        ok=("partner_admin", "admin"), kwargs=pk("job"), denied=("partner_sales",)
+    ),
     "core:import_list": Entry(ok=(*FINANCE, "manager"), denied=("legal",)),
     "core:import_upload": Entry(
         ok=FINANCE, kwargs=lambda w: {"kind": "sales_lines"}, scoped=False, denied=("manager",)
     ),
-    "core:import_detail": Entry(ok=FINANCE, kwargs=pk("import_batch"), scoped=False, denied=("manager",)),
+    "core:import_detail": Entry(
+        ok=FINANCE, kwargs=pk("import_batch"), scoped=False, denied=("manager",)
+    ),
     "core:import_error_report": Entry(
         ok=FINANCE, kwargs=pk("import_batch"), scoped=False, denied=("manager",)
     ),
@@ -118,7 +126,9 @@ PAGES: dict[str, Entry] = {
         public=True,
     ),
     "accounts:password_reset_complete": Entry(ok=("anonymous",), public=True),
-    "accounts:language": post(("anonymous", "partner_admin"), public=True, data=lambda w: {"language": "en"}),
+    "accounts:language": post(
+        ("anonymous", "partner_admin"), public=True, data=lambda w: {"language": "en"}
+    ),
     "accounts:profile": Entry(ok=(*STAFF, *PARTNER)),
     "accounts:token_regenerate": post((*STAFF, *PARTNER)),
     "accounts:token_revoke": post((*STAFF, *PARTNER)),
@@ -130,7 +140,9 @@ PAGES: dict[str, Entry] = {
     "partners:partner_unfreeze": post(CHANNEL, home, denied=("finance",)),
     "partners:violation_create": Entry(ok=CHANNEL, kwargs=home, denied=("finance",)),
     "partners:my_company": Entry(ok=(*PARTNER, "distributor"), denied=("admin",)),
-    "partners:user_invite": Entry(ok=("partner_admin",), denied=("partner_sales", "partner_finance", "admin")),
+    "partners:user_invite": Entry(
+        ok=("partner_admin",), denied=("partner_sales", "partner_finance", "admin")
+    ),
     "partners:user_deactivate": post(
         ("partner_admin",),
         lambda w: {"user_pk": w.home_user.pk},
@@ -145,12 +157,22 @@ PAGES: dict[str, Entry] = {
     "partners:apply": Entry(ok=("anonymous",), public=True),
     "partners:apply_done": Entry(ok=("anonymous",), public=True),
     "partners:application_list": Entry(ok=CHANNEL, denied=("finance",)),
-    "partners:application_detail": Entry(ok=CHANNEL, kwargs=pk("application"), scoped=False, denied=("finance",)),
-    "partners:application_advance": post(CHANNEL, pk("application"), scoped=False, denied=("finance",)),
-    "partners:application_reject": post(
-        CHANNEL, pk("application"), scoped=False, denied=("finance",), data=lambda w: {"reason": "Not a fit"}
+    "partners:application_detail": Entry(
+        ok=CHANNEL, kwargs=pk("application"), scoped=False, denied=("finance",)
     ),
-    "partners:application_assess": post(CHANNEL, pk("application"), scoped=False, denied=("finance",)),
+    "partners:application_advance": post(
+        CHANNEL, pk("application"), scoped=False, denied=("finance",)
+    ),
+    "partners:application_reject": post(
+        CHANNEL,
+        pk("application"),
+        scoped=False,
+        denied=("finance",),
+        data=lambda w: {"reason": "Not a fit"},
+    ),
+    "partners:application_assess": post(
+        CHANNEL, pk("application"), scoped=False, denied=("finance",)
+    ),
     "partners:tier_proposals": Entry(ok=CHANNEL, denied=("finance",)),
     "partners:tier_proposal_confirm": post(CHANNEL, pk("tier_proposal"), denied=("finance",)),
     "partners:tier_proposal_reject": post(
@@ -166,33 +188,61 @@ PAGES: dict[str, Entry] = {
     ),
     "partners:scorecard_evaluate": post(CHANNEL, home, denied=("finance",)),
     "partners:nps_record": Entry(ok=STAFF, kwargs=home),
-    "partners:agreement_list": Entry(ok=(*STAFF, *PARTNER_FINANCE), denied=("partner_sales",), marker=lambda w: w.agreement.number),
+    "partners:agreement_list": Entry(
+        ok=(*STAFF, *PARTNER_FINANCE),
+        denied=("partner_sales",),
+        marker=lambda w: w.agreement.number,
+    ),
     "partners:agreement_create": Entry(ok=CHANNEL, denied=("legal", "finance")),
     "partners:agreement_detail": Entry(
-        ok=(*STAFF, *PARTNER_FINANCE), kwargs=pk("agreement"), denied=("partner_sales", "distributor")
+        ok=(*STAFF, *PARTNER_FINANCE),
+        kwargs=pk("agreement"),
+        denied=("partner_sales", "distributor"),
     ),
-    "partners:agreement_edit": Entry(ok=(*CHANNEL, "legal"), kwargs=pk("agreement"), denied=("partner_admin",)),
+    "partners:agreement_edit": Entry(
+        ok=(*CHANNEL, "legal"), kwargs=pk("agreement"), denied=("partner_admin",)
+    ),
     "partners:agreement_submit": post(CHANNEL, pk("agreement"), denied=("legal", "partner_admin")),
-    "partners:agreement_review": post((*CHANNEL, "legal"), pk("agreement"), denied=("partner_admin",)),
-    "partners:agreement_sign": post((*CHANNEL, "legal"), pk("agreement"), denied=("partner_admin",)),
-    "partners:agreement_activate": post(CHANNEL, pk("agreement"), denied=("legal", "partner_admin")),
-    "partners:agreement_terminate": post((*CHANNEL, "legal"), pk("agreement"), denied=("partner_admin",)),
+    "partners:agreement_review": post(
+        (*CHANNEL, "legal"), pk("agreement"), denied=("partner_admin",)
+    ),
+    "partners:agreement_sign": post(
+        (*CHANNEL, "legal"), pk("agreement"), denied=("partner_admin",)
+    ),
+    "partners:agreement_activate": post(
+        CHANNEL, pk("agreement"), denied=("legal", "partner_admin")
+    ),
+    "partners:agreement_terminate": post(
+        (*CHANNEL, "legal"), pk("agreement"), denied=("partner_admin",)
+    ),
     "partners:agreement_amend": post(CHANNEL, pk("agreement"), denied=("legal", "partner_admin")),
     "partners:agreement_document": Entry(
-        ok=(*STAFF, *PARTNER_FINANCE), kwargs=pk("agreement"), denied=("partner_sales", "distributor")
+        ok=(*STAFF, *PARTNER_FINANCE),
+        kwargs=pk("agreement"),
+        denied=("partner_sales", "distributor"),
     ),
     "partners:credit_list": Entry(
         ok=(*STAFF, *PARTNER_FINANCE), denied=("partner_sales",), marker=lambda w: "50,000.00"
     ),
-    "partners:credit_apply": Entry(ok=("partner_finance",), denied=("partner_sales", "partner_admin", "admin")),
+    "partners:credit_apply": Entry(
+        ok=("partner_finance",), denied=("partner_sales", "partner_admin", "admin")
+    ),
     "partners:credit_detail": Entry(
         ok=(*STAFF, *PARTNER_FINANCE), kwargs=pk("credit"), denied=("partner_sales", "distributor")
     ),
-    "partners:credit_decide": post(("admin", "finance", "cfo"), pk("credit"), denied=("manager", "legal")),
-    "partners:credit_withdraw": post(("partner_finance",), pk("credit"), denied=("admin", "finance", "distributor")),
-    "partners:report_list": Entry(ok=(*CHANNEL, *PARTNER), denied=("finance",), marker=lambda w: "Three projects"),
+    "partners:credit_decide": post(
+        ("admin", "finance", "cfo"), pk("credit"), denied=("manager", "legal")
+    ),
+    "partners:credit_withdraw": post(
+        ("partner_finance",), pk("credit"), denied=("admin", "finance", "distributor")
+    ),
+    "partners:report_list": Entry(
+        ok=(*CHANNEL, *PARTNER), denied=("finance",), marker=lambda w: "Three projects"
+    ),
     "partners:report_create": Entry(ok=PARTNER, denied=("admin", "manager")),
-    "partners:report_detail": Entry(ok=(*STAFF, *PARTNER), kwargs=pk("report"), denied=("distributor",)),
+    "partners:report_detail": Entry(
+        ok=(*STAFF, *PARTNER), kwargs=pk("report"), denied=("distributor",)
+    ),
     "partners:report_review": post(CHANNEL, pk("report"), denied=("finance",)),
     "partners:report_resubmit": post(PARTNER, pk("report"), denied=("admin", "distributor")),
     "partners:visit_list": Entry(ok=CHANNEL, denied=("finance",)),
@@ -203,8 +253,12 @@ PAGES: dict[str, Entry] = {
     # training: the catalogue is the vendor's, shared by every partner
     "training:course_list": Entry(ok=(*STAFF, *PARTNER)),
     "training:course_create": Entry(ok=CHANNEL, denied=("finance",)),
-    "training:course_detail": Entry(ok=(*STAFF, *PARTNER, "other"), kwargs=pk("course"), scoped=False),
-    "training:course_edit": Entry(ok=CHANNEL, kwargs=pk("course"), scoped=False, denied=("finance",)),
+    "training:course_detail": Entry(
+        ok=(*STAFF, *PARTNER, "other"), kwargs=pk("course"), scoped=False
+    ),
+    "training:course_edit": Entry(
+        ok=CHANNEL, kwargs=pk("course"), scoped=False, denied=("finance",)
+    ),
     "training:module_create": Entry(ok=CHANNEL, kwargs=course, scoped=False, denied=("finance",)),
     "training:module_detail": Entry(ok=(*STAFF, *PARTNER, "other"), kwargs=module, scoped=False),
     "training:module_edit": Entry(ok=CHANNEL, kwargs=module, scoped=False, denied=("finance",)),
@@ -213,41 +267,84 @@ PAGES: dict[str, Entry] = {
     "training:question_list": Entry(ok=CHANNEL, kwargs=course, scoped=False, denied=("finance",)),
     "training:exam_start": post((*PARTNER, "other"), course, scoped=False),
     # An attempt is its taker's alone.
-    "training:attempt_take": Entry(ok=("partner_admin",), kwargs=pk("attempt"), denied=("partner_sales", "admin", "distributor")),
-    "training:attempt_result": Entry(ok=("partner_admin",), kwargs=pk("attempt"), denied=("partner_sales", "admin", "distributor")),
-    "training:certification_list": Entry(ok=(*STAFF, *PARTNER), marker=lambda w: w.certification.code),
+    "training:attempt_take": Entry(
+        ok=("partner_admin",),
+        kwargs=pk("attempt"),
+        denied=("partner_sales", "admin", "distributor"),
+    ),
+    "training:attempt_result": Entry(
+        ok=("partner_admin",),
+        kwargs=pk("attempt"),
+        denied=("partner_sales", "admin", "distributor"),
+    ),
+    "training:certification_list": Entry(
+        ok=(*STAFF, *PARTNER), marker=lambda w: w.certification.code
+    ),
     "training:certification_detail": Entry(
-        ok=(*STAFF, "partner_admin", "partner_sales"), kwargs=pk("certification"), denied=("distributor",)
+        ok=(*STAFF, "partner_admin", "partner_sales"),
+        kwargs=pk("certification"),
+        denied=("distributor",),
     ),
     "training:certification_pdf": Entry(
-        ok=(*STAFF, "partner_admin", "partner_sales"), kwargs=pk("certification"), denied=("distributor",)
+        ok=(*STAFF, "partner_admin", "partner_sales"),
+        kwargs=pk("certification"),
+        denied=("distributor",),
     ),
     "training:coverage": Entry(ok=("partner_admin",), denied=("partner_sales", "admin")),
     "training:coverage_report": Entry(ok=CHANNEL, denied=("finance",)),
     # Public verification of a certificate code: the holder's name is the point of it.
-    "training:verify": Entry(ok=("anonymous", "other"), kwargs=lambda w: {"code": w.certification.code}, public=True),
+    "training:verify": Entry(
+        ok=("anonymous", "other"), kwargs=lambda w: {"code": w.certification.code}, public=True
+    ),
     # deals
     "deals:list": Entry(ok=(*STAFF, *PARTNER, "distributor"), marker=lambda w: w.deal.project_name),
-    "deals:create": Entry(ok=("partner_admin", "partner_sales"), denied=("partner_finance", "manager", "admin")),
+    "deals:create": Entry(
+        ok=("partner_admin", "partner_sales"), denied=("partner_finance", "manager", "admin")
+    ),
     "deals:queue": Entry(ok=CHANNEL, denied=("finance",)),
     "deals:detail": Entry(ok=(*STAFF, *PARTNER, "distributor"), kwargs=pk("deal")),
-    "deals:edit": Entry(ok=("partner_admin", "partner_sales"), kwargs=pk("deal"), denied=("partner_finance", "distributor", "manager")),
-    "deals:submit": post(("partner_admin", "partner_sales"), pk("deal"), denied=("partner_finance", "distributor", "manager")),
+    "deals:edit": Entry(
+        ok=("partner_admin", "partner_sales"),
+        kwargs=pk("deal"),
+        denied=("partner_finance", "distributor", "manager"),
+    ),
+    "deals:submit": post(
+        ("partner_admin", "partner_sales"),
+        pk("deal"),
+        denied=("partner_finance", "distributor", "manager"),
+    ),
     "deals:decide": post(
         CHANNEL, lambda w: {"pk": w.deal.pk, "decision": "approve"}, denied=("finance",)
     ),
-    "deals:extension": post(("partner_admin", "partner_sales"), pk("deal"), denied=("partner_finance", "distributor", "manager")),
-    "deals:extension_decide": post(("director",), pk("deal"), denied=("finance",)),
+    "deals:extension": post(
+        ("partner_admin", "partner_sales"),
+        pk("deal"),
+        denied=("partner_finance", "distributor", "manager"),
+    ),
+    "deals:extension_decide": post(
+        ("director",),
+        pk("approved_deal"),
+        denied=("finance",),
+        data=lambda w: {"decision": "grant"},
+    ),
     "deals:close": post(
         ("partner_admin", "partner_sales"),
-        lambda w: {"pk": w.deal.pk, "outcome": "won"},
+        lambda w: {"pk": w.approved_deal.pk, "outcome": "won"},
         denied=("partner_finance", "distributor", "manager"),
     ),
     "deals:lead_list": Entry(ok=(*STAFF, *PARTNER), marker=lambda w: w.lead.project_name),
     "deals:lead_create": Entry(ok=CHANNEL, denied=("finance",)),
     "deals:lead_detail": Entry(ok=STAFF, kwargs=pk("lead")),
-    "deals:lead_accept": post(("partner_admin", "partner_sales"), pk("lead"), denied=("partner_finance", "manager", "distributor")),
-    "deals:lead_decline": post(("partner_admin", "partner_sales"), pk("lead"), denied=("partner_finance", "manager", "distributor")),
+    "deals:lead_accept": post(
+        ("partner_admin", "partner_sales"),
+        pk("lead"),
+        denied=("partner_finance", "manager", "distributor"),
+    ),
+    "deals:lead_decline": post(
+        ("partner_admin", "partner_sales"),
+        pk("lead"),
+        denied=("partner_finance", "manager", "distributor"),
+    ),
     "deals:lead_withdraw": post(CHANNEL, pk("lead"), scoped=False, denied=("finance",)),
     # rebates: accruals are company finance, hidden from partner sales (DESIGN §1)
     "rebates:accrual_list": Entry(
@@ -266,7 +363,9 @@ PAGES: dict[str, Entry] = {
     "rebates:quarter_close": post(FINANCE, denied=("manager",)),
     "rebates:programme_list": Entry(ok=(*FINANCE, "director"), denied=("manager",)),
     "rebates:programme_create": Entry(ok=(*FINANCE, "director"), denied=("manager",)),
-    "rebates:programme_edit": Entry(ok=(*FINANCE, "director"), kwargs=pk("programme"), scoped=False, denied=("manager",)),
+    "rebates:programme_edit": Entry(
+        ok=(*FINANCE, "director"), kwargs=pk("programme"), scoped=False, denied=("manager",)
+    ),
     "rebates:target_list": Entry(ok=(*FINANCE, "director"), denied=("manager",)),
     # settlement: statements are company finance; a distributor reads its dealers' (DESIGN §1)
     "settlement:statement_list": Entry(
@@ -304,7 +403,9 @@ PAGES: dict[str, Entry] = {
     "settlement:statement_verify_form": Entry(ok=("anonymous",), public=True),
     # Public check of a printed statement's code.
     "settlement:statement_verify": Entry(
-        ok=("anonymous", "other"), kwargs=lambda w: {"code": w.statement.verification_code}, public=True
+        ok=("anonymous", "other"),
+        kwargs=lambda w: {"code": w.statement.verification_code},
+        public=True,
     ),
     "settlement:statement_dispute": Entry(
         ok=PARTNER_FINANCE,
@@ -321,7 +422,9 @@ PAGES: dict[str, Entry] = {
     "settlement:dispute_resolve": post(FINANCE, pk("dispute"), denied=("manager",)),
     "settlement:reconciliation_run_list": Entry(ok=FINANCE, denied=("manager",)),
     "settlement:reconciliation_run_start": post(FINANCE, denied=("manager",)),
-    "settlement:reconciliation_run": Entry(ok=FINANCE, kwargs=pk("reconciliation_run"), scoped=False, denied=("manager",)),
+    "settlement:reconciliation_run": Entry(
+        ok=FINANCE, kwargs=pk("reconciliation_run"), scoped=False, denied=("manager",)
+    ),
     "settlement:reconciliation_orders": Entry(ok=FINANCE, denied=("manager",)),
     "settlement:anomaly_list": Entry(ok=FINANCE, denied=("manager",)),
     "settlement:anomaly_resolve": post(FINANCE, pk("anomaly"), denied=("manager",)),
@@ -335,16 +438,25 @@ PAGES: dict[str, Entry] = {
     "funds:request_create": Entry(ok=PARTNER, denied=("manager",)),
     # A distributor reads its dealers' deals, accruals and statements, not their MDF (DESIGN §1).
     "funds:request_detail": Entry(
-        ok=(*STAFF, *PARTNER), kwargs=pk("fund_request"), denied=("distributor",), xfail={"distributor": ROLE_RULE}
+        ok=(*STAFF, *PARTNER),
+        kwargs=pk("fund_request"),
+        denied=("distributor",),
+        xfail={"distributor": ROLE_RULE},
     ),
     "funds:request_approve": post(CHANNEL, pk("fund_request")),
     "funds:request_reject": post(CHANNEL, pk("fund_request"), data=lambda w: {"note": "No budget"}),
-    "funds:result_record": post(PARTNER, pk("fund_request"), denied=("distributor",), xfail={"distributor": ROLE_RULE}),
-    "funds:claim_create": Entry(ok=PARTNER, kwargs=pk("fund_request"), denied=("manager", "distributor")),
+    "funds:result_record": post(
+        PARTNER, pk("fund_request"), denied=("distributor",), xfail={"distributor": ROLE_RULE}
+    ),
+    "funds:claim_create": Entry(
+        ok=PARTNER, kwargs=pk("fund_request"), denied=("manager", "distributor")
+    ),
     "funds:claim_list": Entry(ok=(*STAFF, *PARTNER), marker=lambda w: w.home.legal_name),
     "funds:claim_detail": Entry(ok=(*STAFF, *PARTNER), kwargs=pk("claim")),
     "funds:claim_validate": post(FINANCE, pk("claim"), denied=("manager",)),
-    "funds:claim_reject": post(FINANCE, pk("claim"), denied=("manager",), data=lambda w: {"note": "No proof"}),
+    "funds:claim_reject": post(
+        FINANCE, pk("claim"), denied=("manager",), data=lambda w: {"note": "No proof"}
+    ),
     "funds:attachment": Entry(
         ok=(*STAFF, *PARTNER),
         kwargs=lambda w: {"kind": "request", "pk": w.fund_request_attachment.pk},
@@ -360,34 +472,63 @@ def api(ok, kwargs=None, **extra) -> Entry:
 
 
 V1 = "/api/v1"
+
+
+def deal_payload(w: World) -> dict:
+    return {
+        "customer_name": "Sweep API Customer Ltd",
+        "customer_region": "CN-SH",
+        "project_name": "Sweep API project",
+        "currency": "CNY",
+        "expected_close_date": "2027-06-30",
+        "lines": [
+            {"product": w.deal.lines.first().product.sku, "quantity": 1, "unit_price": "900.00"}
+        ],
+    }
+
+
 ALL = (*STAFF, *PARTNER)
 
 API: dict[str, Entry] = {
     # deals and leads
     f"GET {V1}/deals/": api((*ALL, "distributor"), marker=lambda w: w.deal.project_name),
-    f"POST {V1}/deals/": api(("partner_admin", "partner_sales"), denied=("partner_finance", "manager")),
+    f"POST {V1}/deals/": api(
+        ("partner_admin", "partner_sales"), denied=("partner_finance", "manager"), data=deal_payload
+    ),
     f"GET {V1}/deals/{{id}}/": api((*ALL, "distributor"), api_id("deal")),
     f"PUT {V1}/deals/{{id}}/": api(
-        ("partner_admin", "partner_sales"), api_id("deal"), denied=("partner_finance", "distributor", "manager")
+        ("partner_admin", "partner_sales"),
+        api_id("deal"),
+        denied=("partner_finance", "distributor", "manager"),
+        data=deal_payload,
     ),
     f"PATCH {V1}/deals/{{id}}/": api(
-        ("partner_admin", "partner_sales"), api_id("deal"), denied=("partner_finance", "distributor", "manager")
+        ("partner_admin", "partner_sales"),
+        api_id("deal"),
+        denied=("partner_finance", "distributor", "manager"),
+        data=lambda w: {"notes": "Updated"},
     ),
     f"POST {V1}/deals/{{id}}/approve/": api(CHANNEL, api_id("deal"), denied=("finance",)),
     f"POST {V1}/deals/{{id}}/reject/": api(
         CHANNEL, api_id("deal"), denied=("finance",), data=lambda w: {"reason": "Duplicate"}
     ),
     f"POST {V1}/deals/{{id}}/submit/": api(
-        ("partner_admin", "partner_sales"), api_id("deal"), denied=("partner_finance", "distributor", "manager")
+        ("partner_admin", "partner_sales"),
+        api_id("deal"),
+        denied=("partner_finance", "distributor", "manager"),
     ),
     f"GET {V1}/leads/": api(ALL, marker=lambda w: w.lead.project_name),
     f"POST {V1}/leads/": api(CHANNEL, denied=("finance",)),
-    f"GET {V1}/leads/{{id}}/": api(STAFF, api_id("lead")),
+    f"GET {V1}/leads/{{id}}/": api((*STAFF, "partner_admin", "partner_sales"), api_id("lead")),
     f"POST {V1}/leads/{{id}}/accept/": api(
-        ("partner_admin", "partner_sales"), api_id("lead"), denied=("partner_finance", "manager", "distributor")
+        ("partner_admin", "partner_sales"),
+        api_id("lead"),
+        denied=("partner_finance", "manager", "distributor"),
     ),
     f"POST {V1}/leads/{{id}}/decline/": api(
-        ("partner_admin", "partner_sales"), api_id("lead"), denied=("partner_finance", "manager", "distributor")
+        ("partner_admin", "partner_sales"),
+        api_id("lead"),
+        denied=("partner_finance", "manager", "distributor"),
     ),
     # core
     f"GET {V1}/fx-rates/": api(FINANCE),
@@ -396,20 +537,26 @@ API: dict[str, Entry] = {
     f"POST {V1}/imports/": api(FINANCE),
     f"GET {V1}/imports/{{id}}/": api(FINANCE, api_id("import_batch"), scoped=False),
     f"GET {V1}/jobs/": api(("admin", "partner_admin")),
-    f"GET {V1}/jobs/{{id}}/": api(("partner_admin", "admin"), api_id("job"), denied=("partner_sales",)),
+    f"GET {V1}/jobs/{{id}}/": api(
+        ("partner_admin", "admin"), api_id("job"), denied=("partner_sales",)
+    ),
     f"GET {V1}/notifications/": api(ALL),
-    f"GET {V1}/notifications/{{id}}/": api(("partner_admin",), api_id("notification"), denied=("partner_sales", "admin")),
+    f"GET {V1}/notifications/{{id}}/": api(
+        ("partner_admin",), api_id("notification"), denied=("partner_sales", "admin")
+    ),
     f"POST {V1}/notifications/{{id}}/read/": api(
         ("partner_admin",), api_id("notification"), denied=("partner_sales", "admin")
     ),
     f"GET {V1}/me/": api(ALL),
     f"PATCH {V1}/me/": api(ALL, data=lambda w: {"language": "en"}),
     # MDF: the balance and ledger are company finance (DESIGN §1)
-    f"GET {V1}/mdf/balance/": api(PARTNER_FINANCE, denied=("partner_sales",), xfail={"partner_sales": ROLE_RULE}),
+    f"GET {V1}/mdf/balance/": api(
+        PARTNER_FINANCE, denied=("partner_sales",), xfail={"partner_sales": ROLE_RULE}
+    ),
     f"GET {V1}/mdf/ledger/": api(
         (*STAFF, *PARTNER_FINANCE),
         denied=("partner_sales", "distributor"),
-        marker=lambda w: "100,000.00",
+        marker=lambda w: "100000.00",
         xfail={"partner_sales": ROLE_RULE, "distributor": ROLE_RULE},
     ),
     f"GET {V1}/mdf/ledger/{{id}}/": api(
@@ -420,16 +567,24 @@ API: dict[str, Entry] = {
     ),
     f"GET {V1}/mdf/requests/": api(ALL, marker=lambda w: w.home.legal_name),
     f"POST {V1}/mdf/requests/": api(PARTNER, denied=("manager",)),
-    f"GET {V1}/mdf/requests/{{id}}/": api(ALL, api_id("fund_request"), denied=("distributor",), xfail={"distributor": ROLE_RULE}),
+    f"GET {V1}/mdf/requests/{{id}}/": api(
+        ALL, api_id("fund_request"), denied=("distributor",), xfail={"distributor": ROLE_RULE}
+    ),
     f"POST {V1}/mdf/requests/{{id}}/approve/": api(CHANNEL, api_id("fund_request")),
-    f"POST {V1}/mdf/requests/{{id}}/reject/": api(CHANNEL, api_id("fund_request"), data=lambda w: {"note": "No"}),
-    f"POST {V1}/mdf/requests/{{id}}/claim/": api(PARTNER, api_id("fund_request"), denied=("manager", "distributor")),
+    f"POST {V1}/mdf/requests/{{id}}/reject/": api(
+        CHANNEL, api_id("fund_request"), data=lambda w: {"note": "No"}
+    ),
+    f"POST {V1}/mdf/requests/{{id}}/claim/": api(
+        PARTNER, api_id("fund_request"), denied=("manager", "distributor")
+    ),
     f"GET {V1}/mdf/claims/": api(ALL, marker=lambda w: w.home.legal_name),
     f"GET {V1}/mdf/claims/{{id}}/": api(ALL, api_id("claim")),
-    f"POST {V1}/mdf/claims/{{id}}/reject/": api(FINANCE, api_id("claim"), denied=("manager",), data=lambda w: {"note": "No"}),
+    f"POST {V1}/mdf/claims/{{id}}/reject/": api(
+        FINANCE, api_id("claim"), denied=("manager",), data=lambda w: {"note": "No"}
+    ),
     f"POST {V1}/mdf/claims/{{id}}/validate/": api(FINANCE, api_id("claim"), denied=("manager",)),
     # partners
-    f"GET {V1}/partners/": api(STAFF),
+    f"GET {V1}/partners/": api((*ALL, "distributor"), marker=home_name),
     f"GET {V1}/partners/{{id}}/": api((*ALL, "distributor"), lambda w: {"id": w.home.pk}),
     f"GET {V1}/partners/agreements/": api(
         (*STAFF, *PARTNER_FINANCE), denied=("partner_sales",), marker=lambda w: w.agreement.number
@@ -438,7 +593,9 @@ API: dict[str, Entry] = {
         (*STAFF, *PARTNER_FINANCE), api_id("agreement"), denied=("partner_sales", "distributor")
     ),
     f"GET {V1}/partners/applications/": api(CHANNEL, denied=("finance",)),
-    f"GET {V1}/partners/applications/{{id}}/": api(CHANNEL, api_id("application"), scoped=False, denied=("finance",)),
+    f"GET {V1}/partners/applications/{{id}}/": api(
+        CHANNEL, api_id("application"), scoped=False, denied=("finance",)
+    ),
     f"POST {V1}/partners/applications/{{id}}/advance/": api(
         CHANNEL, api_id("application"), scoped=False, denied=("finance",)
     ),
@@ -446,7 +603,11 @@ API: dict[str, Entry] = {
         CHANNEL, api_id("application"), scoped=False, denied=("finance",)
     ),
     f"POST {V1}/partners/applications/{{id}}/reject/": api(
-        CHANNEL, api_id("application"), scoped=False, denied=("finance",), data=lambda w: {"reason": "No"}
+        CHANNEL,
+        api_id("application"),
+        scoped=False,
+        denied=("finance",),
+        data=lambda w: {"reason": "No"},
     ),
     f"GET {V1}/partners/credit/": api(
         (*STAFF, *PARTNER_FINANCE), denied=("partner_sales",), marker=lambda w: "50000.00"
@@ -455,15 +616,19 @@ API: dict[str, Entry] = {
     f"GET {V1}/partners/credit/{{id}}/": api(
         (*STAFF, *PARTNER_FINANCE), api_id("credit"), denied=("partner_sales", "distributor")
     ),
-    f"POST {V1}/partners/credit/{{id}}/approve/": api(FINANCE, api_id("credit"), denied=("manager",)),
+    f"POST {V1}/partners/credit/{{id}}/approve/": api(
+        FINANCE, api_id("credit"), denied=("manager",)
+    ),
     f"POST {V1}/partners/credit/{{id}}/reject/": api(
         FINANCE, api_id("credit"), denied=("manager",), data=lambda w: {"note": "No"}
     ),
-    f"GET {V1}/partners/credit/exposure/": api((*STAFF, *PARTNER_FINANCE), denied=("partner_sales",)),
+    f"GET {V1}/partners/credit/exposure/": api(PARTNER_FINANCE, denied=("partner_sales", "admin")),
     f"GET {V1}/partners/my-users/": api(("partner_admin",), denied=("partner_sales", "admin")),
     f"POST {V1}/partners/my-users/": api(("partner_admin",), denied=("partner_sales", "admin")),
     f"POST {V1}/partners/my-users/{{id}}/deactivate/": api(
-        ("partner_admin",), lambda w: {"id": w.home_user.pk}, denied=("partner_sales", "admin", "distributor")
+        ("partner_admin",),
+        lambda w: {"id": w.home_user.pk},
+        denied=("partner_sales", "admin", "distributor"),
     ),
     f"POST {V1}/partners/my-users/{{id}}/role/": api(
         ("partner_admin",),
@@ -476,17 +641,34 @@ API: dict[str, Entry] = {
     f"GET {V1}/partners/nps-responses/{{id}}/": api(STAFF, api_id("nps_response")),
     f"GET {V1}/partners/reports/": api((*CHANNEL, *PARTNER), marker=lambda w: "Three projects"),
     f"POST {V1}/partners/reports/": api(PARTNER, denied=("admin", "manager")),
-    f"GET {V1}/partners/reports/{{id}}/": api((*STAFF, *PARTNER), api_id("report"), denied=("distributor",)),
-    f"POST {V1}/partners/reports/{{id}}/review/": api(CHANNEL, api_id("report"), denied=("finance",)),
+    f"GET {V1}/partners/reports/{{id}}/": api(
+        (*STAFF, *PARTNER), api_id("report"), denied=("distributor",)
+    ),
+    f"POST {V1}/partners/reports/{{id}}/review/": api(
+        CHANNEL,
+        api_id("report"),
+        denied=("finance", "partner_admin"),
+        data=lambda w: {"decision": "accept", "comment": "Thanks"},
+    ),
     f"GET {V1}/partners/scorecards/": api(
-        (*STAFF, *PARTNER), denied=("distributor",), marker=lambda w: "80.00", xfail={"distributor": ROLE_RULE}
+        (*STAFF, *PARTNER),
+        denied=("distributor",),
+        marker=lambda w: "80.00",
+        xfail={"distributor": ROLE_RULE},
     ),
     f"GET {V1}/partners/scorecards/{{id}}/": api(
-        (*STAFF, *PARTNER), api_id("scorecard"), denied=("distributor",), xfail={"distributor": ROLE_RULE}
+        (*STAFF, *PARTNER),
+        api_id("scorecard"),
+        denied=("distributor",),
+        xfail={"distributor": ROLE_RULE},
     ),
     f"GET {V1}/partners/tier-proposals/": api(CHANNEL, denied=("finance",)),
-    f"GET {V1}/partners/tier-proposals/{{id}}/": api(CHANNEL, api_id("tier_proposal"), denied=("finance",)),
-    f"POST {V1}/partners/tier-proposals/{{id}}/confirm/": api(CHANNEL, api_id("tier_proposal"), denied=("finance",)),
+    f"GET {V1}/partners/tier-proposals/{{id}}/": api(
+        CHANNEL, api_id("tier_proposal"), denied=("finance",)
+    ),
+    f"POST {V1}/partners/tier-proposals/{{id}}/confirm/": api(
+        CHANNEL, api_id("tier_proposal"), denied=("finance",)
+    ),
     f"POST {V1}/partners/tier-proposals/{{id}}/reject/": api(
         CHANNEL, api_id("tier_proposal"), denied=("finance",), data=lambda w: {"reason": "Not yet"}
     ),
@@ -504,11 +686,15 @@ API: dict[str, Entry] = {
         xfail={"partner_sales": ROLE_RULE},
     ),
     f"GET {V1}/rebates/programmes/": api((*FINANCE, "director")),
-    f"GET {V1}/rebates/programmes/{{id}}/": api((*FINANCE, "director"), api_id("programme"), scoped=False),
+    f"GET {V1}/rebates/programmes/{{id}}/": api(
+        (*FINANCE, "director"), api_id("programme"), scoped=False
+    ),
     # settlement
     f"GET {V1}/settlement/anomalies/": api(FINANCE, denied=("manager",)),
     f"GET {V1}/settlement/anomalies/{{id}}/": api(FINANCE, api_id("anomaly"), denied=("manager",)),
-    f"POST {V1}/settlement/anomalies/{{id}}/resolve/": api(FINANCE, api_id("anomaly"), denied=("manager",)),
+    f"POST {V1}/settlement/anomalies/{{id}}/resolve/": api(
+        FINANCE, api_id("anomaly"), denied=("manager",)
+    ),
     f"GET {V1}/settlement/orders/": api(FINANCE, denied=("manager",)),
     f"GET {V1}/settlement/orders/{{id}}/": api(FINANCE, api_id("order"), denied=("manager",)),
     f"GET {V1}/settlement/reconciliation-runs/": api(FINANCE, denied=("manager",)),
@@ -543,17 +729,21 @@ API: dict[str, Entry] = {
     f"POST {V1}/settlement/statements/{{id}}/dispute/": api(
         PARTNER_FINANCE,
         api_id("statement"),
+        data=lambda w: {"lines": [w.statement.lines.first().pk], "reason": "Wrong amount"},
         denied=("partner_sales", "distributor", "manager"),
         xfail={"partner_sales": ROLE_RULE},
     ),
     # training
-    f"GET {V1}/training/certifications/": api(STAFF),
-    f"GET {V1}/training/certifications/{{id}}/": api(STAFF, api_id("certification")),
+    f"GET {V1}/training/certifications/": api(CHANNEL, denied=("finance",)),
+    f"GET {V1}/training/certifications/{{id}}/": api(
+        CHANNEL, api_id("certification"), denied=("finance",)
+    ),
     f"GET {V1}/training/courses/": api(ALL),
     f"GET {V1}/training/courses/{{id}}/": api(ALL, api_id("course"), scoped=False),
     f"GET {V1}/training/courses/progress/": api(PARTNER),
     f"GET {V1}/training/my-certifications/": api(PARTNER, marker=lambda w: w.certification.code),
+    # "My" certifications are the caller's own, not their colleagues'.
     f"GET {V1}/training/my-certifications/{{id}}/": api(
-        ("partner_sales", "partner_admin"), api_id("certification"), denied=("distributor",)
+        ("partner_sales",), api_id("certification"), denied=("partner_admin", "distributor")
     ),
 }

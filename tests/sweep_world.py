@@ -19,7 +19,7 @@ from accounts.models import User
 from core.models import FxRate, ImportBatch, JobRun, JobStatus, Notification
 from core.periods import Quarter
 from deals.models import LeadOffer
-from deals.services import lead_publish
+from deals.services import deal_approve, deal_extension_request, deal_submit, lead_publish
 from funds.choices import RequestStatus
 from funds.models import Claim, ClaimAttachment, FundRequest, FundRequestAttachment
 from partners.choices import PartnerType
@@ -81,7 +81,9 @@ class World:
 
 
 def build_world() -> World:
-    distributor = PartnerFactory(legal_name="Sweep Distributor Ltd", partner_type=PartnerType.DISTRIBUTOR)
+    distributor = PartnerFactory(
+        legal_name="Sweep Distributor Ltd", partner_type=PartnerType.DISTRIBUTOR
+    )
     manager = UserFactory(role=Role.CHANNEL_MANAGER, email="manager@sweep.test")
     home = PartnerFactory(
         legal_name="Sweep Home Dealer Ltd",
@@ -93,7 +95,9 @@ def build_world() -> World:
     world = World(home=home, other_company=other_company, distributor=distributor)
     users = world.users
     for name, role in STAFF_ACTORS.items():
-        users[name] = manager if name == "manager" else UserFactory(role=role, email=f"{name}@sweep.test")
+        users[name] = (
+            manager if name == "manager" else UserFactory(role=role, email=f"{name}@sweep.test")
+        )
     for name, role in HOME_ACTORS.items():
         users[name] = PartnerUserFactory(partner=home, role=role, email=f"{name}@home.sweep.test")
     users["other"] = PartnerUserFactory(
@@ -116,7 +120,10 @@ def _populate(world: World) -> None:
         recipient=users["partner_admin"], kind="sweep", title="Sweep notice", url="/"
     )
     job = JobRun.objects.create(
-        kind="sweep", label="Sweep job", status=JobStatus.SUCCEEDED, started_by=users["partner_admin"]
+        kind="sweep",
+        label="Sweep job",
+        status=JobStatus.SUCCEEDED,
+        started_by=users["partner_admin"],
     )
     job.result_file.save("sweep.csv", ContentFile(b"a,b\n"), save=True)
     objects["job"] = job
@@ -149,7 +156,9 @@ def _populate(world: World) -> None:
         classification="A",
     )
     objects["nps_response"] = NpsResponse.objects.create(partner=home, quarter=quarter, score=9)
-    objects["agreement"] = AgreementFactory(partner=home, signed_document=ContentFile(PDF, name="a.pdf"))
+    objects["agreement"] = AgreementFactory(
+        partner=home, signed_document=ContentFile(PDF, name="a.pdf")
+    )
     objects["credit"] = CreditApplication.objects.create(
         partner=home,
         kind="normal",
@@ -179,8 +188,22 @@ def _populate(world: World) -> None:
         question_ids=list(exam.questions.values_list("pk", flat=True)),
         deadline=timezone.now() + datetime.timedelta(minutes=30),
     )
-    objects["certification"] = CertificationFactory(user=users["partner_sales"], course=module.course)
+    objects["certification"] = CertificationFactory(
+        user=users["partner_sales"], course=module.course
+    )
     objects["deal"] = DealFactory(partner=home, registered_by=users["partner_sales"])
+    # An approved registration with a pending extension: the state closing and deciding need.
+    approved = DealFactory(
+        partner=home,
+        registered_by=users["partner_sales"],
+        customer_name="Sweep Approved Customer Ltd",
+    )
+    deal_submit(deal=approved, actor=users["partner_sales"])
+    deal_approve(deal=approved, actor=users["manager"])
+    deal_extension_request(
+        deal=approved, actor=users["partner_sales"], justification="Tender delayed"
+    )
+    objects["approved_deal"] = approved
     lead = lead_publish(
         actor=users["manager"],
         data={

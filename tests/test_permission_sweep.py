@@ -4,8 +4,9 @@ The routes come from the URL resolver and the operations from the OpenAPI schema
 without an entry in `tests/sweep_table.py` fails `test_every_*_has_an_entry` by name. Each route ×
 actor is its own test: anonymous → sign-in (302 to the login page, or 401/403 on the API); the
 other company's user → 404 on a URL naming the home partner's object, or a list without it; a
-partner user on a staff route and a role the rule refuses → 403 or 404; the permitted roles → the
-page (200) or, for a write, anything but a refusal or an error.
+partner user on a staff route and a role the rule refuses → 403 or 404; the permitted roles (every
+partner-side one, two of the staff ones) → the page (200) or, for a write, anything but a refusal
+or an error. No actor ever gets a 500.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from tests.sweep_table import API, PAGES, PARTNER, SKIPPED, Entry
-from tests.sweep_world import build_world
+from tests.sweep_table import API, PAGES, SKIPPED, Entry
+from tests.sweep_world import STAFF_ACTORS, build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +91,9 @@ def test_every_route_has_an_entry():
     missing = sorted(routes - PAGES.keys())
     stale = sorted(PAGES.keys() - routes)
 
-    assert not missing, f"routes without a permission sweep entry in tests/sweep_table.py: {missing}"
+    assert not missing, (
+        f"routes without a permission sweep entry in tests/sweep_table.py: {missing}"
+    )
     assert not stale, f"sweep entries for routes that no longer exist: {stale}"
 
 
@@ -128,15 +131,20 @@ def cases(table: dict[str, Entry], kind: str):
         if not entry.public:
             expected["anonymous"] = "login"
         if entry.names_object:
-            expected["other"] = "not_found"
+            # On a staff route the other company's user is refused before any lookup.
+            expected["other"] = "refused" if entry.staff_only else "not_found"
         elif entry.marker is not None:
             expected["other"] = "hidden"
         if entry.staff_only:
             expected["partner_admin"] = "refused"
         for actor in entry.denied:
             expected[actor] = "hidden" if entry.marker is not None else "refused"
+        # Every permitted partner-side actor, and two of the permitted staff roles: the other
+        # staff roles pass the same check and would only lengthen the run.
+        staff_ok = [actor for actor in entry.ok if actor in STAFF_ACTORS][:2]
         for actor in entry.ok:
-            expected[actor] = "ok"
+            if actor not in STAFF_ACTORS or actor in staff_ok:
+                expected[actor] = "ok"
         for actor, outcome in expected.items():
             marks = []
             if actor in entry.xfail:
@@ -173,7 +181,11 @@ def request(world, kind: str, key: str, actor: str):
     if method == "GET":
         return entry, method, client.get(url)
     if kind == "api":
-        return entry, method, client.generic(method, url, data=_json(data), content_type="application/json")
+        return (
+            entry,
+            method,
+            client.generic(method, url, data=_json(data), content_type="application/json"),
+        )
     return entry, method, client.post(url, data)
 
 
@@ -181,7 +193,9 @@ def _json(data: dict) -> str:
     return json.dumps(data, default=str)
 
 
-@pytest.mark.parametrize(("kind", "key", "actor", "outcome"), [*cases(PAGES, "page"), *cases(API, "api")])
+@pytest.mark.parametrize(
+    ("kind", "key", "actor", "outcome"), [*cases(PAGES, "page"), *cases(API, "api")]
+)
 def test_sweep(world, kind, key, actor, outcome):
     # given the shared world, when the actor calls the route
     entry, method, response = request(world, kind, key, actor)
@@ -207,4 +221,3 @@ def test_sweep(world, kind, key, actor, outcome):
         assert status == 200, where
     else:
         assert status not in (*REFUSED, 405), where
-
