@@ -37,6 +37,8 @@ class Entry:
     scoped: bool = True
     public: bool = False
     marker: Callable[[World], str] | None = None
+    # Texts a permitted actor's page must still not show (fields of finance, or of a dealer).
+    conceal: Mapping[str, Callable[[World], list[str]]] = field(default_factory=dict)
     xfail: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -62,6 +64,14 @@ def home(w: World) -> dict:
 
 def home_name(w: World) -> str:
     return w.home.legal_name
+
+
+def credit_limit(w: World) -> list[str]:
+    return [f"{w.home.credit_limit:,.2f}"]
+
+
+def dealer_secrets(w: World) -> list[str]:
+    return [w.home.tax_id, *credit_limit(w), f"score {w.scorecard.total}"]
 
 
 def course(w: World) -> dict:
@@ -134,7 +144,14 @@ PAGES: dict[str, Entry] = {
     "accounts:token_revoke": post((*STAFF, *PARTNER)),
     # partners
     "partners:partner_list": Entry(ok=STAFF),
-    "partners:partner_detail": Entry(ok=(*STAFF, *PARTNER, "distributor"), kwargs=home),
+    # A distributor reads its dealer's profile summary: not its tax ID, credit or scorecard;
+    # partner sales sees no credit (DESIGN §1).
+    "partners:partner_detail": Entry(
+        ok=(*STAFF, *PARTNER, "distributor"),
+        kwargs=home,
+        conceal={"distributor": dealer_secrets, "partner_sales": credit_limit},
+        xfail={"distributor": ROLE_RULE, "partner_sales": ROLE_RULE},
+    ),
     "partners:partner_edit": Entry(ok=CHANNEL, kwargs=home, denied=("finance", "legal")),
     "partners:partner_freeze": post(CHANNEL, home, denied=("finance",)),
     "partners:partner_unfreeze": post(CHANNEL, home, denied=("finance",)),
@@ -452,7 +469,12 @@ PAGES: dict[str, Entry] = {
         ok=PARTNER, kwargs=pk("fund_request"), denied=("manager", "distributor")
     ),
     "funds:claim_list": Entry(ok=(*STAFF, *PARTNER), marker=lambda w: w.home.legal_name),
-    "funds:claim_detail": Entry(ok=(*STAFF, *PARTNER), kwargs=pk("claim")),
+    "funds:claim_detail": Entry(
+        ok=(*STAFF, *PARTNER),
+        kwargs=pk("claim"),
+        denied=("distributor",),
+        xfail={"distributor": ROLE_RULE},
+    ),
     "funds:claim_validate": post(FINANCE, pk("claim"), denied=("manager",)),
     "funds:claim_reject": post(
         FINANCE, pk("claim"), denied=("manager",), data=lambda w: {"note": "No proof"}
@@ -578,14 +600,21 @@ API: dict[str, Entry] = {
         PARTNER, api_id("fund_request"), denied=("manager", "distributor")
     ),
     f"GET {V1}/mdf/claims/": api(ALL, marker=lambda w: w.home.legal_name),
-    f"GET {V1}/mdf/claims/{{id}}/": api(ALL, api_id("claim")),
+    f"GET {V1}/mdf/claims/{{id}}/": api(
+        ALL, api_id("claim"), denied=("distributor",), xfail={"distributor": ROLE_RULE}
+    ),
     f"POST {V1}/mdf/claims/{{id}}/reject/": api(
         FINANCE, api_id("claim"), denied=("manager",), data=lambda w: {"note": "No"}
     ),
     f"POST {V1}/mdf/claims/{{id}}/validate/": api(FINANCE, api_id("claim"), denied=("manager",)),
     # partners
     f"GET {V1}/partners/": api((*ALL, "distributor"), marker=home_name),
-    f"GET {V1}/partners/{{id}}/": api((*ALL, "distributor"), lambda w: {"id": w.home.pk}),
+    f"GET {V1}/partners/{{id}}/": api(
+        (*ALL, "distributor"),
+        lambda w: {"id": w.home.pk},
+        conceal={"distributor": lambda w: [w.home.tax_id]},
+        xfail={"distributor": ROLE_RULE},
+    ),
     f"GET {V1}/partners/agreements/": api(
         (*STAFF, *PARTNER_FINANCE), denied=("partner_sales",), marker=lambda w: w.agreement.number
     ),

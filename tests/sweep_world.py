@@ -21,7 +21,8 @@ from core.periods import Quarter
 from deals.models import LeadOffer
 from deals.services import deal_approve, deal_extension_request, deal_submit, lead_publish
 from funds.choices import RequestStatus
-from funds.models import Claim, ClaimAttachment, FundRequest, FundRequestAttachment
+from funds.defaults import ensure_default_matrix
+from funds.models import ApprovalRule, Claim, ClaimAttachment, FundRequest, FundRequestAttachment
 from partners.choices import PartnerType
 from partners.models import (
     BusinessReport,
@@ -81,6 +82,9 @@ class World:
 
 
 def build_world() -> World:
+    # Transactional tests elsewhere flush the migrated approval matrix and tiers; put them back.
+    ensure_default_matrix(ApprovalRule)
+    tier("registered")
     distributor = PartnerFactory(
         legal_name="Sweep Distributor Ltd", partner_type=PartnerType.DISTRIBUTOR
     )

@@ -219,5 +219,8 @@ def test_sweep(world, kind, key, actor, outcome):
         ), where
     elif method == "GET":
         assert status == 200, where
+        if actor in entry.conceal:
+            body = response.content.decode()
+            assert [text for text in entry.conceal[actor](world) if text in body] == [], where
     else:
         assert status not in (*REFUSED, 405), where
