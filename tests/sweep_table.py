@@ -352,15 +352,16 @@ PAGES: dict[str, Entry] = {
     "deals:lead_list": Entry(ok=(*STAFF, *PARTNER), marker=lambda w: w.lead.project_name),
     "deals:lead_create": Entry(ok=CHANNEL, denied=("finance",)),
     "deals:lead_detail": Entry(ok=STAFF, kwargs=pk("lead")),
+    # The lead is offered to the dealer and to its distributor: each answers its own offer.
     "deals:lead_accept": post(
-        ("partner_admin", "partner_sales"),
+        ("partner_admin", "partner_sales", "distributor"),
         pk("lead"),
-        denied=("partner_finance", "manager", "distributor"),
+        denied=("partner_finance", "manager"),
     ),
     "deals:lead_decline": post(
-        ("partner_admin", "partner_sales"),
+        ("partner_admin", "partner_sales", "distributor"),
         pk("lead"),
-        denied=("partner_finance", "manager", "distributor"),
+        denied=("partner_finance", "manager"),
     ),
     "deals:lead_withdraw": post(CHANNEL, pk("lead"), scoped=False, denied=("finance",)),
     # rebates: accruals are company finance, hidden from partner sales (DESIGN §1)
@@ -541,16 +542,19 @@ API: dict[str, Entry] = {
     ),
     f"GET {V1}/leads/": api(ALL, marker=lambda w: w.lead.project_name),
     f"POST {V1}/leads/": api(CHANNEL, denied=("finance",)),
-    f"GET {V1}/leads/{{id}}/": api((*STAFF, "partner_admin", "partner_sales"), api_id("lead")),
+    # Offered to the dealer and to its distributor: each opens its own company's offer.
+    f"GET {V1}/leads/{{id}}/": api(
+        (*STAFF, "partner_admin", "partner_sales", "distributor"), api_id("lead")
+    ),
     f"POST {V1}/leads/{{id}}/accept/": api(
-        ("partner_admin", "partner_sales"),
+        ("partner_admin", "partner_sales", "distributor"),
         api_id("lead"),
-        denied=("partner_finance", "manager", "distributor"),
+        denied=("partner_finance", "manager"),
     ),
     f"POST {V1}/leads/{{id}}/decline/": api(
-        ("partner_admin", "partner_sales"),
+        ("partner_admin", "partner_sales", "distributor"),
         api_id("lead"),
-        denied=("partner_finance", "manager", "distributor"),
+        denied=("partner_finance", "manager"),
     ),
     # core
     f"GET {V1}/fx-rates/": api(FINANCE),

@@ -218,9 +218,11 @@ def _populate(world: World) -> None:
             "currency": "CNY",
         },
     )
-    LeadOffer.objects.get_or_create(
-        lead=lead, partner=home, defaults={"offered_at": timezone.now()}
-    )
+    # Offered to the dealer and to its distributor alike, as an open lead is.
+    for partner in (home, world.distributor):
+        LeadOffer.objects.get_or_create(
+            lead=lead, partner=partner, defaults={"offered_at": timezone.now()}
+        )
     objects["lead"] = lead
     prog = programme()
     objects["programme"] = prog

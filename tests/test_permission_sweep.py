@@ -137,6 +137,10 @@ def cases(table: dict[str, Entry], kind: str):
             expected["other"] = "hidden"
         if entry.staff_only:
             expected["partner_admin"] = "refused"
+        if entry.names_object and not entry.public and "distributor" not in entry.ok:
+            # The dealer's distributor reads its profile summary, deals, accruals and statements
+            # (DESIGN §1): every other URL naming the dealer's object refuses it.
+            expected["distributor"] = "refused"
         for actor in entry.denied:
             expected[actor] = "hidden" if entry.marker is not None else "refused"
         # Every permitted partner-side actor, and two of the permitted staff roles: the other
@@ -202,7 +206,7 @@ def test_sweep(world, kind, key, actor, outcome):
     status = response.status_code
 
     # then it answers as DESIGN §1 says
-    where = f"{method} {key} as {actor}: {status}"
+    where = f"{kind} {key} ({method}) as {actor}: {status}"
     assert status < 500, where
     if outcome == "login":
         if kind == "page":
