@@ -349,7 +349,13 @@ PAGES: dict[str, Entry] = {
         lambda w: {"pk": w.approved_deal.pk, "outcome": "won"},
         denied=("partner_finance", "distributor", "manager"),
     ),
-    "deals:lead_list": Entry(ok=(*STAFF, *PARTNER), marker=lambda w: w.lead.project_name),
+    # The distributor lists the leads offered to it, not those offered to its dealer alone.
+    "deals:lead_list": Entry(
+        ok=(*STAFF, *PARTNER),
+        denied=("distributor",),
+        marker=lambda w: w.dealer_lead.project_name,
+        xfail={"distributor": ROLE_RULE},
+    ),
     "deals:lead_create": Entry(ok=CHANNEL, denied=("finance",)),
     "deals:lead_detail": Entry(ok=STAFF, kwargs=pk("lead")),
     # The lead is offered to the dealer and to its distributor: each answers its own offer.
@@ -540,7 +546,12 @@ API: dict[str, Entry] = {
         api_id("deal"),
         denied=("partner_finance", "distributor", "manager"),
     ),
-    f"GET {V1}/leads/": api(ALL, marker=lambda w: w.lead.project_name),
+    f"GET {V1}/leads/": api(
+        ALL,
+        denied=("distributor",),
+        marker=lambda w: w.dealer_lead.project_name,
+        xfail={"distributor": ROLE_RULE},
+    ),
     f"POST {V1}/leads/": api(CHANNEL, denied=("finance",)),
     # Offered to the dealer and to its distributor: each opens its own company's offer.
     f"GET {V1}/leads/{{id}}/": api(

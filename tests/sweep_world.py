@@ -18,7 +18,8 @@ from accounts.choices import Role
 from accounts.models import User
 from core.models import FxRate, ImportBatch, JobRun, JobStatus, Notification
 from core.periods import Quarter
-from deals.models import LeadOffer
+from deals.choices import LeadStatus
+from deals.models import Lead, LeadOffer
 from deals.services import deal_approve, deal_extension_request, deal_submit, lead_publish
 from funds.choices import RequestStatus
 from funds.defaults import ensure_default_matrix
@@ -224,6 +225,22 @@ def _populate(world: World) -> None:
             lead=lead, partner=partner, defaults={"offered_at": timezone.now()}
         )
     objects["lead"] = lead
+    # Offered to the dealer alone: nothing its distributor may read (DESIGN §1).
+    dealer_lead = Lead.objects.create(
+        customer_name="Sweep Dealer-only Customer",
+        customer_region="CN-SH",
+        project_name="Sweep dealer-only lead",
+        estimated_value=Decimal("5000.00"),
+        currency="CNY",
+        status=LeadStatus.EXCLUSIVE,
+        exclusive_until=timezone.now() + datetime.timedelta(hours=48),
+        published_by=users["manager"],
+        published_at=timezone.now(),
+    )
+    LeadOffer.objects.create(
+        lead=dealer_lead, partner=home, exclusive=True, offered_at=timezone.now()
+    )
+    objects["dealer_lead"] = dealer_lead
     prog = programme()
     objects["programme"] = prog
     objects["accrual"] = Accrual.objects.create(
