@@ -70,6 +70,11 @@ def credit_limit(w: World) -> list[str]:
     return [f"{w.home.credit_limit:,.2f}"]
 
 
+def company_finance(w: World) -> list[str]:
+    """Figures only partner finance and admin see: statement, accrual, MDF balance, credit."""
+    return [w.statement.number, "1,222.00", "987.65", "100,000.00", "50,000.00"]
+
+
 def dealer_secrets(w: World) -> list[str]:
     return [w.home.tax_id, *credit_limit(w), f"score {w.scorecard.total}"]
 
@@ -97,7 +102,12 @@ SKIPPED = {
 
 PAGES: dict[str, Entry] = {
     # core
-    "core:dashboard": Entry(ok=(*STAFF, *PARTNER)),
+    # Partner sales' dashboard shows no company finance (DESIGN §1).
+    "core:dashboard": Entry(
+        ok=(*STAFF, *PARTNER),
+        conceal={"partner_sales": company_finance},
+        xfail={"partner_sales": ROLE_RULE},
+    ),
     "core:notification_list": Entry(ok=(*STAFF, *PARTNER)),
     # A notification is its recipient's alone, even inside one company.
     "core:notification_read": post(
