@@ -166,7 +166,12 @@ PAGES: dict[str, Entry] = {
     "partners:partner_freeze": post(CHANNEL, home, denied=("finance",)),
     "partners:partner_unfreeze": post(CHANNEL, home, denied=("finance",)),
     "partners:violation_create": Entry(ok=CHANNEL, kwargs=home, denied=("finance",)),
-    "partners:my_company": Entry(ok=(*PARTNER, "distributor"), denied=("admin",)),
+    "partners:my_company": Entry(
+        ok=(*PARTNER, "distributor"),
+        denied=("admin",),
+        conceal={"partner_sales": credit_limit},
+        xfail={"partner_sales": ROLE_RULE},
+    ),
     "partners:user_invite": Entry(
         ok=("partner_admin",), denied=("partner_sales", "partner_finance", "admin")
     ),
