@@ -1,4 +1,4 @@
-"""Who may decide a deal registration (DESIGN §1, §4.3, §4.4).
+"""Who may register and who may decide a deal registration (DESIGN §1, §4.3, §4.4).
 
 One rule per action answers both "show the button?" and "may the service do it?": the services
 raise what these functions return, and pages show a button only when they return None.
@@ -82,4 +82,18 @@ def deal_decisions_for(*, user: User, deal: Deal) -> frozenset[DealDecision]:
         decision
         for decision in decisions
         if _refusal(user=user, deal=deal, decision=decision, manages=manages) is None
+    )
+
+
+# Partner admins and partner sales register deals; partner finance and vendor staff never do.
+REGISTRANT_ROLES = (Role.PARTNER_ADMIN, Role.PARTNER_SALES)
+
+
+def deal_can_register(user, *, partner_id: int | None) -> bool:
+    """Whether `user` may create, edit or submit a registration of partner `partner_id`."""
+    return (
+        user.is_authenticated
+        and user.role in REGISTRANT_ROLES
+        and partner_id is not None
+        and user.partner_id == partner_id
     )

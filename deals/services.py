@@ -24,7 +24,7 @@ from partners.services import compliance_violation_draft_create
 
 from .choices import AVAILABLE_LEAD_STATUSES, DealStatus, LeadOfferStatus, LeadStatus
 from .models import Deal, DealLine, DealSettings, Lead, LeadOffer
-from .permissions import DealDecision, deal_decision_refusal
+from .permissions import DealDecision, deal_can_register, deal_decision_refusal
 from .rules import normalize_customer_name, normalize_tax_id
 
 TRACKED = [
@@ -109,9 +109,9 @@ def deal_draft_save(
     *, actor: User, data: dict, lines: list[dict], deal: Deal | None = None
 ) -> Deal:
     """Create or update a draft with its lines (replaced as a whole)."""
+    if not deal_can_register(actor, partner_id=deal.partner_id if deal else actor.partner_id):
+        raise PermissionDenied
     if deal is None:
-        if not actor.is_partner_user or actor.partner_id is None:
-            raise PermissionDenied
         deal = Deal(partner_id=actor.partner_id, registered_by=actor)
         action = "deal.created"
     else:
@@ -257,6 +257,8 @@ def deal_submit(*, deal: Deal, actor: User) -> Deal:
     Conflict checks are serialized per product family (advisory locks), so two partners
     submitting similar customers at once cannot both escape `in_conflict`.
     """
+    if not deal_can_register(actor, partner_id=deal.partner_id):
+        raise PermissionDenied
     deal = _locked(deal)
     _require(deal, DealStatus.DRAFT)
     lines = list(deal.lines.select_related("product"))

@@ -11,9 +11,10 @@ urlpatterns = [
     path("<int:pk>/", views.deal_detail, name="detail"),
     path("<int:pk>/edit/", views.deal_edit, name="edit"),
     path("<int:pk>/submit/", views.deal_submit, name="submit"),
-    path("<int:pk>/<str:decision>/decide/", views.deal_decide, name="decide"),
+    # Before "<decision>/decide/", which would otherwise take "extension" for a decision.
     path("<int:pk>/extension/", views.deal_extension_request, name="extension"),
     path("<int:pk>/extension/decide/", views.deal_extension_decide, name="extension_decide"),
+    path("<int:pk>/<str:decision>/decide/", views.deal_decide, name="decide"),
     path("<int:pk>/close/<str:outcome>/", views.deal_close, name="close"),
     path("leads/", views.lead_list, name="lead_list"),
     path("leads/new/", views.lead_create, name="lead_create"),

@@ -38,9 +38,7 @@ from .forms import (
     WonForm,
 )
 from .models import Deal
-from .permissions import deal_decisions_for
-
-REGISTRANT_ROLES = (Role.PARTNER_ADMIN, Role.PARTNER_SALES)
+from .permissions import REGISTRANT_ROLES, deal_can_register, deal_decisions_for
 
 
 def _errors(exc: ValidationError) -> list[str]:
@@ -115,6 +113,9 @@ def _lines_of(formset) -> list[dict]:
 
 @role_required(*REGISTRANT_ROLES)
 def deal_edit(request, pk=None):
+    if not deal_can_register(request.user, partner_id=request.user.partner_id):
+        # Administrators pass `role_required` but register no deals: they belong to no partner.
+        raise PermissionDenied
     deal = None
     if pk is not None:
         deal = selectors.deal_get_for(user=request.user, pk=pk, action="manage")
@@ -158,9 +159,7 @@ def deal_detail(request, pk):
         "deal": deal,
         "lines": [line for line in deal.lines.all() if not line.final],
         "final_lines": [line for line in deal.lines.all() if line.final],
-        "can_edit": user.is_partner_user
-        and user.partner_id == deal.partner_id
-        and user.role in REGISTRANT_ROLES,
+        "can_edit": deal_can_register(user, partner_id=deal.partner_id),
         "decisions": deal_decisions_for(user=user, deal=deal),
         "other": other,
         "reason_form": ReasonForm(),

@@ -183,8 +183,15 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return super().filter_queryset(queryset)
 
     def get_object(self):
-        lookup = {"lead_id": self.kwargs["pk"]} if self._partner() else {"pk": self.kwargs["pk"]}
-        return get_scoped_or_404(self.get_queryset(), self.request.user, "view", **lookup)
+        if self._partner():
+            # A distributor also reads its dealers' offers, so one lead can have two offers in
+            # view: the one a partner user opens is its own company's.
+            return get_scoped_or_404(
+                self.get_queryset(), self.request.user, "manage", lead_id=self.kwargs["pk"]
+            )
+        return get_scoped_or_404(
+            self.get_queryset(), self.request.user, "view", pk=self.kwargs["pk"]
+        )
 
     def _leads_of(self, rows) -> list[Lead]:
         return [row.lead for row in rows] if self._partner() else list(rows)

@@ -20,6 +20,8 @@ from .serializers import (
     StatementSerializer,
 )
 
+FinanceOnly = HasRole.of(*FINANCE_ROLES)
+
 
 class StatementViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = StatementSerializer
@@ -43,19 +45,19 @@ class StatementViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
     @extend_schema(request=None, responses={200: StatementDetailSerializer})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], permission_classes=[FinanceOnly])
     def submit(self, request, pk=None):
         return self._run(services.statement_submit)
 
     @extend_schema(request=NoteInputSerializer, responses={200: StatementDetailSerializer})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], permission_classes=[FinanceOnly])
     def approve(self, request, pk=None):
         data = NoteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._run(services.statement_approve, note=data.validated_data["note"])
 
     @extend_schema(request=None, responses={200: StatementDetailSerializer})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], permission_classes=[FinanceOnly])
     def publish(self, request, pk=None):
         return self._run(services.statement_publish)
 
@@ -76,17 +78,14 @@ class StatementViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
     @extend_schema(request=None, responses={200: StatementDetailSerializer})
-    @action(detail=True, methods=["post"], url_path="mark-paid")
+    @action(detail=True, methods=["post"], url_path="mark-paid", permission_classes=[FinanceOnly])
     def mark_paid(self, request, pk=None):
         return self._run(services.statement_mark_paid)
 
     @extend_schema(request=None, responses={200: StatementDetailSerializer})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], permission_classes=[FinanceOnly])
     def close(self, request, pk=None):
         return self._run(services.statement_close)
-
-
-FinanceOnly = HasRole.of(*FINANCE_ROLES)
 
 
 class ReconciliationRunViewSet(viewsets.ReadOnlyModelViewSet):

@@ -1,0 +1,808 @@
+"""What every route and every API operation answers to whom (DESIGN §1), as one table.
+
+`PAGES` is keyed by URL name, `API` by "METHOD /path/" as the OpenAPI schema spells it. Each entry
+says how to build its URL from the shared world (`tests/sweep_world.py`, every object owned by the
+home partner), which actors succeed (`ok`) and which a role rule refuses (`denied`, 403 or 404).
+The sweep adds by itself: anonymous (302 to the login page / 401 or 403), the user of another
+company on every URL that names a home object (404) or on a list that could show one (`marker`
+must not appear), and a partner admin on every staff-only route (403 or 404).
+
+A route or operation missing here fails `test_every_route_has_an_entry`: add its entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from tests.sweep_world import World
+
+ROLE_RULE = "partner role rule being fixed: DESIGN §1"
+
+STAFF = ("admin", "manager", "director", "legal", "finance", "cfo")
+CHANNEL = ("admin", "manager", "director")
+FINANCE = ("admin", "finance", "cfo")
+PARTNER = ("partner_admin", "partner_sales", "partner_finance")
+PARTNER_FINANCE = ("partner_admin", "partner_finance")
+
+
+@dataclass(frozen=True)
+class Entry:
+    ok: tuple[str, ...]
+    kwargs: Callable[[World], dict] | None = None
+    method: str = "GET"
+    data: Callable[[World], dict] | None = None
+    denied: tuple[str, ...] = ()
+    # False when the URL's object is not a partner's (a course, a programme): no other-company case.
+    scoped: bool = True
+    public: bool = False
+    marker: Callable[[World], str] | None = None
+    # Texts a permitted actor's page must still not show (fields of finance, or of a dealer).
+    conceal: Mapping[str, Callable[[World], list[str]]] = field(default_factory=dict)
+    xfail: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def names_object(self) -> bool:
+        return self.kwargs is not None and self.scoped
+
+    @property
+    def staff_only(self) -> bool:
+        return not self.public and not any(actor in PARTNER for actor in self.ok)
+
+
+def pk(name: str) -> Callable[[World], dict]:
+    return lambda w: {"pk": getattr(w, name).pk}
+
+
+def api_id(name: str) -> Callable[[World], dict]:
+    return lambda w: {"id": getattr(w, name).pk}
+
+
+def home(w: World) -> dict:
+    return {"pk": w.home.pk}
+
+
+def home_name(w: World) -> str:
+    return w.home.legal_name
+
+
+def credit_limit(w: World) -> list[str]:
+    return [f"{w.home.credit_limit:,.2f}"]
+
+
+def company_finance(w: World) -> list[str]:
+    """Figures only partner finance and admin see: statement, accrual, MDF balance, credit."""
+    return [w.statement.number, "1,222.00", "987.65", "100,000.00", "50,000.00"]
+
+
+def dealer_secrets(w: World) -> list[str]:
+    return [w.home.tax_id, *credit_limit(w), f"score {w.scorecard.total}"]
+
+
+def course(w: World) -> dict:
+    return {"course_pk": w.course.pk}
+
+
+def module(w: World) -> dict:
+    return {"course_pk": w.course.pk, "pk": w.module.pk}
+
+
+def post(ok, kwargs=None, **extra) -> Entry:
+    return Entry(ok=ok, kwargs=kwargs, method="POST", **extra)
+
+
+# Resolver routes the sweep does not call, with the reason.
+SKIPPED = {
+    "admin:": "Django admin: its own site, refused to every non-staff user by AdminSite",
+    "api-root": "DRF browsable index of the API, lists links only",
+    "api-schema": "OpenAPI document, public by design (DESIGN §9)",
+    "api-docs": "Swagger UI over the public schema",
+    "api-redoc": "ReDoc over the public schema",
+}
+
+PAGES: dict[str, Entry] = {
+    # core
+    # Partner sales' dashboard shows no company finance (DESIGN §1).
+    "core:dashboard": Entry(
+        ok=(*STAFF, *PARTNER),
+        conceal={"partner_sales": company_finance},
+        xfail={"partner_sales": ROLE_RULE},
+    ),
+    "core:notification_list": Entry(ok=(*STAFF, *PARTNER)),
+    # A notification is its recipient's alone, even inside one company.
+    "core:notification_read": post(
+        ("partner_admin",), pk("notification"), denied=("partner_sales", "admin")
+    ),
+    "core:notification_read_all": post((*STAFF, *PARTNER)),
+    "core:job_list": Entry(ok=STAFF),
+    # The job was started by the home partner admin; staff access to jobs is not swept here.
+    "core:job_detail": Entry(
+        ok=("partner_admin", "admin"), kwargs=pk("job"), denied=("partner_sales",)
+    ),
+    "core:job_download": Entry(
+        ok=("partner_admin", "admin"), kwargs=pk("job"), denied=("partner_sales",)
+    ),
+    "core:import_list": Entry(ok=(*FINANCE, "manager"), denied=("legal",)),
+    "core:import_upload": Entry(
+        ok=FINANCE, kwargs=lambda w: {"kind": "sales_lines"}, scoped=False, denied=("manager",)
+    ),
+    "core:import_detail": Entry(
+        ok=FINANCE, kwargs=pk("import_batch"), scoped=False, denied=("manager",)
+    ),
+    "core:import_error_report": Entry(
+        ok=FINANCE, kwargs=pk("import_batch"), scoped=False, denied=("manager",)
+    ),
+    "core:fxrate_list": Entry(ok=FINANCE, denied=("manager",)),
+    "core:audit_list": Entry(ok=("admin",), denied=("finance", "manager")),
+    # accounts: the sign-in flow is public
+    "accounts:login": Entry(ok=("anonymous",), public=True),
+    "accounts:logout": post(("anonymous", "partner_admin", "admin"), public=True),
+    "accounts:password_reset": Entry(ok=("anonymous",), public=True),
+    "accounts:password_reset_done": Entry(ok=("anonymous",), public=True),
+    "accounts:password_reset_confirm": Entry(
+        ok=("anonymous",),
+        kwargs=lambda w: {"uidb64": "MQ", "token": "set-password"},
+        scoped=False,
+        public=True,
+    ),
+    "accounts:password_reset_complete": Entry(ok=("anonymous",), public=True),
+    "accounts:language": post(
+        ("anonymous", "partner_admin"), public=True, data=lambda w: {"language": "en"}
+    ),
+    "accounts:profile": Entry(ok=(*STAFF, *PARTNER)),
+    "accounts:token_regenerate": post((*STAFF, *PARTNER)),
+    "accounts:token_revoke": post((*STAFF, *PARTNER)),
+    # partners
+    "partners:partner_list": Entry(ok=STAFF),
+    # A distributor reads its dealer's profile summary: not its tax ID, credit or scorecard;
+    # partner sales sees no credit (DESIGN §1).
+    "partners:partner_detail": Entry(
+        ok=(*STAFF, *PARTNER, "distributor"),
+        kwargs=home,
+        conceal={"distributor": dealer_secrets, "partner_sales": credit_limit},
+        xfail={"distributor": ROLE_RULE, "partner_sales": ROLE_RULE},
+    ),
+    "partners:partner_edit": Entry(ok=CHANNEL, kwargs=home, denied=("finance", "legal")),
+    "partners:partner_freeze": post(CHANNEL, home, denied=("finance",)),
+    "partners:partner_unfreeze": post(CHANNEL, home, denied=("finance",)),
+    "partners:violation_create": Entry(ok=CHANNEL, kwargs=home, denied=("finance",)),
+    "partners:my_company": Entry(
+        ok=(*PARTNER, "distributor"),
+        denied=("admin",),
+        conceal={"partner_sales": credit_limit},
+        xfail={"partner_sales": ROLE_RULE},
+    ),
+    "partners:user_invite": Entry(
+        ok=("partner_admin",), denied=("partner_sales", "partner_finance", "admin")
+    ),
+    "partners:user_deactivate": post(
+        ("partner_admin",),
+        lambda w: {"user_pk": w.home_user.pk},
+        denied=("partner_sales", "admin", "distributor"),
+    ),
+    "partners:user_role": post(
+        ("partner_admin",),
+        lambda w: {"user_pk": w.home_user.pk},
+        data=lambda w: {"role": "partner_finance"},
+        denied=("partner_sales", "admin", "distributor"),
+    ),
+    "partners:apply": Entry(ok=("anonymous",), public=True),
+    "partners:apply_done": Entry(ok=("anonymous",), public=True),
+    "partners:application_list": Entry(ok=CHANNEL, denied=("finance",)),
+    "partners:application_detail": Entry(
+        ok=CHANNEL, kwargs=pk("application"), scoped=False, denied=("finance",)
+    ),
+    "partners:application_advance": post(
+        CHANNEL, pk("application"), scoped=False, denied=("finance",)
+    ),
+    "partners:application_reject": post(
+        CHANNEL,
+        pk("application"),
+        scoped=False,
+        denied=("finance",),
+        data=lambda w: {"reason": "Not a fit"},
+    ),
+    "partners:application_assess": post(
+        CHANNEL, pk("application"), scoped=False, denied=("finance",)
+    ),
+    "partners:tier_proposals": Entry(ok=CHANNEL, denied=("finance",)),
+    "partners:tier_proposal_confirm": post(CHANNEL, pk("tier_proposal"), denied=("finance",)),
+    "partners:tier_proposal_reject": post(
+        CHANNEL, pk("tier_proposal"), denied=("finance",), data=lambda w: {"reason": "Not yet"}
+    ),
+    "partners:scorecard_weights": Entry(ok=("admin",), denied=("manager",)),
+    # Distributors see a dealer's profile summary, not its scorecard (DESIGN §1).
+    "partners:scorecard_detail": Entry(
+        ok=(*STAFF, *PARTNER),
+        kwargs=pk("scorecard"),
+        denied=("distributor",),
+        xfail={"distributor": ROLE_RULE},
+    ),
+    "partners:scorecard_evaluate": post(CHANNEL, home, denied=("finance",)),
+    "partners:nps_record": Entry(ok=STAFF, kwargs=home),
+    "partners:agreement_list": Entry(
+        ok=(*STAFF, *PARTNER_FINANCE),
+        denied=("partner_sales",),
+        marker=lambda w: w.agreement.number,
+    ),
+    "partners:agreement_create": Entry(ok=CHANNEL, denied=("legal", "finance")),
+    "partners:agreement_detail": Entry(
+        ok=(*STAFF, *PARTNER_FINANCE),
+        kwargs=pk("agreement"),
+        denied=("partner_sales", "distributor"),
+    ),
+    "partners:agreement_edit": Entry(
+        ok=(*CHANNEL, "legal"), kwargs=pk("agreement"), denied=("partner_admin",)
+    ),
+    "partners:agreement_submit": post(CHANNEL, pk("agreement"), denied=("legal", "partner_admin")),
+    "partners:agreement_review": post(
+        (*CHANNEL, "legal"), pk("agreement"), denied=("partner_admin",)
+    ),
+    "partners:agreement_sign": post(
+        (*CHANNEL, "legal"), pk("agreement"), denied=("partner_admin",)
+    ),
+    "partners:agreement_activate": post(
+        CHANNEL, pk("agreement"), denied=("legal", "partner_admin")
+    ),
+    "partners:agreement_terminate": post(
+        (*CHANNEL, "legal"), pk("agreement"), denied=("partner_admin",)
+    ),
+    "partners:agreement_amend": post(CHANNEL, pk("agreement"), denied=("legal", "partner_admin")),
+    "partners:agreement_document": Entry(
+        ok=(*STAFF, *PARTNER_FINANCE),
+        kwargs=pk("agreement"),
+        denied=("partner_sales", "distributor"),
+    ),
+    "partners:credit_list": Entry(
+        ok=(*STAFF, *PARTNER_FINANCE), denied=("partner_sales",), marker=lambda w: "50,000.00"
+    ),
+    "partners:credit_apply": Entry(
+        ok=("partner_finance",), denied=("partner_sales", "partner_admin", "admin")
+    ),
+    "partners:credit_detail": Entry(
+        ok=(*STAFF, *PARTNER_FINANCE), kwargs=pk("credit"), denied=("partner_sales", "distributor")
+    ),
+    "partners:credit_decide": post(
+        ("admin", "finance", "cfo"), pk("credit"), denied=("manager", "legal")
+    ),
+    "partners:credit_withdraw": post(
+        ("partner_finance",), pk("credit"), denied=("admin", "finance", "distributor")
+    ),
+    "partners:report_list": Entry(
+        ok=(*CHANNEL, *PARTNER), denied=("finance",), marker=lambda w: "Three projects"
+    ),
+    "partners:report_create": Entry(ok=PARTNER, denied=("admin", "manager")),
+    "partners:report_detail": Entry(
+        ok=(*STAFF, *PARTNER), kwargs=pk("report"), denied=("distributor",)
+    ),
+    "partners:report_review": post(CHANNEL, pk("report"), denied=("finance",)),
+    "partners:report_resubmit": post(PARTNER, pk("report"), denied=("admin", "distributor")),
+    "partners:visit_list": Entry(ok=CHANNEL, denied=("finance",)),
+    "partners:visit_create": Entry(ok=CHANNEL, denied=("finance",)),
+    "partners:visit_detail": Entry(ok=STAFF, kwargs=pk("visit")),
+    "partners:visit_record": post(CHANNEL, pk("visit"), denied=("finance",)),
+    "partners:visit_cancel": post(CHANNEL, pk("visit"), denied=("finance",)),
+    # training: the catalogue is the vendor's, shared by every partner
+    "training:course_list": Entry(ok=(*STAFF, *PARTNER)),
+    "training:course_create": Entry(ok=CHANNEL, denied=("finance",)),
+    "training:course_detail": Entry(
+        ok=(*STAFF, *PARTNER, "other"), kwargs=pk("course"), scoped=False
+    ),
+    "training:course_edit": Entry(
+        ok=CHANNEL, kwargs=pk("course"), scoped=False, denied=("finance",)
+    ),
+    "training:module_create": Entry(ok=CHANNEL, kwargs=course, scoped=False, denied=("finance",)),
+    "training:module_detail": Entry(ok=(*STAFF, *PARTNER, "other"), kwargs=module, scoped=False),
+    "training:module_edit": Entry(ok=CHANNEL, kwargs=module, scoped=False, denied=("finance",)),
+    "training:module_complete": post((*PARTNER, "other"), module, scoped=False),
+    "training:exam_edit": Entry(ok=CHANNEL, kwargs=course, scoped=False, denied=("finance",)),
+    "training:question_list": Entry(ok=CHANNEL, kwargs=course, scoped=False, denied=("finance",)),
+    "training:exam_start": post((*PARTNER, "other"), course, scoped=False),
+    # An attempt is its taker's alone.
+    "training:attempt_take": Entry(
+        ok=("partner_admin",),
+        kwargs=pk("attempt"),
+        denied=("partner_sales", "admin", "distributor"),
+    ),
+    "training:attempt_result": Entry(
+        ok=("partner_admin",),
+        kwargs=pk("attempt"),
+        denied=("partner_sales", "admin", "distributor"),
+    ),
+    "training:certification_list": Entry(
+        ok=(*STAFF, *PARTNER), marker=lambda w: w.certification.code
+    ),
+    "training:certification_detail": Entry(
+        ok=(*STAFF, "partner_admin", "partner_sales"),
+        kwargs=pk("certification"),
+        denied=("distributor",),
+    ),
+    "training:certification_pdf": Entry(
+        ok=(*STAFF, "partner_admin", "partner_sales"),
+        kwargs=pk("certification"),
+        denied=("distributor",),
+    ),
+    "training:coverage": Entry(ok=("partner_admin",), denied=("partner_sales", "admin")),
+    "training:coverage_report": Entry(ok=CHANNEL, denied=("finance",)),
+    # Public verification of a certificate code: the holder's name is the point of it.
+    "training:verify": Entry(
+        ok=("anonymous", "other"), kwargs=lambda w: {"code": w.certification.code}, public=True
+    ),
+    # deals
+    "deals:list": Entry(ok=(*STAFF, *PARTNER, "distributor"), marker=lambda w: w.deal.project_name),
+    "deals:create": Entry(
+        ok=("partner_admin", "partner_sales"), denied=("partner_finance", "manager", "admin")
+    ),
+    "deals:queue": Entry(ok=CHANNEL, denied=("finance",)),
+    "deals:detail": Entry(ok=(*STAFF, *PARTNER, "distributor"), kwargs=pk("deal")),
+    "deals:edit": Entry(
+        ok=("partner_admin", "partner_sales"),
+        kwargs=pk("deal"),
+        denied=("partner_finance", "distributor", "manager"),
+    ),
+    "deals:submit": post(
+        ("partner_admin", "partner_sales"),
+        pk("deal"),
+        denied=("partner_finance", "distributor", "manager"),
+    ),
+    "deals:decide": post(
+        CHANNEL, lambda w: {"pk": w.deal.pk, "decision": "approve"}, denied=("finance",)
+    ),
+    "deals:extension": post(
+        ("partner_admin", "partner_sales"),
+        pk("deal"),
+        denied=("partner_finance", "distributor", "manager"),
+    ),
+    "deals:extension_decide": post(
+        ("director",),
+        pk("approved_deal"),
+        denied=("finance",),
+        data=lambda w: {"decision": "grant"},
+    ),
+    "deals:close": post(
+        ("partner_admin", "partner_sales"),
+        lambda w: {"pk": w.approved_deal.pk, "outcome": "won"},
+        denied=("partner_finance", "distributor", "manager"),
+    ),
+    # The distributor lists the leads offered to it, not those offered to its dealer alone.
+    "deals:lead_list": Entry(
+        ok=(*STAFF, *PARTNER),
+        denied=("distributor",),
+        marker=lambda w: w.dealer_lead.project_name,
+        xfail={"distributor": ROLE_RULE},
+    ),
+    "deals:lead_create": Entry(ok=CHANNEL, denied=("finance",)),
+    "deals:lead_detail": Entry(ok=STAFF, kwargs=pk("lead")),
+    # The lead is offered to the dealer and to its distributor: each answers its own offer.
+    "deals:lead_accept": post(
+        ("partner_admin", "partner_sales", "distributor"),
+        pk("lead"),
+        denied=("partner_finance", "manager"),
+    ),
+    "deals:lead_decline": post(
+        ("partner_admin", "partner_sales", "distributor"),
+        pk("lead"),
+        denied=("partner_finance", "manager"),
+    ),
+    "deals:lead_withdraw": post(CHANNEL, pk("lead"), scoped=False, denied=("finance",)),
+    # rebates: accruals are company finance, hidden from partner sales (DESIGN §1)
+    "rebates:accrual_list": Entry(
+        ok=(*STAFF, *PARTNER_FINANCE, "distributor"),
+        denied=("partner_sales",),
+        marker=lambda w: "987.65",
+        xfail={"partner_sales": ROLE_RULE},
+    ),
+    "rebates:accrual_detail": Entry(
+        ok=(*STAFF, *PARTNER_FINANCE, "distributor"),
+        kwargs=pk("accrual"),
+        denied=("partner_sales",),
+        xfail={"partner_sales": ROLE_RULE},
+    ),
+    "rebates:accrual_run": post(FINANCE, denied=("manager",)),
+    "rebates:quarter_close": post(FINANCE, denied=("manager",)),
+    "rebates:programme_list": Entry(ok=(*FINANCE, "director"), denied=("manager",)),
+    "rebates:programme_create": Entry(ok=(*FINANCE, "director"), denied=("manager",)),
+    "rebates:programme_edit": Entry(
+        ok=(*FINANCE, "director"), kwargs=pk("programme"), scoped=False, denied=("manager",)
+    ),
+    "rebates:target_list": Entry(ok=(*FINANCE, "director"), denied=("manager",)),
+    # settlement: statements are company finance; a distributor reads its dealers' (DESIGN §1)
+    "settlement:statement_list": Entry(
+        ok=(*FINANCE, *PARTNER_FINANCE),
+        denied=("partner_sales",),
+        marker=lambda w: w.statement.number,
+        xfail={"partner_sales": ROLE_RULE},
+    ),
+    "settlement:statement_build": post(FINANCE, denied=("manager",)),
+    "settlement:statement_detail": Entry(
+        ok=(*FINANCE, *PARTNER_FINANCE, "distributor"),
+        kwargs=pk("statement"),
+        denied=("partner_sales", "manager"),
+        xfail={"partner_sales": ROLE_RULE, "distributor": ROLE_RULE},
+    ),
+    "settlement:statement_export_period": post(FINANCE, denied=("manager",)),
+    "settlement:statement_pdf": Entry(
+        ok=(*FINANCE, *PARTNER_FINANCE),
+        kwargs=pk("statement"),
+        denied=("partner_sales", "manager"),
+        xfail={"partner_sales": ROLE_RULE},
+    ),
+    "settlement:statement_csv": Entry(
+        ok=(*FINANCE, *PARTNER_FINANCE),
+        kwargs=pk("statement"),
+        denied=("partner_sales", "manager"),
+        xfail={"partner_sales": ROLE_RULE},
+    ),
+    "settlement:statement_xlsx": Entry(
+        ok=(*FINANCE, *PARTNER_FINANCE),
+        kwargs=pk("statement"),
+        denied=("partner_sales", "manager"),
+        xfail={"partner_sales": ROLE_RULE},
+    ),
+    "settlement:statement_verify_form": Entry(ok=("anonymous",), public=True),
+    # Public check of a printed statement's code.
+    "settlement:statement_verify": Entry(
+        ok=("anonymous", "other"),
+        kwargs=lambda w: {"code": w.statement.verification_code},
+        public=True,
+    ),
+    "settlement:statement_dispute": Entry(
+        ok=PARTNER_FINANCE,
+        kwargs=pk("statement"),
+        denied=("partner_sales", "distributor", "manager"),
+        xfail={"partner_sales": ROLE_RULE},
+    ),
+    "settlement:statement_transition": post(
+        PARTNER_FINANCE,
+        lambda w: {"pk": w.statement.pk, "action": "confirm"},
+        denied=("partner_sales", "distributor", "manager"),
+        xfail={"partner_sales": ROLE_RULE},
+    ),
+    "settlement:dispute_resolve": post(FINANCE, pk("dispute"), denied=("manager",)),
+    "settlement:reconciliation_run_list": Entry(ok=FINANCE, denied=("manager",)),
+    "settlement:reconciliation_run_start": post(FINANCE, denied=("manager",)),
+    "settlement:reconciliation_run": Entry(
+        ok=FINANCE, kwargs=pk("reconciliation_run"), scoped=False, denied=("manager",)
+    ),
+    "settlement:reconciliation_orders": Entry(ok=FINANCE, denied=("manager",)),
+    "settlement:anomaly_list": Entry(ok=FINANCE, denied=("manager",)),
+    "settlement:anomaly_resolve": post(FINANCE, pk("anomaly"), denied=("manager",)),
+    # funds: the MDF ledger and balance are company finance (DESIGN §1, §7)
+    "funds:balance": Entry(ok=PARTNER_FINANCE, denied=("partner_sales", "manager")),
+    "funds:ledger": Entry(ok=STAFF),
+    "funds:roi_report": Entry(ok=STAFF),
+    "funds:allocate": Entry(ok=CHANNEL, denied=("finance",)),
+    "funds:request_list": Entry(ok=(*STAFF, *PARTNER), marker=lambda w: w.home.legal_name),
+    "funds:request_queue": Entry(ok=STAFF),
+    "funds:request_create": Entry(ok=PARTNER, denied=("manager",)),
+    # A distributor reads its dealers' deals, accruals and statements, not their MDF (DESIGN §1).
+    "funds:request_detail": Entry(
+        ok=(*STAFF, *PARTNER),
+        kwargs=pk("fund_request"),
+        denied=("distributor",),
+        xfail={"distributor": ROLE_RULE},
+    ),
+    "funds:request_approve": post(CHANNEL, pk("fund_request")),
+    "funds:request_reject": post(CHANNEL, pk("fund_request"), data=lambda w: {"note": "No budget"}),
+    "funds:result_record": post(
+        PARTNER, pk("fund_request"), denied=("distributor",), xfail={"distributor": ROLE_RULE}
+    ),
+    "funds:claim_create": Entry(
+        ok=PARTNER, kwargs=pk("fund_request"), denied=("manager", "distributor")
+    ),
+    "funds:claim_list": Entry(ok=(*STAFF, *PARTNER), marker=lambda w: w.home.legal_name),
+    "funds:claim_detail": Entry(
+        ok=(*STAFF, *PARTNER),
+        kwargs=pk("claim"),
+        denied=("distributor",),
+        xfail={"distributor": ROLE_RULE},
+    ),
+    "funds:claim_validate": post(FINANCE, pk("claim"), denied=("manager",)),
+    "funds:claim_reject": post(
+        FINANCE, pk("claim"), denied=("manager",), data=lambda w: {"note": "No proof"}
+    ),
+    "funds:attachment": Entry(
+        ok=(*STAFF, *PARTNER),
+        kwargs=lambda w: {"kind": "request", "pk": w.fund_request_attachment.pk},
+        denied=("distributor",),
+        xfail={"distributor": ROLE_RULE},
+    ),
+    "healthz": Entry(ok=("anonymous",), public=True),
+}
+
+
+def api(ok, kwargs=None, **extra) -> Entry:
+    return Entry(ok=ok, kwargs=kwargs, **extra)
+
+
+V1 = "/api/v1"
+
+
+def deal_payload(w: World) -> dict:
+    return {
+        "customer_name": "Sweep API Customer Ltd",
+        "customer_region": "CN-SH",
+        "project_name": "Sweep API project",
+        "currency": "CNY",
+        "expected_close_date": "2027-06-30",
+        "lines": [
+            {"product": w.deal.lines.first().product.sku, "quantity": 1, "unit_price": "900.00"}
+        ],
+    }
+
+
+ALL = (*STAFF, *PARTNER)
+
+API: dict[str, Entry] = {
+    # deals and leads
+    f"GET {V1}/deals/": api((*ALL, "distributor"), marker=lambda w: w.deal.project_name),
+    f"POST {V1}/deals/": api(
+        ("partner_admin", "partner_sales"), denied=("partner_finance", "manager"), data=deal_payload
+    ),
+    f"GET {V1}/deals/{{id}}/": api((*ALL, "distributor"), api_id("deal")),
+    f"PUT {V1}/deals/{{id}}/": api(
+        ("partner_admin", "partner_sales"),
+        api_id("deal"),
+        denied=("partner_finance", "distributor", "manager"),
+        data=deal_payload,
+    ),
+    f"PATCH {V1}/deals/{{id}}/": api(
+        ("partner_admin", "partner_sales"),
+        api_id("deal"),
+        denied=("partner_finance", "distributor", "manager"),
+        data=lambda w: {"notes": "Updated"},
+    ),
+    f"POST {V1}/deals/{{id}}/approve/": api(CHANNEL, api_id("deal"), denied=("finance",)),
+    f"POST {V1}/deals/{{id}}/reject/": api(
+        CHANNEL, api_id("deal"), denied=("finance",), data=lambda w: {"reason": "Duplicate"}
+    ),
+    f"POST {V1}/deals/{{id}}/submit/": api(
+        ("partner_admin", "partner_sales"),
+        api_id("deal"),
+        denied=("partner_finance", "distributor", "manager"),
+    ),
+    f"GET {V1}/leads/": api(
+        ALL,
+        denied=("distributor",),
+        marker=lambda w: w.dealer_lead.project_name,
+        xfail={"distributor": ROLE_RULE},
+    ),
+    f"POST {V1}/leads/": api(CHANNEL, denied=("finance",)),
+    # Offered to the dealer and to its distributor: each opens its own company's offer.
+    f"GET {V1}/leads/{{id}}/": api(
+        (*STAFF, "partner_admin", "partner_sales", "distributor"), api_id("lead")
+    ),
+    f"POST {V1}/leads/{{id}}/accept/": api(
+        ("partner_admin", "partner_sales", "distributor"),
+        api_id("lead"),
+        denied=("partner_finance", "manager"),
+    ),
+    f"POST {V1}/leads/{{id}}/decline/": api(
+        ("partner_admin", "partner_sales", "distributor"),
+        api_id("lead"),
+        denied=("partner_finance", "manager"),
+    ),
+    # core
+    f"GET {V1}/fx-rates/": api(FINANCE),
+    f"GET {V1}/fx-rates/{{id}}/": api(FINANCE, api_id("fx_rate"), scoped=False),
+    f"GET {V1}/imports/": api(FINANCE),
+    f"POST {V1}/imports/": api(FINANCE),
+    f"GET {V1}/imports/{{id}}/": api(FINANCE, api_id("import_batch"), scoped=False),
+    f"GET {V1}/jobs/": api(("admin", "partner_admin")),
+    f"GET {V1}/jobs/{{id}}/": api(
+        ("partner_admin", "admin"), api_id("job"), denied=("partner_sales",)
+    ),
+    f"GET {V1}/notifications/": api(ALL),
+    f"GET {V1}/notifications/{{id}}/": api(
+        ("partner_admin",), api_id("notification"), denied=("partner_sales", "admin")
+    ),
+    f"POST {V1}/notifications/{{id}}/read/": api(
+        ("partner_admin",), api_id("notification"), denied=("partner_sales", "admin")
+    ),
+    f"GET {V1}/me/": api(ALL),
+    f"PATCH {V1}/me/": api(ALL, data=lambda w: {"language": "en"}),
+    # MDF: the balance and ledger are company finance (DESIGN §1)
+    f"GET {V1}/mdf/balance/": api(
+        PARTNER_FINANCE, denied=("partner_sales",), xfail={"partner_sales": ROLE_RULE}
+    ),
+    f"GET {V1}/mdf/ledger/": api(
+        (*STAFF, *PARTNER_FINANCE),
+        denied=("partner_sales", "distributor"),
+        marker=lambda w: "100000.00",
+        xfail={"partner_sales": ROLE_RULE, "distributor": ROLE_RULE},
+    ),
+    f"GET {V1}/mdf/ledger/{{id}}/": api(
+        (*STAFF, *PARTNER_FINANCE),
+        api_id("ledger_entry"),
+        denied=("partner_sales", "distributor"),
+        xfail={"partner_sales": ROLE_RULE, "distributor": ROLE_RULE},
+    ),
+    f"GET {V1}/mdf/requests/": api(ALL, marker=lambda w: w.home.legal_name),
+    f"POST {V1}/mdf/requests/": api(PARTNER, denied=("manager",)),
+    f"GET {V1}/mdf/requests/{{id}}/": api(
+        ALL, api_id("fund_request"), denied=("distributor",), xfail={"distributor": ROLE_RULE}
+    ),
+    f"POST {V1}/mdf/requests/{{id}}/approve/": api(CHANNEL, api_id("fund_request")),
+    f"POST {V1}/mdf/requests/{{id}}/reject/": api(
+        CHANNEL, api_id("fund_request"), data=lambda w: {"note": "No"}
+    ),
+    f"POST {V1}/mdf/requests/{{id}}/claim/": api(
+        PARTNER, api_id("fund_request"), denied=("manager", "distributor")
+    ),
+    f"GET {V1}/mdf/claims/": api(ALL, marker=lambda w: w.home.legal_name),
+    f"GET {V1}/mdf/claims/{{id}}/": api(
+        ALL, api_id("claim"), denied=("distributor",), xfail={"distributor": ROLE_RULE}
+    ),
+    f"POST {V1}/mdf/claims/{{id}}/reject/": api(
+        FINANCE, api_id("claim"), denied=("manager",), data=lambda w: {"note": "No"}
+    ),
+    f"POST {V1}/mdf/claims/{{id}}/validate/": api(FINANCE, api_id("claim"), denied=("manager",)),
+    # partners
+    f"GET {V1}/partners/": api((*ALL, "distributor"), marker=home_name),
+    f"GET {V1}/partners/{{id}}/": api(
+        (*ALL, "distributor"),
+        lambda w: {"id": w.home.pk},
+        conceal={"distributor": lambda w: [w.home.tax_id]},
+        xfail={"distributor": ROLE_RULE},
+    ),
+    f"GET {V1}/partners/agreements/": api(
+        (*STAFF, *PARTNER_FINANCE), denied=("partner_sales",), marker=lambda w: w.agreement.number
+    ),
+    f"GET {V1}/partners/agreements/{{id}}/": api(
+        (*STAFF, *PARTNER_FINANCE), api_id("agreement"), denied=("partner_sales", "distributor")
+    ),
+    f"GET {V1}/partners/applications/": api(CHANNEL, denied=("finance",)),
+    f"GET {V1}/partners/applications/{{id}}/": api(
+        CHANNEL, api_id("application"), scoped=False, denied=("finance",)
+    ),
+    f"POST {V1}/partners/applications/{{id}}/advance/": api(
+        CHANNEL, api_id("application"), scoped=False, denied=("finance",)
+    ),
+    f"POST {V1}/partners/applications/{{id}}/assess/": api(
+        CHANNEL, api_id("application"), scoped=False, denied=("finance",)
+    ),
+    f"POST {V1}/partners/applications/{{id}}/reject/": api(
+        CHANNEL,
+        api_id("application"),
+        scoped=False,
+        denied=("finance",),
+        data=lambda w: {"reason": "No"},
+    ),
+    f"GET {V1}/partners/credit/": api(
+        (*STAFF, *PARTNER_FINANCE), denied=("partner_sales",), marker=lambda w: "50000.00"
+    ),
+    f"POST {V1}/partners/credit/": api(("partner_finance",), denied=("partner_sales", "admin")),
+    f"GET {V1}/partners/credit/{{id}}/": api(
+        (*STAFF, *PARTNER_FINANCE), api_id("credit"), denied=("partner_sales", "distributor")
+    ),
+    f"POST {V1}/partners/credit/{{id}}/approve/": api(
+        FINANCE, api_id("credit"), denied=("manager",)
+    ),
+    f"POST {V1}/partners/credit/{{id}}/reject/": api(
+        FINANCE, api_id("credit"), denied=("manager",), data=lambda w: {"note": "No"}
+    ),
+    f"GET {V1}/partners/credit/exposure/": api(PARTNER_FINANCE, denied=("partner_sales", "admin")),
+    f"GET {V1}/partners/my-users/": api(("partner_admin",), denied=("partner_sales", "admin")),
+    f"POST {V1}/partners/my-users/": api(("partner_admin",), denied=("partner_sales", "admin")),
+    f"POST {V1}/partners/my-users/{{id}}/deactivate/": api(
+        ("partner_admin",),
+        lambda w: {"id": w.home_user.pk},
+        denied=("partner_sales", "admin", "distributor"),
+    ),
+    f"POST {V1}/partners/my-users/{{id}}/role/": api(
+        ("partner_admin",),
+        lambda w: {"id": w.home_user.pk},
+        denied=("partner_sales", "admin", "distributor"),
+        data=lambda w: {"role": "partner_finance"},
+    ),
+    f"GET {V1}/partners/nps-responses/": api(STAFF),
+    f"POST {V1}/partners/nps-responses/": api(CHANNEL),
+    f"GET {V1}/partners/nps-responses/{{id}}/": api(STAFF, api_id("nps_response")),
+    f"GET {V1}/partners/reports/": api((*CHANNEL, *PARTNER), marker=lambda w: "Three projects"),
+    f"POST {V1}/partners/reports/": api(PARTNER, denied=("admin", "manager")),
+    f"GET {V1}/partners/reports/{{id}}/": api(
+        (*STAFF, *PARTNER), api_id("report"), denied=("distributor",)
+    ),
+    f"POST {V1}/partners/reports/{{id}}/review/": api(
+        CHANNEL,
+        api_id("report"),
+        denied=("finance", "partner_admin"),
+        data=lambda w: {"decision": "accept", "comment": "Thanks"},
+    ),
+    f"GET {V1}/partners/scorecards/": api(
+        (*STAFF, *PARTNER),
+        denied=("distributor",),
+        marker=lambda w: "80.00",
+        xfail={"distributor": ROLE_RULE},
+    ),
+    f"GET {V1}/partners/scorecards/{{id}}/": api(
+        (*STAFF, *PARTNER),
+        api_id("scorecard"),
+        denied=("distributor",),
+        xfail={"distributor": ROLE_RULE},
+    ),
+    f"GET {V1}/partners/tier-proposals/": api(CHANNEL, denied=("finance",)),
+    f"GET {V1}/partners/tier-proposals/{{id}}/": api(
+        CHANNEL, api_id("tier_proposal"), denied=("finance",)
+    ),
+    f"POST {V1}/partners/tier-proposals/{{id}}/confirm/": api(
+        CHANNEL, api_id("tier_proposal"), denied=("finance",)
+    ),
+    f"POST {V1}/partners/tier-proposals/{{id}}/reject/": api(
+        CHANNEL, api_id("tier_proposal"), denied=("finance",), data=lambda w: {"reason": "Not yet"}
+    ),
+    # rebates
+    f"GET {V1}/rebates/accruals/": api(
+        (*STAFF, *PARTNER_FINANCE, "distributor"),
+        denied=("partner_sales",),
+        marker=lambda w: "987.65",
+        xfail={"partner_sales": ROLE_RULE},
+    ),
+    f"GET {V1}/rebates/accruals/{{id}}/": api(
+        (*STAFF, *PARTNER_FINANCE, "distributor"),
+        api_id("accrual"),
+        denied=("partner_sales",),
+        xfail={"partner_sales": ROLE_RULE},
+    ),
+    f"GET {V1}/rebates/programmes/": api((*FINANCE, "director")),
+    f"GET {V1}/rebates/programmes/{{id}}/": api(
+        (*FINANCE, "director"), api_id("programme"), scoped=False
+    ),
+    # settlement
+    f"GET {V1}/settlement/anomalies/": api(FINANCE, denied=("manager",)),
+    f"GET {V1}/settlement/anomalies/{{id}}/": api(FINANCE, api_id("anomaly"), denied=("manager",)),
+    f"POST {V1}/settlement/anomalies/{{id}}/resolve/": api(
+        FINANCE, api_id("anomaly"), denied=("manager",)
+    ),
+    f"GET {V1}/settlement/orders/": api(FINANCE, denied=("manager",)),
+    f"GET {V1}/settlement/orders/{{id}}/": api(FINANCE, api_id("order"), denied=("manager",)),
+    f"GET {V1}/settlement/reconciliation-runs/": api(FINANCE, denied=("manager",)),
+    f"POST {V1}/settlement/reconciliation-runs/": api(FINANCE, denied=("manager",)),
+    f"GET {V1}/settlement/reconciliation-runs/{{id}}/": api(
+        FINANCE, api_id("reconciliation_run"), scoped=False, denied=("manager",)
+    ),
+    f"GET {V1}/settlement/statements/": api(
+        (*FINANCE, *PARTNER_FINANCE),
+        denied=("partner_sales",),
+        marker=lambda w: w.statement.number,
+        xfail={"partner_sales": ROLE_RULE},
+    ),
+    f"GET {V1}/settlement/statements/{{id}}/": api(
+        (*FINANCE, *PARTNER_FINANCE, "distributor"),
+        api_id("statement"),
+        denied=("partner_sales", "manager"),
+        xfail={"partner_sales": ROLE_RULE, "distributor": ROLE_RULE},
+    ),
+    **{
+        f"POST {V1}/settlement/statements/{{id}}/{action}/": api(
+            FINANCE, api_id("statement"), denied=("manager", "partner_finance")
+        )
+        for action in ("approve", "close", "mark-paid", "publish", "submit")
+    },
+    f"POST {V1}/settlement/statements/{{id}}/confirm/": api(
+        PARTNER_FINANCE,
+        api_id("statement"),
+        denied=("partner_sales", "distributor", "manager"),
+        xfail={"partner_sales": ROLE_RULE},
+    ),
+    f"POST {V1}/settlement/statements/{{id}}/dispute/": api(
+        PARTNER_FINANCE,
+        api_id("statement"),
+        data=lambda w: {"lines": [w.statement.lines.first().pk], "reason": "Wrong amount"},
+        denied=("partner_sales", "distributor", "manager"),
+        xfail={"partner_sales": ROLE_RULE},
+    ),
+    # training
+    f"GET {V1}/training/certifications/": api(CHANNEL, denied=("finance",)),
+    f"GET {V1}/training/certifications/{{id}}/": api(
+        CHANNEL, api_id("certification"), denied=("finance",)
+    ),
+    f"GET {V1}/training/courses/": api(ALL),
+    f"GET {V1}/training/courses/{{id}}/": api(ALL, api_id("course"), scoped=False),
+    f"GET {V1}/training/courses/progress/": api(PARTNER),
+    f"GET {V1}/training/my-certifications/": api(PARTNER, marker=lambda w: w.certification.code),
+    # "My" certifications are the caller's own, not their colleagues'.
+    f"GET {V1}/training/my-certifications/{{id}}/": api(
+        ("partner_sales",), api_id("certification"), denied=("partner_admin", "distributor")
+    ),
+}
