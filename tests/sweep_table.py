@@ -37,7 +37,6 @@ class Entry:
     marker: Callable[[World], str] | None = None
     # Texts a permitted actor's page must still not show (fields of finance, or of a dealer).
     conceal: Mapping[str, Callable[[World], list[str]]] = field(default_factory=dict)
-    xfail: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def names_object(self) -> bool:
