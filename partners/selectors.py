@@ -14,6 +14,7 @@ from accounts.models import User
 from accounts.scoping import get_scoped_or_404
 from core.fx import FxRateMissing, fx_convert
 from core.money import round_money
+from core.params import parse_id
 from core.periods import Quarter
 
 from .choices import (
@@ -434,10 +435,9 @@ def partner_filter_for(*, user: User, raw: str | None) -> Partner | None:
     user may name only their own company; any other company, or a bad value, is a 404."""
     if not raw:
         return None
-    try:
-        pk = int(raw)
-    except (TypeError, ValueError) as exc:
-        raise Http404 from exc
+    pk = parse_id(raw)
+    if pk is None:
+        raise Http404
     if user.is_partner_user and pk != user.partner_id:
         raise Http404
     return partner_get_for(user=user, pk=pk)
