@@ -22,8 +22,6 @@ class NulCharacterGuardMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if NUL in request.path:
-            if _is_api(request):
-                return JsonResponse({"detail": _("Not found.")}, status=404)
             return error_404(request, Http404())
         fields = _fields_with_nul(request)
         if fields:

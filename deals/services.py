@@ -94,6 +94,7 @@ def _check_fund_request(deal: Deal) -> None:
         )
 
 
+@transaction.atomic
 def deal_draft_save(
     *, actor: User, data: dict, lines: list[dict], deal: Deal | None = None
 ) -> Deal:
