@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -47,7 +48,9 @@ CHECKS = [
     response_schema_conformance,
 ]
 # Bounded and seeded: the same cases on every run, a few minutes in all on two cores.
-EXAMPLES = {GenerationMode.POSITIVE: 6, GenerationMode.NEGATIVE: 4}
+# `FUZZ_SCALE=10` multiplies the cases for a deeper run by hand.
+SCALE = int(os.environ.get("FUZZ_SCALE", "1"))
+EXAMPLES = {GenerationMode.POSITIVE: 6 * SCALE, GenerationMode.NEGATIVE: 4 * SCALE}
 
 
 def _settings(mode: GenerationMode) -> settings:

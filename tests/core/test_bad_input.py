@@ -149,3 +149,32 @@ def test_exam_answer_that_is_not_an_id_is_refused_and_nothing_is_submitted(clien
 )
 def test_parse_id_accepts_only_positive_ascii_integers_in_range(raw, expected):
     assert parse_id(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("post", "/api/v1/deals/1/submit.json"),
+        ("post", "/api/v1/partners/my-users.json"),
+        ("get", "/api/v1/deals.json"),
+    ],
+)
+def test_api_has_no_format_suffix_routes(api_client, partner_user, method, url):
+    # a `.json` suffix used to route to actions that do not take it (a 500)
+    response = getattr(_token_client(api_client, partner_user), method)(url)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_api_url_that_matches_no_route_answers_json(api_client, partner_user):
+    response = _token_client(api_client, partner_user).get("/api/v1/deals/abc/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_me_patch_answers_every_field(api_client, manager):
+    # a partial update used to drop `partner_name` (a default is skipped in partial answers)
+    response = _token_client(api_client, manager).patch("/api/v1/me/", {"phone": "123"})
+    assert response.status_code == 200
+    assert response.json()["partner_name"] is None
