@@ -6,10 +6,24 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from .views import error_404
+from .views import error_404, is_api_request
 
 NUL = "\x00"
 FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class NulCookieMiddleware:
+    """Cookies carrying a NUL character were never set by the portal: they are dropped before the
+    session and CSRF machinery look them up, so such a request is simply not signed in."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        for name, value in list(request.COOKIES.items()):
+            if NUL in name or NUL in value:
+                del request.COOKIES[name]
+        return self.get_response(request)
 
 
 class NulCharacterGuardMiddleware:
@@ -26,14 +40,10 @@ class NulCharacterGuardMiddleware:
         fields = _fields_with_nul(request)
         if fields:
             message = _("Null characters are not allowed.")
-            if _is_api(request):
+            if is_api_request(request):
                 return JsonResponse({field: [message] for field in fields}, status=400)
             return render(request, "400.html", {"fields": fields, "message": message}, status=400)
         return self.get_response(request)
-
-
-def _is_api(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/")
 
 
 def _fields_with_nul(request: HttpRequest) -> list[str]:

@@ -195,9 +195,13 @@ def audit_list(request):
     )
 
 
+def is_api_request(request) -> bool:
+    return request.path.startswith("/api/")
+
+
 def _api_error(request, exception_class) -> JsonResponse | None:
     """Under /api/ errors are JSON like the API's own (`{"detail": ...}`), never a page."""
-    if request.path.startswith("/api/"):
+    if is_api_request(request):
         return JsonResponse(
             {"detail": str(exception_class.default_detail)}, status=exception_class.status_code
         )

@@ -178,3 +178,11 @@ def test_me_patch_answers_every_field(api_client, manager):
     response = _token_client(api_client, manager).patch("/api/v1/me/", {"phone": "123"})
     assert response.status_code == 200
     assert response.json()["partner_name"] is None
+
+
+@pytest.mark.parametrize(("url", "status"), [("/", 302), ("/api/v1/me/", 401)])
+def test_session_cookie_with_a_nul_character_is_ignored(client, url, status):
+    # given a session cookie the portal never set ("\000" is unquoted to a NUL character)
+    client.cookies["sessionid"] = "abc\x00defghij"
+    # when a page or the API is called with it, then the caller is simply not signed in
+    assert client.get(url).status_code == status
