@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from rest_framework import exceptions as api_exceptions
 
 from accounts.choices import Role
 
@@ -184,13 +185,34 @@ def audit_list(request):
     )
 
 
+def is_api_request(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _api_error(request, exception_class) -> JsonResponse | None:
+    """Under /api/ errors are JSON like the API's own (`{"detail": ...}`), never a page."""
+    if is_api_request(request):
+        return JsonResponse(
+            {"detail": str(exception_class.default_detail)}, status=exception_class.status_code
+        )
+    return None
+
+
+def error_400(request, exception=None):
+    return _api_error(request, api_exceptions.ParseError) or render(request, "400.html", status=400)
+
+
 def error_403(request, exception=None):
-    return render(request, "403.html", status=403)
+    return _api_error(request, api_exceptions.PermissionDenied) or render(
+        request, "403.html", status=403
+    )
 
 
 def error_404(request, exception=None):
-    return render(request, "404.html", status=404)
+    return _api_error(request, api_exceptions.NotFound) or render(request, "404.html", status=404)
 
 
 def error_500(request):
-    return render(request, "500.html", status=500)
+    return _api_error(request, api_exceptions.APIException) or render(
+        request, "500.html", status=500
+    )

@@ -19,6 +19,7 @@ from accounts.scoping import (
 )
 from core.fx import FxRateMissing, fx_convert
 from core.money import round_money
+from core.params import parse_id
 from core.periods import Quarter
 
 from .choices import (
@@ -445,11 +446,8 @@ def partner_filter_for(*, user: User, raw: str | None) -> Partner | None:
     user may name only their own company; any other company, or a bad value, is a 404."""
     if not raw:
         return None
-    try:
-        pk = int(raw)
-    except (TypeError, ValueError) as exc:
-        raise Http404 from exc
-    if not sees_partner_details(user, pk):
+    pk = parse_id(raw)
+    if pk is None or not sees_partner_details(user, pk):
         raise Http404
     return partner_get_for(user=user, pk=pk)
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.choices import Role
 from core.audit import audit_record
+from core.params import parse_id
 from core.permissions import role_required
 
 from . import selectors, services
@@ -191,8 +192,13 @@ def attempt_take(request, pk: int):
     if request.method == "POST":
         answers = {}
         for qid in attempt.question_ids:
-            picked = request.POST.getlist(f"q{qid}")
-            answers[str(qid)] = [int(v) for v in picked if v.isdigit()]
+            picked = [parse_id(v) for v in request.POST.getlist(f"q{qid}")]
+            if None in picked:
+                messages.error(
+                    request, _("An answer is not one of the options; nothing was submitted.")
+                )
+                return redirect("training:attempt_take", attempt.pk)
+            answers[str(qid)] = picked
         try:
             services.attempt_submit(attempt=attempt, user=request.user, answers=answers)
         except ValidationError as exc:
@@ -242,13 +248,12 @@ def attempt_result(request, pk: int):
 @login_required
 def certification_list(request):
     user = request.user
-    partner_id = request.GET.get("partner") if user.is_vendor_staff else None
+    raw_partner = request.GET.get("partner") if user.is_vendor_staff else None
+    partner_id = parse_id(raw_partner)
+    if raw_partner and partner_id is None:
+        raise Http404
     mine = user.is_partner_user and user.role != Role.PARTNER_ADMIN
-    certs = selectors.certification_list_for(
-        user=user,
-        partner_id=int(partner_id) if partner_id and partner_id.isdigit() else None,
-        mine=mine,
-    )
+    certs = selectors.certification_list_for(user=user, partner_id=partner_id, mine=mine)
     if user.role == Role.PARTNER_ADMIN:
         certs = certs.filter(partner_id=user.partner_id)
     page = Paginator(certs, 50).get_page(request.GET.get("page"))

@@ -4,7 +4,10 @@ from ..models import User
 
 
 class MeSerializer(serializers.ModelSerializer):
-    partner_name = serializers.CharField(source="partner.legal_name", default=None, read_only=True)
+    # `allow_null`, not `default=None`: a default is skipped in partial (PATCH) answers.
+    partner_name = serializers.CharField(
+        source="partner.legal_name", allow_null=True, read_only=True
+    )
 
     class Meta:
         model = User

@@ -1,5 +1,4 @@
-from rest_framework.routers import DefaultRouter
-
+from .routers import DefaultRouter
 from .views import FxRateViewSet, ImportBatchViewSet, JobRunViewSet, NotificationViewSet
 
 router = DefaultRouter()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -154,6 +154,17 @@ class DealViewSet(ScopedModelViewSet):
         )
 
 
+# Staff read leads, partners their company's offers: the schema documents both shapes.
+LEAD_OR_OFFER = PolymorphicProxySerializer(
+    component_name="LeadOrOffer",
+    serializers=[LeadSerializer, LeadOfferSerializer],
+    resource_type_field_name=None,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(responses=LEAD_OR_OFFER), retrieve=extend_schema(responses=LEAD_OR_OFFER)
+)
 class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Leads. Staff list and publish them; partners list the offers made to their company (the lead
     and their own offer, never who else was offered it) and accept or decline them."""

@@ -1,5 +1,6 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
+
+from core.api.routers import SimpleRouter
 
 from .views import ClaimViewSet, FundRequestViewSet, MdfBalanceApi, MdfLedgerEntryViewSet
 

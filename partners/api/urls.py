@@ -1,4 +1,4 @@
-from rest_framework.routers import DefaultRouter
+from core.api.routers import DefaultRouter
 
 from .relationship import AgreementViewSet, BusinessReportViewSet, CreditApplicationViewSet
 from .views import (

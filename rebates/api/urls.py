@@ -1,4 +1,4 @@
-from rest_framework.routers import SimpleRouter
+from core.api.routers import SimpleRouter
 
 from .views import AccrualViewSet, ProgrammeViewSet
 

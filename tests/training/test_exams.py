@@ -209,7 +209,7 @@ def test_failed_attempt_is_audited_and_refused_submit_is_not(partner_user):
     assert not Certification.objects.exists()
 
 
-def test_garbage_answers_in_the_page_do_not_error(client, partner_user):
+def test_garbage_answers_in_the_page_do_not_error_and_submit_nothing(client, partner_user):
     exam = exam_with_bank()
     client.force_login(partner_user)
     client.post(reverse("training:exam_start", args=[exam.course_id]))
@@ -218,6 +218,8 @@ def test_garbage_answers_in_the_page_do_not_error(client, partner_user):
     response = client.post(
         reverse("training:attempt_take", args=[attempt.pk]), {f"q{qid}": ["abc", "-1"], "q999": "1"}
     )
+    # bad input changes nothing (DESIGN §9): back to the exam, the attempt still open
     assert response.status_code == 302
+    assert response.url == reverse("training:attempt_take", args=[attempt.pk])
     attempt.refresh_from_db()
-    assert attempt.status == AttemptStatus.FAILED
+    assert attempt.status == AttemptStatus.IN_PROGRESS

@@ -1,4 +1,4 @@
-from rest_framework.routers import DefaultRouter
+from core.api.routers import DefaultRouter
 
 from .views import CertificationViewSet, CourseViewSet, MyCertificationViewSet
 
