@@ -249,6 +249,17 @@ def quarter_close_check(*, period: Quarter, today: datetime.date | None = None) 
         raise ValidationError({"period": _("A quarter can be closed only after it has ended.")})
 
 
+def quarter_close_before_statements(quarter: Quarter) -> None:
+    """Statements take final rebate accruals only: close the ended rebate quarter (recompute,
+    freeze, queue each accrual once) unless finance already closed it. An open quarter's accruals
+    still move, so they wait for its close. Registered into settlement's period build."""
+    if (
+        quarter.end < timezone.localdate()
+        and not QuarterClose.objects.filter(period=str(quarter)).exists()
+    ):
+        quarter_close(period=quarter)
+
+
 def quarter_close(*, period: Quarter, actor=None) -> QuarterClose:
     """Recompute the quarter one last time, freeze it and queue every accrual for settlement.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.conf import settings
@@ -179,29 +180,27 @@ def statement_build(*, partner: Partner, period: str) -> Statement | None:
     return statement
 
 
-def _rebate_quarter_close(quarter: Quarter) -> None:
-    """Statements take final rebate accruals only: close the ended rebate quarter (recompute,
-    freeze, queue each accrual once) unless finance already closed it. An open quarter's accruals
-    still move, so they wait for its close."""
-    # rebates queues its entries through this module: import it here, not at the top.
-    from rebates.models import QuarterClose
-    from rebates.services import quarter_close
+# What must be queued before a period's statements are built, registered by the apps above
+# settlement in their `AppConfig.ready()` (rebates: the final accruals of the ended quarter), so
+# settlement never imports them.
+_before_period_build: list[Callable[[Quarter], None]] = []
 
-    if (
-        quarter.end < timezone.localdate()
-        and not QuarterClose.objects.filter(period=str(quarter)).exists()
-    ):
-        quarter_close(period=quarter)
+
+def statement_period_preparer_register(preparer: Callable[[Quarter], None]) -> None:
+    """Run `preparer(quarter)` at the start of every `statement_build_period`, once registered."""
+    if preparer not in _before_period_build:
+        _before_period_build.append(preparer)
 
 
 # Not atomic as a whole: a batch; each partner's statement is built in its own transaction.
 def statement_build_period(*, period: str) -> list[Statement]:
     """One statement per partner with queued entries or a carried balance; re-running adds none.
 
-    The quarter's final rebate accruals are queued first.
+    What the registered preparers queue for the quarter (its final rebate accruals) comes first.
     """
     quarter = _period(period)
-    _rebate_quarter_close(quarter)
+    for preparer in _before_period_build:
+        preparer(quarter)
     partner_ids = set(
         SettlementEntry.objects.filter(
             statement__isnull=True, period__lte=str(quarter)
