@@ -7,9 +7,13 @@ class FundsConfig(AppConfig):
     verbose_name = _("Marketing funds")
 
     def ready(self) -> None:
-        # Deals learns from here which MDF activities a deal may reference, never the other way.
+        # Lower apps learn from here what funds owns; they never import funds.
         from deals.attribution import fund_requests_register
+        from partners.figures import figure_register
 
-        from .selectors import attributable_requests_for
+        from .selectors import attributable_requests_for, roi_by_partner
 
+        # The MDF activities a deal may reference.
         fund_requests_register(attributable_requests_for)
+        # Scorecards rate the return on marketing funds.
+        figure_register("marketing_roi", roi_by_partner)

@@ -7,9 +7,14 @@ class RebatesConfig(AppConfig):
     verbose_name = _("Rebates")
 
     def ready(self) -> None:
-        # A statement run closes the ended rebate quarter first; settlement learns it from here.
+        # Lower apps learn from here what rebates owns; they never import rebates.
+        from partners.figures import figure_register
         from settlement.services import statement_period_preparer_register
 
+        from .selectors import revenue_by_partner
         from .services import quarter_close_before_statements
 
+        # A statement run closes the ended rebate quarter first.
         statement_period_preparer_register(quarter_close_before_statements)
+        # Tier evaluations and scorecards rank partners by this revenue.
+        figure_register("revenue", revenue_by_partner)
