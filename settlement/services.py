@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -601,12 +601,12 @@ def reconciliation_chunk_run(*, run_id: int, partner_range: tuple[int, int]) -> 
     lo, hi = partner_range
     with transaction.atomic():
         # Two runs never match the same partners at once (the window step reads, then inserts).
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT id FROM partners_partner WHERE id BETWEEN %s AND %s ORDER BY id"
-                " FOR NO KEY UPDATE",
-                [lo, hi],
-            )
+        list(
+            Partner.objects.filter(pk__range=(lo, hi))
+            .order_by("pk")
+            .select_for_update(no_key=True)
+            .values_list("pk", flat=True)
+        )
         counts = match_chunk(run_id=run_id, partner_range=(lo, hi))
     ReconciliationRun.objects.filter(pk=run_id).update(chunks_done=F("chunks_done") + 1)
     run = ReconciliationRun.objects.get(pk=run_id)
