@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 
 from django.conf import settings
@@ -49,6 +48,7 @@ from .models import (
     StatementApproval,
     StatementLine,
 )
+from .period_hooks import period_preparers
 from .rules import response_deadline, response_window_closed_filter
 
 APPROVER_ROLES = FINANCE_ROLES | {Role.ADMIN}
@@ -180,18 +180,6 @@ def statement_build(*, partner: Partner, period: str) -> Statement | None:
     return statement
 
 
-# What must be queued before a period's statements are built, registered by the apps above
-# settlement in their `AppConfig.ready()` (rebates: the final accruals of the ended quarter), so
-# settlement never imports them.
-_before_period_build: list[Callable[[Quarter], None]] = []
-
-
-def statement_period_preparer_register(preparer: Callable[[Quarter], None]) -> None:
-    """Run `preparer(quarter)` at the start of every `statement_build_period`, once registered."""
-    if preparer not in _before_period_build:
-        _before_period_build.append(preparer)
-
-
 # Not atomic as a whole: a batch; each partner's statement is built in its own transaction.
 def statement_build_period(*, period: str) -> list[Statement]:
     """One statement per partner with queued entries or a carried balance; re-running adds none.
@@ -199,7 +187,7 @@ def statement_build_period(*, period: str) -> list[Statement]:
     What the registered preparers queue for the quarter (its final rebate accruals) comes first.
     """
     quarter = _period(period)
-    for preparer in _before_period_build:
+    for preparer in period_preparers():
         preparer(quarter)
     partner_ids = set(
         SettlementEntry.objects.filter(
