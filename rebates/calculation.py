@@ -31,6 +31,7 @@ from core.fx import fx_rate
 from core.jobs import _lock_key
 from core.money import MINOR_UNITS
 from core.periods import Quarter
+from partners.selectors import partner_nps_sql as surveyed_nps_sql
 
 from .models import Programme
 
@@ -40,8 +41,6 @@ def partner_nps_sql() -> str:
 
     The NPS is computed by the partners app from its survey answers (DESIGN §2.4).
     """
-    from partners.selectors import partner_nps_sql as surveyed_nps_sql
-
     return surveyed_nps_sql()
 
 

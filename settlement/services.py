@@ -22,6 +22,7 @@ from core.models import JobRun
 from core.money import round_money
 from core.notifications import Audience, notify, partner_recipients
 from core.periods import Quarter
+from core.uploads import validate_document
 from partners.models import Partner
 
 from . import jobs, permissions
@@ -436,8 +437,6 @@ def statement_dispute(
 ) -> Dispute:
     """Published → disputed, naming lines, a reason and evidence (validated documents); refused
     once the response window closed."""
-    from core.uploads import validate_document
-
     statement = _lock(statement)
     _require_response_allowed(statement, actor)
     errors = {}

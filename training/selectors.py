@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from accounts.choices import Role
 from partners.models import Partner, Tier
 
 from .choices import Level
@@ -84,8 +85,6 @@ def certification_list_for(*, user, partner_id: int | None = None, mine: bool = 
 
 def certification_get_for(*, user, pk: int) -> Certification:
     """The holder, their company's partner admin and vendor staff may open a certificate."""
-    from accounts.choices import Role
-
     certs = Certification.objects.visible_to(user).select_related("user", "partner", "course")
     if user.is_partner_user and user.role != Role.PARTNER_ADMIN:
         certs = certs.filter(user=user)
