@@ -19,7 +19,9 @@ higher app registers into it in its `AppConfig.ready()`.
 A dependency is an import (module level or inside a function) or `apps.get_model("<app>", ...)`.
 Imports of another app sit at module level (only `AppConfig.ready()` registers hooks from inside a
 function), so none hides a cycle; within an app, modules do not import each other in a cycle.
-Set-based SQL never names another app's bare tables: it reads the SQL views (or functions) the
+Model relations follow the same layers: the infrastructure relates to the partner company only
+through `settings.PRM_PARTNER_MODEL` (as to `AUTH_USER_MODEL`), and the one relation that still
+points up is listed below with its reason. Set-based SQL never names another app's bare tables: it reads the SQL views (or functions) the
 owning app defines in its migrations and documents; migrations, tests and the benchmarks are exempt.
 """
 
@@ -229,6 +231,52 @@ def test_modules_of_an_app_import_each_other_one_way():
     unexpected = [hops for members, hops in cycles.items() if members not in KNOWN_MODULE_CYCLES]
     assert not unexpected, "module cycles:\n" + "\n".join(unexpected)
     assert set(cycles) >= KNOWN_MODULE_CYCLES, "a known cycle is gone: drop it from the list"
+
+
+# A registration records the MDF activity it came from (DESIGN §7); funds, above deals, reads it.
+KNOWN_UPWARD_RELATIONS = {"deals.Deal.fund_request"}
+
+
+def test_model_relations_point_down_the_layers():
+    # given every relation field of the project's models
+    partner_model = settings.PRM_PARTNER_MODEL.lower()
+    upward = set()
+    for model in apps.get_models():
+        app = model._meta.app_label
+        if app not in LAYER_OF:
+            continue
+        for field in model._meta.get_fields():
+            if not (field.is_relation and field.concrete and field.related_model):
+                continue
+            other = field.related_model._meta.app_label
+            if other not in LAYER_OF or other == app or LAYER_OF[other] < LAYER_OF[app]:
+                continue
+            if LAYER_OF[app] == 0 and field.related_model._meta.label_lower == partner_model:
+                continue  # the infrastructure's one way to the company, through the setting
+            if LAYER_OF[app] == 0 and LAYER_OF[other] == 0:
+                continue
+            upward.add(f"{model._meta.label}.{field.name}")
+    # then each points to its own layer or below, but for the known one (which must still exist)
+    assert upward == KNOWN_UPWARD_RELATIONS, f"relations pointing up: {sorted(upward)}"
+
+
+def test_the_infrastructure_names_no_domain_model():
+    # given the labels of the domain apps' models ("partners.Partner", ...)
+    labels = {
+        model._meta.label.lower()
+        for model in apps.get_models()
+        if LAYER_OF.get(model._meta.app_label, 0) > 0
+    }
+    # when reading the string literals of the infrastructure's modules
+    named = [
+        f"{_where(path, node)}: {node.value}"
+        for app in LAYERS[0]
+        for path in _modules(app)
+        for node in _strings(ast.parse(path.read_text(), str(path)))
+        if node.value.lower() in labels
+    ]
+    # then none names one: relations go through settings.PRM_PARTNER_MODEL
+    assert not named, "\n".join(named)
 
 
 def _tables_by_app() -> dict[str, set[str]]:
