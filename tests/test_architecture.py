@@ -331,3 +331,27 @@ def test_the_guard_sees_every_kind_of_dependency(tmp_path, monkeypatch, source, 
     found = _dependencies("partners")
     assert [other for other, _ in found] == expected
     assert all(where.startswith("partners/probe.py:") for _, where in found)
+
+
+def test_the_apps_above_register_the_hooks_of_the_apps_below():
+    # given the started project (every AppConfig.ready() has run)
+    from accounts.scoping import companies
+    from deals.attribution import _registered as deal_attribution
+    from funds.selectors import attributable_requests_for
+    from partners.companies import COMPANIES
+    from partners.figures import _figures
+    from rebates.services import quarter_close_before_statements
+    from settlement.period_hooks import period_preparers
+
+    # then each hook of a lower app is wired to the app that owns the rule
+    assert companies() is COMPANIES
+    assert deal_attribution["fund_requests"] is attributable_requests_for
+    assert set(_figures) == {
+        "revenue",
+        "certified_staff",
+        "certified_staff_of",
+        "marketing_roi",
+        "orders",
+        "payments",
+    }
+    assert period_preparers() == (quarter_close_before_statements,)
