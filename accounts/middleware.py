@@ -6,6 +6,8 @@ from django.contrib.auth import logout
 from django.shortcuts import render
 from django.utils import translation
 
+from .scoping import companies
+
 
 class ActiveCompanyMiddleware:
     """A frozen or terminated partner's users are signed out on their next request (DESIGN §2.7).
@@ -25,12 +27,8 @@ class ActiveCompanyMiddleware:
 
 
 def user_company_active(user) -> bool:
-    from partners.choices import PartnerStatus
-    from partners.models import Partner
-
     # Always read the status fresh: a freeze must bite on the very next request.
-    status = Partner.objects.filter(pk=user.partner_id).values_list("status", flat=True).first()
-    return status == PartnerStatus.ACTIVE
+    return companies().is_active(user.partner_id)
 
 
 class UserLanguageMiddleware:

@@ -40,7 +40,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     full_name = models.CharField(_("full name"), max_length=200)
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     partner = models.ForeignKey(
-        "partners.Partner",
+        settings.PRM_PARTNER_MODEL,
         verbose_name=_("partner company"),
         null=True,
         blank=True,

@@ -23,12 +23,21 @@ Use it through `Model.objects.restrict(user, action)` (or its shorthands `.visib
 `.manageable_by(user)`), `scope_queryset(qs, user, action)` for any queryset, and
 `scope_allows(user, obj, action)` for one loaded object — in views, forms, API viewsets and
 downloads alike. A read that must not be scoped says so: `Model.objects.unrestricted(reason)`.
+
+This module is infrastructure and knows no domain app: the app that owns the partner companies
+registers what scoping needs of them (`Companies`: the ids a company user reads, the ids granted to
+a staff user, whether a company is active) with `companies_register` in its `AppConfig.ready()`.
+A hook rather than a model setting, because the grants and the active status are that app's rules,
+not just its model.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
@@ -50,6 +59,36 @@ class Area:
 
     COMPANY = "company"
     FINANCE = "finance"
+
+
+@dataclass(frozen=True)
+class Companies:
+    """What scoping needs of the partner companies, supplied by the app that owns them."""
+
+    # (company id, with its dealers) -> subquery of the company ids its users read
+    visible_ids: Callable[[int, bool], models.QuerySet]
+    # staff user -> subquery of the company ids individually granted to them (`manage_partner`)
+    granted_ids: Callable[[User], models.QuerySet]
+    # company id -> whether its users may work (not frozen, not terminated)
+    is_active: Callable[[int], bool]
+
+
+_registered: dict[str, Companies] = {}
+
+
+def companies_register(companies: Companies) -> None:
+    """Called once at start-up by the app that owns the partner companies."""
+    _registered["companies"] = companies
+
+
+def companies() -> Companies:
+    """The registered partner companies; scoping cannot work without them."""
+    try:
+        return _registered["companies"]
+    except KeyError:
+        raise ImproperlyConfigured(
+            "No installed app registered the partner companies (accounts.scoping.companies_register)."
+        ) from None
 
 
 def _partner_in(path: str) -> str:
@@ -104,21 +143,13 @@ def sees_partner_details(user: User, partner_id: int | None) -> bool:
 def partner_ids_visible_to(user: User, model: type[models.Model] | None = None):
     """Subquery of partner ids whose rows of `model` a partner user may read: its company and,
     for a distributor and a parent-visible model, its dealers."""
-    from partners.models import Partner
-
-    condition = Q(pk=user.partner_id)
-    if model is not None and getattr(model, "scope_parent_visible", False):
-        condition |= Q(parent_id=user.partner_id)
-    return Partner.objects.unrestricted("the scoping rule itself").filter(condition).values("pk")
+    with_dealers = model is not None and getattr(model, "scope_parent_visible", False)
+    return companies().visible_ids(user.partner_id, with_dealers)
 
 
 def partner_ids_granted_to(user: User):
     """Subquery of partner ids individually granted to a staff user through django-guardian."""
-    from partners.models import PartnerUserObjectPermission
-
-    return PartnerUserObjectPermission.objects.filter(
-        user=user, permission__codename=MANAGE_PARTNER_PERMISSION
-    ).values("content_object_id")
+    return companies().granted_ids(user)
 
 
 def scope_filter(model: type[models.Model], user: User, action: Action = "view") -> Q | None:
@@ -225,6 +256,4 @@ ScopedManager = models.Manager.from_queryset(ScopedQuerySet)
 
 
 def can_manage_partner(user: User, partner) -> bool:
-    from partners.models import Partner
-
-    return Partner.objects.manageable_by(user).filter(pk=partner.pk).exists()
+    return type(partner).objects.manageable_by(user).filter(pk=partner.pk).exists()

@@ -11,8 +11,9 @@ An importer declares its columns and how to save valid rows:
 
         def save(self, rows, batch): ...   # inside one transaction, set-based
 
-`import_batch_create` stores the upload and queues `import_batch_run` (a Celery task with
-progress); an importer with a faster path (COPY into a staging table) overrides `run`.
+`core.import_batches.import_batch_create` stores the upload and queues `import_batch_run` (a
+Celery task with progress); an importer with a faster path (COPY into a staging table) overrides
+`run`. This module never imports the tasks that run it, so the two do not form a cycle.
 """
 
 from __future__ import annotations
@@ -32,11 +33,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from .jobs import job_create, job_failed, job_kind, job_progress, job_started, job_succeeded
+from .jobs import job_failed, job_kind, job_progress, job_started, job_succeeded
 from .models import ImportBatch, ImportStatus
-from .uploads import validate_spreadsheet
 
 MAX_REPORTED_ERRORS = 1000
 PROGRESS_EVERY = 5000
@@ -254,23 +253,6 @@ def importers_for(user) -> list[Importer]:
 
 
 # --- services ------------------------------------------------------------------------------
-@transaction.atomic
-def import_batch_create(*, kind: str, upload, user) -> ImportBatch:
-    """Store the uploaded file and queue its validation and import (after commit)."""
-    importer = importer_for(kind)
-    if importer is None or not importer.can_use(user):
-        raise ValidationError({"kind": gettext_lazy("Unknown import.")})
-    validate_spreadsheet(upload)
-    job = job_create(kind=f"import.{kind}", label=f"{importer.label}: {upload.name}", user=user)
-    batch = ImportBatch.objects.create(
-        kind=kind, file=upload, original_name=upload.name[:255], uploaded_by=user, job=job
-    )
-    from .tasks import import_batch_run_task
-
-    transaction.on_commit(lambda: import_batch_run_task.delay(batch.pk))
-    return batch
-
-
 # Not atomic as a whole: progress is committed while rows are read; the rows are saved atomically.
 def import_batch_run(batch_id: int) -> ImportBatch:
     """Validate and import one batch. Re-running a finished batch does nothing (idempotent)."""

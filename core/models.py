@@ -35,7 +35,7 @@ class AuditEvent(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     object_repr = models.CharField(_("object"), max_length=300, blank=True)
     partner = models.ForeignKey(
-        "partners.Partner",
+        settings.PRM_PARTNER_MODEL,
         verbose_name=_("partner"),
         null=True,
         blank=True,

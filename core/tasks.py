@@ -10,8 +10,9 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from .jobs import single_flight
-from .models import Notification
+from .imports import import_batch_run
+from .jobs import job_succeeded, single_flight
+from .models import JobRun, Notification
 
 
 @shared_task(
@@ -42,8 +43,6 @@ def notification_email_task(notification_id: int) -> bool:
 
 @shared_task(acks_late=True, time_limit=60 * 60, soft_time_limit=55 * 60)
 def import_batch_run_task(batch_id: int) -> str:
-    from .imports import import_batch_run
-
     return import_batch_run(batch_id).status
 
 
@@ -59,8 +58,5 @@ def notification_purge_old_task(days: int = 365) -> int:
 @shared_task(time_limit=30, soft_time_limit=25)
 def ping_task(job_id: int) -> str:
     """Marks a job succeeded from inside a worker: proves the worker, broker and database connect."""
-    from .jobs import job_succeeded
-    from .models import JobRun
-
     job_succeeded(JobRun.objects.get(pk=job_id), result={"pong": True}, message="pong")
     return "pong"

@@ -20,7 +20,8 @@ from accounts.choices import Role
 from .dashboard import widgets_for
 from .exports import csv_response
 from .forms import AuditFilterForm, ImportUploadForm
-from .imports import import_batch_create, importer_for, importers_for
+from .import_batches import import_batch_create
+from .imports import importer_for, importers_for
 from .jobs import job_get_for, job_list_for
 from .models import AuditEvent, FxRate, ImportBatch
 from .notifications import notification_mark_read

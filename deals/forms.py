@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .attribution import attributable_requests_for
 from .customer_data import SENSITIVE_CUSTOMER_FIELDS, sees_customer_contact
 from .models import Deal, DealLine, Product
 
@@ -36,8 +37,6 @@ class DealForm(forms.ModelForm):
             for name in SENSITIVE_CUSTOMER_FIELDS:
                 del self.fields[name]
         # Only the company's own approved (or claimed) MDF activities can be referenced.
-        from funds.selectors import attributable_requests_for
-
         self.fields["fund_request"].queryset = attributable_requests_for(
             partner_id=self.instance.partner_id
         )

@@ -10,6 +10,8 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.scoping import get_scoped_or_404
+from partners.choices import PartnerStatus
+from partners.models import Partner
 
 from .choices import AVAILABLE_LEAD_STATUSES, PENDING_STATUSES, DealStatus, LeadOfferStatus
 from .models import Deal, DealLine, Lead, LeadOffer
@@ -120,9 +122,6 @@ def partners_specialized_in(qs: QuerySet, industry: str) -> QuerySet:
 
 
 def _active_partners_in(region: str) -> QuerySet:
-    from partners.choices import PartnerStatus
-    from partners.models import Partner
-
     return Partner.objects.unrestricted("lead distribution covers every partner").filter(
         status=PartnerStatus.ACTIVE, regions__contains=[region]
     )

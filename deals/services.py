@@ -22,6 +22,7 @@ from core.notifications import Audience, notify, partner_recipients
 from partners.choices import ViolationKind
 from partners.services import compliance_violation_draft_create
 
+from .attribution import attributable_requests_for
 from .choices import AVAILABLE_LEAD_STATUSES, DealStatus, LeadOfferStatus, LeadStatus
 from .models import Deal, DealLine, DealSettings, Lead, LeadOffer
 from .permissions import DealDecision, deal_can_register, deal_decision_refusal
@@ -92,8 +93,6 @@ def _check_fund_request(deal: Deal) -> None:
     """A deal may reference only an approved or claimed MDF activity of its own company."""
     if deal.fund_request_id is None:
         return
-    from funds.selectors import attributable_requests_for
-
     if (
         not attributable_requests_for(partner_id=deal.partner_id)
         .filter(pk=deal.fund_request_id)

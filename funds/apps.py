@@ -5,3 +5,15 @@ from django.utils.translation import gettext_lazy as _
 class FundsConfig(AppConfig):
     name = "funds"
     verbose_name = _("Marketing funds")
+
+    def ready(self) -> None:
+        # Lower apps learn from here what funds owns; they never import funds.
+        from deals.attribution import fund_requests_register
+        from partners.figures import figure_register
+
+        from .selectors import attributable_requests_for, roi_by_partner
+
+        # The MDF activities a deal may reference.
+        fund_requests_register(attributable_requests_for)
+        # Scorecards rate the return on marketing funds.
+        figure_register("marketing_roi", roi_by_partner)

@@ -10,7 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from deals.choices import DealStatus
+from deals.models import Deal, DealLine, Product
+from deals.rules import normalize_customer_name
 from partners.models import Partner
+from settlement.models import SettlementEntry
+from settlement.services import statement_build
 
 from . import services
 from .models import FundRequest, MdfLedgerEntry
@@ -112,10 +117,6 @@ def seed(*, stdout=None) -> None:
 
 def _deals_from_activity(fund_request: FundRequest, admin: User) -> None:
     """Two registrations that came from the live stream: one won (counts for ROI), one open."""
-    from deals.choices import DealStatus
-    from deals.models import Deal, DealLine, Product
-    from deals.rules import normalize_customer_name
-
     product = Product.objects.filter(sku="SW-4800").first() or Product.objects.first()
     if product is None:
         return
@@ -158,9 +159,6 @@ def _deals_from_activity(fund_request: FundRequest, admin: User) -> None:
 
 def _statement_with_reimbursement(partner: Partner) -> None:
     """Build the draft statement that carries the validated claim's reimbursement line."""
-    from settlement.models import SettlementEntry
-    from settlement.services import statement_build
-
     entry = SettlementEntry.objects.filter(
         partner=partner, source_type="funds.claim", statement__isnull=True
     ).first()

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from core.fx import fx_convert
 from core.periods import Quarter
+from rebates.selectors import net_sales_by_currency
 
 
 def partners_net_revenue(partners, quarter: Quarter) -> dict[int, Decimal]:
@@ -14,8 +15,6 @@ def partners_net_revenue(partners, quarter: Quarter) -> dict[int, Decimal]:
     Sales lines come from `rebates.selectors.net_sales_by_currency` (returns subtracted) in one
     query; other currencies convert at the FX rate of the quarter's last day.
     """
-    from rebates.selectors import net_sales_by_currency
-
     by_id = {p.pk: p for p in partners}
     totals: dict[int, Decimal] = {}
     rows = net_sales_by_currency(partner_ids=list(by_id), start=quarter.start, end=quarter.end)

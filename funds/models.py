@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.choices import Role
 from accounts.scoping import Area, ScopedManager
 from core.money import CURRENCY_CHOICES
 
@@ -272,8 +273,6 @@ class FundApproval(models.Model):
 
     @property
     def role_label(self) -> str:
-        from accounts.choices import Role
-
         return str(Role(self.role).label) if self.role in Role.values else self.role
 
 

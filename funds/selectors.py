@@ -23,6 +23,9 @@ from django.utils import timezone
 from accounts.scoping import get_scoped_or_404
 from core.fx import FxRateMissing, fx_convert
 from core.money import round_money
+from deals.choices import DealStatus
+from deals.models import Deal
+from partners.models import Partner
 
 from .choices import ALLOCATION_KINDS, LedgerKind, RequestStatus
 from .models import ApprovalRule, Claim, FundRequest, MdfLedgerEntry
@@ -141,9 +144,6 @@ def _convert(amount: Decimal, base: str, quote: str) -> Decimal:
 
 def _linked_deal_rows(**filters):
     """Deals referencing activities, grouped; revenue is the won order's final lines."""
-    from deals.choices import DealStatus
-    from deals.models import Deal
-
     won = Q(status=DealStatus.WON)
     line_value = ExpressionWrapper(
         F("lines__quantity") * F("lines__unit_price"),
@@ -267,8 +267,6 @@ def partner_roi(*, partner) -> dict:
 def roi_by_partner(*, partner_ids) -> dict[int, Decimal]:
     """{partner id: ROI} as `partner_roi` computes it, for many partners at once; partners that
     have used no funds are absent."""
-    from partners.models import Partner
-
     spent = {
         row["partner_id"]: -row["total"]
         for row in MdfLedgerEntry.objects.unrestricted("partners authorised by the caller")
@@ -289,8 +287,6 @@ def roi_by_partner(*, partner_ids) -> dict[int, Decimal]:
 
 def partner_roi_list_for(*, user):
     """Partners the staff user sees that have MDF, with allocated and used funds and balance."""
-    from partners.models import Partner
-
     entries = Q(mdf_entries__isnull=False)
     return (
         Partner.objects.visible_to(user)

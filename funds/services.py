@@ -20,6 +20,7 @@ from core.money import round_money
 from core.notifications import Audience, notify, partner_recipients
 from core.periods import Quarter
 from core.uploads import validate_document
+from partners.models import Partner
 from settlement.services import settlement_entry_queue
 
 from .choices import ALLOCATION_KINDS, ClaimStatus, LedgerKind, RequestStatus, SettlementState
@@ -45,8 +46,6 @@ def _today() -> datetime.date:
 
 
 def _lock_partner(partner):
-    from partners.models import Partner
-
     return Partner.objects.select_for_update().get(pk=partner.pk)
 
 
@@ -109,8 +108,6 @@ def mdf_accrue_all(*, quarter: Quarter, chunk_size: int = 500) -> int:
 
     Partners are read in chunks; each chunk's previous-quarter revenue is one query.
     """
-    from partners.models import Partner
-
     created = 0
     partners = (
         Partner.objects.filter(status="active", tier__mdf_rate__gt=0)
@@ -201,8 +198,6 @@ def mdf_expire(*, partner, quarter: Quarter) -> MdfLedgerEntry | None:
 
 # Not atomic as a whole: a quarterly batch; each partner's expiry is its own transaction.
 def mdf_expire_all(*, quarter: Quarter) -> int:
-    from partners.models import Partner
-
     partner_ids = MdfLedgerEntry.objects.values_list("partner_id", flat=True).distinct().order_by()
     expired = 0
     for partner in Partner.objects.filter(pk__in=partner_ids).iterator(chunk_size=500):

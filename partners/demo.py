@@ -17,6 +17,7 @@ from accounts.choices import Role
 from accounts.demo import demo_user
 from accounts.models import User
 from core.money import round_money
+from core.periods import Quarter
 
 from .choices import PartnerType
 from .models import Partner, Tier
@@ -353,8 +354,6 @@ def _seed_applications(referrer: Partner) -> None:
 def _seed_activity(partners: list[Partner], people: dict, today) -> None:
     import datetime
 
-    from core.periods import Quarter
-
     from .models import BusinessReport, CreditApplication, PartnerVisit
 
     quarter = Quarter.containing(today)
@@ -583,8 +582,6 @@ def _seed_tiers(network: list[Partner], *, plan: dict, quarters, people: dict) -
     latest, and the confirmed upgrades of the quarter before them as the tier history."""
     import datetime
 
-    from core.periods import Quarter
-
     from . import inputs
     from .choices import ProposalStatus, TierOutcome
     from .models import TierChange, TierEvaluation
@@ -767,8 +764,6 @@ def _seed_scorecards(network: list[Partner], *, year: int) -> None:
 
 def seed_programme(network: list[Partner], *, people: dict, today) -> None:
     """NPS answers of the last two quarters, tier evaluations and history, yearly scorecards."""
-    from core.periods import Quarter
-
     network = list(Partner.objects.filter(pk__in=[p.pk for p in network]).select_related("tier"))
     network.sort(key=lambda p: p.pk)
     latest = Quarter.containing(today).previous()

@@ -1,24 +1,28 @@
 """The figures tiers and scorecards are computed from (DESIGN §2.3, §2.4), behind one small module.
 
 Revenue comes from the rebates app's sales lines, certified staff from the training app, NPS from
-the survey answers kept here, marketing return from the funds app. Where a source holds nothing
-for a partner the figure is zero (NPS and marketing return: none), so the evaluations run whatever
-has been loaded so far.
+the survey answers kept here, marketing return from the funds app, a credit exposure's orders and
+payments from the settlement app. Where a source holds nothing for a partner the figure is zero
+(NPS and marketing return: none), so the evaluations run whatever has been loaded so far.
+
+Those apps sit above partners, so partners never imports them: each registers its figure here with
+`partners.figures.figure_register` in its `AppConfig.ready()`.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.conf import settings
-from django.db.models import Case, Count, DecimalField, F, Q, Sum, When
+from django.db.models import Count
 
-from core.fx import fx_rate
-from core.money import round_money
 from core.periods import Quarter
+
+from .choices import ViolationStatus
+from .figures import figure
+from .models import ComplianceViolation
+from .selectors import partner_nps_latest
 
 ZERO = Decimal("0")
 
@@ -36,81 +40,37 @@ def revenue_by_partner(
 ) -> dict[int, Decimal]:
     """Net invoiced revenue (sales less returns) over the four quarters ending with `quarter`, in
     the base currency (CNY) at the FX rate of the quarter's last day, rounded once per partner."""
-    from rebates.choices import LineKind
-    from rebates.models import SalesLine
-
-    first = trailing_quarters(quarter)[0]
-    lines = SalesLine.objects.filter(invoice_date__range=(first.start, quarter.end))
-    if partner_ids is not None:
-        lines = lines.filter(partner_id__in=list(partner_ids))
-    signed = Case(
-        When(kind=LineKind.RETURN, then=-F("net_amount")),
-        default=F("net_amount"),
-        output_field=DecimalField(max_digits=24, decimal_places=4),
-    )
-    rows = lines.values("partner_id", "currency").annotate(net=Sum(signed)).order_by()
-    base = settings.PRM_BASE_CURRENCY
-    rates: dict[str, Decimal] = {}
-    totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for row in rows:
-        currency = row["currency"]
-        if currency not in rates:
-            rates[currency] = fx_rate(currency, base, quarter.end)
-        totals[row["partner_id"]] += row["net"] * rates[currency]
-    return {pid: round_money(total, base) for pid, total in totals.items()}
+    return figure("revenue")(partner_ids=partner_ids, quarter=quarter)
 
 
 def certified_staff_by_partner(
     *, partner_ids: Iterable[int] | None, as_of: datetime.date
 ) -> dict[int, dict[str, int]]:
     """{partner id: {"total", "senior"}}: distinct users holding a valid certification, in one
-    query; the same count as `training.selectors.certified_staff_counts` for one partner."""
-    from training.choices import Level
-    from training.selectors import valid_certifications
-
-    certs = valid_certifications(as_of=as_of)
-    if partner_ids is not None:
-        certs = certs.filter(partner_id__in=list(partner_ids))
-    rows = (
-        certs.values("partner_id")
-        .annotate(
-            total=Count("user", distinct=True),
-            senior=Count("user", filter=Q(level=Level.SENIOR), distinct=True),
-        )
-        .order_by()
-    )
-    return {row["partner_id"]: {"total": row["total"], "senior": row["senior"]} for row in rows}
+    query; the same count as `certified_staff` for one partner."""
+    return figure("certified_staff")(partner_ids=partner_ids, as_of=as_of)
 
 
 def certified_staff(*, partner, as_of: datetime.date) -> dict[str, int]:
-    from training.selectors import certified_staff_counts
-
-    counts = certified_staff_counts(partner=partner, as_of=as_of)
-    return {"total": counts["total"] or 0, "senior": counts["senior"] or 0}
+    """{"total", "senior"} of one partner, zero when nobody is certified."""
+    return figure("certified_staff_of")(partner=partner, as_of=as_of)
 
 
 def nps_by_partner(*, partner_ids: Iterable[int] | None, quarter: Quarter) -> dict[int, int]:
     """Each partner's NPS of the latest quarter up to `quarter` that has survey answers."""
-    from .selectors import partner_nps_latest
-
     return partner_nps_latest(partner_ids=partner_ids, up_to=quarter)
 
 
 def marketing_roi_by_partner(*, partner_ids: Iterable[int]) -> dict[int, Decimal]:
     """{partner id: return on marketing funds} exactly as the funds app reports it; partners that
     have used no funds are absent."""
-    from funds.selectors import roi_by_partner
-
-    return roi_by_partner(partner_ids=partner_ids)
+    return figure("marketing_roi")(partner_ids=partner_ids)
 
 
 def violations_by_partner(
     *, partner_ids: Iterable[int], since: datetime.date, until: datetime.date
 ) -> dict[int, int]:
     """Violations confirmed (open or closed, not drafts) and recorded between the two days."""
-    from .choices import ViolationStatus
-    from .models import ComplianceViolation
-
     rows = (
         ComplianceViolation.objects.filter(
             partner_id__in=list(partner_ids),
@@ -126,9 +86,6 @@ def violations_by_partner(
 
 
 def open_violations_by_partner(*, partner_ids: Iterable[int] | None) -> dict[int, int]:
-    from .choices import ViolationStatus
-    from .models import ComplianceViolation
-
     violations = ComplianceViolation.objects.filter(status=ViolationStatus.OPEN)
     if partner_ids is not None:
         violations = violations.filter(partner_id__in=list(partner_ids))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -31,6 +31,7 @@ from .choices import (
     ProposalStatus,
     VisitStatus,
 )
+from .figures import figure
 from .models import (
     Agreement,
     AgreementReview,
@@ -336,39 +337,13 @@ def _in_contract_currency(rows, partner: Partner, on: datetime.date) -> Decimal:
 
 
 def _orders_total(partner: Partner, on: datetime.date) -> Decimal:
-    """Orders of the partner in its contract currency: those reconciliation knows (imported from
-    the ERP or taken from won deals, DESIGN §6.4) plus won deals it has not taken in yet."""
-    from deals.choices import DealStatus
-    from deals.models import DealLine
-    from settlement.models import Order
-
-    orders = Order.objects.unrestricted("the partner was authorised by the caller").filter(
-        partner=partner
-    )
-    known = orders.values("currency").annotate(total=Sum("amount")).values_list("currency", "total")
-    not_yet_taken = (
-        DealLine.objects.unrestricted("the partner was authorised by the caller")
-        .filter(deal__partner=partner, deal__status=DealStatus.WON, final=True)
-        .exclude(deal__order_number__in=orders.values("reference"))
-        .values("deal__currency")
-        .annotate(total=Sum(F("quantity") * F("unit_price")))
-        .values_list("deal__currency", "total")
-    )
-    return _in_contract_currency([*known, *not_yet_taken], partner, on)
+    """Orders of the partner in its contract currency (figure "orders", from settlement)."""
+    return _in_contract_currency(figure("orders")(partner=partner), partner, on)
 
 
 def _payments_total(partner: Partner, on: datetime.date) -> Decimal:
-    """Payments received from the partner (imported for reconciliation), in its contract currency."""
-    from settlement.models import Payment
-
-    rows = (
-        Payment.objects.unrestricted("the partner was authorised by the caller")
-        .filter(partner=partner)
-        .values("currency")
-        .annotate(total=Sum("amount"))
-        .values_list("currency", "total")
-    )
-    return _in_contract_currency(rows, partner, on)
+    """Payments received from the partner in its contract currency (figure "payments")."""
+    return _in_contract_currency(figure("payments")(partner=partner), partner, on)
 
 
 def credit_exposure_for(*, partner: Partner) -> dict:

@@ -5,3 +5,16 @@ from django.utils.translation import gettext_lazy as _
 class RebatesConfig(AppConfig):
     name = "rebates"
     verbose_name = _("Rebates")
+
+    def ready(self) -> None:
+        # Lower apps learn from here what rebates owns; they never import rebates.
+        from partners.figures import figure_register
+        from settlement.period_hooks import period_preparer_register
+
+        from .selectors import revenue_by_partner
+        from .services import quarter_close_before_statements
+
+        # A statement run closes the ended rebate quarter first.
+        period_preparer_register(quarter_close_before_statements)
+        # Tier evaluations and scorecards rank partners by this revenue.
+        figure_register("revenue", revenue_by_partner)

@@ -31,6 +31,7 @@ from core.fx import fx_rate
 from core.jobs import _lock_key
 from core.money import MINOR_UNITS
 from core.periods import Quarter
+from partners.selectors import partner_nps_sql as surveyed_nps_sql
 
 from .models import Programme
 
@@ -40,8 +41,6 @@ def partner_nps_sql() -> str:
 
     The NPS is computed by the partners app from its survey answers (DESIGN §2.4).
     """
-    from partners.selectors import partner_nps_sql as surveyed_nps_sql
-
     return surveyed_nps_sql()
 
 
@@ -187,7 +186,7 @@ SELECT DISTINCT s.currency, pa.contract_currency
 FROM rebates_calc_sums s
 JOIN rebates_target t ON t.partner_id = s.partner_id
      AND t.programme_id = %(programme)s AND t.period = %(period)s
-JOIN partners_partner pa ON pa.id = s.partner_id
+JOIN partners_partner_v pa ON pa.id = s.partner_id
 WHERE s.currency <> pa.contract_currency
 ORDER BY 1, 2
 """
@@ -211,8 +210,8 @@ partner AS (
                 ELSE 1 END AS modifier
     FROM rebates_target t
     JOIN prog ON prog.id = t.programme_id
-    JOIN partners_partner pa ON pa.id = t.partner_id
-    JOIN partners_tier tier ON tier.id = pa.tier_id
+    JOIN partners_partner_v pa ON pa.id = t.partner_id
+    JOIN partners_tier_v tier ON tier.id = pa.tier_id
     LEFT JOIN nps ON nps.partner_id = t.partner_id
     WHERE t.period = %(period)s AND t.partner_id BETWEEN %(lo)s AND %(hi)s
 ),

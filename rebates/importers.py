@@ -150,7 +150,7 @@ def _typed_select(stage: str) -> str:
            END AS kind,
            coalesce(btrim(s.deal_reference), '') AS deal_reference
     FROM {stage} s
-    LEFT JOIN partners_partner p ON p.tax_id = {_cell("partner_tax_id")}
+    LEFT JOIN partners_partner_v p ON p.tax_id = {_cell("partner_tax_id")}
     -- A hash lookup among the real calendar days checks and converts a date far more cheaply than
     -- a pattern and a cast. Grouped, so that the planner knows each day is there once.
     LEFT JOIN (

@@ -3,11 +3,21 @@ reads for services (net sales, a quarter's close) take no user."""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Case, DecimalField, F, Q, QuerySet, Sum, When
 
 from accounts.scoping import get_scoped_or_404
+from core.fx import fx_rate
+from core.money import round_money
+from core.periods import Quarter
+from partners.inputs import trailing_quarters
 
-from .models import Accrual, Programme, QuarterClose, Target
+from .choices import LineKind
+from .models import Accrual, Programme, QuarterClose, SalesLine, Target
 
 
 def accrual_list_for(*, user, filters: dict | None = None) -> QuerySet:
@@ -87,3 +97,32 @@ def quarter_closes_for(*, user) -> QuerySet:
 def quarter_close_get(*, period: str) -> QuarterClose | None:
     """The close of a quarter, if it is closed (its accruals are final)."""
     return QuarterClose.objects.filter(period=period).first()
+
+
+def revenue_by_partner(
+    *, partner_ids: Iterable[int] | None, quarter: Quarter
+) -> dict[int, Decimal]:
+    """Net invoiced revenue (sales less returns) over the four quarters ending with `quarter`, in
+    the base currency (CNY) at the FX rate of the quarter's last day, rounded once per partner.
+    The tier and scorecard figure "revenue" (registered into `partners.figures`)."""
+    first = trailing_quarters(quarter)[0]
+    lines = SalesLine.objects.unrestricted(
+        "tier inputs of every partner, for the evaluations"
+    ).filter(invoice_date__range=(first.start, quarter.end))
+    if partner_ids is not None:
+        lines = lines.filter(partner_id__in=list(partner_ids))
+    signed = Case(
+        When(kind=LineKind.RETURN, then=-F("net_amount")),
+        default=F("net_amount"),
+        output_field=DecimalField(max_digits=24, decimal_places=4),
+    )
+    rows = lines.values("partner_id", "currency").annotate(net=Sum(signed)).order_by()
+    base = settings.PRM_BASE_CURRENCY
+    rates: dict[str, Decimal] = {}
+    totals: dict[int, Decimal] = defaultdict(lambda: Decimal("0"))
+    for row in rows:
+        currency = row["currency"]
+        if currency not in rates:
+            rates[currency] = fx_rate(currency, base, quarter.end)
+        totals[row["partner_id"]] += row["net"] * rates[currency]
+    return {pid: round_money(total, base) for pid, total in totals.items()}

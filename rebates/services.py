@@ -6,7 +6,6 @@ import datetime
 import logging
 from decimal import Decimal
 
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.db.models import Exists, OuterRef
@@ -208,31 +207,26 @@ def sales_lines_from_won_deals(*, period: Quarter) -> int:
     One line per final order line: invoice `DEAL-<id>` line `<order line id>`, dated the close
     date; the deal is the contract (`deal_reference` `DEAL-<id>`).
     """
-    deal = apps.get_model("deals", "Deal")
-    order_line = apps.get_model("deals", "DealLine")
-    product = apps.get_model("deals", "Product")
-    sql = f"""
+    # The deals app's view of won lines (deals/migrations/0006_won_line_view.py), not its tables.
+    sql = """
         INSERT INTO rebates_salesline (
             partner_id, order_number, invoice_number, line_number, invoice_date, product_code,
             quantity, net_amount, currency, kind, deal_reference, source, created_at
         )
-        SELECT d.partner_id, d.order_number, 'DEAL-' || d.id, l.id, d.closed_on, p.sku,
-               l.quantity, l.quantity * l.unit_price, d.currency, %(sale)s, 'DEAL-' || d.id,
+        SELECT w.partner_id, w.order_number, 'DEAL-' || w.deal_id, w.line_id, w.closed_on,
+               w.product_sku, w.quantity, w.amount, w.currency, %(sale)s, 'DEAL-' || w.deal_id,
                %(source)s, now()
-        FROM {deal._meta.db_table} d
-        JOIN {order_line._meta.db_table} l ON l.deal_id = d.id AND l.final
-        JOIN {product._meta.db_table} p ON p.id = l.product_id
-        WHERE d.status = %(won)s AND d.closed_on BETWEEN %(start)s AND %(end)s
-        ORDER BY l.id
+        FROM deals_won_line_v w
+        WHERE w.closed_on BETWEEN %(start)s AND %(end)s
+        ORDER BY w.line_id
         ON CONFLICT (partner_id, invoice_number, line_number) DO NOTHING
-    """  # noqa: S608 (table names from the models, values as parameters)
+    """
     with connection.cursor() as cursor:
         cursor.execute(
             sql,
             {
                 "sale": LineKind.SALE,
                 "source": LineSource.DEAL,
-                "won": "won",
                 "start": period.start,
                 "end": period.end,
             },
@@ -247,6 +241,17 @@ def quarter_close_check(*, period: Quarter, today: datetime.date | None = None) 
         raise ValidationError({"period": _("This quarter is already closed.")})
     if period.end >= today:
         raise ValidationError({"period": _("A quarter can be closed only after it has ended.")})
+
+
+def quarter_close_before_statements(quarter: Quarter) -> None:
+    """Statements take final rebate accruals only: close the ended rebate quarter (recompute,
+    freeze, queue each accrual once) unless finance already closed it. An open quarter's accruals
+    still move, so they wait for its close. Registered into settlement's period build."""
+    if (
+        quarter.end < timezone.localdate()
+        and not QuarterClose.objects.filter(period=str(quarter)).exists()
+    ):
+        quarter_close(period=quarter)
 
 
 def quarter_close(*, period: Quarter, actor=None) -> QuarterClose:

@@ -6,6 +6,7 @@ from celery import group, shared_task
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.models import User
 from core.jobs import (
     advisory_lock,
     job_create,
@@ -95,8 +96,6 @@ def rebate_clawbacks_queue_task() -> int:
 def rebate_quarter_close_task(period: str, job_id: int, user_id: int | None = None) -> dict:
     """Close a quarter and hand its accruals to settlement, as a job finance can follow."""
     from django.core.exceptions import ValidationError
-
-    from accounts.models import User
 
     job = JobRun.objects.get(pk=job_id)
     job_started(job, total=1)

@@ -134,7 +134,7 @@ class StagedImporter(Importer):
                     SELECT st.*, count(*) OVER (PARTITION BY st.{self.key}) AS dup
                     FROM {STAGE} st
                 ) s
-                LEFT JOIN partners_partner p ON p.tax_id = s.partner_tax_id
+                LEFT JOIN partners_partner_v p ON p.tax_id = s.partner_tax_id
             ) e
             WHERE err IS NOT NULL
             ORDER BY row_no, err
@@ -261,7 +261,7 @@ class OrderImporter(StagedImporter):
         )
         SELECT p.id, s.order_number, s.order_date::date, s.amount::numeric, upper(s.currency),
                'import', %(batch)s, now(), 'unmatched', 0, 0
-        FROM {STAGE} s JOIN partners_partner p ON p.tax_id = s.partner_tax_id
+        FROM {STAGE} s JOIN partners_partner_v p ON p.tax_id = s.partner_tax_id
         ORDER BY s.row_no
         ON CONFLICT (reference) DO NOTHING
     """  # noqa: S608
@@ -299,7 +299,7 @@ class DeliveryImporter(StagedImporter):
         )
         SELECT p.id, s.delivery_number, coalesce(s.order_number, ''), s.delivery_date::date,
                s.amount::numeric, upper(s.currency), %(batch)s, now()
-        FROM {STAGE} s JOIN partners_partner p ON p.tax_id = s.partner_tax_id
+        FROM {STAGE} s JOIN partners_partner_v p ON p.tax_id = s.partner_tax_id
         ORDER BY s.row_no
         ON CONFLICT (reference) DO NOTHING
     """  # noqa: S608
@@ -338,7 +338,7 @@ class PaymentImporter(StagedImporter):
         )
         SELECT p.id, s.transaction_id, coalesce(s.reference, ''), s.payment_date::date,
                s.amount::numeric, upper(s.currency), %(batch)s, now()
-        FROM {STAGE} s JOIN partners_partner p ON p.tax_id = s.partner_tax_id
+        FROM {STAGE} s JOIN partners_partner_v p ON p.tax_id = s.partner_tax_id
         ORDER BY s.row_no
         ON CONFLICT (transaction_id) DO NOTHING
     """  # noqa: S608

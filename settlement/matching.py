@@ -31,20 +31,20 @@ TEMP_TABLES = (
     "recon_new_payment",
 )
 
+# Won deals read through the deals app's view (deals/migrations/0006_won_line_view.py).
 _SYNC_FROM_DEALS = """
     INSERT INTO settlement_order (
         partner_id, reference, order_date, amount, currency, source, deal_id, created_at,
         status, paid_amount, delivered_amount
     )
-    SELECT d.partner_id, d.order_number, d.closed_on, sum(l.quantity * l.unit_price), d.currency,
-           'deal', d.id, now(), 'unmatched', 0, 0
-    FROM deals_deal d
-    JOIN deals_dealline l ON l.deal_id = d.id AND l.final
-    WHERE d.status = 'won' AND d.order_number <> '' AND d.closed_on IS NOT NULL
-      AND NOT EXISTS (SELECT 1 FROM settlement_order o WHERE o.deal_id = d.id)
-    GROUP BY d.id
-    HAVING sum(l.quantity * l.unit_price) > 0
-    ORDER BY d.id
+    SELECT w.partner_id, w.order_number, w.closed_on, sum(w.amount), w.currency,
+           'deal', w.deal_id, now(), 'unmatched', 0, 0
+    FROM deals_won_line_v w
+    WHERE w.order_number <> '' AND w.closed_on IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM settlement_order o WHERE o.deal_id = w.deal_id)
+    GROUP BY w.deal_id, w.partner_id, w.order_number, w.closed_on, w.currency
+    HAVING sum(w.amount) > 0
+    ORDER BY w.deal_id
     ON CONFLICT DO NOTHING
 """
 

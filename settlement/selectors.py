@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 
 from accounts.choices import FINANCE_ROLES
 from accounts.scoping import Action
+from deals.choices import DealStatus
+from deals.models import DealLine
 
 from .choices import PARTNER_VISIBLE_STATES, DisputeState, ReviewOutcome
 from .models import (
     Dispute,
     Order,
+    Payment,
     ReconciliationAnomaly,
     ReconciliationRun,
     ReviewRound,
@@ -190,3 +193,34 @@ def anomaly_get_for(*, user, pk) -> ReconciliationAnomaly:
         return anomaly_list_for(user=user).get(pk=pk)
     except (ReconciliationAnomaly.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
+
+
+def partner_orders_by_currency(*, partner) -> list[tuple[str, object]]:
+    """(currency, total) of the partner's orders (DESIGN §2.6): those reconciliation knows
+    (imported from the ERP or taken from won deals, DESIGN §6.4) plus won deals it has not taken
+    in yet. The credit figure "orders" (registered into `partners.figures`)."""
+    orders = Order.objects.unrestricted("the partner was authorised by the caller").filter(
+        partner=partner
+    )
+    known = orders.values("currency").annotate(total=Sum("amount")).values_list("currency", "total")
+    not_yet_taken = (
+        DealLine.objects.unrestricted("the partner was authorised by the caller")
+        .filter(deal__partner=partner, deal__status=DealStatus.WON, final=True)
+        .exclude(deal__order_number__in=orders.values("reference"))
+        .values("deal__currency")
+        .annotate(total=Sum(F("quantity") * F("unit_price")))
+        .values_list("deal__currency", "total")
+    )
+    return [*known, *not_yet_taken]
+
+
+def partner_payments_by_currency(*, partner) -> list[tuple[str, object]]:
+    """(currency, total) of the payments received from the partner, imported for reconciliation
+    (figure "payments")."""
+    return list(
+        Payment.objects.unrestricted("the partner was authorised by the caller")
+        .filter(partner=partner)
+        .values("currency")
+        .annotate(total=Sum("amount"))
+        .values_list("currency", "total")
+    )

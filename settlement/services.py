@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +22,7 @@ from core.models import JobRun
 from core.money import round_money
 from core.notifications import Audience, notify, partner_recipients
 from core.periods import Quarter
+from core.uploads import validate_document
 from partners.models import Partner
 
 from . import jobs, permissions
@@ -48,6 +49,7 @@ from .models import (
     StatementApproval,
     StatementLine,
 )
+from .period_hooks import period_preparers
 from .rules import response_deadline, response_window_closed_filter
 
 APPROVER_ROLES = FINANCE_ROLES | {Role.ADMIN}
@@ -179,29 +181,15 @@ def statement_build(*, partner: Partner, period: str) -> Statement | None:
     return statement
 
 
-def _rebate_quarter_close(quarter: Quarter) -> None:
-    """Statements take final rebate accruals only: close the ended rebate quarter (recompute,
-    freeze, queue each accrual once) unless finance already closed it. An open quarter's accruals
-    still move, so they wait for its close."""
-    # rebates queues its entries through this module: import it here, not at the top.
-    from rebates.models import QuarterClose
-    from rebates.services import quarter_close
-
-    if (
-        quarter.end < timezone.localdate()
-        and not QuarterClose.objects.filter(period=str(quarter)).exists()
-    ):
-        quarter_close(period=quarter)
-
-
 # Not atomic as a whole: a batch; each partner's statement is built in its own transaction.
 def statement_build_period(*, period: str) -> list[Statement]:
     """One statement per partner with queued entries or a carried balance; re-running adds none.
 
-    The quarter's final rebate accruals are queued first.
+    What the registered preparers queue for the quarter (its final rebate accruals) comes first.
     """
     quarter = _period(period)
-    _rebate_quarter_close(quarter)
+    for preparer in period_preparers():
+        preparer(quarter)
     partner_ids = set(
         SettlementEntry.objects.filter(
             statement__isnull=True, period__lte=str(quarter)
@@ -449,8 +437,6 @@ def statement_dispute(
 ) -> Dispute:
     """Published → disputed, naming lines, a reason and evidence (validated documents); refused
     once the response window closed."""
-    from core.uploads import validate_document
-
     statement = _lock(statement)
     _require_response_allowed(statement, actor)
     errors = {}
@@ -602,12 +588,12 @@ def reconciliation_chunk_run(*, run_id: int, partner_range: tuple[int, int]) -> 
     lo, hi = partner_range
     with transaction.atomic():
         # Two runs never match the same partners at once (the window step reads, then inserts).
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT id FROM partners_partner WHERE id BETWEEN %s AND %s ORDER BY id"
-                " FOR NO KEY UPDATE",
-                [lo, hi],
-            )
+        list(
+            Partner.objects.filter(pk__range=(lo, hi))
+            .order_by("pk")
+            .select_for_update(no_key=True)
+            .values_list("pk", flat=True)
+        )
         counts = match_chunk(run_id=run_id, partner_range=(lo, hi))
     ReconciliationRun.objects.filter(pk=run_id).update(chunks_done=F("chunks_done") + 1)
     run = ReconciliationRun.objects.get(pk=run_id)

@@ -32,7 +32,7 @@ from django.db.transaction import Atomic, TransactionManagementError
 from django.utils import timezone
 
 from accounts.choices import Role
-from core import audit, imports, jobs, notifications
+from core import audit, import_batches, imports, jobs, notifications
 from core.models import FxRate, ImportBatch, JobRun
 from core.periods import Quarter
 from deals import services as deals
@@ -43,7 +43,7 @@ from funds.models import ApprovalRule
 from partners import services as partners
 from partners.models import TierEvaluation
 from rebates import services as rebates
-from rebates.models import Programme
+from rebates.models import Programme, QuarterClose
 from settlement import services as settlement
 from settlement.models import ReconciliationAnomaly, ReconciliationRun, Statement
 from training import services as training
@@ -66,7 +66,13 @@ from .settlement.recon_factories import payment
 from .training.factories import CertificationFactory, ModuleFactory, exam_with_bank, right_answers
 
 # core keeps its writes by concern instead of in one services module.
-CORE_WRITE_MODULES = ("core.audit", "core.imports", "core.jobs", "core.notifications")
+CORE_WRITE_MODULES = (
+    "core.audit",
+    "core.import_batches",
+    "core.imports",
+    "core.jobs",
+    "core.notifications",
+)
 
 READ = "read only"
 PURE = "pure function"
@@ -131,6 +137,7 @@ NOT_ATOMIC: dict[str, str] = {
     "rebates.services.contract_revenue_add_new_lines": CHUNKED,
     "rebates.services.clawbacks_queue": CHUNKED,
     "rebates.services.sales_lines_from_won_deals": "one INSERT … SELECT statement",
+    "rebates.services.quarter_close_before_statements": "a read, then the atomic quarter_close",
     # settlement
     "settlement.services.statement_totals": PURE,
     "settlement.services.required_approvals_for": READ,
@@ -817,6 +824,18 @@ def test_rebate_calculation_close_and_clawback(call):
     call.check()
 
 
+@exercises(rebates.quarter_close_before_statements)
+def test_a_statement_run_closes_the_ended_rebate_quarter_once(call):
+    # given a rebate programme and an ended quarter nobody closed
+    rebates.programme_ensure_default()
+    # when the statement run's preparer runs twice
+    call(rebates.quarter_close_before_statements, REBATE_PERIOD)
+    call(rebates.quarter_close_before_statements, REBATE_PERIOD)
+    # then the quarter is closed, once
+    assert QuarterClose.objects.filter(period=str(REBATE_PERIOD)).count() == 1
+    call.check()
+
+
 # --- settlement ------------------------------------------------------------------------------
 
 
@@ -1076,7 +1095,7 @@ def test_market_development_funds(call, time_machine):
     jobs.job_progress,
     jobs.job_succeeded,
     jobs.job_failed,
-    imports.import_batch_create,
+    import_batches.import_batch_create,
     imports.import_batch_run,
 )
 def test_core_audit_notifications_jobs_and_imports(call):
@@ -1108,7 +1127,10 @@ def test_core_audit_notifications_jobs_and_imports(call):
     call(jobs.job_failed, failed, message="boom")
     # (its import task runs in-process once the upload commits)
     uploaded = call(
-        imports.import_batch_create, kind="fx_rates", upload=rates("a.csv", "USD"), user=finance
+        import_batches.import_batch_create,
+        kind="fx_rates",
+        upload=rates("a.csv", "USD"),
+        user=finance,
     )
     queued = ImportBatch.objects.create(
         kind="fx_rates", file=rates("b.csv", "EUR"), original_name="b.csv", uploaded_by=finance

@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class TrainingConfig(AppConfig):
     name = "training"
     verbose_name = _("Training")
+
+    def ready(self) -> None:
+        # Tier evaluations count certified staff from here; partners never imports training.
+        from partners.figures import figure_register
+
+        from .selectors import certified_staff_by_partner, certified_staff_of
+
+        figure_register("certified_staff", certified_staff_by_partner)
+        figure_register("certified_staff_of", certified_staff_of)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.db.models import Count, Prefetch, Q
@@ -9,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from accounts.choices import Role
 from partners.models import Partner, Tier
 
 from .choices import Level
@@ -83,8 +85,6 @@ def certification_list_for(*, user, partner_id: int | None = None, mine: bool = 
 
 def certification_get_for(*, user, pk: int) -> Certification:
     """The holder, their company's partner admin and vendor staff may open a certificate."""
-    from accounts.choices import Role
-
     certs = Certification.objects.visible_to(user).select_related("user", "partner", "course")
     if user.is_partner_user and user.role != Role.PARTNER_ADMIN:
         certs = certs.filter(user=user)
@@ -200,3 +200,30 @@ def coverage_summary_for(*, user, as_of: date | None = None) -> dict:
         "partners": totals["partners"] or 0,
         "expiring": totals["expiring_total"] or 0,
     }
+
+
+def certified_staff_by_partner(
+    *, partner_ids: Iterable[int] | None, as_of: date
+) -> dict[int, dict[str, int]]:
+    """{partner id: {"total", "senior"}}: distinct users holding a valid certification, in one
+    query; the same count as `certified_staff_counts` for one partner. The tier figure
+    "certified_staff" (registered into `partners.figures`)."""
+    certs = valid_certifications(as_of=as_of)
+    if partner_ids is not None:
+        certs = certs.filter(partner_id__in=list(partner_ids))
+    rows = (
+        certs.values("partner_id")
+        .annotate(
+            total=Count("user", distinct=True),
+            senior=Count("user", filter=Q(level=Level.SENIOR), distinct=True),
+        )
+        .order_by()
+    )
+    return {row["partner_id"]: {"total": row["total"], "senior": row["senior"]} for row in rows}
+
+
+def certified_staff_of(*, partner, as_of: date) -> dict[str, int]:
+    """{"total", "senior"} of one partner, zero when nobody is certified (figure
+    "certified_staff_of")."""
+    counts = certified_staff_counts(partner=partner, as_of=as_of)
+    return {"total": counts["total"] or 0, "senior": counts["senior"] or 0}

@@ -8,7 +8,8 @@ from rest_framework.response import Response
 from accounts.choices import Role
 from accounts.scoping import sees_company_finance
 
-from ..imports import import_batch_create, importers_for
+from ..import_batches import import_batch_create
+from ..imports import importers_for
 from ..jobs import job_list_for
 from ..models import FxRate, ImportBatch, JobRun, Notification
 from ..notifications import notification_mark_read

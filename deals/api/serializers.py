@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from ..attribution import attributable_requests_for
 from ..customer_data import SENSITIVE_CUSTOMER_FIELDS, customer_contact_for, sees_customer_contact
 from ..models import Deal, DealLine, Lead, LeadOffer, Product
 
@@ -72,8 +73,6 @@ class DealSerializer(serializers.ModelSerializer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # An unknown id and another company's activity get the same "does not exist" answer.
-        from funds.selectors import attributable_requests_for
-
         request = self.context.get("request")
         user = getattr(request, "user", None)
         partner_id = getattr(user, "partner_id", None)

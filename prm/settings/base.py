@@ -129,6 +129,9 @@ else:
 
 # --- Authentication ------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# The company a partner user belongs to: the infrastructure apps (accounts, core) relate to it
+# through this setting, as to AUTH_USER_MODEL, and never name the domain app that owns it.
+PRM_PARTNER_MODEL = "partners.Partner"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",

@@ -1,24 +1,26 @@
 """Load the demo data set: safe to run again (every step is idempotent)."""
 
 from importlib import import_module
+from pathlib import Path
 
 from django.apps import apps
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
 
 from accounts.demo import DEMO_PASSWORD, demo_logins
 
-PROJECT_APPS = [
-    "accounts",
-    "core",
-    "partners",
-    "training",
-    "deals",
-    "rebates",
-    "settlement",
-    "funds",
-]
+
+def project_apps() -> list[str]:
+    """The project's own apps in INSTALLED_APPS order (infrastructure first, then the domains),
+    so this infrastructure command names no domain app."""
+    root = Path(settings.BASE_DIR).resolve()
+    return [
+        config.name
+        for config in apps.get_app_configs()
+        if Path(config.path).resolve().parent == root
+    ]
 
 
 class Command(BaseCommand):
@@ -34,9 +36,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {email:<26} {role}")
 
     def _seed_apps(self) -> None:
-        for label in PROJECT_APPS:
-            if not apps.is_installed(label):
-                continue
+        for label in project_apps():
             try:
                 module = import_module(f"{label}.demo")
             except ModuleNotFoundError as exc:

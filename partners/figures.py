@@ -1,0 +1,33 @@
+"""Partner figures owned by the apps above partners, registered by them at start-up.
+
+Tier evaluations, scorecards and the credit exposure need figures that other apps own (revenue,
+certified staff, marketing return, orders and payments). Partners sits below those apps and never
+imports them: each app registers its source here with `figure_register` in `AppConfig.ready()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+
+# name -> source, registered by the app that owns the figure:
+# "revenue" (rebates), "certified_staff" and "certified_staff_of" (training), "marketing_roi"
+# (funds), "orders" and "payments" (settlement).
+_figures: dict[str, Callable[..., Any]] = {}
+
+
+def figure_register(name: str, source: Callable[..., Any]) -> None:
+    """Called at start-up by the app that owns the figure `name`."""
+    _figures[name] = source
+
+
+def figure(name: str) -> Callable[..., Any]:
+    """The registered source of a figure; the evaluations cannot run without it."""
+    try:
+        return _figures[name]
+    except KeyError:
+        raise ImproperlyConfigured(
+            f"No installed app supplies the partner figure {name!r}."
+        ) from None
