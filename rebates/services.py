@@ -207,7 +207,7 @@ def sales_lines_from_won_deals(*, period: Quarter) -> int:
     One line per final order line: invoice `DEAL-<id>` line `<order line id>`, dated the close
     date; the deal is the contract (`deal_reference` `DEAL-<id>`).
     """
-    # The deals app's view of won lines (deals/migrations/0006_won_line_view.py), not its tables.
+    # The deals app's view of won lines (deals/migrations/0008_won_line_view.py), not its tables.
     sql = """
         INSERT INTO rebates_salesline (
             partner_id, order_number, invoice_number, line_number, invoice_date, product_code,

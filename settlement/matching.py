@@ -31,7 +31,7 @@ TEMP_TABLES = (
     "recon_new_payment",
 )
 
-# Won deals read through the deals app's view (deals/migrations/0006_won_line_view.py).
+# Won deals read through the deals app's view (deals/migrations/0008_won_line_view.py).
 _SYNC_FROM_DEALS = """
     INSERT INTO settlement_order (
         partner_id, reference, order_date, amount, currency, source, deal_id, created_at,

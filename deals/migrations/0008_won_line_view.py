@@ -24,6 +24,6 @@ WHERE d.status = 'won'
 
 
 class Migration(migrations.Migration):
-    dependencies = [("deals", "0005_customer_contact")]
+    dependencies = [("deals", "0007_recompute_customer_fingerprints")]
 
     operations = [migrations.RunSQL(CREATE, "DROP VIEW deals_won_line_v")]
