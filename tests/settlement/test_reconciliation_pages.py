@@ -10,6 +10,7 @@ from core.models import AuditEvent, JobStatus
 from settlement import services
 from settlement.choices import AnomalyKind, AnomalyState, ResolutionAction
 from settlement.models import AnomalyResolution, ReconciliationAnomaly, ReconciliationRun
+from settlement.tasks import reconciliation_run_task
 from tests.factories import PartnerFactory, staff
 
 from .recon_factories import delivery, order, payment, run_matching
@@ -51,7 +52,7 @@ def test_finance_starts_a_run_and_watches_it_finish(client, finance_user, partne
 
 
 def test_running_page_polls_with_htmx(client, finance_user):
-    run = services.reconciliation_run_start(actor=finance_user)
+    run = services.reconciliation_run_start(actor=finance_user, start=reconciliation_run_task.delay)
     client.force_login(finance_user)
     response = client.get(reverse("settlement:reconciliation_run", args=[run.pk]))
     assert b'hx-trigger="every 1s"' in response.content
