@@ -32,7 +32,11 @@ from .forms import (
 )
 from .models import Statement
 from .pdf import statement_pdf_filename, statement_pdf_render
-from .tasks import statement_build_period_task, statement_export_period_task
+from .tasks import (
+    reconciliation_run_task,
+    statement_build_period_task,
+    statement_export_period_task,
+)
 
 TRANSITIONS = {
     "submit": services.statement_submit,
@@ -265,7 +269,9 @@ def reconciliation_run_list(request):
 @role_required(*FINANCE_ROLES)
 def reconciliation_run_start(request):
     try:
-        run = services.reconciliation_run_start(actor=request.user)
+        run = services.reconciliation_run_start(
+            actor=request.user, start=reconciliation_run_task.delay
+        )
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
         return redirect("settlement:reconciliation_run_list")

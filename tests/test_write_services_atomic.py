@@ -46,6 +46,7 @@ from rebates import services as rebates
 from rebates.models import Programme, QuarterClose
 from settlement import services as settlement
 from settlement.models import ReconciliationAnomaly, ReconciliationRun, Statement
+from settlement.tasks import reconciliation_run_task
 from training import services as training
 
 from .deals.factories import DealFactory, ProductFactory
@@ -124,12 +125,12 @@ NOT_ATOMIC: dict[str, str] = {
     "partners.services.relationship.agreement_reminder_windows": PURE,
     "partners.services.relationship.agreement_send_reminders": CHUNKED,
     # deals
-    "deals.services.conflict_sql": PURE,
-    "deals.services.deal_conflict_find": READ,
-    "deals.services.deal_expire_stale": CHUNKED,
-    "deals.services.deal_warn_expiring": CHUNKED,
-    "deals.services.deal_escalate_overdue": CHUNKED,
-    "deals.services.lead_open_due": CHUNKED,
+    "deals.services.conflicts.conflict_sql": PURE,
+    "deals.services.conflicts.deal_conflict_find": READ,
+    "deals.services.jobs.deal_expire_stale": CHUNKED,
+    "deals.services.jobs.deal_warn_expiring": CHUNKED,
+    "deals.services.jobs.deal_escalate_overdue": CHUNKED,
+    "deals.services.leads.lead_open_due": CHUNKED,
     # rebates
     "rebates.services.partner_chunks": READ,
     "rebates.services.quarter_close_check": READ,
@@ -139,13 +140,14 @@ NOT_ATOMIC: dict[str, str] = {
     "rebates.services.sales_lines_from_won_deals": "one INSERT … SELECT statement",
     "rebates.services.quarter_close_before_statements": "a read, then the atomic quarter_close",
     # settlement
-    "settlement.services.statement_totals": PURE,
-    "settlement.services.required_approvals_for": READ,
-    "settlement.services.open_review_round": READ,
-    "settlement.services.settlement_entry_queue": ONE_ROW + " (its INSERT in its own savepoint)",
-    "settlement.services.statement_build_period": CHUNKED,
-    "settlement.services.reconciliation_run_fan_out": CHUNKED,
-    "settlement.services.reconciliation_chunk_run": CHUNKED,
+    "settlement.services.statements.statement_totals": PURE,
+    "settlement.services.statements.required_approvals_for": READ,
+    "settlement.services.statements.open_review_round": READ,
+    "settlement.services.statements.settlement_entry_queue": ONE_ROW
+    + " (its INSERT in its own savepoint)",
+    "settlement.services.statements.statement_build_period": CHUNKED,
+    "settlement.services.reconciliation.reconciliation_run_fan_out": CHUNKED,
+    "settlement.services.reconciliation.reconciliation_chunk_run": CHUNKED,
     # training
     "training.services.attempts_in_window": READ,
     "training.services.module_complete": ONE_ROW + " (get_or_create)",
@@ -284,9 +286,14 @@ def test_discovery_finds_every_app_with_services():
         "partners.services.partner",
         "partners.services.programme",
         "partners.services.relationship",
-        "deals.services",
+        "deals.services.registration",
+        "deals.services.conflicts",
+        "deals.services.leads",
+        "deals.services.jobs",
         "rebates.services",
-        "settlement.services",
+        "settlement.services.statements",
+        "settlement.services.disputes",
+        "settlement.services.reconciliation",
         "training.services",
         "funds.services",
         *CORE_WRITE_MODULES,
@@ -934,7 +941,12 @@ def test_reconciliation(call):
     anomaly = ReconciliationAnomaly.objects.get(run=run)
     call(settlement.anomaly_resolve, anomaly=anomaly, actor=finance, action="accepted", note="ok")
     # and finance starts another run (its tasks run in-process once it commits)
-    second = call(settlement.reconciliation_run_start, actor=finance, chunks=2)
+    second = call(
+        settlement.reconciliation_run_start,
+        actor=finance,
+        start=reconciliation_run_task.delay,
+        chunks=2,
+    )
     # then
     run.refresh_from_db()
     second.refresh_from_db()

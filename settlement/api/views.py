@@ -9,6 +9,7 @@ from accounts.choices import FINANCE_ROLES
 from core.api.views import HasRole, SeesCompanyFinance
 
 from .. import selectors, services
+from ..tasks import reconciliation_run_task
 from .serializers import (
     AnomalyResolveInputSerializer,
     AnomalySerializer,
@@ -99,7 +100,9 @@ class ReconciliationRunViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=None, responses={201: ReconciliationRunSerializer})
     def create(self, request):
-        run = services.reconciliation_run_start(actor=request.user)
+        run = services.reconciliation_run_start(
+            actor=request.user, start=reconciliation_run_task.delay
+        )
         fresh = selectors.reconciliation_run_get_for(user=request.user, pk=run.pk)
         return Response(ReconciliationRunSerializer(fresh).data, status=status.HTTP_201_CREATED)
 

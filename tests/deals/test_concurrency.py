@@ -11,6 +11,7 @@ from deals import services
 from deals.choices import DealStatus
 from deals.models import Deal
 from deals.rules import normalize_customer_name
+from deals.services import registration
 
 from .factories import DealFactory, ProductFactory, ProductFamilyFactory
 
@@ -35,7 +36,8 @@ def test_concurrent_submissions_of_one_customer_leave_only_one_without_conflict(
         time.sleep(0.5)
         return found
 
-    monkeypatch.setattr(services, "deal_conflict_find", slow_find)
+    # deal_submit looks the check up in its own module
+    monkeypatch.setattr(registration, "deal_conflict_find", slow_find)
     barrier = threading.Barrier(2)
     errors = []
 
@@ -74,7 +76,8 @@ def _submit_at_once(drafts, monkeypatch) -> list[Exception]:
         time.sleep(0.5)
         return found
 
-    monkeypatch.setattr(services, "deal_conflict_find", slow_find)
+    # deal_submit looks the check up in its own module
+    monkeypatch.setattr(registration, "deal_conflict_find", slow_find)
     barrier = threading.Barrier(len(drafts))
     errors = []
 

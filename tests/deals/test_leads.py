@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from accounts.choices import Role
@@ -83,7 +83,7 @@ def test_silver_partner_cannot_accept_during_the_exclusive_window(territory):
     silver_user = seller(territory["silver"])
     with time_machine.travel(T0 + datetime.timedelta(hours=47, minutes=59), tick=False):
         assert services.lead_open_due() == 0
-        with pytest.raises(services.PermissionDenied):
+        with pytest.raises(PermissionDenied):
             services.lead_accept(lead_id=lead.pk, actor=silver_user)
     assert Deal.objects.count() == 0
 
@@ -209,12 +209,12 @@ def test_withdrawn_lead_cannot_be_accepted(territory):
 def test_partner_finance_and_staff_cannot_accept(territory):
     lead = publish()
     for actor in (seller(territory["gold"], role=Role.PARTNER_FINANCE), staff()):
-        with pytest.raises(services.PermissionDenied):
+        with pytest.raises(PermissionDenied):
             services.lead_accept(lead_id=lead.pk, actor=actor)
 
 
 def test_partner_cannot_publish(partner_user):
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         services.lead_publish(actor=partner_user, data=LEAD)
 
 

@@ -10,6 +10,7 @@ from core.models import AuditEvent, JobStatus
 from settlement import services
 from settlement.choices import AnomalyKind, AnomalyState, ResolutionAction
 from settlement.models import AnomalyResolution, ReconciliationAnomaly, ReconciliationRun
+from settlement.tasks import reconciliation_nightly_task, reconciliation_run_task
 from tests.factories import PartnerFactory, staff
 
 from .recon_factories import delivery, order, payment, run_matching
@@ -50,8 +51,21 @@ def test_finance_starts_a_run_and_watches_it_finish(client, finance_user, partne
     assert finance_user.notifications.filter(kind="reconciliation.anomalies").exists()
 
 
+def test_the_nightly_task_starts_a_run_that_fans_out_and_finishes(partner, committed):
+    # given a payment that matches no order
+    payment(partner, "12.00", reference="NOWHERE")
+    # when the nightly task runs (the fan-out and its chunks run in-process after commit)
+    with committed():
+        run_id = reconciliation_nightly_task()
+    # then the run, started by nobody, matched every chunk and raised the anomaly
+    run = ReconciliationRun.objects.get(pk=run_id)
+    assert run.started_by is None and run.is_finished
+    assert run.chunks_done == run.chunks > 0
+    assert ReconciliationAnomaly.objects.filter(run=run, state=AnomalyState.OPEN).count() == 1
+
+
 def test_running_page_polls_with_htmx(client, finance_user):
-    run = services.reconciliation_run_start(actor=finance_user)
+    run = services.reconciliation_run_start(actor=finance_user, start=reconciliation_run_task.delay)
     client.force_login(finance_user)
     response = client.get(reverse("settlement:reconciliation_run", args=[run.pk]))
     assert b'hx-trigger="every 1s"' in response.content

@@ -1,0 +1,70 @@
+"""Writes of deal registration and leads (DESIGN §4), one module per workflow.
+
+Call them as `deals.services.<name>`; every transition is atomic, locked and audited.
+"""
+
+from .conflicts import (
+    CONFLICT_SQL,
+    NAME_MATCH,
+    TAX_ID_MATCH,
+    conflict_sql,
+    deal_conflict_find,
+)
+from .jobs import (
+    EXPIRY_WARNING_DAYS,
+    deal_escalate_overdue,
+    deal_expire_stale,
+    deal_warn_expiring,
+)
+from .leads import (
+    LEAD_DEAL_CLOSE_DAYS,
+    LEAD_FIELDS,
+    LEAD_TRACKED,
+    lead_accept,
+    lead_decline,
+    lead_open_due,
+    lead_publish,
+    lead_withdraw,
+)
+from .registration import (
+    SUBMIT_FIELDS,
+    TRACKED,
+    deal_approve,
+    deal_close_lost,
+    deal_close_won,
+    deal_draft_save,
+    deal_extension_decide,
+    deal_extension_request,
+    deal_reject,
+    deal_submit,
+)
+
+__all__ = [
+    "CONFLICT_SQL",
+    "EXPIRY_WARNING_DAYS",
+    "LEAD_DEAL_CLOSE_DAYS",
+    "LEAD_FIELDS",
+    "LEAD_TRACKED",
+    "NAME_MATCH",
+    "SUBMIT_FIELDS",
+    "TAX_ID_MATCH",
+    "TRACKED",
+    "conflict_sql",
+    "deal_approve",
+    "deal_close_lost",
+    "deal_close_won",
+    "deal_conflict_find",
+    "deal_draft_save",
+    "deal_escalate_overdue",
+    "deal_expire_stale",
+    "deal_extension_decide",
+    "deal_extension_request",
+    "deal_reject",
+    "deal_submit",
+    "deal_warn_expiring",
+    "lead_accept",
+    "lead_decline",
+    "lead_open_due",
+    "lead_publish",
+    "lead_withdraw",
+]

@@ -1,0 +1,29 @@
+"""Helpers shared by the deal workflows: who hears about a registration, and its link."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from accounts.choices import Role
+from accounts.models import User
+from core.notifications import Audience, partner_recipients
+
+from ..models import Deal
+
+
+def _deal_recipients(deal: Deal) -> list[User]:
+    """A registration's news goes to its registrant and the partner admins, not to every seller."""
+    return partner_recipients(
+        partner=deal.partner_id, audience=Audience.ADMINS, people=[deal.registered_by_id]
+    )
+
+
+def _managers(deal: Deal) -> list[User]:
+    manager = deal.partner.channel_manager
+    if manager is not None:
+        return [manager]
+    return list(User.objects.filter(role=Role.CHANNEL_DIRECTOR, is_active=True))
+
+
+def _url(deal: Deal) -> str:
+    return reverse("deals:detail", args=[deal.pk])

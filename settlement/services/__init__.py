@@ -1,0 +1,62 @@
+"""Writes of the settlement app (DESIGN §6), one module per workflow.
+
+Call them as `settlement.services.<name>`: statements (the queue, the period build, review
+rounds, publish, pay, close), disputes (the partner's answer) and reconciliation (runs, chunks,
+anomalies).
+"""
+
+from .disputes import (
+    dispute_resolve,
+    statement_confirm,
+    statement_deem_confirmed,
+    statement_dispute,
+)
+from .reconciliation import (
+    RECONCILIATION_CHUNKS,
+    anomaly_resolve,
+    reconciliation_chunk_run,
+    reconciliation_run_fan_out,
+    reconciliation_run_finish,
+    reconciliation_run_start,
+)
+from .statements import (
+    APPROVER_ROLES,
+    open_review_round,
+    required_approvals_for,
+    settlement_entry_queue,
+    statement_approve,
+    statement_build,
+    statement_build_period,
+    statement_close,
+    statement_mark_paid,
+    statement_publish,
+    statement_return,
+    statement_submit,
+    statement_totals,
+)
+
+__all__ = [
+    "APPROVER_ROLES",
+    "RECONCILIATION_CHUNKS",
+    "anomaly_resolve",
+    "dispute_resolve",
+    "open_review_round",
+    "reconciliation_chunk_run",
+    "reconciliation_run_fan_out",
+    "reconciliation_run_finish",
+    "reconciliation_run_start",
+    "required_approvals_for",
+    "settlement_entry_queue",
+    "statement_approve",
+    "statement_build",
+    "statement_build_period",
+    "statement_close",
+    "statement_confirm",
+    "statement_deem_confirmed",
+    "statement_dispute",
+    "statement_mark_paid",
+    "statement_publish",
+    "statement_return",
+    "statement_submit",
+    "statement_totals",
+]
