@@ -39,7 +39,7 @@ def _read_modules() -> list[Path]:
             relative = path.relative_to(root / app)
             if relative.parts[0] == "migrations":
                 continue
-            # a views/selectors package (partners/selectors/programme.py) is read module by module
+            # a views or selectors package (partners/views/programme.py) is read module by module
             if (
                 relative.name.startswith("views")
                 or relative.parts[0] in ("api", "views", "selectors")
@@ -107,11 +107,14 @@ def test_partner_owned_models_have_restricted_managers():
 def test_the_guard_reads_the_modules_of_views_and_selectors_packages():
     # given the modules the guard reads
     modules = {path.relative_to(settings.BASE_DIR).as_posix() for path in _read_modules()}
-    # then a selectors package is read module by module, beside single modules and api packages
+    # then a views or selectors package is read module by module, as single modules and api are
     assert {
         "partners/selectors/partner.py",
         "partners/selectors/programme.py",
         "partners/selectors/relationship.py",
+        "partners/views/partner.py",
+        "partners/views/programme.py",
+        "partners/views/relationship.py",
         "funds/selectors.py",
         "funds/views.py",
         "partners/api/views.py",
