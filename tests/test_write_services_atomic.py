@@ -152,13 +152,13 @@ NOT_ATOMIC: dict[str, str] = {
     "training.services.attempts_in_window": READ,
     "training.services.module_complete": ONE_ROW + " (get_or_create)",
     # funds
-    "funds.services.claim_deadline": PURE,
-    "funds.services.claim_reimbursement": PURE,
-    "funds.services.fund_request_can_approve": READ,
-    "funds.services.claim_to_statement": ONE_ROW + " (a settlement entry)",
-    "funds.services.mdf_accrue_all": CHUNKED,
-    "funds.services.mdf_expire_all": CHUNKED,
-    "funds.services.fund_request_release_unclaimed": CHUNKED,
+    "funds.services.claims.claim_deadline": PURE,
+    "funds.services.claims.claim_reimbursement": PURE,
+    "funds.services.requests.fund_request_can_approve": READ,
+    "funds.services.claims.claim_to_statement": ONE_ROW + " (a settlement entry)",
+    "funds.services.ledger.mdf_accrue_all": CHUNKED,
+    "funds.services.ledger.mdf_expire_all": CHUNKED,
+    "funds.services.requests.fund_request_release_unclaimed": CHUNKED,
 }
 
 
@@ -295,7 +295,10 @@ def test_discovery_finds_every_app_with_services():
         "settlement.services.disputes",
         "settlement.services.reconciliation",
         "training.services",
-        "funds.services",
+        "funds.services.ledger",
+        "funds.services.requests",
+        "funds.services.claims",
+        "funds.services.results",
         *CORE_WRITE_MODULES,
     ):
         assert expected in modules

@@ -39,9 +39,10 @@ def _read_modules() -> list[Path]:
             relative = path.relative_to(root / app)
             if relative.parts[0] == "migrations":
                 continue
+            # a views or selectors package (partners/views/programme.py) is read module by module
             if (
                 relative.name.startswith("views")
-                or relative.parts[0] == "api"
+                or relative.parts[0] in ("api", "views", "selectors")
                 or relative.name in ("selectors.py", "dashboard.py")
             ):
                 found.append(path)
@@ -101,6 +102,24 @@ def test_partner_owned_models_have_restricted_managers():
     # then its default manager offers restrict(user, action) and unrestricted(reason)
     for model in _partner_owned_models().values():
         assert isinstance(model._default_manager.all(), ScopedQuerySet), model
+
+
+def test_the_guard_reads_the_modules_of_views_and_selectors_packages():
+    # given the modules the guard reads
+    modules = {path.relative_to(settings.BASE_DIR).as_posix() for path in _read_modules()}
+    # then a views or selectors package is read module by module, as single modules and api are
+    assert {
+        "partners/selectors/partner.py",
+        "partners/selectors/programme.py",
+        "partners/selectors/relationship.py",
+        "partners/views/partner.py",
+        "partners/views/programme.py",
+        "partners/views/relationship.py",
+        "funds/selectors.py",
+        "funds/views.py",
+        "partners/api/views.py",
+        "partners/dashboard.py",
+    } <= modules
 
 
 def test_no_view_api_or_selector_reads_a_partner_owned_model_unscoped():

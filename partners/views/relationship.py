@@ -19,9 +19,9 @@ from accounts.choices import CHANNEL_ROLES, FINANCE_ROLES, STAFF_ROLES, Role
 from accounts.scoping import can_manage_partner, is_own_company
 from core.permissions import company_finance_required, role_required
 
-from . import selectors, services
-from .choices import CreditStatus, ReportStatus, ReviewDecision, VisitStatus
-from .forms import (
+from .. import selectors, services
+from ..choices import CreditStatus, ReportStatus, ReviewDecision, VisitStatus
+from ..forms import (
     AgreementCreateForm,
     AgreementFilterForm,
     AgreementForm,
@@ -36,7 +36,7 @@ from .forms import (
     VisitPlanForm,
     VisitRecordForm,
 )
-from .views import PAGE_SIZE, _errors_to_form
+from ._common import PAGE_SIZE, _errors_to_form
 
 MANAGERS = (*CHANNEL_ROLES, Role.ADMIN)
 

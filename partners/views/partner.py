@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,36 +21,22 @@ from accounts.scoping import (
 )
 from core.permissions import role_required
 
-from . import selectors, services
-from .choices import ApplicationStatus, PartnerStatus, ProposalStatus, ScorecardKind
-from .forms import (
+from .. import selectors, services
+from ..choices import ApplicationStatus, PartnerStatus
+from ..forms import (
     ApplicationForm,
     AssessmentForm,
     FreezeForm,
     NoteForm,
-    NpsResponseForm,
     PartnerFilterForm,
     PartnerForm,
     PartnerUserInviteForm,
     PartnerUserRoleForm,
     RejectForm,
     ScorecardEvaluateForm,
-    ScorecardWeightsForm,
     ViolationForm,
 )
-from .models import SCORE_FIELDS, WEIGHT_FIELDS, Scorecard, ScorecardWeights
-
-PAGE_SIZE = 50
-CHANNEL = tuple(CHANNEL_ROLES)
-
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
+from ._common import CHANNEL, PAGE_SIZE, _errors_to_form
 
 # --- directory and profile --------------------------------------------------------------------
 
@@ -100,6 +84,20 @@ def _detail_context(request, partner) -> dict:
         context["invite_form"] = PartnerUserInviteForm()
         context["role_form"] = PartnerUserRoleForm()
     return context
+
+
+def _programme_context(request, partner) -> dict:
+    """Tier history, latest evaluations, scorecards and NPS for the partner page."""
+    user = request.user
+    scorecards = list(selectors.scorecard_list_for(user=user, partner=partner)[:10])
+    return {
+        "tier_history": selectors.tier_history_for(user=user, partner=partner)[:20],
+        "tier_evaluations": selectors.tier_evaluation_list_for(user=user, partner=partner)[:8],
+        "scorecards": scorecards,
+        "latest_scorecard": scorecards[0] if scorecards else None,
+        "nps_quarters": selectors.partner_nps_by_quarter(partner=partner)[:4],
+        "scorecard_form": ScorecardEvaluateForm(),
+    }
 
 
 @login_required
@@ -380,196 +378,5 @@ def violation_create(request, pk: int):
         request,
         "partners/violation_form.html",
         {"form": form, "partner": partner},
-        status=400 if form.is_bound else 200,
-    )
-
-
-# --- tiers (DESIGN §2.3) ----------------------------------------------------------------------
-
-
-def _is_htmx(request) -> bool:
-    return bool(request.headers.get("HX-Request"))
-
-
-@role_required(*CHANNEL)
-def tier_proposals(request):
-    status = request.GET.get("status", ProposalStatus.PENDING)
-    if status not in ProposalStatus.values or status == ProposalStatus.NONE:
-        status = ProposalStatus.PENDING
-    proposals = selectors.tier_proposal_list_for(user=request.user, status=status)
-    page = Paginator(proposals, PAGE_SIZE).get_page(request.GET.get("page"))
-    statuses = [c for c in ProposalStatus.choices if c[0]]
-    return render(
-        request,
-        "partners/tier_proposals.html",
-        {"page": page, "status": status, "statuses": statuses, "reject_form": RejectForm()},
-    )
-
-
-def _proposal_row(request, proposal, *, form=None, error: str = ""):
-    proposal = selectors.tier_proposal_get_for(user=request.user, pk=proposal.pk)
-    return render(
-        request,
-        "partners/partials/tier_proposal_row.html",
-        {"p": proposal, "reject_form": form or RejectForm(), "error": error},
-    )
-
-
-@role_required(*CHANNEL)
-@require_POST
-def tier_proposal_confirm(request, pk: int):
-    proposal = selectors.tier_proposal_get_for(user=request.user, pk=pk)
-    form = NoteForm(request.POST)
-    form.is_valid()
-    try:
-        services.tier_proposal_confirm(
-            evaluation=proposal, actor=request.user, note=form.cleaned_data.get("note", "")
-        )
-    except ValidationError as exc:
-        error = " ".join(exc.messages)
-        if _is_htmx(request):
-            return _proposal_row(request, proposal, error=error)
-        messages.error(request, error)
-    else:
-        if _is_htmx(request):
-            return _proposal_row(request, proposal)
-        messages.success(request, _("The tier change was confirmed."))
-    return redirect("partners:tier_proposals")
-
-
-@role_required(*CHANNEL)
-@require_POST
-def tier_proposal_reject(request, pk: int):
-    proposal = selectors.tier_proposal_get_for(user=request.user, pk=pk)
-    form = RejectForm(request.POST)
-    if form.is_valid():
-        try:
-            services.tier_proposal_reject(
-                evaluation=proposal, actor=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-    if _is_htmx(request):
-        return _proposal_row(request, proposal, form=form if form.errors else None)
-    if form.errors:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-    else:
-        messages.success(request, _("The tier proposal was rejected."))
-    return redirect("partners:tier_proposals")
-
-
-def _programme_context(request, partner) -> dict:
-    """Tier history, latest evaluations, scorecards and NPS for the partner page."""
-    user = request.user
-    scorecards = list(selectors.scorecard_list_for(user=user, partner=partner)[:10])
-    return {
-        "tier_history": selectors.tier_history_for(user=user, partner=partner)[:20],
-        "tier_evaluations": selectors.tier_evaluation_list_for(user=user, partner=partner)[:8],
-        "scorecards": scorecards,
-        "latest_scorecard": scorecards[0] if scorecards else None,
-        "nps_quarters": selectors.partner_nps_by_quarter(partner=partner)[:4],
-        "scorecard_form": ScorecardEvaluateForm(),
-    }
-
-
-# --- scorecards (DESIGN §2.4) -----------------------------------------------------------------
-
-
-@role_required(Role.ADMIN)
-def scorecard_weights(request):
-    current = selectors.scorecard_weights_current()
-    form = ScorecardWeightsForm(request.POST or None, initial=current.as_dict())
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.scorecard_weights_update(
-                actor=request.user, **{name: form.cleaned_data[name] for name in WEIGHT_FIELDS}
-            )
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-        else:
-            messages.success(request, _("The scorecard weights were saved."))
-            return redirect("partners:scorecard_weights")
-    history = ScorecardWeights.objects.select_related("changed_by")[:20]
-    return render(
-        request,
-        "partners/scorecard_weights.html",
-        {"form": form, "history": history},
-        status=400 if form.is_bound else 200,
-    )
-
-
-@login_required
-def scorecard_detail(request, pk: int):
-    scorecard = selectors.scorecard_get_for(user=request.user, pk=pk)
-    rows = []
-    for score_name, weight_name in zip(SCORE_FIELDS, WEIGHT_FIELDS, strict=True):
-        weight = scorecard.weights.get(weight_name, 0)
-        score = getattr(scorecard, score_name)
-        rows.append(
-            {
-                "label": Scorecard._meta.get_field(score_name).verbose_name,
-                "score": score,
-                "weight": weight,
-                "points": Decimal(score * weight) / 100,
-            }
-        )
-    return render(
-        request,
-        "partners/scorecard_detail.html",
-        {"scorecard": scorecard, "partner": scorecard.partner, "rows": rows},
-    )
-
-
-@login_required
-@require_POST
-def scorecard_evaluate(request, pk: int):
-    if not request.user.is_vendor_staff:
-        raise Http404
-    partner = selectors.partner_get_for(user=request.user, pk=pk, action="manage")
-    form = ScorecardEvaluateForm(request.POST)
-    if form.is_valid():
-        try:
-            scorecard = services.scorecard_evaluate(
-                partner=partner,
-                actor=request.user,
-                kind=ScorecardKind.ON_DEMAND,
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-        else:
-            messages.success(request, _("The partner was evaluated."))
-            return redirect("partners:scorecard_detail", pk=scorecard.pk)
-    context = _detail_context(request, partner) | {"scorecard_form": form}
-    return render(request, "partners/partner_detail.html", context, status=400)
-
-
-# --- NPS surveys (DESIGN §2.4) ----------------------------------------------------------------
-
-
-@login_required
-def nps_record(request, pk: int):
-    if not request.user.is_vendor_staff:
-        raise Http404
-    partner = selectors.partner_get_for(user=request.user, pk=pk)
-    form = NpsResponseForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.nps_response_record(partner=partner, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-        else:
-            messages.success(request, _("The survey answer was recorded."))
-            return redirect("partners:nps_record", pk=pk)
-    responses = selectors.nps_response_list_for(user=request.user, partner=partner)[:50]
-    return render(
-        request,
-        "partners/nps_form.html",
-        {
-            "form": form,
-            "partner": partner,
-            "responses": responses,
-            "nps_quarters": selectors.partner_nps_by_quarter(partner=partner),
-        },
         status=400 if form.is_bound else 200,
     )
