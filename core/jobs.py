@@ -3,44 +3,18 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.db import connection
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from .locks import advisory_lock
 from .models import JobRun, JobStatus
 
 logger = logging.getLogger(__name__)
-
-
-def _lock_key(name: str) -> int:
-    return int.from_bytes(
-        hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True
-    )
-
-
-@contextmanager
-def advisory_lock(name: str) -> Iterator[bool]:
-    """Try to take a PostgreSQL session advisory lock; yields whether we hold it.
-
-    The lock dies with the connection, so a worker killed mid-run never leaves it stuck.
-    """
-    key = _lock_key(name)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
-        acquired = cursor.fetchone()[0]
-    try:
-        yield acquired
-    finally:
-        if acquired:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
 
 
 def single_flight(name: str | None = None) -> Callable:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import hashlib
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +16,7 @@ from accounts.models import User
 from core.audit import audit_record, diff, snapshot
 from core.business_days import add_business_days
 from core.fx import FxRateMissing, fx_rate
+from core.locks import advisory_xact_lock
 from core.money import round_money
 from core.notifications import Audience, notify, partner_recipients
 from partners.choices import ViolationKind
@@ -38,16 +38,6 @@ TRACKED = [
     "below_floor",
     "price_check_held",
 ]
-
-
-def _lock_key(namespace: str, value: str) -> int:
-    digest = hashlib.blake2b(f"{namespace}:{value}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
-
-
-def _advisory_xact_lock(namespace: str, value: str) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key(namespace, value)])
 
 
 def _locked(deal: Deal) -> Deal:
@@ -223,7 +213,7 @@ def _lock_product_families(family_ids: list[int]) -> None:
     Taken in ascending order so that two submissions never wait for each other.
     """
     for family_id in sorted(family_ids):
-        _advisory_xact_lock("deal-family", str(family_id))
+        advisory_xact_lock("deal-family", str(family_id))
 
 
 def _price_check(*, deal: Deal, lines: list[DealLine], on: datetime.date) -> None:

@@ -28,7 +28,7 @@ from decimal import Decimal
 from django.db import connection
 
 from core.fx import fx_rate
-from core.jobs import _lock_key
+from core.locks import advisory_xact_lock
 from core.money import MINOR_UNITS
 from core.periods import Quarter
 from partners.selectors import partner_nps_sql as surveyed_nps_sql
@@ -103,8 +103,7 @@ def contract_revenue_refresh(*, programme_id: int, period: Quarter, build: bool 
             if not cursor.fetchone()[0]:
                 return "current"
         # One writer per programme quarter; the others wait and then find it current.
-        lock = _lock_key(f"rebates.contract_revenue.{programme_id}.{period}")
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock])
+        advisory_xact_lock(f"rebates.contract_revenue.{programme_id}.{period}")
         # Inserting transactions finish first and new ones wait: every line id up to the maximum
         # is committed, so no line below the new watermark can appear later.
         cursor.execute("LOCK TABLE rebates_salesline IN SHARE MODE")

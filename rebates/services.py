@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_record, diff, snapshot
 from core.fx import FxRateMissing, fx_rate
-from core.jobs import _lock_key
+from core.locks import advisory_xact_lock
 from core.money import round_money
 from core.periods import Quarter
 from settlement.choices import EntryKind
@@ -162,9 +162,7 @@ def partner_chunks(*, period: Quarter, chunks: int) -> list[list[int]]:
 
 def _period_lock(period: Quarter, *, shared: bool) -> None:
     """Calculations of a quarter share its lock; closing the quarter takes it alone."""
-    func = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {func}(%s)", [_lock_key(f"rebates.quarter.{period}")])
+    advisory_xact_lock(f"rebates.quarter.{period}", shared=shared)
 
 
 # Not atomic as a whole: one transaction per programme quarter, so new lines wait for one only.
