@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -34,6 +35,24 @@ def single_flight(name: str | None = None) -> Callable:
         return wrapper
 
     return decorator
+
+
+def key_ranges(
+    *, source: str, key: str, chunks: int, params: Sequence[Any] = ()
+) -> list[list[int]]:
+    """Split the distinct keys `source` selects into at most `chunks` contiguous [low, high]
+    ranges of about the same size, in key order: the units a job fans out to its workers.
+
+    `source` is a constant SELECT of the column `key` (with `%s` placeholders for `params`).
+    """
+    sql = f"""
+        SELECT min({key}), max({key}) FROM (
+            SELECT {key}, ntile(%s) OVER (ORDER BY {key}) AS bucket FROM ({source}) k
+        ) b GROUP BY bucket ORDER BY bucket
+    """  # noqa: S608 (constant SQL of the caller, never user input)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [max(1, chunks), *params])
+        return [[lo, hi] for lo, hi in cursor.fetchall()]
 
 
 # --- who may see a job and its result file -------------------------------------------------

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_record, diff, snapshot
 from core.fx import FxRateMissing, fx_rate
+from core.jobs import key_ranges
 from core.locks import advisory_xact_lock
 from core.money import round_money
 from core.periods import Quarter
@@ -147,17 +148,12 @@ def target_set(*, actor, programme: Programme, partner, period: str, amount: Dec
 
 def partner_chunks(*, period: Quarter, chunks: int) -> list[list[int]]:
     """Split the partners with a target in the quarter into `chunks` contiguous id ranges."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT min(partner_id), max(partner_id) FROM (
-                SELECT partner_id, ntile(%s) OVER (ORDER BY partner_id) AS bucket
-                FROM (SELECT DISTINCT partner_id FROM rebates_target WHERE period = %s) t
-            ) b GROUP BY bucket ORDER BY bucket
-            """,
-            [max(1, chunks), str(period)],
-        )
-        return [[lo, hi] for lo, hi in cursor.fetchall()]
+    return key_ranges(
+        source="SELECT DISTINCT partner_id FROM rebates_target WHERE period = %s",
+        key="partner_id",
+        chunks=chunks,
+        params=[str(period)],
+    )
 
 
 def _period_lock(period: Quarter, *, shared: bool) -> None:
