@@ -21,6 +21,7 @@ from accounts.scoping import (
     sees_company_finance,
     sees_partner_details,
 )
+from core.forms import apply_service_errors
 from core.permissions import role_required
 
 from . import selectors, services
@@ -44,14 +45,6 @@ from .models import SCORE_FIELDS, WEIGHT_FIELDS, Scorecard, ScorecardWeights
 
 PAGE_SIZE = 50
 CHANNEL = tuple(CHANNEL_ROLES)
-
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 # --- directory and profile --------------------------------------------------------------------
@@ -128,7 +121,7 @@ def partner_edit(request, pk: int):
         try:
             services.partner_update(partner=partner, actor=request.user, **fields)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The partner profile was saved."))
             return redirect("partners:partner_detail", pk=partner.pk)
@@ -158,7 +151,7 @@ def partner_user_invite(request):
                 **form.cleaned_data,
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The invitation was sent."))
             return redirect("partners:my_company")
@@ -213,7 +206,7 @@ def apply(request):
         try:
             services.application_submit(data=form.application_data())
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             return redirect("partners:apply_done")
     return render(request, "partners/apply.html", {"form": form})
@@ -294,7 +287,7 @@ def application_reject(request, pk: int):
                 application=application, actor=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The application was rejected."))
             return redirect("partners:application_detail", pk=pk)
@@ -312,7 +305,7 @@ def application_assess(request, pk: int):
                 application=application, actor=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The site-visit scores were recorded."))
             return redirect("partners:application_detail", pk=pk)
@@ -372,7 +365,7 @@ def violation_create(request, pk: int):
                 partner=partner, actor=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The violation was recorded."))
             return redirect("partners:partner_detail", pk=pk)
@@ -448,7 +441,7 @@ def tier_proposal_reject(request, pk: int):
                 evaluation=proposal, actor=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
     if _is_htmx(request):
         return _proposal_row(request, proposal, form=form if form.errors else None)
     if form.errors:
@@ -485,7 +478,7 @@ def scorecard_weights(request):
                 actor=request.user, **{name: form.cleaned_data[name] for name in WEIGHT_FIELDS}
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The scorecard weights were saved."))
             return redirect("partners:scorecard_weights")
@@ -536,7 +529,7 @@ def scorecard_evaluate(request, pk: int):
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The partner was evaluated."))
             return redirect("partners:scorecard_detail", pk=scorecard.pk)
@@ -557,7 +550,7 @@ def nps_record(request, pk: int):
         try:
             services.nps_response_record(partner=partner, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The survey answer was recorded."))
             return redirect("partners:nps_record", pk=pk)
