@@ -26,6 +26,7 @@ from settlement.services import settlement_entry_queue
 from .calculation import accruals_calculate_chunk, contract_revenue_refresh, contract_sums
 from .choices import LineKind, LineSource, ProgrammeMode
 from .models import (
+    PROGRAMME_FIELDS,
     Accrual,
     Bracket,
     ContractRevenueBuild,
@@ -48,21 +49,6 @@ DEFAULT_BRACKETS = [
     (Decimal("80"), Decimal("100"), Decimal("0.05")),
     (Decimal("100"), Decimal("120"), Decimal("0.10")),
     (Decimal("120"), None, Decimal("0.15")),
-]
-PROGRAMME_FIELDS = [
-    "name",
-    "mode",
-    "eligible_product_codes",
-    "strategic_product_codes",
-    "strategic_bonus",
-    "nps_low_below",
-    "nps_low_factor",
-    "nps_high_from",
-    "nps_high_factor",
-    "contract_cap",
-    "base_amount",
-    "share_rate",
-    "is_active",
 ]
 
 
