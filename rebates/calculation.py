@@ -44,6 +44,7 @@ def partner_nps_sql() -> str:
     return surveyed_nps_sql()
 
 
+# Net revenue of a sales line (a return subtracts): the SQL spelling of `selectors.NET_AMOUNT`.
 _SIGNED_NET = "CASE WHEN s.kind = 'return' THEN -s.net_amount ELSE s.net_amount END"
 
 # A programme quarter's lines summed per contract; `after`/`upto` bound the line ids added.
@@ -514,11 +515,10 @@ def contract_sums(
     rates = {k: Decimal(v) for k, v in (accrual.trace.get("fx") or {}).items()}
     with connection.cursor() as cursor:
         cursor.execute(
-            """
+            f"""
             SELECT coalesce(nullif(s.deal_reference, ''), s.order_number) AS contract, s.currency,
-                   sum(CASE WHEN s.kind = 'return' THEN -s.net_amount ELSE s.net_amount END),
-                   coalesce(sum(CASE WHEN s.kind = 'return' THEN -s.net_amount
-                                     ELSE s.net_amount END)
+                   sum({_SIGNED_NET}),
+                   coalesce(sum({_SIGNED_NET})
                             FILTER (WHERE s.product_code = ANY(%(strategic)s::text[])), 0)
             FROM rebates_salesline s
             WHERE s.partner_id = %(partner)s AND s.invoice_date BETWEEN %(start)s AND %(end)s
@@ -529,7 +529,7 @@ def contract_sums(
                               = ANY(%(contracts)s::text[]))
             GROUP BY 1, 2
             ORDER BY 1, 2
-            """,
+            """,  # noqa: S608 (a constant expression, values as parameters)
             {
                 "partner": accrual.partner_id,
                 "start": period.start,
