@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.audit import audit_record
 from core.notifications import Audience, notify, partner_audiences
+from core.transitions import Notice, transition_record
 
 from .choices import AttemptStatus, QuestionKind
 from .models import Attempt, Certification, Exam, Module, ModuleCompletion, Question
@@ -162,13 +163,17 @@ def certification_award(*, attempt: Attempt, on: date) -> Certification:
             continue
     else:
         raise RuntimeError("could not allocate a unique verification code")
-    audit_record(actor=attempt.user, action="certification.awarded", obj=cert)
-    notify(
-        recipients=[attempt.user],
-        kind="certification.awarded",
-        title=_("You are certified: %(course)s"),
-        url=reverse("training:certification_detail", args=[cert.pk]),
-        params={"course": course.title},
+    transition_record(
+        cert,
+        actor=attempt.user,
+        action="certification.awarded",
+        notice=Notice(
+            recipients=[attempt.user],
+            kind="certification.awarded",
+            title=_("You are certified: %(course)s"),
+            url=reverse("training:certification_detail", args=[cert.pk]),
+            params={"course": course.title},
+        ),
     )
     return cert
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import PARTNER_ROLES, Role
 from accounts.models import User
 from core.audit import audit_record, diff, snapshot
-from core.notifications import notify
+from core.transitions import Notice, transition_record
 
 from ..choices import (
     APPLICATION_PIPELINE,
@@ -128,20 +128,20 @@ def partner_user_invite(
     user = User(email=email, full_name=full_name, role=role, partner=partner, language=language)
     user.set_unusable_password()
     user.save()
-    audit_record(
+    transition_record(
+        user,
         actor=actor,
         action="partner_user.invited",
-        obj=user,
         partner=partner,
         changes={"role": role, "email": email},
-    )
-    notify(
-        recipients=[user],
-        kind="partner.user_invited",
-        title=_("You are invited to the partner portal of %(company)s"),
-        body=_("Set your password with this link to sign in: %(link)s"),
-        url=_password_set_url(user),
-        params={"company": partner.legal_name, "link": _password_set_url(user)},
+        notice=Notice(
+            recipients=[user],
+            kind="partner.user_invited",
+            title=_("You are invited to the partner portal of %(company)s"),
+            body=_("Set your password with this link to sign in: %(link)s"),
+            url=_password_set_url(user),
+            params={"company": partner.legal_name, "link": _password_set_url(user)},
+        ),
     )
     return user
 
@@ -217,13 +217,17 @@ def application_submit(*, data: dict) -> PartnerApplication:
         )
     application.full_clean()
     application.save()
-    audit_record(actor=None, action="application.submitted", obj=application)
-    notify(
-        recipients=_channel_staff(),
-        kind="partner.application_submitted",
-        title=_("New partner application: %(name)s"),
-        url=reverse("partners:application_detail", args=[application.pk]),
-        params={"name": application.legal_name},
+    transition_record(
+        application,
+        actor=None,
+        action="application.submitted",
+        notice=Notice(
+            recipients=_channel_staff(),
+            kind="partner.application_submitted",
+            title=_("New partner application: %(name)s"),
+            url=reverse("partners:application_detail", args=[application.pk]),
+            params={"name": application.legal_name},
+        ),
     )
     return application
 
@@ -241,20 +245,20 @@ def _transition(
         actor=actor,
         note=note,
     )
-    audit_record(
+    transition_record(
+        application,
         actor=actor,
         action=f"application.{to_status}",
-        obj=application,
         changes={"status": {"before": from_status, "after": to_status}},
         note=note,
-    )
-    notify(
-        recipients=_channel_staff(),
-        kind="partner.application_moved",
-        title=_("Application %(name)s moved to %(status)s"),
-        url=reverse("partners:application_detail", args=[application.pk]),
-        params={"name": application.legal_name, "status": application.get_status_display()},
-        email=False,
+        notice=Notice(
+            recipients=_channel_staff(),
+            kind="partner.application_moved",
+            title=_("Application %(name)s moved to %(status)s"),
+            url=reverse("partners:application_detail", args=[application.pk]),
+            params={"name": application.legal_name, "status": application.get_status_display()},
+            email=False,
+        ),
     )
 
 
@@ -384,22 +388,23 @@ def compliance_violation_create(
         violation.evidence = evidence
     violation.full_clean()
     violation.save()
-    audit_record(
-        actor=actor,
-        action="violation.recorded",
-        obj=violation,
-        changes={"kind": kind, "penalty": penalty, "status": status},
-    )
+    notice = None
     if status == ViolationStatus.DRAFT:
-        recipients = [partner.channel_manager] if partner.channel_manager else _channel_staff()
-        notify(
-            recipients=recipients,
+        notice = Notice(
+            recipients=[partner.channel_manager] if partner.channel_manager else _channel_staff(),
             kind="partner.violation_draft",
             title=_("Possible compliance violation by %(partner)s"),
             body=description,
             url=reverse("partners:partner_detail", args=[partner.pk]),
             params={"partner": partner.legal_name},
         )
+    transition_record(
+        violation,
+        actor=actor,
+        action="violation.recorded",
+        changes={"kind": kind, "penalty": penalty, "status": status},
+        notice=notice,
+    )
     return violation
 
 
@@ -454,20 +459,20 @@ def partner_freeze(*, partner: Partner, actor: User, reason: str) -> PartnerFree
     partner.status = PartnerStatus.FROZEN
     partner.save(update_fields=["status", "updated_at"])
     freeze = PartnerFreeze.objects.create(partner=partner, reason=reason.strip(), frozen_by=actor)
-    audit_record(
+    transition_record(
+        partner,
         actor=actor,
         action="partner.frozen",
-        obj=partner,
         changes={"status": {"before": PartnerStatus.ACTIVE, "after": PartnerStatus.FROZEN}},
         note=reason,
-    )
-    notify(
-        recipients=[u for u in [partner.channel_manager] if u],
-        kind="partner.frozen",
-        title=_("Partner %(partner)s was frozen"),
-        body=reason,
-        url=reverse("partners:partner_detail", args=[partner.pk]),
-        params={"partner": partner.legal_name},
+        notice=Notice(
+            recipients=[u for u in [partner.channel_manager] if u],
+            kind="partner.frozen",
+            title=_("Partner %(partner)s was frozen"),
+            body=reason,
+            url=reverse("partners:partner_detail", args=[partner.pk]),
+            params={"partner": partner.legal_name},
+        ),
     )
     return freeze
 
@@ -488,17 +493,17 @@ def partner_unfreeze_approve(*, partner: Partner, actor: User) -> PartnerFreeze:
         freeze.save(update_fields=["lifted_at"])
         partner.status = PartnerStatus.ACTIVE
         partner.save(update_fields=["status", "updated_at"])
-        audit_record(
+        transition_record(
+            partner,
             actor=actor,
             action="partner.unfrozen",
-            obj=partner,
             changes={"status": {"before": PartnerStatus.FROZEN, "after": PartnerStatus.ACTIVE}},
-        )
-        notify(
-            recipients=[u for u in [partner.channel_manager] if u],
-            kind="partner.unfrozen",
-            title=_("Partner %(partner)s was unfrozen"),
-            url=reverse("partners:partner_detail", args=[partner.pk]),
-            params={"partner": partner.legal_name},
+            notice=Notice(
+                recipients=[u for u in [partner.channel_manager] if u],
+                kind="partner.unfrozen",
+                title=_("Partner %(partner)s was unfrozen"),
+                url=reverse("partners:partner_detail", args=[partner.pk]),
+                params={"partner": partner.legal_name},
+            ),
         )
     return freeze

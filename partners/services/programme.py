@@ -20,6 +20,7 @@ from accounts.scoping import can_manage_partner
 from core.audit import audit_record, diff
 from core.notifications import Audience, notify, partner_recipients
 from core.periods import Quarter
+from core.transitions import Notice, transition_record
 
 from .. import inputs
 from ..choices import (
@@ -239,34 +240,36 @@ def tier_proposal_confirm(*, evaluation: TierEvaluation, actor: User, note: str 
         changed_by=actor,
         note=evaluation.decision_note,
     )
-    audit_record(
-        actor=actor,
-        action="partner.tier_changed",
-        obj=partner,
-        changes={
-            "tier": {"before": before.code, "after": evaluation.proposed_tier.code},
-            **evaluation.figures,
-        },
-        note=evaluation.decision_note,
-    )
     params = {
         "partner": partner.legal_name,
         "before": before.get_code_display(),
         "after": evaluation.proposed_tier.get_code_display(),
     }
-    notify(
-        recipients=_partner_admins(partner),
-        kind="partner.tier_changed",
-        title=_("Your partner tier changed from %(before)s to %(after)s"),
-        url=reverse("partners:my_company"),
-        params=params,
-    )
-    notify(
-        recipients=[u for u in _tier_recipients(partner) if u.pk != actor.pk],
-        kind="partner.tier_changed",
-        title=_("%(partner)s moved from %(before)s to %(after)s"),
-        url=reverse("partners:partner_detail", args=[partner.pk]),
-        params=params,
+    transition_record(
+        partner,
+        actor=actor,
+        action="partner.tier_changed",
+        changes={
+            "tier": {"before": before.code, "after": evaluation.proposed_tier.code},
+            **evaluation.figures,
+        },
+        note=evaluation.decision_note,
+        notice=[
+            Notice(
+                recipients=_partner_admins(partner),
+                kind="partner.tier_changed",
+                title=_("Your partner tier changed from %(before)s to %(after)s"),
+                url=reverse("partners:my_company"),
+                params=params,
+            ),
+            Notice(
+                recipients=[u for u in _tier_recipients(partner) if u.pk != actor.pk],
+                kind="partner.tier_changed",
+                title=_("%(partner)s moved from %(before)s to %(after)s"),
+                url=reverse("partners:partner_detail", args=[partner.pk]),
+                params=params,
+            ),
+        ],
     )
     return change
 
@@ -282,21 +285,21 @@ def tier_proposal_reject(*, evaluation: TierEvaluation, actor: User, reason: str
     evaluation.decided_at = timezone.now()
     evaluation.decision_note = reason.strip()
     evaluation.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    audit_record(
+    transition_record(
+        evaluation,
         actor=actor,
         action="tier.proposal_rejected",
-        obj=evaluation,
         partner=evaluation.partner,
         changes={"status": {"before": ProposalStatus.PENDING, "after": ProposalStatus.REJECTED}},
         note=evaluation.decision_note,
-    )
-    notify(
-        recipients=[u for u in _tier_recipients(evaluation.partner) if u.pk != actor.pk],
-        kind="partner.tier_proposal_rejected",
-        title=_("The tier proposal for %(partner)s was rejected"),
-        body=evaluation.decision_note,
-        url=reverse("partners:partner_detail", args=[evaluation.partner_id]),
-        params={"partner": evaluation.partner.legal_name},
+        notice=Notice(
+            recipients=[u for u in _tier_recipients(evaluation.partner) if u.pk != actor.pk],
+            kind="partner.tier_proposal_rejected",
+            title=_("The tier proposal for %(partner)s was rejected"),
+            body=evaluation.decision_note,
+            url=reverse("partners:partner_detail", args=[evaluation.partner_id]),
+            params={"partner": evaluation.partner.legal_name},
+        ),
     )
     return evaluation
 

@@ -20,6 +20,7 @@ from accounts.scoping import can_manage_partner
 from core.audit import audit_record, diff, snapshot
 from core.money import round_money
 from core.notifications import Audience, notify, partner_recipients
+from core.transitions import Notice, transition_record
 from core.uploads import validate_document
 
 from ..choices import (
@@ -504,23 +505,23 @@ def credit_application_submit(
     )
     application.full_clean()
     application.save()
-    audit_record(
+    transition_record(
+        application,
         actor=actor,
         action="credit_application.submitted",
-        obj=application,
         partner=partner,
         changes={"kind": kind, "amount": str(application.amount)},
-    )
-    notify(
-        recipients=User.objects.filter(role=Role.FINANCE, is_active=True),
-        kind="partner.credit_submitted",
-        title=_("Credit limit application from %(partner)s: %(amount)s %(currency)s"),
-        url=reverse("partners:credit_detail", args=[application.pk]),
-        params={
-            "partner": partner.legal_name,
-            "amount": application.amount,
-            "currency": application.currency,
-        },
+        notice=Notice(
+            recipients=User.objects.filter(role=Role.FINANCE, is_active=True),
+            kind="partner.credit_submitted",
+            title=_("Credit limit application from %(partner)s: %(amount)s %(currency)s"),
+            url=reverse("partners:credit_detail", args=[application.pk]),
+            params={
+                "partner": partner.legal_name,
+                "amount": application.amount,
+                "currency": application.currency,
+            },
+        ),
     )
     return application
 
@@ -542,21 +543,21 @@ def _credit_decided(*, application: CreditApplication, actor: User, status: str,
     application.decided_at = timezone.now()
     application.decision_note = note.strip()
     application.save()
-    audit_record(
+    transition_record(
+        application,
         actor=actor,
         action=f"credit_application.{status}",
-        obj=application,
         partner=application.partner,
         changes={"status": {"before": CreditStatus.SUBMITTED, "after": status}},
         note=note,
-    )
-    notify(
-        recipients=[application.requested_by],
-        kind="partner.credit_decided",
-        title=_("Your credit limit application was %(decision)s"),
-        body=note,
-        url=reverse("partners:credit_detail", args=[application.pk]),
-        params={"decision": application.get_status_display().lower()},
+        notice=Notice(
+            recipients=[application.requested_by],
+            kind="partner.credit_decided",
+            title=_("Your credit limit application was %(decision)s"),
+            body=note,
+            url=reverse("partners:credit_detail", args=[application.pk]),
+            params={"decision": application.get_status_display().lower()},
+        ),
     )
 
 
@@ -646,13 +647,18 @@ def business_report_submit(
     )
     report.full_clean()
     report.save()
-    audit_record(actor=actor, action="business_report.submitted", obj=report, partner=partner)
-    notify(
-        recipients=[partner.channel_manager],
-        kind="partner.report_submitted",
-        title=_("%(partner)s submitted its business report for %(month)s"),
-        url=reverse("partners:report_detail", args=[report.pk]),
-        params={"partner": partner.legal_name, "month": month.strftime("%Y-%m")},
+    transition_record(
+        report,
+        actor=actor,
+        action="business_report.submitted",
+        partner=partner,
+        notice=Notice(
+            recipients=[partner.channel_manager],
+            kind="partner.report_submitted",
+            title=_("%(partner)s submitted its business report for %(month)s"),
+            url=reverse("partners:report_detail", args=[report.pk]),
+            params={"partner": partner.legal_name, "month": month.strftime("%Y-%m")},
+        ),
     )
     return report
 
@@ -702,21 +708,21 @@ def business_report_review(
     report.reviewed_by = actor
     report.reviewed_at = timezone.now()
     report.save()
-    audit_record(
+    transition_record(
+        report,
         actor=actor,
         action=f"business_report.{to_status}",
-        obj=report,
         partner=report.partner,
         changes={"status": {"before": ReportStatus.SUBMITTED, "after": to_status}},
         note=comment,
-    )
-    notify(
-        recipients=[report.submitted_by],
-        kind="partner.report_reviewed",
-        title=_("Your business report for %(month)s: %(status)s"),
-        body=comment,
-        url=reverse("partners:report_detail", args=[report.pk]),
-        params={"month": report.month.strftime("%Y-%m"), "status": report.get_status_display()},
+        notice=Notice(
+            recipients=[report.submitted_by],
+            kind="partner.report_reviewed",
+            title=_("Your business report for %(month)s: %(status)s"),
+            body=comment,
+            url=reverse("partners:report_detail", args=[report.pk]),
+            params={"month": report.month.strftime("%Y-%m"), "status": report.get_status_display()},
+        ),
     )
     return report
 

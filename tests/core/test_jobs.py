@@ -1,7 +1,8 @@
 import pytest
 from django.db import connections
 
-from core.jobs import advisory_lock, job_create, job_progress, single_flight
+from core.jobs import job_create, job_progress, single_flight
+from core.locks import advisory_lock
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
