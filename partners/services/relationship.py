@@ -63,17 +63,25 @@ def _lock_agreement(agreement: Agreement) -> Agreement:
     return Agreement.objects.select_for_update().select_related("partner").get(pk=agreement.pk)
 
 
-def _agreement_move(*, agreement: Agreement, to_status: str, actor: User | None, note: str = ""):
+def _agreement_move(
+    *,
+    agreement: Agreement,
+    to_status: str,
+    actor: User | None,
+    note: str = "",
+    notice: Notice | None = None,
+) -> None:
     before = agreement.status
     agreement.status = to_status
     agreement.save()
-    audit_record(
+    transition_record(
+        agreement,
         actor=actor,
         action=f"agreement.{to_status}",
-        obj=agreement,
         partner=agreement.partner,
         changes={"status": {"before": before, "after": to_status}},
         note=note,
+        notice=notice,
     )
 
 
@@ -154,13 +162,17 @@ def agreement_submit(*, agreement: Agreement, actor: User) -> Agreement:
     _require_manage(actor=actor, partner=agreement.partner)
     if agreement.status != AgreementStatus.DRAFT:
         raise ValidationError(_("Only a draft can be sent to legal review."))
-    _agreement_move(agreement=agreement, to_status=AgreementStatus.LEGAL_REVIEW, actor=actor)
-    notify(
-        recipients=User.objects.filter(role=Role.LEGAL, is_active=True),
-        kind="partner.agreement_legal_review",
-        title=_("Agreement %(number)s of %(partner)s waits for legal review"),
-        url=_agreement_url(agreement),
-        params={"number": str(agreement), "partner": agreement.partner.legal_name},
+    _agreement_move(
+        agreement=agreement,
+        to_status=AgreementStatus.LEGAL_REVIEW,
+        actor=actor,
+        notice=Notice(
+            recipients=User.objects.filter(role=Role.LEGAL, is_active=True),
+            kind="partner.agreement_legal_review",
+            title=_("Agreement %(number)s of %(partner)s waits for legal review"),
+            url=_agreement_url(agreement),
+            params={"number": str(agreement), "partner": agreement.partner.legal_name},
+        ),
     )
     return agreement
 
@@ -203,30 +215,31 @@ def agreement_review(
     review = AgreementReview.objects.create(
         agreement=agreement, stage=stage, decision=decision, reviewer=actor, comments=comments
     )
-    audit_record(
+    recipients = [agreement.created_by, agreement.partner.channel_manager]
+    transition_record(
+        agreement,
         actor=actor,
         action=f"agreement.{stage}_{decision}",
-        obj=agreement,
         partner=agreement.partner,
         note=comments,
+        notice=Notice(
+            recipients=[u for u in recipients if u is not None and u.pk != actor.pk],
+            kind="partner.agreement_reviewed",
+            title=_("%(stage)s of agreement %(number)s: %(decision)s"),
+            body=comments,
+            url=_agreement_url(agreement),
+            params={
+                "stage": review.get_stage_display(),
+                "number": str(agreement),
+                "decision": review.get_decision_display(),
+            },
+        ),
     )
-    recipients = [agreement.created_by, agreement.partner.channel_manager]
+    # The review is recorded and announced; the version then moves on (or back to draft).
     if decision == ReviewDecision.REJECTED:
         _agreement_move(agreement=agreement, to_status=AgreementStatus.DRAFT, actor=actor)
     elif stage == ReviewStage.LEGAL:
         _agreement_move(agreement=agreement, to_status=AgreementStatus.BUSINESS_REVIEW, actor=actor)
-    notify(
-        recipients=[u for u in recipients if u is not None and u.pk != actor.pk],
-        kind="partner.agreement_reviewed",
-        title=_("%(stage)s of agreement %(number)s: %(decision)s"),
-        body=comments,
-        url=_agreement_url(agreement),
-        params={
-            "stage": review.get_stage_display(),
-            "number": str(agreement),
-            "decision": review.get_decision_display(),
-        },
-    )
     return review
 
 
@@ -294,15 +307,21 @@ def agreement_terminate(
     agreement.termination_note = note.strip()
     agreement.ended_at = timezone.now()
     _agreement_move(
-        agreement=agreement, to_status=AgreementStatus.TERMINATED, actor=actor, note=note
-    )
-    notify(
-        recipients=[agreement.partner.channel_manager, *_partner_admins(agreement.partner)],
-        kind="partner.agreement_terminated",
-        title=_("Agreement %(number)s was terminated: %(reason)s"),
-        body=note,
-        url=_agreement_url(agreement),
-        params={"number": str(agreement), "reason": agreement.get_termination_reason_display()},
+        agreement=agreement,
+        to_status=AgreementStatus.TERMINATED,
+        actor=actor,
+        note=note,
+        notice=Notice(
+            recipients=[agreement.partner.channel_manager, *_partner_admins(agreement.partner)],
+            kind="partner.agreement_terminated",
+            title=_("Agreement %(number)s was terminated: %(reason)s"),
+            body=note,
+            url=_agreement_url(agreement),
+            params={
+                "number": str(agreement),
+                "reason": agreement.get_termination_reason_display(),
+            },
+        ),
     )
     return agreement
 
@@ -369,15 +388,19 @@ def agreement_expire_due(*, today: datetime.date | None = None) -> int:
             if agreement.status not in AGREEMENT_IN_FORCE or agreement.end_date >= today:
                 continue
             agreement.ended_at = timezone.now()
-            _agreement_move(agreement=agreement, to_status=AgreementStatus.EXPIRED, actor=None)
-            count += 1
-            notify(
-                recipients=[agreement.partner.channel_manager],
-                kind="partner.agreement_expired",
-                title=_("Agreement %(number)s of %(partner)s has expired"),
-                url=_agreement_url(agreement),
-                params={"number": str(agreement), "partner": agreement.partner.legal_name},
+            _agreement_move(
+                agreement=agreement,
+                to_status=AgreementStatus.EXPIRED,
+                actor=None,
+                notice=Notice(
+                    recipients=[agreement.partner.channel_manager],
+                    kind="partner.agreement_expired",
+                    title=_("Agreement %(number)s of %(partner)s has expired"),
+                    url=_agreement_url(agreement),
+                    params={"number": str(agreement), "partner": agreement.partner.legal_name},
+                ),
             )
+            count += 1
     return count
 
 
