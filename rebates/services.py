@@ -13,12 +13,13 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record, diff, snapshot
+from core.audit import diff, snapshot
 from core.fx import FxRateMissing, fx_rate
 from core.jobs import key_ranges
 from core.locks import advisory_xact_lock
 from core.money import round_money
 from core.periods import Quarter
+from core.transitions import transition_record
 from settlement.choices import EntryKind
 from settlement.models import SettlementEntry
 from settlement.services import settlement_entry_queue
@@ -84,10 +85,10 @@ def programme_save(
             "before": [[str(v) for v in b] for b in old],
             "after": [[str(v) for v in b] for b in new],
         }
-    audit_record(
+    transition_record(
+        programme,
         actor=actor,
         action="rebate_programme.created" if not before else "rebate_programme.changed",
-        obj=programme,
         changes=changes,
     )
     return programme
@@ -123,11 +124,12 @@ def target_set(*, actor, programme: Programme, partner, period: str, amount: Dec
     target.amount = amount
     target.currency = partner.contract_currency
     target.save()
-    audit_record(
+    transition_record(
+        target,
         actor=actor,
         action="rebate_target.set",
-        obj=target,
-        changes=diff(before, snapshot(target, ["amount", "currency"])),
+        before=before,
+        fields=["amount", "currency"],
     )
     return target
 
@@ -275,10 +277,10 @@ def quarter_close(*, period: Quarter, actor=None) -> QuarterClose:
             closed_at=timezone.now(),
             closed_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
-        audit_record(
+        transition_record(
+            close,
             actor=actor,
             action="rebate_quarter.closed",
-            obj=close,
             changes={"accruals_queued": {"before": None, "after": queued}},
             note=str(period),
         )

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import PARTNER_ROLES, Role
 from accounts.models import User
-from core.audit import audit_record, diff, snapshot
+from core.audit import diff, snapshot
 from core.transitions import Notice, transition_record
 
 from ..choices import (
@@ -91,7 +91,7 @@ def partner_update(*, partner: Partner, actor: User, **fields) -> Partner:
     partner.save()
     changes = diff(before, snapshot(partner, PROFILE_FIELDS))
     if changes:
-        audit_record(actor=actor, action="partner.updated", obj=partner, changes=changes)
+        transition_record(partner, actor=actor, action="partner.updated", changes=changes)
     return partner
 
 
@@ -163,10 +163,10 @@ def partner_user_deactivate(*, partner: Partner, user: User, actor: User) -> Use
         raise ValidationError(_("This user is already deactivated."))
     user.is_active = False
     user.save(update_fields=["is_active"])
-    audit_record(
+    transition_record(
+        user,
         actor=actor,
         action="partner_user.deactivated",
-        obj=user,
         partner=partner,
         changes={"is_active": {"before": True, "after": False}},
     )
@@ -183,10 +183,10 @@ def partner_user_role_change(*, partner: Partner, user: User, role: str, actor: 
     before = user.role
     user.role = role
     user.save(update_fields=["role"])
-    audit_record(
+    transition_record(
+        user,
         actor=actor,
         action="partner_user.role_changed",
-        obj=user,
         partner=partner,
         changes={"role": {"before": before, "after": role}},
     )
@@ -292,10 +292,10 @@ def application_assess(
         setattr(application, name, int(value))
     application.site_visit_report = report
     application.save()
-    audit_record(
+    transition_record(
+        application,
         actor=actor,
         action="application.assessed",
-        obj=application,
         changes=diff(before, snapshot(application, fields + ["site_visit_report"])),
     )
     return application
@@ -347,7 +347,7 @@ def _application_activate(
         channel_manager=actor if actor.role == Role.CHANNEL_MANAGER else None,
         contract_currency="CNY" if application.country == "CN" else "EUR",
     )
-    audit_record(actor=actor, action="partner.created", obj=partner, note=str(application.pk))
+    transition_record(partner, actor=actor, action="partner.created", note=str(application.pk))
     application.partner = partner
     _transition(application=application, to_status=ApplicationStatus.ACTIVE, actor=actor, note=note)
     partner_user_invite(
@@ -439,10 +439,10 @@ def compliance_violation_set_status(
     violation.status = status
     violation.closed_at = timezone.now() if status == ViolationStatus.CLOSED else None
     violation.save(update_fields=["status", "closed_at"])
-    audit_record(
+    transition_record(
+        violation,
         actor=actor,
         action=f"violation.{status}",
-        obj=violation,
         changes={"status": {"before": before, "after": status}},
     )
     return violation
@@ -487,7 +487,7 @@ def partner_unfreeze_approve(*, partner: Partner, actor: User) -> PartnerFreeze:
     if freeze.approvals.filter(approver=actor).exists():
         raise ValidationError(_("You already approved this unfreeze; a second person must."))
     UnfreezeApproval.objects.create(freeze=freeze, approver=actor)
-    audit_record(actor=actor, action="partner.unfreeze_approved", obj=partner)
+    transition_record(partner, actor=actor, action="partner.unfreeze_approved")
     if freeze.approvals.count() >= UNFREEZE_APPROVALS_NEEDED:
         freeze.lifted_at = timezone.now()
         freeze.save(update_fields=["lifted_at"])

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import Role
 from accounts.models import User
 from accounts.scoping import can_manage_partner
-from core.audit import audit_record, diff
+from core.audit import diff
 from core.notifications import Audience, notify, partner_recipients
 from core.periods import Quarter
 from core.transitions import Notice, transition_record
@@ -167,10 +167,10 @@ def _tier_proposals_announce(proposals: list[TierEvaluation], *, quarter: Quarte
     per_person: dict[int, tuple[User, int]] = {}
     for proposal in proposals:
         partner = partners[proposal.partner_id]
-        audit_record(
+        transition_record(
+            proposal,
             actor=None,
             action=f"tier.{proposal.outcome}_proposed",
-            obj=proposal,
             partner=partner,
             changes={
                 "tier": {
@@ -311,10 +311,10 @@ def scorecard_weights_update(*, actor: User, **weights: int) -> ScorecardWeights
     row = ScorecardWeights(changed_by=actor, **(current.as_dict() | weights))
     row.full_clean(exclude=["changed_by"])
     row.save()
-    audit_record(
+    transition_record(
+        row,
         actor=actor,
         action="scorecard.weights_changed",
-        obj=row,
         changes=diff(current.as_dict(), row.as_dict()),
     )
     return row
@@ -411,10 +411,10 @@ def _partner_classify(*, partner: Partner, scorecard: Scorecard, actor) -> bool:
         classification=scorecard.classification, updated_at=timezone.now()
     )
     partner.classification = scorecard.classification
-    audit_record(
+    transition_record(
+        partner,
         actor=actor,
         action="partner.classified",
-        obj=partner,
         changes={
             "classification": {"before": before, "after": scorecard.classification},
             "total": str(scorecard.total),
@@ -563,10 +563,10 @@ def nps_response_record(
         raise ValidationError({"score": _("A score is between 0 and 10.")})
     response.full_clean()
     response.save()
-    audit_record(
+    transition_record(
+        response,
         actor=actor,
         action="nps.recorded",
-        obj=response,
         partner=partner,
         changes={"quarter": quarter, "score": response.score},
     )

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import FINANCE_ROLES, Role
 from accounts.models import User
 from accounts.scoping import can_manage_partner
-from core.audit import audit_record, diff, snapshot
+from core.audit import diff, snapshot
 from core.money import round_money
 from core.notifications import Audience, notify, partner_recipients
 from core.transitions import Notice, transition_record
@@ -118,10 +118,10 @@ def agreement_create(
     )
     agreement.full_clean()
     agreement.save()
-    audit_record(
+    transition_record(
+        agreement,
         actor=actor,
         action="agreement.created",
-        obj=agreement,
         partner=partner,
         changes=snapshot(agreement, AGREEMENT_FIELDS),
     )
@@ -145,10 +145,10 @@ def agreement_update(*, agreement: Agreement, actor: User, **fields) -> Agreemen
     agreement.save()
     changes = diff(before, snapshot(agreement, AGREEMENT_FIELDS))
     if changes:
-        audit_record(
+        transition_record(
+            agreement,
             actor=actor,
             action="agreement.updated",
-            obj=agreement,
             partner=agreement.partner,
             changes=changes,
         )
@@ -347,10 +347,10 @@ def agreement_amend(*, agreement: Agreement, actor: User) -> Agreement:
         end_date=agreement.end_date,
         created_by=actor,
     )
-    audit_record(
+    transition_record(
+        amendment,
         actor=actor,
         action="agreement.amended",
-        obj=amendment,
         partner=agreement.partner,
         note=str(agreement),
     )
@@ -596,10 +596,10 @@ def credit_application_approve(
         before = partner.credit_limit
         partner.credit_limit = application.amount
         partner.save(update_fields=["credit_limit", "updated_at"])
-        audit_record(
+        transition_record(
+            partner,
             actor=actor,
             action="partner.credit_limit_changed",
-            obj=partner,
             changes={"credit_limit": {"before": str(before), "after": str(application.amount)}},
             note=str(application.pk),
         )
@@ -630,10 +630,10 @@ def credit_application_withdraw(
     application = _lock_open_credit(application)
     application.status = CreditStatus.WITHDRAWN
     application.save(update_fields=["status"])
-    audit_record(
+    transition_record(
+        application,
         actor=actor,
         action="credit_application.withdrawn",
-        obj=application,
         partner=application.partner,
         changes={"status": {"before": CreditStatus.SUBMITTED, "after": CreditStatus.WITHDRAWN}},
     )
@@ -703,10 +703,10 @@ def business_report_resubmit(*, report: BusinessReport, actor: User, **fields) -
     report.submitted_by = actor
     report.submitted_at = timezone.now()
     report.save()
-    audit_record(
+    transition_record(
+        report,
         actor=actor,
         action="business_report.resubmitted",
-        obj=report,
         partner=report.partner,
         changes=diff(before, snapshot(report, REPORT_FIELDS + ["status"])),
     )
@@ -771,7 +771,7 @@ def visit_plan(
     )
     visit.full_clean()
     visit.save()
-    audit_record(actor=actor, action="visit.planned", obj=visit, partner=partner)
+    transition_record(visit, actor=actor, action="visit.planned", partner=partner)
     return visit
 
 
@@ -793,10 +793,10 @@ def visit_record(
     visit.summary = summary.strip()
     visit.next_steps = next_steps.strip()
     visit.save()
-    audit_record(
+    transition_record(
+        visit,
         actor=actor,
         action="visit.done",
-        obj=visit,
         partner=visit.partner,
         changes={"status": {"before": VisitStatus.PLANNED, "after": VisitStatus.DONE}},
     )
@@ -812,10 +812,10 @@ def visit_cancel(*, visit: PartnerVisit, actor: User) -> PartnerVisit:
         raise ValidationError(_("Only a planned visit can be cancelled."))
     visit.status = VisitStatus.CANCELLED
     visit.save(update_fields=["status"])
-    audit_record(
+    transition_record(
+        visit,
         actor=actor,
         action="visit.cancelled",
-        obj=visit,
         partner=visit.partner,
         changes={"status": {"before": VisitStatus.PLANNED, "after": VisitStatus.CANCELLED}},
     )
