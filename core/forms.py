@@ -1,4 +1,11 @@
+"""Forms shared by every app, and the one way a page shows a service's refusal on its form."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .uploads import validate_spreadsheet
@@ -18,3 +25,26 @@ class AuditFilterForm(forms.Form):
     date_to = forms.DateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+
+def apply_service_errors(
+    form: forms.BaseForm,
+    exc: ValidationError,
+    *,
+    default: str | None = None,
+    keep: Collection[str] = (),
+) -> dict[str, list[str]]:
+    """Show a service's `ValidationError` on the form: each message next to the field it names,
+    messages for no field of the form (or without a field, under `default`) above the form.
+
+    Messages for the fields in `keep` (parts of the page that are not fields of this form, such as
+    a formset) are not added: they are returned, by field, for the page to show itself.
+    """
+    by_field = exc.message_dict if hasattr(exc, "error_dict") else {default: exc.messages}
+    kept: dict[str, list[str]] = {}
+    for field, messages in by_field.items():
+        if field in keep:
+            kept[field] = list(messages)
+        else:
+            form.add_error(field if field in form.fields else None, messages)
+    return kept

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import connection
@@ -14,33 +12,10 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from .locks import advisory_lock
 from .models import JobRun, JobStatus
 
 logger = logging.getLogger(__name__)
-
-
-def _lock_key(name: str) -> int:
-    return int.from_bytes(
-        hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True
-    )
-
-
-@contextmanager
-def advisory_lock(name: str) -> Iterator[bool]:
-    """Try to take a PostgreSQL session advisory lock; yields whether we hold it.
-
-    The lock dies with the connection, so a worker killed mid-run never leaves it stuck.
-    """
-    key = _lock_key(name)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
-        acquired = cursor.fetchone()[0]
-    try:
-        yield acquired
-    finally:
-        if acquired:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
 
 
 def single_flight(name: str | None = None) -> Callable:
@@ -60,6 +35,24 @@ def single_flight(name: str | None = None) -> Callable:
         return wrapper
 
     return decorator
+
+
+def key_ranges(
+    *, source: str, key: str, chunks: int, params: Sequence[Any] = ()
+) -> list[list[int]]:
+    """Split the distinct keys `source` selects into at most `chunks` contiguous [low, high]
+    ranges of about the same size, in key order: the units a job fans out to its workers.
+
+    `source` is a constant SELECT of the column `key` (with `%s` placeholders for `params`).
+    """
+    sql = f"""
+        SELECT min({key}), max({key}) FROM (
+            SELECT {key}, ntile(%s) OVER (ORDER BY {key}) AS bucket FROM ({source}) k
+        ) b GROUP BY bucket ORDER BY bucket
+    """  # noqa: S608 (constant SQL of the caller, never user input)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [max(1, chunks), *params])
+        return [[lo, hi] for lo, hi in cursor.fetchall()]
 
 
 # --- who may see a job and its result file -------------------------------------------------

@@ -5,8 +5,20 @@ unrestricted."""
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.scoping import get_scoped_or_404
@@ -62,6 +74,23 @@ def deal_conflict_pair_for(*, user, deal: Deal) -> Deal | None:
     return deal_get_for(user=user, pk=deal.conflict_with_id)
 
 
+# Revenue of won deals, defined once: the final lines (the order as won) of the deals whose
+# status is won, each worth quantity × unit price in the deal's currency. Other apps read it
+# through the functions below; their set-based SQL reads the same rows from the view
+# `deals_won_line_v` (deals/migrations/0008_won_line_view.py).
+def won_lines(*, reason: str) -> QuerySet[DealLine]:
+    """The final lines of won deals, unrestricted for the service `reason` names."""
+    return DealLine.objects.unrestricted(reason).filter(final=True, deal__status=DealStatus.WON)
+
+
+def won_line_amount(prefix: str = "") -> ExpressionWrapper:
+    """A won line's revenue, quantity × unit price (`prefix` reaches the line from another model)."""
+    return ExpressionWrapper(
+        F(f"{prefix}quantity") * F(f"{prefix}unit_price"),
+        output_field=DecimalField(max_digits=20, decimal_places=2),
+    )
+
+
 def won_deal_lines(
     *, start: datetime.date, end: datetime.date, partner_ids=None
 ) -> QuerySet[DealLine]:
@@ -70,9 +99,7 @@ def won_deal_lines(
     Each row: deal_id, partner_id, product_id, sku, family_id, quantity, unit_price, currency,
     closed_on, amount.
     """
-    qs = DealLine.objects.unrestricted("sales lines for the rebate calculation").filter(
-        final=True,
-        deal__status=DealStatus.WON,
+    qs = won_lines(reason="sales lines for the rebate calculation").filter(
         deal__closed_on__gte=start,
         deal__closed_on__lte=end,
     )
@@ -88,7 +115,43 @@ def won_deal_lines(
         family_id=F("product__family_id"),
         currency=F("deal__currency"),
         closed_on=F("deal__closed_on"),
-    ).annotate(amount=F("quantity") * F("unit_price"))
+    ).annotate(amount=won_line_amount())
+
+
+def won_revenue_by_currency(*, partner, exclude_order_numbers) -> list[tuple[str, Decimal]]:
+    """(currency, revenue) of the partner's won deals whose order number is not among
+    `exclude_order_numbers` (a list or a subquery of numbers). The caller authorised the partner."""
+    return list(
+        won_lines(reason="the partner was authorised by the caller")
+        .filter(deal__partner=partner)
+        .exclude(deal__order_number__in=exclude_order_numbers)
+        .values("deal__currency")
+        .annotate(total=Sum(won_line_amount()))
+        .values_list("deal__currency", "total")
+    )
+
+
+_ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=18, decimal_places=2))
+
+
+def deals_by_fund_request(**filters) -> QuerySet:
+    """Deals that reference a fund request (filtered by `filters` on the deal), grouped by request
+    and deal currency: `deals`, `won` and `revenue` (of the won deals' final lines, in the deal's
+    currency). Unrestricted: the callers pass fund requests the user may see."""
+    won = Q(status=DealStatus.WON)
+    return (
+        Deal.objects.unrestricted("activities' figures; callers pass scoped activities")
+        .filter(fund_request__isnull=False, **filters)
+        .values("fund_request_id", "fund_request__partner_id", "fund_request__currency", "currency")
+        .annotate(
+            deals=Count("pk", distinct=True),
+            won=Count("pk", filter=won, distinct=True),
+            revenue=Coalesce(
+                Sum(won_line_amount("lines__"), filter=won & Q(lines__final=True)), _ZERO
+            ),
+        )
+        .order_by()
+    )
 
 
 def deal_stage_counts_for(*, user) -> dict[str, int]:

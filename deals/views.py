@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.choices import CHANNEL_ROLES, Role
+from core.forms import apply_service_errors
 from core.permissions import role_required
 
 from . import selectors, services
@@ -139,7 +140,7 @@ def deal_edit(request, pk=None):
                 actor=request.user, data=data, lines=_lines_of(formset), deal=deal
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Draft saved."))
             return redirect("deals:detail", pk=deal.pk)
@@ -262,7 +263,7 @@ def deal_close(request, pk, outcome):
                     lines=_lines_of(formset),
                 )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Done."))
             return redirect("deals:detail", pk=pk)
@@ -349,7 +350,7 @@ def lead_create(request):
         try:
             lead = services.lead_publish(actor=request.user, data=form.cleaned_data)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Lead published."))
             return redirect("deals:lead_detail", pk=lead.pk)

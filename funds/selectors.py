@@ -8,8 +8,6 @@ from django.conf import settings
 from django.db.models import (
     Count,
     DecimalField,
-    ExpressionWrapper,
-    F,
     OuterRef,
     Q,
     QuerySet,
@@ -23,8 +21,7 @@ from django.utils import timezone
 from accounts.scoping import get_scoped_or_404
 from core.fx import FxRateMissing, fx_convert
 from core.money import round_money
-from deals.choices import DealStatus
-from deals.models import Deal
+from deals.selectors import deals_by_fund_request
 from partners.models import Partner
 
 from .choices import ALLOCATION_KINDS, LedgerKind, RequestStatus
@@ -142,30 +139,10 @@ def _convert(amount: Decimal, base: str, quote: str) -> Decimal:
         return Decimal("0")
 
 
-def _linked_deal_rows(**filters):
-    """Deals referencing activities, grouped; revenue is the won order's final lines."""
-    won = Q(status=DealStatus.WON)
-    line_value = ExpressionWrapper(
-        F("lines__quantity") * F("lines__unit_price"),
-        output_field=DecimalField(max_digits=20, decimal_places=2),
-    )
-    return (
-        Deal.objects.unrestricted("activities' figures; callers pass scoped activities")
-        .filter(fund_request__isnull=False, **filters)
-        .values("fund_request_id", "fund_request__partner_id", "fund_request__currency", "currency")
-        .annotate(
-            deals=Count("pk", distinct=True),
-            won=Count("pk", filter=won, distinct=True),
-            revenue=Coalesce(Sum(line_value, filter=won & Q(lines__final=True)), ZERO),
-        )
-        .order_by()
-    )
-
-
 def linked_deals_by_request(*, fund_request_ids) -> dict[int, dict]:
     """Per activity: deals referencing it, how many were won and their revenue (its currency)."""
     totals: dict[int, dict] = {}
-    for row in _linked_deal_rows(fund_request_id__in=list(fund_request_ids)):
+    for row in deals_by_fund_request(fund_request_id__in=list(fund_request_ids)):
         bucket = totals.setdefault(
             row["fund_request_id"], {"deals": 0, "won": 0, "revenue": Decimal("0")}
         )
@@ -242,7 +219,7 @@ def _partner_figures(partner_ids, currencies: dict[int, str]) -> dict[int, dict]
         figures[pk]["revenue"] += _convert(
             row["revenue"], row["fund_request__currency"], currencies[pk]
         )
-    for row in _linked_deal_rows(fund_request__partner_id__in=partner_ids):
+    for row in deals_by_fund_request(fund_request__partner_id__in=partner_ids):
         pk = row["fund_request__partner_id"]
         figures[pk]["revenue"] += _convert(row["revenue"], row["currency"], currencies[pk])
     return figures
@@ -358,7 +335,7 @@ def mdf_utilisation_for(*, user) -> dict:
     ):
         revenue += _convert(row["total"], row["fund_request__currency"], base)
     visible = FundRequest.objects.visible_to(user).values("pk")
-    for row in _linked_deal_rows(fund_request__in=visible):
+    for row in deals_by_fund_request(fund_request__in=visible):
         revenue += _convert(row["revenue"], row["currency"], base)
     used = -(sums["reimbursed"] + sums["reserved"])
     allocated = sums["allocated"]

@@ -17,6 +17,7 @@ from accounts.scoping import (
     is_own_company,
     sees_company_finance,
 )
+from core.forms import apply_service_errors
 from core.permissions import company_finance_required, role_required
 from core.views import paginate
 from partners.models import Partner
@@ -35,15 +36,6 @@ from .models import ClaimAttachment, FundRequestAttachment
 
 ALL_ROLES = STAFF_ROLES | PARTNER_ROLES
 ALLOCATE_ROLES = {Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR}
-
-
-def form_errors_from(form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form, next to the field it concerns."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @role_required(*PARTNER_FINANCE_ROLES)
@@ -108,7 +100,7 @@ def allocate(request):
                 actor=request.user,
             )
         except ValidationError as exc:
-            form_errors_from(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Allocation recorded."))
             return redirect(f"{reverse('funds:ledger')}?partner={entry.partner_id}")
@@ -151,7 +143,7 @@ def request_create(request):
                 partner=request.user.partner, actor=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            form_errors_from(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Your fund request was submitted for approval."))
             return redirect("funds:request_detail", pk=fund_request.pk)
@@ -258,7 +250,7 @@ def claim_create(request, pk):
                 fund_request=fund_request, actor=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            form_errors_from(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Your claim was submitted to finance."))
             return redirect("funds:claim_detail", pk=claim.pk)

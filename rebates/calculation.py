@@ -28,7 +28,7 @@ from decimal import Decimal
 from django.db import connection
 
 from core.fx import fx_rate
-from core.jobs import _lock_key
+from core.locks import advisory_xact_lock
 from core.money import MINOR_UNITS
 from core.periods import Quarter
 from partners.selectors import partner_nps_sql as surveyed_nps_sql
@@ -44,6 +44,7 @@ def partner_nps_sql() -> str:
     return surveyed_nps_sql()
 
 
+# Net revenue of a sales line (a return subtracts): the SQL spelling of `selectors.NET_AMOUNT`.
 _SIGNED_NET = "CASE WHEN s.kind = 'return' THEN -s.net_amount ELSE s.net_amount END"
 
 # A programme quarter's lines summed per contract; `after`/`upto` bound the line ids added.
@@ -103,8 +104,7 @@ def contract_revenue_refresh(*, programme_id: int, period: Quarter, build: bool 
             if not cursor.fetchone()[0]:
                 return "current"
         # One writer per programme quarter; the others wait and then find it current.
-        lock = _lock_key(f"rebates.contract_revenue.{programme_id}.{period}")
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock])
+        advisory_xact_lock(f"rebates.contract_revenue.{programme_id}.{period}")
         # Inserting transactions finish first and new ones wait: every line id up to the maximum
         # is committed, so no line below the new watermark can appear later.
         cursor.execute("LOCK TABLE rebates_salesline IN SHARE MODE")
@@ -515,11 +515,10 @@ def contract_sums(
     rates = {k: Decimal(v) for k, v in (accrual.trace.get("fx") or {}).items()}
     with connection.cursor() as cursor:
         cursor.execute(
-            """
+            f"""
             SELECT coalesce(nullif(s.deal_reference, ''), s.order_number) AS contract, s.currency,
-                   sum(CASE WHEN s.kind = 'return' THEN -s.net_amount ELSE s.net_amount END),
-                   coalesce(sum(CASE WHEN s.kind = 'return' THEN -s.net_amount
-                                     ELSE s.net_amount END)
+                   sum({_SIGNED_NET}),
+                   coalesce(sum({_SIGNED_NET})
                             FILTER (WHERE s.product_code = ANY(%(strategic)s::text[])), 0)
             FROM rebates_salesline s
             WHERE s.partner_id = %(partner)s AND s.invoice_date BETWEEN %(start)s AND %(end)s
@@ -530,7 +529,7 @@ def contract_sums(
                               = ANY(%(contracts)s::text[]))
             GROUP BY 1, 2
             ORDER BY 1, 2
-            """,
+            """,  # noqa: S608 (a constant expression, values as parameters)
             {
                 "partner": accrual.partner_id,
                 "start": period.start,

@@ -9,28 +9,14 @@ from django.utils.translation import gettext_lazy as _
 from core.periods import Quarter
 from partners.models import Partner
 
-from .models import Programme
+from .models import PROGRAMME_FIELDS, Programme
 from .services import quarter_close_check
 
 
 class ProgrammeForm(forms.ModelForm):
     class Meta:
         model = Programme
-        fields = [
-            "name",
-            "mode",
-            "eligible_product_codes",
-            "strategic_product_codes",
-            "strategic_bonus",
-            "nps_low_below",
-            "nps_low_factor",
-            "nps_high_from",
-            "nps_high_factor",
-            "contract_cap",
-            "base_amount",
-            "share_rate",
-            "is_active",
-        ]
+        fields = PROGRAMME_FIELDS
         help_texts = {
             "eligible_product_codes": _("Comma-separated product codes."),
             "strategic_product_codes": _("Comma-separated product codes."),

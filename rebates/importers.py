@@ -28,16 +28,12 @@ quarter's accrual: it becomes a clawback on the partner's next statement.
 
 from __future__ import annotations
 
-import csv
-import datetime
 import io
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-import psycopg2
-from django.db import DataError, IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -50,13 +46,15 @@ from core.imports import (
     FileFormatError,
     Importer,
     RowError,
-    _read_xlsx,
+    StagedImporter,
+    copy_csv,
     parse_currency,
     parse_decimal,
     parse_text,
     register,
+    staged_errors,
+    staged_header,
 )
-from core.models import ImportBatch
 from core.money import MINOR_UNITS
 from core.periods import Quarter
 from partners.models import Partner
@@ -246,27 +244,6 @@ def _insert_sql(*, skip_existing: bool) -> str:
     """  # noqa: S608 (constant names)
 
 
-def _header(line: str) -> list[str]:
-    cells = next(csv.reader([line]))
-    header = [c.strip().lower().replace(" ", "_") for c in cells]
-    unknown = [c for c in header if c not in STAGE_COLUMNS]
-    if unknown:
-        raise FileFormatError(_("Unknown column(s): %(cols)s.") % {"cols": ", ".join(unknown)})
-    missing = [c for c in STAGE_COLUMNS if c not in header and c not in OPTIONAL_COLUMNS]
-    if missing:
-        raise FileFormatError(_("Missing column(s): %(cols)s.") % {"cols": ", ".join(missing)})
-    return header
-
-
-def _errors(found: list[tuple[int, str]]) -> list[dict]:
-    messages = _messages()
-    errors = []
-    for row_no, error in found:
-        column, code = error.split(":")
-        errors.append({"row": row_no + 1, "column": column, "message": messages[code]})
-    return errors
-
-
 def _insert(cursor: CursorWrapper, *, source: str, batch_id: int | None) -> tuple[int, list[dict]]:
     """Store the typed rows: (lines stored, in-file duplicates as errors)."""
     params = {"source": source, "batch": batch_id}
@@ -285,7 +262,7 @@ def _insert(cursor: CursorWrapper, *, source: str, batch_id: int | None) -> tupl
     cursor.execute(_DUPLICATES_SQL + f" ORDER BY 1 LIMIT {MAX_REPORTED_ERRORS}")
     found = cursor.fetchall()
     if found:
-        return 0, _errors(found)
+        return 0, staged_errors(found, _messages())
     cursor.execute(_insert_sql(skip_existing=True), params)
     return cursor.rowcount, []
 
@@ -305,7 +282,7 @@ def sales_lines_load(
     first = stream.readline()
     if not first.strip():
         raise FileFormatError(_("The file is empty."))
-    header = _header(first.lstrip("\ufeff"))
+    header = staged_header(first.lstrip("\ufeff"), columns=STAGE_COLUMNS, optional=OPTIONAL_COLUMNS)
     # Unlogged, so parallel workers can read it (they cannot read temporary tables); created and
     # dropped inside this transaction under a name of its own, nobody else ever sees it, and a
     # rollback removes it.
@@ -324,17 +301,7 @@ def sales_lines_load(
             f"CREATE UNLOGGED TABLE {stage} ("
             f"row_no bigint GENERATED ALWAYS AS IDENTITY (CACHE 100000), {cols})"
         )
-        try:
-            cursor.copy_expert(
-                f"COPY {stage} ({', '.join(header)}) FROM STDIN WITH (FORMAT csv)",
-                stream,
-                1 << 20,
-            )
-        except (DataError, psycopg2.DataError, UnicodeDecodeError) as exc:
-            raise FileFormatError(
-                _("The file could not be read as CSV: %(error)s")
-                % {"error": str(exc).splitlines()[0]}
-            ) from exc
+        copy_csv(cursor, table=stage, header=header, stream=stream)
         count = cursor.rowcount
         if report:
             report(count, count)
@@ -347,7 +314,7 @@ def sales_lines_load(
         cursor.execute(_ANY_ERROR_SQL)
         if cursor.fetchone():
             cursor.execute(_ERRORS_SQL)
-            saved, errors = 0, _errors(cursor.fetchall())
+            saved, errors = 0, staged_errors(cursor.fetchall(), _messages())
         else:
             saved, errors = _insert(cursor, source=source, batch_id=batch_id)
         cursor.execute(f"DROP TABLE {TYPED_TABLE}")
@@ -355,7 +322,7 @@ def sales_lines_load(
 
 
 @register
-class SalesLineImporter(Importer):
+class SalesLineImporter(StagedImporter):
     kind = "sales_lines"
     label = gettext_lazy("Sales lines")
     description = gettext_lazy(
@@ -364,75 +331,25 @@ class SalesLineImporter(Importer):
         "deal_reference (optional). Lines already imported are skipped."
     )
     roles = frozenset({Role.FINANCE, Role.CFO})
-    columns = [
-        Column(name, parse_text, required=name not in OPTIONAL_COLUMNS) for name in STAGE_COLUMNS
-    ]
+    stage_columns = STAGE_COLUMNS
+    optional_columns = frozenset(OPTIONAL_COLUMNS)
 
-    def run(
-        self, batch: ImportBatch, report: Callable[[int, int | None], None]
-    ) -> tuple[int, list[dict]]:
-        path = batch.file.path
-        if Path(path).suffix.lower() == ".xlsx":
-            stream: io.TextIOBase = _xlsx_as_csv(path)
-        else:
-            stream = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115
-        try:
-            with transaction.atomic():
-                count, saved, errors = sales_lines_load(stream, batch_id=batch.pk, report=report)
-                if errors:
-                    transaction.set_rollback(True)
-        finally:
-            stream.close()
-        batch.row_count = count
-        batch.error_count = len(errors)
-        if saved:
-            from .tasks import rebate_clawbacks_queue_task, rebate_contract_revenue_add_task
+    def load(
+        self,
+        stream: io.TextIOBase,
+        *,
+        batch_id: int | None,
+        report: Callable[[int, int | None], None] | None = None,
+    ) -> tuple[int, int, list[dict]]:
+        return sales_lines_load(stream, batch_id=batch_id, report=report)
 
-            # Returns for a closed quarter are clawed back on the next statement, not next night.
-            transaction.on_commit(rebate_clawbacks_queue_task.delay)
-            # The new lines are summed per contract now, so the next calculation need not.
-            transaction.on_commit(rebate_contract_revenue_add_task.delay)
-        return saved, errors
+    def stored(self, saved: int) -> None:
+        from .tasks import rebate_clawbacks_queue_task, rebate_contract_revenue_add_task
 
-    def save(self, rows: list[dict[str, Any]], batch) -> int:
-        """Store already-parsed rows through the same staging path (used by the demo seed)."""
-        count, saved, errors = sales_lines_load(
-            _rows_as_csv(rows), batch_id=batch.pk if batch else None
-        )
-        if errors:
-            raise ValueError(errors[0]["message"])
-        return saved
-
-
-def _rows_as_csv(rows: list[dict[str, Any]]) -> io.StringIO:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(STAGE_COLUMNS)
-    for row in rows:
-        writer.writerow(["" if row.get(c) is None else str(row.get(c)) for c in STAGE_COLUMNS])
-    out.seek(0)
-    return out
-
-
-def _xlsx_cell(value: Any) -> str:
-    """A spreadsheet cell as the CSV text the checks expect; a date cell as YYYY-MM-DD."""
-    if value is None:
-        return ""
-    # Spreadsheets store dates as date-times at midnight.
-    if isinstance(value, datetime.datetime) and value.time() == datetime.time(0):
-        return value.date().isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value)
-
-
-def _xlsx_as_csv(path: str) -> io.StringIO:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for values in _read_xlsx(path):
-        writer.writerow([_xlsx_cell(v) for v in values])
-    out.seek(0)
-    return out
+        # Returns for a closed quarter are clawed back on the next statement, not next night.
+        transaction.on_commit(rebate_clawbacks_queue_task.delay)
+        # The new lines are summed per contract now, so the next calculation need not.
+        transaction.on_commit(rebate_contract_revenue_add_task.delay)
 
 
 def _parse_quarter(value: str) -> str:

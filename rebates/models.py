@@ -85,6 +85,25 @@ class SalesLine(models.Model):
         return f"{self.invoice_number}/{self.line_number}"
 
 
+# The fields a person edits on a programme: the page's form, the API and the audit trail of
+# `programme_save` all use this one list.
+PROGRAMME_FIELDS = [
+    "name",
+    "mode",
+    "eligible_product_codes",
+    "strategic_product_codes",
+    "strategic_bonus",
+    "nps_low_below",
+    "nps_low_factor",
+    "nps_high_from",
+    "nps_high_factor",
+    "contract_cap",
+    "base_amount",
+    "share_rate",
+    "is_active",
+]
+
+
 class Programme(models.Model):
     """A rebate programme as data: eligibility, brackets or base+share, bonus, modifiers, cap."""
 

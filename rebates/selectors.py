@@ -64,29 +64,31 @@ def target_list_for(*, user, period: str | None = None) -> QuerySet:
     return qs.order_by("-period", "partner__legal_name")
 
 
+# Net revenue, defined once: invoiced sales lines less returns (DESIGN §5.1), per partner and line
+# currency. The MDF accrual and the tier and scorecard figure "revenue" read it from here.
+NET_AMOUNT = Case(
+    When(kind=LineKind.RETURN, then=-F("net_amount")),
+    default=F("net_amount"),
+    output_field=DecimalField(max_digits=24, decimal_places=4),
+)
+
+
+def _net_sales(*, reason: str, partner_ids: Iterable[int] | None, start, end) -> QuerySet:
+    lines = SalesLine.objects.unrestricted(reason).filter(invoice_date__range=(start, end))
+    if partner_ids is not None:
+        lines = lines.filter(partner_id__in=list(partner_ids))
+    return lines.values("partner_id", "currency").annotate(net=Sum(NET_AMOUNT))
+
+
 def net_sales_by_currency(*, partner_ids, start, end) -> QuerySet:
     """Net invoiced sales per partner and currency between two dates (returns subtracted).
 
     Unscoped, for services of other apps (the MDF accrual reads the previous quarter's net revenue
     through it). Rows: `partner_id`, `currency`, `net`.
     """
-    from django.db.models import Case, DecimalField, F, Sum, When
-
-    from .choices import LineKind
-    from .models import SalesLine
-
-    signed = Case(
-        When(kind=LineKind.RETURN, then=-F("net_amount")),
-        default=F("net_amount"),
-        output_field=DecimalField(max_digits=20, decimal_places=4),
-    )
-    return (
-        SalesLine.objects.unrestricted("MDF accrual, a service")
-        .filter(partner_id__in=partner_ids, invoice_date__gte=start, invoice_date__lte=end)
-        .values("partner_id", "currency")
-        .annotate(net=Sum(signed))
-        .order_by("partner_id", "currency")
-    )
+    return _net_sales(
+        reason="MDF accrual, a service", partner_ids=partner_ids, start=start, end=end
+    ).order_by("partner_id", "currency")
 
 
 def quarter_closes_for(*, user) -> QuerySet:
@@ -106,17 +108,12 @@ def revenue_by_partner(
     the base currency (CNY) at the FX rate of the quarter's last day, rounded once per partner.
     The tier and scorecard figure "revenue" (registered into `partners.figures`)."""
     first = trailing_quarters(quarter)[0]
-    lines = SalesLine.objects.unrestricted(
-        "tier inputs of every partner, for the evaluations"
-    ).filter(invoice_date__range=(first.start, quarter.end))
-    if partner_ids is not None:
-        lines = lines.filter(partner_id__in=list(partner_ids))
-    signed = Case(
-        When(kind=LineKind.RETURN, then=-F("net_amount")),
-        default=F("net_amount"),
-        output_field=DecimalField(max_digits=24, decimal_places=4),
-    )
-    rows = lines.values("partner_id", "currency").annotate(net=Sum(signed)).order_by()
+    rows = _net_sales(
+        reason="tier inputs of every partner, for the evaluations",
+        partner_ids=partner_ids,
+        start=first.start,
+        end=quarter.end,
+    ).order_by()
     base = settings.PRM_BASE_CURRENCY
     rates: dict[str, Decimal] = {}
     totals: dict[int, Decimal] = defaultdict(lambda: Decimal("0"))

@@ -13,11 +13,13 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record, diff, snapshot
+from core.audit import diff, snapshot
 from core.fx import FxRateMissing, fx_rate
-from core.jobs import _lock_key
+from core.jobs import key_ranges
+from core.locks import advisory_xact_lock
 from core.money import round_money
 from core.periods import Quarter
+from core.transitions import transition_record
 from settlement.choices import EntryKind
 from settlement.models import SettlementEntry
 from settlement.services import settlement_entry_queue
@@ -25,6 +27,7 @@ from settlement.services import settlement_entry_queue
 from .calculation import accruals_calculate_chunk, contract_revenue_refresh, contract_sums
 from .choices import LineKind, LineSource, ProgrammeMode
 from .models import (
+    PROGRAMME_FIELDS,
     Accrual,
     Bracket,
     ContractRevenueBuild,
@@ -47,21 +50,6 @@ DEFAULT_BRACKETS = [
     (Decimal("80"), Decimal("100"), Decimal("0.05")),
     (Decimal("100"), Decimal("120"), Decimal("0.10")),
     (Decimal("120"), None, Decimal("0.15")),
-]
-PROGRAMME_FIELDS = [
-    "name",
-    "mode",
-    "eligible_product_codes",
-    "strategic_product_codes",
-    "strategic_bonus",
-    "nps_low_below",
-    "nps_low_factor",
-    "nps_high_from",
-    "nps_high_factor",
-    "contract_cap",
-    "base_amount",
-    "share_rate",
-    "is_active",
 ]
 
 
@@ -97,10 +85,10 @@ def programme_save(
             "before": [[str(v) for v in b] for b in old],
             "after": [[str(v) for v in b] for b in new],
         }
-    audit_record(
+    transition_record(
+        programme,
         actor=actor,
         action="rebate_programme.created" if not before else "rebate_programme.changed",
-        obj=programme,
         changes=changes,
     )
     return programme
@@ -136,35 +124,29 @@ def target_set(*, actor, programme: Programme, partner, period: str, amount: Dec
     target.amount = amount
     target.currency = partner.contract_currency
     target.save()
-    audit_record(
+    transition_record(
+        target,
         actor=actor,
         action="rebate_target.set",
-        obj=target,
-        changes=diff(before, snapshot(target, ["amount", "currency"])),
+        before=before,
+        fields=["amount", "currency"],
     )
     return target
 
 
 def partner_chunks(*, period: Quarter, chunks: int) -> list[list[int]]:
     """Split the partners with a target in the quarter into `chunks` contiguous id ranges."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT min(partner_id), max(partner_id) FROM (
-                SELECT partner_id, ntile(%s) OVER (ORDER BY partner_id) AS bucket
-                FROM (SELECT DISTINCT partner_id FROM rebates_target WHERE period = %s) t
-            ) b GROUP BY bucket ORDER BY bucket
-            """,
-            [max(1, chunks), str(period)],
-        )
-        return [[lo, hi] for lo, hi in cursor.fetchall()]
+    return key_ranges(
+        source="SELECT DISTINCT partner_id FROM rebates_target WHERE period = %s",
+        key="partner_id",
+        chunks=chunks,
+        params=[str(period)],
+    )
 
 
 def _period_lock(period: Quarter, *, shared: bool) -> None:
     """Calculations of a quarter share its lock; closing the quarter takes it alone."""
-    func = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {func}(%s)", [_lock_key(f"rebates.quarter.{period}")])
+    advisory_xact_lock(f"rebates.quarter.{period}", shared=shared)
 
 
 # Not atomic as a whole: one transaction per programme quarter, so new lines wait for one only.
@@ -295,10 +277,10 @@ def quarter_close(*, period: Quarter, actor=None) -> QuarterClose:
             closed_at=timezone.now(),
             closed_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
-        audit_record(
+        transition_record(
+            close,
             actor=actor,
             action="rebate_quarter.closed",
-            obj=close,
             changes={"accruals_queued": {"before": None, "after": queued}},
             note=str(period),
         )

@@ -8,13 +8,13 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.jobs import (
-    advisory_lock,
     job_create,
     job_failed,
     job_started,
     job_succeeded,
     single_flight,
 )
+from core.locks import advisory_lock
 from core.models import JobRun
 from core.periods import Quarter
 

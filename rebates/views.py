@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.choices import Role
 from accounts.scoping import sees_partner_details
 from core.exports import csv_response
+from core.forms import apply_service_errors
 from core.jobs import job_create
 from core.permissions import company_finance_required, role_required
 from core.views import paginate
@@ -192,11 +193,8 @@ def programme_edit(request, pk: int | None = None):
                     brackets=brackets_from(formset),
                 )
         except ValidationError as exc:
-            errors = exc.message_dict if hasattr(exc, "error_dict") else {"brackets": exc.messages}
-            bracket_errors = errors.pop("brackets", [])
-            for field, field_errors in errors.items():
-                for error in field_errors:
-                    form.add_error(field if field in form.fields else None, error)
+            kept = apply_service_errors(form, exc, default="brackets", keep={"brackets"})
+            bracket_errors = kept.get("brackets", [])
         else:
             messages.success(request, _("Programme saved."))
             return redirect("rebates:programme_list")
@@ -227,9 +225,7 @@ def target_list(request):
                 amount=data["amount"],
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Target saved."))
             return redirect("rebates:target_list")

@@ -16,28 +16,23 @@ Amounts are positive with at most 4 decimals; dates are YYYY-MM-DD.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
-import psycopg2
-from django.db import DataError, connection, transaction
+from django.db import connection
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.choices import Role
 from core.imports import (
     MAX_REPORTED_ERRORS,
-    Column,
     FileFormatError,
-    Importer,
-    _read_xlsx,
-    parse_text,
+    StagedImporter,
+    copy_csv,
     register,
+    staged_errors,
+    staged_header,
 )
-from core.models import ImportBatch
 from core.money import MINOR_UNITS
 
 STAGE = "settlement_stage"
@@ -87,35 +82,13 @@ def _messages() -> dict[str, str]:
     }
 
 
-class StagedImporter(Importer):
+class SettlementImporter(StagedImporter):
     """A CSV/XLSX import validated and stored in SQL through a staging table (all or nothing)."""
 
-    stage_columns: list[str] = []
-    optional_columns: frozenset[str] = frozenset()
     key: str = ""
     checks: list[tuple[str, str, str]] = []
     insert_sql: str = ""
     roles = frozenset({Role.FINANCE, Role.CFO})
-
-    @property
-    def columns(self) -> list[Column]:  # type: ignore[override]
-        return [
-            Column(name, parse_text, required=name not in self.optional_columns)
-            for name in self.stage_columns
-        ]
-
-    def _header(self, line: str) -> list[str]:
-        cells = next(csv.reader([line]))
-        header = [c.strip().lower().replace(" ", "_") for c in cells]
-        unknown = [c for c in header if c not in self.stage_columns]
-        if unknown:
-            raise FileFormatError(_("Unknown column(s): %(cols)s.") % {"cols": ", ".join(unknown)})
-        missing = [
-            c for c in self.stage_columns if c not in header and c not in self.optional_columns
-        ]
-        if missing:
-            raise FileFormatError(_("Missing column(s): %(cols)s.") % {"cols": ", ".join(missing)})
-        return header
 
     def _error_sql(self) -> str:
         checks = [
@@ -155,7 +128,9 @@ class StagedImporter(Importer):
         first = stream.readline()
         if not first.strip():
             raise FileFormatError(_("The file is empty."))
-        header = self._header(first.lstrip("\ufeff"))
+        header = staged_header(
+            first.lstrip("\ufeff"), columns=self.stage_columns, optional=self.optional_columns
+        )
         cols = ", ".join(f"{c} text" for c in self.stage_columns)
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
@@ -163,17 +138,7 @@ class StagedImporter(Importer):
                 f"CREATE TEMP TABLE {STAGE} (row_no bigint GENERATED ALWAYS AS IDENTITY, {cols})"
                 " ON COMMIT DROP"
             )
-            try:
-                cursor.copy_expert(
-                    f"COPY {STAGE} ({', '.join(header)}) FROM STDIN WITH (FORMAT csv)",
-                    stream,
-                    1 << 20,
-                )
-            except (DataError, psycopg2.DataError, UnicodeDecodeError) as exc:
-                raise FileFormatError(
-                    _("The file could not be read as CSV: %(error)s")
-                    % {"error": str(exc).splitlines()[0]}
-                ) from exc
+            copy_csv(cursor, table=STAGE, header=header, stream=stream)
             cursor.execute(f"SELECT count(*) FROM {STAGE}")  # noqa: S608
             count = cursor.fetchone()[0]
             if report:
@@ -185,61 +150,13 @@ class StagedImporter(Importer):
             cursor.execute(self._error_sql(), {"currencies": list(MINOR_UNITS)})
             found = cursor.fetchall()
             if found:
-                messages = _messages()
-                errors = []
-                for row_no, err in found:
-                    column, code = err.split(":")
-                    errors.append({"row": row_no + 1, "column": column, "message": messages[code]})
-                return count, 0, errors
+                return count, 0, staged_errors(found, _messages())
             cursor.execute(self.insert_sql, {"batch": batch_id})
             return count, cursor.rowcount, []
 
-    def run(
-        self, batch: ImportBatch, report: Callable[[int, int | None], None]
-    ) -> tuple[int, list[dict]]:
-        path = batch.file.path
-        if Path(path).suffix.lower() == ".xlsx":
-            stream: io.TextIOBase = _xlsx_as_csv(path)
-        else:
-            stream = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115
-        try:
-            with transaction.atomic():
-                count, saved, errors = self.load(stream, batch_id=batch.pk, report=report)
-                if errors:
-                    transaction.set_rollback(True)
-        finally:
-            stream.close()
-        batch.row_count = count
-        batch.error_count = len(errors)
-        return saved, errors
-
-    def save(self, rows: list[dict[str, Any]], batch) -> int:
-        """Store already-parsed rows through the same staging path (used by the demo data)."""
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(self.stage_columns)
-        for row in rows:
-            writer.writerow(
-                ["" if row.get(c) is None else str(row.get(c)) for c in self.stage_columns]
-            )
-        out.seek(0)
-        _count, saved, errors = self.load(out, batch_id=batch.pk if batch else None)
-        if errors:
-            raise ValueError(errors[0]["message"])
-        return saved
-
-
-def _xlsx_as_csv(path: str) -> io.StringIO:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for values in _read_xlsx(path):
-        writer.writerow(["" if v is None else str(v) for v in values])
-    out.seek(0)
-    return out
-
 
 @register
-class OrderImporter(StagedImporter):
+class OrderImporter(SettlementImporter):
     kind = "settlement_orders"
     label = gettext_lazy("Orders")
     description = gettext_lazy(
@@ -268,7 +185,7 @@ class OrderImporter(StagedImporter):
 
 
 @register
-class DeliveryImporter(StagedImporter):
+class DeliveryImporter(SettlementImporter):
     kind = "settlement_deliveries"
     label = gettext_lazy("Deliveries")
     description = gettext_lazy(
@@ -306,7 +223,7 @@ class DeliveryImporter(StagedImporter):
 
 
 @register
-class PaymentImporter(StagedImporter):
+class PaymentImporter(SettlementImporter):
     kind = "settlement_payments"
     label = gettext_lazy("Payments")
     description = gettext_lazy(

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
+from core.jobs import key_ranges
+
 from .models import SettlementPolicy
 
 WINDOW_PASSES = 3
@@ -48,14 +50,11 @@ _SYNC_FROM_DEALS = """
     ON CONFLICT DO NOTHING
 """
 
-_CHUNKS = """
-    SELECT min(partner_id), max(partner_id) FROM (
-        SELECT partner_id, ntile(%s) OVER (ORDER BY partner_id) AS bucket FROM (
-            SELECT partner_id FROM settlement_order
-            UNION SELECT partner_id FROM settlement_payment
-            UNION SELECT partner_id FROM settlement_delivery
-        ) p
-    ) b GROUP BY bucket ORDER BY bucket
+# The partners a reconciliation run splits into chunks: those with orders, payments or deliveries.
+_PARTNERS = """
+    SELECT partner_id FROM settlement_order
+    UNION SELECT partner_id FROM settlement_payment
+    UNION SELECT partner_id FROM settlement_delivery
 """
 
 # Per chunk, the payments (deliveries) not matched yet are copied to a temporary table; each step
@@ -235,9 +234,7 @@ def orders_sync_from_deals() -> int:
 
 def partner_chunks(*, chunks: int) -> list[list[int]]:
     """Split the partners that have orders, payments or deliveries into contiguous id ranges."""
-    with connection.cursor() as cursor:
-        cursor.execute(_CHUNKS, [max(1, chunks)])
-        return [[lo, hi] for lo, hi in cursor.fetchall()]
+    return key_ranges(source=_PARTNERS, key="partner_id", chunks=chunks)
 
 
 def match_chunk(*, run_id: int, partner_range: tuple[int, int]) -> dict[str, int]:

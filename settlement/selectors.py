@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 
 from accounts.choices import FINANCE_ROLES
 from accounts.scoping import Action
-from deals.choices import DealStatus
-from deals.models import DealLine
+from deals.selectors import won_revenue_by_currency
 
 from .choices import PARTNER_VISIBLE_STATES, DisputeState, ReviewOutcome
 from .models import (
@@ -203,13 +202,8 @@ def partner_orders_by_currency(*, partner) -> list[tuple[str, object]]:
         partner=partner
     )
     known = orders.values("currency").annotate(total=Sum("amount")).values_list("currency", "total")
-    not_yet_taken = (
-        DealLine.objects.unrestricted("the partner was authorised by the caller")
-        .filter(deal__partner=partner, deal__status=DealStatus.WON, final=True)
-        .exclude(deal__order_number__in=orders.values("reference"))
-        .values("deal__currency")
-        .annotate(total=Sum(F("quantity") * F("unit_price")))
-        .values_list("deal__currency", "total")
+    not_yet_taken = won_revenue_by_currency(
+        partner=partner, exclude_order_numbers=orders.values("reference")
     )
     return [*known, *not_yet_taken]
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.choices import FINANCE_ROLES
 from accounts.scoping import sees_partner_details
 from core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
+from core.forms import apply_service_errors
 from core.imports import importer_for
 from core.jobs import job_create
 from core.permissions import company_finance_required, role_required
@@ -134,11 +135,7 @@ def statement_dispute(request, pk: int):
                 files=form.cleaned_data["evidence"],
             )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Your dispute was sent to finance."))
             return redirect("settlement:statement_detail", pk=pk)
@@ -326,11 +323,7 @@ def anomaly_resolve(request, pk: int):
                 note=form.cleaned_data["note"],
             )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc)
+            apply_service_errors(form, exc)
     if request.htmx:
         anomaly = selectors.anomaly_get_for(user=request.user, pk=pk)
         return render(

@@ -16,6 +16,7 @@ import datetime
 import importlib
 import importlib.util
 import inspect
+import io
 import pkgutil
 import textwrap
 from collections.abc import Callable, Iterator
@@ -32,7 +33,7 @@ from django.db.transaction import Atomic, TransactionManagementError
 from django.utils import timezone
 
 from accounts.choices import Role
-from core import audit, import_batches, imports, jobs, notifications
+from core import audit, import_batches, imports, jobs, locks, notifications, transitions
 from core.models import FxRate, ImportBatch, JobRun
 from core.periods import Quarter
 from deals import services as deals
@@ -72,7 +73,9 @@ CORE_WRITE_MODULES = (
     "core.import_batches",
     "core.imports",
     "core.jobs",
+    "core.locks",
     "core.notifications",
+    "core.transitions",
 )
 
 READ = "read only"
@@ -98,7 +101,17 @@ NOT_ATOMIC: dict[str, str] = {
     "core.imports.read_table": READ + " (a file)",
     "core.imports.register": PURE + " (registers an importer class)",
     "core.imports.import_batch_run": CHUNKED + ": progress commits while rows are read",
-    "core.jobs.advisory_lock": LOCK_HELPER + ": a session lock outlives transactions",
+    "core.imports.copy_csv": "one COPY inside the caller's transaction",
+    "core.imports.open_as_csv": READ + " (a file)",
+    "core.imports.rows_as_csv": PURE,
+    "core.imports.staged_errors": PURE,
+    "core.imports.staged_header": PURE,
+    "core.jobs.key_ranges": READ,
+    "core.locks.lock_key": PURE,
+    "core.locks.advisory_lock": LOCK_HELPER + ": a session lock outlives transactions",
+    "core.locks.advisory_xact_lock": "a transaction lock, inside the caller's transaction",
+    "core.transitions.transition_record": "audit row, notifications and after-commit work "
+    "inside the caller's transaction",
     "core.jobs.single_flight": LOCK_HELPER + ": holds a session lock around a task",
     "core.jobs.job_create": ONE_ROW,
     "core.jobs.job_get_for": READ,
@@ -1156,4 +1169,37 @@ def test_core_audit_notifications_jobs_and_imports(call):
     assert (uploaded.status, imported.status) == ("imported", "imported")
     assert read == 1 and FxRate.objects.count() == 2
     assert set(JobRun.objects.values_list("status", flat=True)) >= {"succeeded", "failed"}
+    call.check()
+
+
+@exercises(locks.advisory_xact_lock, transitions.transition_record, imports.copy_csv)
+def test_core_helpers_that_write_inside_the_callers_transaction(call):
+    # given a finance user and a transaction of the caller
+    finance = staff(Role.FINANCE)
+    with transaction.atomic():
+        # when each helper runs inside it
+        call(locks.advisory_xact_lock, "tests.flow", "1")
+        event = call(
+            transitions.transition_record,
+            finance,
+            actor=finance,
+            action="tests.transitioned",
+            notice=transitions.Notice(
+                recipients=[finance], kind="tests.note", title="Moved", email=False
+            ),
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TEMP TABLE tests_stage (a text) ON COMMIT DROP")
+            call(
+                imports.copy_csv,
+                cursor,
+                table="tests_stage",
+                header=["a"],
+                stream=io.StringIO("x\ny\n"),
+            )
+            cursor.execute("SELECT count(*) FROM tests_stage")
+            staged = cursor.fetchone()[0]
+    # then the audit row and the notice are committed and the rows were staged
+    assert event.action == "tests.transitioned" and staged == 2
+    assert finance.notifications.filter(kind="tests.note").exists()
     call.check()

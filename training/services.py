@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.audit import audit_record
 from core.notifications import Audience, notify, partner_audiences
+from core.transitions import Notice, transition_record
 
 from .choices import AttemptStatus, QuestionKind
 from .models import Attempt, Certification, Exam, Module, ModuleCompletion, Question
@@ -75,7 +75,7 @@ def attempt_start(*, user, exam: Exam) -> Attempt:
         started_at=now,
         deadline=now + timedelta(minutes=exam.time_limit_minutes),
     )
-    audit_record(actor=user, action="attempt.started", obj=attempt)
+    transition_record(attempt, actor=user, action="attempt.started")
     return attempt
 
 
@@ -123,10 +123,10 @@ def attempt_submit(*, attempt: Attempt, user, answers: dict[str, list[int]]) -> 
         AttemptStatus.PASSED if attempt.score >= attempt.exam.pass_mark else AttemptStatus.FAILED
     )
     attempt.save(update_fields=["answers", "score", "submitted_at", "status"])
-    audit_record(
+    transition_record(
+        attempt,
         actor=user,
         action=f"attempt.{attempt.status}",
-        obj=attempt,
         changes={"status": {"before": AttemptStatus.IN_PROGRESS, "after": attempt.status}},
         note=f"score {attempt.score}",
     )
@@ -162,13 +162,17 @@ def certification_award(*, attempt: Attempt, on: date) -> Certification:
             continue
     else:
         raise RuntimeError("could not allocate a unique verification code")
-    audit_record(actor=attempt.user, action="certification.awarded", obj=cert)
-    notify(
-        recipients=[attempt.user],
-        kind="certification.awarded",
-        title=_("You are certified: %(course)s"),
-        url=reverse("training:certification_detail", args=[cert.pk]),
-        params={"course": course.title},
+    transition_record(
+        cert,
+        actor=attempt.user,
+        action="certification.awarded",
+        notice=Notice(
+            recipients=[attempt.user],
+            kind="certification.awarded",
+            title=_("You are certified: %(course)s"),
+            url=reverse("training:certification_detail", args=[cert.pk]),
+            params={"course": course.title},
+        ),
     )
     return cert
 
@@ -229,5 +233,5 @@ def question_create(*, exam: Exam, text: str, kind: str, options: list[tuple[str
     Option.objects.bulk_create(
         [Option(question=question, text=t, is_correct=ok) for t, ok in options]
     )
-    audit_record(actor=actor, action="question.created", obj=question)
+    transition_record(question, actor=actor, action="question.created")
     return question

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 from decimal import Decimal
 
 from django.db import connection
 from django.utils import timezone
 
+from core.locks import advisory_xact_lock
+
 from ..models import DealSettings
-
-
-def _lock_key(namespace: str, value: str) -> int:
-    digest = hashlib.blake2b(f"{namespace}:{value}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
-
-
-def _advisory_xact_lock(namespace: str, value: str) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key(namespace, value)])
-
 
 CONFLICT_SQL = """
 SELECT d.id
@@ -93,4 +83,4 @@ def _lock_product_families(family_ids: list[int]) -> None:
     Taken in ascending order so that two submissions never wait for each other.
     """
     for family_id in sorted(family_ids):
-        _advisory_xact_lock("deal-family", str(family_id))
+        advisory_xact_lock("deal-family", str(family_id))

@@ -19,8 +19,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import PARTNER_ROLES, Role
 from accounts.models import User
-from core.audit import audit_record, diff, snapshot
-from core.notifications import notify
+from core.audit import diff, snapshot
+from core.transitions import Notice, transition_record
 
 from ..choices import (
     APPLICATION_PIPELINE,
@@ -91,7 +91,7 @@ def partner_update(*, partner: Partner, actor: User, **fields) -> Partner:
     partner.save()
     changes = diff(before, snapshot(partner, PROFILE_FIELDS))
     if changes:
-        audit_record(actor=actor, action="partner.updated", obj=partner, changes=changes)
+        transition_record(partner, actor=actor, action="partner.updated", changes=changes)
     return partner
 
 
@@ -128,20 +128,20 @@ def partner_user_invite(
     user = User(email=email, full_name=full_name, role=role, partner=partner, language=language)
     user.set_unusable_password()
     user.save()
-    audit_record(
+    transition_record(
+        user,
         actor=actor,
         action="partner_user.invited",
-        obj=user,
         partner=partner,
         changes={"role": role, "email": email},
-    )
-    notify(
-        recipients=[user],
-        kind="partner.user_invited",
-        title=_("You are invited to the partner portal of %(company)s"),
-        body=_("Set your password with this link to sign in: %(link)s"),
-        url=_password_set_url(user),
-        params={"company": partner.legal_name, "link": _password_set_url(user)},
+        notice=Notice(
+            recipients=[user],
+            kind="partner.user_invited",
+            title=_("You are invited to the partner portal of %(company)s"),
+            body=_("Set your password with this link to sign in: %(link)s"),
+            url=_password_set_url(user),
+            params={"company": partner.legal_name, "link": _password_set_url(user)},
+        ),
     )
     return user
 
@@ -163,10 +163,10 @@ def partner_user_deactivate(*, partner: Partner, user: User, actor: User) -> Use
         raise ValidationError(_("This user is already deactivated."))
     user.is_active = False
     user.save(update_fields=["is_active"])
-    audit_record(
+    transition_record(
+        user,
         actor=actor,
         action="partner_user.deactivated",
-        obj=user,
         partner=partner,
         changes={"is_active": {"before": True, "after": False}},
     )
@@ -183,10 +183,10 @@ def partner_user_role_change(*, partner: Partner, user: User, role: str, actor: 
     before = user.role
     user.role = role
     user.save(update_fields=["role"])
-    audit_record(
+    transition_record(
+        user,
         actor=actor,
         action="partner_user.role_changed",
-        obj=user,
         partner=partner,
         changes={"role": {"before": before, "after": role}},
     )
@@ -217,13 +217,17 @@ def application_submit(*, data: dict) -> PartnerApplication:
         )
     application.full_clean()
     application.save()
-    audit_record(actor=None, action="application.submitted", obj=application)
-    notify(
-        recipients=_channel_staff(),
-        kind="partner.application_submitted",
-        title=_("New partner application: %(name)s"),
-        url=reverse("partners:application_detail", args=[application.pk]),
-        params={"name": application.legal_name},
+    transition_record(
+        application,
+        actor=None,
+        action="application.submitted",
+        notice=Notice(
+            recipients=_channel_staff(),
+            kind="partner.application_submitted",
+            title=_("New partner application: %(name)s"),
+            url=reverse("partners:application_detail", args=[application.pk]),
+            params={"name": application.legal_name},
+        ),
     )
     return application
 
@@ -241,20 +245,20 @@ def _transition(
         actor=actor,
         note=note,
     )
-    audit_record(
+    transition_record(
+        application,
         actor=actor,
         action=f"application.{to_status}",
-        obj=application,
         changes={"status": {"before": from_status, "after": to_status}},
         note=note,
-    )
-    notify(
-        recipients=_channel_staff(),
-        kind="partner.application_moved",
-        title=_("Application %(name)s moved to %(status)s"),
-        url=reverse("partners:application_detail", args=[application.pk]),
-        params={"name": application.legal_name, "status": application.get_status_display()},
-        email=False,
+        notice=Notice(
+            recipients=_channel_staff(),
+            kind="partner.application_moved",
+            title=_("Application %(name)s moved to %(status)s"),
+            url=reverse("partners:application_detail", args=[application.pk]),
+            params={"name": application.legal_name, "status": application.get_status_display()},
+            email=False,
+        ),
     )
 
 
@@ -288,10 +292,10 @@ def application_assess(
         setattr(application, name, int(value))
     application.site_visit_report = report
     application.save()
-    audit_record(
+    transition_record(
+        application,
         actor=actor,
         action="application.assessed",
-        obj=application,
         changes=diff(before, snapshot(application, fields + ["site_visit_report"])),
     )
     return application
@@ -343,7 +347,7 @@ def _application_activate(
         channel_manager=actor if actor.role == Role.CHANNEL_MANAGER else None,
         contract_currency="CNY" if application.country == "CN" else "EUR",
     )
-    audit_record(actor=actor, action="partner.created", obj=partner, note=str(application.pk))
+    transition_record(partner, actor=actor, action="partner.created", note=str(application.pk))
     application.partner = partner
     _transition(application=application, to_status=ApplicationStatus.ACTIVE, actor=actor, note=note)
     partner_user_invite(
@@ -384,22 +388,23 @@ def compliance_violation_create(
         violation.evidence = evidence
     violation.full_clean()
     violation.save()
-    audit_record(
-        actor=actor,
-        action="violation.recorded",
-        obj=violation,
-        changes={"kind": kind, "penalty": penalty, "status": status},
-    )
+    notice = None
     if status == ViolationStatus.DRAFT:
-        recipients = [partner.channel_manager] if partner.channel_manager else _channel_staff()
-        notify(
-            recipients=recipients,
+        notice = Notice(
+            recipients=[partner.channel_manager] if partner.channel_manager else _channel_staff(),
             kind="partner.violation_draft",
             title=_("Possible compliance violation by %(partner)s"),
             body=description,
             url=reverse("partners:partner_detail", args=[partner.pk]),
             params={"partner": partner.legal_name},
         )
+    transition_record(
+        violation,
+        actor=actor,
+        action="violation.recorded",
+        changes={"kind": kind, "penalty": penalty, "status": status},
+        notice=notice,
+    )
     return violation
 
 
@@ -434,10 +439,10 @@ def compliance_violation_set_status(
     violation.status = status
     violation.closed_at = timezone.now() if status == ViolationStatus.CLOSED else None
     violation.save(update_fields=["status", "closed_at"])
-    audit_record(
+    transition_record(
+        violation,
         actor=actor,
         action=f"violation.{status}",
-        obj=violation,
         changes={"status": {"before": before, "after": status}},
     )
     return violation
@@ -454,20 +459,20 @@ def partner_freeze(*, partner: Partner, actor: User, reason: str) -> PartnerFree
     partner.status = PartnerStatus.FROZEN
     partner.save(update_fields=["status", "updated_at"])
     freeze = PartnerFreeze.objects.create(partner=partner, reason=reason.strip(), frozen_by=actor)
-    audit_record(
+    transition_record(
+        partner,
         actor=actor,
         action="partner.frozen",
-        obj=partner,
         changes={"status": {"before": PartnerStatus.ACTIVE, "after": PartnerStatus.FROZEN}},
         note=reason,
-    )
-    notify(
-        recipients=[u for u in [partner.channel_manager] if u],
-        kind="partner.frozen",
-        title=_("Partner %(partner)s was frozen"),
-        body=reason,
-        url=reverse("partners:partner_detail", args=[partner.pk]),
-        params={"partner": partner.legal_name},
+        notice=Notice(
+            recipients=[u for u in [partner.channel_manager] if u],
+            kind="partner.frozen",
+            title=_("Partner %(partner)s was frozen"),
+            body=reason,
+            url=reverse("partners:partner_detail", args=[partner.pk]),
+            params={"partner": partner.legal_name},
+        ),
     )
     return freeze
 
@@ -482,23 +487,23 @@ def partner_unfreeze_approve(*, partner: Partner, actor: User) -> PartnerFreeze:
     if freeze.approvals.filter(approver=actor).exists():
         raise ValidationError(_("You already approved this unfreeze; a second person must."))
     UnfreezeApproval.objects.create(freeze=freeze, approver=actor)
-    audit_record(actor=actor, action="partner.unfreeze_approved", obj=partner)
+    transition_record(partner, actor=actor, action="partner.unfreeze_approved")
     if freeze.approvals.count() >= UNFREEZE_APPROVALS_NEEDED:
         freeze.lifted_at = timezone.now()
         freeze.save(update_fields=["lifted_at"])
         partner.status = PartnerStatus.ACTIVE
         partner.save(update_fields=["status", "updated_at"])
-        audit_record(
+        transition_record(
+            partner,
             actor=actor,
             action="partner.unfrozen",
-            obj=partner,
             changes={"status": {"before": PartnerStatus.FROZEN, "after": PartnerStatus.ACTIVE}},
-        )
-        notify(
-            recipients=[u for u in [partner.channel_manager] if u],
-            kind="partner.unfrozen",
-            title=_("Partner %(partner)s was unfrozen"),
-            url=reverse("partners:partner_detail", args=[partner.pk]),
-            params={"partner": partner.legal_name},
+            notice=Notice(
+                recipients=[u for u in [partner.channel_manager] if u],
+                kind="partner.unfrozen",
+                title=_("Partner %(partner)s was unfrozen"),
+                url=reverse("partners:partner_detail", args=[partner.pk]),
+                params={"partner": partner.legal_name},
+            ),
         )
     return freeze

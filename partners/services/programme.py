@@ -17,9 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import Role
 from accounts.models import User
 from accounts.scoping import can_manage_partner
-from core.audit import audit_record, diff
+from core.audit import diff
 from core.notifications import Audience, notify, partner_recipients
 from core.periods import Quarter
+from core.transitions import Notice, transition_record
 
 from .. import inputs
 from ..choices import (
@@ -166,10 +167,10 @@ def _tier_proposals_announce(proposals: list[TierEvaluation], *, quarter: Quarte
     per_person: dict[int, tuple[User, int]] = {}
     for proposal in proposals:
         partner = partners[proposal.partner_id]
-        audit_record(
+        transition_record(
+            proposal,
             actor=None,
             action=f"tier.{proposal.outcome}_proposed",
-            obj=proposal,
             partner=partner,
             changes={
                 "tier": {
@@ -239,34 +240,36 @@ def tier_proposal_confirm(*, evaluation: TierEvaluation, actor: User, note: str 
         changed_by=actor,
         note=evaluation.decision_note,
     )
-    audit_record(
-        actor=actor,
-        action="partner.tier_changed",
-        obj=partner,
-        changes={
-            "tier": {"before": before.code, "after": evaluation.proposed_tier.code},
-            **evaluation.figures,
-        },
-        note=evaluation.decision_note,
-    )
     params = {
         "partner": partner.legal_name,
         "before": before.get_code_display(),
         "after": evaluation.proposed_tier.get_code_display(),
     }
-    notify(
-        recipients=_partner_admins(partner),
-        kind="partner.tier_changed",
-        title=_("Your partner tier changed from %(before)s to %(after)s"),
-        url=reverse("partners:my_company"),
-        params=params,
-    )
-    notify(
-        recipients=[u for u in _tier_recipients(partner) if u.pk != actor.pk],
-        kind="partner.tier_changed",
-        title=_("%(partner)s moved from %(before)s to %(after)s"),
-        url=reverse("partners:partner_detail", args=[partner.pk]),
-        params=params,
+    transition_record(
+        partner,
+        actor=actor,
+        action="partner.tier_changed",
+        changes={
+            "tier": {"before": before.code, "after": evaluation.proposed_tier.code},
+            **evaluation.figures,
+        },
+        note=evaluation.decision_note,
+        notice=[
+            Notice(
+                recipients=_partner_admins(partner),
+                kind="partner.tier_changed",
+                title=_("Your partner tier changed from %(before)s to %(after)s"),
+                url=reverse("partners:my_company"),
+                params=params,
+            ),
+            Notice(
+                recipients=[u for u in _tier_recipients(partner) if u.pk != actor.pk],
+                kind="partner.tier_changed",
+                title=_("%(partner)s moved from %(before)s to %(after)s"),
+                url=reverse("partners:partner_detail", args=[partner.pk]),
+                params=params,
+            ),
+        ],
     )
     return change
 
@@ -282,21 +285,21 @@ def tier_proposal_reject(*, evaluation: TierEvaluation, actor: User, reason: str
     evaluation.decided_at = timezone.now()
     evaluation.decision_note = reason.strip()
     evaluation.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    audit_record(
+    transition_record(
+        evaluation,
         actor=actor,
         action="tier.proposal_rejected",
-        obj=evaluation,
         partner=evaluation.partner,
         changes={"status": {"before": ProposalStatus.PENDING, "after": ProposalStatus.REJECTED}},
         note=evaluation.decision_note,
-    )
-    notify(
-        recipients=[u for u in _tier_recipients(evaluation.partner) if u.pk != actor.pk],
-        kind="partner.tier_proposal_rejected",
-        title=_("The tier proposal for %(partner)s was rejected"),
-        body=evaluation.decision_note,
-        url=reverse("partners:partner_detail", args=[evaluation.partner_id]),
-        params={"partner": evaluation.partner.legal_name},
+        notice=Notice(
+            recipients=[u for u in _tier_recipients(evaluation.partner) if u.pk != actor.pk],
+            kind="partner.tier_proposal_rejected",
+            title=_("The tier proposal for %(partner)s was rejected"),
+            body=evaluation.decision_note,
+            url=reverse("partners:partner_detail", args=[evaluation.partner_id]),
+            params={"partner": evaluation.partner.legal_name},
+        ),
     )
     return evaluation
 
@@ -308,10 +311,10 @@ def scorecard_weights_update(*, actor: User, **weights: int) -> ScorecardWeights
     row = ScorecardWeights(changed_by=actor, **(current.as_dict() | weights))
     row.full_clean(exclude=["changed_by"])
     row.save()
-    audit_record(
+    transition_record(
+        row,
         actor=actor,
         action="scorecard.weights_changed",
-        obj=row,
         changes=diff(current.as_dict(), row.as_dict()),
     )
     return row
@@ -408,10 +411,10 @@ def _partner_classify(*, partner: Partner, scorecard: Scorecard, actor) -> bool:
         classification=scorecard.classification, updated_at=timezone.now()
     )
     partner.classification = scorecard.classification
-    audit_record(
+    transition_record(
+        partner,
         actor=actor,
         action="partner.classified",
-        obj=partner,
         changes={
             "classification": {"before": before, "after": scorecard.classification},
             "total": str(scorecard.total),
@@ -560,10 +563,10 @@ def nps_response_record(
         raise ValidationError({"score": _("A score is between 0 and 10.")})
     response.full_clean()
     response.save()
-    audit_record(
+    transition_record(
+        response,
         actor=actor,
         action="nps.recorded",
-        obj=response,
         partner=partner,
         changes={"quarter": quarter, "score": response.score},
     )

@@ -17,9 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import FINANCE_ROLES, Role
 from accounts.models import User
 from accounts.scoping import can_manage_partner
-from core.audit import audit_record, diff, snapshot
+from core.audit import diff, snapshot
 from core.money import round_money
 from core.notifications import Audience, notify, partner_recipients
+from core.transitions import Notice, transition_record
 from core.uploads import validate_document
 
 from ..choices import (
@@ -62,17 +63,25 @@ def _lock_agreement(agreement: Agreement) -> Agreement:
     return Agreement.objects.select_for_update().select_related("partner").get(pk=agreement.pk)
 
 
-def _agreement_move(*, agreement: Agreement, to_status: str, actor: User | None, note: str = ""):
+def _agreement_move(
+    *,
+    agreement: Agreement,
+    to_status: str,
+    actor: User | None,
+    note: str = "",
+    notice: Notice | None = None,
+) -> None:
     before = agreement.status
     agreement.status = to_status
     agreement.save()
-    audit_record(
+    transition_record(
+        agreement,
         actor=actor,
         action=f"agreement.{to_status}",
-        obj=agreement,
         partner=agreement.partner,
         changes={"status": {"before": before, "after": to_status}},
         note=note,
+        notice=notice,
     )
 
 
@@ -109,10 +118,10 @@ def agreement_create(
     )
     agreement.full_clean()
     agreement.save()
-    audit_record(
+    transition_record(
+        agreement,
         actor=actor,
         action="agreement.created",
-        obj=agreement,
         partner=partner,
         changes=snapshot(agreement, AGREEMENT_FIELDS),
     )
@@ -136,10 +145,10 @@ def agreement_update(*, agreement: Agreement, actor: User, **fields) -> Agreemen
     agreement.save()
     changes = diff(before, snapshot(agreement, AGREEMENT_FIELDS))
     if changes:
-        audit_record(
+        transition_record(
+            agreement,
             actor=actor,
             action="agreement.updated",
-            obj=agreement,
             partner=agreement.partner,
             changes=changes,
         )
@@ -153,13 +162,17 @@ def agreement_submit(*, agreement: Agreement, actor: User) -> Agreement:
     _require_manage(actor=actor, partner=agreement.partner)
     if agreement.status != AgreementStatus.DRAFT:
         raise ValidationError(_("Only a draft can be sent to legal review."))
-    _agreement_move(agreement=agreement, to_status=AgreementStatus.LEGAL_REVIEW, actor=actor)
-    notify(
-        recipients=User.objects.filter(role=Role.LEGAL, is_active=True),
-        kind="partner.agreement_legal_review",
-        title=_("Agreement %(number)s of %(partner)s waits for legal review"),
-        url=_agreement_url(agreement),
-        params={"number": str(agreement), "partner": agreement.partner.legal_name},
+    _agreement_move(
+        agreement=agreement,
+        to_status=AgreementStatus.LEGAL_REVIEW,
+        actor=actor,
+        notice=Notice(
+            recipients=User.objects.filter(role=Role.LEGAL, is_active=True),
+            kind="partner.agreement_legal_review",
+            title=_("Agreement %(number)s of %(partner)s waits for legal review"),
+            url=_agreement_url(agreement),
+            params={"number": str(agreement), "partner": agreement.partner.legal_name},
+        ),
     )
     return agreement
 
@@ -202,30 +215,31 @@ def agreement_review(
     review = AgreementReview.objects.create(
         agreement=agreement, stage=stage, decision=decision, reviewer=actor, comments=comments
     )
-    audit_record(
+    recipients = [agreement.created_by, agreement.partner.channel_manager]
+    transition_record(
+        agreement,
         actor=actor,
         action=f"agreement.{stage}_{decision}",
-        obj=agreement,
         partner=agreement.partner,
         note=comments,
+        notice=Notice(
+            recipients=[u for u in recipients if u is not None and u.pk != actor.pk],
+            kind="partner.agreement_reviewed",
+            title=_("%(stage)s of agreement %(number)s: %(decision)s"),
+            body=comments,
+            url=_agreement_url(agreement),
+            params={
+                "stage": review.get_stage_display(),
+                "number": str(agreement),
+                "decision": review.get_decision_display(),
+            },
+        ),
     )
-    recipients = [agreement.created_by, agreement.partner.channel_manager]
+    # The review is recorded and announced; the version then moves on (or back to draft).
     if decision == ReviewDecision.REJECTED:
         _agreement_move(agreement=agreement, to_status=AgreementStatus.DRAFT, actor=actor)
     elif stage == ReviewStage.LEGAL:
         _agreement_move(agreement=agreement, to_status=AgreementStatus.BUSINESS_REVIEW, actor=actor)
-    notify(
-        recipients=[u for u in recipients if u is not None and u.pk != actor.pk],
-        kind="partner.agreement_reviewed",
-        title=_("%(stage)s of agreement %(number)s: %(decision)s"),
-        body=comments,
-        url=_agreement_url(agreement),
-        params={
-            "stage": review.get_stage_display(),
-            "number": str(agreement),
-            "decision": review.get_decision_display(),
-        },
-    )
     return review
 
 
@@ -293,15 +307,21 @@ def agreement_terminate(
     agreement.termination_note = note.strip()
     agreement.ended_at = timezone.now()
     _agreement_move(
-        agreement=agreement, to_status=AgreementStatus.TERMINATED, actor=actor, note=note
-    )
-    notify(
-        recipients=[agreement.partner.channel_manager, *_partner_admins(agreement.partner)],
-        kind="partner.agreement_terminated",
-        title=_("Agreement %(number)s was terminated: %(reason)s"),
-        body=note,
-        url=_agreement_url(agreement),
-        params={"number": str(agreement), "reason": agreement.get_termination_reason_display()},
+        agreement=agreement,
+        to_status=AgreementStatus.TERMINATED,
+        actor=actor,
+        note=note,
+        notice=Notice(
+            recipients=[agreement.partner.channel_manager, *_partner_admins(agreement.partner)],
+            kind="partner.agreement_terminated",
+            title=_("Agreement %(number)s was terminated: %(reason)s"),
+            body=note,
+            url=_agreement_url(agreement),
+            params={
+                "number": str(agreement),
+                "reason": agreement.get_termination_reason_display(),
+            },
+        ),
     )
     return agreement
 
@@ -327,10 +347,10 @@ def agreement_amend(*, agreement: Agreement, actor: User) -> Agreement:
         end_date=agreement.end_date,
         created_by=actor,
     )
-    audit_record(
+    transition_record(
+        amendment,
         actor=actor,
         action="agreement.amended",
-        obj=amendment,
         partner=agreement.partner,
         note=str(agreement),
     )
@@ -368,15 +388,19 @@ def agreement_expire_due(*, today: datetime.date | None = None) -> int:
             if agreement.status not in AGREEMENT_IN_FORCE or agreement.end_date >= today:
                 continue
             agreement.ended_at = timezone.now()
-            _agreement_move(agreement=agreement, to_status=AgreementStatus.EXPIRED, actor=None)
-            count += 1
-            notify(
-                recipients=[agreement.partner.channel_manager],
-                kind="partner.agreement_expired",
-                title=_("Agreement %(number)s of %(partner)s has expired"),
-                url=_agreement_url(agreement),
-                params={"number": str(agreement), "partner": agreement.partner.legal_name},
+            _agreement_move(
+                agreement=agreement,
+                to_status=AgreementStatus.EXPIRED,
+                actor=None,
+                notice=Notice(
+                    recipients=[agreement.partner.channel_manager],
+                    kind="partner.agreement_expired",
+                    title=_("Agreement %(number)s of %(partner)s has expired"),
+                    url=_agreement_url(agreement),
+                    params={"number": str(agreement), "partner": agreement.partner.legal_name},
+                ),
             )
+            count += 1
     return count
 
 
@@ -504,23 +528,23 @@ def credit_application_submit(
     )
     application.full_clean()
     application.save()
-    audit_record(
+    transition_record(
+        application,
         actor=actor,
         action="credit_application.submitted",
-        obj=application,
         partner=partner,
         changes={"kind": kind, "amount": str(application.amount)},
-    )
-    notify(
-        recipients=User.objects.filter(role=Role.FINANCE, is_active=True),
-        kind="partner.credit_submitted",
-        title=_("Credit limit application from %(partner)s: %(amount)s %(currency)s"),
-        url=reverse("partners:credit_detail", args=[application.pk]),
-        params={
-            "partner": partner.legal_name,
-            "amount": application.amount,
-            "currency": application.currency,
-        },
+        notice=Notice(
+            recipients=User.objects.filter(role=Role.FINANCE, is_active=True),
+            kind="partner.credit_submitted",
+            title=_("Credit limit application from %(partner)s: %(amount)s %(currency)s"),
+            url=reverse("partners:credit_detail", args=[application.pk]),
+            params={
+                "partner": partner.legal_name,
+                "amount": application.amount,
+                "currency": application.currency,
+            },
+        ),
     )
     return application
 
@@ -542,21 +566,21 @@ def _credit_decided(*, application: CreditApplication, actor: User, status: str,
     application.decided_at = timezone.now()
     application.decision_note = note.strip()
     application.save()
-    audit_record(
+    transition_record(
+        application,
         actor=actor,
         action=f"credit_application.{status}",
-        obj=application,
         partner=application.partner,
         changes={"status": {"before": CreditStatus.SUBMITTED, "after": status}},
         note=note,
-    )
-    notify(
-        recipients=[application.requested_by],
-        kind="partner.credit_decided",
-        title=_("Your credit limit application was %(decision)s"),
-        body=note,
-        url=reverse("partners:credit_detail", args=[application.pk]),
-        params={"decision": application.get_status_display().lower()},
+        notice=Notice(
+            recipients=[application.requested_by],
+            kind="partner.credit_decided",
+            title=_("Your credit limit application was %(decision)s"),
+            body=note,
+            url=reverse("partners:credit_detail", args=[application.pk]),
+            params={"decision": application.get_status_display().lower()},
+        ),
     )
 
 
@@ -572,10 +596,10 @@ def credit_application_approve(
         before = partner.credit_limit
         partner.credit_limit = application.amount
         partner.save(update_fields=["credit_limit", "updated_at"])
-        audit_record(
+        transition_record(
+            partner,
             actor=actor,
             action="partner.credit_limit_changed",
-            obj=partner,
             changes={"credit_limit": {"before": str(before), "after": str(application.amount)}},
             note=str(application.pk),
         )
@@ -606,10 +630,10 @@ def credit_application_withdraw(
     application = _lock_open_credit(application)
     application.status = CreditStatus.WITHDRAWN
     application.save(update_fields=["status"])
-    audit_record(
+    transition_record(
+        application,
         actor=actor,
         action="credit_application.withdrawn",
-        obj=application,
         partner=application.partner,
         changes={"status": {"before": CreditStatus.SUBMITTED, "after": CreditStatus.WITHDRAWN}},
     )
@@ -646,13 +670,18 @@ def business_report_submit(
     )
     report.full_clean()
     report.save()
-    audit_record(actor=actor, action="business_report.submitted", obj=report, partner=partner)
-    notify(
-        recipients=[partner.channel_manager],
-        kind="partner.report_submitted",
-        title=_("%(partner)s submitted its business report for %(month)s"),
-        url=reverse("partners:report_detail", args=[report.pk]),
-        params={"partner": partner.legal_name, "month": month.strftime("%Y-%m")},
+    transition_record(
+        report,
+        actor=actor,
+        action="business_report.submitted",
+        partner=partner,
+        notice=Notice(
+            recipients=[partner.channel_manager],
+            kind="partner.report_submitted",
+            title=_("%(partner)s submitted its business report for %(month)s"),
+            url=reverse("partners:report_detail", args=[report.pk]),
+            params={"partner": partner.legal_name, "month": month.strftime("%Y-%m")},
+        ),
     )
     return report
 
@@ -674,10 +703,10 @@ def business_report_resubmit(*, report: BusinessReport, actor: User, **fields) -
     report.submitted_by = actor
     report.submitted_at = timezone.now()
     report.save()
-    audit_record(
+    transition_record(
+        report,
         actor=actor,
         action="business_report.resubmitted",
-        obj=report,
         partner=report.partner,
         changes=diff(before, snapshot(report, REPORT_FIELDS + ["status"])),
     )
@@ -702,21 +731,21 @@ def business_report_review(
     report.reviewed_by = actor
     report.reviewed_at = timezone.now()
     report.save()
-    audit_record(
+    transition_record(
+        report,
         actor=actor,
         action=f"business_report.{to_status}",
-        obj=report,
         partner=report.partner,
         changes={"status": {"before": ReportStatus.SUBMITTED, "after": to_status}},
         note=comment,
-    )
-    notify(
-        recipients=[report.submitted_by],
-        kind="partner.report_reviewed",
-        title=_("Your business report for %(month)s: %(status)s"),
-        body=comment,
-        url=reverse("partners:report_detail", args=[report.pk]),
-        params={"month": report.month.strftime("%Y-%m"), "status": report.get_status_display()},
+        notice=Notice(
+            recipients=[report.submitted_by],
+            kind="partner.report_reviewed",
+            title=_("Your business report for %(month)s: %(status)s"),
+            body=comment,
+            url=reverse("partners:report_detail", args=[report.pk]),
+            params={"month": report.month.strftime("%Y-%m"), "status": report.get_status_display()},
+        ),
     )
     return report
 
@@ -742,7 +771,7 @@ def visit_plan(
     )
     visit.full_clean()
     visit.save()
-    audit_record(actor=actor, action="visit.planned", obj=visit, partner=partner)
+    transition_record(visit, actor=actor, action="visit.planned", partner=partner)
     return visit
 
 
@@ -764,10 +793,10 @@ def visit_record(
     visit.summary = summary.strip()
     visit.next_steps = next_steps.strip()
     visit.save()
-    audit_record(
+    transition_record(
+        visit,
         actor=actor,
         action="visit.done",
-        obj=visit,
         partner=visit.partner,
         changes={"status": {"before": VisitStatus.PLANNED, "after": VisitStatus.DONE}},
     )
@@ -783,10 +812,10 @@ def visit_cancel(*, visit: PartnerVisit, actor: User) -> PartnerVisit:
         raise ValidationError(_("Only a planned visit can be cancelled."))
     visit.status = VisitStatus.CANCELLED
     visit.save(update_fields=["status"])
-    audit_record(
+    transition_record(
+        visit,
         actor=actor,
         action="visit.cancelled",
-        obj=visit,
         partner=visit.partner,
         changes={"status": {"before": VisitStatus.PLANNED, "after": VisitStatus.CANCELLED}},
     )

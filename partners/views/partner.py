@@ -19,6 +19,7 @@ from accounts.scoping import (
     sees_company_finance,
     sees_partner_details,
 )
+from core.forms import apply_service_errors
 from core.permissions import role_required
 
 from .. import selectors, services
@@ -36,7 +37,7 @@ from ..forms import (
     ScorecardEvaluateForm,
     ViolationForm,
 )
-from ._common import CHANNEL, PAGE_SIZE, _errors_to_form
+from ._common import CHANNEL, PAGE_SIZE
 
 # --- directory and profile --------------------------------------------------------------------
 
@@ -126,7 +127,7 @@ def partner_edit(request, pk: int):
         try:
             services.partner_update(partner=partner, actor=request.user, **fields)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The partner profile was saved."))
             return redirect("partners:partner_detail", pk=partner.pk)
@@ -156,7 +157,7 @@ def partner_user_invite(request):
                 **form.cleaned_data,
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The invitation was sent."))
             return redirect("partners:my_company")
@@ -211,7 +212,7 @@ def apply(request):
         try:
             services.application_submit(data=form.application_data())
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             return redirect("partners:apply_done")
     return render(request, "partners/apply.html", {"form": form})
@@ -292,7 +293,7 @@ def application_reject(request, pk: int):
                 application=application, actor=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The application was rejected."))
             return redirect("partners:application_detail", pk=pk)
@@ -310,7 +311,7 @@ def application_assess(request, pk: int):
                 application=application, actor=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The site-visit scores were recorded."))
             return redirect("partners:application_detail", pk=pk)
@@ -370,7 +371,7 @@ def violation_create(request, pk: int):
                 partner=partner, actor=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The violation was recorded."))
             return redirect("partners:partner_detail", pk=pk)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.choices import Role
+from core.forms import apply_service_errors
 from core.permissions import role_required
 
 from .. import selectors, services
@@ -26,7 +27,7 @@ from ..forms import (
     ScorecardWeightsForm,
 )
 from ..models import SCORE_FIELDS, WEIGHT_FIELDS, Scorecard, ScorecardWeights
-from ._common import CHANNEL, PAGE_SIZE, _errors_to_form
+from ._common import CHANNEL, PAGE_SIZE
 from .partner import _detail_context
 
 # --- tiers (DESIGN §2.3) ----------------------------------------------------------------------
@@ -93,7 +94,7 @@ def tier_proposal_reject(request, pk: int):
                 evaluation=proposal, actor=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
     if _is_htmx(request):
         return _proposal_row(request, proposal, form=form if form.errors else None)
     if form.errors:
@@ -116,7 +117,7 @@ def scorecard_weights(request):
                 actor=request.user, **{name: form.cleaned_data[name] for name in WEIGHT_FIELDS}
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The scorecard weights were saved."))
             return redirect("partners:scorecard_weights")
@@ -167,7 +168,7 @@ def scorecard_evaluate(request, pk: int):
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The partner was evaluated."))
             return redirect("partners:scorecard_detail", pk=scorecard.pk)
@@ -188,7 +189,7 @@ def nps_record(request, pk: int):
         try:
             services.nps_response_record(partner=partner, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The survey answer was recorded."))
             return redirect("partners:nps_record", pk=pk)

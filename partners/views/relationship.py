@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.choices import CHANNEL_ROLES, FINANCE_ROLES, STAFF_ROLES, Role
 from accounts.scoping import can_manage_partner, is_own_company
+from core.forms import apply_service_errors
 from core.permissions import company_finance_required, role_required
 
 from .. import selectors, services
@@ -36,7 +37,7 @@ from ..forms import (
     VisitPlanForm,
     VisitRecordForm,
 )
-from ._common import PAGE_SIZE, _errors_to_form
+from ._common import PAGE_SIZE
 
 MANAGERS = (*CHANNEL_ROLES, Role.ADMIN)
 
@@ -80,7 +81,7 @@ def agreement_create(request):
         try:
             agreement = services.agreement_create(actor=request.user, **data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The agreement draft was created."))
             return redirect("partners:agreement_detail", pk=agreement.pk)
@@ -141,7 +142,7 @@ def agreement_edit(request, pk: int):
         try:
             services.agreement_update(agreement=agreement, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The agreement was saved."))
             return redirect("partners:agreement_detail", pk=pk)
@@ -195,7 +196,7 @@ def agreement_review(request, pk: int):
         try:
             services.agreement_review(agreement=agreement, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             return _after_action(request, agreement, _("The review was recorded."))
     return _agreement_page(request, agreement, bad=True, review_form=form)
@@ -210,7 +211,7 @@ def agreement_sign(request, pk: int):
         try:
             services.agreement_sign(agreement=agreement, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             return _after_action(request, agreement, _("The signed document was stored."))
     return _agreement_page(request, agreement, bad=True, sign_form=form)
@@ -238,7 +239,7 @@ def agreement_terminate(request, pk: int):
                 agreement=agreement, actor=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             return _after_action(request, agreement, _("The agreement was terminated."))
     return _agreement_page(request, agreement, bad=True, terminate_form=form)
@@ -313,7 +314,7 @@ def credit_apply(request):
                 partner=partner, actor=user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The credit limit application was sent to finance."))
             return redirect("partners:credit_detail", pk=application.pk)
@@ -361,7 +362,7 @@ def credit_decide(request, pk: int):
                     application=application, actor=request.user, note=form.cleaned_data["note"]
                 )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The decision was recorded."))
             return redirect("partners:credit_detail", pk=pk)
@@ -424,7 +425,7 @@ def report_create(request):
                 partner=partner, actor=user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The business report was submitted."))
             return redirect("partners:report_detail", pk=report.pk)
@@ -477,7 +478,7 @@ def report_review(request, pk: int):
                 accept=form.cleaned_data["decision"] == "accept",
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The review was recorded."))
             return redirect("partners:report_detail", pk=pk)
@@ -497,7 +498,7 @@ def report_resubmit(request, pk: int):
                 report=report, actor=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The business report was submitted again."))
             return redirect("partners:report_detail", pk=pk)
@@ -535,7 +536,7 @@ def visit_create(request):
         try:
             visit = services.visit_plan(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The visit was planned."))
             return redirect("partners:visit_detail", pk=visit.pk)
@@ -568,7 +569,7 @@ def visit_record(request, pk: int):
         try:
             services.visit_record(visit=visit, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The visit was recorded."))
             return redirect("partners:visit_detail", pk=pk)

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from ..models import Accrual, Bracket, Programme
+from ..models import PROGRAMME_FIELDS, Accrual, Bracket, Programme
 
 
 class AccrualSerializer(serializers.ModelSerializer):
@@ -39,22 +39,5 @@ class ProgrammeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Programme
-        fields = [
-            "id",
-            "name",
-            "period_type",
-            "mode",
-            "eligible_product_codes",
-            "strategic_product_codes",
-            "strategic_bonus",
-            "nps_low_below",
-            "nps_low_factor",
-            "nps_high_from",
-            "nps_high_factor",
-            "contract_cap",
-            "base_amount",
-            "share_rate",
-            "is_active",
-            "brackets",
-        ]
+        fields = ["id", "period_type", *PROGRAMME_FIELDS, "brackets"]
         read_only_fields = fields

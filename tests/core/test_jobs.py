@@ -1,7 +1,8 @@
 import pytest
 from django.db import connections
 
-from core.jobs import advisory_lock, job_create, job_progress, single_flight
+from core.jobs import job_create, job_progress, single_flight
+from core.locks import advisory_lock
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -12,9 +13,9 @@ def test_advisory_lock_is_exclusive_across_connections():
         other = connections.create_connection("default")
         try:
             with other.cursor() as cursor:
-                from core.jobs import _lock_key
+                from core.locks import lock_key
 
-                cursor.execute("SELECT pg_try_advisory_lock(%s)", [_lock_key("nightly")])
+                cursor.execute("SELECT pg_try_advisory_lock(%s)", [lock_key("nightly")])
                 assert cursor.fetchone()[0] is False
         finally:
             other.close()
@@ -38,15 +39,15 @@ def test_single_flight_skips_a_second_concurrent_run():
     # The inner run shares the connection; a session lock is re-entrant there, so use a second connection.
     other = connections.create_connection("default")
     try:
-        from core.jobs import _lock_key
+        from core.locks import lock_key
 
         with other.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(%s)", [_lock_key("test.job")])
+            cursor.execute("SELECT pg_advisory_lock(%s)", [lock_key("test.job")])
         assert body() == {"skipped": True}
         assert calls == []
         # Unlock explicitly: the server frees a closed session's locks only some time later.
         with other.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [_lock_key("test.job")])
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [lock_key("test.job")])
     finally:
         other.close()
     assert body() == "ran"

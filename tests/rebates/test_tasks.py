@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from core.jobs import _lock_key
+from core.locks import lock_key
 from core.models import JobRun
 from rebates.models import Accrual
 from rebates.tasks import rebate_calculate_open_periods_task, rebate_calculate_period_task
@@ -45,9 +45,7 @@ def test_a_second_run_of_the_same_period_is_skipped_while_one_runs(three_partner
     other = psycopg2.connect(**{k: v for k, v in params.items() if k != "cursor_factory"})
     try:
         with other.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_lock(%s)", [_lock_key(f"rebates.calculate.{PERIOD}")]
-            )
+            cursor.execute("SELECT pg_advisory_lock(%s)", [lock_key(f"rebates.calculate.{PERIOD}")])
         # when
         result = rebate_calculate_period_task.delay(str(PERIOD)).get()
     finally:

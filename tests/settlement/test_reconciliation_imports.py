@@ -1,5 +1,6 @@
 """Imports of orders, deliveries and payments: COPY, set-based checks, all or nothing (§6.4, §9)."""
 
+import datetime
 import io
 from decimal import Decimal
 
@@ -85,6 +86,26 @@ def test_payments_from_xlsx(client, finance_user, committed):
     )
     assert batch.status == ImportStatus.IMPORTED
     assert Payment.objects.get().amount == Decimal("99.5")
+
+
+def test_xlsx_date_cells_are_read_as_dates(client, finance_user, committed):
+    # Given a spreadsheet whose payment date is a real date cell (stored as midnight)
+    PartnerFactory(tax_id="T1")
+    book = Workbook()
+    sheet = book.active
+    sheet.append(
+        ["partner_tax_id", "transaction_id", "reference", "payment_date", "amount", "currency"]
+    )
+    sheet.append(["T1", "TX-10", "SO-10", datetime.datetime(2026, 7, 5), 12, "CNY"])
+    out = io.BytesIO()
+    book.save(out)
+    # When it is imported
+    batch = upload(
+        client, finance_user, "settlement_payments", out.getvalue(), committed, name="p.xlsx"
+    )
+    # Then the date cell is read as that day, as the sales-line import reads it
+    assert batch.status == ImportStatus.IMPORTED, batch.errors
+    assert Payment.objects.get().paid_on == datetime.date(2026, 7, 5)
 
 
 def test_reimporting_the_same_file_adds_nothing(client, finance_user, committed):
