@@ -5,6 +5,7 @@ from celery import chord, group, shared_task
 from core.jobs import single_flight
 
 from . import services
+from .exports import statement_export_chunk, statement_export_start, statement_export_zip
 
 
 @shared_task(time_limit=3600, soft_time_limit=3300)
@@ -22,8 +23,6 @@ def statement_deem_confirmed_task() -> int:
 @shared_task(acks_late=True, time_limit=600, soft_time_limit=540)
 def statement_export_period_task(job_id: int, period: str, base_url: str = "") -> int:
     """Fan the period's PDFs out to the workers in chunks; the last step zips them."""
-    from .exports import statement_export_start
-
     chunks = statement_export_start(job_id=job_id, period=period)
     zip_step = statement_export_zip_task.si(job_id, period)
     if not chunks:
@@ -35,15 +34,11 @@ def statement_export_period_task(job_id: int, period: str, base_url: str = "") -
 
 @shared_task(acks_late=True, time_limit=1800, soft_time_limit=1700)
 def statement_export_chunk_task(job_id: int, statement_ids: list[int], base_url: str = "") -> int:
-    from .exports import statement_export_chunk
-
     return statement_export_chunk(job_id=job_id, statement_ids=statement_ids, base_url=base_url)
 
 
 @shared_task(acks_late=True, time_limit=1800, soft_time_limit=1700)
 def statement_export_zip_task(job_id: int, period: str) -> None:
-    from .exports import statement_export_zip
-
     statement_export_zip(job_id=job_id, period=period)
 
 

@@ -18,11 +18,16 @@ def _deal_recipients(deal: Deal) -> list[User]:
     )
 
 
+def _channel_directors() -> list[User]:
+    return list(User.objects.filter(role=Role.CHANNEL_DIRECTOR, is_active=True))
+
+
 def _managers(deal: Deal) -> list[User]:
+    """The partner's channel manager, or the channel directors when it has none."""
     manager = deal.partner.channel_manager
     if manager is not None:
         return [manager]
-    return list(User.objects.filter(role=Role.CHANNEL_DIRECTOR, is_active=True))
+    return _channel_directors()
 
 
 def _url(deal: Deal) -> str:

@@ -8,18 +8,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.choices import Role
-from accounts.models import User
-from core.audit import audit_record
 from core.notifications import notify
+from core.transitions import Notice, transition_record
 
 from ..choices import DealStatus
 from ..models import Deal
-from ._common import _deal_recipients, _url
-
-
-def _directors() -> list[User]:
-    return list(User.objects.filter(role=Role.CHANNEL_DIRECTOR, is_active=True))
+from ._common import _channel_directors, _deal_recipients, _url
 
 
 # Not atomic as a whole: a scheduled sweep; one transaction per deal.
@@ -41,13 +35,17 @@ def deal_expire_stale(*, now: datetime.datetime | None = None) -> int:
                 continue
             deal.status = DealStatus.EXPIRED
             deal.save(update_fields=["status", "updated_at"])
-            audit_record(actor=None, action="deal.expired", obj=deal)
-            notify(
-                recipients=_deal_recipients(deal),
-                kind="deal.expired",
-                title=_("Protection ended: %(project)s"),
-                url=_url(deal),
-                params={"project": deal.project_name},
+            transition_record(
+                deal,
+                actor=None,
+                action="deal.expired",
+                notice=Notice(
+                    recipients=_deal_recipients(deal),
+                    kind="deal.expired",
+                    title=_("Protection ended: %(project)s"),
+                    url=_url(deal),
+                    params={"project": deal.project_name},
+                ),
             )
             count += 1
     return count
@@ -106,7 +104,7 @@ def deal_escalate_overdue(*, now: datetime.datetime | None = None) -> int:
         sla_due_at__lt=now,
         escalated_at__isnull=True,
     ).values_list("pk", flat=True)
-    directors = _directors()
+    directors = _channel_directors()
     for pk in list(overdue):
         with transaction.atomic():
             deal = Deal.objects.select_for_update().filter(pk=pk, escalated_at__isnull=True).first()
@@ -114,13 +112,17 @@ def deal_escalate_overdue(*, now: datetime.datetime | None = None) -> int:
                 continue
             deal.escalated_at = now
             deal.save(update_fields=["escalated_at", "updated_at"])
-            audit_record(actor=None, action="deal.escalated", obj=deal)
-            notify(
-                recipients=directors,
-                kind="deal.escalated",
-                title=_("Registration past its approval SLA: %(project)s"),
-                url=_url(deal),
-                params={"project": deal.project_name},
+            transition_record(
+                deal,
+                actor=None,
+                action="deal.escalated",
+                notice=Notice(
+                    recipients=directors,
+                    kind="deal.escalated",
+                    title=_("Registration past its approval SLA: %(project)s"),
+                    url=_url(deal),
+                    params={"project": deal.project_name},
+                ),
             )
             count += 1
     return count

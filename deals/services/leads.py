@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Role
 from accounts.models import User
-from core.audit import audit_record, diff, snapshot
+from core.audit import snapshot
 from core.notifications import notify
+from core.transitions import Notice, transition_record
 
 from ..choices import AVAILABLE_LEAD_STATUSES, LeadOfferStatus, LeadStatus
 from ..models import Deal, Lead, LeadOffer
@@ -99,7 +100,7 @@ def lead_publish(*, actor: User, data: dict) -> Lead:
         lead.status = LeadStatus.OPEN
         lead.opened_at = now
     lead.save()
-    audit_record(actor=actor, action="lead.published", obj=lead)
+    transition_record(lead, actor=actor, action="lead.published")
     if hours:
         _offer_to(lead=lead, partner_ids=[p.pk for p in exclusive], exclusive=True, now=now)
     else:
@@ -121,12 +122,7 @@ def _lead_open(*, lead: Lead, now, actor: User | None) -> None:
     lead.status = LeadStatus.OPEN
     lead.opened_at = now
     lead.save(update_fields=["status", "opened_at"])
-    audit_record(
-        actor=actor,
-        action="lead.opened",
-        obj=lead,
-        changes=diff(before, snapshot(lead, LEAD_TRACKED)),
-    )
+    transition_record(lead, actor=actor, action="lead.opened", before=before, fields=LEAD_TRACKED)
     _lead_open_offers(lead=lead, now=now)
 
 
@@ -217,21 +213,22 @@ def lead_accept(*, lead_id: int, actor: User) -> Deal:
     LeadOffer.objects.filter(lead=lead, status=LeadOfferStatus.OFFERED).update(
         status=LeadOfferStatus.TAKEN
     )
-    audit_record(
+    transition_record(
+        lead,
         actor=actor,
         action="lead.accepted",
-        obj=lead,
-        changes=diff(before, snapshot(lead, LEAD_TRACKED)),
+        before=before,
+        fields=LEAD_TRACKED,
+        notice=Notice(
+            recipients=[lead.published_by, *_managers(deal)],
+            kind="lead.accepted",
+            title=_("Lead accepted: %(project)s"),
+            body=_("Accepted by %(partner)s."),
+            url=reverse("deals:lead_detail", args=[lead.pk]),
+            params={"project": lead.project_name, "partner": offer.partner.legal_name},
+        ),
     )
-    audit_record(actor=actor, action="deal.created", obj=deal, note=f"lead {lead.pk}")
-    notify(
-        recipients=[lead.published_by, *_managers(deal)],
-        kind="lead.accepted",
-        title=_("Lead accepted: %(project)s"),
-        body=_("Accepted by %(partner)s."),
-        url=reverse("deals:lead_detail", args=[lead.pk]),
-        params={"project": lead.project_name, "partner": offer.partner.legal_name},
-    )
+    transition_record(deal, actor=actor, action="deal.created", note=f"lead {lead.pk}")
     return deal
 
 
@@ -247,15 +244,19 @@ def lead_decline(*, lead_id: int, actor: User) -> LeadOffer:
     offer.status = LeadOfferStatus.DECLINED
     offer.decided_at = now
     offer.save(update_fields=["status", "decided_at"])
-    audit_record(actor=actor, action="lead.declined", obj=lead)
-    notify(
-        recipients=[lead.published_by],
-        kind="lead.declined",
-        title=_("Lead declined: %(project)s"),
-        body=_("Declined by %(partner)s."),
-        url=reverse("deals:lead_detail", args=[lead.pk]),
-        params={"project": lead.project_name, "partner": offer.partner.legal_name},
-        email=False,
+    transition_record(
+        lead,
+        actor=actor,
+        action="lead.declined",
+        notice=Notice(
+            recipients=[lead.published_by],
+            kind="lead.declined",
+            title=_("Lead declined: %(project)s"),
+            body=_("Declined by %(partner)s."),
+            url=reverse("deals:lead_detail", args=[lead.pk]),
+            params={"project": lead.project_name, "partner": offer.partner.legal_name},
+            email=False,
+        ),
     )
     if (
         lead.status == LeadStatus.EXCLUSIVE
@@ -277,10 +278,7 @@ def lead_withdraw(*, lead_id: int, actor: User) -> Lead:
     lead.status = LeadStatus.WITHDRAWN
     lead.save(update_fields=["status"])
     lead.offers.filter(status=LeadOfferStatus.OFFERED).update(status=LeadOfferStatus.TAKEN)
-    audit_record(
-        actor=actor,
-        action="lead.withdrawn",
-        obj=lead,
-        changes=diff(before, snapshot(lead, LEAD_TRACKED)),
+    transition_record(
+        lead, actor=actor, action="lead.withdrawn", before=before, fields=LEAD_TRACKED
     )
     return lead

@@ -11,11 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from core.audit import audit_record, diff, snapshot
+from core.audit import snapshot
 from core.business_days import add_business_days
 from core.fx import FxRateMissing, fx_rate
 from core.money import round_money
-from core.notifications import notify
+from core.transitions import Notice, transition_record
 from partners.choices import ViolationKind
 from partners.services import compliance_violation_draft_create
 
@@ -99,7 +99,7 @@ def deal_draft_save(
         )
         for line in lines
     )
-    audit_record(actor=actor, action=action, obj=deal)
+    transition_record(deal, actor=actor, action=action)
     return deal
 
 
@@ -176,30 +176,33 @@ def deal_submit(*, deal: Deal, actor: User) -> Deal:
     deal.conflict_with_id = conflict_id
     deal.status = DealStatus.IN_CONFLICT if conflict_id else DealStatus.SUBMITTED
     deal.save(update_fields=SUBMIT_FIELDS)
-    audit_record(
-        actor=actor,
-        action="deal.submitted",
-        obj=deal,
-        changes=diff(before, snapshot(deal, TRACKED)),
-    )
-    _compliance_flag(deal=deal, actor=actor)
-    notify(
-        recipients=_managers(deal),
-        kind="deal.submitted",
-        title=_("Deal registration to decide: %(project)s"),
-        url=_url(deal),
-        params={"project": deal.project_name},
-    )
-    if conflict_id:
-        # The later registrant learns that a conflict exists, never with whom.
-        notify(
-            recipients=_deal_recipients(deal),
-            kind="deal.in_conflict",
-            title=_("Your registration %(project)s conflicts with an earlier registration"),
-            body=_("A channel manager will review it. The earlier registration keeps priority."),
+    notices = [
+        Notice(
+            recipients=_managers(deal),
+            kind="deal.submitted",
+            title=_("Deal registration to decide: %(project)s"),
             url=_url(deal),
             params={"project": deal.project_name},
         )
+    ]
+    if conflict_id:
+        # The later registrant learns that a conflict exists, never with whom.
+        notices.append(
+            Notice(
+                recipients=_deal_recipients(deal),
+                kind="deal.in_conflict",
+                title=_("Your registration %(project)s conflicts with an earlier registration"),
+                body=_(
+                    "A channel manager will review it. The earlier registration keeps priority."
+                ),
+                url=_url(deal),
+                params={"project": deal.project_name},
+            )
+        )
+    transition_record(
+        deal, actor=actor, action="deal.submitted", before=before, fields=TRACKED, notice=notices
+    )
+    _compliance_flag(deal=deal, actor=actor)
     return deal
 
 
@@ -254,32 +257,41 @@ def deal_approve(*, deal: Deal, actor: User, reason: str = "") -> Deal:
     deal.decision_reason = reason
     deal.protection_ends_at = now + datetime.timedelta(days=deal.partner.tier.protection_days)
     deal.save()
-    audit_record(
-        actor=actor,
-        action="deal.approved",
-        obj=deal,
-        changes=diff(before, snapshot(deal, TRACKED)),
-        note=reason,
-    )
-    notify(
-        recipients=_deal_recipients(deal),
-        kind="deal.approved",
-        title=_("Deal registration approved: %(project)s"),
-        body=_("Protected until %(until)s."),
-        url=_url(deal),
-        params={"project": deal.project_name, "until": deal.protection_ends_at.date().isoformat()},
-    )
+    notices = [
+        Notice(
+            recipients=_deal_recipients(deal),
+            kind="deal.approved",
+            title=_("Deal registration approved: %(project)s"),
+            body=_("Protected until %(until)s."),
+            url=_url(deal),
+            params={
+                "project": deal.project_name,
+                "until": deal.protection_ends_at.date().isoformat(),
+            },
+        )
+    ]
     if was_in_conflict and deal.conflict_with_id:
         # The first registrant learns that its customer is now shared, not with whom.
         earlier = Deal.objects.select_related("partner").get(pk=deal.conflict_with_id)
-        notify(
-            recipients=_deal_recipients(earlier),
-            kind="deal.conflict_approved",
-            title=_("A later registration of the customer of %(project)s was also approved"),
-            body=_("Your registration keeps its protection."),
-            url=_url(earlier),
-            params={"project": earlier.project_name},
+        notices.append(
+            Notice(
+                recipients=_deal_recipients(earlier),
+                kind="deal.conflict_approved",
+                title=_("A later registration of the customer of %(project)s was also approved"),
+                body=_("Your registration keeps its protection."),
+                url=_url(earlier),
+                params={"project": earlier.project_name},
+            )
         )
+    transition_record(
+        deal,
+        actor=actor,
+        action="deal.approved",
+        before=before,
+        fields=TRACKED,
+        note=reason,
+        notice=notices,
+    )
     return deal
 
 
@@ -297,20 +309,21 @@ def deal_reject(*, deal: Deal, actor: User, reason: str) -> Deal:
     deal.decided_by = actor
     deal.decision_reason = reason
     deal.save()
-    audit_record(
+    transition_record(
+        deal,
         actor=actor,
         action="deal.rejected",
-        obj=deal,
-        changes=diff(before, snapshot(deal, TRACKED)),
+        before=before,
+        fields=TRACKED,
         note=reason,
-    )
-    notify(
-        recipients=_deal_recipients(deal),
-        kind="deal.rejected",
-        title=_("Deal registration rejected: %(project)s"),
-        body=reason,
-        url=_url(deal),
-        params={"project": deal.project_name},
+        notice=Notice(
+            recipients=_deal_recipients(deal),
+            kind="deal.rejected",
+            title=_("Deal registration rejected: %(project)s"),
+            body=reason,
+            url=_url(deal),
+            params={"project": deal.project_name},
+        ),
     )
     return deal
 
@@ -328,13 +341,18 @@ def deal_extension_request(*, deal: Deal, actor: User, justification: str) -> De
     deal.extension_requested_at = timezone.now()
     deal.extension_justification = justification
     deal.save(update_fields=["extension_requested_at", "extension_justification", "updated_at"])
-    audit_record(actor=actor, action="deal.extension_requested", obj=deal, note=justification)
-    notify(
-        recipients=_managers(deal),
-        kind="deal.extension_requested",
-        title=_("Protection extension requested: %(project)s"),
-        url=_url(deal),
-        params={"project": deal.project_name},
+    transition_record(
+        deal,
+        actor=actor,
+        action="deal.extension_requested",
+        note=justification,
+        notice=Notice(
+            recipients=_managers(deal),
+            kind="deal.extension_requested",
+            title=_("Protection extension requested: %(project)s"),
+            url=_url(deal),
+            params={"project": deal.project_name},
+        ),
     )
     return deal
 
@@ -349,18 +367,19 @@ def deal_extension_decide(*, deal: Deal, actor: User, approve: bool) -> Deal:
     if approve:
         deal.protection_ends_at += datetime.timedelta(days=DealSettings.current().extension_days)
     deal.save()
-    audit_record(
+    transition_record(
+        deal,
         actor=actor,
         action=f"deal.extension_{deal.extension_decision}",
-        obj=deal,
-        changes=diff(before, snapshot(deal, TRACKED)),
-    )
-    notify(
-        recipients=_deal_recipients(deal),
-        kind="deal.extension_decided",
-        title=_("Protection extension decided for %(project)s"),
-        url=_url(deal),
-        params={"project": deal.project_name},
+        before=before,
+        fields=TRACKED,
+        notice=Notice(
+            recipients=_deal_recipients(deal),
+            kind="deal.extension_decided",
+            title=_("Protection extension decided for %(project)s"),
+            url=_url(deal),
+            params={"project": deal.project_name},
+        ),
     )
     return deal
 
@@ -392,15 +411,19 @@ def deal_close_won(
         )
         for line in lines
     )
-    audit_record(
-        actor=actor, action="deal.won", obj=deal, changes=diff(before, snapshot(deal, TRACKED))
-    )
-    notify(
-        recipients=_managers(deal),
-        kind="deal.won",
-        title=_("Deal won: %(project)s"),
-        url=_url(deal),
-        params={"project": deal.project_name},
+    transition_record(
+        deal,
+        actor=actor,
+        action="deal.won",
+        before=before,
+        fields=TRACKED,
+        notice=Notice(
+            recipients=_managers(deal),
+            kind="deal.won",
+            title=_("Deal won: %(project)s"),
+            url=_url(deal),
+            params={"project": deal.project_name},
+        ),
     )
     return deal
 
@@ -417,15 +440,19 @@ def deal_close_lost(*, deal: Deal, actor: User, reason: str) -> Deal:
     deal.lost_reason = reason.strip()
     deal.closed_on = timezone.localdate()
     deal.save()
-    audit_record(
-        actor=actor, action="deal.lost", obj=deal, changes=diff(before, snapshot(deal, TRACKED))
-    )
-    notify(
-        recipients=_managers(deal),
-        kind="deal.lost",
-        title=_("Deal lost: %(project)s"),
-        body=deal.lost_reason,
-        url=_url(deal),
-        params={"project": deal.project_name},
+    transition_record(
+        deal,
+        actor=actor,
+        action="deal.lost",
+        before=before,
+        fields=TRACKED,
+        notice=Notice(
+            recipients=_managers(deal),
+            kind="deal.lost",
+            title=_("Deal lost: %(project)s"),
+            body=deal.lost_reason,
+            url=_url(deal),
+            params={"project": deal.project_name},
+        ),
     )
     return deal

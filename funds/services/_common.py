@@ -54,6 +54,7 @@ def _validate_files(files, field: str) -> dict:
 
 
 def _notify_partner(request: FundRequest, title, body: str = "") -> None:
+    """The MDF decision notice; a decision passes it to `transition_record` as `on_commit`."""
     # The requester and the company's finance people and admins, not the whole company.
     recipients = partner_recipients(
         partner=request.partner_id, audience=Audience.FINANCE, people=[request.submitted_by_id]

@@ -15,9 +15,9 @@ from django.utils.translation import gettext_lazy
 
 from accounts.choices import Role
 from accounts.scoping import acts_on_company_finance
-from core.audit import audit_record
 from core.money import round_money
 from core.periods import Quarter
+from core.transitions import transition_record
 from settlement.services import settlement_entry_queue
 
 from ..choices import ClaimStatus, LedgerKind, RequestStatus, SettlementState
@@ -73,7 +73,7 @@ def claim_submit(
         submitted_at=timezone.now(),
     )
     _attach(ClaimAttachment, "claim", claim, attachments, actor)
-    audit_record(actor=actor, action="claim.submitted", obj=claim)
+    transition_record(claim, actor=actor, action="claim.submitted")
     return claim
 
 
@@ -140,18 +140,18 @@ def claim_validate(*, claim: Claim, actor, note: str = "") -> Claim:
     claim.save()
     request.status = RequestStatus.CLAIMED
     request.save(update_fields=["status"])
-    audit_record(
+    transition_record(
+        claim,
         actor=actor,
         action="claim.validated",
-        obj=claim,
         changes={
             "status": {"before": ClaimStatus.SUBMITTED, "after": ClaimStatus.VALIDATED},
             "reimbursement_amount": {"before": None, "after": str(claim.reimbursement_amount)},
         },
         note=note,
-    )
-    transaction.on_commit(
-        lambda: _notify_partner(request, gettext_lazy("MDF claim for “%(title)s” validated"))
+        on_commit=lambda: _notify_partner(
+            request, gettext_lazy("MDF claim for “%(title)s” validated")
+        ),
     )
     return claim
 
@@ -170,16 +170,14 @@ def claim_reject(*, claim: Claim, actor, note: str) -> Claim:
     claim.validated_by = actor
     claim.validated_at = timezone.now()
     claim.save(update_fields=["status", "note", "validated_by", "validated_at"])
-    audit_record(
+    transition_record(
+        claim,
         actor=actor,
         action="claim.rejected",
-        obj=claim,
         changes={"status": {"before": ClaimStatus.SUBMITTED, "after": ClaimStatus.REJECTED}},
         note=note,
-    )
-    transaction.on_commit(
-        lambda: _notify_partner(
+        on_commit=lambda: _notify_partner(
             claim.fund_request, gettext_lazy("MDF claim for “%(title)s” rejected"), note
-        )
+        ),
     )
     return claim

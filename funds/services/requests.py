@@ -15,10 +15,10 @@ from django.utils.translation import gettext_lazy
 
 from accounts.choices import Role
 from accounts.scoping import acts_on_company_finance, can_manage_partner
-from core.audit import audit_record
 from core.fx import FxRateMissing, fx_convert
 from core.money import round_money
 from core.periods import Quarter
+from core.transitions import transition_record
 
 from ..choices import ClaimStatus, LedgerKind, RequestStatus
 from ..models import ApprovalRule, Claim, FundApproval, FundRequest, FundRequestAttachment
@@ -104,7 +104,7 @@ def fund_request_submit(
         submitted_at=timezone.now(),
     )
     _attach(FundRequestAttachment, "fund_request", request, attachments, actor)
-    audit_record(actor=actor, action="fund_request.submitted", obj=request)
+    transition_record(request, actor=actor, action="fund_request.submitted")
     return request
 
 
@@ -139,7 +139,7 @@ def fund_request_approve(*, fund_request: FundRequest, actor, note: str = "") ->
         )
     FundApproval.objects.create(fund_request=request, approver=actor, role=actor.role, note=note)
     if not complete:
-        audit_record(actor=actor, action="fund_request.approval_added", obj=request, note=note)
+        transition_record(request, actor=actor, action="fund_request.approval_added", note=note)
         return request
     partner = _lock_partner(request.partner)
     if request.requested_amount > mdf_balance(partner=partner):
@@ -160,15 +160,15 @@ def fund_request_approve(*, fund_request: FundRequest, actor, note: str = "") ->
         created_by=actor,
         fund_request=request,
     )
-    audit_record(
+    transition_record(
+        request,
         actor=actor,
         action="fund_request.approved",
-        obj=request,
         changes={"status": {"before": RequestStatus.SUBMITTED, "after": RequestStatus.APPROVED}},
         note=note,
-    )
-    transaction.on_commit(
-        lambda: _notify_partner(request, gettext_lazy("MDF request “%(title)s” approved"))
+        on_commit=lambda: _notify_partner(
+            request, gettext_lazy("MDF request “%(title)s” approved")
+        ),
     )
     return request
 
@@ -186,15 +186,15 @@ def fund_request_reject(*, fund_request: FundRequest, actor, note: str) -> FundR
     request.decision_note = note.strip()
     request.decided_at = timezone.now()
     request.save(update_fields=["status", "decision_note", "decided_at"])
-    audit_record(
+    transition_record(
+        request,
         actor=actor,
         action="fund_request.rejected",
-        obj=request,
         changes={"status": {"before": RequestStatus.SUBMITTED, "after": RequestStatus.REJECTED}},
         note=note,
-    )
-    transaction.on_commit(
-        lambda: _notify_partner(request, gettext_lazy("MDF request “%(title)s” rejected"), note)
+        on_commit=lambda: _notify_partner(
+            request, gettext_lazy("MDF request “%(title)s” rejected"), note
+        ),
     )
     return request
 
@@ -218,10 +218,10 @@ def fund_request_release(*, fund_request: FundRequest) -> FundRequest | None:
     )
     request.status = RequestStatus.RELEASED
     request.save(update_fields=["status"])
-    audit_record(
+    transition_record(
+        request,
         actor=None,
         action="fund_request.released",
-        obj=request,
         changes={"status": {"before": RequestStatus.APPROVED, "after": RequestStatus.RELEASED}},
     )
     return request

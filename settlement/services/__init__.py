@@ -20,7 +20,6 @@ from .reconciliation import (
     reconciliation_run_start,
 )
 from .statements import (
-    APPROVER_ROLES,
     open_review_round,
     required_approvals_for,
     settlement_entry_queue,
@@ -36,7 +35,6 @@ from .statements import (
 )
 
 __all__ = [
-    "APPROVER_ROLES",
     "RECONCILIATION_CHUNKS",
     "anomaly_resolve",
     "dispute_resolve",

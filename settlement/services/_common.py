@@ -1,4 +1,4 @@
-"""Helpers shared by the settlement workflows: locks, role checks, the audited transition."""
+"""Helpers shared by the settlement workflows: locks, role checks, the statement transition."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 
 from accounts.choices import FINANCE_ROLES
 from accounts.models import User
-from core.audit import audit_record
 from core.notifications import Audience, partner_recipients
 from core.periods import Quarter
+from core.transitions import Notice, transition_record
 
 from ..models import Statement
 
@@ -31,18 +31,30 @@ def _require_finance(actor: User) -> None:
         raise ValidationError(_("Only finance may do this."))
 
 
-def _transition(statement: Statement, *, actor, state: str, action: str, note: str = "", **fields):
+def _transition(
+    statement: Statement,
+    *,
+    actor,
+    state: str,
+    action: str,
+    note: str = "",
+    notice: Notice | None = None,
+    **fields,
+) -> Statement:
+    """Move a locked statement to `state`, saving `fields` with it, and record the transition
+    `statement.<action>` (its audit row and the optional notice)."""
     before = statement.state
     statement.state = state
     for name, value in fields.items():
         setattr(statement, name, value)
     statement.save(update_fields=["state", *fields])
-    audit_record(
+    transition_record(
+        statement,
         actor=actor,
         action=f"statement.{action}",
-        obj=statement,
         changes={"state": {"before": before, "after": state}},
         note=note,
+        notice=notice,
     )
     return statement
 

@@ -11,9 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from core.audit import audit_record
-from core.notifications import notify
 from core.periods import Quarter
+from core.transitions import Notice, transition_record
 from core.uploads import validate_document
 
 from .. import permissions
@@ -53,13 +52,13 @@ def statement_confirm(*, statement: Statement, actor: User) -> Statement:
         state=StatementState.CONFIRMED,
         action="confirmed",
         confirmed_at=timezone.now(),
-    )
-    notify(
-        recipients=_finance_users(),
-        kind="statement.confirmed",
-        title=gettext_lazy("Statement %(number)s was confirmed"),
-        url=_url(statement),
-        params={"number": statement.number},
+        notice=Notice(
+            recipients=_finance_users(),
+            kind="statement.confirmed",
+            title=gettext_lazy("Statement %(number)s was confirmed"),
+            url=_url(statement),
+            params={"number": statement.number},
+        ),
     )
     return statement
 
@@ -80,13 +79,13 @@ def statement_deem_confirmed(*, now=None) -> int:
             action="deemed_confirmed",
             confirmed_at=now,
             deemed_confirmed=True,
-        )
-        notify(
-            recipients=_statement_recipients(statement),
-            kind="statement.deemed_confirmed",
-            title=gettext_lazy("Statement %(number)s is deemed confirmed"),
-            url=_url(statement),
-            params={"number": statement.number},
+            notice=Notice(
+                recipients=_statement_recipients(statement),
+                kind="statement.deemed_confirmed",
+                title=gettext_lazy("Statement %(number)s is deemed confirmed"),
+                url=_url(statement),
+                params={"number": statement.number},
+            ),
         )
         count += 1
     return count
@@ -118,15 +117,19 @@ def statement_dispute(
     for upload in files:
         DisputeEvidence.objects.create(dispute=dispute, file=upload)
     _transition(
-        statement, actor=actor, state=StatementState.DISPUTED, action="disputed", note=reason
-    )
-    notify(
-        recipients=_finance_users(),
-        kind="statement.disputed",
-        title=gettext_lazy("Statement %(number)s is disputed"),
-        body=_literal(reason),
-        url=_url(statement),
-        params={"number": statement.number},
+        statement,
+        actor=actor,
+        state=StatementState.DISPUTED,
+        action="disputed",
+        note=reason,
+        notice=Notice(
+            recipients=_finance_users(),
+            kind="statement.disputed",
+            title=gettext_lazy("Statement %(number)s is disputed"),
+            body=_literal(reason),
+            url=_url(statement),
+            params={"number": statement.number},
+        ),
     )
     return dispute
 
@@ -160,19 +163,19 @@ def dispute_resolve(
             source_id=dispute.pk,
             period=str(Quarter.parse(statement.period).next()),
         )
-    audit_record(
+    transition_record(
+        dispute,
         actor=actor,
         action="dispute.resolved",
-        obj=dispute,
         changes={"adjustment_amount": {"before": None, "after": str(adjustment_amount or 0)}},
         note=answer,
-    )
-    notify(
-        recipients=_statement_recipients(statement),
-        kind="statement.dispute_answered",
-        title=gettext_lazy("Your dispute of %(number)s was answered"),
-        body=_literal(answer),
-        url=_url(statement),
-        params={"number": statement.number},
+        notice=Notice(
+            recipients=_statement_recipients(statement),
+            kind="statement.dispute_answered",
+            title=gettext_lazy("Your dispute of %(number)s was answered"),
+            body=_literal(answer),
+            url=_url(statement),
+            params={"number": statement.number},
+        ),
     )
     return dispute

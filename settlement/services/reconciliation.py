@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from core.audit import audit_record
 from core.jobs import job_create, job_progress, job_started, job_succeeded
 from core.models import JobRun
 from core.notifications import notify
+from core.transitions import transition_record
 from partners.models import Partner
 
 from .. import jobs
@@ -44,8 +44,9 @@ def reconciliation_run_start(
         _require_finance(actor)
     job = job_create(kind=jobs.RECONCILIATION, label=str(_("Reconciliation")), user=actor, total=0)
     run = ReconciliationRun.objects.create(job=job, started_by=actor)
-    audit_record(actor=actor, action="reconciliation.started", obj=run)
-    transaction.on_commit(lambda: start(run.pk, chunks))
+    transition_record(
+        run, actor=actor, action="reconciliation.started", on_commit=lambda: start(run.pk, chunks)
+    )
     return run
 
 
@@ -138,10 +139,10 @@ def anomaly_resolve(*, anomaly, actor: User, action: str, note: str):
     anomaly.state = AnomalyState.RESOLVED
     anomaly.closed_at = timezone.now()
     anomaly.save(update_fields=["state", "closed_at"])
-    audit_record(
+    transition_record(
+        anomaly,
         actor=actor,
         action="reconciliation.anomaly_resolved",
-        obj=anomaly,
         changes={"state": {"before": AnomalyState.OPEN, "after": AnomalyState.RESOLVED}},
         note=f"{action}: {note.strip()}",
     )

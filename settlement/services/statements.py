@@ -11,13 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.choices import FINANCE_ROLES, Role
 from accounts.models import User
-from core.audit import audit_record
 from core.fx import fx_rate
 from core.money import round_money
-from core.notifications import notify
 from core.periods import Quarter
+from core.transitions import Notice, transition_record
 from partners.models import Partner
 
 from .. import permissions
@@ -34,8 +32,6 @@ from ..models import (
 from ..period_hooks import period_preparers
 from ..rules import response_deadline
 from ._common import _lock, _period, _require_finance, _statement_recipients, _transition, _url
-
-APPROVER_ROLES = FINANCE_ROLES | {Role.ADMIN}
 
 
 def settlement_entry_queue(
@@ -153,7 +149,7 @@ def statement_build(*, partner: Partner, period: str) -> Statement | None:
         currency=currency,
     )
     statement.save(update_fields=["subtotal", "tax_amount", "payable"])
-    audit_record(actor=None, action="statement.built", obj=statement, note=str(quarter))
+    transition_record(statement, actor=None, action="statement.built", note=str(quarter))
     return statement
 
 
@@ -254,10 +250,10 @@ def statement_approve(*, statement: Statement, actor: User, note: str = "") -> S
         statement=statement, review_round=review_round, approver=actor, note=note[:300]
     )
     count = review_round.approvals.count()
-    audit_record(
+    transition_record(
+        statement,
         actor=actor,
         action="statement.approval_recorded",
-        obj=statement,
         note=f"round {review_round.number}: {count}/{review_round.required_approvals}",
     )
     if count >= review_round.required_approvals:
@@ -289,23 +285,22 @@ def statement_publish(*, statement: Statement, actor: User) -> Statement:
     statement = _lock(statement)
     _require_state(statement, StatementState.APPROVED)
     now = timezone.now()
-    _transition(
+    return _transition(
         statement,
         actor=actor,
         state=StatementState.PUBLISHED,
         action="published",
         published_at=now,
         response_due_at=response_deadline(now),
+        notice=Notice(
+            recipients=_statement_recipients(statement),
+            kind="statement.published",
+            title=gettext_lazy("Statement %(number)s is published"),
+            body=gettext_lazy("Please confirm or dispute it within 7 business days."),
+            url=_url(statement),
+            params={"number": statement.number},
+        ),
     )
-    notify(
-        recipients=_statement_recipients(statement),
-        kind="statement.published",
-        title=gettext_lazy("Statement %(number)s is published"),
-        body=gettext_lazy("Please confirm or dispute it within 7 business days."),
-        url=_url(statement),
-        params={"number": statement.number},
-    )
-    return statement
 
 
 @transaction.atomic
