@@ -5,7 +5,6 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from accounts.choices import Role
 from accounts.scoping import sees_company_finance
 
 from ..import_batches import import_batch_create
@@ -13,6 +12,7 @@ from ..imports import importers_for
 from ..jobs import job_list_for
 from ..models import FxRate, ImportBatch, JobRun, Notification
 from ..notifications import notification_mark_read
+from ..roles import Role
 from .serializers import (
     FxRateSerializer,
     ImportBatchSerializer,
