@@ -21,11 +21,11 @@ A dependency is an import (module level or inside a function) or `apps.get_model
 Imports of another app sit at module level (only `AppConfig.ready()` registers hooks from inside a
 function), so none hides a cycle; within an app, modules do not import each other in a cycle.
 Model relations follow the same layers: the infrastructure relates to the partner company only
-through `settings.PRM_PARTNER_MODEL`, core to the user only through `settings.AUTH_USER_MODEL`, and the one relation that still
-points up is listed below with its reason. Set-based SQL never names another app's bare tables:
-it reads the SQL views (or functions) the owning app defines in its migrations and documents
-(`deals_won_line_v`, `partners_partner_v`, `partners_tier_v`); migrations, tests and the
-benchmarks are exempt.
+through `settings.PRM_PARTNER_MODEL`, core to the user only through `settings.AUTH_USER_MODEL`,
+and the one relation that still points up is listed below with its reason. Set-based SQL never
+names another app's bare tables: it reads the SQL views (or functions) the owning app defines in
+its migrations and documents (`deals_won_line_v`, `partners_partner_v`, `partners_tier_v`);
+migrations, tests and the benchmarks are exempt.
 """
 
 from __future__ import annotations
