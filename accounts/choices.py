@@ -1,27 +1,20 @@
-from django.db import models
-from django.utils.translation import gettext_lazy as _
+"""The roles a user holds. They are defined in `core.roles` (core, below accounts, needs them for
+notifications, jobs and navigation) and re-exported here for the apps that describe users."""
 
-
-class Role(models.TextChoices):
-    """DESIGN §1. Vendor staff roles first, then the partner-side roles."""
-
-    ADMIN = "admin", _("Administrator")
-    CHANNEL_MANAGER = "channel_manager", _("Channel manager")
-    CHANNEL_DIRECTOR = "channel_director", _("Channel director")
-    LEGAL = "legal", _("Legal reviewer")
-    FINANCE = "finance", _("Finance")
-    CFO = "cfo", _("CFO")
-    PARTNER_ADMIN = "partner_admin", _("Partner admin")
-    PARTNER_SALES = "partner_sales", _("Partner sales")
-    PARTNER_FINANCE = "partner_finance", _("Partner finance")
-
-
-STAFF_ROLES = frozenset(
-    {Role.ADMIN, Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR, Role.LEGAL, Role.FINANCE, Role.CFO}
+from core.roles import (
+    CHANNEL_ROLES,
+    FINANCE_ROLES,
+    PARTNER_FINANCE_ROLES,
+    PARTNER_ROLES,
+    STAFF_ROLES,
+    Role,
 )
-PARTNER_ROLES = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_SALES, Role.PARTNER_FINANCE})
-# Roles that act on partners as a channel team (a director is a manager with higher limits).
-CHANNEL_ROLES = frozenset({Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR})
-FINANCE_ROLES = frozenset({Role.FINANCE, Role.CFO})
-# Partner roles that see and act on company finance (DESIGN §1); partner sales does not.
-PARTNER_FINANCE_ROLES = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_FINANCE})
+
+__all__ = [
+    "CHANNEL_ROLES",
+    "FINANCE_ROLES",
+    "PARTNER_FINANCE_ROLES",
+    "PARTNER_ROLES",
+    "STAFF_ROLES",
+    "Role",
+]

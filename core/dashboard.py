@@ -17,11 +17,10 @@ from django.apps import apps
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.choices import PARTNER_ROLES, STAFF_ROLES, Role
-
 from .jobs import job_list_for
 from .models import ImportBatch
 from .notifications import unread_count
+from .roles import PARTNER_ROLES, STAFF_ROLES, Role
 
 ALL_ROLES = STAFF_ROLES | PARTNER_ROLES
 

@@ -7,10 +7,9 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.choices import Role
-
 from .imports import Column, Importer, RowError, parse_currency, parse_date, parse_decimal, register
 from .models import FxRate
+from .roles import Role
 
 
 @register

@@ -2,9 +2,8 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from accounts.choices import STAFF_ROLES, Role
-
 from .dashboard import ALL_ROLES, nav_item
+from .roles import STAFF_ROLES, Role
 
 nav_item(_("Dashboard"), "core:dashboard", roles=ALL_ROLES, order=0)
 nav_item(

@@ -11,9 +11,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
-from accounts.choices import Role
-
 from .models import Notification
+from .roles import Role
 
 
 class Audience(StrEnum):

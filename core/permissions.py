@@ -1,7 +1,8 @@
 """View guards shared by every app: role checks that answer 403 to the wrong role.
 
 An object outside the user's scope is a different matter: `accounts.scoping.get_scoped_or_404`
-answers 404 so that it does not reveal the object exists.
+answers 404 so that it does not reveal the object exists, and the company finance guard, which
+rests on scoping, is `accounts.permissions.company_finance_required`.
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-
-from accounts.scoping import sees_company_finance
 
 
 def role_required(*roles: str) -> Callable:
@@ -32,20 +31,3 @@ def role_required(*roles: str) -> Callable:
         return wrapper
 
     return decorator
-
-
-def company_finance_required(view: Callable) -> Callable:
-    """Company finance pages (DESIGN §1): partner users whose role sees no finance get 403.
-
-    The same rule (`accounts.scoping.sees_company_finance`) narrows the querysets, so a page
-    that forgot this guard would still show nothing.
-    """
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if not sees_company_finance(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper

@@ -15,8 +15,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rest_framework import exceptions as api_exceptions
 
-from accounts.choices import Role
-
 from .dashboard import widgets_for
 from .exports import csv_response
 from .forms import AuditFilterForm, ImportUploadForm
@@ -26,6 +24,7 @@ from .jobs import job_get_for, job_list_for
 from .models import AuditEvent, FxRate, ImportBatch
 from .notifications import notification_mark_read
 from .permissions import role_required
+from .roles import Role
 
 PAGE_SIZE = 50
 

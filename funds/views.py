@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.choices import FINANCE_ROLES, PARTNER_FINANCE_ROLES, PARTNER_ROLES, STAFF_ROLES, Role
+from accounts.permissions import company_finance_required
 from accounts.scoping import (
     acts_on_company_finance,
     get_scoped_or_404,
@@ -18,7 +19,7 @@ from accounts.scoping import (
     sees_company_finance,
 )
 from core.forms import apply_service_errors
-from core.permissions import company_finance_required, role_required
+from core.permissions import role_required
 from core.views import paginate
 from partners.models import Partner
 

@@ -13,11 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.choices import Role
+from accounts.permissions import company_finance_required
 from accounts.scoping import sees_partner_details
 from core.exports import csv_response
 from core.forms import apply_service_errors
 from core.jobs import job_create
-from core.permissions import company_finance_required, role_required
+from core.permissions import role_required
 from core.views import paginate
 
 from . import jobs

@@ -10,12 +10,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.choices import FINANCE_ROLES
+from accounts.permissions import company_finance_required
 from accounts.scoping import sees_partner_details
 from core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from core.forms import apply_service_errors
 from core.imports import importer_for
 from core.jobs import job_create
-from core.permissions import company_finance_required, role_required
+from core.permissions import role_required
 from core.views import paginate
 
 from . import jobs, permissions, selectors, services

@@ -2,14 +2,15 @@
 
 Layers, bottom first (an app may depend only on apps of a LOWER layer):
 
-0. `core`, `accounts` — the infrastructure (audit, notifications, jobs, imports, money; users,
-   roles, scoping). It knows no domain. The two form one layer: notifications and jobs need the
-   roles, the roles' admin and pages are audited.
-1. `partners` — the companies every other domain belongs to.
-2. `training`, `deals` — certifications, and registrations with their leads; neither knows the other.
-3. `settlement` — statements and reconciliation; it reads won deals (through `deals_won_line_v`).
-4. `rebates` — the calculation; it closes its quarter and queues entries through settlement.
-5. `funds` — MDF; it settles through settlement and reads revenue through rebates and deals.
+0. `core` — the infrastructure at the very bottom: audit, notifications, jobs, imports, money, and
+   the roles (`core.roles`) that notifications, jobs and navigation need. It knows no other app.
+1. `accounts` — users and scoping, on top of core (its admin and pages are audited); with core
+   it is the infrastructure, which knows no domain.
+2. `partners` — the companies every other domain belongs to.
+3. `training`, `deals` — certifications, and registrations with their leads; neither knows the other.
+4. `settlement` — statements and reconciliation; it reads won deals (through `deals_won_line_v`).
+5. `rebates` — the calculation; it closes its quarter and queues entries through settlement.
+6. `funds` — MDF; it settles through settlement and reads revenue through rebates and deals.
 
 `prm` (settings, URLs, Celery) sits on top and nobody imports it. Where a lower app must call
 something a higher one owns at run time (a partner's tier inputs, the rebate quarter close before a
@@ -20,11 +21,11 @@ A dependency is an import (module level or inside a function) or `apps.get_model
 Imports of another app sit at module level (only `AppConfig.ready()` registers hooks from inside a
 function), so none hides a cycle; within an app, modules do not import each other in a cycle.
 Model relations follow the same layers: the infrastructure relates to the partner company only
-through `settings.PRM_PARTNER_MODEL` (as to `AUTH_USER_MODEL`), and the one relation that still
-points up is listed below with its reason. Set-based SQL never names another app's bare tables:
-it reads the SQL views (or functions) the owning app defines in its migrations and documents
-(`deals_won_line_v`, `partners_partner_v`, `partners_tier_v`); migrations, tests and the
-benchmarks are exempt.
+through `settings.PRM_PARTNER_MODEL`, core to the user only through `settings.AUTH_USER_MODEL`,
+and the one relation that still points up is listed below with its reason. Set-based SQL never
+names another app's bare tables: it reads the SQL views (or functions) the owning app defines in
+its migrations and documents (`deals_won_line_v`, `partners_partner_v`, `partners_tier_v`);
+migrations, tests and the benchmarks are exempt.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ from django.apps import apps
 from django.conf import settings
 
 LAYERS: tuple[frozenset[str], ...] = (
-    frozenset({"core", "accounts"}),
+    frozenset({"core"}),
+    frozenset({"accounts"}),
     frozenset({"partners"}),
     frozenset({"training", "deals"}),
     frozenset({"settlement"}),
@@ -48,6 +50,8 @@ LAYERS: tuple[frozenset[str], ...] = (
 )
 LAYER_OF = {app: index for index, layer in enumerate(LAYERS) for app in layer}
 APPS = tuple(LAYER_OF)
+# The apps that know no domain: core, and accounts above it.
+INFRASTRUCTURE = frozenset({"core", "accounts"})
 TOP = "prm"
 
 
@@ -109,18 +113,18 @@ def test_no_app_depends_on_a_higher_or_sideways_app():
         + ("" if other == TOP else f" (layer {LAYER_OF[other]})")
         for app, deps in _graph().items()
         for other, where in deps
-        if other == TOP or (LAYER_OF[other] >= LAYER_OF[app] and LAYER_OF[app] != 0)
+        if other == TOP or LAYER_OF[other] >= LAYER_OF[app]
     ]
-    # then each runs downward (within the infrastructure layer both ways)
+    # then each runs downward
     assert not wrong, "upward or sideways dependencies:\n" + "\n".join(wrong)
 
 
 def test_the_infrastructure_knows_no_domain():
     wrong = [
         f"{where}: {app} imports the domain app {other}"
-        for app in LAYERS[0]
+        for app in INFRASTRUCTURE
         for other, where in _dependencies(app)
-        if LAYER_OF.get(other, len(LAYERS)) > 0
+        if other not in INFRASTRUCTURE
     ]
     assert not wrong, "\n".join(wrong)
 
@@ -138,19 +142,18 @@ def _cycle_from(edges: dict[str, dict[str, str]], start: str) -> list[str] | Non
     return None
 
 
-def test_there_is_no_cycle_between_domain_apps():
-    # given the app graph, the infrastructure layer counted as one node
-    node = {app: ("infrastructure" if LAYER_OF[app] == 0 else app) for app in APPS}
+def test_there_is_no_cycle_between_apps():
+    # given the app graph, every app its own node (core and accounts too)
     edges: dict[str, dict[str, str]] = defaultdict(dict)
     for app, deps in _graph().items():
         for other, where in deps:
-            if other in node and node[other] != node[app]:
-                edges[node[app]].setdefault(node[other], where)
+            if other in LAYER_OF:
+                edges[app].setdefault(other, where)
 
     # when walking it depth first from each app
     # then no app reaches itself
     cycles = []
-    for start in sorted(set(node.values())):
+    for start in sorted(APPS):
         cycle = _cycle_from(edges, start)
         if cycle:
             hops = [f"{a} -> {b} ({edges[a][b]})" for a, b in zip(cycle, cycle[1:], strict=False)]
@@ -236,6 +239,7 @@ KNOWN_UPWARD_RELATIONS = {"deals.Deal.fund_request"}
 def test_model_relations_point_down_the_layers():
     # given every relation field of the project's models
     partner_model = settings.PRM_PARTNER_MODEL.lower()
+    user_model = settings.AUTH_USER_MODEL.lower()
     upward = set()
     for model in apps.get_models():
         app = model._meta.app_label
@@ -247,33 +251,32 @@ def test_model_relations_point_down_the_layers():
             other = field.related_model._meta.app_label
             if other not in LAYER_OF or other == app or LAYER_OF[other] < LAYER_OF[app]:
                 continue
-            if LAYER_OF[app] == 0 and field.related_model._meta.label_lower == partner_model:
+            related = field.related_model._meta.label_lower
+            if app in INFRASTRUCTURE and related == partner_model:
                 continue  # the infrastructure's one way to the company, through the setting
-            if LAYER_OF[app] == 0 and LAYER_OF[other] == 0:
-                continue
+            if app == "core" and related == user_model:
+                continue  # core's one way to the user (audit actor, job owner), through the setting
             upward.add(f"{model._meta.label}.{field.name}")
     # then each points to its own layer or below, but for the known one (which must still exist)
     assert upward == KNOWN_UPWARD_RELATIONS, f"relations pointing up: {sorted(upward)}"
 
 
-def test_the_infrastructure_names_no_domain_app():
-    # given the domain apps' labels
-    domains = {app for app in APPS if LAYER_OF[app] > 0}
-
-    def names_a_domain(text: str) -> bool:
+def test_the_infrastructure_names_no_app_above_it():
+    def names_an_app_above(app: str, text: str) -> bool:
         # "deals", or a dotted path into one: "partners.Partner", "funds.selectors.x"
-        return " " not in text and text.split(".")[0] in domains
+        other = text.split(".")[0]
+        return " " not in text and other in LAYER_OF and LAYER_OF[other] > LAYER_OF[app]
 
-    # when reading the string literals of the infrastructure's modules
+    # when reading the string literals of the infrastructure's modules (core and accounts)
     named = [
         f"{_where(path, node)}: {node.value!r}"
-        for app in LAYERS[0]
+        for app in INFRASTRUCTURE
         for path in _modules(app)
         for node in _strings(ast.parse(path.read_text(), str(path)))
-        if names_a_domain(node.value)
+        if names_an_app_above(app, node.value)
     ]
-    # then none names one: the partner model comes from settings.PRM_PARTNER_MODEL, the apps from
-    # the app registry
+    # then none names an app above its own: the partner and user models come from
+    # settings.PRM_PARTNER_MODEL and AUTH_USER_MODEL, the apps from the app registry
     assert not named, "\n".join(named)
 
 

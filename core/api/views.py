@@ -5,14 +5,12 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from accounts.choices import Role
-from accounts.scoping import sees_company_finance
-
 from ..import_batches import import_batch_create
 from ..imports import importers_for
 from ..jobs import job_list_for
 from ..models import FxRate, ImportBatch, JobRun, Notification
 from ..notifications import notification_mark_read
+from ..roles import Role
 from .serializers import (
     FxRateSerializer,
     ImportBatchSerializer,
@@ -39,13 +37,6 @@ class HasRole(permissions.BasePermission):
     def has_permission(self, request, view) -> bool:
         user = request.user
         return bool(user and user.is_authenticated and (user.is_admin or user.role in self.roles))
-
-
-class SeesCompanyFinance(permissions.IsAuthenticated):
-    """Company finance endpoints: partner users whose role sees no finance get 403 (DESIGN §1)."""
-
-    def has_permission(self, request, view) -> bool:
-        return super().has_permission(request, view) and sees_company_finance(request.user)
 
 
 class NotificationViewSet(viewsets.ReadOnlyModelViewSet):

@@ -8,8 +8,8 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from accounts.api.viewsets import ScopedModelViewSet
 from accounts.scoping import get_scoped_or_404
-from core.api.viewsets import ScopedModelViewSet
 
 from .. import services
 from ..customer_data import SENSITIVE_CUSTOMER_FIELDS, customer_data_shown

@@ -9,10 +9,11 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.permissions import SeesCompanyFinance
+from accounts.api.viewsets import ScopedReadOnlyViewSet
 from accounts.choices import FINANCE_ROLES
 from accounts.scoping import acts_on_company_finance, get_scoped_or_404
-from core.api.views import HasRole, IsVendorStaff, SeesCompanyFinance
-from core.api.viewsets import ScopedReadOnlyViewSet
+from core.api.views import HasRole, IsVendorStaff
 from partners.models import Partner
 
 from .. import selectors, services

@@ -16,8 +16,8 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from accounts.api.permissions import SeesCompanyFinance
 from accounts.choices import Role
-from core.api.views import SeesCompanyFinance
 
 from .. import selectors, services
 from ..choices import CreditKind

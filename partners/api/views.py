@@ -5,10 +5,10 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from accounts.api.viewsets import ScopedQuerysetMixin, ScopedReadOnlyViewSet
 from accounts.choices import CHANNEL_ROLES, Role
 from accounts.models import User
 from core.api.views import HasRole, IsVendorStaff
-from core.api.viewsets import ScopedQuerysetMixin, ScopedReadOnlyViewSet
 
 from .. import selectors, services
 from ..choices import ProposalStatus

@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.choices import CHANNEL_ROLES, FINANCE_ROLES, STAFF_ROLES, Role
+from accounts.permissions import company_finance_required
 from accounts.scoping import can_manage_partner, is_own_company
 from core.forms import apply_service_errors
-from core.permissions import company_finance_required, role_required
+from core.permissions import role_required
 
 from .. import selectors, services
 from ..choices import CreditStatus, ReportStatus, ReviewDecision, VisitStatus

@@ -1,6 +1,7 @@
+from accounts.api.permissions import SeesCompanyFinance
+from accounts.api.viewsets import ScopedReadOnlyViewSet
 from accounts.choices import Role
-from core.api.views import HasRole, SeesCompanyFinance
-from core.api.viewsets import ScopedReadOnlyViewSet
+from core.api.views import HasRole
 
 from ..models import Accrual, Programme
 from .serializers import AccrualSerializer, ProgrammeSerializer

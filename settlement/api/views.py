@@ -5,8 +5,9 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts.api.permissions import SeesCompanyFinance
 from accounts.choices import FINANCE_ROLES
-from core.api.views import HasRole, SeesCompanyFinance
+from core.api.views import HasRole
 
 from .. import selectors, services
 from ..tasks import reconciliation_run_task

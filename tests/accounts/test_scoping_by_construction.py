@@ -9,18 +9,26 @@ Every read of such a model's manager in those modules starts from `restrict`, `v
 from __future__ import annotations
 
 import ast
+import inspect
 from pathlib import Path
 
 import pytest
 from django.apps import apps
 from django.conf import settings
 
+from accounts.api import viewsets
 from accounts.scoping import ScopedQuerySet
 
 APPS = ("accounts", "core", "deals", "partners", "rebates", "settlement", "training", "funds")
 SCOPING_METHODS = {"restrict", "visible_to", "manageable_by", "unrestricted", "none"}
 # A Prefetch's queryset only narrows the related rows of parents that were scoped already.
 SCOPING_FUNCTIONS = {"scope_queryset", "get_scoped_or_404", "Prefetch"}
+# The API bases whose `get_queryset` narrows their `queryset` (accounts/api/viewsets.py).
+SCOPED_VIEWSETS = frozenset(
+    name
+    for name, cls in inspect.getmembers(viewsets, inspect.isclass)
+    if issubclass(cls, viewsets.ScopedQuerysetMixin)
+)
 
 
 def _partner_owned_models() -> dict[str, type]:
@@ -50,7 +58,7 @@ def _read_modules() -> list[Path]:
 
 
 def _is_scoped_viewset(node: ast.ClassDef) -> bool:
-    return any("Scoped" in ast.unparse(base) for base in node.bases)
+    return any(ast.unparse(base).split(".")[-1] in SCOPED_VIEWSETS for base in node.bases)
 
 
 def unscoped_reads(source: str, models: dict[str, type]) -> list[tuple[int, str]]:
@@ -95,6 +103,11 @@ def unscoped_reads(source: str, models: dict[str, type]) -> list[tuple[int, str]
         if not scoped:
             found.append((node.lineno, node.value.id))
     return found
+
+
+def test_the_guard_knows_the_scoped_api_bases():
+    # given the scoped bases of accounts/api/viewsets.py, then the guard trusts exactly those
+    assert {"ScopedQuerysetMixin", "ScopedReadOnlyViewSet", "ScopedModelViewSet"} == SCOPED_VIEWSETS
 
 
 def test_partner_owned_models_have_restricted_managers():
@@ -149,6 +162,7 @@ def test_no_view_api_or_selector_reads_a_partner_owned_model_unscoped():
         ("Prefetch('lines', queryset=DealLine.objects.all())", []),
         ("class DealApi(ScopedReadOnlyViewSet):\n    queryset = Deal.objects.all()", []),
         ("class DealApi(ReadOnlyModelViewSet):\n    queryset = Deal.objects.all()", [(2, "Deal")]),
+        ("class DealApi(ScopedLookingViewSet):\n    queryset = Deal.objects.all()", [(2, "Deal")]),
         ("Product.objects.filter(pk=1)", []),
     ],
 )

@@ -9,12 +9,12 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
 
-from accounts.demo import DEMO_PASSWORD, demo_logins
+from ...demo import DEMO_PASSWORD, demo_logins
 
 
 def project_apps() -> list[str]:
     """The project's own apps in INSTALLED_APPS order (infrastructure first, then the domains),
-    so this infrastructure command names no domain app."""
+    so this infrastructure command names no domain app; each app's `demo.seed` does its part."""
     root = Path(settings.BASE_DIR).resolve()
     return [
         config.name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import mixins, viewsets
 
-from accounts.scoping import scope_queryset
+from ..scoping import scope_queryset
 
 
 class ScopedQuerysetMixin:
