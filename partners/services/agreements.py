@@ -1,11 +1,10 @@
-"""Writes of the partner relationship: agreements, credit limits, business reports and visits
-(DESIGN §2.5, §2.6, §2.8).
+"""Writes of partner agreements: drafting, reviews, signing, activation, termination,
+amendments (new versions), and the daily activation, expiry and reminder runs (DESIGN §2.5).
 """
 
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -14,11 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.choices import FINANCE_ROLES, Role
+from accounts.choices import Role
 from accounts.models import User
-from accounts.scoping import can_manage_partner
 from core.audit import diff, snapshot
-from core.money import round_money
 from core.notifications import Audience, notify, partner_recipients
 from core.transitions import Notice, transition_record
 from core.uploads import validate_document
@@ -28,30 +25,19 @@ from ..choices import (
     AGREEMENT_IN_PROGRESS,
     AGREEMENT_REMINDER_DAYS,
     AgreementStatus,
-    CreditKind,
-    CreditStatus,
-    ReportStatus,
     ReviewDecision,
     ReviewStage,
     TerminationReason,
-    VisitStatus,
 )
 from ..models import (
     Agreement,
     AgreementReminder,
     AgreementReview,
-    BusinessReport,
-    CreditApplication,
     Partner,
-    PartnerVisit,
 )
+from ._common import _require_manage
 
 AGREEMENT_FIELDS = ["title", "terms", "start_date", "end_date"]
-
-
-def _require_manage(*, actor: User, partner: Partner) -> None:
-    if not (actor.is_vendor_staff and can_manage_partner(actor, partner)):
-        raise PermissionDenied
 
 
 def _require_legal(actor: User) -> None:
@@ -478,345 +464,3 @@ def _agreement_remind(*, agreement: Agreement, threshold: int, today: datetime.d
     except IntegrityError:
         return False
     return True
-
-
-# --- credit limits (DESIGN §2.6) --------------------------------------------------------------
-
-
-def _require_finance(actor: User) -> None:
-    if not (actor.is_admin or actor.role in FINANCE_ROLES):
-        raise PermissionDenied
-
-
-@transaction.atomic
-def credit_application_submit(
-    *,
-    partner: Partner,
-    actor: User,
-    kind: str,
-    amount: Decimal,
-    justification: str,
-    project_name: str = "",
-    valid_until=None,
-) -> CreditApplication:
-    """A partner finance user asks for a normal or a special (project) credit limit."""
-    if actor.role != Role.PARTNER_FINANCE or actor.partner_id != partner.pk:
-        raise PermissionDenied
-    if kind not in CreditKind.values:
-        raise ValidationError({"kind": _("Choose a kind of credit limit.")})
-    if amount is None or amount <= 0:
-        raise ValidationError({"amount": _("The amount must be greater than zero.")})
-    if not justification.strip():
-        raise ValidationError({"justification": _("Explain why the limit is needed.")})
-    if kind == CreditKind.SPECIAL and not project_name.strip():
-        raise ValidationError({"project_name": _("A special credit limit names its project.")})
-    if valid_until is not None and valid_until < timezone.localdate():
-        raise ValidationError({"valid_until": _("This date is in the past.")})
-    if CreditApplication.objects.filter(
-        partner=partner, kind=kind, status=CreditStatus.SUBMITTED
-    ).exists():
-        raise ValidationError(_("An application of this kind is already waiting."))
-    application = CreditApplication(
-        partner=partner,
-        kind=kind,
-        amount=round_money(Decimal(amount), partner.contract_currency),
-        currency=partner.contract_currency,
-        justification=justification.strip(),
-        project_name=project_name.strip() if kind == CreditKind.SPECIAL else "",
-        valid_until=valid_until if kind == CreditKind.SPECIAL else None,
-        requested_by=actor,
-    )
-    application.full_clean()
-    application.save()
-    transition_record(
-        application,
-        actor=actor,
-        action="credit_application.submitted",
-        partner=partner,
-        changes={"kind": kind, "amount": str(application.amount)},
-        notice=Notice(
-            recipients=User.objects.filter(role=Role.FINANCE, is_active=True),
-            kind="partner.credit_submitted",
-            title=_("Credit limit application from %(partner)s: %(amount)s %(currency)s"),
-            url=reverse("partners:credit_detail", args=[application.pk]),
-            params={
-                "partner": partner.legal_name,
-                "amount": application.amount,
-                "currency": application.currency,
-            },
-        ),
-    )
-    return application
-
-
-def _lock_open_credit(application: CreditApplication) -> CreditApplication:
-    application = (
-        CreditApplication.objects.select_for_update()
-        .select_related("partner")
-        .get(pk=application.pk)
-    )
-    if application.status != CreditStatus.SUBMITTED:
-        raise ValidationError(_("This application was already decided."))
-    return application
-
-
-def _credit_decided(*, application: CreditApplication, actor: User, status: str, note: str):
-    application.status = status
-    application.decided_by = actor
-    application.decided_at = timezone.now()
-    application.decision_note = note.strip()
-    application.save()
-    transition_record(
-        application,
-        actor=actor,
-        action=f"credit_application.{status}",
-        partner=application.partner,
-        changes={"status": {"before": CreditStatus.SUBMITTED, "after": status}},
-        note=note,
-        notice=Notice(
-            recipients=[application.requested_by],
-            kind="partner.credit_decided",
-            title=_("Your credit limit application was %(decision)s"),
-            body=note,
-            url=reverse("partners:credit_detail", args=[application.pk]),
-            params={"decision": application.get_status_display().lower()},
-        ),
-    )
-
-
-@transaction.atomic
-def credit_application_approve(
-    *, application: CreditApplication, actor: User, note: str = ""
-) -> CreditApplication:
-    """Finance approves; a normal limit replaces the partner's credit limit (audited)."""
-    _require_finance(actor)
-    application = _lock_open_credit(application)
-    if application.kind == CreditKind.NORMAL:
-        partner = Partner.objects.select_for_update().get(pk=application.partner_id)
-        before = partner.credit_limit
-        partner.credit_limit = application.amount
-        partner.save(update_fields=["credit_limit", "updated_at"])
-        transition_record(
-            partner,
-            actor=actor,
-            action="partner.credit_limit_changed",
-            changes={"credit_limit": {"before": str(before), "after": str(application.amount)}},
-            note=str(application.pk),
-        )
-    _credit_decided(application=application, actor=actor, status=CreditStatus.APPROVED, note=note)
-    return application
-
-
-@transaction.atomic
-def credit_application_reject(
-    *, application: CreditApplication, actor: User, note: str
-) -> CreditApplication:
-    """Finance rejects, saying why."""
-    _require_finance(actor)
-    if not note.strip():
-        raise ValidationError({"note": _("Give a reason for the rejection.")})
-    application = _lock_open_credit(application)
-    _credit_decided(application=application, actor=actor, status=CreditStatus.REJECTED, note=note)
-    return application
-
-
-@transaction.atomic
-def credit_application_withdraw(
-    *, application: CreditApplication, actor: User
-) -> CreditApplication:
-    """The requesting company withdraws a waiting application."""
-    if not actor.is_partner_user or actor.partner_id != application.partner_id:
-        raise PermissionDenied
-    application = _lock_open_credit(application)
-    application.status = CreditStatus.WITHDRAWN
-    application.save(update_fields=["status"])
-    transition_record(
-        application,
-        actor=actor,
-        action="credit_application.withdrawn",
-        partner=application.partner,
-        changes={"status": {"before": CreditStatus.SUBMITTED, "after": CreditStatus.WITHDRAWN}},
-    )
-    return application
-
-
-# --- business reports and visits (DESIGN §2.8) ------------------------------------------------
-
-REPORT_FIELDS = ["pipeline", "marketing_activities", "customer_feedback", "support_needed"]
-
-
-@transaction.atomic
-def business_report_submit(
-    *, partner: Partner, actor: User, month: datetime.date, **fields
-) -> BusinessReport:
-    """A partner user submits the monthly report (one per month; not for a future month)."""
-    if not actor.is_partner_user or actor.partner_id != partner.pk:
-        raise PermissionDenied
-    if month is None:
-        raise ValidationError({"month": _("Choose the month.")})
-    month = month.replace(day=1)
-    if month > timezone.localdate().replace(day=1):
-        raise ValidationError({"month": _("A report covers a month that has started.")})
-    if not (fields.get("pipeline") or "").strip():
-        raise ValidationError({"pipeline": _("Describe the pipeline.")})
-    if BusinessReport.objects.filter(partner=partner, month=month).exists():
-        raise ValidationError({"month": _("A report for this month already exists.")})
-    report = BusinessReport(
-        partner=partner,
-        month=month,
-        submitted_by=actor,
-        submitted_at=timezone.now(),
-        **{name: (fields.get(name) or "").strip() for name in REPORT_FIELDS},
-    )
-    report.full_clean()
-    report.save()
-    transition_record(
-        report,
-        actor=actor,
-        action="business_report.submitted",
-        partner=partner,
-        notice=Notice(
-            recipients=[partner.channel_manager],
-            kind="partner.report_submitted",
-            title=_("%(partner)s submitted its business report for %(month)s"),
-            url=reverse("partners:report_detail", args=[report.pk]),
-            params={"partner": partner.legal_name, "month": month.strftime("%Y-%m")},
-        ),
-    )
-    return report
-
-
-@transaction.atomic
-def business_report_resubmit(*, report: BusinessReport, actor: User, **fields) -> BusinessReport:
-    """The partner corrects a report the manager returned, and submits it again."""
-    report = BusinessReport.objects.select_for_update().select_related("partner").get(pk=report.pk)
-    if not actor.is_partner_user or actor.partner_id != report.partner_id:
-        raise PermissionDenied
-    if report.status != ReportStatus.RETURNED:
-        raise ValidationError(_("Only a returned report can be changed."))
-    if not (fields.get("pipeline") or "").strip():
-        raise ValidationError({"pipeline": _("Describe the pipeline.")})
-    before = snapshot(report, REPORT_FIELDS + ["status"])
-    for name in REPORT_FIELDS:
-        setattr(report, name, (fields.get(name) or "").strip())
-    report.status = ReportStatus.SUBMITTED
-    report.submitted_by = actor
-    report.submitted_at = timezone.now()
-    report.save()
-    transition_record(
-        report,
-        actor=actor,
-        action="business_report.resubmitted",
-        partner=report.partner,
-        changes=diff(before, snapshot(report, REPORT_FIELDS + ["status"])),
-    )
-    return report
-
-
-@transaction.atomic
-def business_report_review(
-    *, report: BusinessReport, actor: User, comment: str, accept: bool
-) -> BusinessReport:
-    """The partner's manager reviews a submitted report: accepts it or returns it with a comment."""
-    report = BusinessReport.objects.select_for_update().select_related("partner").get(pk=report.pk)
-    _require_manage(actor=actor, partner=report.partner)
-    if report.status != ReportStatus.SUBMITTED:
-        raise ValidationError(_("Only a submitted report can be reviewed."))
-    comment = comment.strip()
-    if not accept and not comment:
-        raise ValidationError({"comment": _("Say what must change before returning it.")})
-    to_status = ReportStatus.REVIEWED if accept else ReportStatus.RETURNED
-    report.status = to_status
-    report.review_comment = comment
-    report.reviewed_by = actor
-    report.reviewed_at = timezone.now()
-    report.save()
-    transition_record(
-        report,
-        actor=actor,
-        action=f"business_report.{to_status}",
-        partner=report.partner,
-        changes={"status": {"before": ReportStatus.SUBMITTED, "after": to_status}},
-        note=comment,
-        notice=Notice(
-            recipients=[report.submitted_by],
-            kind="partner.report_reviewed",
-            title=_("Your business report for %(month)s: %(status)s"),
-            body=comment,
-            url=reverse("partners:report_detail", args=[report.pk]),
-            params={"month": report.month.strftime("%Y-%m"), "status": report.get_status_display()},
-        ),
-    )
-    return report
-
-
-VISIT_FIELDS = ["kind", "planned_on", "agenda", "attendees"]
-
-
-@transaction.atomic
-def visit_plan(
-    *, partner: Partner, actor: User, kind: str, planned_on, agenda: str = "", attendees=""
-) -> PartnerVisit:
-    """A channel manager plans a visit to one of the partners they manage."""
-    _require_manage(actor=actor, partner=partner)
-    if planned_on is None:
-        raise ValidationError({"planned_on": _("Choose the date.")})
-    visit = PartnerVisit(
-        partner=partner,
-        manager=actor,
-        kind=kind,
-        planned_on=planned_on,
-        agenda=agenda.strip(),
-        attendees=attendees.strip(),
-    )
-    visit.full_clean()
-    visit.save()
-    transition_record(visit, actor=actor, action="visit.planned", partner=partner)
-    return visit
-
-
-@transaction.atomic
-def visit_record(
-    *, visit: PartnerVisit, actor: User, visited_on, summary: str, next_steps: str = ""
-) -> PartnerVisit:
-    """Record what happened at a planned visit; the visit is then done."""
-    visit = PartnerVisit.objects.select_for_update().select_related("partner").get(pk=visit.pk)
-    _require_manage(actor=actor, partner=visit.partner)
-    if visit.status != VisitStatus.PLANNED:
-        raise ValidationError(_("Only a planned visit can be recorded."))
-    if visited_on is None or visited_on > timezone.localdate():
-        raise ValidationError({"visited_on": _("A visit is recorded once it has happened.")})
-    if not summary.strip():
-        raise ValidationError({"summary": _("Summarise the visit.")})
-    visit.status = VisitStatus.DONE
-    visit.visited_on = visited_on
-    visit.summary = summary.strip()
-    visit.next_steps = next_steps.strip()
-    visit.save()
-    transition_record(
-        visit,
-        actor=actor,
-        action="visit.done",
-        partner=visit.partner,
-        changes={"status": {"before": VisitStatus.PLANNED, "after": VisitStatus.DONE}},
-    )
-    return visit
-
-
-@transaction.atomic
-def visit_cancel(*, visit: PartnerVisit, actor: User) -> PartnerVisit:
-    """Cancel a planned visit."""
-    visit = PartnerVisit.objects.select_for_update().select_related("partner").get(pk=visit.pk)
-    _require_manage(actor=actor, partner=visit.partner)
-    if visit.status != VisitStatus.PLANNED:
-        raise ValidationError(_("Only a planned visit can be cancelled."))
-    visit.status = VisitStatus.CANCELLED
-    visit.save(update_fields=["status"])
-    transition_record(
-        visit,
-        actor=actor,
-        action="visit.cancelled",
-        partner=visit.partner,
-        changes={"status": {"before": VisitStatus.PLANNED, "after": VisitStatus.CANCELLED}},
-    )
-    return visit
