@@ -12,18 +12,10 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import User
-from accounts.scoping import (
-    get_scoped_or_404,
-)
+from accounts.scoping import get_scoped_or_404
 
-from ..choices import (
-    AgreementStatus,
-)
-from ..models import (
-    Agreement,
-    AgreementReview,
-    Partner,
-)
+from ..choices import AgreementStatus
+from ..models import Agreement, AgreementReview, Partner
 
 EXPIRY_WINDOW_DAYS = 90
 AGREEMENT_VIEW_ROLES = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_FINANCE})

@@ -11,21 +11,13 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.scoping import (
-    get_scoped_or_404,
-)
+from accounts.scoping import get_scoped_or_404
 from core.fx import FxRateMissing, fx_convert
 from core.money import round_money
 
-from ..choices import (
-    CreditKind,
-    CreditStatus,
-)
+from ..choices import CreditKind, CreditStatus
 from ..figures import figure
-from ..models import (
-    CreditApplication,
-    Partner,
-)
+from ..models import CreditApplication, Partner
 
 
 def credit_application_list_for(*, user: User, status: str = "") -> QuerySet[CreditApplication]:

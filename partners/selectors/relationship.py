@@ -8,23 +8,11 @@ from django.http import Http404
 
 from accounts.choices import Role
 from accounts.models import User
-from accounts.scoping import (
-    is_own_company,
-    sees_company_finance,
-    sees_partner_details,
-)
+from accounts.scoping import is_own_company, sees_company_finance, sees_partner_details
 from core.params import parse_id
 
-from ..choices import (
-    AgreementStatus,
-    CreditStatus,
-)
-from ..models import (
-    Agreement,
-    BusinessReport,
-    CreditApplication,
-    Partner,
-)
+from ..choices import AgreementStatus, CreditStatus
+from ..models import Agreement, BusinessReport, CreditApplication, Partner
 from .agreements import AGREEMENT_VIEW_ROLES
 from .credit import credit_exposure_for
 from .partner import partner_get_for

@@ -6,14 +6,9 @@ from django.db.models import QuerySet
 
 from accounts.choices import Role
 from accounts.models import User
-from accounts.scoping import (
-    get_scoped_or_404,
-)
+from accounts.scoping import get_scoped_or_404
 
-from ..models import (
-    BusinessReport,
-    Partner,
-)
+from ..models import BusinessReport, Partner
 
 
 def business_report_list_for(*, user: User, status: str = "") -> QuerySet[BusinessReport]:

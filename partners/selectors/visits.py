@@ -12,15 +12,8 @@ from accounts.choices import Role
 from accounts.models import User
 from core.periods import Quarter
 
-from ..choices import (
-    MEETING_KINDS,
-    PartnerStatus,
-    VisitStatus,
-)
-from ..models import (
-    Partner,
-    PartnerVisit,
-)
+from ..choices import MEETING_KINDS, PartnerStatus, VisitStatus
+from ..models import Partner, PartnerVisit
 
 
 def visit_list_for(*, user: User, status: str = "") -> QuerySet[PartnerVisit]:

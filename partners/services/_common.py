@@ -7,9 +7,7 @@ from django.core.exceptions import PermissionDenied
 from accounts.models import User
 from accounts.scoping import can_manage_partner
 
-from ..models import (
-    Partner,
-)
+from ..models import Partner
 
 
 def _require_manage(*, actor: User, partner: Partner) -> None:

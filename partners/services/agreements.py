@@ -29,12 +29,7 @@ from ..choices import (
     ReviewStage,
     TerminationReason,
 )
-from ..models import (
-    Agreement,
-    AgreementReminder,
-    AgreementReview,
-    Partner,
-)
+from ..models import Agreement, AgreementReminder, AgreementReview, Partner
 from ._common import _require_manage
 
 AGREEMENT_FIELDS = ["title", "terms", "start_date", "end_date"]

@@ -15,14 +15,8 @@ from accounts.models import User
 from core.money import round_money
 from core.transitions import Notice, transition_record
 
-from ..choices import (
-    CreditKind,
-    CreditStatus,
-)
-from ..models import (
-    CreditApplication,
-    Partner,
-)
+from ..choices import CreditKind, CreditStatus
+from ..models import CreditApplication, Partner
 
 
 def _require_finance(actor: User) -> None:

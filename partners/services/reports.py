@@ -14,13 +14,8 @@ from accounts.models import User
 from core.audit import diff, snapshot
 from core.transitions import Notice, transition_record
 
-from ..choices import (
-    ReportStatus,
-)
-from ..models import (
-    BusinessReport,
-    Partner,
-)
+from ..choices import ReportStatus
+from ..models import BusinessReport, Partner
 from ._common import _require_manage
 
 REPORT_FIELDS = ["pipeline", "marketing_activities", "customer_feedback", "support_needed"]

@@ -10,13 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from core.transitions import transition_record
 
-from ..choices import (
-    VisitStatus,
-)
-from ..models import (
-    Partner,
-    PartnerVisit,
-)
+from ..choices import VisitStatus
+from ..models import Partner, PartnerVisit
 from ._common import _require_manage
 
 VISIT_FIELDS = ["kind", "planned_on", "agenda", "attendees"]

@@ -19,10 +19,7 @@ from core.permissions import role_required
 
 from .. import selectors, services
 from ..choices import CreditStatus
-from ..forms import (
-    CreditApplicationForm,
-    CreditDecisionForm,
-)
+from ..forms import CreditApplicationForm, CreditDecisionForm
 from ._common import PAGE_SIZE, _bad
 
 

@@ -18,11 +18,7 @@ from core.permissions import role_required
 
 from .. import selectors, services
 from ..choices import ReportStatus
-from ..forms import (
-    BusinessReportEditForm,
-    BusinessReportForm,
-    ReportReviewForm,
-)
+from ..forms import BusinessReportEditForm, BusinessReportForm, ReportReviewForm
 from ._common import PAGE_SIZE, _bad
 
 

@@ -18,10 +18,7 @@ from core.permissions import role_required
 
 from .. import selectors, services
 from ..choices import VisitStatus
-from ..forms import (
-    VisitPlanForm,
-    VisitRecordForm,
-)
+from ..forms import VisitPlanForm, VisitRecordForm
 from ._common import PAGE_SIZE, _bad
 
 
