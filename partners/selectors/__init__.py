@@ -2,6 +2,20 @@
 user may see. Call them as `partners.selectors.<name>`.
 """
 
+from .agreements import (
+    AGREEMENT_VIEW_ROLES,
+    EXPIRY_WINDOW_DAYS,
+    agreement_get_for,
+    agreement_list_for,
+    agreement_reviews_for,
+    agreement_versions_for,
+    agreements_expiring_for,
+)
+from .credit import (
+    credit_application_get_for,
+    credit_application_list_for,
+    credit_exposure_for,
+)
 from .partner import (
     application_get_for,
     application_list_for,
@@ -26,20 +40,14 @@ from .programme import (
     tier_proposal_list_for,
 )
 from .relationship import (
-    AGREEMENT_VIEW_ROLES,
-    EXPIRY_WINDOW_DAYS,
-    agreement_get_for,
-    agreement_list_for,
-    agreement_reviews_for,
-    agreement_versions_for,
-    agreements_expiring_for,
-    business_report_get_for,
-    business_report_list_for,
-    credit_application_get_for,
-    credit_application_list_for,
-    credit_exposure_for,
     partner_filter_for,
     partner_relationship_for,
+)
+from .reports import (
+    business_report_get_for,
+    business_report_list_for,
+)
+from .visits import (
     partners_without_quarterly_meeting,
     visit_get_for,
     visit_list_for,

@@ -1,5 +1,27 @@
 """Writes of the partners domain, one module per area; call them as `partners.services.<name>`."""
 
+from .agreements import (
+    AGREEMENT_FIELDS,
+    agreement_activate,
+    agreement_activate_due,
+    agreement_amend,
+    agreement_create,
+    agreement_expire_due,
+    agreement_reminder_threshold,
+    agreement_reminder_windows,
+    agreement_review,
+    agreement_send_reminders,
+    agreement_sign,
+    agreement_submit,
+    agreement_terminate,
+    agreement_update,
+)
+from .credit import (
+    credit_application_approve,
+    credit_application_reject,
+    credit_application_submit,
+    credit_application_withdraw,
+)
 from .partner import (
     PROFILE_FIELDS,
     UNFREEZE_APPROVALS_NEEDED,
@@ -30,30 +52,14 @@ from .programme import (
     tier_proposal_confirm,
     tier_proposal_reject,
 )
-from .relationship import (
-    AGREEMENT_FIELDS,
+from .reports import (
     REPORT_FIELDS,
-    VISIT_FIELDS,
-    agreement_activate,
-    agreement_activate_due,
-    agreement_amend,
-    agreement_create,
-    agreement_expire_due,
-    agreement_reminder_threshold,
-    agreement_reminder_windows,
-    agreement_review,
-    agreement_send_reminders,
-    agreement_sign,
-    agreement_submit,
-    agreement_terminate,
-    agreement_update,
     business_report_resubmit,
     business_report_review,
     business_report_submit,
-    credit_application_approve,
-    credit_application_reject,
-    credit_application_submit,
-    credit_application_withdraw,
+)
+from .visits import (
+    VISIT_FIELDS,
     visit_cancel,
     visit_plan,
     visit_record,

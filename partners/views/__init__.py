@@ -2,6 +2,26 @@
 name them as `partners.views.<name>`.
 """
 
+from .agreements import (
+    agreement_activate,
+    agreement_amend,
+    agreement_create,
+    agreement_detail,
+    agreement_document,
+    agreement_edit,
+    agreement_list,
+    agreement_review,
+    agreement_sign,
+    agreement_submit,
+    agreement_terminate,
+)
+from .credit import (
+    credit_apply,
+    credit_decide,
+    credit_detail,
+    credit_list,
+    credit_withdraw,
+)
 from .partner import (
     application_advance,
     application_assess,
@@ -30,28 +50,14 @@ from .programme import (
     tier_proposal_reject,
     tier_proposals,
 )
-from .relationship import (
-    agreement_activate,
-    agreement_amend,
-    agreement_create,
-    agreement_detail,
-    agreement_document,
-    agreement_edit,
-    agreement_list,
-    agreement_review,
-    agreement_sign,
-    agreement_submit,
-    agreement_terminate,
-    credit_apply,
-    credit_decide,
-    credit_detail,
-    credit_list,
-    credit_withdraw,
+from .reports import (
     report_create,
     report_detail,
     report_list,
     report_resubmit,
     report_review,
+)
+from .visits import (
     visit_cancel,
     visit_create,
     visit_detail,
