@@ -7,6 +7,7 @@ from django.urls import reverse
 from accounts.choices import Role
 from accounts.models import User
 from core.notifications import Audience, partner_recipients
+from core.transitions import Notice
 
 from ..models import Deal
 
@@ -32,3 +33,15 @@ def _managers(deal: Deal) -> list[User]:
 
 def _url(deal: Deal) -> str:
     return reverse("deals:detail", args=[deal.pk])
+
+
+def _deal_notice(deal: Deal, *, recipients, kind: str, title, body="", **params) -> Notice:
+    """A notice about a registration: linked to its page, its project name as `%(project)s`."""
+    return Notice(
+        recipients=recipients,
+        kind=kind,
+        title=title,
+        body=body,
+        url=_url(deal),
+        params={"project": deal.project_name, **params},
+    )

@@ -9,11 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.notifications import notify
-from core.transitions import Notice, transition_record
+from core.transitions import transition_record
 
 from ..choices import DealStatus
 from ..models import Deal
-from ._common import _channel_directors, _deal_recipients, _url
+from ._common import _channel_directors, _deal_notice, _deal_recipients, _url
 
 
 # Not atomic as a whole: a scheduled sweep; one transaction per deal.
@@ -39,12 +39,11 @@ def deal_expire_stale(*, now: datetime.datetime | None = None) -> int:
                 deal,
                 actor=None,
                 action="deal.expired",
-                notice=Notice(
+                notice=_deal_notice(
+                    deal,
                     recipients=_deal_recipients(deal),
                     kind="deal.expired",
                     title=_("Protection ended: %(project)s"),
-                    url=_url(deal),
-                    params={"project": deal.project_name},
                 ),
             )
             count += 1
@@ -116,12 +115,11 @@ def deal_escalate_overdue(*, now: datetime.datetime | None = None) -> int:
                 deal,
                 actor=None,
                 action="deal.escalated",
-                notice=Notice(
+                notice=_deal_notice(
+                    deal,
                     recipients=directors,
                     kind="deal.escalated",
                     title=_("Registration past its approval SLA: %(project)s"),
-                    url=_url(deal),
-                    params={"project": deal.project_name},
                 ),
             )
             count += 1

@@ -15,7 +15,7 @@ from core.audit import snapshot
 from core.business_days import add_business_days
 from core.fx import FxRateMissing, fx_rate
 from core.money import round_money
-from core.transitions import Notice, transition_record
+from core.transitions import transition_record
 from partners.choices import ViolationKind
 from partners.services import compliance_violation_draft_create
 
@@ -24,7 +24,7 @@ from ..choices import DealStatus
 from ..models import Deal, DealLine, DealSettings
 from ..permissions import DealDecision, deal_can_register, deal_decision_refusal
 from ..rules import normalize_customer_name, normalize_tax_id
-from ._common import _deal_recipients, _managers, _url
+from ._common import _deal_notice, _deal_recipients, _managers
 from .conflicts import _lock_product_families, deal_conflict_find
 
 TRACKED = [
@@ -177,26 +177,24 @@ def deal_submit(*, deal: Deal, actor: User) -> Deal:
     deal.status = DealStatus.IN_CONFLICT if conflict_id else DealStatus.SUBMITTED
     deal.save(update_fields=SUBMIT_FIELDS)
     notices = [
-        Notice(
+        _deal_notice(
+            deal,
             recipients=_managers(deal),
             kind="deal.submitted",
             title=_("Deal registration to decide: %(project)s"),
-            url=_url(deal),
-            params={"project": deal.project_name},
         )
     ]
     if conflict_id:
         # The later registrant learns that a conflict exists, never with whom.
         notices.append(
-            Notice(
+            _deal_notice(
+                deal,
                 recipients=_deal_recipients(deal),
                 kind="deal.in_conflict",
                 title=_("Your registration %(project)s conflicts with an earlier registration"),
                 body=_(
                     "A channel manager will review it. The earlier registration keeps priority."
                 ),
-                url=_url(deal),
-                params={"project": deal.project_name},
             )
         )
     transition_record(
@@ -258,29 +256,25 @@ def deal_approve(*, deal: Deal, actor: User, reason: str = "") -> Deal:
     deal.protection_ends_at = now + datetime.timedelta(days=deal.partner.tier.protection_days)
     deal.save()
     notices = [
-        Notice(
+        _deal_notice(
+            deal,
             recipients=_deal_recipients(deal),
             kind="deal.approved",
             title=_("Deal registration approved: %(project)s"),
             body=_("Protected until %(until)s."),
-            url=_url(deal),
-            params={
-                "project": deal.project_name,
-                "until": deal.protection_ends_at.date().isoformat(),
-            },
+            until=deal.protection_ends_at.date().isoformat(),
         )
     ]
     if was_in_conflict and deal.conflict_with_id:
         # The first registrant learns that its customer is now shared, not with whom.
         earlier = Deal.objects.select_related("partner").get(pk=deal.conflict_with_id)
         notices.append(
-            Notice(
+            _deal_notice(
+                earlier,
                 recipients=_deal_recipients(earlier),
                 kind="deal.conflict_approved",
                 title=_("A later registration of the customer of %(project)s was also approved"),
                 body=_("Your registration keeps its protection."),
-                url=_url(earlier),
-                params={"project": earlier.project_name},
             )
         )
     transition_record(
@@ -316,13 +310,12 @@ def deal_reject(*, deal: Deal, actor: User, reason: str) -> Deal:
         before=before,
         fields=TRACKED,
         note=reason,
-        notice=Notice(
+        notice=_deal_notice(
+            deal,
             recipients=_deal_recipients(deal),
             kind="deal.rejected",
             title=_("Deal registration rejected: %(project)s"),
             body=reason,
-            url=_url(deal),
-            params={"project": deal.project_name},
         ),
     )
     return deal
@@ -346,12 +339,11 @@ def deal_extension_request(*, deal: Deal, actor: User, justification: str) -> De
         actor=actor,
         action="deal.extension_requested",
         note=justification,
-        notice=Notice(
+        notice=_deal_notice(
+            deal,
             recipients=_managers(deal),
             kind="deal.extension_requested",
             title=_("Protection extension requested: %(project)s"),
-            url=_url(deal),
-            params={"project": deal.project_name},
         ),
     )
     return deal
@@ -373,12 +365,11 @@ def deal_extension_decide(*, deal: Deal, actor: User, approve: bool) -> Deal:
         action=f"deal.extension_{deal.extension_decision}",
         before=before,
         fields=TRACKED,
-        notice=Notice(
+        notice=_deal_notice(
+            deal,
             recipients=_deal_recipients(deal),
             kind="deal.extension_decided",
             title=_("Protection extension decided for %(project)s"),
-            url=_url(deal),
-            params={"project": deal.project_name},
         ),
     )
     return deal
@@ -417,12 +408,11 @@ def deal_close_won(
         action="deal.won",
         before=before,
         fields=TRACKED,
-        notice=Notice(
+        notice=_deal_notice(
+            deal,
             recipients=_managers(deal),
             kind="deal.won",
             title=_("Deal won: %(project)s"),
-            url=_url(deal),
-            params={"project": deal.project_name},
         ),
     )
     return deal
@@ -446,13 +436,12 @@ def deal_close_lost(*, deal: Deal, actor: User, reason: str) -> Deal:
         action="deal.lost",
         before=before,
         fields=TRACKED,
-        notice=Notice(
+        notice=_deal_notice(
+            deal,
             recipients=_managers(deal),
             kind="deal.lost",
             title=_("Deal lost: %(project)s"),
             body=deal.lost_reason,
-            url=_url(deal),
-            params={"project": deal.project_name},
         ),
     )
     return deal
