@@ -3,12 +3,20 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .attribution import attributable_requests_for
+from .attribution import activity_of, attributable_requests_for
 from .customer_data import SENSITIVE_CUSTOMER_FIELDS, sees_customer_contact
 from .models import Deal, DealLine, Product
 
 
 class DealForm(forms.ModelForm):
+    # Not a column of the deal: funds keeps the link (see deals.attribution).
+    fund_request = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label=_("MDF activity"),
+        help_text=_("The co-funded marketing activity this opportunity came from, if any."),
+    )
+
     class Meta:
         model = Deal
         fields = [
@@ -25,7 +33,6 @@ class DealForm(forms.ModelForm):
             "expected_close_date",
             "competitors",
             "notes",
-            "fund_request",
         ]
         widgets = {"expected_close_date": forms.DateInput(attrs={"type": "date"})}
 
@@ -40,6 +47,8 @@ class DealForm(forms.ModelForm):
         self.fields["fund_request"].queryset = attributable_requests_for(
             partner_id=self.instance.partner_id
         )
+        if self.instance.pk and not self.is_bound:
+            self.initial["fund_request"] = activity_of(self.instance)
 
 
 class DealLineForm(forms.ModelForm):

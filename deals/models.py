@@ -207,15 +207,6 @@ class Deal(models.Model):
     extension_justification = models.TextField(_("extension justification"), blank=True)
     extension_decision = models.CharField(_("extension decision"), max_length=10, blank=True)
     order_number = models.CharField(_("order number"), max_length=60, blank=True)
-    fund_request = models.ForeignKey(
-        "funds.FundRequest",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="deals",
-        verbose_name=_("MDF activity"),
-        help_text=_("The co-funded marketing activity this opportunity came from, if any."),
-    )
     closed_on = models.DateField(_("close date"), null=True, blank=True)
     lost_reason = models.TextField(_("lost reason"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

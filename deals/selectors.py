@@ -18,7 +18,6 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.scoping import get_scoped_or_404
@@ -44,10 +43,20 @@ def deal_list_for(*, user, filters: dict | None = None) -> QuerySet[Deal]:
     )
 
 
+def deals_among_for(*, user, ids) -> QuerySet[Deal]:
+    """The deals among `ids` (a list or a subquery of deal ids) this user may see, newest first."""
+    return (
+        Deal.objects.visible_to(user)
+        .filter(pk__in=ids)
+        .select_related("partner")
+        .order_by("-created_at", "-pk")
+    )
+
+
 def deal_get_for(*, user, pk, action: str = "view") -> Deal:
     return get_scoped_or_404(
         Deal.objects.select_related(
-            "partner__tier", "registered_by", "decided_by", "fund_request"
+            "partner__tier", "registered_by", "decided_by"
         ).prefetch_related(
             Prefetch("lines", queryset=DealLine.objects.select_related("product__family"))
         ),
@@ -132,26 +141,6 @@ def won_revenue_by_currency(*, partner, exclude_order_numbers) -> list[tuple[str
 
 
 _ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=18, decimal_places=2))
-
-
-def deals_by_fund_request(**filters) -> QuerySet:
-    """Deals that reference a fund request (filtered by `filters` on the deal), grouped by request
-    and deal currency: `deals`, `won` and `revenue` (of the won deals' final lines, in the deal's
-    currency). Unrestricted: the callers pass fund requests the user may see."""
-    won = Q(status=DealStatus.WON)
-    return (
-        Deal.objects.unrestricted("activities' figures; callers pass scoped activities")
-        .filter(fund_request__isnull=False, **filters)
-        .values("fund_request_id", "fund_request__partner_id", "fund_request__currency", "currency")
-        .annotate(
-            deals=Count("pk", distinct=True),
-            won=Count("pk", filter=won, distinct=True),
-            revenue=Coalesce(
-                Sum(won_line_amount("lines__"), filter=won & Q(lines__final=True)), _ZERO
-            ),
-        )
-        .order_by()
-    )
 
 
 def deal_stage_counts_for(*, user) -> dict[str, int]:

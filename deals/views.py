@@ -18,6 +18,7 @@ from core.forms import apply_service_errors
 from core.permissions import role_required
 
 from . import selectors, services
+from .attribution import activities_of
 from .choices import DealStatus, LeadStatus
 from .customer_data import customer_data_shown
 from .exports import (
@@ -133,7 +134,9 @@ def deal_edit(request, pk=None):
     formset = DealLineFormSet(request.POST or None, instance=instance, prefix="lines")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         data = {
-            name: form.cleaned_data[name] for name in DealForm.Meta.fields if name in form.fields
+            name: form.cleaned_data[name]
+            for name in [*DealForm.Meta.fields, "fund_request"]
+            if name in form.fields
         }
         try:
             deal = services.deal_draft_save(
@@ -156,6 +159,10 @@ def deal_detail(request, pk):
     other = selectors.deal_conflict_pair_for(user=user, deal=deal)
     if other is not None:
         (other,) = customer_data_shown(user=user, records=[other], view="detail", door="page")
+    activities = activities_of([d.pk for d in (deal, other) if d is not None])
+    for shown in (deal, other):
+        if shown is not None:
+            shown.mdf_activity = activities.get(shown.pk)
     context = {
         "deal": deal,
         "lines": [line for line in deal.lines.all() if not line.final],

@@ -8,12 +8,14 @@ class FundsConfig(AppConfig):
 
     def ready(self) -> None:
         # Lower apps learn from here what funds owns; they never import funds.
-        from deals.attribution import fund_requests_register
+        from deals.attribution import deal_activity_register, fund_requests_register
         from partners.figures import figure_register
 
-        from .selectors import attributable_requests_for, roi_by_partner
+        from .selectors import attributable_requests_for, deal_activities, roi_by_partner
+        from .services import deal_activity_set
 
         # The MDF activities a deal may reference.
         fund_requests_register(attributable_requests_for)
+        deal_activity_register(read=deal_activities, write=deal_activity_set)
         # Scorecards rate the return on marketing funds.
         figure_register("marketing_roi", roi_by_partner)

@@ -18,7 +18,7 @@ from settlement.models import SettlementEntry
 from settlement.services import statement_build
 
 from . import services
-from .models import FundRequest, MdfLedgerEntry
+from .models import ActivityDeal, FundRequest, MdfLedgerEntry
 
 OPENING = {
     "huadong": Decimal("400000.00"),
@@ -146,8 +146,8 @@ def _deals_from_activity(fund_request: FundRequest, admin: User) -> None:
             closed_on=timezone.localdate() - datetime.timedelta(days=3)
             if status == DealStatus.WON
             else None,
-            fund_request=fund_request,
         )
+        ActivityDeal.objects.create(deal=deal, fund_request=fund_request)
         DealLine.objects.create(
             deal=deal, product=product, quantity=20, unit_price=product.list_price
         )

@@ -367,3 +367,37 @@ class ActivityResult(models.Model):
 
     def __str__(self) -> str:
         return str(self.fund_request)
+
+
+class ActivityDeal(models.Model):
+    """A deal registration that came from an MDF activity (DESIGN §7).
+
+    The link lives on the funds side because funds measures its activities' return on deals and
+    sits above deals in the layers: deals never names funds. The deal form offers the choice and
+    stores it through `deals.attribution`, which funds fills in.
+    """
+
+    scope_partner_path = "fund_request__partner"
+
+    deal = models.OneToOneField(
+        "deals.Deal",
+        verbose_name=_("deal"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+    )
+    fund_request = models.ForeignKey(
+        FundRequest,
+        verbose_name=_("MDF activity"),
+        on_delete=models.PROTECT,
+        related_name="activity_deals",
+    )
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("deal from an MDF activity")
+        verbose_name_plural = _("deals from MDF activities")
+
+    def __str__(self) -> str:
+        return f"{self.deal_id} → {self.fund_request_id}"

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db.models import (
     Count,
     DecimalField,
+    F,
     OuterRef,
     Q,
     QuerySet,
@@ -21,11 +22,12 @@ from django.utils import timezone
 from accounts.scoping import get_scoped_or_404
 from core.fx import FxRateMissing, fx_convert
 from core.money import round_money
-from deals.selectors import deals_by_fund_request
+from deals.choices import DealStatus
+from deals.selectors import deals_among_for, won_line_amount
 from partners.models import Partner
 
 from .choices import ALLOCATION_KINDS, LedgerKind, RequestStatus
-from .models import ApprovalRule, Claim, FundRequest, MdfLedgerEntry
+from .models import ActivityDeal, ApprovalRule, Claim, FundRequest, MdfLedgerEntry
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=18, decimal_places=2))
 
@@ -129,6 +131,43 @@ def attributable_requests_for(*, partner_id) -> QuerySet[FundRequest]:
     )
 
 
+def deal_activities(deal_ids) -> dict[int, FundRequest]:
+    """The MDF activity each of these deals came from (for the deal pages and API)."""
+    return {
+        link.deal_id: link.fund_request
+        for link in ActivityDeal.objects.unrestricted("deals the caller has already scoped")
+        .filter(deal_id__in=list(deal_ids))
+        .select_related("fund_request")
+    }
+
+
+def activity_deals_for(*, user, fund_request: FundRequest) -> QuerySet:
+    """The deals the activity brought that this user may see, newest first."""
+    return deals_among_for(user=user, ids=fund_request.activity_deals.values("deal_id"))
+
+
+def _linked_deal_figures(**filters) -> QuerySet:
+    """Deals that came from activities (`filters` on the link), grouped by activity and deal
+    currency: `deals`, `won` and `revenue` (of the won deals' final lines, in the deal's currency,
+    as deals defines won revenue). Unrestricted: the callers pass activities the user may see."""
+    won = Q(deal__status=DealStatus.WON)
+    return (
+        ActivityDeal.objects.unrestricted("activities' figures; callers pass scoped activities")
+        .filter(**filters)
+        .annotate(currency=F("deal__currency"))
+        .values("fund_request_id", "fund_request__partner_id", "fund_request__currency", "currency")
+        .annotate(
+            deals=Count("deal_id", distinct=True),
+            won=Count("deal_id", filter=won, distinct=True),
+            revenue=Coalesce(
+                Sum(won_line_amount("deal__lines__"), filter=won & Q(deal__lines__final=True)),
+                ZERO,
+            ),
+        )
+        .order_by()
+    )
+
+
 def _convert(amount: Decimal, base: str, quote: str) -> Decimal:
     """Convert at today's rate; an amount without a rate counts as nothing rather than failing."""
     if base == quote or not amount:
@@ -142,7 +181,7 @@ def _convert(amount: Decimal, base: str, quote: str) -> Decimal:
 def linked_deals_by_request(*, fund_request_ids) -> dict[int, dict]:
     """Per activity: deals referencing it, how many were won and their revenue (its currency)."""
     totals: dict[int, dict] = {}
-    for row in deals_by_fund_request(fund_request_id__in=list(fund_request_ids)):
+    for row in _linked_deal_figures(fund_request_id__in=list(fund_request_ids)):
         bucket = totals.setdefault(
             row["fund_request_id"], {"deals": 0, "won": 0, "revenue": Decimal("0")}
         )
@@ -219,7 +258,7 @@ def _partner_figures(partner_ids, currencies: dict[int, str]) -> dict[int, dict]
         figures[pk]["revenue"] += _convert(
             row["revenue"], row["fund_request__currency"], currencies[pk]
         )
-    for row in deals_by_fund_request(fund_request__partner_id__in=partner_ids):
+    for row in _linked_deal_figures(fund_request__partner_id__in=partner_ids):
         pk = row["fund_request__partner_id"]
         figures[pk]["revenue"] += _convert(row["revenue"], row["currency"], currencies[pk])
     return figures
@@ -335,7 +374,7 @@ def mdf_utilisation_for(*, user) -> dict:
     ):
         revenue += _convert(row["total"], row["fund_request__currency"], base)
     visible = FundRequest.objects.visible_to(user).values("pk")
-    for row in deals_by_fund_request(fund_request__in=visible):
+    for row in _linked_deal_figures(fund_request__in=visible):
         revenue += _convert(row["revenue"], row["currency"], base)
     used = -(sums["reimbursed"] + sums["reserved"])
     allocated = sums["allocated"]

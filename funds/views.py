@@ -168,7 +168,7 @@ def request_detail(request, pk):
         "claim": claim if sees_company_finance(user) else None,  # a claim is company finance
         "result": result,
         "results": selectors.activity_results(fund_request=fund_request),
-        "linked_deals": fund_request.deals.visible_to(user).order_by("-created_at", "-pk")[:20],
+        "linked_deals": selectors.activity_deals_for(user=user, fund_request=fund_request)[:20],
         "deadline": services.claim_deadline(fund_request),
         "can_decide": fund_request.status == RequestStatus.SUBMITTED
         and services.fund_request_can_approve(user, fund_request),

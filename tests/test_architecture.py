@@ -232,8 +232,8 @@ def test_modules_of_an_app_import_each_other_one_way():
     assert not cycles, "module cycles:\n" + "\n".join(cycles.values())
 
 
-# A registration records the MDF activity it came from (DESIGN §7); funds, above deals, reads it.
-KNOWN_UPWARD_RELATIONS = {"deals.Deal.fund_request"}
+# Every relation points down the layers (the MDF activity of a deal is kept by funds, above it).
+KNOWN_UPWARD_RELATIONS: set[str] = set()
 
 
 def test_model_relations_point_down_the_layers():
@@ -336,7 +336,8 @@ def test_the_apps_above_register_the_hooks_of_the_apps_below():
     # given the started project (every AppConfig.ready() has run)
     from accounts.scoping import companies
     from deals.attribution import _registered as deal_attribution
-    from funds.selectors import attributable_requests_for
+    from funds.selectors import attributable_requests_for, deal_activities
+    from funds.services import deal_activity_set
     from partners.companies import COMPANIES
     from partners.figures import _figures
     from rebates.services import quarter_close_before_statements
@@ -345,6 +346,8 @@ def test_the_apps_above_register_the_hooks_of_the_apps_below():
     # then each hook of a lower app is wired to the app that owns the rule
     assert companies() is COMPANIES
     assert deal_attribution["fund_requests"] is attributable_requests_for
+    assert deal_attribution["read"] is deal_activities
+    assert deal_attribution["write"] is deal_activity_set
     assert set(_figures) == {
         "revenue",
         "certified_staff",

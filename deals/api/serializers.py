@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from django.db.models.manager import BaseManager
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..attribution import attributable_requests_for
+from ..attribution import activities_of, activity_of, attributable_requests_for
 from ..customer_data import SENSITIVE_CUSTOMER_FIELDS, customer_contact_for, sees_customer_contact
 from ..models import Deal, DealLine, Lead, LeadOffer, Product
 
@@ -18,15 +21,43 @@ class DealLineSerializer(serializers.ModelSerializer):
         read_only_fields = ["final", "floor_price"]
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class ActivityField(serializers.PrimaryKeyRelatedField):
+    """The MDF activity a deal came from, by id: funds keeps the link (see deals.attribution)."""
+
+    def get_queryset(self):
+        # An unknown id and another company's activity get the same "does not exist" answer.
+        user = getattr(self.context.get("request"), "user", None)
+        return attributable_requests_for(partner_id=getattr(user, "partner_id", None))
+
+    def get_attribute(self, instance: Deal):
+        known = self.context.get("deal_activities")
+        return known.get(instance.pk) if known is not None else activity_of(instance)
+
+
+class DealListSerializer(serializers.ListSerializer):
+    def to_representation(self, data):
+        deals = list(data.all() if isinstance(data, BaseManager) else data)
+        # One read of the page's activities instead of one per deal.
+        self.context["deal_activities"] = activities_of(deal.pk for deal in deals)
+        return super().to_representation(deals)
+
+
 class DealSerializer(serializers.ModelSerializer):
     """Never exposes the conflicting registration: a partner only learns that a conflict exists."""
 
     lines = DealLineSerializer(many=True)
+    fund_request = ActivityField(
+        required=False,
+        allow_null=True,
+        help_text="The co-funded marketing activity (MDF request id) this opportunity came from.",
+    )
     has_conflict = serializers.SerializerMethodField()
     price_check_message = serializers.SerializerMethodField()
 
     class Meta:
         model = Deal
+        list_serializer_class = DealListSerializer
         fields = [
             "id",
             "partner",
@@ -72,11 +103,7 @@ class DealSerializer(serializers.ModelSerializer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # An unknown id and another company's activity get the same "does not exist" answer.
-        request = self.context.get("request")
-        user = getattr(request, "user", None)
-        partner_id = getattr(user, "partner_id", None)
-        self.fields["fund_request"].queryset = attributable_requests_for(partner_id=partner_id)
+        user = getattr(self.context.get("request"), "user", None)
         # Who sees the customer's contact masked cannot overwrite it either (DESIGN §2.7).
         if isinstance(self.instance, Deal) and not sees_customer_contact(
             user=user, record=self.instance

@@ -19,7 +19,7 @@ from core.transitions import transition_record
 from partners.choices import ViolationKind
 from partners.services import compliance_violation_draft_create
 
-from ..attribution import attributable_requests_for
+from ..attribution import activity_link, attributable_requests_for
 from ..choices import DealStatus
 from ..models import Deal, DealLine, DealSettings
 from ..permissions import DealDecision, deal_can_register, deal_decision_refusal
@@ -56,25 +56,25 @@ def _require(deal: Deal, *statuses: str) -> None:
 
 
 # --- drafts ----------------------------------------------------------------------------------
-def _check_fund_request(deal: Deal) -> None:
+def _check_fund_request(*, partner_id: int, fund_request) -> None:
     """A deal may reference only an approved or claimed MDF activity of its own company."""
-    if deal.fund_request_id is None:
+    if fund_request is None:
         return
-    if (
-        not attributable_requests_for(partner_id=deal.partner_id)
-        .filter(pk=deal.fund_request_id)
-        .exists()
-    ):
+    if not attributable_requests_for(partner_id=partner_id).filter(pk=fund_request.pk).exists():
         raise ValidationError(
             {"fund_request": _("Choose an approved MDF activity of your own company.")}
         )
+
+
+_UNCHANGED = object()
 
 
 @transaction.atomic
 def deal_draft_save(
     *, actor: User, data: dict, lines: list[dict], deal: Deal | None = None
 ) -> Deal:
-    """Create or update a draft with its lines (replaced as a whole)."""
+    """Create or update a draft with its lines (replaced as a whole). `data["fund_request"]`, when
+    given, is the MDF activity the deal came from (None for none)."""
     if not deal_can_register(actor, partner_id=deal.partner_id if deal else actor.partner_id):
         raise PermissionDenied
     if deal is None:
@@ -84,11 +84,16 @@ def deal_draft_save(
         deal = _locked(deal)
         _require(deal, DealStatus.DRAFT)
         action = "deal.updated"
+    data = dict(data)
+    fund_request = data.pop("fund_request", _UNCHANGED)  # kept by funds, not on the deal
     for field, value in data.items():
         setattr(deal, field, value)
-    _check_fund_request(deal)
+    if fund_request is not _UNCHANGED:
+        _check_fund_request(partner_id=deal.partner_id, fund_request=fund_request)
     deal.full_clean(exclude=["partner", "registered_by"])
     deal.save()
+    if fund_request is not _UNCHANGED:
+        activity_link(deal=deal, fund_request=fund_request)
     deal.lines.all().delete()
     DealLine.objects.bulk_create(
         DealLine(

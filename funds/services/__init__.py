@@ -21,7 +21,7 @@ from .requests import (
     fund_request_release_unclaimed,
     fund_request_submit,
 )
-from .results import activity_result_record
+from .results import activity_result_record, deal_activity_set
 
 __all__ = [
     "CLAIM_WINDOW_DAYS",
@@ -33,6 +33,7 @@ __all__ = [
     "claim_submit",
     "claim_to_statement",
     "claim_validate",
+    "deal_activity_set",
     "fund_request_approve",
     "fund_request_can_approve",
     "fund_request_reject",

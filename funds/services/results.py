@@ -13,7 +13,7 @@ from core.audit import audit_record
 from core.money import round_money
 
 from ..choices import RequestStatus
-from ..models import ActivityResult, FundRequest
+from ..models import ActivityDeal, ActivityResult, FundRequest
 
 
 @transaction.atomic
@@ -60,3 +60,13 @@ def activity_result_record(
         changes={k: {"before": before.get(k), "after": v} for k, v in after.items()},
     )
     return result
+
+
+@transaction.atomic
+def deal_activity_set(*, deal, fund_request: FundRequest | None) -> None:
+    """Record the MDF activity a deal came from (None: none). Deals calls it through
+    `deals.attribution` after checking the activity is one its company may reference."""
+    if fund_request is None:
+        ActivityDeal.objects.filter(deal_id=deal.pk).delete()
+        return
+    ActivityDeal.objects.update_or_create(deal_id=deal.pk, defaults={"fund_request": fund_request})

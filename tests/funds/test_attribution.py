@@ -12,6 +12,7 @@ from deals.choices import DealStatus
 from deals.models import Deal, DealLine
 from funds import services
 from funds.dashboard import mdf_utilisation_card
+from funds.models import ActivityDeal
 from funds.selectors import activity_results, partner_roi
 from tests.conftest import login
 from tests.deals.factories import DealFactory, ProductFactory
@@ -29,8 +30,16 @@ def approved(partner, partner_user):
     return services.fund_request_approve(fund_request=request, actor=staff(Role.CHANNEL_DIRECTOR))
 
 
+def deal_from(fund_request, **fields) -> Deal:
+    """A deal that came from the activity (the link funds keeps)."""
+    deal = DealFactory(**fields)
+    if fund_request is not None:
+        ActivityDeal.objects.create(deal=deal, fund_request=fund_request)
+    return deal
+
+
 def won_deal(partner, fund_request, amount: str, *, currency="CNY") -> Deal:
-    deal = DealFactory(partner=partner, fund_request=fund_request, currency=currency)
+    deal = deal_from(fund_request, partner=partner, currency=currency)
     DealLine.objects.create(
         deal=deal,
         product=ProductFactory(),
@@ -67,7 +76,7 @@ def test_roi_per_activity_counts_won_deals_referencing_it(approved, partner):
     # given two won deals and an open one referencing the activity, and a won deal that does not
     won_deal(partner, approved, "30000.00")
     won_deal(partner, approved, "10000.00")
-    DealFactory(partner=partner, fund_request=approved)
+    deal_from(approved, partner=partner)
     won_deal(partner, None, "999999.00")
     # and other revenue recorded for it
     services.activity_result_record(
@@ -139,7 +148,7 @@ def test_deal_form_references_own_approved_activity(client, approved, partner_us
     # then the deal carries the reference, shown on the deal and on the activity
     deal = Deal.objects.get(project_name="Salon follow-up")
     assert response.status_code == 302
-    assert deal.fund_request == approved
+    assert ActivityDeal.objects.get(deal=deal).fund_request == approved
     assert approved.title in client.get(reverse("deals:detail", args=[deal.pk])).text
     assert "Salon follow-up" in client.get(reverse("funds:request_detail", args=[approved.pk])).text
 
@@ -230,3 +239,47 @@ def test_utilisation_widget_adds_currencies_in_cny(approved, partner, other_part
     assert stats["allocated"] == Decimal("17000.00")
     assert stats["used"] == Decimal("2000.00")
     assert stats["percent"] == 11
+
+
+def test_draft_edits_keep_change_or_drop_the_activity(api_client, approved, partner, partner_user):
+    # given a draft registered from the activity through the API
+    api_client.force_authenticate(partner_user)
+    body = {
+        "customer_name": "Acme Inc.",
+        "customer_region": "CN-SH",
+        "project_name": "API project",
+        "currency": "CNY",
+        "expected_close_date": "2027-01-31",
+        "lines": [{"product": ProductFactory().sku, "quantity": 2, "unit_price": "900.00"}],
+        "fund_request": approved.pk,
+    }
+    deal_id = api_client.post("/api/v1/deals/", body, format="json").data["id"]
+    url = f"/api/v1/deals/{deal_id}/"
+    # when a PATCH leaves the activity out, the link stays
+    response = api_client.patch(url, {"notes": "met the buyer"}, format="json")
+    assert response.status_code == 200 and response.data["fund_request"] == approved.pk
+    assert ActivityDeal.objects.get(deal_id=deal_id).fund_request == approved
+    # when it sets null, the link goes
+    response = api_client.patch(url, {"fund_request": None}, format="json")
+    assert response.status_code == 200 and response.data["fund_request"] is None
+    assert not ActivityDeal.objects.filter(deal_id=deal_id).exists()
+
+
+def test_deal_api_list_reads_activities_in_one_query(
+    api_client, approved, partner, partner_user, django_assert_max_num_queries
+):
+    # given a page of deals, a few of them from the activity
+    for index in range(6):
+        if index % 2:
+            deal_from(approved, partner=partner, registered_by=partner_user)
+        else:
+            DealFactory(partner=partner, registered_by=partner_user)
+    api_client.force_authenticate(partner_user)
+    with django_assert_max_num_queries(12) as captured:
+        response = api_client.get("/api/v1/deals/")
+    activity_reads = [q for q in captured.captured_queries if "funds_activitydeal" in q["sql"]]
+    # then each deal shows its activity and one query read them all
+    assert response.status_code == 200
+    shown = {row["id"]: row["fund_request"] for row in response.data["results"]}
+    assert sorted(v for v in shown.values() if v) == [approved.pk] * 3
+    assert len(activity_reads) == 1

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from funds.choices import ClaimStatus, RequestStatus
-from funds.models import Claim, FundRequest
+from funds.models import ActivityDeal, Claim, FundRequest
 from settlement.models import SettlementEntry
 from tests.browser.harness import screenshot, sign_in
 from tests.factories import PartnerFactory, PartnerUserFactory, UserFactory, tier
@@ -127,7 +127,8 @@ def test_director_sees_roi_per_activity_and_per_partner(browser, live_server):
     allocation(partner, "30000.00")
     request = submit(partner, admin, "5000.00", title="行业峰会 深圳")
     services.fund_request_approve(fund_request=request, actor=director)
-    deal = DealFactory(partner=partner, fund_request=request, project_name="Core network refresh")
+    deal = DealFactory(partner=partner, project_name="Core network refresh")
+    ActivityDeal.objects.create(deal=deal, fund_request=request)
     DealLine.objects.create(
         deal=deal, product=ProductFactory(), quantity=10, unit_price=Decimal("9000"), final=True
     )
