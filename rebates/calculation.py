@@ -147,8 +147,9 @@ def contract_revenue_refresh(*, programme_id: int, period: Quarter, build: bool 
             params | {"built": outcome == "built"},
         )
         if outcome == "built":
-            # Fresh statistics, or the first run plans for the empty table it saw before.
-            cursor.execute("ANALYZE rebates_contractrevenue")
+            # Fresh statistics, or the first run plans for the empty table it saw before
+            # (through the owner's function: the portal's role owns no table).
+            cursor.execute("SELECT rebates_contractrevenue_analyze()")
     return outcome
 
 

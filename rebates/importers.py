@@ -40,6 +40,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.choices import Role
 from core.audit import audit_record
+from core.dbroles import STAGING_SCHEMA
 from core.imports import (
     MAX_REPORTED_ERRORS,
     Column,
@@ -285,8 +286,8 @@ def sales_lines_load(
     header = staged_header(first.lstrip("\ufeff"), columns=STAGE_COLUMNS, optional=OPTIONAL_COLUMNS)
     # Unlogged, so parallel workers can read it (they cannot read temporary tables); created and
     # dropped inside this transaction under a name of its own, nobody else ever sees it, and a
-    # rollback removes it.
-    stage = f"rebates_stage_{uuid.uuid4().hex}"
+    # rollback removes it. In the staging schema: the only place the portal's role may create.
+    stage = f"{STAGING_SCHEMA}.rebates_stage_{uuid.uuid4().hex}"
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         # For this transaction: room to sort a million lines in memory; no JIT compilation
         # (it costs more than it saves on these simple expressions); and parallel workers for

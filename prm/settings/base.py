@@ -116,6 +116,9 @@ def databases(url: str) -> dict:
 
 
 DATABASES = databases(DATABASE_URL) if DATABASE_URL else {}
+# The schema's owner, for `manage.py migrate` only (core/management/commands/migrate.py): the
+# portal itself runs as the role of DATABASE_URL, which owns nothing (core/dbroles.py).
+DATABASE_OWNER_URL = env("DATABASE_OWNER_URL")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (login throttling, rate limits) -------------------------------------------------

@@ -4,9 +4,11 @@ from .base import *  # noqa: F403
 from .base import BASE_DIR, DATABASE_URL, databases, env_bool
 
 if DATABASE_URL is None:
-    from prm.embedded import embedded_database_url
+    from prm.embedded import embedded_app_url, embedded_database_url
 
-    DATABASE_URL = embedded_database_url(BASE_DIR / ".data" / "pgdata")
+    # Migrations run as the embedded server's owner; the portal runs as a role that owns nothing.
+    DATABASE_OWNER_URL = embedded_database_url(BASE_DIR / ".data" / "pgdata")
+    DATABASE_URL = embedded_app_url(DATABASE_OWNER_URL)
     DATABASES = databases(DATABASE_URL)
 
 DEBUG = env_bool("DEBUG", True)
