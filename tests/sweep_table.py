@@ -338,6 +338,8 @@ PAGES: dict[str, Entry] = {
         pk("deal"),
         denied=("partner_finance", "distributor", "manager"),
     ),
+    # Bulk decisions: an empty selection answers 400 with field messages and changes nothing.
+    "deals:queue_bulk": post(CHANNEL, denied=("finance",)),
     "deals:decide": post(
         CHANNEL, lambda w: {"pk": w.deal.pk, "decision": "approve"}, denied=("finance",)
     ),
@@ -538,6 +540,7 @@ API: dict[str, Entry] = {
         data=lambda w: {"notes": "Updated"},
     ),
     f"POST {V1}/deals/{{id}}/approve/": api(CHANNEL, api_id("deal"), denied=("finance",)),
+    f"POST {V1}/deals/bulk-decision/": api(CHANNEL, denied=("finance",)),
     f"POST {V1}/deals/{{id}}/reject/": api(
         CHANNEL, api_id("deal"), denied=("finance",), data=lambda w: {"reason": "Duplicate"}
     ),
