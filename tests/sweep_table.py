@@ -183,6 +183,7 @@ PAGES: dict[str, Entry] = {
     "partners:apply": Entry(ok=("anonymous",), public=True),
     "partners:apply_done": Entry(ok=("anonymous",), public=True),
     "partners:application_list": Entry(ok=CHANNEL, denied=("finance",)),
+    "partners:application_bulk": post(CHANNEL, denied=("finance",)),
     "partners:application_detail": Entry(
         ok=CHANNEL, kwargs=pk("application"), scoped=False, denied=("finance",)
     ),
@@ -200,6 +201,7 @@ PAGES: dict[str, Entry] = {
         CHANNEL, pk("application"), scoped=False, denied=("finance",)
     ),
     "partners:tier_proposals": Entry(ok=CHANNEL, denied=("finance",)),
+    "partners:tier_proposal_bulk": post(CHANNEL, denied=("finance",)),
     "partners:tier_proposal_confirm": post(CHANNEL, pk("tier_proposal"), denied=("finance",)),
     "partners:tier_proposal_reject": post(
         CHANNEL, pk("tier_proposal"), denied=("finance",), data=lambda w: {"reason": "Not yet"}
@@ -459,6 +461,7 @@ PAGES: dict[str, Entry] = {
     "funds:allocate": Entry(ok=CHANNEL, denied=("finance",)),
     "funds:request_list": Entry(ok=(*STAFF, *PARTNER), marker=lambda w: w.home.legal_name),
     "funds:request_queue": Entry(ok=STAFF),
+    "funds:request_queue_bulk": post(STAFF),
     # Partner finance and admins file MDF requests and claims; partner sales does not (DESIGN §1).
     "funds:request_create": Entry(ok=PARTNER_FINANCE, denied=("manager", "partner_sales")),
     # A distributor reads its dealers' deals, accruals and statements, not their MDF (DESIGN §1).
@@ -604,6 +607,7 @@ API: dict[str, Entry] = {
     f"POST {V1}/mdf/requests/": api(PARTNER, denied=("manager",)),
     f"GET {V1}/mdf/requests/{{id}}/": api(ALL, api_id("fund_request"), denied=("distributor",)),
     f"POST {V1}/mdf/requests/{{id}}/approve/": api(CHANNEL, api_id("fund_request")),
+    f"POST {V1}/mdf/requests/bulk-decision/": api(STAFF),
     f"POST {V1}/mdf/requests/{{id}}/reject/": api(
         CHANNEL, api_id("fund_request"), data=lambda w: {"note": "No"}
     ),
