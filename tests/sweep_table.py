@@ -454,6 +454,7 @@ PAGES: dict[str, Entry] = {
     "settlement:reconciliation_orders": Entry(ok=FINANCE, denied=("manager",)),
     "settlement:anomaly_list": Entry(ok=FINANCE, denied=("manager",)),
     "settlement:anomaly_resolve": post(FINANCE, pk("anomaly"), denied=("manager",)),
+    "settlement:anomaly_bulk_resolve": post(FINANCE, denied=("manager",)),
     # funds: the MDF ledger and balance are company finance (DESIGN §1, §7)
     "funds:balance": Entry(ok=PARTNER_FINANCE, denied=("partner_sales", "manager")),
     "funds:ledger": Entry(ok=STAFF),
