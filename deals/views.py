@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.choices import CHANNEL_ROLES, Role
@@ -278,13 +278,13 @@ def deal_close(request, pk, outcome):
 
 
 QUEUE_COLUMNS = (
-    ("project", _lazy("Project")),
-    ("customer", _lazy("Customer")),
-    ("partner", _lazy("Partner")),
-    ("submitted", _lazy("Submitted")),
-    ("sla_due", _lazy("SLA due")),
+    ("project", gettext_lazy("Project")),
+    ("customer", gettext_lazy("Customer")),
+    ("partner", gettext_lazy("Partner")),
+    ("submitted", gettext_lazy("Submitted")),
+    ("sla_due", gettext_lazy("SLA due")),
 )
-BULK_DECISIONS = (("approve", _lazy("Approve")), ("reject", _lazy("Reject")))
+BULK_DECISIONS = (("approve", gettext_lazy("Approve")), ("reject", gettext_lazy("Reject")))
 
 
 def _query(request, **changes) -> str:

@@ -8,7 +8,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.choices import FINANCE_ROLES, PARTNER_FINANCE_ROLES, PARTNER_ROLES, STAFF_ROLES, Role
@@ -128,7 +128,7 @@ def request_list(request):
     )
 
 
-BULK_DECISIONS = (("approve", _lazy("Approve")), ("reject", _lazy("Reject")))
+BULK_DECISIONS = (("approve", gettext_lazy("Approve")), ("reject", gettext_lazy("Reject")))
 
 
 @role_required(*STAFF_ROLES)
