@@ -16,7 +16,7 @@ from accounts.scoping import ScopedManager
 from core.money import CURRENCY_CHOICES
 from partners.regions import REGIONS
 
-from .choices import OPEN_STATUSES, DealStatus, LeadOfferStatus, LeadStatus
+from .choices import OPEN_STATUSES, PENDING_STATUSES, DealStatus, LeadOfferStatus, LeadStatus
 
 
 class ProductFamily(models.Model):
@@ -237,6 +237,12 @@ class Deal(models.Model):
             models.Index(fields=["partner", "status"], name="deal_partner_status"),
             models.Index(fields=["status", "submitted_at"], name="deal_status_submitted"),
             models.Index(fields=["status", "protection_ends_at"], name="deal_status_protection"),
+            # The approval queue sorts pending registrations by SLA due (DESIGN §4.3).
+            models.Index(
+                fields=["sla_due_at", "id"],
+                name="deal_pending_sla_due",
+                condition=Q(status__in=PENDING_STATUSES),
+            ),
         ]
 
     def __str__(self) -> str:

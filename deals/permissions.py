@@ -36,6 +36,18 @@ def is_director(user: User) -> bool:
     return user.is_admin or user.role == Role.CHANNEL_DIRECTOR
 
 
+def director_reasons(deal: Deal) -> list[str]:
+    """Why a registration needs a channel director's approval (DESIGN §4.4), in words."""
+    reasons = []
+    if deal.cross_region:
+        reasons.append(_("cross-region"))
+    if deal.below_floor:
+        reasons.append(_("below the floor price"))
+    if deal.price_check_held:
+        reasons.append(_("price check held"))
+    return reasons
+
+
 def _manages(user: User, deal: Deal) -> bool:
     return (user.is_channel_staff or user.is_admin) and can_manage_partner(user, deal.partner)
 
@@ -55,7 +67,8 @@ def _refusal(
         return _status_refusal(deal)
     if decision == "approve" and deal.needs_director and not is_director(user):
         return ValidationError(
-            _("Cross-region or below-floor registrations need a channel director's approval.")
+            _("Needs a channel director: %(reasons)s.")
+            % {"reasons": ", ".join(str(reason) for reason in director_reasons(deal))}
         )
     return None
 

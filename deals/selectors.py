@@ -25,6 +25,7 @@ from partners.choices import PartnerStatus
 from partners.models import Partner
 
 from .choices import AVAILABLE_LEAD_STATUSES, PENDING_STATUSES, DealStatus, LeadOfferStatus
+from .filtersets import QUEUE_FLAGS, queue_flag_q
 from .models import Deal, DealLine, Lead, LeadOffer
 
 
@@ -67,13 +68,30 @@ def deal_get_for(*, user, pk, action: str = "view") -> Deal:
 
 
 def deal_queue_for(*, user) -> QuerySet[Deal]:
-    """Registrations waiting for a decision that this staff user may decide, oldest first."""
+    """Registrations waiting for a decision that this staff user may decide, SLA due first."""
     return (
         Deal.objects.manageable_by(user)
         .filter(status__in=PENDING_STATUSES)
         .select_related("partner", "conflict_with__partner")
-        .order_by("submitted_at", "pk")
+        .order_by("sla_due_at", "pk")
     )
+
+
+def deal_queue_counts(queue: QuerySet[Deal]) -> dict[str, int]:
+    """How many of `queue` carry each flag (and `all`), in one aggregate with FILTER clauses."""
+    now = timezone.now()
+    return queue.order_by().aggregate(
+        all=Count("pk"),
+        **{flag: Count("pk", filter=queue_flag_q(flag, now=now)) for flag in QUEUE_FLAGS},
+    )
+
+
+def deal_decidable_for(*, user) -> QuerySet[Deal]:
+    """Registrations the staff user may decide on, whatever their status: a bulk decision re-reads
+    its selection here, so a row decided meanwhile answers with the service's own refusal."""
+    if user.is_partner_user:
+        return Deal.objects.none()
+    return Deal.objects.manageable_by(user).select_related("partner")
 
 
 def deal_conflict_pair_for(*, user, deal: Deal) -> Deal | None:

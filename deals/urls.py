@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.deal_list, name="list"),
     path("new/", views.deal_edit, name="create"),
     path("queue/", views.deal_queue, name="queue"),
+    path("queue/bulk/", views.deal_queue_bulk, name="queue_bulk"),
     path("<int:pk>/", views.deal_detail, name="detail"),
     path("<int:pk>/edit/", views.deal_edit, name="edit"),
     path("<int:pk>/submit/", views.deal_submit, name="submit"),

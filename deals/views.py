@@ -11,9 +11,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.choices import CHANNEL_ROLES, Role
+from core.bulk import BULK_MAX_ROWS, BulkDecisionForm, bulk_apply
 from core.forms import apply_service_errors
 from core.permissions import role_required
 
@@ -29,6 +31,7 @@ from .exports import (
     export_content,
     lead_export_rows,
 )
+from .filtersets import QUEUE_FLAGS, DealQueueFilterSet, queue_search_q
 from .forms import (
     DealFilterForm,
     DealForm,
@@ -281,11 +284,105 @@ def deal_close(request, pk, outcome):
     )
 
 
+QUEUE_COLUMNS = (
+    ("project", gettext_lazy("Project")),
+    ("customer", gettext_lazy("Customer")),
+    ("partner", gettext_lazy("Partner")),
+    ("submitted", gettext_lazy("Submitted")),
+    ("sla_due", gettext_lazy("SLA due")),
+)
+BULK_DECISIONS = (("approve", gettext_lazy("Approve")), ("reject", gettext_lazy("Reject")))
+
+
+def _query(request, **changes) -> str:
+    """The current query string with `changes` applied (None drops a key) and the page reset."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    for key, value in changes.items():
+        query.pop(key, None)
+        if value:
+            query[key] = value
+    return query.urlencode()
+
+
 @role_required(*CHANNEL_ROLES)
 def deal_queue(request):
-    deals = selectors.deal_queue_for(user=request.user)
-    page = Paginator(deals, 50).get_page(request.GET.get("page"))
-    return render(request, "deals/deal_queue.html", {"page": page, "now": timezone.now()})
+    """Registrations to decide, SLA due first, with search, flags (counted), sorting and a bulk
+    decision on the selected rows (DESIGN §4.3, §8.1)."""
+    queue = selectors.deal_queue_for(user=request.user)
+    filterset = DealQueueFilterSet(request.GET or None, queryset=queue)
+    search = filterset.form.cleaned_data.get("q", "") if filterset.is_valid() else ""
+    searched = queue.filter(queue_search_q(search)) if search.strip() else queue
+    counts = selectors.deal_queue_counts(searched)
+    flag = filterset.form.cleaned_data.get("flag", "") if filterset.is_valid() else ""
+    sort = filterset.current_sort
+    tabs = [
+        {"key": "", "label": _("All waiting"), "count": counts["all"]},
+        *(
+            {"key": key, "label": label, "count": counts[key]}
+            for key, (label, _q) in QUEUE_FLAGS.items()
+        ),
+    ]
+    for tab in tabs:
+        tab["active"] = tab["key"] == flag
+        tab["query"] = _query(request, flag=tab["key"])
+    columns = [
+        {
+            "label": label,
+            "active": sort.lstrip("-") == key,
+            "descending": sort == f"-{key}",
+            "query": _query(request, sort=f"-{key}" if sort == key else key),
+        }
+        for key, label in QUEUE_COLUMNS
+    ]
+    page = Paginator(filterset.qs if filterset.is_valid() else queue, 50).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "page": page,
+        "now": timezone.now(),
+        "filterset": filterset,
+        "tabs": tabs,
+        "columns": columns,
+        "bulk_form": BulkDecisionForm(decisions=BULK_DECISIONS),
+        "bulk_limit": BULK_MAX_ROWS,
+    }
+    return render(request, "deals/deal_queue.html", context)
+
+
+@require_POST
+@role_required(*CHANNEL_ROLES)
+def deal_queue_bulk(request):
+    """Approve or reject the selected registrations with one reason, each through its service."""
+    form = BulkDecisionForm(request.POST, decisions=BULK_DECISIONS)
+    if not form.is_valid():
+        return render(
+            request,
+            "core/bulk_result.html",
+            {"form": form, "title": _("Approval queue"), "back": reverse("deals:queue")},
+            status=400,
+        )
+    decision, reason = form.cleaned_data["decision"], form.cleaned_data["reason"]
+    service = services.deal_approve if decision == "approve" else services.deal_reject
+    result = bulk_apply(
+        rows=selectors.deal_decidable_for(user=request.user),
+        ids=form.cleaned_data["ids"],
+        decision=decision,
+        act=lambda deal: service(deal=deal, actor=request.user, reason=reason),
+        label=str,
+        url=lambda deal: reverse("deals:detail", args=[deal.pk]),
+    )
+    return render(
+        request,
+        "core/bulk_result.html",
+        {
+            "result": result,
+            "decision_label": dict(BULK_DECISIONS)[decision],
+            "reason": reason,
+            "title": _("Approval queue"),
+            "back": reverse("deals:queue"),
+        },
+    )
 
 
 # --- leads (DESIGN §4.6) ---------------------------------------------------------------------

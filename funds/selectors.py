@@ -91,7 +91,17 @@ def fund_request_get_for(*, user, pk) -> FundRequest:
 
 
 def fund_request_queue_for(*, user) -> QuerySet[FundRequest]:
-    return fund_request_list_for(user=user, status=RequestStatus.SUBMITTED).order_by("submitted_at")
+    return fund_request_list_for(user=user, status=RequestStatus.SUBMITTED).order_by(
+        "submitted_at", "pk"
+    )
+
+
+def fund_request_decidable_for(*, user) -> QuerySet[FundRequest]:
+    """Requests a staff user may decide on, whatever their status: a bulk decision re-reads its
+    selection here, and each request's service says whether this user may approve it now."""
+    if user.is_partner_user:
+        return FundRequest.objects.none()
+    return FundRequest.objects.visible_to(user).select_related("partner")
 
 
 def claim_list_for(*, user, status: str = "") -> QuerySet[Claim]:

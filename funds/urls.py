@@ -11,6 +11,7 @@ urlpatterns = [
     path("allocate/", views.allocate, name="allocate"),
     path("requests/", views.request_list, name="request_list"),
     path("requests/queue/", views.request_queue, name="request_queue"),
+    path("requests/queue/bulk/", views.request_queue_bulk, name="request_queue_bulk"),
     path("requests/new/", views.request_create, name="request_create"),
     path("requests/<int:pk>/", views.request_detail, name="request_detail"),
     path("requests/<int:pk>/approve/", views.request_approve, name="request_approve"),

@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.choices import FINANCE_ROLES, PARTNER_FINANCE_ROLES, PARTNER_ROLES, STAFF_ROLES, Role
@@ -18,6 +19,7 @@ from accounts.scoping import (
     is_own_company,
     sees_company_finance,
 )
+from core.bulk import BULK_MAX_ROWS, BulkDecisionForm, bulk_apply
 from core.forms import apply_service_errors
 from core.permissions import role_required
 from core.views import paginate
@@ -25,6 +27,7 @@ from partners.models import Partner
 
 from . import selectors, services
 from .choices import ClaimStatus, LedgerKind, RequestStatus
+from .filtersets import FundRequestQueueFilterSet
 from .forms import (
     ActivityResultForm,
     AllocationForm,
@@ -125,13 +128,56 @@ def request_list(request):
     )
 
 
+BULK_DECISIONS = (("approve", gettext_lazy("Approve")), ("reject", gettext_lazy("Reject")))
+
+
 @role_required(*STAFF_ROLES)
 def request_queue(request):
-    requests = selectors.fund_request_queue_for(user=request.user)
+    """Requests awaiting approval, with search, activity filter, sorting and a bulk decision."""
+    queue = selectors.fund_request_queue_for(user=request.user)
+    filterset = FundRequestQueueFilterSet(request.GET or None, queryset=queue)
     return render(
         request,
         "funds/request_list.html",
-        {"page": paginate(request, requests), "filter_form": None, "queue": True},
+        {
+            "page": paginate(request, filterset.qs if filterset.is_valid() else queue),
+            "filter_form": filterset.form,
+            "queue": True,
+            "bulk_form": BulkDecisionForm(decisions=BULK_DECISIONS),
+            "bulk_limit": BULK_MAX_ROWS,
+        },
+    )
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def request_queue_bulk(request):
+    """Approve or reject the selected requests with one note; each passes its approval matrix."""
+    form = BulkDecisionForm(request.POST, decisions=BULK_DECISIONS)
+    context = {"title": _("MDF approval queue"), "back": reverse("funds:request_queue")}
+    if not form.is_valid():
+        return render(request, "core/bulk_result.html", {**context, "form": form}, status=400)
+    decision, note = form.cleaned_data["decision"], form.cleaned_data["reason"]
+    service = (
+        services.fund_request_approve if decision == "approve" else services.fund_request_reject
+    )
+    result = bulk_apply(
+        rows=selectors.fund_request_decidable_for(user=request.user),
+        ids=form.cleaned_data["ids"],
+        decision=decision,
+        act=lambda fund_request: service(fund_request=fund_request, actor=request.user, note=note),
+        label=lambda fund_request: f"{fund_request.title} — {fund_request.partner}",
+        url=lambda fund_request: reverse("funds:request_detail", args=[fund_request.pk]),
+    )
+    return render(
+        request,
+        "core/bulk_result.html",
+        {
+            **context,
+            "result": result,
+            "decision_label": dict(BULK_DECISIONS)[decision],
+            "reason": note,
+        },
     )
 
 

@@ -22,12 +22,14 @@ urlpatterns = [
     path("apply/", views.apply, name="apply"),
     path("apply/thanks/", views.apply_done, name="apply_done"),
     path("applications/", views.application_list, name="application_list"),
+    path("applications/bulk/", views.application_bulk, name="application_bulk"),
     path("applications/<int:pk>/", views.application_detail, name="application_detail"),
     path("applications/<int:pk>/advance/", views.application_advance, name="application_advance"),
     path("applications/<int:pk>/reject/", views.application_reject, name="application_reject"),
     path("applications/<int:pk>/assess/", views.application_assess, name="application_assess"),
     # tiers, scorecards and NPS
     path("tiers/proposals/", views.tier_proposals, name="tier_proposals"),
+    path("tiers/proposals/bulk/", views.tier_proposal_bulk, name="tier_proposal_bulk"),
     path(
         "tiers/proposals/<int:pk>/confirm/",
         views.tier_proposal_confirm,

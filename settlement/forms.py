@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from core.money import CURRENCY_CHOICES
 from core.periods import Quarter
 
-from .choices import AnomalyKind, AnomalyState, OrderStatus, ResolutionAction, StatementState
+from .choices import OrderStatus, ResolutionAction, StatementState
 
 
 class PeriodField(forms.CharField):
@@ -87,16 +87,6 @@ class OrderFilterForm(forms.Form):
     )
     partner = forms.CharField(label=_("Partner"), required=False, max_length=100)
     reference = forms.CharField(label=_("Order number"), required=False, max_length=60)
-
-
-class AnomalyFilterForm(forms.Form):
-    state = forms.ChoiceField(
-        label=_("State"), required=False, choices=[("", "—"), *AnomalyState.choices]
-    )
-    kind = forms.ChoiceField(
-        label=_("Kind"), required=False, choices=[("", "—"), *AnomalyKind.choices]
-    )
-    partner = forms.CharField(label=_("Partner"), required=False, max_length=100)
 
 
 class AnomalyResolveForm(forms.Form):

@@ -30,6 +30,7 @@ urlpatterns = [
     ),
     path("reconciliation/orders/", views.reconciliation_order_list, name="reconciliation_orders"),
     path("reconciliation/anomalies/", views.anomaly_list, name="anomaly_list"),
+    path("reconciliation/anomalies/bulk/", views.anomaly_bulk_resolve, name="anomaly_bulk_resolve"),
     path(
         "reconciliation/anomalies/<int:pk>/resolve/",
         views.anomaly_resolve,

@@ -6,12 +6,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.choices import FINANCE_ROLES
 from accounts.permissions import company_finance_required
 from accounts.scoping import sees_partner_details
+from core.bulk import BULK_MAX_ROWS, BulkDecisionForm, bulk_apply
 from core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from core.forms import apply_service_errors
 from core.imports import importer_for
@@ -20,10 +22,10 @@ from core.permissions import role_required
 from core.views import paginate
 
 from . import jobs, permissions, selectors, services
-from .choices import LOCKED_STATES
+from .choices import LOCKED_STATES, ResolutionAction
 from .exports import statement_lines_csv, statement_lines_xlsx
+from .filtersets import AnomalyQueueFilterSet
 from .forms import (
-    AnomalyFilterForm,
     AnomalyResolveForm,
     DisputeForm,
     DisputeResolveForm,
@@ -299,13 +301,55 @@ def reconciliation_order_list(request):
 
 @role_required(*FINANCE_ROLES)
 def anomaly_list(request):
-    form = AnomalyFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    anomalies = selectors.anomaly_list_for(user=request.user, filters=filters)
+    """The finance queue: filters, one resolution per row, or one for the selected rows."""
+    anomalies = selectors.anomaly_list_for(user=request.user)
+    filterset = AnomalyQueueFilterSet(request.GET or None, queryset=anomalies)
+    rows = filterset.qs if filterset.is_valid() else anomalies
     return render(
         request,
         "settlement/anomaly_list.html",
-        {"form": form, "page": paginate(request, anomalies), "resolve_form": AnomalyResolveForm()},
+        {
+            "form": filterset.form,
+            "page": paginate(request, rows),
+            "resolve_form": AnomalyResolveForm(),
+            "bulk": True,
+            "bulk_form": BulkDecisionForm(
+                decisions=ResolutionAction.choices, reason_required=ResolutionAction.values
+            ),
+            "bulk_limit": BULK_MAX_ROWS,
+        },
+    )
+
+
+@require_POST
+@role_required(*FINANCE_ROLES)
+def anomaly_bulk_resolve(request):
+    """Resolve the selected anomalies with one action and one note, each through its service."""
+    form = BulkDecisionForm(
+        request.POST, decisions=ResolutionAction.choices, reason_required=ResolutionAction.values
+    )
+    context = {"title": _("Reconciliation anomalies"), "back": reverse("settlement:anomaly_list")}
+    if not form.is_valid():
+        return render(request, "core/bulk_result.html", {**context, "form": form}, status=400)
+    action, note = form.cleaned_data["decision"], form.cleaned_data["reason"]
+    result = bulk_apply(
+        rows=selectors.anomaly_list_for(user=request.user),
+        ids=form.cleaned_data["ids"],
+        decision=action,
+        act=lambda anomaly: services.anomaly_resolve(
+            anomaly=anomaly, actor=request.user, action=action, note=note
+        ),
+        label=lambda anomaly: f"{anomaly.get_kind_display()} · {anomaly.partner.legal_name}",
+    )
+    return render(
+        request,
+        "core/bulk_result.html",
+        {
+            **context,
+            "result": result,
+            "decision_label": ResolutionAction(action).label,
+            "reason": note,
+        },
     )
 
 
@@ -330,7 +374,11 @@ def anomaly_resolve(request, pk: int):
         return render(
             request,
             "settlement/partials/anomaly_row.html",
-            {"a": anomaly, "resolve_form": form if form.errors else AnomalyResolveForm()},
+            {
+                "a": anomaly,
+                "resolve_form": form if form.errors else AnomalyResolveForm(),
+                "bulk": True,
+            },
         )
     if form.errors:
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))

@@ -183,6 +183,7 @@ PAGES: dict[str, Entry] = {
     "partners:apply": Entry(ok=("anonymous",), public=True),
     "partners:apply_done": Entry(ok=("anonymous",), public=True),
     "partners:application_list": Entry(ok=CHANNEL, denied=("finance",)),
+    "partners:application_bulk": post(CHANNEL, denied=("finance",)),
     "partners:application_detail": Entry(
         ok=CHANNEL, kwargs=pk("application"), scoped=False, denied=("finance",)
     ),
@@ -200,6 +201,7 @@ PAGES: dict[str, Entry] = {
         CHANNEL, pk("application"), scoped=False, denied=("finance",)
     ),
     "partners:tier_proposals": Entry(ok=CHANNEL, denied=("finance",)),
+    "partners:tier_proposal_bulk": post(CHANNEL, denied=("finance",)),
     "partners:tier_proposal_confirm": post(CHANNEL, pk("tier_proposal"), denied=("finance",)),
     "partners:tier_proposal_reject": post(
         CHANNEL, pk("tier_proposal"), denied=("finance",), data=lambda w: {"reason": "Not yet"}
@@ -338,6 +340,8 @@ PAGES: dict[str, Entry] = {
         pk("deal"),
         denied=("partner_finance", "distributor", "manager"),
     ),
+    # Bulk decisions: an empty selection answers 400 with field messages and changes nothing.
+    "deals:queue_bulk": post(CHANNEL, denied=("finance",)),
     "deals:decide": post(
         CHANNEL, lambda w: {"pk": w.deal.pk, "decision": "approve"}, denied=("finance",)
     ),
@@ -450,6 +454,7 @@ PAGES: dict[str, Entry] = {
     "settlement:reconciliation_orders": Entry(ok=FINANCE, denied=("manager",)),
     "settlement:anomaly_list": Entry(ok=FINANCE, denied=("manager",)),
     "settlement:anomaly_resolve": post(FINANCE, pk("anomaly"), denied=("manager",)),
+    "settlement:anomaly_bulk_resolve": post(FINANCE, denied=("manager",)),
     # funds: the MDF ledger and balance are company finance (DESIGN §1, §7)
     "funds:balance": Entry(ok=PARTNER_FINANCE, denied=("partner_sales", "manager")),
     "funds:ledger": Entry(ok=STAFF),
@@ -457,6 +462,7 @@ PAGES: dict[str, Entry] = {
     "funds:allocate": Entry(ok=CHANNEL, denied=("finance",)),
     "funds:request_list": Entry(ok=(*STAFF, *PARTNER), marker=lambda w: w.home.legal_name),
     "funds:request_queue": Entry(ok=STAFF),
+    "funds:request_queue_bulk": post(STAFF),
     # Partner finance and admins file MDF requests and claims; partner sales does not (DESIGN §1).
     "funds:request_create": Entry(ok=PARTNER_FINANCE, denied=("manager", "partner_sales")),
     # A distributor reads its dealers' deals, accruals and statements, not their MDF (DESIGN §1).
@@ -538,6 +544,7 @@ API: dict[str, Entry] = {
         data=lambda w: {"notes": "Updated"},
     ),
     f"POST {V1}/deals/{{id}}/approve/": api(CHANNEL, api_id("deal"), denied=("finance",)),
+    f"POST {V1}/deals/bulk-decision/": api(CHANNEL, denied=("finance",)),
     f"POST {V1}/deals/{{id}}/reject/": api(
         CHANNEL, api_id("deal"), denied=("finance",), data=lambda w: {"reason": "Duplicate"}
     ),
@@ -601,6 +608,7 @@ API: dict[str, Entry] = {
     f"POST {V1}/mdf/requests/": api(PARTNER, denied=("manager",)),
     f"GET {V1}/mdf/requests/{{id}}/": api(ALL, api_id("fund_request"), denied=("distributor",)),
     f"POST {V1}/mdf/requests/{{id}}/approve/": api(CHANNEL, api_id("fund_request")),
+    f"POST {V1}/mdf/requests/bulk-decision/": api(STAFF),
     f"POST {V1}/mdf/requests/{{id}}/reject/": api(
         CHANNEL, api_id("fund_request"), data=lambda w: {"note": "No"}
     ),

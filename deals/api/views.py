@@ -5,15 +5,20 @@ from django.http import Http404
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied as DRFPermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from accounts.api.viewsets import ScopedModelViewSet
+from accounts.choices import CHANNEL_ROLES
 from accounts.scoping import get_scoped_or_404
+from core.api.bulk import BulkDecisionSerializer, BulkResultSerializer, bulk_result_data
+from core.bulk import bulk_apply
 
 from .. import services
 from ..customer_data import SENSITIVE_CUSTOMER_FIELDS, customer_data_shown
 from ..models import Deal, Lead, LeadOffer
+from ..selectors import deal_decidable_for
 from .serializers import (
     DealSerializer,
     LeadOfferSerializer,
@@ -152,6 +157,26 @@ class DealViewSet(ScopedModelViewSet):
                 deal=d, actor=request.user, reason=body.validated_data["reason"]
             ),
         )
+
+    @extend_schema(request=BulkDecisionSerializer, responses={200: BulkResultSerializer})
+    @action(detail=False, methods=["post"], url_path="bulk-decision")
+    def bulk_decision(self, request):
+        """Approve or reject the registrations `ids` with one reason; each goes through its own
+        rules and audit row. Ids the user may not decide are answered "not found", untouched."""
+        user = request.user
+        if not (user.is_admin or user.role in CHANNEL_ROLES):
+            raise DRFPermissionDenied
+        body = BulkDecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        decision, reason = body.validated_data["decision"], body.validated_data["reason"]
+        service = services.deal_approve if decision == "approve" else services.deal_reject
+        result = bulk_apply(
+            rows=deal_decidable_for(user=user),
+            ids=body.validated_data["ids"],
+            decision=decision,
+            act=lambda deal: service(deal=deal, actor=user, reason=reason),
+        )
+        return Response(bulk_result_data(result))
 
 
 # Staff read leads, partners their company's offers: the schema documents both shapes.

@@ -13,7 +13,9 @@ from accounts.api.permissions import SeesCompanyFinance
 from accounts.api.viewsets import ScopedReadOnlyViewSet
 from accounts.choices import FINANCE_ROLES
 from accounts.scoping import acts_on_company_finance, get_scoped_or_404
+from core.api.bulk import BulkDecisionSerializer, BulkResultSerializer, bulk_result_data
 from core.api.views import HasRole, IsVendorStaff
+from core.bulk import bulk_apply
 from partners.models import Partner
 
 from .. import selectors, services
@@ -91,6 +93,32 @@ class FundRequestViewSet(ScopedReadOnlyViewSet):
     @action(detail=True, methods=["post"], permission_classes=[IsVendorStaff])
     def reject(self, request, pk=None):
         return self._decide(request, services.fund_request_reject)
+
+    @extend_schema(request=BulkDecisionSerializer, responses={200: BulkResultSerializer})
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="bulk-decision",
+        permission_classes=[IsVendorStaff],
+    )
+    def bulk_decision(self, request):
+        """Approve or reject the requests `ids` with one note; each passes its own approval matrix
+        and writes its own audit row. Ids the user may not see are answered "not found"."""
+        body = BulkDecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        decision, note = body.validated_data["decision"], body.validated_data["reason"]
+        service = (
+            services.fund_request_approve if decision == "approve" else services.fund_request_reject
+        )
+        result = bulk_apply(
+            rows=selectors.fund_request_decidable_for(user=request.user),
+            ids=body.validated_data["ids"],
+            decision=decision,
+            act=lambda fund_request: service(
+                fund_request=fund_request, actor=request.user, note=note
+            ),
+        )
+        return Response(bulk_result_data(result))
 
     @extend_schema(request=ClaimInputSerializer, responses={201: ClaimSerializer})
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])

@@ -36,6 +36,7 @@ from .programme import (
     scorecard_weights_current,
     tier_evaluation_list_for,
     tier_history_for,
+    tier_proposal_decidable_for,
     tier_proposal_get_for,
     tier_proposal_list_for,
 )
@@ -86,6 +87,7 @@ __all__ = [
     "tier_evaluation_list_for",
     "tier_history_for",
     "tier_proposal_get_for",
+    "tier_proposal_decidable_for",
     "tier_proposal_list_for",
     "violation_list_for",
     "visit_get_for",

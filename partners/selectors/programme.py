@@ -37,6 +37,16 @@ def tier_proposal_get_for(*, user: User, pk) -> TierEvaluation:
     )
 
 
+def tier_proposal_decidable_for(*, user: User):
+    """Proposals the user may decide on, whatever their status: a bulk decision re-reads its
+    selection here, so one decided meanwhile answers with the service's own refusal."""
+    return (
+        TierEvaluation.objects.manageable_by(user)
+        .exclude(status=ProposalStatus.NONE)
+        .select_related("partner", "current_tier", "qualified_tier", "proposed_tier")
+    )
+
+
 def tier_evaluation_list_for(*, user: User, partner: Partner | None = None):
     qs = TierEvaluation.objects.visible_to(user).select_related(
         "partner", "current_tier", "qualified_tier", "proposed_tier", "decided_by"

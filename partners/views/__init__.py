@@ -15,6 +15,7 @@ from .agreements import (
     agreement_submit,
     agreement_terminate,
 )
+from .bulk import application_bulk, tier_proposal_bulk
 from .credit import (
     credit_apply,
     credit_decide,
@@ -66,6 +67,8 @@ from .visits import (
 )
 
 __all__ = [
+    "application_bulk",
+    "tier_proposal_bulk",
     "agreement_activate",
     "agreement_amend",
     "agreement_create",

@@ -19,11 +19,13 @@ from accounts.scoping import (
     sees_company_finance,
     sees_partner_details,
 )
+from core.bulk import BULK_MAX_ROWS, BulkDecisionForm
 from core.forms import apply_service_errors
 from core.permissions import role_required
 
 from .. import selectors, services
 from ..choices import ApplicationStatus, PartnerStatus
+from ..filtersets import ApplicationQueueFilterSet
 from ..forms import (
     ApplicationForm,
     AssessmentForm,
@@ -37,7 +39,7 @@ from ..forms import (
     ScorecardEvaluateForm,
     ViolationForm,
 )
-from ._common import CHANNEL, PAGE_SIZE
+from ._common import APPLICATION_DECISIONS, CHANNEL, PAGE_SIZE
 
 # --- directory and profile --------------------------------------------------------------------
 
@@ -231,11 +233,20 @@ def application_list(request):
     if status not in ApplicationStatus.values:
         status = ""
     applications = selectors.application_list_for(user=request.user, status=status)
-    page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
+    filterset = ApplicationQueueFilterSet(request.GET or None, queryset=applications)
+    rows = filterset.qs if filterset.is_valid() else applications
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "partners/application_list.html",
-        {"page": page, "status": status, "statuses": ApplicationStatus.choices},
+        {
+            "page": page,
+            "status": status,
+            "statuses": ApplicationStatus.choices,
+            "filterset": filterset,
+            "bulk_form": BulkDecisionForm(decisions=APPLICATION_DECISIONS),
+            "bulk_limit": BULK_MAX_ROWS,
+        },
     )
 
 

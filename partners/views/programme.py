@@ -14,11 +14,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.choices import Role
+from core.bulk import BULK_MAX_ROWS, BulkDecisionForm
 from core.forms import apply_service_errors
 from core.permissions import role_required
 
 from .. import selectors, services
 from ..choices import ProposalStatus, ScorecardKind
+from ..filtersets import TierProposalQueueFilterSet
 from ..forms import (
     NoteForm,
     NpsResponseForm,
@@ -27,7 +29,7 @@ from ..forms import (
     ScorecardWeightsForm,
 )
 from ..models import SCORE_FIELDS, WEIGHT_FIELDS, Scorecard, ScorecardWeights
-from ._common import CHANNEL, PAGE_SIZE
+from ._common import CHANNEL, PAGE_SIZE, PROPOSAL_DECISIONS
 from .partner import _detail_context
 
 # --- tiers (DESIGN §2.3) ----------------------------------------------------------------------
@@ -43,12 +45,23 @@ def tier_proposals(request):
     if status not in ProposalStatus.values or status == ProposalStatus.NONE:
         status = ProposalStatus.PENDING
     proposals = selectors.tier_proposal_list_for(user=request.user, status=status)
-    page = Paginator(proposals, PAGE_SIZE).get_page(request.GET.get("page"))
+    filterset = TierProposalQueueFilterSet(request.GET or None, queryset=proposals)
+    rows = filterset.qs if filterset.is_valid() else proposals
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     statuses = [c for c in ProposalStatus.choices if c[0]]
     return render(
         request,
         "partners/tier_proposals.html",
-        {"page": page, "status": status, "statuses": statuses, "reject_form": RejectForm()},
+        {
+            "page": page,
+            "status": status,
+            "statuses": statuses,
+            "reject_form": RejectForm(),
+            "filterset": filterset,
+            "bulk": status == ProposalStatus.PENDING,
+            "bulk_form": BulkDecisionForm(decisions=PROPOSAL_DECISIONS),
+            "bulk_limit": BULK_MAX_ROWS,
+        },
     )
 
 
@@ -57,7 +70,8 @@ def _proposal_row(request, proposal, *, form=None, error: str = ""):
     return render(
         request,
         "partners/partials/tier_proposal_row.html",
-        {"p": proposal, "reject_form": form or RejectForm(), "error": error},
+        # The row is swapped into the pending list, which has the bulk selection column.
+        {"p": proposal, "reject_form": form or RejectForm(), "error": error, "bulk": True},
     )
 
 
