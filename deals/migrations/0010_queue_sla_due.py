@@ -22,7 +22,7 @@ def backfill_sla_due(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("deals", "0008_won_line_view"),
+        ("deals", "0009_fund_request_link_moves_to_funds"),
     ]
 
     operations = [
