@@ -1038,6 +1038,7 @@ def test_training(call):
     funds.claim_validate,
     funds.claim_reject,
     funds.activity_result_record,
+    funds.deal_activity_set,
     funds.fund_request_release,
     funds.fund_request_release_unclaimed,
 )
@@ -1103,6 +1104,7 @@ def test_market_development_funds(call, time_machine):
         leads_count=4,
         deal_revenue=Decimal("20000"),
     )
+    call(funds.deal_activity_set, deal=DealFactory(partner=partner), fund_request=claimed)
     time_machine.move_to(datetime.datetime(2026, 5, 20, 1, 0, tzinfo=datetime.UTC))
     call(funds.fund_request_release, fund_request=released)
     released_later = call(funds.fund_request_release_unclaimed)
