@@ -86,6 +86,8 @@ def deal_draft_save(
         action = "deal.updated"
     for field, value in data.items():
         setattr(deal, field, value)
+    # Drafts too: the global search finds a registration by its customer (DESIGN §8.1).
+    deal.customer_fingerprint = normalize_customer_name(deal.customer_name)
     _check_fund_request(deal)
     deal.full_clean(exclude=["partner", "registered_by"])
     deal.save()
