@@ -12,9 +12,10 @@
 
     function options() { return Array.prototype.slice.call(list.querySelectorAll("[role=option]")); }
 
+    // index -1: no option chosen (Enter then opens the full results page).
     function highlight(index) {
       var all = options();
-      active = all.length ? (index + all.length) % all.length : -1;
+      active = index >= 0 && index < all.length ? index : -1;
       all.forEach(function (option, i) {
         option.setAttribute("aria-selected", i === active ? "true" : "false");
         option.classList.toggle("active", i === active);
@@ -25,6 +26,13 @@
       } else {
         input.removeAttribute("aria-activedescendant");
       }
+    }
+
+    // Down from nothing chosen goes to the first option, up to the last; both wrap around.
+    function move(step) {
+      var count = options().length;
+      if (!count) { return; }
+      highlight(active < 0 ? (step > 0 ? 0 : count - 1) : (active + step + count) % count);
     }
 
     function open() {
@@ -41,7 +49,7 @@
     input.addEventListener("keydown", function (event) {
       if (event.key === "ArrowDown" || event.key === "ArrowUp") {
         if (list.hidden && list.children.length) { open(); }
-        highlight(active + (event.key === "ArrowDown" ? 1 : -1));
+        move(event.key === "ArrowDown" ? 1 : -1);
         event.preventDefault();
       } else if (event.key === "Enter") {
         var chosen = options()[active];
@@ -65,8 +73,8 @@
     });
 
     list.addEventListener("htmx:afterSwap", function () {
-      active = -1;
-      if (input.value.trim() && list.children.length) { open(); highlight(-1); } else { close(); }
+      highlight(-1);
+      if (input.value.trim() && list.children.length) { open(); } else { close(); }
     });
 
     input.addEventListener("focus", function () {

@@ -1,0 +1,135 @@
+"""Global search benchmark (DESIGN §8.1, §10: ≤ 100 ms at 1,000,000 deals).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/prm_x .venv/bin/python bench/bench_search.py
+
+Creates (or reuses) the database `prm_bench_search` (or $BENCH_DB), fills it with the
+registrations of `bench_deals_conflicts.generate` (10,000 partners and their users, Chinese and
+English customer names, tax IDs), then times `core.search.search` — every provider, as the
+header box asks it — for a staff user and a partner user over a mix of queries, and prints p50,
+p95 and max per kind and the EXPLAIN ANALYZE of the deals provider for each kind.
+Options: --deals N (default 1,000,000), --rounds N, --rebuild.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("BENCH_DB", "prm_bench_search")
+
+from bench import bench_deals_conflicts as conflicts  # noqa: E402
+
+QUERIES = {
+    "cjk words": ["华东星辰", "蓝海恒通", "金桥远航", "博达中科"],
+    "cjk full name": ["上海华东星辰信息有限公司", "北京蓝海恒通软件股份有限公司"],
+    "cjk two chars": ["星辰", "蓝海"],
+    "latin words": ["contoso fabrikam", "northwind tailspin", "litware adatum"],
+    "latin typo": ["contso fabrikam systms", "nortwind tailspin labs"],
+    "tax id": [],  # filled from the data
+    "project": ["Project 123456", "Project 98765"],
+    "miss": ["zzqx yy", "无此公司名称"],
+}
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--deals", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--rebuild", action="store_true")
+    args = parser.parse_args()
+
+    conflicts.ensure_database()
+    os.environ["DATABASE_URL"] = conflicts.bench_url()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prm.settings.local")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, reset_queries, transaction
+
+    from accounts.choices import Role
+    from accounts.models import User
+    from core.search import CANDIDATES, search, search_text_clean
+    from deals.models import Deal
+    from deals.selectors import _customer_match, _search_terms
+
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM deals_deal")
+        existing = cursor.fetchone()[0]
+    if args.rebuild or existing < args.deals:
+        with transaction.atomic(), connection.cursor() as cursor:
+            conflicts.generate(cursor, args.deals)
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE deals_deal")
+            cursor.execute("VACUUM ANALYZE partners_partner")
+            cursor.execute("VACUUM ANALYZE accounts_user")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM deals_deal")
+        total = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT customer_tax_id FROM deals_deal WHERE customer_tax_id <> '' "
+            "ORDER BY hashint8(id) LIMIT 3"
+        )
+        QUERIES["tax id"] = [row[0] for row in cursor.fetchall()]
+    print(f"deals in {os.environ['BENCH_DB']}: {total:,}")
+
+    staff, _ = User.objects.get_or_create(
+        email="bench-search-staff@bench.invalid",
+        defaults={"full_name": "Bench staff", "role": Role.CHANNEL_MANAGER},
+    )
+    partner_user = User.objects.filter(email__startswith="bench", partner__isnull=False).first()
+    actors = {"staff": staff, "partner": partner_user}
+
+    print(f"{'actor':8} {'kind':15} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  hits")
+    everything: dict[str, list[float]] = {name: [] for name in actors}
+    for actor, user in actors.items():
+        for kind, texts in QUERIES.items():
+            timings, hits = [], 0
+            for _ in range(args.rounds):
+                for text in texts:
+                    cleaned = search_text_clean(text)
+                    reset_queries()
+                    started = time.perf_counter()
+                    groups = search(user=user, text=cleaned, door="page")
+                    timings.append((time.perf_counter() - started) * 1000)
+                    hits = sum(len(g.hits) for g in groups)
+            everything[actor] += timings
+            print(
+                f"{actor:8} {kind:15} {statistics.median(timings):8.1f} "
+                f"{percentile(timings, 0.95):8.1f} {max(timings):8.1f}  {hits}"
+            )
+    for actor, timings in everything.items():
+        print(
+            f"{actor:8} {'ALL':15} {statistics.median(timings):8.1f} "
+            f"{percentile(timings, 0.95):8.1f} {max(timings):8.1f}"
+        )
+
+    print(f"\nEXPLAIN ANALYZE of the deals provider's candidate query (cap {CANDIDATES}), staff:")
+    for kind, texts in QUERIES.items():
+        text = search_text_clean(texts[0])
+        fingerprint, tax_id = _search_terms(text)
+        match, _rank = _customer_match("", text, fingerprint, tax_id)
+        qs = Deal.objects.visible_to(staff).filter(match).values("pk")[:CANDIDATES]
+        sql, params = qs.query.sql_with_params()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', '0.3', true)")
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+            plan = [row[0] for row in cursor.fetchall()]
+        print(f"--- {kind}: {text!r}")
+        print("\n".join(plan))
+
+
+if __name__ == "__main__":
+    main()
