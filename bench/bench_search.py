@@ -60,9 +60,13 @@ def main() -> None:
 
     from accounts.choices import Role
     from accounts.models import User
-    from core.search import CANDIDATES, search, search_text_clean
-    from deals.models import Deal
-    from deals.selectors import _customer_match, _search_terms
+    from core.search import (
+        CANDIDATES,
+        WORD_SIMILARITY_THRESHOLD,
+        search,
+        search_text_clean,
+    )
+    from deals.selectors import deal_search_candidates
 
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
@@ -119,12 +123,13 @@ def main() -> None:
     print(f"\nEXPLAIN ANALYZE of the deals provider's candidate query (cap {CANDIDATES}), staff:")
     for kind, texts in QUERIES.items():
         text = search_text_clean(texts[0])
-        fingerprint, tax_id = _search_terms(text)
-        match, _rank = _customer_match("", text, fingerprint, tax_id)
-        qs = Deal.objects.visible_to(staff).filter(match).values("pk")[:CANDIDATES]
-        sql, params = qs.query.sql_with_params()
+        sql, params = deal_search_candidates(user=staff, text=text).query.sql_with_params()
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', '0.3', true)")
+            cursor.execute(
+                "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true),"
+                " set_config('enable_seqscan', 'off', true)",
+                [str(WORD_SIMILARITY_THRESHOLD)],
+            )
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
             plan = [row[0] for row in cursor.fetchall()]
         print(f"--- {kind}: {text!r}")

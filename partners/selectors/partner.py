@@ -4,7 +4,7 @@ scoped to what the user may see.
 
 from __future__ import annotations
 
-from django.contrib.postgres.search import TrigramSimilarity
+from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db.models import Case, Q, QuerySet, Value, When
 from django.db.models.functions import Greatest
 
@@ -55,7 +55,7 @@ def partner_users_for(*, partner: Partner) -> QuerySet[User]:
 def _name_match(field: str, text: str) -> Q:
     """Similar (`%`) or containing the text (`ILIKE`): both served by a trigram index, the
     second only from three characters on."""
-    match = Q(**{f"{field}__trigram_similar": text})
+    match = Q(**{f"{field}__trigram_word_similar": text})
     return match | Q(**{f"{field}__trigram_contains": text}) if len(text) >= 3 else match
 
 
@@ -69,7 +69,7 @@ def partner_search_for(*, user: User, text: str, code: str, limit: int) -> list[
         by_code = Q(tax_id=code, pk=user.partner_id) if user.is_partner_user else Q(tax_id=code)
         match |= by_code
         exact |= by_code
-    candidates = Partner.objects.visible_to(user).filter(match).values("pk")[:CANDIDATES]
+    candidates = Partner.objects.visible_to(user).filter(match).order_by().values("pk")[:CANDIDATES]
     return list(
         Partner.objects.visible_to(user)
         .filter(pk__in=candidates)
@@ -78,7 +78,7 @@ def partner_search_for(*, user: User, text: str, code: str, limit: int) -> list[
             rank=Case(
                 When(exact, then=Value(1.0)),
                 When(legal_name__trigram_contains=text, then=Value(0.5)),
-                default=TrigramSimilarity("legal_name", text),
+                default=TrigramWordSimilarity(text, "legal_name"),
             )
         )
         .order_by("-rank", "legal_name", "pk")[:limit]
@@ -95,12 +95,14 @@ def user_search_for(*, user: User, text: str, limit: int) -> list[User]:
     else:
         return []
     match = _name_match("full_name", text) | _name_match("email", text)
-    candidates = users.filter(match).values("pk")[:CANDIDATES]
+    candidates = users.filter(match).order_by().values("pk")[:CANDIDATES]
     return list(
         User.objects.filter(pk__in=candidates)
         .select_related("partner")
         .annotate(
-            rank=Greatest(TrigramSimilarity("full_name", text), TrigramSimilarity("email", text))
+            rank=Greatest(
+                TrigramWordSimilarity(text, "full_name"), TrigramWordSimilarity(text, "email")
+            )
         )
         .order_by("-rank", "full_name", "pk")[:limit]
     )

@@ -260,3 +260,56 @@ def test_the_number_of_queries_does_not_grow_with_the_hits(client, partner):
         deal(f"华为技术{i}有限公司", partner=partner)
         PartnerUserFactory(partner=partner, full_name=f"华为技术 {i}")
     assert count() == few
+
+
+# --- speed: every provider reads through an index ------------------------------------------------
+BIG_TABLES = (
+    "deals_deal",
+    "deals_lead",
+    "deals_leadoffer",
+    "partners_partner",
+    "accounts_user",
+    "settlement_statement",
+)
+
+
+@pytest.mark.parametrize(
+    "text", ["华为技术", "Contoso Trading", "91310000MA1FL4XX1A", "ST-2026", "张伟", "ab"]
+)
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.FINANCE, Role.PARTNER_ADMIN])
+def test_no_provider_scans_a_whole_table(partner, role, text):
+    # given a little of everything (the planner is told to avoid sequential scans, as the search
+    # does at full scale, so only a missing index makes one)
+    deal("华为技术有限公司", partner=partner)
+    PartnerFactory(legal_name="Contoso Tradings Ltd.")
+    user = (
+        PartnerUserFactory(partner=partner, role=role)
+        if role == Role.PARTNER_ADMIN
+        else staff(role)
+    )
+    # when the user searches
+    with CaptureQueriesContext(connection) as queries:
+        search(user=user, text=search_text_clean(text))
+    # then no query reads one of the big tables from end to end
+    scans = []
+    with connection.cursor() as cursor:
+        for query in queries.captured_queries:
+            if not query["sql"].startswith("SELECT") or "set_config" in query["sql"]:
+                continue
+            cursor.execute("EXPLAIN (FORMAT JSON) " + query["sql"])
+            scans += whole_table_scans(cursor.fetchone()[0][0]["Plan"])
+    assert scans == []
+
+
+def whole_table_scans(node: dict) -> list[str]:
+    """Scans of a big table that read all of it: sequential, or an index walked end to end."""
+    found = []
+    table = node.get("Relation Name")
+    if table in BIG_TABLES and (
+        node["Node Type"] == "Seq Scan"
+        or (node["Node Type"] in ("Index Scan", "Index Only Scan") and "Index Cond" not in node)
+    ):
+        found.append(f"{node['Node Type']} on {table}")
+    for child in node.get("Plans", []):
+        found += whole_table_scans(child)
+    return found
