@@ -136,6 +136,39 @@ def test_a_partner_user_finds_no_other_partner_by_name_or_tax_id(partner_user):
     ]
 
 
+def test_a_hit_of_another_company_opened_by_its_link_is_a_404(client, partner_user, other_partner):
+    # given the link staff get for another company's registration
+    deal("华为技术有限公司", partner=other_partner)
+    (link,) = urls(staff(), "华为技术", "deals")
+    # when the partner user opens it (or guesses the id), it does not exist for them
+    client.force_login(partner_user)
+    assert client.get(link).status_code == 404
+    assert found(partner_user, "华为技术", "deals") == []
+
+
+def test_a_partner_user_finds_only_leads_offered_to_its_company(partner):
+    # given a lead offered in the partner's region, and the partner's sales user
+    lead = lead_publish(
+        actor=staff(),
+        data={
+            "customer_name": "上海远航物流有限公司",
+            "customer_region": "CN-SH",
+            "project_name": "Warehouse Wi-Fi",
+            "estimated_value": "380000.00",
+            "currency": "CNY",
+        },
+    )
+    offered = list(lead.offers.values_list("partner_id", flat=True))
+    seller = PartnerUserFactory(partner=partner, role=Role.PARTNER_SALES)
+    stranger = PartnerUserFactory(
+        partner=PartnerFactory(regions=["CN-BJ"]), role=Role.PARTNER_SALES
+    )
+    # then whoever was offered it finds it (on the offers page), nobody else does
+    assert partner.pk in offered
+    assert urls(seller, "远航物流", "leads") == [reverse("deals:lead_list") + "?show=all"]
+    assert found(stranger, "远航物流", "leads") == []
+
+
 def test_statements_are_found_by_number_only_by_who_reads_them(partner, other_partner):
     # given a published statement of each company
     own = published_statement(partner)
