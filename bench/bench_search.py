@@ -6,7 +6,9 @@ Creates (or reuses) the database `prm_bench_search` (or $BENCH_DB), fills it wit
 registrations of `bench_deals_conflicts.generate` (10,000 partners and their users, Chinese and
 English customer names, tax IDs), then times `core.search.search` — every provider, as the
 header box asks it — for a staff user and a partner user over a mix of queries, and prints p50,
-p95 and max per kind and the EXPLAIN ANALYZE of the deals provider for each kind.
+p95 and max per kind, then the whole request through the htmx dropdown (`GET /search/?q=` with
+`HX-Request`) and the API (`GET /api/v1/search/?q=`), and the EXPLAIN ANALYZE of the deals
+provider's candidate query for each kind.
 Options: --deals N (default 1,000,000), --rounds N, --rebuild.
 """
 
@@ -119,6 +121,55 @@ def main() -> None:
             f"{actor:8} {'ALL':15} {statistics.median(timings):8.1f} "
             f"{percentile(timings, 0.95):8.1f} {max(timings):8.1f}"
         )
+
+    # What the database itself spends per search, apart from Python and a busy machine: the sum
+    # of the EXPLAIN ANALYZE execution times of the search's queries.
+    from django.test.utils import CaptureQueriesContext
+
+    print(f"\n{'actor':8} {'kind':15} {'db ms (sum of the search queries, worst text)':>8}")
+    for actor, user in actors.items():
+        for kind, texts in QUERIES.items():
+            worst = 0.0
+            for text in texts:
+                with transaction.atomic():
+                    with CaptureQueriesContext(connection) as queries:
+                        search(user=user, text=search_text_clean(text), door="page")
+                    spent = 0.0
+                    with connection.cursor() as cursor:
+                        for query in queries.captured_queries:
+                            if (
+                                not query["sql"].startswith("SELECT")
+                                or "set_config" in query["sql"]
+                            ):
+                                continue
+                            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + query["sql"])
+                            spent += cursor.fetchone()[0][0]["Execution Time"]
+                    worst = max(worst, spent)
+            print(f"{actor:8} {kind:15} {worst:8.1f}")
+
+    # The whole request as the header box and the API make it (session, rendering, JSON).
+    from django.test import Client
+
+    print(f"\n{'actor':8} {'door':15} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+    texts = [text for kind, group in QUERIES.items() for text in group]
+    for actor, user in actors.items():
+        client = Client(HTTP_HOST="localhost")
+        client.force_login(user)
+        for door, path, headers in (
+            ("page dropdown", "/search/", {"HTTP_HX_REQUEST": "true"}),
+            ("api", "/api/v1/search/", {}),
+        ):
+            timings = []
+            for _ in range(max(1, args.rounds // 2)):
+                for text in texts:
+                    started = time.perf_counter()
+                    response = client.get(path, {"q": text}, **headers)
+                    timings.append((time.perf_counter() - started) * 1000)
+                    assert response.status_code == 200, (path, text, response.status_code)
+            print(
+                f"{actor:8} {door:15} {statistics.median(timings):8.1f} "
+                f"{percentile(timings, 0.95):8.1f} {max(timings):8.1f}"
+            )
 
     print(f"\nEXPLAIN ANALYZE of the deals provider's candidate query (cap {CANDIDATES}), staff:")
     for kind, texts in QUERIES.items():
