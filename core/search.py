@@ -20,7 +20,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import CharField, EmailField, Lookup, TextField
+from django.db.models import CharField, Lookup, TextField
 from django.utils.translation import gettext_lazy as _
 
 MIN_LENGTH = 2
@@ -158,5 +158,5 @@ class TrigramContains(Lookup):
         return ("%s", [f"%{like_escape(str(value))}%"])
 
 
-for _field in (CharField, EmailField, TextField):
+for _field in (CharField, TextField):  # EmailField and the rest inherit it
     _field.register_lookup(TrigramContains)
