@@ -25,6 +25,7 @@ from .models import AuditEvent, FxRate, ImportBatch
 from .notifications import notification_mark_read
 from .permissions import role_required
 from .roles import Role
+from .search import DROPDOWN_LIMIT, PAGE_LIMIT, search, search_text_clean
 
 PAGE_SIZE = 50
 
@@ -42,6 +43,29 @@ def healthz(request) -> JsonResponse:
 @login_required
 def dashboard(request):
     return render(request, "core/dashboard.html", {"widgets": widgets_for(request)})
+
+
+@login_required
+def search_results(request):
+    """The global search (DESIGN §8.1): the full results page, or for the header box's htmx
+    request the dropdown of each kind's best few. A query that cannot be searched is told why."""
+    raw = request.GET.get("q", "")
+    dropdown = bool(request.htmx)
+    groups, error, text = [], "", ""
+    try:
+        text = search_text_clean(raw)
+    except ValidationError as exc:
+        error = exc.messages[0]
+    else:
+        groups = search(
+            user=request.user,
+            text=text,
+            limit=DROPDOWN_LIMIT if dropdown else PAGE_LIMIT,
+            door="htmx" if dropdown else "page",
+        )
+    context = {"q": text or raw[:200].replace("\x00", ""), "groups": groups, "error": error}
+    template = "core/partials/search_dropdown.html" if dropdown else "core/search.html"
+    return render(request, template, context)
 
 
 @login_required

@@ -234,6 +234,16 @@ class Deal(models.Model):
                 name="deal_open_tax_id",
                 condition=~Q(customer_tax_id="") & Q(status__in=OPEN_STATUSES),
             ),
+            # The global search (DESIGN §8.1) reads every registration, whatever its status.
+            GinIndex(
+                fields=["customer_fingerprint"],
+                name="deal_fingerprint_trgm",
+                opclasses=["gin_trgm_ops"],
+            ),
+            GinIndex(fields=["project_name"], name="deal_project_trgm", opclasses=["gin_trgm_ops"]),
+            models.Index(
+                fields=["customer_tax_id"], name="deal_tax_id", condition=~Q(customer_tax_id="")
+            ),
             models.Index(fields=["partner", "status"], name="deal_partner_status"),
             models.Index(fields=["status", "submitted_at"], name="deal_status_submitted"),
             models.Index(fields=["status", "protection_ends_at"], name="deal_status_protection"),
@@ -414,7 +424,17 @@ class Lead(models.Model):
         ordering = ["-published_at", "-pk"]
         verbose_name = _("lead")
         verbose_name_plural = _("leads")
-        indexes = [models.Index(fields=["status", "exclusive_until"], name="lead_status_window")]
+        indexes = [
+            models.Index(fields=["status", "exclusive_until"], name="lead_status_window"),
+            # The global search (DESIGN §8.1).
+            GinIndex(
+                fields=["customer_name"], name="lead_customer_trgm", opclasses=["gin_trgm_ops"]
+            ),
+            GinIndex(fields=["project_name"], name="lead_project_trgm", opclasses=["gin_trgm_ops"]),
+            models.Index(
+                fields=["customer_tax_id"], name="lead_tax_id", condition=~Q(customer_tax_id="")
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(estimated_value__gte=0), name="lead_value_non_negative"

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
+from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db.models import (
+    Case,
     Count,
     DecimalField,
     ExpressionWrapper,
@@ -17,16 +20,20 @@ from django.db.models import (
     QuerySet,
     Sum,
     Value,
+    When,
 )
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts.scoping import get_scoped_or_404
+from core.search import CANDIDATES
 from partners.choices import PartnerStatus
 from partners.models import Partner
 
 from .choices import AVAILABLE_LEAD_STATUSES, PENDING_STATUSES, DealStatus, LeadOfferStatus
 from .filtersets import QUEUE_FLAGS, queue_flag_q
 from .models import Deal, DealLine, Lead, LeadOffer
+from .rules import normalize_customer_name, normalize_tax_id
 
 
 def deal_list_for(*, user, filters: dict | None = None) -> QuerySet[Deal]:
@@ -241,6 +248,98 @@ def lead_get_for(*, user, pk) -> Lead:
     return get_scoped_or_404(
         Lead.objects.select_related("accepted_partner", "published_by", "deal"), user, "view", pk=pk
     )
+
+
+# --- global search (DESIGN §8.1) --------------------------------------------------------------
+# Trigram indexes serve `<%` (word similarity) at any length, `LIKE '%…%'` (contains) only from
+# three characters on.
+TRIGRAM = 3
+
+
+def _customer_match(prefix: str, text: str, fingerprint: str, tax_id: str) -> tuple[Q, Any]:
+    """The condition a deal or lead matches the search on, and the rank of a match (1 for an
+    exact tax ID or name, ½ and up for a name containing the text, else the word similarity: how
+    well the text matches the closest stretch of the name, so that a typo still finds it).
+
+    Names compare by the customer fingerprint of DESIGN §4.2 when the model keeps one (deals),
+    else by the legal name itself (leads); projects by their name.
+    """
+    name = f"{prefix}customer_fingerprint" if fingerprint else f"{prefix}customer_name"
+    name_text = fingerprint or text
+    project = f"{prefix}project_name"
+    contains = "contains" if fingerprint else "trigram_contains"
+    # Projects only by what they contain: their names share words (项目, project, refresh) far
+    # more than customers do, and a fuzzy match on those words would gather half the table.
+    match = Q(**{f"{name}__trigram_word_similar": name_text})
+    if len(name_text) >= TRIGRAM:
+        match |= Q(**{f"{name}__{contains}": name_text})
+    if len(text) >= TRIGRAM:
+        match |= Q(**{f"{project}__trigram_contains": text})
+    exact = Q(**{name: name_text})
+    if tax_id:
+        match |= Q(**{f"{prefix}customer_tax_id": tax_id})
+        exact |= Q(**{f"{prefix}customer_tax_id": tax_id})
+    similarity = Greatest(
+        TrigramWordSimilarity(name_text, name), TrigramWordSimilarity(text, project)
+    )
+    rank = Case(
+        When(exact, then=Value(1.0)),
+        When(Q(**{f"{name}__{contains}": name_text}), then=Value(0.5) + similarity / 2),
+        default=similarity,
+    )
+    return match, rank
+
+
+def _search_terms(text: str) -> tuple[str, str]:
+    """The fingerprint of the text as a customer name, and the text as a tax ID ("" unless it
+    looks like one: at least six characters, digits among them)."""
+    tax_id = normalize_tax_id(text)
+    if len(tax_id) < 6 or not any(c.isdigit() for c in tax_id):
+        tax_id = ""
+    return normalize_customer_name(text), tax_id
+
+
+def deal_search_candidates(*, user, text: str) -> QuerySet[Deal]:
+    """Ids of at most `CANDIDATES` of the user's registrations matching `text`, in no order: the
+    scan stops at the cap, so that a common word never reads, let alone sorts, a million rows."""
+    fingerprint, tax_id = _search_terms(text)
+    match, _rank = _customer_match("", text, fingerprint, tax_id)
+    return Deal.objects.visible_to(user).filter(match).order_by().values("pk")[:CANDIDATES]
+
+
+def deal_search_for(*, user, text: str, limit: int) -> list[Deal]:
+    """The user's registrations whose customer (fingerprint or tax ID) or project matches
+    `text`, best first among the candidates."""
+    fingerprint, tax_id = _search_terms(text)
+    _match, rank = _customer_match("", text, fingerprint, tax_id)
+    candidates = deal_search_candidates(user=user, text=text)
+    return list(
+        Deal.objects.visible_to(user)
+        .filter(pk__in=candidates)
+        .select_related("partner")
+        .annotate(rank=rank)
+        .order_by("-rank", "-pk")[:limit]
+    )
+
+
+def lead_search_for(*, user, text: str, limit: int) -> list[Lead]:
+    """Leads matching `text` by customer, tax ID or project: staff see every lead, a partner
+    user the leads offered to its company (DESIGN §4.6)."""
+    _, tax_id = _search_terms(text)
+    if user.is_partner_user:
+        offers = LeadOffer.objects.visible_to(user)
+        match, rank = _customer_match("lead__", text, "", tax_id)
+        candidates = offers.filter(match).order_by().values("lead_id")[:CANDIDATES]
+        match, rank = _customer_match("", text, "", tax_id)
+        leads = Lead.objects.unrestricted("the ids are of leads offered to the user's company")
+        leads = leads.filter(pk__in=candidates)
+    else:
+        match, rank = _customer_match("", text, "", tax_id)
+        candidates = (
+            Lead.objects.visible_to(user).filter(match).order_by().values("pk")[:CANDIDATES]
+        )
+        leads = Lead.objects.visible_to(user).filter(pk__in=candidates)
+    return list(leads.annotate(rank=rank).order_by("-rank", "-pk")[:limit])
 
 
 # --- dashboards (DESIGN §8) ------------------------------------------------------------------

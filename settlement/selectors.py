@@ -55,6 +55,13 @@ def statement_list_for(
     return statements
 
 
+def statement_search_for(*, user, text: str, limit: int) -> list[Statement]:
+    """Statements the user may read whose number is, or starts with, `text` (case aside): the
+    unique b-tree index on the number serves both (the database collates bytewise)."""
+    number = text.replace(" ", "").upper()
+    return list(statement_list_for(user=user).filter(number__startswith=number)[:limit])
+
+
 def statement_get_for(*, user, pk, action: Action = "view") -> Statement:
     """One statement the user may read, or with action="manage" act on; otherwise a 404."""
     try:

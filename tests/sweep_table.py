@@ -63,6 +63,14 @@ def home_name(w: World) -> str:
     return w.home.legal_name
 
 
+def search_home(w: World) -> dict:
+    return {"q": w.home.legal_name}
+
+
+def home_link(w: World) -> str:
+    return f"/partners/{w.home.pk}/"
+
+
 def credit_limit(w: World) -> list[str]:
     return [f"{w.home.credit_limit:,.2f}"]
 
@@ -130,6 +138,9 @@ PAGES: dict[str, Entry] = {
     ),
     "core:fxrate_list": Entry(ok=FINANCE, denied=("manager",)),
     "core:audit_list": Entry(ok=("admin",), denied=("finance", "manager")),
+    # The global search finds the home partner by name for whoever may see it, never for another
+    # company; the dropdown is the same route asked by htmx.
+    "core:search": Entry(ok=(*STAFF, *PARTNER, "distributor"), data=search_home, marker=home_link),
     # accounts: the sign-in flow is public
     "accounts:login": Entry(ok=("anonymous",), public=True),
     "accounts:logout": post(("anonymous", "partner_admin", "admin"), public=True),
@@ -591,6 +602,7 @@ API: dict[str, Entry] = {
         ("partner_admin",), api_id("notification"), denied=("partner_sales", "admin")
     ),
     f"GET {V1}/me/": api(ALL),
+    f"GET {V1}/search/": api((*ALL, "distributor"), data=search_home, marker=home_link),
     f"PATCH {V1}/me/": api(ALL, data=lambda w: {"language": "en"}),
     # MDF: the balance and ledger are company finance (DESIGN §1)
     f"GET {V1}/mdf/balance/": api(PARTNER_FINANCE, denied=("partner_sales",)),

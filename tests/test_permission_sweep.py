@@ -180,7 +180,7 @@ def request(world, kind: str, key: str, actor: str):
     data = entry.data(world) if entry.data else {}
     method = entry.method if kind == "page" else key.split(" ", 1)[0]
     if method == "GET":
-        return entry, method, client.get(url)
+        return entry, method, client.get(url, data)
     if kind == "api":
         return (
             entry,

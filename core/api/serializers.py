@@ -60,3 +60,28 @@ class FxRateSerializer(serializers.ModelSerializer):
     class Meta:
         model = FxRate
         fields = ["id", "base_currency", "quote_currency", "rate_date", "rate"]
+
+
+class SearchQuerySerializer(serializers.Serializer):
+    """`?q=`: what to search for (2 to 100 characters once spaces are collapsed)."""
+
+    q = serializers.CharField(required=True, allow_blank=True, trim_whitespace=False)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=20, default=5)
+
+
+class SearchHitSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    subtitle = serializers.CharField()
+    url = serializers.CharField(help_text="The record's page in the portal.")
+    score = serializers.FloatField(help_text="1 for an exact match, lower for a fuzzier one.")
+
+
+class SearchGroupSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="partners, deals, leads, statements or users")
+    label = serializers.CharField()
+    hits = SearchHitSerializer(many=True)
+
+
+class SearchResultSerializer(serializers.Serializer):
+    q = serializers.CharField(help_text="The text as searched: NFKC, spaces collapsed.")
+    groups = SearchGroupSerializer(many=True)

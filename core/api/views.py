@@ -1,9 +1,11 @@
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from ..import_batches import import_batch_create
 from ..imports import importers_for
@@ -11,12 +13,15 @@ from ..jobs import job_list_for
 from ..models import FxRate, ImportBatch, JobRun, Notification
 from ..notifications import notification_mark_read
 from ..roles import Role
+from ..search import search, search_text_clean
 from .serializers import (
     FxRateSerializer,
     ImportBatchSerializer,
     ImportUploadSerializer,
     JobRunSerializer,
     NotificationSerializer,
+    SearchQuerySerializer,
+    SearchResultSerializer,
 )
 
 
@@ -103,3 +108,26 @@ class FxRateViewSet(viewsets.ReadOnlyModelViewSet):
         HasRole.of(Role.FINANCE, Role.CFO, Role.CHANNEL_DIRECTOR, Role.CHANNEL_MANAGER)
     ]
     filterset_fields = ["base_currency", "quote_currency", "rate_date"]
+
+
+class SearchApi(APIView):
+    """The global search (DESIGN §8.1), scoped like the lists: each kind's best hits."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, required=True, description="What to search for."),
+            OpenApiParameter("limit", int, description="Hits per kind, 1 to 20 (default 5)."),
+        ],
+        responses={200: SearchResultSerializer},
+    )
+    def get(self, request):
+        query = SearchQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        try:
+            text = search_text_clean(query.validated_data["q"])
+        except ValidationError as exc:
+            raise drf_serializers.ValidationError({"q": exc.messages}) from exc
+        groups = search(
+            user=request.user, text=text, limit=query.validated_data["limit"], door="api"
+        )
+        return Response(SearchResultSerializer({"q": text, "groups": groups}).data)

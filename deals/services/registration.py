@@ -88,6 +88,8 @@ def deal_draft_save(
     fund_request = data.pop("fund_request", _UNCHANGED)  # kept by funds, not on the deal
     for field, value in data.items():
         setattr(deal, field, value)
+    # Drafts too: the global search finds a registration by its customer (DESIGN §8.1).
+    deal.customer_fingerprint = normalize_customer_name(deal.customer_name)
     if fund_request is not _UNCHANGED:
         _check_fund_request(partner_id=deal.partner_id, fund_request=fund_request)
     deal.full_clean(exclude=["partner", "registered_by"])

@@ -131,6 +131,8 @@ class Partner(models.Model):
             GinIndex(fields=["regions"], name="partner_regions_gin"),
             GinIndex(fields=["specializations"], name="partner_specializations_gin"),
             models.Index(fields=["channel_manager", "status"], name="partner_manager_status"),
+            # The global search (DESIGN §8.1); the tax ID is unique, hence indexed already.
+            GinIndex(fields=["legal_name"], name="partner_name_trgm", opclasses=["gin_trgm_ops"]),
         ]
         constraints = [
             models.CheckConstraint(

@@ -21,7 +21,9 @@ from .partner import (
     application_list_for,
     partner_get_for,
     partner_list_for,
+    partner_search_for,
     partner_users_for,
+    user_search_for,
     violation_list_for,
 )
 from .programme import (
@@ -72,6 +74,8 @@ __all__ = [
     "nps_response_list_for",
     "partner_filter_for",
     "partner_get_for",
+    "partner_search_for",
+    "user_search_for",
     "partner_list_for",
     "partner_nps",
     "partner_nps_by_quarter",
