@@ -9,6 +9,6 @@ class CoreConfig(AppConfig):
     verbose_name = _("Portal infrastructure")
 
     def ready(self) -> None:
-        from . import dashboard
+        from . import dashboard, outbox  # noqa: F401 (outbox: registers its dispatcher task)
 
         dashboard.autodiscover()

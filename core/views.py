@@ -21,8 +21,9 @@ from .forms import AuditFilterForm, ImportUploadForm
 from .import_batches import import_batch_create
 from .imports import importer_for, importers_for
 from .jobs import job_get_for, job_list_for
-from .models import AuditEvent, FxRate, ImportBatch
+from .models import AuditEvent, FxRate, ImportBatch, JobStatus
 from .notifications import notification_mark_read
+from .outbox import outbox_waiting, queued_notice
 from .permissions import role_required
 from .roles import Role
 
@@ -82,7 +83,8 @@ def job_list(request):
 def job_detail(request, pk: int):
     job = job_get_for(user=request.user, pk=pk)
     template = "core/partials/job_progress.html" if request.htmx else "core/job_detail.html"
-    return render(request, template, {"job": job})
+    waits = job.status == JobStatus.QUEUED and outbox_waiting(job=job)
+    return render(request, template, {"job": job, "waits_for_worker": waits})
 
 
 @login_required
@@ -126,6 +128,7 @@ def import_upload(request, kind: str):
         except ValidationError as exc:
             form.add_error("file", exc)
         else:
+            queued_notice(request, job=batch.job)
             return redirect("core:import_detail", pk=batch.pk)
     return render(request, "core/import_upload.html", {"form": form, "importer": importer})
 

@@ -10,7 +10,6 @@ from accounts.choices import FINANCE_ROLES
 from core.api.views import HasRole
 
 from .. import selectors, services
-from ..tasks import reconciliation_run_task
 from .serializers import (
     AnomalyResolveInputSerializer,
     AnomalySerializer,
@@ -101,9 +100,7 @@ class ReconciliationRunViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=None, responses={201: ReconciliationRunSerializer})
     def create(self, request):
-        run = services.reconciliation_run_start(
-            actor=request.user, start=reconciliation_run_task.delay
-        )
+        run = services.reconciliation_run_start(actor=request.user)
         fresh = selectors.reconciliation_run_get_for(user=request.user, pk=run.pk)
         return Response(ReconciliationRunSerializer(fresh).data, status=status.HTTP_201_CREATED)
 
