@@ -73,21 +73,28 @@ def outbox_waiting(*, job: JobRun) -> bool:
 
 
 def queued_notice(
-    request, *, job: JobRun | None = None, message: OutboxMessage | None = None
-) -> bool:
+    request,
+    *,
+    job: JobRun | None = None,
+    message: OutboxMessage | None = None,
+    otherwise: str = "",
+) -> None:
     """After an action queued work (a job's, or one message): tell the user when it waits for the
-    broker — a normal page, never an error; returns whether it waits."""
-    pending = OutboxMessage.objects.filter(sent_at__isnull=True)
-    if job is not None:
-        pending = pending.filter(job=job)
-    elif message is not None:
-        pending = pending.filter(pk=message.pk)
-    else:
-        return False
-    if pending.exists():
-        messages.warning(request, QUEUED_FOR_WORKER)
-        return True
-    return False
+    broker — a normal page, never an error — else show `otherwise` (if any). Checked once the
+    surrounding transaction committed, after the dispatch attempt."""
+
+    def check() -> None:
+        pending = OutboxMessage.objects.filter(sent_at__isnull=True)
+        if job is not None:
+            pending = pending.filter(job=job)
+        elif message is not None:
+            pending = pending.filter(pk=message.pk)
+        if (job is not None or message is not None) and pending.exists():
+            messages.warning(request, QUEUED_FOR_WORKER)
+        elif otherwise:
+            messages.success(request, otherwise)
+
+    transaction.on_commit(check)
 
 
 def outbox_pending_count() -> int:

@@ -18,6 +18,7 @@ from rest_framework import exceptions as api_exceptions
 from .dashboard import widgets_for
 from .exports import csv_response
 from .forms import AuditFilterForm, ImportUploadForm
+from .idempotency import idempotent_form
 from .import_batches import import_batch_create
 from .imports import importer_for, importers_for
 from .jobs import job_get_for, job_list_for
@@ -115,6 +116,7 @@ def import_list(request):
 
 
 @login_required
+@idempotent_form
 def import_upload(request, kind: str):
     importer = importer_for(kind)
     if importer is None or not importer.can_use(request.user):

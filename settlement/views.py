@@ -173,8 +173,9 @@ def statement_build(request):
             queued = outbox_enqueue(
                 "settlement.tasks.statement_build_period_task", args=[form.cleaned_data["period"]]
             )
-        if not queued_notice(request, message=queued):
-            messages.success(request, _("Statements are being built for the period."))
+        queued_notice(
+            request, message=queued, otherwise=_("Statements are being built for the period.")
+        )
     else:
         messages.error(request, " ".join(form.errors["period"]))
     return redirect("settlement:statement_list")

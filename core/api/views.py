@@ -11,6 +11,7 @@ from ..jobs import job_list_for
 from ..models import FxRate, ImportBatch, JobRun, Notification
 from ..notifications import notification_mark_read
 from ..roles import Role
+from .idempotency import idempotent_create
 from .serializers import (
     FxRateSerializer,
     ImportBatchSerializer,
@@ -80,6 +81,7 @@ class ImportBatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         )
 
     @extend_schema(request=ImportUploadSerializer, responses={201: ImportBatchSerializer})
+    @idempotent_create
     def create(self, request, *args, **kwargs):
         upload = ImportUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from accounts.api.viewsets import ScopedModelViewSet
 from accounts.scoping import get_scoped_or_404
+from core.api.idempotency import idempotent_create
 
 from .. import services
 from ..customer_data import SENSITIVE_CUSTOMER_FIELDS, customer_data_shown
@@ -218,6 +219,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(self.get_serializer(row).data)
 
     @extend_schema(request=LeadSerializer, responses={201: LeadSerializer})
+    @idempotent_create
     def create(self, request):
         user = request.user
         if self._partner() or not (user.is_channel_staff or user.is_admin):
