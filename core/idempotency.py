@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
+from celery import shared_task
 from django.contrib import messages
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
@@ -98,6 +99,11 @@ def idempotency_purge_old(*, older_than: timedelta = KEEP_FOR) -> int:
     """Keys are needed for retries within minutes; a week is plenty."""
     deleted, _ = IdempotencyKey.objects.filter(created_at__lt=timezone.now() - older_than).delete()
     return deleted
+
+
+@shared_task(time_limit=600, soft_time_limit=540)
+def idempotency_key_purge_task() -> int:
+    return idempotency_purge_old()
 
 
 def idempotent_form(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from celery import current_app, shared_task
@@ -171,6 +172,18 @@ def _publish(app, row: OutboxMessage, producer) -> None:
         headers={"outbox_id": row.pk, "job_id": row.job_id},
         **options,
     )
+
+
+def outbox_purge_sent(*, older_than: timedelta = timedelta(days=30)) -> int:
+    """Sent messages are kept a month for inspection, then deleted."""
+    cutoff = timezone.now() - older_than
+    deleted, _ = OutboxMessage.objects.filter(sent_at__lt=cutoff).delete()
+    return deleted
+
+
+@shared_task(time_limit=600, soft_time_limit=540)
+def outbox_purge_sent_task() -> int:
+    return outbox_purge_sent()
 
 
 @shared_task(time_limit=300, soft_time_limit=270)

@@ -139,3 +139,29 @@ def test_beat_dispatches_the_outbox_every_minute():
     assert entry["task"] == "core.outbox.outbox_dispatch_task"
     assert entry["schedule"] <= 60
     assert import_string(entry["task"]).name == entry["task"]
+
+
+@pytest.mark.django_db
+def test_sent_messages_and_old_idempotency_keys_are_purged(partner_user):
+    # given a message sent long ago, one still waiting, and an old and a fresh key
+    import datetime
+
+    from django.utils import timezone
+
+    from core.idempotency import idempotency_purge_old
+    from core.models import IdempotencyKey
+    from core.outbox import outbox_purge_sent
+
+    long_ago = timezone.now() - datetime.timedelta(days=40)
+    old = OutboxMessage.objects.create(task="core.tasks.ping_task", sent_at=long_ago)
+    waiting = OutboxMessage.objects.create(task="core.tasks.ping_task")
+    OutboxMessage.objects.filter(pk=waiting.pk).update(created_at=long_ago)
+    stale = IdempotencyKey.objects.create(user=partner_user, key="old", fingerprint="x")
+    IdempotencyKey.objects.filter(pk=stale.pk).update(created_at=long_ago)
+    IdempotencyKey.objects.create(user=partner_user, key="new", fingerprint="x")
+    # when
+    assert outbox_purge_sent() == 1 and idempotency_purge_old() == 1
+    # then what still waits is never purged
+    assert list(OutboxMessage.objects.values_list("pk", flat=True)) == [waiting.pk]
+    assert not OutboxMessage.objects.filter(pk=old.pk).exists()
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]
