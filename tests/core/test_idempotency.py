@@ -17,11 +17,20 @@ from rest_framework.test import APIClient
 from core.idempotency import FORM_FIELD
 from core.models import IdempotencyKey
 from deals.models import Deal
-from funds.models import FundRequest
+from funds.defaults import ensure_default_matrix
+from funds.models import ApprovalRule, FundRequest
 from tests.deals.factories import ProductFactory
 from tests.funds.factories import allocation
 from tests.funds.test_attribution import deal_form
 from tests.funds.test_requests import _form as fund_request_form
+
+
+@pytest.fixture
+def funded(partner_user):
+    # transactional tests elsewhere flush the migrated approval matrix: put it back
+    ensure_default_matrix(ApprovalRule)
+    allocation(partner_user.partner, "1000000.00")
+    return partner_user.partner
 
 
 def _key_of(page: str) -> str:
@@ -68,9 +77,10 @@ def test_each_rendering_of_a_form_gets_a_new_key(client, partner_user):
 
 
 @pytest.mark.django_db
-def test_mdf_request_form_posted_twice_with_its_key_creates_one_request(client, partner_user):
+def test_mdf_request_form_posted_twice_with_its_key_creates_one_request(
+    client, partner_user, funded
+):
     # given a funded partner and the request form
-    allocation(partner_user.partner, "1000000.00")
     client.force_login(partner_user)
     key = _key_of(client.get(reverse("funds:request_create")).text)
     # when the form is sent twice
@@ -86,9 +96,8 @@ def test_mdf_request_form_posted_twice_with_its_key_creates_one_request(client, 
 
 
 @pytest.mark.django_db
-def test_a_form_with_errors_frees_its_key_for_the_corrected_post(client, partner_user):
+def test_a_form_with_errors_frees_its_key_for_the_corrected_post(client, partner_user, funded):
     # given a request form sent with an error (more than half the budget)
-    allocation(partner_user.partner, "1000000.00")
     client.force_login(partner_user)
     key = _key_of(client.get(reverse("funds:request_create")).text)
     wrong = client.post(
