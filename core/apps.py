@@ -9,6 +9,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Portal infrastructure")
 
     def ready(self) -> None:
-        from . import dashboard
+        # outbox and idempotency: their periodic tasks are registered on import.
+        from . import dashboard, idempotency, outbox  # noqa: F401
 
         dashboard.autodiscover()

@@ -1,7 +1,7 @@
-"""The entry point of an import (DESIGN §9): store the upload and queue its run after commit.
+"""The entry point of an import (DESIGN §9): store the upload and queue its run in the outbox.
 
-It sits above the pipeline (`core.imports`) and its task (`core.tasks`), which imports the pipeline:
-the upload side and the run side depend on each other only through this module.
+It sits above the pipeline (`core.imports`); its task (`core.tasks`, which imports the pipeline) is
+named in the outbox message, so the upload side and the run side do not import each other.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from django.utils.translation import gettext_lazy
 from .imports import importer_for
 from .jobs import job_create
 from .models import ImportBatch
-from .tasks import import_batch_run_task
+from .outbox import outbox_enqueue
 from .uploads import validate_spreadsheet
 
 
 @transaction.atomic
 def import_batch_create(*, kind: str, upload, user) -> ImportBatch:
-    """Store the uploaded file and queue its validation and import (after commit)."""
+    """Store the uploaded file and queue its validation and import (outbox: sent after commit)."""
     importer = importer_for(kind)
     if importer is None or not importer.can_use(user):
         raise ValidationError({"kind": gettext_lazy("Unknown import.")})
@@ -28,5 +28,5 @@ def import_batch_create(*, kind: str, upload, user) -> ImportBatch:
     batch = ImportBatch.objects.create(
         kind=kind, file=upload, original_name=upload.name[:255], uploaded_by=user, job=job
     )
-    transaction.on_commit(lambda: import_batch_run_task.delay(batch.pk))
+    outbox_enqueue("core.tasks.import_batch_run_task", args=[batch.pk], job=job)
     return batch

@@ -211,3 +211,62 @@ class FxRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rate_date} 1 {self.base_currency} = {self.rate} {self.quote_currency}"
+
+
+class OutboxMessage(models.Model):
+    """A task to send to the broker, written in the transaction of the record that needs it
+    (transactional outbox): queued work survives a broker that is down. `sent_at` is set once the
+    broker took it; a dispatcher (`core.outbox`) sends pending rows, oldest first."""
+
+    scope_partner_path = None  # operations only
+
+    task = models.CharField(_("task"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list, blank=True)
+    kwargs = models.JSONField(_("keyword arguments"), default=dict, blank=True)
+    queue = models.CharField(_("queue"), max_length=100, blank=True)
+    job = models.ForeignKey(
+        JobRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="outbox_messages"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("failed attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["id"], name="core_outbox_pending", condition=Q(sent_at__isnull=True)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} #{self.pk}"
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to a create posted with a key, so that the same post again (a double
+    click, a client retry) gets that answer instead of a second record. One row per user and key:
+    the unique constraint makes two concurrent posts wait for each other."""
+
+    scope_partner_path = None
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(_("key"), max_length=255)
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64)
+    status_code = models.PositiveSmallIntegerField(_("status code"), default=0)
+    location = models.CharField(_("location"), max_length=500, blank=True)
+    body = models.JSONField(_("response body"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="core_idempotency_key_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return self.key

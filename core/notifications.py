@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 
 from .models import Notification
+from .outbox import outbox_enqueue_many
 from .roles import Role
 
 
@@ -102,12 +103,10 @@ def notify(
                     url=url,
                 )
             )
-    Notification.objects.bulk_create(created)
-    if email and created:
-        from .tasks import notification_email_task
-
-        ids = [n.pk for n in created]
-        transaction.on_commit(lambda: [notification_email_task.delay(pk) for pk in ids])
+    with transaction.atomic():  # the e-mails are queued (outbox) with their notifications
+        Notification.objects.bulk_create(created)
+        if email and created:
+            outbox_enqueue_many(("core.tasks.notification_email_task", [n.pk], {}) for n in created)
     return created
 
 

@@ -3,6 +3,19 @@
 from celery.schedules import crontab
 
 SCHEDULE = {
+    # Sends work recorded while the broker was down (core/outbox.py); cheap when nothing waits.
+    "core.dispatch-outbox": {
+        "task": "core.outbox.outbox_dispatch_task",
+        "schedule": 60.0,
+    },
+    "core.purge-sent-outbox": {
+        "task": "core.outbox.outbox_purge_sent_task",
+        "schedule": crontab(hour=3, minute=25),
+    },
+    "core.purge-idempotency-keys": {
+        "task": "core.idempotency.idempotency_key_purge_task",
+        "schedule": crontab(hour=3, minute=35),
+    },
     "core.purge-read-notifications": {
         "task": "core.tasks.notification_purge_old_task",
         "schedule": crontab(hour=3, minute=15),

@@ -18,11 +18,13 @@ from rest_framework import exceptions as api_exceptions
 from .dashboard import widgets_for
 from .exports import csv_response
 from .forms import AuditFilterForm, ImportUploadForm
+from .idempotency import idempotent_form
 from .import_batches import import_batch_create
 from .imports import importer_for, importers_for
 from .jobs import job_get_for, job_list_for
-from .models import AuditEvent, FxRate, ImportBatch
+from .models import AuditEvent, FxRate, ImportBatch, JobStatus
 from .notifications import notification_mark_read
+from .outbox import outbox_waiting, queued_notice
 from .permissions import role_required
 from .roles import Role
 from .search import DROPDOWN_LIMIT, PAGE_LIMIT, search, search_text_clean
@@ -106,7 +108,8 @@ def job_list(request):
 def job_detail(request, pk: int):
     job = job_get_for(user=request.user, pk=pk)
     template = "core/partials/job_progress.html" if request.htmx else "core/job_detail.html"
-    return render(request, template, {"job": job})
+    waits = job.status == JobStatus.QUEUED and outbox_waiting(job=job)
+    return render(request, template, {"job": job, "waits_for_worker": waits})
 
 
 @login_required
@@ -137,6 +140,7 @@ def import_list(request):
 
 
 @login_required
+@idempotent_form
 def import_upload(request, kind: str):
     importer = importer_for(kind)
     if importer is None or not importer.can_use(request.user):
@@ -150,6 +154,7 @@ def import_upload(request, kind: str):
         except ValidationError as exc:
             form.add_error("file", exc)
         else:
+            queued_notice(request, job=batch.job)
             return redirect("core:import_detail", pk=batch.pk)
     return render(request, "core/import_upload.html", {"form": form, "importer": importer})
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts.choices import CHANNEL_ROLES, Role
 from core.bulk import BULK_MAX_ROWS, BulkDecisionForm, bulk_apply
 from core.forms import apply_service_errors
+from core.idempotency import idempotent_form
 from core.permissions import role_required
 
 from . import selectors, services
@@ -117,6 +118,7 @@ def _lines_of(formset) -> list[dict]:
 
 
 @role_required(*REGISTRANT_ROLES)
+@idempotent_form
 def deal_edit(request, pk=None):
     if not deal_can_register(request.user, partner_id=request.user.partner_id):
         # Administrators pass `role_required` but register no deals: they belong to no partner.
@@ -448,6 +450,7 @@ def lead_list(request):
 
 
 @role_required(*LEAD_PUBLISHER_ROLES)
+@idempotent_form
 def lead_create(request):
     form = LeadForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -21,6 +21,7 @@ from accounts.scoping import (
 )
 from core.bulk import BULK_MAX_ROWS, BulkDecisionForm, bulk_apply
 from core.forms import apply_service_errors
+from core.idempotency import idempotent_form
 from core.permissions import role_required
 from core.views import paginate
 from partners.models import Partner
@@ -182,6 +183,7 @@ def request_queue_bulk(request):
 
 
 @role_required(*PARTNER_FINANCE_ROLES)
+@idempotent_form
 def request_create(request):
     form = FundRequestForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -286,6 +288,7 @@ def result_record(request, pk):
 
 
 @role_required(*PARTNER_FINANCE_ROLES)
+@idempotent_form
 def claim_create(request, pk):
     fund_request = selectors.fund_request_get_for(user=request.user, pk=pk)
     if not acts_on_company_finance(request.user, fund_request.partner_id):

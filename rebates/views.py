@@ -18,6 +18,7 @@ from accounts.scoping import sees_partner_details
 from core.exports import csv_response
 from core.forms import apply_service_errors
 from core.jobs import job_create
+from core.outbox import outbox_enqueue, queued_notice
 from core.permissions import role_required
 from core.views import paginate
 
@@ -137,12 +138,17 @@ def accrual_run(request):
         messages.error(request, form.errors["period"][0])
         return redirect("rebates:accrual_list")
     period = form.cleaned_data["period"]
-    from .tasks import rebate_calculate_period_task
-
-    job = job_create(
-        kind=jobs.CALCULATE, label=_("Rebates %(p)s") % {"p": period}, user=request.user
-    )
-    transaction.on_commit(lambda: rebate_calculate_period_task.delay(period, job_id=job.pk))
+    with transaction.atomic():  # the job and its queued task exist together (outbox)
+        job = job_create(
+            kind=jobs.CALCULATE, label=_("Rebates %(p)s") % {"p": period}, user=request.user
+        )
+        outbox_enqueue(
+            "rebates.tasks.rebate_calculate_period_task",
+            args=[period],
+            kwargs={"job_id": job.pk},
+            job=job,
+        )
+    queued_notice(request, job=job)
     return redirect("core:job_detail", pk=job.pk)
 
 
@@ -156,12 +162,18 @@ def quarter_close(request):
             messages.error(request, error)
         return redirect("rebates:accrual_list")
     period = form.cleaned_data["period"]
-    from .tasks import rebate_quarter_close_task
-
-    job = job_create(
-        kind=jobs.QUARTER_CLOSE, label=_("Close rebates %(p)s") % {"p": period}, user=request.user
-    )
-    transaction.on_commit(lambda: rebate_quarter_close_task.delay(period, job.pk, request.user.pk))
+    with transaction.atomic():
+        job = job_create(
+            kind=jobs.QUARTER_CLOSE,
+            label=_("Close rebates %(p)s") % {"p": period},
+            user=request.user,
+        )
+        outbox_enqueue(
+            "rebates.tasks.rebate_quarter_close_task",
+            args=[period, job.pk, request.user.pk],
+            job=job,
+        )
+    queued_notice(request, job=job)
     return redirect("core:job_detail", pk=job.pk)
 
 

@@ -61,4 +61,4 @@ def reconciliation_run_task(run_id: int, chunks: int = services.RECONCILIATION_C
 @shared_task(time_limit=600, soft_time_limit=540)
 def reconciliation_nightly_task() -> int:
     """Nightly: start a run over every partner."""
-    return services.reconciliation_run_start(actor=None, start=reconciliation_run_task.delay).pk
+    return services.reconciliation_run_start(actor=None).pk

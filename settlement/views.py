@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +19,7 @@ from core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from core.forms import apply_service_errors
 from core.imports import importer_for
 from core.jobs import job_create
+from core.outbox import outbox_enqueue, queued_notice
 from core.permissions import role_required
 from core.views import paginate
 
@@ -36,11 +38,6 @@ from .forms import (
 )
 from .models import Statement
 from .pdf import statement_pdf_filename, statement_pdf_render
-from .tasks import (
-    reconciliation_run_task,
-    statement_build_period_task,
-    statement_export_period_task,
-)
 
 TRANSITIONS = {
     "submit": services.statement_submit,
@@ -174,8 +171,13 @@ def dispute_resolve(request, pk: int):
 def statement_build(request):
     form = StatementBuildForm(request.POST)
     if form.is_valid():
-        statement_build_period_task.delay(form.cleaned_data["period"])
-        messages.success(request, _("Statements are being built for the period."))
+        with transaction.atomic():
+            queued = outbox_enqueue(
+                "settlement.tasks.statement_build_period_task", args=[form.cleaned_data["period"]]
+            )
+        queued_notice(
+            request, message=queued, otherwise=_("Statements are being built for the period.")
+        )
     else:
         messages.error(request, " ".join(form.errors["period"]))
     return redirect("settlement:statement_list")
@@ -220,12 +222,18 @@ def statement_export_period(request):
         messages.error(request, " ".join(form.errors["period"]))
         return redirect("settlement:statement_list")
     period = form.cleaned_data["period"]
-    job = job_create(
-        kind=jobs.STATEMENT_EXPORT,
-        label=_("Statements of %(period)s (zip)") % {"period": period},
-        user=request.user,
-    )
-    statement_export_period_task.delay(job.pk, period, request.build_absolute_uri("/"))
+    with transaction.atomic():  # the job and its queued task exist together (outbox)
+        job = job_create(
+            kind=jobs.STATEMENT_EXPORT,
+            label=_("Statements of %(period)s (zip)") % {"period": period},
+            user=request.user,
+        )
+        outbox_enqueue(
+            "settlement.tasks.statement_export_period_task",
+            args=[job.pk, period, request.build_absolute_uri("/")],
+            job=job,
+        )
+    queued_notice(request, job=job)
     return redirect("core:job_detail", pk=job.pk)
 
 
@@ -269,12 +277,12 @@ def reconciliation_run_list(request):
 @role_required(*FINANCE_ROLES)
 def reconciliation_run_start(request):
     try:
-        run = services.reconciliation_run_start(
-            actor=request.user, start=reconciliation_run_task.delay
-        )
+        run = services.reconciliation_run_start(actor=request.user)
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
         return redirect("settlement:reconciliation_run_list")
+    if run.job is not None:
+        queued_notice(request, job=run.job)
     return redirect("settlement:reconciliation_run", pk=run.pk)
 
 

@@ -33,7 +33,17 @@ from django.db.transaction import Atomic, TransactionManagementError
 from django.utils import timezone
 
 from accounts.choices import Role
-from core import audit, import_batches, imports, jobs, locks, notifications, transitions
+from core import (
+    audit,
+    idempotency,
+    import_batches,
+    imports,
+    jobs,
+    locks,
+    notifications,
+    outbox,
+    transitions,
+)
 from core.models import FxRate, ImportBatch, JobRun
 from core.periods import Quarter
 from deals import services as deals
@@ -47,7 +57,6 @@ from rebates import services as rebates
 from rebates.models import Programme, QuarterClose
 from settlement import services as settlement
 from settlement.models import ReconciliationAnomaly, ReconciliationRun, Statement
-from settlement.tasks import reconciliation_run_task
 from training import services as training
 
 from .deals.factories import DealFactory, ProductFactory
@@ -75,6 +84,8 @@ CORE_WRITE_MODULES = (
     "core.jobs",
     "core.locks",
     "core.notifications",
+    "core.outbox",
+    "core.idempotency",
     "core.transitions",
 )
 
@@ -124,7 +135,24 @@ NOT_ATOMIC: dict[str, str] = {
     "core.jobs.job_progress": ONE_ROW + ", visible to progress pages at once",
     "core.jobs.job_succeeded": ONE_ROW + ", visible to progress pages at once",
     "core.jobs.job_failed": ONE_ROW + ", must survive the failed job's rollback",
-    "core.notifications.notify": "one bulk INSERT inside the caller's transaction",
+    "core.notifications.notify": "its notifications and their e-mails' outbox rows in one "
+    "block, inside the caller's transaction",
+    "core.outbox.outbox_enqueue": "outbox rows inside the transaction of their record (asserted)",
+    "core.outbox.outbox_enqueue_many": "outbox rows inside the transaction of their record "
+    "(asserted)",
+    "core.outbox.outbox_dispatch": CHUNKED + ": each batch commits its sent marks",
+    "core.outbox.outbox_waiting": READ,
+    "core.outbox.outbox_pending_count": READ,
+    "core.outbox.outbox_purge_sent": "one DELETE statement",
+    "core.outbox.queued_notice": READ + " (a message to the user after commit)",
+    "core.idempotency.new_key": PURE,
+    "core.idempotency.key_is_valid": PURE,
+    "core.idempotency.fingerprint_of": PURE,
+    "core.idempotency.idempotency_claim": "one INSERT inside the creating transaction (asserted)",
+    "core.idempotency.idempotency_store": ONE_ROW + " (inside the creating transaction)",
+    "core.idempotency.idempotency_release": ONE_ROW + " (inside the creating transaction)",
+    "core.idempotency.idempotency_purge_old": "one DELETE statement",
+    "core.idempotency.idempotent_form": PURE + " (a view decorator; the view runs in its block)",
     "core.notifications.notification_mark_read": "one UPDATE statement",
     "core.notifications.unread_count": READ,
     # partners
@@ -963,7 +991,6 @@ def test_reconciliation(call):
     second = call(
         settlement.reconciliation_run_start,
         actor=finance,
-        start=reconciliation_run_task.delay,
         chunks=2,
     )
     # then
@@ -1207,4 +1234,40 @@ def test_core_helpers_that_write_inside_the_callers_transaction(call):
     # then the audit row and the notice are committed and the rows were staged
     assert event.action == "tests.transitioned" and staged == 2
     assert finance.notifications.filter(kind="tests.note").exists()
+    call.check()
+
+
+@exercises(
+    outbox.outbox_enqueue,
+    outbox.outbox_enqueue_many,
+    outbox.outbox_dispatch,
+    outbox.outbox_purge_sent,
+    idempotency.idempotency_claim,
+    idempotency.idempotency_store,
+    idempotency.idempotency_release,
+    idempotency.idempotency_purge_old,
+)
+def test_core_outbox_and_idempotency_keys(call):
+    # given a finance user, and a job with its queued task written in one transaction
+    finance = staff(Role.FINANCE)
+    with transaction.atomic():
+        job = jobs.job_create(kind="tests.ping", label="Ping", user=finance)
+        call(outbox.outbox_enqueue, "core.tasks.ping_task", args=[job.pk], job=job)
+        call(outbox.outbox_enqueue_many, [("core.tasks.ping_task", [job.pk], {})], job=job)
+    # (without a broker the after-commit dispatch ran them in-process)
+    sent_again = call(outbox.outbox_dispatch)
+    purged = call(outbox.outbox_purge_sent)
+    # and a key claimed, answered, then another claimed and released, in creating transactions
+    with transaction.atomic():
+        first = call(idempotency.idempotency_claim, user=finance, key="k1", fingerprint="f")
+        call(idempotency.idempotency_store, user=finance, key="k1", status_code=201, body={})
+    with transaction.atomic():
+        again = idempotency.idempotency_claim(user=finance, key="k1", fingerprint="f")
+        idempotency.idempotency_claim(user=finance, key="k2", fingerprint="f")
+        call(idempotency.idempotency_release, user=finance, key="k2")
+    old = call(idempotency.idempotency_purge_old)
+    # then
+    assert JobRun.objects.get(pk=job.pk).status == "succeeded"
+    assert (sent_again, purged, old) == (0, 0, 0)
+    assert first is None and again.status_code == 201
     call.check()

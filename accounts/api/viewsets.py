@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework import mixins, viewsets
 
+from core.api.idempotency import idempotent_create
+
 from ..scoping import scope_queryset
 
 
@@ -28,4 +30,9 @@ class ScopedModelViewSet(
     mixins.ListModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Create, read and update; nothing in the portal is hard-deleted through the API."""
+    """Create, read and update; nothing in the portal is hard-deleted through the API. A create
+    honours the `Idempotency-Key` header."""
+
+    @idempotent_create
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)

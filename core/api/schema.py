@@ -66,12 +66,41 @@ def postprocess_error_responses(result, generator, request, public):
     return result
 
 
+IDEMPOTENCY_REUSED_RESPONSE = {
+    "description": "The Idempotency-Key was already used with a different request.",
+    "content": {
+        "application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}}
+    },
+}
+
+
 class PortalAutoSchema(AutoSchema):
     """Fields are documented as they are returned. DRF drops `allow_blank` from read-only model
     fields and declared fields do not inherit `null` from their model field, so for read-only
     fields the model field also decides: text that may be blank allows "" (a blank choice is part
     of the enum; a blank link or e-mail address is allowed next to its format), and a field whose
     model field is nullable, or whose default is None, is nullable."""
+
+    def _is_idempotent(self) -> bool:
+        """A create that honours the `Idempotency-Key` header (core/api/idempotency.py)."""
+        name = getattr(self.view, "action", None) or self.method.lower()
+        return self.method == "POST" and getattr(
+            getattr(self.view, name, None), "idempotent", False
+        )
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        if self._is_idempotent():
+            from .idempotency import SCHEMA_PARAMETER
+
+            parameters = [*parameters, SCHEMA_PARAMETER]
+        return parameters
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if self._is_idempotent():
+            responses.setdefault("422", IDEMPOTENCY_REUSED_RESPONSE)
+        return responses
 
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         model_field = _read_only_model_field(field)

@@ -14,6 +14,7 @@ from ..models import FxRate, ImportBatch, JobRun, Notification
 from ..notifications import notification_mark_read
 from ..roles import Role
 from ..search import search, search_text_clean
+from .idempotency import idempotent_create
 from .serializers import (
     FxRateSerializer,
     ImportBatchSerializer,
@@ -85,6 +86,7 @@ class ImportBatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         )
 
     @extend_schema(request=ImportUploadSerializer, responses={201: ImportBatchSerializer})
+    @idempotent_create
     def create(self, request, *args, **kwargs):
         upload = ImportUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)

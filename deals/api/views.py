@@ -13,6 +13,7 @@ from accounts.api.viewsets import ScopedModelViewSet
 from accounts.choices import CHANNEL_ROLES
 from accounts.scoping import get_scoped_or_404
 from core.api.bulk import BulkDecisionSerializer, BulkResultSerializer, bulk_result_data
+from core.api.idempotency import idempotent_create
 from core.bulk import bulk_apply
 
 from .. import services
@@ -243,6 +244,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(self.get_serializer(row).data)
 
     @extend_schema(request=LeadSerializer, responses={201: LeadSerializer})
+    @idempotent_create
     def create(self, request):
         user = request.user
         if self._partner() or not (user.is_channel_staff or user.is_admin):

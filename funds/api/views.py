@@ -14,6 +14,7 @@ from accounts.api.viewsets import ScopedReadOnlyViewSet
 from accounts.choices import FINANCE_ROLES
 from accounts.scoping import acts_on_company_finance, get_scoped_or_404
 from core.api.bulk import BulkDecisionSerializer, BulkResultSerializer, bulk_result_data
+from core.api.idempotency import idempotent_create
 from core.api.views import HasRole, IsVendorStaff
 from core.bulk import bulk_apply
 from partners.models import Partner
@@ -67,6 +68,7 @@ class FundRequestViewSet(ScopedReadOnlyViewSet):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     @extend_schema(request=FundRequestInputSerializer, responses={201: FundRequestSerializer})
+    @idempotent_create
     def create(self, request, *args, **kwargs):
         if not request.user.is_partner_user:
             raise PermissionDenied
@@ -122,6 +124,7 @@ class FundRequestViewSet(ScopedReadOnlyViewSet):
 
     @extend_schema(request=ClaimInputSerializer, responses={201: ClaimSerializer})
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    @idempotent_create
     def claim(self, request, pk=None):
         fund_request = self.get_object()
         if not acts_on_company_finance(request.user, fund_request.partner_id):

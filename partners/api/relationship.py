@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from accounts.api.permissions import SeesCompanyFinance
 from accounts.choices import Role
+from core.api.idempotency import idempotent_create
 
 from .. import selectors, services
 from ..choices import CreditKind
@@ -163,6 +164,7 @@ class CreditApplicationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVi
     @extend_schema(
         request=CreditApplicationInputSerializer, responses={201: CreditApplicationSerializer}
     )
+    @idempotent_create
     def create(self, request):
         user = request.user
         if user.role != Role.PARTNER_FINANCE:
@@ -220,6 +222,7 @@ class BusinessReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
         return selectors.business_report_list_for(user=self.request.user)
 
     @extend_schema(request=BusinessReportInputSerializer, responses={201: BusinessReportSerializer})
+    @idempotent_create
     def create(self, request):
         user = request.user
         if not user.is_partner_user:

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from accounts.api.viewsets import ScopedQuerysetMixin, ScopedReadOnlyViewSet
 from accounts.choices import CHANNEL_ROLES, Role
 from accounts.models import User
+from core.api.idempotency import idempotent_create
 from core.api.views import HasRole, IsVendorStaff
 
 from .. import selectors, services
@@ -66,6 +67,7 @@ class CompanyUserViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return get_object_or_404(self.get_queryset(), pk=pk)
 
     @extend_schema(request=PartnerUserInviteSerializer, responses={201: PartnerUserSerializer})
+    @idempotent_create
     def create(self, request):
         data = PartnerUserInviteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -203,6 +205,7 @@ class NpsResponseViewSet(
     permission_classes = [IsVendorStaff]
     filterset_fields = ["partner", "quarter", "source"]
 
+    @idempotent_create
     def create(self, request, *args, **kwargs):
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)

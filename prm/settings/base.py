@@ -121,11 +121,18 @@ DATABASES = databases(DATABASE_URL) if DATABASE_URL else {}
 DATABASE_OWNER_URL = env("DATABASE_OWNER_URL")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache (login throttling, rate limits) -------------------------------------------------
+# --- Cache (API rate limits) ---------------------------------------------------------------
+# Nothing a page needs lives only here: sessions are in PostgreSQL (the default engine), and so are
+# sign-in lockouts (django-axes' database handler). The API throttles fail open when the cache is
+# down (core/api/throttling.py); short timeouts keep a hung Redis from hanging a request.
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -241,8 +248,8 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "core.api.throttling.PortalAnonRateThrottle",
+        "core.api.throttling.PortalUserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", "60/minute"),

@@ -12,7 +12,10 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
-MEDIA_ROOT = BASE_DIR / ".data" / "test-media" / str(os.getpid())  # noqa: F405
+# Per test process; a worker a test starts is handed its test's folder (PRM_TEST_MEDIA_ROOT).
+MEDIA_ROOT = Path(  # noqa: F405
+    env("PRM_TEST_MEDIA_ROOT", str(BASE_DIR / ".data" / "test-media" / str(os.getpid())))  # noqa: F405
+)
 # Tasks run in-process unless a test starts a real worker (tests/core/test_celery_worker.py).
 CELERY_TASK_ALWAYS_EAGER = env("CELERY_TASK_ALWAYS_EAGER", "1") == "1"
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "1000/minute", "user": "10000/minute"}  # noqa: F405

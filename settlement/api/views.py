@@ -7,10 +7,10 @@ from rest_framework.response import Response
 
 from accounts.api.permissions import SeesCompanyFinance
 from accounts.choices import FINANCE_ROLES
+from core.api.idempotency import idempotent_create
 from core.api.views import HasRole
 
 from .. import selectors, services
-from ..tasks import reconciliation_run_task
 from .serializers import (
     AnomalyResolveInputSerializer,
     AnomalySerializer,
@@ -100,10 +100,9 @@ class ReconciliationRunViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.reconciliation_run_list_for(user=self.request.user)
 
     @extend_schema(request=None, responses={201: ReconciliationRunSerializer})
+    @idempotent_create
     def create(self, request):
-        run = services.reconciliation_run_start(
-            actor=request.user, start=reconciliation_run_task.delay
-        )
+        run = services.reconciliation_run_start(actor=request.user)
         fresh = selectors.reconciliation_run_get_for(user=request.user, pk=run.pk)
         return Response(ReconciliationRunSerializer(fresh).data, status=status.HTTP_201_CREATED)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -16,6 +14,7 @@ from accounts.models import User
 from core.jobs import job_create, job_progress, job_started, job_succeeded
 from core.models import JobRun
 from core.notifications import notify
+from core.outbox import outbox_enqueue
 from core.transitions import transition_record
 from partners.models import Partner
 
@@ -30,23 +29,17 @@ RECONCILIATION_CHUNKS = 8
 
 @transaction.atomic
 def reconciliation_run_start(
-    *,
-    actor: User | None,
-    start: Callable[[int, int], object],
-    chunks: int = RECONCILIATION_CHUNKS,
+    *, actor: User | None, chunks: int = RECONCILIATION_CHUNKS
 ) -> ReconciliationRun:
-    """Create a run with its progress job; `start(run_id, chunks)` queues the fan-out after commit.
-
-    The caller passes the fan-out task's `delay` (`settlement.tasks.reconciliation_run_task`):
-    the tasks call these services, so the services never import the tasks.
-    """
+    """Create a run with its progress job, and queue its fan-out in the outbox (same transaction):
+    sent to the workers after commit, or when the broker is back."""
     if actor is not None:
         _require_finance(actor)
     job = job_create(kind=jobs.RECONCILIATION, label=str(_("Reconciliation")), user=actor, total=0)
     run = ReconciliationRun.objects.create(job=job, started_by=actor)
-    transition_record(
-        run, actor=actor, action="reconciliation.started", on_commit=lambda: start(run.pk, chunks)
-    )
+    transition_record(run, actor=actor, action="reconciliation.started")
+    # Named, not imported: the tasks call these services.
+    outbox_enqueue("settlement.tasks.reconciliation_run_task", args=[run.pk, chunks], job=job)
     return run
 
 

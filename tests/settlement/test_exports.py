@@ -80,10 +80,11 @@ def test_csv_neutralises_formulas(client, finance_user, partner):
     assert "'=HYPERLINK" in body
 
 
-def test_batch_zip_has_one_pdf_per_statement_and_reports_progress(client, finance_user):
+def test_batch_zip_has_one_pdf_per_statement_and_reports_progress(client, finance_user, committed):
     statements = [approved_statement(PartnerFactory()) for _ in range(3)]
     client.force_login(finance_user)
-    response = client.post(reverse("settlement:statement_export_period"), {"period": "2026Q3"})
+    with committed():  # the export is queued (outbox) and runs in-process once committed
+        response = client.post(reverse("settlement:statement_export_period"), {"period": "2026Q3"})
     job = JobRun.objects.get(kind="settlement.statement_export")
     assert response["Location"] == reverse("core:job_detail", args=[job.pk])
     assert job.status == "succeeded"

@@ -10,7 +10,7 @@ from core.models import AuditEvent, JobStatus
 from settlement import services
 from settlement.choices import AnomalyKind, AnomalyState, ResolutionAction
 from settlement.models import AnomalyResolution, ReconciliationAnomaly, ReconciliationRun
-from settlement.tasks import reconciliation_nightly_task, reconciliation_run_task
+from settlement.tasks import reconciliation_nightly_task
 from tests.factories import PartnerFactory, staff
 
 from .recon_factories import delivery, order, payment, run_matching
@@ -65,7 +65,7 @@ def test_the_nightly_task_starts_a_run_that_fans_out_and_finishes(partner, commi
 
 
 def test_running_page_polls_with_htmx(client, finance_user):
-    run = services.reconciliation_run_start(actor=finance_user, start=reconciliation_run_task.delay)
+    run = services.reconciliation_run_start(actor=finance_user)
     client.force_login(finance_user)
     response = client.get(reverse("settlement:reconciliation_run", args=[run.pk]))
     assert b'hx-trigger="every 1s"' in response.content

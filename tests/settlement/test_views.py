@@ -122,12 +122,13 @@ def test_partner_sales_cannot_see_finance_build_button(client, partner):
     )
 
 
-def test_finance_builds_a_period_from_the_page(client, finance_user, partner):
+def test_finance_builds_a_period_from_the_page(client, finance_user, partner, committed):
     from .factories import queue_entry
 
     queue_entry(partner)
     client.force_login(finance_user)
-    client.post(reverse("settlement:statement_build"), {"period": "2026Q3"})
+    with committed():
+        client.post(reverse("settlement:statement_build"), {"period": "2026Q3"})
     client.post(reverse("settlement:statement_build"), {"period": "nonsense"})
     assert Statement.objects.filter(partner=partner).count() == 1
 

@@ -5,7 +5,7 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0004_clearer_labels")]
+    dependencies = [("core", "0005_outbox_and_idempotency_keys")]
 
     operations = [
         migrations.RunSQL(
