@@ -100,7 +100,12 @@ NOT_ATOMIC: dict[str, str] = {
     "core.imports.parse_text": PURE,
     "core.imports.read_table": READ + " (a file)",
     "core.imports.register": PURE + " (registers an importer class)",
-    "core.imports.import_batch_run": CHUNKED + ": progress commits while rows are read",
+    "core.imports.import_batch_run": CHUNKED
+    + ": progress commits while rows are read; rows, outcome and job end commit together",
+    "core.imports.csv_encoding": READ + " (a file)",
+    "core.imports.uses_decimal_comma": READ + " (a file)",
+    "core.imports.xlsx_check": READ + " (a file)",
+    "core.imports.decimal_parser": PURE,
     "core.imports.copy_csv": "one COPY inside the caller's transaction",
     "core.imports.open_as_csv": READ + " (a file)",
     "core.imports.rows_as_csv": PURE,
