@@ -668,6 +668,19 @@ class StagedImporter(Importer):
         return saved
 
 
+def import_limits(importer: Importer) -> dict[str, str]:
+    """The limits a file for `importer` must keep, formatted for the upload page."""
+    from django.conf import settings
+
+    return {
+        "rows": f"{importer.max_rows:,}",
+        "cell": f"{MAX_CELL_CHARS:,}",
+        "columns": str(MAX_COLUMNS),
+        "xlsx_mb": str(MAX_XLSX_UNCOMPRESSED // 1048576),
+        "upload_mb": str(settings.MAX_UPLOAD_SIZE // 1048576),
+    }
+
+
 # --- registry ------------------------------------------------------------------------------
 _IMPORTERS: dict[str, Importer] = {}
 

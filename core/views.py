@@ -19,7 +19,7 @@ from .dashboard import widgets_for
 from .exports import csv_response
 from .forms import AuditFilterForm, ImportUploadForm
 from .import_batches import import_batch_create
-from .imports import importer_for, importers_for
+from .imports import import_limits, importer_for, importers_for
 from .jobs import job_get_for, job_list_for
 from .models import AuditEvent, FxRate, ImportBatch
 from .notifications import notification_mark_read
@@ -127,7 +127,11 @@ def import_upload(request, kind: str):
             form.add_error("file", exc)
         else:
             return redirect("core:import_detail", pk=batch.pk)
-    return render(request, "core/import_upload.html", {"form": form, "importer": importer})
+    return render(
+        request,
+        "core/import_upload.html",
+        {"form": form, "importer": importer, "limits": import_limits(importer)},
+    )
 
 
 def _batch_for(request, pk: int) -> ImportBatch:

@@ -106,6 +106,7 @@ NOT_ATOMIC: dict[str, str] = {
     "core.imports.uses_decimal_comma": READ + " (a file)",
     "core.imports.xlsx_check": READ + " (a file)",
     "core.imports.decimal_parser": PURE,
+    "core.imports.import_limits": PURE,
     "core.imports.copy_csv": "one COPY inside the caller's transaction",
     "core.imports.open_as_csv": READ + " (a file)",
     "core.imports.rows_as_csv": PURE,
