@@ -815,3 +815,29 @@ def import_batch_run(batch_id: int) -> ImportBatch:
     if batch.status in FINAL_STATUSES:
         _job_finish(batch)
     return batch
+
+
+# The import task's hard time limit is an hour: a batch still waiting or validating after this
+# long has lost its worker, and no redelivery will come.
+ABANDONED_AFTER = datetime.timedelta(hours=2)
+
+
+@transaction.atomic
+def import_batch_abandoned_reject(*, older_than: datetime.timedelta = ABANDONED_AFTER) -> int:
+    """End the batches whose task was lost (waiting or validating for longer than any task can
+    run) as rejected, with a message and their job failed; returns how many. A batch whose import
+    transaction still runs holds its row lock and is skipped."""
+    stale = list(
+        ImportBatch.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("job")
+        .filter(
+            status__in=(ImportStatus.PENDING, ImportStatus.VALIDATING),
+            created_at__lt=timezone.now() - older_than,
+        )
+    )
+    message = _(
+        "The import's worker stopped before it finished; nothing was imported. Upload it again."
+    )
+    for batch in stale:
+        _batch_record(batch, saved=0, errors=[{"row": 1, "column": "", "message": message}])
+    return len(stale)

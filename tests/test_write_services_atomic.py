@@ -1134,6 +1134,7 @@ def test_market_development_funds(call, time_machine):
     jobs.job_failed,
     import_batches.import_batch_create,
     imports.import_batch_run,
+    imports.import_batch_abandoned_reject,
 )
 def test_core_audit_notifications_jobs_and_imports(call):
     # given a finance user and two FX-rate files
@@ -1173,9 +1174,10 @@ def test_core_audit_notifications_jobs_and_imports(call):
         kind="fx_rates", file=rates("b.csv", "EUR"), original_name="b.csv", uploaded_by=finance
     )
     imported = call(imports.import_batch_run, queued.pk)
+    abandoned = call(imports.import_batch_abandoned_reject)
     # then
     uploaded.refresh_from_db()
-    assert (uploaded.status, imported.status) == ("imported", "imported")
+    assert (uploaded.status, imported.status, abandoned) == ("imported", "imported", 0)
     assert read == 1 and FxRate.objects.count() == 2
     assert set(JobRun.objects.values_list("status", flat=True)) >= {"succeeded", "failed"}
     call.check()

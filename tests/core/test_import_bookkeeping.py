@@ -190,7 +190,7 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_rerun_imports_once(fi
         import_batch_run_task.apply_async(args=[batch.pk], queue="pytest-import-kill")
         # when the worker is killed while it validates
         assert _wait(
-            lambda: ImportBatch.objects.get(pk=batch.pk).status != ImportStatus.PENDING, 60
+            lambda: ImportBatch.objects.get(pk=batch.pk).status != ImportStatus.PENDING, 240
         )
         time.sleep(0.3)
         os.kill(worker.pid, signal.SIGKILL)
@@ -219,3 +219,37 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_rerun_imports_once(fi
     assert (batch.status, batch.imported_count, batch.row_count) == ("imported", lines, lines)
     assert SalesLine.objects.count() == lines
     assert JobRun.objects.get(pk=job.pk).result["imported"] == lines
+
+
+@pytest.mark.django_db
+def test_a_batch_whose_worker_was_lost_ends_rejected_by_the_sweep(finance_user):
+    # given a batch left validating three hours ago (its worker died, no redelivery came) and a
+    # fresh one still waiting for its worker
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core.tasks import import_batch_abandoned_reject_task
+
+    def batch(status: str, age: timedelta) -> ImportBatch:
+        job = job_create(kind="import.fx_rates", label="x", user=finance_user)
+        created = ImportBatch.objects.create(
+            kind="fx_rates",
+            file=SimpleUploadedFile("f.csv", RATES.encode()),
+            original_name="f.csv",
+            uploaded_by=finance_user,
+            job=job,
+            status=status,
+        )
+        ImportBatch.objects.filter(pk=created.pk).update(created_at=timezone.now() - age)
+        return created
+
+    lost = batch(ImportStatus.VALIDATING, timedelta(hours=3))
+    waiting = batch(ImportStatus.PENDING, timedelta(minutes=5))
+    # when the sweep runs
+    assert import_batch_abandoned_reject_task.apply().get() == 1
+    # then
+    lost.refresh_from_db()
+    assert lost.status == ImportStatus.REJECTED and "stopped" in lost.errors[0]["message"]
+    assert lost.job.status == JobStatus.FAILED
+    assert ImportBatch.objects.get(pk=waiting.pk).status == ImportStatus.PENDING
