@@ -24,6 +24,7 @@ from core.tasks import import_batch_run_task
 from rebates.models import SalesLine
 from tests.factories import PartnerFactory
 
+ORDERS = "partner_tax_id,order_number,order_date,amount,currency\nT1,SO-1,2026-07-15,10,CNY\n"
 RATES = "date,from,to,rate\n2026-09-30,USD,CNY,7.1\n2026-09-30,EUR,CNY,7.9\n"
 
 
@@ -253,3 +254,18 @@ def test_a_batch_whose_worker_was_lost_ends_rejected_by_the_sweep(finance_user):
     assert lost.status == ImportStatus.REJECTED and "stopped" in lost.errors[0]["message"]
     assert lost.job.status == JobStatus.FAILED
     assert ImportBatch.objects.get(pk=waiting.pk).status == ImportStatus.PENDING
+
+
+@pytest.mark.django_db
+def test_the_import_page_says_how_many_rows_were_already_there(client, finance_user, committed):
+    # given a file imported twice
+    from django.urls import reverse
+
+    PartnerFactory(tax_id="T1")
+    upload(finance_user, "settlement_orders", ORDERS, committed)
+    again = upload(finance_user, "settlement_orders", ORDERS, committed)
+    # when
+    client.force_login(finance_user)
+    page = client.get(reverse("core:import_detail", args=[again.pk])).content.decode()
+    # then "0 rows imported" is explained
+    assert "1 rows were already imported (same numbers) and were skipped." in page
