@@ -483,6 +483,10 @@ def _read_xlsx(path: str, *, max_rows: int = MAX_STAGED_ROWS) -> Iterator[list[A
             number += 1
             if number > max_rows + 1:
                 raise _too_many_rows(max_rows)
+            if not any(row):
+                # An empty row (a sheet's missing rows come as many): the cheap path.
+                yield []
+                continue
             values = list(row)
             while values and values[-1] is None:
                 values.pop()
