@@ -7,7 +7,15 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .imports import Column, Importer, RowError, parse_currency, parse_date, parse_decimal, register
+from .imports import (
+    Column,
+    Importer,
+    RowError,
+    decimal_parser,
+    parse_currency,
+    parse_date,
+    register,
+)
 from .models import FxRate
 from .roles import Role
 
@@ -19,15 +27,18 @@ class FxRateImporter(Importer):
     kind = "fx_rates"
     label = gettext_lazy("FX rates")
     description = gettext_lazy(
-        "Columns: date (YYYY-MM-DD), from, to (ISO currency codes), rate (units of “to” per one “from”)."
+        "Columns: date (YYYY-MM-DD), from, to (ISO currency codes), rate (units of “to” per one "
+        "“from”, above 0, at most 1,000,000 with up to 10 decimals). A date and currency pair "
+        "appears once per file."
     )
     roles = frozenset({Role.FINANCE, Role.CFO})
     columns = [
         Column("date", parse_date),
         Column("from", parse_currency),
         Column("to", parse_currency),
-        Column("rate", parse_decimal),
+        Column("rate", decimal_parser(minimum=0, maximum=1_000_000, places=10)),
     ]
+    key_columns = ("date", "from", "to")
 
     def clean_row(self, row: dict[str, Any]) -> dict[str, Any]:
         if row["from"] == row["to"]:

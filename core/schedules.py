@@ -20,4 +20,8 @@ SCHEDULE = {
         "task": "core.tasks.notification_purge_old_task",
         "schedule": crontab(hour=3, minute=15),
     },
+    "core.reject-abandoned-imports": {
+        "task": "core.tasks.import_batch_abandoned_reject_task",
+        "schedule": crontab(minute="*/15"),
+    },
 }

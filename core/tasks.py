@@ -10,7 +10,7 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from .imports import import_batch_run
+from .imports import import_batch_abandoned_reject, import_batch_run
 from .jobs import job_succeeded, single_flight
 from .models import JobRun, Notification
 
@@ -60,3 +60,9 @@ def ping_task(job_id: int) -> str:
     """Marks a job succeeded from inside a worker: proves the worker, broker and database connect."""
     job_succeeded(JobRun.objects.get(pk=job_id), result={"pong": True}, message="pong")
     return "pong"
+
+
+@shared_task(time_limit=300, soft_time_limit=270)
+def import_batch_abandoned_reject_task() -> int:
+    """Imports whose worker was lost end rejected with a message, never "validating" forever."""
+    return import_batch_abandoned_reject()

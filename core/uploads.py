@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 from django.conf import settings
@@ -24,20 +25,17 @@ SPREADSHEET_TYPES = (".csv", ".xlsx")
 
 
 def _looks_like_text(head: bytes) -> bool:
+    """Whether a file's first bytes are UTF-8 or GB18030 text; a character cut at the end of the
+    sample is no reason to refuse it."""
     if b"\x00" in head:
         return False
     for encoding in ("utf-8", "gb18030"):
         try:
-            head.decode(encoding)
+            codecs.getincrementaldecoder(encoding)().decode(head, final=False)
             return True
         except UnicodeDecodeError:
             continue
-    # A multi-byte character may be cut at the end of the sample.
-    try:
-        head[:-3].decode("utf-8")
-        return True
-    except UnicodeDecodeError:
-        return False
+    return False
 
 
 def validate_upload(upload, allowed: tuple[str, ...] = DOCUMENT_TYPES) -> None:

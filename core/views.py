@@ -20,7 +20,7 @@ from .exports import csv_response
 from .forms import AuditFilterForm, ImportUploadForm
 from .idempotency import idempotent_form
 from .import_batches import import_batch_create
-from .imports import importer_for, importers_for
+from .imports import import_limits, importer_for, importers_for
 from .jobs import job_get_for, job_list_for
 from .models import AuditEvent, FxRate, ImportBatch, JobStatus
 from .notifications import notification_mark_read
@@ -156,7 +156,11 @@ def import_upload(request, kind: str):
         else:
             queued_notice(request, job=batch.job)
             return redirect("core:import_detail", pk=batch.pk)
-    return render(request, "core/import_upload.html", {"form": form, "importer": importer})
+    return render(
+        request,
+        "core/import_upload.html",
+        {"form": form, "importer": importer, "limits": import_limits(importer)},
+    )
 
 
 def _batch_for(request, pk: int) -> ImportBatch:

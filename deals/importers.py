@@ -12,14 +12,17 @@ from core.imports import (
     Column,
     Importer,
     RowError,
+    decimal_parser,
     parse_currency,
-    parse_decimal,
     parse_text,
     register,
 )
 from partners.models import Tier
 
 from .models import Product, ProductFamily, ProductTierDiscount
+
+# The largest price a file may give (the column holds 12 digits before the point).
+PRICE_MAX = 1_000_000_000
 
 
 def parse_bool(value: str) -> bool:
@@ -38,18 +41,20 @@ class ProductImporter(Importer):
     kind = "products"
     label = gettext_lazy("Products")
     description = gettext_lazy(
-        "Columns: sku, name, family, list_price, floor_price, currency, is_strategic (optional yes/no)."
+        "Columns: sku, name, family, list_price, floor_price (0 to 1,000,000,000, up to 2 "
+        "decimals), currency, is_strategic (optional yes/no). A SKU appears once per file."
     )
     roles = frozenset({Role.CHANNEL_DIRECTOR, Role.FINANCE})
     columns = [
         Column("sku", parse_text),
         Column("name", parse_text),
         Column("family", parse_text),
-        Column("list_price", parse_decimal),
-        Column("floor_price", parse_decimal),
+        Column("list_price", decimal_parser(minimum=0, maximum=PRICE_MAX, places=2)),
+        Column("floor_price", decimal_parser(minimum=0, maximum=PRICE_MAX, places=2)),
         Column("currency", parse_currency),
         Column("is_strategic", parse_bool, required=False),
     ]
+    key_columns = ("sku",)
 
     def clean_row(self, row: dict[str, Any]) -> dict[str, Any]:
         if row["list_price"] <= 0:
@@ -97,6 +102,10 @@ class ProductImporter(Importer):
         return len(objs)
 
 
+def _parse_tier(value: str) -> str:
+    return value.strip().lower()
+
+
 @register
 class PriceListImporter(Importer):
     """Price list: the agreement discount of each tier per product (sku, tier, discount_percent)."""
@@ -104,20 +113,22 @@ class PriceListImporter(Importer):
     kind = "price_list"
     label = gettext_lazy("Price list (tier discounts)")
     description = gettext_lazy(
-        "Columns: sku, tier (registered/silver/gold/diamond), discount_percent."
+        "Columns: sku, tier (registered/silver/gold/diamond), discount_percent (0 to 100, up "
+        "to 2 decimals). A SKU and tier appear once per file."
     )
     roles = frozenset({Role.CHANNEL_DIRECTOR, Role.FINANCE})
     columns = [
         Column("sku", parse_text),
-        Column("tier", parse_text),
-        Column("discount_percent", parse_decimal),
+        Column("tier", _parse_tier),
+        Column("discount_percent", decimal_parser(minimum=0, maximum=100, places=2)),
     ]
+    key_columns = ("sku", "tier")
 
     def clean_row(self, row: dict[str, Any]) -> dict[str, Any]:
         product_id = Product.objects.filter(sku=row["sku"]).values_list("pk", flat=True).first()
         if product_id is None:
             raise RowError("sku", _("Unknown SKU."))
-        tier_id = Tier.objects.filter(code=row["tier"].lower()).values_list("pk", flat=True).first()
+        tier_id = Tier.objects.filter(code=row["tier"]).values_list("pk", flat=True).first()
         if tier_id is None:
             raise RowError("tier", _("Unknown tier."))
         if not 0 <= row["discount_percent"] <= 100:

@@ -19,6 +19,9 @@ active programme and chunk of partners with a target in the quarter:
    sum as contract by contract;
 4. the sum rounded once (half away from zero), floored at 0, and one upsert of the rows whose
    inputs changed, so a run is idempotent and a re-run after a crash converges to the same rows.
+   A partner whose figures do not fit the accrual (a poison sales line: revenue beyond numeric
+   (22,4), an attainment of a million percent) is recorded as an `AccrualFailure` with the
+   figures it reached instead; the others are computed as usual.
 """
 
 from __future__ import annotations
@@ -323,8 +326,10 @@ WHERE p.plain_rule = 'between' AND NOT {not_plain}
   AND (c.net * p.rate + c.strategic_net * p.bonus) * p.factor > p.cap * c.net
 """
 
-# Step 3 and 4: each contract's rebate and cap, the partner's sum rounded once, one upsert.
-_ACCRUAL_SQL = """
+# Step 3 and 4: each contract's rebate and cap, the partner's sum rounded once, each partner's
+# result in a temporary table (unbounded numbers), then one upsert of those that fit the accrual.
+_RESULT_SQL = """
+CREATE TEMP TABLE rebates_calc_result ON COMMIT DROP AS
 WITH
 prog AS (
     SELECT * FROM rebates_programme WHERE id = %(programme)s
@@ -395,15 +400,24 @@ result AS (
 hashed AS (
     SELECT r.*, md5(r.trace::text) AS inputs_hash FROM result r
 )
+SELECT h.*,
+       -- What the accrual's columns hold (numeric(18,4), (22,4), (12,6), (12,8)): a partner
+       -- whose figures do not fit is a failure of its own, never the whole run's.
+       h.amount < 1e14 AND abs(round(h.revenue, 4)) < 1e18 AND abs(round(h.attainment, 6)) < 1e6
+       AND abs(round(h.rate, 8)) < 1e4 AS fits
+FROM hashed h
+"""
+
+_ACCRUAL_SQL = """
 INSERT INTO rebates_accrual AS a (
     partner_id, programme_id, period, amount, currency, revenue, target, attainment,
     effective_rate, trace, inputs_hash, calculated_at
 )
 SELECT partner_id, %(programme)s, %(period)s, amount, currency, round(revenue, 4), target,
        round(attainment, 6), round(rate, 8), trace, inputs_hash, now()
-FROM hashed h
+FROM rebates_calc_result h
 -- An unchanged accrual is left alone rather than locked by the upsert (a write per row).
-WHERE NOT EXISTS (
+WHERE h.fits AND NOT EXISTS (
     SELECT 1 FROM rebates_accrual x
     WHERE x.partner_id = h.partner_id AND x.programme_id = %(programme)s
       AND x.period = %(period)s AND x.inputs_hash = h.inputs_hash
@@ -422,11 +436,33 @@ ON CONFLICT (partner_id, programme_id, period) DO UPDATE SET
 WHERE a.inputs_hash IS DISTINCT FROM EXCLUDED.inputs_hash
 """
 
+# The partners whose figures do not fit are recorded, with the figures they reached; a partner
+# computed this time loses the failure a previous run recorded.
+_FAILURES_SQL = """
+INSERT INTO rebates_accrualfailure AS f
+    (partner_id, programme_id, period, revenue, attainment, amount, recorded_at)
+SELECT partner_id, %(programme)s, %(period)s, round(revenue, 4)::text,
+       round(attainment, 6)::text, amount::text, now()
+FROM rebates_calc_result WHERE NOT fits
+ORDER BY partner_id
+ON CONFLICT (partner_id, programme_id, period) DO UPDATE SET
+    revenue = EXCLUDED.revenue, attainment = EXCLUDED.attainment, amount = EXCLUDED.amount,
+    recorded_at = EXCLUDED.recorded_at
+"""
+
+_FAILURES_CLEARED_SQL = """
+DELETE FROM rebates_accrualfailure f
+USING rebates_calc_result r
+WHERE f.programme_id = %(programme)s AND f.period = %(period)s
+  AND f.partner_id = r.partner_id AND r.fits
+"""
+
 _TEMP_TABLES = (
     "rebates_calc_sums",
     "rebates_calc_odd",
     "rebates_calc_partner",
     "rebates_calc_contract",
+    "rebates_calc_result",
 )
 
 
@@ -468,8 +504,12 @@ def _programme_chunk(
     cursor.execute("ANALYZE rebates_calc_partner")
     cursor.execute(_EACH_SQL.format(fx_values=fx_sql, not_plain=NOT_PLAIN), params)
     minor_sql, minor_params = _values("mu", list(MINOR_UNITS.items()), ("text", "int"))
-    cursor.execute(_ACCRUAL_SQL.format(minor_values=minor_sql), params | minor_params)
-    return cursor.rowcount
+    cursor.execute(_RESULT_SQL.format(minor_values=minor_sql), params | minor_params)
+    cursor.execute(_ACCRUAL_SQL, params)
+    written = cursor.rowcount
+    cursor.execute(_FAILURES_SQL, params)
+    cursor.execute(_FAILURES_CLEARED_SQL, params)
+    return written
 
 
 def accruals_calculate_chunk(*, period: Quarter, partner_range: tuple[int, int]) -> int:

@@ -9,8 +9,10 @@ Sales lines file format (CSV, UTF-8, comma-separated, header row first; see
     line            invoice line number (whole number)
     invoice_date    YYYY-MM-DD
     product_code    the product SKU
-    quantity        number (up to 3 decimals)
-    net_amount      the line's net amount, not negative (up to 4 decimals)
+    quantity        number, up to 3 decimals, below 1,000,000,000 in size
+    net_amount      the line's net amount, not negative, up to 4 decimals, below
+                    1,000,000,000,000 (one trillion): a larger value could not be summed per
+                    partner by the calculation
     currency        ISO code (CNY, USD, EUR, ...)
     kind            sale | return (a return or credit note reduces revenue)
     deal_reference  optional: the won deal the line belongs to
@@ -49,8 +51,8 @@ from core.imports import (
     RowError,
     StagedImporter,
     copy_csv,
+    decimal_parser,
     parse_currency,
-    parse_decimal,
     parse_text,
     register,
     staged_errors,
@@ -88,8 +90,8 @@ def _messages() -> dict[str, str]:
         "whole_number": _("Not a whole number."),
         "duplicate": _("This invoice line appears more than once in the file."),
         "date": _("Not a date (YYYY-MM-DD)."),
-        "number": _("Not a number (at most 3 decimals)."),
-        "amount": _("Not an amount: a number not below 0 with at most 4 decimals."),
+        "number": _("Not a number: at most 9 digits before the point and 3 after it."),
+        "amount": _("Not an amount: a number from 0 to 999,999,999,999.9999 (at most 4 decimals)."),
         "currency": _("Not a supported currency."),
         "kind": _("Must be “sale” or “return”."),
     }
@@ -111,8 +113,8 @@ def _shapes(*, sign: bool, digits: int, decimals: int) -> list[str]:
 # lookup, a fraction of the cost of matching a regular expression on a million cells.
 SHAPES = {
     "line": _shapes(sign=False, digits=9, decimals=0),
-    "quantity": _shapes(sign=True, digits=11, decimals=3),
-    "net_amount": _shapes(sign=False, digits=16, decimals=4),
+    "quantity": _shapes(sign=True, digits=9, decimals=3),
+    "net_amount": _shapes(sign=False, digits=12, decimals=4),
 }
 
 
@@ -328,12 +330,14 @@ class SalesLineImporter(StagedImporter):
     label = gettext_lazy("Sales lines")
     description = gettext_lazy(
         "Columns: partner_tax_id, order_number, invoice_number, line, invoice_date (YYYY-MM-DD), "
-        "product_code, quantity, net_amount (not negative), currency, kind (sale or return), "
-        "deal_reference (optional). Lines already imported are skipped."
+        "product_code, quantity (at most 9 digits before the point, 3 after), net_amount (0 to "
+        "999,999,999,999.9999), currency, kind (sale or return), deal_reference (optional). "
+        "Lines already imported are skipped."
     )
     roles = frozenset({Role.FINANCE, Role.CFO})
     stage_columns = STAGE_COLUMNS
     optional_columns = frozenset(OPTIONAL_COLUMNS)
+    date_columns = frozenset({"invoice_date"})
 
     def load(
         self,
@@ -353,6 +357,10 @@ class SalesLineImporter(StagedImporter):
         transaction.on_commit(rebate_contract_revenue_add_task.delay)
 
 
+# The largest quarterly target a file may give.
+TARGET_MAX = 1_000_000_000_000
+
+
 def _parse_quarter(value: str) -> str:
     try:
         return str(Quarter.parse(value))
@@ -367,17 +375,20 @@ class TargetImporter(Importer):
     kind = "rebate_targets"
     label = gettext_lazy("Rebate targets")
     description = gettext_lazy(
-        "Columns: programme (name), partner_tax_id, period (e.g. 2026Q3), amount, currency "
-        "(the partner's contract currency). An existing target for the same quarter is replaced."
+        "Columns: programme (name), partner_tax_id, period (e.g. 2026Q3), amount (above 0, at "
+        "most 1,000,000,000,000, up to 2 decimals), currency (the partner's contract currency). "
+        "An existing target for the same quarter is replaced; a programme, partner and quarter "
+        "appear once per file."
     )
     roles = frozenset({Role.FINANCE, Role.CFO, Role.CHANNEL_DIRECTOR})
     columns = [
         Column("programme", parse_text),
         Column("partner_tax_id", parse_text),
         Column("period", _parse_quarter),
-        Column("amount", parse_decimal),
+        Column("amount", decimal_parser(minimum=0, maximum=TARGET_MAX, places=2)),
         Column("currency", parse_currency),
     ]
+    key_columns = ("programme", "partner_tax_id", "period")
 
     def clean_row(self, row: dict[str, Any]) -> dict[str, Any]:
         programme = Programme.objects.filter(name=row["programme"]).first()

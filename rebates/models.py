@@ -401,6 +401,43 @@ class Accrual(models.Model):
         return f"{self.partner_id} {self.programme_id} {self.period}: {self.amount}"
 
 
+class AccrualFailure(models.Model):
+    """A partner the calculation could not compute for a programme quarter, and why: its figures
+    do not fit the accrual (a poison sales line). The run completes for everyone else; finance
+    sees these on the accruals page. Removed when a later run computes the partner."""
+
+    scope_partner_path = "partner"
+    scope_area = Area.FINANCE
+
+    partner = models.ForeignKey(
+        "partners.Partner", verbose_name=_("partner"), on_delete=models.PROTECT, related_name="+"
+    )
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="+"
+    )
+    period = models.CharField(_("quarter"), max_length=6)
+    # The figures the calculation reached, as text (they do not fit the accrual's columns).
+    revenue = models.TextField(_("eligible revenue"))
+    attainment = models.TextField(_("attainment"))
+    amount = models.TextField(_("accrued rebate"))
+    recorded_at = models.DateTimeField(_("recorded"))
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("accrual failure")
+        verbose_name_plural = _("accrual failures")
+        ordering = ["-period", "partner_id", "programme_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "programme", "period"], name="accrual_failure_once_per_quarter"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id} {self.programme_id} {self.period}"
+
+
 class QuarterClose(models.Model):
     """A quarter whose accruals were handed to settlement: from then on they are final.
 

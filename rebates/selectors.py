@@ -17,7 +17,7 @@ from core.periods import Quarter
 from partners.inputs import trailing_quarters
 
 from .choices import LineKind
-from .models import Accrual, Programme, QuarterClose, SalesLine, Target
+from .models import Accrual, AccrualFailure, Programme, QuarterClose, SalesLine, Target
 
 
 def accrual_list_for(*, user, filters: dict | None = None) -> QuerySet:
@@ -33,6 +33,15 @@ def accrual_list_for(*, user, filters: dict | None = None) -> QuerySet:
             | Q(partner__tax_id__iexact=filters["partner"])
         )
     return qs.order_by("-period", "partner__legal_name", "programme__name")
+
+
+def accrual_failure_list_for(*, user, limit: int = 50) -> list[AccrualFailure]:
+    """The partners the last calculations could not compute, newest quarter first."""
+    return list(
+        AccrualFailure.objects.visible_to(user)
+        .select_related("partner", "programme")
+        .order_by("-period", "partner__legal_name", "programme__name")[:limit]
+    )
 
 
 def accrual_get_for(*, user, pk: int) -> Accrual:

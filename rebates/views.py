@@ -36,6 +36,7 @@ from .forms import (
 from .models import Programme
 from .rules import contract_rebate, trace_facts, what_if
 from .selectors import (
+    accrual_failure_list_for,
     accrual_get_for,
     accrual_list_for,
     programme_list_for,
@@ -68,6 +69,7 @@ def accrual_list(request):
             "page": paginate(request, accruals),
             "can_run": can_run,
             "closes": list(quarter_closes_for(user=request.user)[:8]) if can_run else [],
+            "failures": accrual_failure_list_for(user=request.user) if can_run else [],
         },
     )
 

@@ -69,6 +69,9 @@ class AnomalyKind(models.TextChoices):
     AMOUNT_DEVIATION = "amount_deviation", _("Amount deviation")
     DELIVERY_WITHOUT_ORDER = "delivery_without_order", _("Delivery without an order")
     PAYMENT_WITHOUT_ORDER = "payment_without_order", _("Payment without an order")
+    # An order whose payments or deliveries add up beyond what its figures hold: not matched;
+    # finance corrects the poison rows (append-only) by an adjustment.
+    AMOUNT_OUT_OF_RANGE = "amount_out_of_range", _("Amounts too large to reconcile")
 
 
 class AnomalyState(models.TextChoices):

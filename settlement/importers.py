@@ -11,7 +11,10 @@ delivery or bank transaction number) are skipped, so importing a file twice is h
     payments    partner_tax_id (the payer), transaction_id (the bank's), reference (optional: what
                 the payer quoted, usually the order number), payment_date, amount, currency
 
-Amounts are positive with at most 4 decimals; dates are YYYY-MM-DD.
+Amounts are above 0 and at most 999,999,999,999.9999 (4 decimals); dates are YYYY-MM-DD (an
+XLSX date cell is read as its date). An order, delivery or transaction number that another partner
+already used is a row error, never skipped silently; so is a delivery whose order belongs to
+another partner.
 """
 
 from __future__ import annotations
@@ -37,7 +40,8 @@ from core.money import MINOR_UNITS
 
 STAGE = "settlement_stage"
 _DATE_OK = r"^(19|20)\d{2}-\d{2}-\d{2}$"
-_AMOUNT_OK = r"^[0-9]{1,14}(\.[0-9]{1,4})?$"
+# At most 12 digits before the point: sums over an order's payments stay far inside the columns.
+_AMOUNT_OK = r"^[0-9]{1,12}(\.[0-9]{1,4})?$"
 
 
 def _text_checks(column: str, *, required: bool = True) -> list[tuple[str, str, str]]:
@@ -70,6 +74,16 @@ _COMMON_TAIL = [
 ]
 
 
+def _foreign_check(column: str, table: str, field: str) -> tuple[str, str, str]:
+    """A number that a row of `table` of another partner already has."""
+    return (
+        column,
+        "foreign",
+        f"EXISTS (SELECT 1 FROM {table} x WHERE x.{field} = s.{column}"  # noqa: S608
+        " AND x.partner_id IS DISTINCT FROM p.id)",
+    )
+
+
 def _messages() -> dict[str, str]:
     return {
         "required": _("This value is required."),
@@ -77,7 +91,9 @@ def _messages() -> dict[str, str]:
         "too_long": _("At most 60 characters."),
         "duplicate": _("This number appears more than once in the file."),
         "date": _("Not a date (YYYY-MM-DD)."),
-        "amount": _("Not an amount: a number above 0 with at most 4 decimals."),
+        "amount": _("Not an amount: a number above 0, at most 999,999,999,999.9999 (4 decimals)."),
+        "foreign": _("Another partner already uses this number."),
+        "foreign_order": _("This order belongs to another partner."),
         "currency": _("Not a supported currency."),
     }
 
@@ -160,14 +176,17 @@ class OrderImporter(SettlementImporter):
     kind = "settlement_orders"
     label = gettext_lazy("Orders")
     description = gettext_lazy(
-        "Columns: partner_tax_id, order_number, order_date (YYYY-MM-DD), amount (above 0), "
-        "currency. Orders already imported are skipped."
+        "Columns: partner_tax_id, order_number, order_date (YYYY-MM-DD), amount (above 0, at "
+        "most 999,999,999,999.9999), currency. Orders already imported are skipped; an order "
+        "number another partner uses is an error."
     )
     stage_columns = ["partner_tax_id", "order_number", "order_date", "amount", "currency"]
+    date_columns = frozenset({"order_date"})
     key = "order_number"
     checks = [
         *_COMMON_HEAD,
         *_text_checks("order_number"),
+        _foreign_check("order_number", "settlement_order", "reference"),
         *_date_checks("order_date"),
         *_COMMON_TAIL,
     ]
@@ -190,7 +209,8 @@ class DeliveryImporter(SettlementImporter):
     label = gettext_lazy("Deliveries")
     description = gettext_lazy(
         "Columns: partner_tax_id, delivery_number, order_number (optional), delivery_date "
-        "(YYYY-MM-DD), amount (above 0), currency. Deliveries already imported are skipped."
+        "(YYYY-MM-DD), amount (above 0, at most 999,999,999,999.9999), currency. Deliveries "
+        "already imported are skipped."
     )
     stage_columns = [
         "partner_tax_id",
@@ -201,11 +221,19 @@ class DeliveryImporter(SettlementImporter):
         "currency",
     ]
     optional_columns = frozenset({"order_number"})
+    date_columns = frozenset({"delivery_date"})
     key = "delivery_number"
     checks = [
         *_COMMON_HEAD,
         *_text_checks("delivery_number"),
+        _foreign_check("delivery_number", "settlement_delivery", "reference"),
         *_text_checks("order_number", required=False),
+        (
+            "order_number",
+            "foreign_order",
+            "EXISTS (SELECT 1 FROM settlement_order x WHERE x.reference = s.order_number"
+            " AND x.partner_id IS DISTINCT FROM p.id)",
+        ),
         *_date_checks("delivery_date"),
         *_COMMON_TAIL,
     ]
@@ -228,7 +256,8 @@ class PaymentImporter(SettlementImporter):
     label = gettext_lazy("Payments")
     description = gettext_lazy(
         "Columns: partner_tax_id (the payer), transaction_id (the bank's), reference (optional, "
-        "usually the order number), payment_date (YYYY-MM-DD), amount (above 0), currency. "
+        "usually the order number), payment_date (YYYY-MM-DD), amount (above 0, at most "
+        "999,999,999,999.9999), currency. "
         "Payments already imported are skipped."
     )
     stage_columns = [
@@ -240,10 +269,12 @@ class PaymentImporter(SettlementImporter):
         "currency",
     ]
     optional_columns = frozenset({"reference"})
+    date_columns = frozenset({"payment_date"})
     key = "transaction_id"
     checks = [
         *_COMMON_HEAD,
         *_text_checks("transaction_id"),
+        _foreign_check("transaction_id", "settlement_payment", "transaction_id"),
         *_text_checks("reference", required=False),
         *_date_checks("payment_date"),
         *_COMMON_TAIL,

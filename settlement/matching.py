@@ -13,10 +13,14 @@ Rules, in order, for payments and then for deliveries:
    orders that have no payment (delivery) yet; each payment pairs with the closest order and each
    order with the closest payment (mutual best, repeated so that ties resolve deterministically).
 An order is then matched when what was paid is within the tolerance of its amount, partially paid
-below it, overpaid above it, unmatched when nothing was paid.
+below it, overpaid above it, unmatched when nothing was paid. An order whose paid or delivered
+total would not fit its figures (poison payments, which append-only tables keep) is left as it was
+with an "amounts too large" anomaly for finance; the rest of the chunk completes.
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from django.db import connection, transaction
 
@@ -25,6 +29,8 @@ from core.jobs import key_ranges
 from .models import SettlementPolicy
 
 WINDOW_PASSES = 3
+# An order's paid and delivered totals are numeric(18,4): below 10^14.
+MONEY_LIMIT = Decimal(10) ** 14
 TEMP_TABLES = (
     "recon_touched",
     "recon_open_payment",
@@ -136,7 +142,26 @@ _ORDER_FIGURES = """
             ELSE 'overpaid'
         END
     FROM recon_figures f
-    WHERE o.id = f.order_id
+    WHERE o.id = f.order_id AND f.paid < %(money_limit)s AND f.delivered < %(money_limit)s
+"""
+
+# An order whose paid or delivered total does not fit its figures (numeric(18,4)) keeps them
+# unchanged and gets an anomaly instead, once while one is open: the chunk completes.
+_OUT_OF_RANGE = """
+    INSERT INTO settlement_reconciliationanomaly (
+        kind, partner_id, run_id, order_id, payment_id, related_payment_id, delivery_id,
+        expected_amount, actual_amount, currency, state, created_at
+    )
+    SELECT 'amount_out_of_range', o.partner_id, %(run)s, o.id, NULL, NULL, NULL,
+           o.amount, NULL, o.currency, 'open', now()
+    FROM recon_figures f
+    JOIN settlement_order o ON o.id = f.order_id
+    WHERE (f.paid >= %(money_limit)s OR f.delivered >= %(money_limit)s)
+      AND NOT EXISTS (
+          SELECT 1 FROM settlement_reconciliationanomaly a
+          WHERE a.kind = 'amount_out_of_range' AND a.order_id = o.id AND a.state = 'open'
+      )
+    ORDER BY o.id
 """
 
 # Payments seen for the first time in this chunk: matched now, or still without an order.
@@ -248,6 +273,7 @@ def match_chunk(*, run_id: int, partner_range: tuple[int, int]) -> dict[str, int
         "window": policy.match_window_days,
         "tolerance": policy.amount_tolerance,
         "duplicate_days": policy.duplicate_payment_days,
+        "money_limit": MONEY_LIMIT,
     }
     counts = {"matches": 0, "orders_updated": 0, "anomalies": 0, "cleared": 0}
     with transaction.atomic(), connection.cursor() as cursor:
@@ -281,6 +307,8 @@ def match_chunk(*, run_id: int, partner_range: tuple[int, int]) -> dict[str, int
         cursor.execute("ANALYZE recon_figures")
         cursor.execute(_ORDER_FIGURES, params)
         counts["orders_updated"] = cursor.rowcount
+        cursor.execute(_OUT_OF_RANGE, params)
+        counts["anomalies"] += cursor.rowcount
         cursor.execute(_NEW_PAYMENTS)
         cursor.execute("ANALYZE recon_new_payment")
         cursor.execute(_DUPLICATE_PAYMENTS, params)

@@ -111,7 +111,13 @@ NOT_ATOMIC: dict[str, str] = {
     "core.imports.parse_text": PURE,
     "core.imports.read_table": READ + " (a file)",
     "core.imports.register": PURE + " (registers an importer class)",
-    "core.imports.import_batch_run": CHUNKED + ": progress commits while rows are read",
+    "core.imports.import_batch_run": CHUNKED
+    + ": progress commits while rows are read; rows, outcome and job end commit together",
+    "core.imports.csv_encoding": READ + " (a file)",
+    "core.imports.uses_decimal_comma": READ + " (a file)",
+    "core.imports.xlsx_check": READ + " (a file)",
+    "core.imports.decimal_parser": PURE,
+    "core.imports.import_limits": PURE,
     "core.imports.copy_csv": "one COPY inside the caller's transaction",
     "core.imports.open_as_csv": READ + " (a file)",
     "core.imports.rows_as_csv": PURE,
@@ -1157,6 +1163,7 @@ def test_market_development_funds(call, time_machine):
     jobs.job_failed,
     import_batches.import_batch_create,
     imports.import_batch_run,
+    imports.import_batch_abandoned_reject,
 )
 def test_core_audit_notifications_jobs_and_imports(call):
     # given a finance user and two FX-rate files
@@ -1196,9 +1203,10 @@ def test_core_audit_notifications_jobs_and_imports(call):
         kind="fx_rates", file=rates("b.csv", "EUR"), original_name="b.csv", uploaded_by=finance
     )
     imported = call(imports.import_batch_run, queued.pk)
+    abandoned = call(imports.import_batch_abandoned_reject)
     # then
     uploaded.refresh_from_db()
-    assert (uploaded.status, imported.status) == ("imported", "imported")
+    assert (uploaded.status, imported.status, abandoned) == ("imported", "imported", 0)
     assert read == 1 and FxRate.objects.count() == 2
     assert set(JobRun.objects.values_list("status", flat=True)) >= {"succeeded", "failed"}
     call.check()

@@ -130,3 +130,24 @@ def test_api_upload_and_field_errors(api_client, finance_user, partner_user, com
     assert api_client.get(f"/api/v1/imports/{ok.json()['id']}/").json()["status"] == "imported"
     api_client.force_authenticate(partner_user)
     assert api_client.get(f"/api/v1/imports/{ok.json()['id']}/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", ["100,000 data rows", "32,767 characters per cell", "200 MB once decompressed"]),
+        ("zh-hans", ["100,000 个数据行", "32,767 个字符", "解压后不超过 200 MB"]),
+    ],
+)
+def test_the_upload_page_states_the_limits_in_the_users_language(client, language, words):
+    # given a finance user who reads the portal in one of its languages
+    from accounts.choices import Role
+    from tests.factories import UserFactory
+
+    user = UserFactory(role=Role.FINANCE, language=language)
+    client.force_login(user)
+    # when
+    page = client.get(reverse("core:import_upload", args=["fx_rates"])).content.decode()
+    # then
+    for word in words:
+        assert word in page

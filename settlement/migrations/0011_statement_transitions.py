@@ -43,6 +43,6 @@ DROP FUNCTION IF EXISTS settlement_statement_transition_guard();
 
 
 class Migration(migrations.Migration):
-    dependencies = [("settlement", "0009_approvals_belong_to_a_round")]
+    dependencies = [("settlement", "0010_anomaly_amount_out_of_range")]
 
     operations = [migrations.RunSQL(SQL, REVERSE)]

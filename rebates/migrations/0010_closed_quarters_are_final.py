@@ -48,7 +48,7 @@ DROP FUNCTION IF EXISTS rebates_accrual_closed_guard();
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("rebates", "0008_contract_revenue_not_plain"),
+        ("rebates", "0009_accrual_failure"),
         ("core", "0003_append_only_audit"),
     ]
 
