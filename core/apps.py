@@ -9,6 +9,6 @@ class CoreConfig(AppConfig):
     verbose_name = _("Portal infrastructure")
 
     def ready(self) -> None:
-        from . import dashboard
+        from . import dashboard, export_jobs, list_exports  # noqa: F401 (the export task, core's lists)
 
         dashboard.autodiscover()

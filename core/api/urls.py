@@ -1,5 +1,7 @@
+from django.urls import path
+
 from .routers import DefaultRouter
-from .views import FxRateViewSet, ImportBatchViewSet, JobRunViewSet, NotificationViewSet
+from .views import ExportApi, FxRateViewSet, ImportBatchViewSet, JobRunViewSet, NotificationViewSet
 
 router = DefaultRouter()
 router.register("notifications", NotificationViewSet, basename="notification")
@@ -7,4 +9,7 @@ router.register("jobs", JobRunViewSet, basename="job")
 router.register("imports", ImportBatchViewSet, basename="import")
 router.register("fx-rates", FxRateViewSet, basename="fxrate")
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path("exports/<slug:key>/", ExportApi.as_view(), name="export"),
+]

@@ -1,10 +1,18 @@
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import extend_schema
+from django.http import FileResponse, Http404
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from ..export_jobs import export_format_clean, export_start
+from ..exports import EXPORT_FORMATS, export_get
 from ..import_batches import import_batch_create
 from ..imports import importers_for
 from ..jobs import job_list_for
@@ -64,6 +72,20 @@ class JobRunViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return job_list_for(user=self.request.user)
 
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        """The job's result file (an export, a zip of statements): its owner's and
+        administrators', like the job itself."""
+        job = self.get_object()
+        if not job.result_file:
+            raise Http404
+        return FileResponse(
+            job.result_file.open("rb"),
+            as_attachment=True,
+            filename=job.result_file.name.rsplit("/", 1)[-1],
+        )
+
 
 class ImportBatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Upload a CSV/XLSX for one import kind; poll the batch for its status and error report."""
@@ -103,3 +125,55 @@ class FxRateViewSet(viewsets.ReadOnlyModelViewSet):
         HasRole.of(Role.FINANCE, Role.CFO, Role.CHANNEL_DIRECTOR, Role.CHANNEL_MANAGER)
     ]
     filterset_fields = ["base_currency", "quote_currency", "rate_date"]
+
+
+class ExportApi(APIView):
+    """Export a list exactly as filtered: the list's filters as query parameters, `format` csv or
+    xlsx. A small result is the file itself (200); a large one is queued as a job (202, its URL in
+    `Location`), downloaded from `/jobs/{id}/download/` once it has succeeded."""
+
+    def perform_content_negotiation(self, request, force=False):
+        # `format` names the file's format here, not a renderer: answers other than the file are
+        # always JSON.
+        renderer = JSONRenderer()
+        return renderer, renderer.media_type
+
+    @extend_schema(
+        operation_id="exports_retrieve",
+        parameters=[
+            OpenApiParameter(
+                "key",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                description="The list: deals, leads, partners, statements, ...",
+            ),
+            OpenApiParameter("format", OpenApiTypes.STR, enum=list(EXPORT_FORMATS)),
+        ],
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            202: OpenApiResponse(JobRunSerializer, description="Queued as a job."),
+        },
+    )
+    def get(self, request, key: str):
+        export = export_get(key)
+        if export is None:
+            raise Http404
+        if not export.allows(request.user):
+            raise PermissionDenied
+        export_format = export_format_clean(request.query_params.get("format"))
+        answer = export_start(
+            user=request.user,
+            export=export,
+            query=request.query_params,
+            export_format=export_format,
+            door="api",
+        )
+        if not isinstance(answer, JobRun):
+            return answer
+        location = reverse("job-detail", args=[answer.pk])
+        answer.refresh_from_db()
+        return Response(
+            JobRunSerializer(answer).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": request.build_absolute_uri(location)},
+        )
