@@ -192,10 +192,11 @@ def exports_for(user) -> list[ListExport]:
 
 
 def export_chunks(
-    rows: ExportRows, *, door: str, export_format: str, chunk: int = EXPORT_CHUNK_ROWS
+    rows: ExportRows, *, door: str, export_format: str, chunk: int | None = None
 ) -> Iterator[list[Sequence[Any]]]:
     """The export's rows, a chunk at a time: each chunk's records are read with one server-side
     cursor, passed through `prepare` (masking, the audit of the read) and turned into rows."""
+    chunk = chunk or EXPORT_CHUNK_ROWS
     records = rows.records.iterator(chunk_size=chunk)
     while batch := list(islice(records, chunk)):
         if rows.prepare is not None:
