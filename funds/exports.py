@@ -43,7 +43,7 @@ def fund_request_rows_for(user, params: Mapping[str, Any]) -> ExportRows:
 
 export_register(
     "mdf-requests",
-    title=_("MDF requests"),
+    title=_("Fund requests"),
     columns=(
         _("ID"),
         _("Partner"),

@@ -11,5 +11,5 @@ router.register("fx-rates", FxRateViewSet, basename="fxrate")
 
 urlpatterns = [
     *router.urls,
-    path("exports/<slug:key>/", ExportApi.as_view(), name="export"),
+    path("exports/<str:key>/", ExportApi.as_view(), name="export"),
 ]
