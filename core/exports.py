@@ -187,6 +187,10 @@ def export_get(key: str) -> ListExport | None:
     return _EXPORTS.get(key)
 
 
+def export_keys() -> list[str]:
+    return sorted(_EXPORTS)
+
+
 def exports_for(user) -> list[ListExport]:
     return [export for export in _EXPORTS.values() if export.allows(user)]
 

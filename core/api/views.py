@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..export_jobs import export_format_clean, export_start
-from ..exports import EXPORT_FORMATS, export_get
+from ..exports import EXPORT_FORMATS, XLSX_CONTENT_TYPE, export_get, export_keys
 from ..import_batches import import_batch_create
 from ..imports import importers_for
 from ..jobs import job_list_for
@@ -145,12 +145,14 @@ class ExportApi(APIView):
                 "key",
                 OpenApiTypes.STR,
                 OpenApiParameter.PATH,
-                description="The list: deals, leads, partners, statements, ...",
+                enum=export_keys(),
+                description="The list to export.",
             ),
             OpenApiParameter("format", OpenApiTypes.STR, enum=list(EXPORT_FORMATS)),
         ],
         responses={
             (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
             202: OpenApiResponse(JobRunSerializer, description="Queued as a job."),
         },
     )

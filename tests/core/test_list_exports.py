@@ -302,3 +302,19 @@ def test_each_role_is_offered_the_exports_of_its_lists(company):
         e.key for e in exports_for(staff(Role.FINANCE))
     }
     assert "audit" in {e.key for e in exports_for(staff(Role.ADMIN))}
+
+
+def test_a_job_writes_the_file_in_its_owners_language(company, small_sync, committed, client):
+    # given a Chinese-speaking partner admin and three deals of the company
+    company["admin"].language = "zh-hans"
+    company["admin"].save(update_fields=["language"])
+    for _ in range(3):
+        DealFactory(partner=company["partner"], registered_by=company["registrant"])
+    # when the admin's export runs as a job
+    with committed():
+        login(client, company["admin"]).get(export_url("deals", format="csv"))
+    job = JobRun.objects.get(kind="export")
+    # then the file's header is in Chinese
+    with job.result_file.open("rb") as stored:
+        header = next(csv.reader(io.StringIO(stored.read().decode("utf-8-sig"))))
+    assert header[0] == "编号" and job.status == JobStatus.SUCCEEDED
