@@ -32,7 +32,7 @@ from .exports import (
     xlsx_write,
 )
 from .jobs import job_create, job_failed, job_kind, job_progress, job_started, job_succeeded
-from .models import JobRun
+from .models import JobRun, JobStatus
 
 logger = logging.getLogger(__name__)
 
@@ -76,15 +76,23 @@ def export_start(
     rows = export.rows_for(user, params)
     if rows.records[: EXPORT_SYNC_MAX_ROWS + 1].count() <= EXPORT_SYNC_MAX_ROWS:
         return export_response(export, rows, export_format=export_format, door=door)
+    spec = {"export": export.key, "format": export_format, "params": dict(params.lists())}
+    # The same export asked again (a second click) while it is being written is the same job.
+    waiting = JobRun.objects.filter(
+        kind=EXPORT_JOB,
+        started_by=user,
+        status__in=(JobStatus.QUEUED, JobStatus.RUNNING),
+        result=spec,
+    ).first()
+    if waiting is not None:
+        return waiting
     job = job_create(
         kind=EXPORT_JOB,
         label=_("Export: %(title)s (%(format)s)")
         % {"title": export.title, "format": export_format.upper()},
         user=user,
     )
-    JobRun.objects.filter(pk=job.pk).update(
-        result={"export": export.key, "format": export_format, "params": dict(params.lists())}
-    )
+    JobRun.objects.filter(pk=job.pk).update(result=spec)
     export_enqueue(
         job_id=job.pk,
         key=export.key,

@@ -318,3 +318,16 @@ def test_a_job_writes_the_file_in_its_owners_language(company, small_sync, commi
     with job.result_file.open("rb") as stored:
         header = next(csv.reader(io.StringIO(stored.read().decode("utf-8-sig"))))
     assert header[0] == "编号" and job.status == JobStatus.SUCCEEDED
+
+
+def test_asking_again_while_the_job_waits_gives_the_same_job(client, company, small_sync):
+    for _ in range(3):
+        DealFactory(partner=company["partner"], registered_by=company["registrant"])
+    login(client, company["admin"])
+    # when the same export is asked for twice before the worker took it, and once more filtered
+    first = client.get(export_url("deals", format="csv"))
+    second = client.get(export_url("deals", format="csv"))
+    client.get(export_url("deals", format="xlsx"))
+    # then the two identical requests share one job; another format is another job
+    assert first["Location"] == second["Location"]
+    assert JobRun.objects.filter(kind="export").count() == 2
