@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import io
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -50,6 +52,18 @@ def export_cell(value: Any) -> Any:
     if isinstance(value, datetime.datetime) and timezone.is_aware(value):
         return timezone.localtime(value).replace(tzinfo=None, microsecond=0)
     return value
+
+
+@functools.lru_cache(maxsize=512)
+def _choice_labels(model: type, field_name: str, language: str | None) -> dict[Any, str]:
+    return {value: str(label) for value, label in model._meta.get_field(field_name).flatchoices}
+
+
+def export_choice(obj: Any, field_name: str) -> str:
+    """What `get_<field>_display()` shows, looked up once per language: Django's own display
+    hashes every lazy choice label on each call, most of an export's time over many rows."""
+    value = getattr(obj, field_name)
+    return _choice_labels(type(obj), field_name, get_language()).get(value, value)
 
 
 def export_row(row: Iterable[Any]) -> list[Any]:

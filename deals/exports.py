@@ -9,7 +9,13 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from core.exports import ExportRows, export_choice_clean, export_filters_clean, export_register
+from core.exports import (
+    ExportRows,
+    export_choice,
+    export_choice_clean,
+    export_filters_clean,
+    export_register,
+)
 
 from . import selectors
 from .choices import LeadStatus
@@ -84,7 +90,7 @@ def deal_export_row(deal: Deal) -> list:
         contact.email,
         contact.address,
         deal.partner.legal_name,
-        deal.get_status_display(),
+        export_choice(deal, "status"),
         deal.currency,
         deal.expected_close_date,
         deal.submitted_at,
@@ -108,7 +114,7 @@ def lead_export_row(lead: Lead) -> list:
         contact.address,
         lead.estimated_value,
         lead.currency,
-        lead.get_status_display(),
+        export_choice(lead, "status"),
         lead.published_at,
     ]
 

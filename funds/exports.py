@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from core.exports import ExportRows, export_filters_clean, export_register
+from core.exports import ExportRows, export_choice, export_filters_clean, export_register
 
 from . import selectors
 from .forms import RequestFilterForm
@@ -19,14 +19,14 @@ def fund_request_export_row(fund_request: FundRequest) -> list:
         fund_request.pk,
         fund_request.partner.legal_name,
         fund_request.title,
-        fund_request.get_activity_type_display(),
+        export_choice(fund_request, "activity_type"),
         fund_request.start_date,
         fund_request.end_date,
         fund_request.total_budget,
         fund_request.requested_amount,
         fund_request.currency,
         fund_request.amount_cny,
-        fund_request.get_status_display(),
+        export_choice(fund_request, "status"),
         fund_request.approved_amount,
         fund_request.submitted_at,
     ]

@@ -9,7 +9,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import STAFF_ROLES
-from core.exports import ExportRows, export_filters_clean, export_register
+from core.exports import ExportRows, export_choice, export_filters_clean, export_register
 
 from . import selectors
 from .forms import AgreementFilterForm, PartnerFilterForm
@@ -21,13 +21,13 @@ def partner_export_row(partner: Partner) -> list:
         partner.pk,
         partner.legal_name,
         partner.tax_id,
-        partner.get_partner_type_display(),
-        str(partner.tier),
+        export_choice(partner, "partner_type"),
+        export_choice(partner.tier, "code"),
         partner.classification,
         ", ".join(partner.regions),
         partner.parent.legal_name if partner.parent else "",
         str(partner.channel_manager) if partner.channel_manager else "",
-        partner.get_status_display(),
+        export_choice(partner, "status"),
         partner.contract_currency,
         partner.created_at,
     ]
@@ -70,7 +70,7 @@ def agreement_export_row(agreement: Agreement) -> list:
         agreement.version,
         agreement.partner.legal_name,
         agreement.title,
-        agreement.get_status_display(),
+        export_choice(agreement, "status"),
         agreement.start_date,
         agreement.end_date,
         agreement.signed_on,

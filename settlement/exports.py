@@ -21,6 +21,7 @@ from accounts.scoping import sees_company_finance
 from core.exports import (
     ExportRows,
     csv_bytes,
+    export_choice,
     export_filters_clean,
     export_register,
     xlsx_bytes,
@@ -127,7 +128,7 @@ def statement_export_row(statement: Statement) -> list:
         statement.partner.legal_name,
         statement.period,
         statement.revision,
-        statement.get_state_display(),
+        export_choice(statement, "state"),
         statement.currency,
         statement.subtotal,
         statement.carried_balance,
@@ -162,15 +163,15 @@ def anomaly_export_row(anomaly: ReconciliationAnomaly) -> list:
     resolution = getattr(anomaly, "resolution", None)
     return [
         anomaly.pk,
-        anomaly.get_kind_display(),
+        export_choice(anomaly, "kind"),
         anomaly.partner.legal_name,
         _anomaly_concerns(anomaly),
         anomaly.currency,
         anomaly.expected_amount,
         anomaly.actual_amount,
-        anomaly.get_state_display(),
+        export_choice(anomaly, "state"),
         anomaly.created_at,
-        resolution.get_action_display() if resolution else "",
+        export_choice(resolution, "action") if resolution else "",
         resolution.note if resolution else "",
         anomaly.closed_at,
     ]

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Role
-from core.exports import ExportRows, export_register
+from core.exports import ExportRows, export_choice, export_register
 from core.params import parse_id
 
 from . import selectors
@@ -23,8 +23,8 @@ def certification_export_row(cert: Certification) -> list:
         str(cert.user),
         cert.partner.legal_name,
         str(cert.course),
-        cert.get_track_display(),
-        cert.get_level_display(),
+        export_choice(cert, "track"),
+        export_choice(cert, "level"),
         cert.issued_on,
         cert.expires_on,
         str(_("Valid") if cert.is_valid_on(timezone.localdate()) else _("Expired")),

@@ -9,6 +9,7 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
 import core.export_jobs
@@ -331,3 +332,11 @@ def test_asking_again_while_the_job_waits_gives_the_same_job(client, company, sm
     # then the two identical requests share one job; another format is another job
     assert first["Location"] == second["Location"]
     assert JobRun.objects.filter(kind="export").count() == 2
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_export_choice_shows_what_the_display_method_shows(language):
+    partner = PartnerFactory(status=PartnerStatus.FROZEN)
+    with translation.override(language):
+        assert core.exports.export_choice(partner, "status") == partner.get_status_display()
+        assert core.exports.export_choice(partner.tier, "code") == str(partner.tier)
