@@ -9,7 +9,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("Portal infrastructure")
 
     def ready(self) -> None:
-        # outbox and idempotency: their periodic tasks are registered on import.
-        from . import dashboard, idempotency, outbox  # noqa: F401
+        # outbox and idempotency: their periodic tasks are registered on import; export_jobs: the
+        # export task; list_exports: core's own lists.
+        from . import dashboard, export_jobs, idempotency, list_exports, outbox  # noqa: F401
 
         dashboard.autodiscover()

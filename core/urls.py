@@ -13,6 +13,7 @@ urlpatterns = [
     path("jobs/", views.job_list, name="job_list"),
     path("jobs/<int:pk>/", views.job_detail, name="job_detail"),
     path("jobs/<int:pk>/download/", views.job_download, name="job_download"),
+    path("exports/<slug:key>/", views.export_download, name="export"),
     path("imports/", views.import_list, name="import_list"),
     path("imports/new/<slug:kind>/", views.import_upload, name="import_upload"),
     path("imports/<int:pk>/", views.import_detail, name="import_detail"),

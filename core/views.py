@@ -15,14 +15,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rest_framework import exceptions as api_exceptions
 
+from .audit import audit_event_list
 from .dashboard import widgets_for
-from .exports import csv_response
+from .export_jobs import export_format_clean, export_start
+from .exports import csv_response, export_get
 from .forms import AuditFilterForm, ImportUploadForm
 from .idempotency import idempotent_form
 from .import_batches import import_batch_create
 from .imports import import_limits, importer_for, importers_for
 from .jobs import job_get_for, job_list_for
-from .models import AuditEvent, FxRate, ImportBatch, JobStatus
+from .models import FxRate, ImportBatch, JobRun, JobStatus
 from .notifications import notification_mark_read
 from .outbox import outbox_waiting, queued_notice
 from .permissions import role_required
@@ -125,6 +127,43 @@ def job_download(request, pk: int):
 
 
 @login_required
+def export_download(request, key: str):
+    """Export a list exactly as filtered (the list's query string): the file itself, or for a
+    large list a job whose page shows its progress and offers the download (DESIGN §8.1)."""
+    return export_page(request, key, request.GET.get("format"))
+
+
+def export_page(request, key: str, export_format: str | None):
+    """The page door of every list export; list pages answer their `?export=` through it too."""
+    export = export_get(key)
+    if export is None:
+        raise Http404
+    if not export.allows(request.user):
+        raise PermissionDenied
+    try:
+        export_format = export_format_clean(export_format)
+        answer = export_start(
+            user=request.user,
+            export=export,
+            query=request.GET,
+            export_format=export_format,
+            door="page",
+        )
+    except ValidationError as exc:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+        return render(
+            request, "core/export_invalid.html", {"export": export, "errors": errors}, status=400
+        )
+    if isinstance(answer, JobRun):
+        messages.info(
+            request,
+            _("Many rows match: the export runs as a job. Download it here when it is done."),
+        )
+        return redirect("core:job_detail", pk=answer.pk)
+    return answer
+
+
+@login_required
 def import_list(request):
     importers = importers_for(request.user)
     if not importers:
@@ -200,19 +239,7 @@ def fxrate_list(request):
 @role_required(Role.ADMIN)
 def audit_list(request):
     form = AuditFilterForm(request.GET or None)
-    events = AuditEvent.objects.select_related("content_type")
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["action"]:
-            events = events.filter(action__icontains=data["action"])
-        if data["actor"]:
-            events = events.filter(actor_repr__icontains=data["actor"])
-        if data["object_repr"]:
-            events = events.filter(object_repr__icontains=data["object_repr"])
-        if data["date_from"]:
-            events = events.filter(created_at__date__gte=data["date_from"])
-        if data["date_to"]:
-            events = events.filter(created_at__date__lte=data["date_to"])
+    events = audit_event_list(filters=form.cleaned_data if form.is_valid() else {})
     return render(
         request, "core/audit_list.html", {"form": form, "page": paginate(request, events)}
     )

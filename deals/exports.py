@@ -1,116 +1,153 @@
 """CSV and XLSX exports of the deal and lead lists (DESIGN §8.1): exactly what is filtered, with the
-sensitive customer fields as the reader may see them (DESIGN §2.7)."""
+sensitive customer fields as the reader may see them and every partner read logged (DESIGN §2.7).
+Registered with the export registry of core (`core.exports.export_register`)."""
 
 from __future__ import annotations
 
-import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping
+from typing import Any
 
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
-from core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_bytes, xlsx_bytes
+from core.exports import (
+    ExportRows,
+    export_choice,
+    export_choice_clean,
+    export_filters_clean,
+    export_register,
+)
 
+from . import selectors
+from .choices import LeadStatus
+from .customer_data import customer_data_shown
+from .forms import DealFilterForm
 from .models import Deal, Lead
 
-EXPORT_FORMATS = ("csv", "xlsx")
-# A synchronous export stays small; more rows than this need narrower filters.
-EXPORT_MAX_ROWS = 10_000
+CONTACT_COLUMNS = (
+    _("Contact person"),
+    _("Contact phone"),
+    _("Contact e-mail"),
+    _("Street address"),
+)
+DEAL_COLUMNS = (
+    _("ID"),
+    _("Project"),
+    _("Customer"),
+    _("Tax ID"),
+    _("Region"),
+    _("Industry"),
+    *CONTACT_COLUMNS,
+    _("Partner"),
+    _("Status"),
+    _("Currency"),
+    _("Expected close"),
+    _("Submitted"),
+    _("Protection ends"),
+)
+LEAD_COLUMNS = (
+    _("ID"),
+    _("Project"),
+    _("Customer"),
+    _("Tax ID"),
+    _("Region"),
+    _("Industry"),
+    *CONTACT_COLUMNS,
+    _("Estimated value"),
+    _("Currency"),
+    _("Status"),
+    _("Published on"),
+)
 
 
-def _cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        # Spreadsheets know no time zones: the reader's local time, as on the pages.
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-    return value
+def _customer_data(user, filters: dict, record_of=None):
+    """Each chunk about to be written: its customer records masked for `user`, the read logged."""
+
+    def prepare(records: list, *, door: str, export_format: str) -> list:
+        return customer_data_shown(
+            user=user,
+            records=[record_of(r) for r in records] if record_of else records,
+            view="export",
+            door=door,
+            filters=filters,
+            export_format=export_format,
+        )
+
+    return prepare
 
 
-def _contact_header() -> list[str]:
-    return [_("Contact person"), _("Contact phone"), _("Contact e-mail"), _("Street address")]
-
-
-def deal_export_rows(deals: Iterable[Deal]) -> Iterable[list]:
-    """Header then one row per deal; each deal carries `.contact` (see `customer_data_shown`)."""
-    yield [
-        _("ID"),
-        _("Project"),
-        _("Customer"),
-        _("Tax ID"),
-        _("Region"),
-        _("Industry"),
-        *_contact_header(),
-        _("Partner"),
-        _("Status"),
-        _("Currency"),
-        _("Expected close"),
-        _("Submitted"),
-        _("Protection ends"),
+def deal_export_row(deal: Deal) -> list:
+    """One deal as a row; the deal carries `.contact` (see `customer_data_shown`)."""
+    contact = deal.contact
+    return [
+        deal.pk,
+        deal.project_name,
+        deal.customer_name,
+        deal.customer_tax_id,
+        deal.customer_region,
+        deal.industry,
+        contact.name,
+        contact.phone,
+        contact.email,
+        contact.address,
+        deal.partner.legal_name,
+        export_choice(deal, "status"),
+        deal.currency,
+        deal.expected_close_date,
+        deal.submitted_at,
+        deal.protection_ends_at,
     ]
-    for deal in deals:
-        contact = deal.contact
-        yield [
-            deal.pk,
-            deal.project_name,
-            deal.customer_name,
-            deal.customer_tax_id,
-            deal.customer_region,
-            deal.industry,
-            contact.name,
-            contact.phone,
-            contact.email,
-            contact.address,
-            deal.partner.legal_name,
-            deal.get_status_display(),
-            deal.currency,
-            deal.expected_close_date,
-            deal.submitted_at,
-            deal.protection_ends_at,
-        ]
 
 
-def lead_export_rows(leads: Iterable[Lead]) -> Iterable[list]:
-    """Header then one row per lead; each lead carries `.contact` (see `customer_data_shown`)."""
-    yield [
-        _("ID"),
-        _("Project"),
-        _("Customer"),
-        _("Tax ID"),
-        _("Region"),
-        _("Industry"),
-        *_contact_header(),
-        _("Estimated value"),
-        _("Currency"),
-        _("Status"),
-        _("Published on"),
+def lead_export_row(lead: Lead) -> list:
+    """One lead as a row; the lead carries `.contact` (see `customer_data_shown`)."""
+    contact = lead.contact
+    return [
+        lead.pk,
+        lead.project_name,
+        lead.customer_name,
+        lead.customer_tax_id,
+        lead.customer_region,
+        lead.industry,
+        contact.name,
+        contact.phone,
+        contact.email,
+        contact.address,
+        lead.estimated_value,
+        lead.currency,
+        export_choice(lead, "status"),
+        lead.published_at,
     ]
-    for lead in leads:
-        contact = lead.contact
-        yield [
-            lead.pk,
-            lead.project_name,
-            lead.customer_name,
-            lead.customer_tax_id,
-            lead.customer_region,
-            lead.industry,
-            contact.name,
-            contact.phone,
-            contact.email,
-            contact.address,
-            lead.estimated_value,
-            lead.currency,
-            lead.get_status_display(),
-            lead.published_at,
-        ]
 
 
-def export_content(rows: Iterable[Sequence], *, export_format: str, title: str) -> bytes:
-    """The rows as a UTF-8 CSV or an XLSX workbook, through the one neutralising export writer."""
-    rows = ([_cell(value) for value in row] for row in rows)
-    if export_format == "csv":
-        return csv_bytes(rows)
-    return xlsx_bytes(rows, sheet_title=title)
+def deal_rows_for(user, params: Mapping[str, Any]) -> ExportRows:
+    """The deal list as its page filters it (`DealFilterForm` through `deal_list_for`)."""
+    filters = export_filters_clean(DealFilterForm(params))
+    return ExportRows(
+        records=selectors.deal_list_for(user=user, filters=filters),
+        row=deal_export_row,
+        prepare=_customer_data(user, filters),
+    )
 
 
-CONTENT_TYPES = {"csv": CSV_CONTENT_TYPE, "xlsx": XLSX_CONTENT_TYPE}
+def lead_rows_for(user, params: Mapping[str, Any]) -> ExportRows:
+    """Partners: the leads offered to their company (`show` open or all); staff: every lead by
+    `status` — the two lists of the lead page."""
+    if user.is_partner_user:
+        show = export_choice_clean(params, "show", ("open", "all")) or "open"
+        return ExportRows(
+            records=selectors.lead_offers_for(user=user, show=show),
+            row=lead_export_row,
+            prepare=_customer_data(user, {"show": show}, record_of=lambda offer: offer.lead),
+        )
+    status = export_choice_clean(params, "status", LeadStatus.values)
+    return ExportRows(
+        records=selectors.lead_list_for(user=user, status=status),
+        row=lead_export_row,
+        prepare=_customer_data(user, {"status": status}),
+    )
+
+
+export_register(
+    "deals", title=_("Deal registrations"), columns=DEAL_COLUMNS, rows_for=deal_rows_for
+)
+export_register("leads", title=_("Leads"), columns=LEAD_COLUMNS, rows_for=lead_rows_for)

@@ -16,22 +16,16 @@ from django.views.decorators.http import require_POST
 
 from accounts.choices import CHANNEL_ROLES, Role
 from core.bulk import BULK_MAX_ROWS, BulkDecisionForm, bulk_apply
+from core.exports import EXPORT_FORMATS
 from core.forms import apply_service_errors
 from core.idempotency import idempotent_form
 from core.permissions import role_required
+from core.views import export_page
 
 from . import selectors, services
 from .attribution import activities_of
 from .choices import DealStatus, LeadStatus
 from .customer_data import customer_data_shown
-from .exports import (
-    CONTENT_TYPES,
-    EXPORT_FORMATS,
-    EXPORT_MAX_ROWS,
-    deal_export_rows,
-    export_content,
-    lead_export_rows,
-)
 from .filtersets import QUEUE_FLAGS, DealQueueFilterSet, queue_search_q
 from .forms import (
     DealFilterForm,
@@ -51,52 +45,14 @@ def _errors(exc: ValidationError) -> list[str]:
     return exc.messages
 
 
-def _export(
-    request, *, queryset, rows, name: str, export_format: str, filters: dict, record_of=None
-):
-    """Download exactly what is filtered, masked for the reader; the read is audited.
-
-    `record_of` turns a row of `queryset` into the deal or lead it shows (a lead offer → its lead).
-    """
-    records = list(queryset[: EXPORT_MAX_ROWS + 1])
-    if len(records) > EXPORT_MAX_ROWS:
-        messages.error(
-            request,
-            _("More than %(limit)s rows match: narrow the filters to export.")
-            % {"limit": EXPORT_MAX_ROWS},
-        )
-        query = request.GET.copy()
-        query.pop("export", None)
-        return redirect(f"{request.path}?{query.urlencode()}")
-    records = customer_data_shown(
-        user=request.user,
-        records=[record_of(r) for r in records] if record_of else records,
-        view="export",
-        door="page",
-        filters=filters,
-        export_format=export_format,
-    )
-    content = export_content(rows(records), export_format=export_format, title=name)
-    response = HttpResponse(content, content_type=CONTENT_TYPES[export_format])
-    response["Content-Disposition"] = f'attachment; filename="{name}.{export_format}"'
-    return response
-
-
 @login_required
 def deal_list(request):
+    export_format = request.GET.get("export", "")
+    if export_format in EXPORT_FORMATS:
+        return export_page(request, "deals", export_format)
     filters = DealFilterForm(request.GET or None)
     cleaned = filters.cleaned_data if filters.is_valid() else {}
     deals = selectors.deal_list_for(user=request.user, filters=cleaned)
-    export_format = request.GET.get("export", "")
-    if export_format in EXPORT_FORMATS:
-        return _export(
-            request,
-            queryset=deals,
-            rows=deal_export_rows,
-            name="deals",
-            export_format=export_format,
-            filters=cleaned,
-        )
     page = Paginator(deals, 50).get_page(request.GET.get("page"))
     page.object_list = customer_data_shown(
         user=request.user,
@@ -395,19 +351,11 @@ LEAD_PUBLISHER_ROLES = (*CHANNEL_ROLES, Role.ADMIN)
 def lead_list(request):
     """Partners: the leads offered to their company. Staff: every lead and its state."""
     export_format = request.GET.get("export", "")
+    if export_format in EXPORT_FORMATS:
+        return export_page(request, "leads", export_format)
     if request.user.is_partner_user:
         show = "all" if request.GET.get("show") == "all" else "open"
         offers = selectors.lead_offers_for(user=request.user, show=show)
-        if export_format in EXPORT_FORMATS:
-            return _export(
-                request,
-                queryset=offers,
-                rows=lead_export_rows,
-                name="leads",
-                export_format=export_format,
-                filters={"show": show},
-                record_of=lambda offer: offer.lead,
-            )
         page = Paginator(offers, 50).get_page(request.GET.get("page"))
         page.object_list = list(page.object_list)
         customer_data_shown(
@@ -427,15 +375,6 @@ def lead_list(request):
     if status not in LeadStatus.values:
         status = ""
     leads = selectors.lead_list_for(user=request.user, status=status)
-    if export_format in EXPORT_FORMATS:
-        return _export(
-            request,
-            queryset=leads,
-            rows=lead_export_rows,
-            name="leads",
-            export_format=export_format,
-            filters={"status": status},
-        )
     page = Paginator(leads, 50).get_page(request.GET.get("page"))
     return render(
         request,

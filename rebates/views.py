@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import itertools
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.choices import Role
 from accounts.permissions import company_finance_required
-from accounts.scoping import sees_partner_details
-from core.exports import csv_response
+from core.exports import EXPORT_FORMATS
 from core.forms import apply_service_errors
 from core.jobs import job_create
 from core.outbox import outbox_enqueue, queued_notice
 from core.permissions import role_required
-from core.views import paginate
+from core.views import export_page, paginate
 
 from . import jobs
 from .calculation import contract_sums
@@ -53,13 +49,13 @@ CONTRACTS_SHOWN = 500
 
 @company_finance_required
 def accrual_list(request):
+    if request.GET.get("export") in EXPORT_FORMATS:
+        return export_page(request, "accruals", request.GET["export"])
     form = AccrualFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     if request.user.is_partner_user:
         filters = {k: v for k, v in filters.items() if k != "partner"}
     accruals = accrual_list_for(user=request.user, filters=filters)
-    if request.GET.get("export") == "csv":
-        return _accruals_csv(accruals, user=request.user)
     can_run = request.user.is_admin or request.user.role in RUN_ROLES
     return render(
         request,
@@ -72,35 +68,6 @@ def accrual_list(request):
             "failures": accrual_failure_list_for(user=request.user) if can_run else [],
         },
     )
-
-
-def _accruals_csv(accruals, *, user) -> HttpResponse:
-    header = [
-        _("Quarter"),
-        _("Partner"),
-        _("Tax ID"),
-        _("Programme"),
-        _("Eligible revenue"),
-        _("Target"),
-        _("Attainment"),
-        _("Accrued rebate"),
-        _("Currency"),
-    ]
-    rows = (
-        [
-            a.period,
-            a.partner.legal_name,
-            a.partner.tax_id if sees_partner_details(user, a.partner_id) else "",
-            a.programme.name,
-            a.revenue,
-            a.target,
-            a.attainment,
-            a.amount,
-            a.currency,
-        ]
-        for a in accruals.iterator(chunk_size=2000)
-    )
-    return csv_response(itertools.chain([header], rows), filename="accruals.csv")
 
 
 @company_finance_required

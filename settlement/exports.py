@@ -1,4 +1,5 @@
-"""Line exports (CSV, XLSX) and the batch zip of a period's statement PDFs (DESIGN §6.3).
+"""Line exports (CSV, XLSX) and the batch zip of a period's statement PDFs (DESIGN §6.3), and the
+exports of the statement and anomaly lists (DESIGN §8.1).
 
 The batch is split into chunks rendered by several Celery workers, then zipped by one task.
 """
@@ -13,12 +14,25 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db.models import F
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from core.exports import csv_bytes, xlsx_bytes
+from accounts.choices import FINANCE_ROLES
+from accounts.scoping import sees_company_finance
+from core.exports import (
+    ExportRows,
+    csv_bytes,
+    export_choice,
+    export_filters_clean,
+    export_register,
+    xlsx_bytes,
+)
 from core.jobs import job_failed, job_started, job_succeeded
 from core.models import JobRun
 
-from .models import Statement
+from . import selectors
+from .filtersets import AnomalyQueueFilterSet
+from .forms import StatementFilterForm
+from .models import ReconciliationAnomaly, Statement
 from .pdf import statement_pdf_filename, statement_pdf_render
 
 
@@ -106,3 +120,110 @@ def statement_export_zip(*, job_id: int, period: str) -> None:
     for statement in statements:
         default_storage.delete(_part_name(job_id, statement))
     job_succeeded(job, result={"statements": len(statements), "period": period})
+
+
+# --- list exports (DESIGN §8.1) ------------------------------------------------------------------
+def statement_export_row(statement: Statement) -> list:
+    return [
+        statement.number,
+        statement.partner.legal_name,
+        statement.period,
+        statement.revision,
+        export_choice(statement, "state"),
+        statement.currency,
+        statement.subtotal,
+        statement.carried_balance,
+        statement.tax_amount,
+        statement.payable,
+        statement.open_disputes,
+        statement.published_at,
+        statement.response_due_at,
+        statement.paid_at,
+    ]
+
+
+def statement_rows_for(user, params) -> ExportRows:
+    """The statement list as its page filters it (`StatementFilterForm`, `statement_list_for`)."""
+    filters = export_filters_clean(StatementFilterForm(params))
+    return ExportRows(
+        records=selectors.statement_list_for(user=user, filters=filters), row=statement_export_row
+    )
+
+
+def _anomaly_concerns(anomaly: ReconciliationAnomaly) -> str:
+    if anomaly.payment:
+        return f"{_('Payment')} {anomaly.payment.transaction_id} {anomaly.payment.paid_on:%Y-%m-%d}"
+    if anomaly.delivery:
+        return f"{_('Delivery')} {anomaly.delivery.reference}"
+    if anomaly.order:
+        return f"{_('Order')} {anomaly.order.reference}"
+    return ""
+
+
+def anomaly_export_row(anomaly: ReconciliationAnomaly) -> list:
+    resolution = getattr(anomaly, "resolution", None)
+    return [
+        anomaly.pk,
+        export_choice(anomaly, "kind"),
+        anomaly.partner.legal_name,
+        _anomaly_concerns(anomaly),
+        anomaly.currency,
+        anomaly.expected_amount,
+        anomaly.actual_amount,
+        export_choice(anomaly, "state"),
+        anomaly.created_at,
+        export_choice(resolution, "action") if resolution else "",
+        resolution.note if resolution else "",
+        anomaly.closed_at,
+    ]
+
+
+def anomaly_rows_for(user, params) -> ExportRows:
+    """The anomaly queue as its page filters it (`AnomalyQueueFilterSet` over `anomaly_list_for`)."""
+    filterset = AnomalyQueueFilterSet(params, queryset=selectors.anomaly_list_for(user=user))
+    export_filters_clean(filterset.form)
+    return ExportRows(records=filterset.qs, row=anomaly_export_row)
+
+
+export_register(
+    "statements",
+    title=gettext_lazy("Statements"),
+    columns=(
+        gettext_lazy("Number"),
+        gettext_lazy("Partner"),
+        gettext_lazy("Period"),
+        gettext_lazy("Revision"),
+        gettext_lazy("State"),
+        gettext_lazy("Currency"),
+        gettext_lazy("Subtotal"),
+        gettext_lazy("Carried balance"),
+        gettext_lazy("Tax"),
+        gettext_lazy("Payable"),
+        gettext_lazy("Open disputes"),
+        gettext_lazy("Published"),
+        gettext_lazy("Confirm or dispute by"),
+        gettext_lazy("Paid"),
+    ),
+    rows_for=statement_rows_for,
+    allowed=sees_company_finance,
+)
+export_register(
+    "anomalies",
+    title=gettext_lazy("Reconciliation anomalies"),
+    columns=(
+        gettext_lazy("ID"),
+        gettext_lazy("Kind"),
+        gettext_lazy("Partner"),
+        gettext_lazy("Concerns"),
+        gettext_lazy("Currency"),
+        gettext_lazy("Expected"),
+        gettext_lazy("Actual"),
+        gettext_lazy("State"),
+        gettext_lazy("Raised"),
+        gettext_lazy("Resolution"),
+        gettext_lazy("Note"),
+        gettext_lazy("Closed"),
+    ),
+    rows_for=anomaly_rows_for,
+    roles=FINANCE_ROLES,
+)

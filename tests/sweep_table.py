@@ -126,6 +126,13 @@ PAGES: dict[str, Entry] = {
     "core:job_download": Entry(
         ok=("partner_admin", "admin"), kwargs=pk("job"), denied=("partner_sales",)
     ),
+    # An export shows what its list shows: the other company's user gets a file without the deal.
+    "core:export": Entry(
+        ok=(*STAFF, *PARTNER, "distributor"),
+        kwargs=lambda w: {"key": "deals"},
+        scoped=False,
+        marker=lambda w: w.deal.project_name,
+    ),
     "core:import_list": Entry(ok=(*FINANCE, "manager"), denied=("legal",)),
     "core:import_upload": Entry(
         ok=FINANCE, kwargs=lambda w: {"kind": "sales_lines"}, scoped=False, denied=("manager",)
@@ -593,6 +600,15 @@ API: dict[str, Entry] = {
     f"GET {V1}/jobs/": api(("admin", "partner_admin")),
     f"GET {V1}/jobs/{{id}}/": api(
         ("partner_admin", "admin"), api_id("job"), denied=("partner_sales",)
+    ),
+    f"GET {V1}/jobs/{{id}}/download/": api(
+        ("partner_admin", "admin"), api_id("job"), denied=("partner_sales",)
+    ),
+    f"GET {V1}/exports/{{key}}/": api(
+        (*ALL, "distributor"),
+        lambda w: {"key": "deals"},
+        scoped=False,
+        marker=lambda w: w.deal.project_name,
     ),
     f"GET {V1}/notifications/": api(ALL),
     f"GET {V1}/notifications/{{id}}/": api(

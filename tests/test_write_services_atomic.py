@@ -100,6 +100,7 @@ NOT_ATOMIC: dict[str, str] = {
     # core
     "core.audit.audit_record": ONE_ROW + " (inside the caller's transaction)",
     "core.audit.audit_read": ONE_ROW + " (one row per read request)",
+    "core.audit.audit_event_list": READ,
     "core.audit.diff": PURE,
     "core.audit.snapshot": PURE,
     "core.imports.importer_for": READ,

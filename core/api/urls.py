@@ -1,7 +1,14 @@
 from django.urls import path
 
 from .routers import DefaultRouter
-from .views import FxRateViewSet, ImportBatchViewSet, JobRunViewSet, NotificationViewSet, SearchApi
+from .views import (
+    ExportApi,
+    FxRateViewSet,
+    ImportBatchViewSet,
+    JobRunViewSet,
+    NotificationViewSet,
+    SearchApi,
+)
 
 router = DefaultRouter()
 router.register("notifications", NotificationViewSet, basename="notification")
@@ -9,4 +16,8 @@ router.register("jobs", JobRunViewSet, basename="job")
 router.register("imports", ImportBatchViewSet, basename="import")
 router.register("fx-rates", FxRateViewSet, basename="fxrate")
 
-urlpatterns = [path("search/", SearchApi.as_view(), name="api-search"), *router.urls]
+urlpatterns = [
+    path("search/", SearchApi.as_view(), name="api-search"),
+    *router.urls,
+    path("exports/<str:key>/", ExportApi.as_view(), name="export"),
+]

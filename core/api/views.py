@@ -1,12 +1,19 @@
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.http import FileResponse, Http404
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ..export_jobs import export_format_clean, export_start
+from ..exports import EXPORT_FORMATS, XLSX_CONTENT_TYPE, export_get, export_keys
 from ..import_batches import import_batch_create
 from ..imports import importers_for
 from ..jobs import job_list_for
@@ -69,6 +76,20 @@ class JobRunViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return job_list_for(user=self.request.user)
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        """The job's result file (an export, a zip of statements): its owner's and
+        administrators', like the job itself."""
+        job = self.get_object()
+        if not job.result_file:
+            raise Http404
+        return FileResponse(
+            job.result_file.open("rb"),
+            as_attachment=True,
+            filename=job.result_file.name.rsplit("/", 1)[-1],
+        )
 
 
 class ImportBatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -133,3 +154,57 @@ class SearchApi(APIView):
             user=request.user, text=text, limit=query.validated_data["limit"], door="api"
         )
         return Response(SearchResultSerializer({"q": text, "groups": groups}).data)
+
+
+class ExportApi(APIView):
+    """Export a list exactly as filtered: the list's filters as query parameters, `format` csv or
+    xlsx. A small result is the file itself (200); a large one is queued as a job (202, its URL in
+    `Location`), downloaded from `/jobs/{id}/download/` once it has succeeded."""
+
+    def perform_content_negotiation(self, request, force=False):
+        # `format` names the file's format here, not a renderer: answers other than the file are
+        # always JSON.
+        renderer = JSONRenderer()
+        return renderer, renderer.media_type
+
+    @extend_schema(
+        operation_id="exports_retrieve",
+        parameters=[
+            OpenApiParameter(
+                "key",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                enum=export_keys(),
+                description="The list to export.",
+            ),
+            OpenApiParameter("format", OpenApiTypes.STR, enum=list(EXPORT_FORMATS)),
+        ],
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
+            202: OpenApiResponse(JobRunSerializer, description="Queued as a job."),
+        },
+    )
+    def get(self, request, key: str):
+        export = export_get(key)
+        if export is None:
+            raise Http404
+        if not export.allows(request.user):
+            raise PermissionDenied
+        export_format = export_format_clean(request.query_params.get("format"))
+        answer = export_start(
+            user=request.user,
+            export=export,
+            query=request.query_params,
+            export_format=export_format,
+            door="api",
+        )
+        if not isinstance(answer, JobRun):
+            return answer
+        location = reverse("job-detail", args=[answer.pk])
+        answer.refresh_from_db()
+        return Response(
+            JobRunSerializer(answer).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": request.build_absolute_uri(location)},
+        )

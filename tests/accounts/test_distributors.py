@@ -130,10 +130,10 @@ def test_parent_reads_its_dealers_accruals_without_their_tax_id(
         client.get(reverse("rebates:accrual_detail", args=[dealer_accrual.pk])).status_code == 200
     )
     export = client.get(reverse("rebates:accrual_list"), {"export": "csv"})
-    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(export.getvalue().decode("utf-8-sig"))))
     dealer_rows = [row for row in rows[1:] if row[1] == dealer_accrual.partner.legal_name]
     assert len(dealer_rows) == 1
-    assert DEALER_TAX_ID not in export.content.decode("utf-8-sig")
+    assert DEALER_TAX_ID not in export.getvalue().decode("utf-8-sig")
     api_client.force_authenticate(parent_finance)
     assert api_client.get(f"/api/v1/rebates/accruals/{dealer_accrual.pk}/").status_code == 200
 

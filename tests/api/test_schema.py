@@ -63,15 +63,19 @@ def test_no_operation_has_a_format_suffix_path(api_schema):
 
 
 def test_record_ids_in_paths_are_integers(api_schema):
+    # A path names a record by its integer id, or one of a closed list of names (an export's list).
     ids = [
         parameter["schema"]
         for item in api_schema["paths"].values()
         for operation in item.values()
         if isinstance(operation, dict)
         for parameter in operation.get("parameters", [])
-        if parameter["in"] == "path"
+        if parameter["in"] == "path" and "enum" not in parameter["schema"]
     ]
     assert ids and all(schema == {"type": "integer"} for schema in ids)
+    export = api_schema["paths"]["/api/v1/exports/{key}/"]["get"]["parameters"]
+    key = next(p["schema"] for p in export if p["name"] == "key")
+    assert key["type"] == "string" and {"deals", "partners", "statements"} <= set(key["enum"])
 
 
 @pytest.mark.parametrize(

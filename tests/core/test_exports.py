@@ -72,7 +72,7 @@ def test_rebate_accrual_csv_neutralises_a_hostile_partner_name(client, finance_u
     # when finance exports the accrual list
     response = client.get(reverse("rebates:accrual_list"), {"export": "csv"})
     # then the name is quoted text and the amounts are plain numbers
-    rows = _csv_rows(response.content)
+    rows = _csv_rows(response.getvalue())
     assert rows[1][1] == "'" + HOSTILE_NAME
     Decimal(rows[1][7])  # the accrued rebate is still a number
 

@@ -338,8 +338,8 @@ def test_edit_page_shows_the_contact_to_the_registrant(client, company):
 # --- exports ----------------------------------------------------------------------------------
 def export_text(response, export_format: str) -> str:
     if export_format == "csv":
-        return response.content.decode("utf-8-sig")
-    sheet = load_workbook(io.BytesIO(response.content)).active
+        return response.getvalue().decode("utf-8-sig")
+    sheet = load_workbook(io.BytesIO(response.getvalue())).active
     return "\n".join(",".join(str(c) for c in row if c is not None) for row in sheet.values)
 
 
@@ -364,14 +364,14 @@ def test_deal_export_masks_the_contact_and_is_audited(client, company, export_fo
 def test_export_neutralises_formulas(client, company):
     DealFactory(partner=company["dealer"], project_name="=HYPERLINK(1)")
     response = login(client, company["registrant"]).get(reverse("deals:list") + "?export=csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
     assert "'=HYPERLINK(1)" in [row[1] for row in rows]
 
 
 def test_export_of_another_company_shows_nothing_of_it(client, company, other_partner):
     DealFactory(partner=other_partner, **CONTACT, project_name="Theirs")
     response = login(client, company["registrant"]).get(reverse("deals:list") + "?export=csv")
-    assert "Theirs" not in response.content.decode("utf-8-sig")
+    assert "Theirs" not in response.getvalue().decode("utf-8-sig")
 
 
 # --- leads: the contact belongs to the partner that accepted the lead ---------------------------

@@ -82,7 +82,7 @@ def test_staff_export_csv_follows_the_filters(client, finance_user, accruals, pa
     response = client.get(
         reverse("rebates:accrual_list"), {"partner": partner.legal_name, "export": "csv"}
     )
-    text = response.content.decode("utf-8-sig")
+    text = response.getvalue().decode("utf-8-sig")
     assert response["Content-Type"].startswith("text/csv")
     assert partner.tax_id in text and len(text.strip().splitlines()) == 2
 
@@ -210,7 +210,7 @@ def test_partner_csv_export_holds_only_its_own_accruals(
     response = client.get(
         reverse("rebates:accrual_list"), {"export": "csv", "partner": other_partner.legal_name}
     )
-    text = response.content.decode("utf-8-sig")
+    text = response.getvalue().decode("utf-8-sig")
     assert partner_user.partner.tax_id in text
     assert other_partner.tax_id not in text and other_partner.legal_name not in text
 
@@ -233,12 +233,12 @@ def test_staff_filter_by_quarter_and_programme(client, finance_user, accruals, p
         reverse("rebates:accrual_list"),
         {"period": "2026Q2", "programme": prog.pk, "export": "csv"},
     )
-    assert len(response.content.decode("utf-8-sig").strip().splitlines()) == 1
+    assert len(response.getvalue().decode("utf-8-sig").strip().splitlines()) == 1
     response = client.get(
         reverse("rebates:accrual_list"),
         {"period": "2026Q3", "programme": prog.pk, "export": "csv"},
     )
-    assert len(response.content.decode("utf-8-sig").strip().splitlines()) == 3
+    assert len(response.getvalue().decode("utf-8-sig").strip().splitlines()) == 3
 
 
 def test_bad_filter_input_is_not_a_500(client, finance_user, accruals):

@@ -1,0 +1,57 @@
+"""Export of the accrual list (DESIGN §8.1): exactly what its filters show, to the roles that see
+company finance; a distributor gets its dealers' rows without their tax IDs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from accounts.scoping import sees_company_finance, sees_partner_details
+from core.exports import ExportRows, export_filters_clean, export_register
+
+from .forms import AccrualFilterForm
+from .selectors import accrual_list_for
+
+
+def accrual_rows_for(user, params: Mapping[str, Any]) -> ExportRows:
+    """The accrual list as its page filters it (a partner user's `partner` filter is ignored, as
+    on the page)."""
+    filters = export_filters_clean(AccrualFilterForm(params))
+    if user.is_partner_user:
+        filters = {k: v for k, v in filters.items() if k != "partner"}
+
+    def row(accrual) -> list:
+        return [
+            accrual.period,
+            accrual.partner.legal_name,
+            accrual.partner.tax_id if sees_partner_details(user, accrual.partner_id) else "",
+            accrual.programme.name,
+            accrual.revenue,
+            accrual.target,
+            accrual.attainment,
+            accrual.amount,
+            accrual.currency,
+        ]
+
+    return ExportRows(records=accrual_list_for(user=user, filters=filters), row=row)
+
+
+export_register(
+    "accruals",
+    title=_("Rebate accruals"),
+    columns=(
+        _("Quarter"),
+        _("Partner"),
+        _("Tax ID"),
+        _("Programme"),
+        _("Eligible revenue"),
+        _("Target"),
+        _("Attainment"),
+        _("Accrued rebate"),
+        _("Currency"),
+    ),
+    rows_for=accrual_rows_for,
+    allowed=sees_company_finance,
+)
