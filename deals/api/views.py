@@ -161,6 +161,7 @@ class DealViewSet(ScopedModelViewSet):
 
     @extend_schema(request=BulkDecisionSerializer, responses={200: BulkResultSerializer})
     @action(detail=False, methods=["post"], url_path="bulk-decision")
+    @idempotent_create  # a retried bulk answers the first result instead of refusing each row
     def bulk_decision(self, request):
         """Approve or reject the registrations `ids` with one reason; each goes through its own
         rules and audit row. Ids the user may not decide are answered "not found", untouched."""

@@ -103,6 +103,7 @@ class FundRequestViewSet(ScopedReadOnlyViewSet):
         url_path="bulk-decision",
         permission_classes=[IsVendorStaff],
     )
+    @idempotent_create  # a retried bulk answers the first result instead of refusing each row
     def bulk_decision(self, request):
         """Approve or reject the requests `ids` with one note; each passes its own approval matrix
         and writes its own audit row. Ids the user may not see are answered "not found"."""
