@@ -12,9 +12,25 @@ from .factories import PartnerFactory, PartnerUserFactory, UserFactory
 pytest_plugins = ["tests.browser.harness"]
 
 
+def _clear_cache() -> None:
+    """Delete the cache's own keys only: FLUSHDB would also drop the tasks queued in the broker
+    (the same Redis database) from under a worker test running in another xdist process."""
+    client = getattr(cache, "_cache", None)
+    if not hasattr(client, "get_client"):  # not Redis
+        cache.clear()
+        return
+    redis = client.get_client(write=True)
+    prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+    keys = list(
+        redis.scan_iter(match=f"{prefix}:*", count=1000)
+    )  # Django's keys: prefix:version:key
+    if keys:
+        redis.delete(*keys)
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache_and_media():
-    cache.clear()
+    _clear_cache()
     yield
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
 

@@ -16,13 +16,13 @@ import shutil
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
+from tests.conftest import _clear_cache
 from tests.sweep_table import API, PAGES, SKIPPED, Entry
 from tests.sweep_world import STAFF_ACTORS, build_world
 
@@ -35,7 +35,7 @@ WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 @pytest.fixture
 def _clean_cache_and_media():
     # The shared world's files (job results, attachments) live for the whole module.
-    cache.clear()
+    _clear_cache()
     yield
 
 
