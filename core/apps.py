@@ -9,6 +9,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Portal infrastructure")
 
     def ready(self) -> None:
-        from . import dashboard
+        from . import dashboard, import_batches
 
         dashboard.autodiscover()
+        import_batches.register_job_hooks()
