@@ -20,7 +20,7 @@ from .exports import csv_response
 from .forms import AuditFilterForm, ImportUploadForm
 from .import_batches import import_batch_create
 from .imports import importer_for, importers_for
-from .jobs import job_get_for, job_list_for
+from .jobs import job_can_resume, job_get_for, job_list_for, job_resume
 from .models import AuditEvent, FxRate, ImportBatch
 from .notifications import notification_mark_read
 from .permissions import role_required
@@ -82,7 +82,21 @@ def job_list(request):
 def job_detail(request, pk: int):
     job = job_get_for(user=request.user, pk=pk)
     template = "core/partials/job_progress.html" if request.htmx else "core/job_detail.html"
-    return render(request, template, {"job": job})
+    return render(request, template, {"job": job, "can_resume": job_can_resume(job)})
+
+
+@login_required
+@require_POST
+def job_resume_view(request, pk: int):
+    """Resume a stalled job (or one stopped by a limit): whoever may see the job may resume it."""
+    job = job_get_for(user=request.user, pk=pk)
+    try:
+        job_resume(job=job, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("The job was resumed."))
+    return redirect("core:job_detail", pk=job.pk)
 
 
 @login_required

@@ -12,7 +12,8 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
-MEDIA_ROOT = BASE_DIR / ".data" / "test-media" / str(os.getpid())  # noqa: F405
+# A worker process a test starts shares the test's media (PRM_TEST_MEDIA_ROOT), else one per process.
+MEDIA_ROOT = env("PRM_TEST_MEDIA_ROOT") or BASE_DIR / ".data" / "test-media" / str(os.getpid())  # noqa: F405
 # Tasks run in-process unless a test starts a real worker (tests/core/test_celery_worker.py).
 CELERY_TASK_ALWAYS_EAGER = env("CELERY_TASK_ALWAYS_EAGER", "1") == "1"
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "1000/minute", "user": "10000/minute"}  # noqa: F405
