@@ -9,7 +9,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Portal infrastructure")
 
     def ready(self) -> None:
-        from . import dashboard, import_batches
+        from . import dashboard, import_jobs
 
         dashboard.autodiscover()
-        import_batches.register_job_hooks()
+        import_jobs.register_job_hooks()

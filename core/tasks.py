@@ -11,6 +11,7 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from .import_jobs import import_batch_stopped
 from .imports import import_batch_run
 from .jobs import job_reap, job_running, job_succeeded, single_flight
 from .models import ImportBatch, JobRun, Notification
@@ -46,8 +47,6 @@ def notification_email_task(notification_id: int) -> bool:
 @shared_task(acks_late=True)
 def import_batch_run_task(batch_id: int) -> str:
     """Run an import as its job: all or nothing, so a run the reaper sends again starts over."""
-    from .import_batches import import_batch_stopped
-
     job_id = ImportBatch.objects.filter(pk=batch_id).values_list("job_id", flat=True).first()
     try:
         with job_running(job_id) as run:

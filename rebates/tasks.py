@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
@@ -47,6 +48,10 @@ def rebate_calculate_task(
             period=Quarter.parse(period), partner_range=(chunk[0], chunk[1])
         ),
     )
+    if chunk_id is None and job_id:
+        # A message without a chunk record (sent before chunks were recorded): count it as then.
+        JobRun.objects.filter(pk=job_id).update(done=F("done") + 1)
+        outcome.job_complete = JobRun.objects.filter(pk=job_id, done__gte=F("total")).exists()
     if outcome.job_complete and job_id:
         job_succeeded(JobRun(pk=job_id), message=f"{period}")
     return outcome.result or 0
