@@ -182,6 +182,47 @@ def test_a_redelivered_fan_out_terminates_the_dead_runs_orphaned_session_and_fin
     assert JobRun.objects.get(pk=job.pk).done == 2
 
 
+def test_a_redelivered_reconciliation_fan_out_never_leaves_its_run_at_0_chunks(workers):
+    # given four partners with a payment and an order each, and a reconciliation run whose
+    # fan-out holds the single-flight lock, stuck in a query
+    from settlement import services as settlement
+    from settlement.models import ReconciliationRun
+    from settlement.tasks import reconciliation_run_task
+    from tests.settlement.recon_factories import order, payment
+
+    for _ in range(4):
+        partner = PartnerFactory()
+        order(partner, reference=f"PO-{partner.pk}")
+        payment(partner, reference=f"PO-{partner.pk}")
+    blocker = other_session()
+    with blocker.cursor() as cursor:
+        cursor.execute("LOCK TABLE settlement_order IN SHARE MODE")
+    first = workers()
+
+    def start(run_id: int, chunks: int) -> None:
+        reconciliation_run_task.apply_async(args=[run_id, 2], queue=QUEUE)
+
+    try:
+        run = settlement.reconciliation_run_start(actor=None, start=start)
+        wait_for(lambda: backends_waiting(exclude_pid=blocker.get_backend_pid()))
+        [orphan] = backends_waiting(exclude_pid=blocker.get_backend_pid())
+        # when the worker is killed and the message comes again to a fresh worker
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=20)
+        workers()
+        start(run.pk, 2)
+        # then the dead run's session is terminated instead of the redelivery being "skipped"
+        wait_for(lambda: not backend_alive(orphan))
+    finally:
+        blocker.rollback()
+        blocker.close()
+    # and the run is matched to the end, each chunk counted once
+    wait_for(lambda: ReconciliationRun.objects.get(pk=run.pk).finished_at is not None)
+    run = ReconciliationRun.objects.select_related("job").get(pk=run.pk)
+    assert run.job.status == JobStatus.SUCCEEDED
+    assert run.chunks == run.chunks_done == run.job.done == 2
+
+
 def test_a_whole_worker_killed_mid_chunk_is_reaped_and_resent_to_the_exact_result(workers):
     # given a two-chunk run whose second chunk waits mid-transaction in the only worker
     prog, partners = four_partners_at_90_percent()
