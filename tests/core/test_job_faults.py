@@ -1,6 +1,7 @@
 """Fault injection on real Celery workers: SIGKILL, hard and soft time limits (jobs never lose,
 stick or lie). Short heartbeats, stall bounds and limits come from the worker's environment."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -25,7 +26,8 @@ from tests.rebates.factories import PERIOD, line, programme, target
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery_worker]
 
-QUEUE = "pytest-faults"
+# One queue per pytest-xdist process: a worker of another process would run against its database.
+QUEUE = f"pytest-faults-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 FAST = {
     "PRM_JOB_HEARTBEAT_SECONDS": "0.5",
     "PRM_JOB_STALL_SECONDS": "3",
@@ -54,7 +56,7 @@ def broker():
 
 
 @pytest.fixture
-def workers():
+def workers(tmp_path):
     started: list[subprocess.Popen] = []
 
     def start(*, pool: str = "solo", **extra: str) -> subprocess.Popen:
@@ -70,20 +72,26 @@ def workers():
         )
         args = ["--pool=solo"] if pool == "solo" else ["--pool=prefork", "--concurrency=1"]
         process = subprocess.Popen(  # noqa: S603 (celery of this virtualenv)
-            [sys.executable, "-m", "celery", "-A", "prm", "worker", *args, "--loglevel=WARNING"]
+            [sys.executable, "-m", "celery", "-A", "prm", "worker", *args, "--loglevel=INFO"]
             + ["-Q", QUEUE, "--without-heartbeat", "--without-mingle", "--without-gossip"],
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=(tmp_path / f"worker-{len(started)}.log").open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: a kill takes its pool children too
         )
         started.append(process)
         return process
 
     yield start
     for process in started:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=20)
+        kill(process)
+
+
+def kill(process: subprocess.Popen) -> None:
+    """SIGKILL the whole worker: its main process and its pool's children."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=20)
 
 
 def wait_for(condition, seconds: float = 180, every=None) -> None:
@@ -166,8 +174,7 @@ def test_a_redelivered_fan_out_terminates_the_dead_runs_orphaned_session_and_fin
         wait_for(lambda: backends_waiting(exclude_pid=blocker.get_backend_pid()))
         [orphan] = backends_waiting(exclude_pid=blocker.get_backend_pid())
         # when the worker is killed: its session runs on, lock held, and the message comes back
-        first.send_signal(signal.SIGKILL)
-        first.wait(timeout=20)
+        kill(first)
         assert backend_alive(orphan)
         workers()
         calculate(job)
@@ -207,8 +214,7 @@ def test_a_redelivered_reconciliation_fan_out_never_leaves_its_run_at_0_chunks(w
         wait_for(lambda: backends_waiting(exclude_pid=blocker.get_backend_pid()))
         [orphan] = backends_waiting(exclude_pid=blocker.get_backend_pid())
         # when the worker is killed and the message comes again to a fresh worker
-        first.send_signal(signal.SIGKILL)
-        first.wait(timeout=20)
+        kill(first)
         workers()
         start(run.pk, 2)
         # then the dead run's session is terminated instead of the redelivery being "skipped"
@@ -236,8 +242,7 @@ def test_a_whole_worker_killed_mid_chunk_is_reaped_and_resent_to_the_exact_resul
         wait_for(lambda: Accrual.objects.count() == 2)
         wait_for(lambda: backends_waiting(exclude_pid=blocker.get_backend_pid()))
         # when the whole worker is killed
-        first.send_signal(signal.SIGKILL)
-        first.wait(timeout=20)
+        kill(first)
     finally:
         blocker.rollback()
         blocker.close()
