@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from decimal import Decimal
 
 import psycopg2
@@ -26,8 +27,10 @@ from tests.rebates.factories import PERIOD, line, programme, target
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery_worker]
 
-# One queue per pytest-xdist process: a worker of another process would run against its database.
-QUEUE = f"pytest-faults-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+# A fresh queue per test (set by the `broker` fixture): a worker of another pytest-xdist process
+# would run against its database, and the broker's binding of a queue whose worker was killed may
+# be expired after the next test declared it again.
+QUEUE = "pytest-faults"
 FAST = {
     "PRM_JOB_HEARTBEAT_SECONDS": "0.5",
     "PRM_JOB_STALL_SECONDS": "3",
@@ -47,6 +50,8 @@ def broker():
     """Tasks go to the real broker (this test's queue, emptied first), not in-process."""
     from prm.celery import app
 
+    global QUEUE  # noqa: PLW0603 (read by the helpers below at call time)
+    QUEUE = f"pytest-faults-{uuid.uuid4().hex[:12]}"
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = False
     with app.connection_for_write() as conn:
@@ -210,7 +215,8 @@ def test_a_redelivered_reconciliation_fan_out_never_leaves_its_run_at_0_chunks(w
         reconciliation_run_task.apply_async(args=[run_id, 2], queue=QUEUE)
 
     try:
-        run = settlement.reconciliation_run_start(actor=None, start=start)
+        run = settlement.reconciliation_run_start(actor=None, start=lambda run_id, chunks: None)
+        start(run.pk, 2)
         wait_for(lambda: backends_waiting(exclude_pid=blocker.get_backend_pid()))
         [orphan] = backends_waiting(exclude_pid=blocker.get_backend_pid())
         # when the worker is killed and the message comes again to a fresh worker
