@@ -10,7 +10,8 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # outbox and idempotency: their periodic tasks are registered on import; export_jobs: the
-        # export task; list_exports: core's own lists.
-        from . import dashboard, export_jobs, idempotency, list_exports, outbox  # noqa: F401
+        # export task; list_exports: core's own lists; import_jobs: how jobs end a stopped import.
+        from . import dashboard, export_jobs, idempotency, import_jobs, list_exports, outbox  # noqa: F401
 
         dashboard.autodiscover()
+        import_jobs.register_job_hooks()

@@ -119,6 +119,17 @@ class JobRun(models.Model):
         related_name="jobs",
     )
     task_id = models.CharField(max_length=64, blank=True)
+    # How to run the job again (the task and its arguments): what the reaper and "Resume" re-send.
+    task_name = models.CharField(max_length=200, blank=True)
+    task_args = models.JSONField(default=list, blank=True)
+    task_kwargs = models.JSONField(default=dict, blank=True)
+    task_queue = models.CharField(max_length=100, blank=True)
+    # Failed because it stopped (killed, time limit, lock never free), not for a reason in the data:
+    # running it again may succeed, so its page offers "Resume".
+    resumable = models.BooleanField(default=False)
+    # Sign of life of the worker running it (a thread beats while the task runs).
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
@@ -127,6 +138,13 @@ class JobRun(models.Model):
         verbose_name = _("job")
         verbose_name_plural = _("jobs")
         ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["heartbeat_at"],
+                name="core_jobrun_running_beat",
+                condition=Q(status="running"),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.label
@@ -140,6 +158,79 @@ class JobRun(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+    @property
+    def is_stalled(self) -> bool:
+        """Running, but its worker has given no sign of life for longer than the stall bound."""
+        from django.utils import timezone
+
+        if self.status != JobStatus.RUNNING or self.heartbeat_at is None:
+            return False
+        bound = settings.PRM_JOB_STALL_SECONDS
+        return (timezone.now() - self.heartbeat_at).total_seconds() > bound
+
+
+class ChunkState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class JobChunk(models.Model):
+    """One unit of a fanned-out job (a range of partners): its task, state, attempts and heartbeat.
+
+    A chunk is done once; a redelivered or re-sent chunk that is done or alive elsewhere does nothing.
+    """
+
+    scope_partner_path = None
+
+    job = models.ForeignKey(JobRun, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    task_name = models.CharField(max_length=200)
+    task_args = models.JSONField(default=list)
+    state = models.CharField(max_length=10, choices=ChunkState.choices, default=ChunkState.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    message = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("job chunk")
+        verbose_name_plural = _("job chunks")
+        ordering = ["job", "index"]
+        constraints = [models.UniqueConstraint(fields=["job", "index"], name="core_jobchunk_once")]
+        indexes = [
+            models.Index(
+                fields=["heartbeat_at"],
+                name="core_jobchunk_running_beat",
+                condition=Q(state="running"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}#{self.index}"
+
+
+class JobLease(models.Model):
+    """Who holds a single-flight lock: the worker, its database session and its last heartbeat.
+
+    The advisory lock itself is PostgreSQL's; this row tells a live holder from the orphaned
+    session of a killed worker (whose query may run on, lock held, long after the worker died).
+    """
+
+    scope_partner_path = None
+
+    name = models.CharField(max_length=200, primary_key=True)
+    holder = models.CharField(max_length=200)
+    backend_pid = models.IntegerField()
+    heartbeat_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("single-flight lease")
+        verbose_name_plural = _("single-flight leases")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class ImportStatus(models.TextChoices):

@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from .import_jobs import import_batch_stopped
 from .imports import import_batch_abandoned_reject, import_batch_run
-from .jobs import job_succeeded, single_flight
-from .models import JobRun, Notification
+from .jobs import job_reap, job_running, job_succeeded, single_flight
+from .models import ImportBatch, JobRun, Notification
 
 
 @shared_task(
@@ -41,9 +43,26 @@ def notification_email_task(notification_id: int) -> bool:
     return True
 
 
-@shared_task(acks_late=True, time_limit=60 * 60, soft_time_limit=55 * 60)
+# Time limit: the worker's settings (CELERY_TASK_ANNOTATIONS, PRM_IMPORT_TIME_LIMIT).
+@shared_task(acks_late=True)
 def import_batch_run_task(batch_id: int) -> str:
-    return import_batch_run(batch_id).status
+    """Run an import as its job: all or nothing, so a run the reaper sends again starts over."""
+    job_id = ImportBatch.objects.filter(pk=batch_id).values_list("job_id", flat=True).first()
+    try:
+        with job_running(job_id) as run:
+            if not run:
+                return "skipped"
+            return import_batch_run(batch_id).status
+    except SoftTimeLimitExceeded:
+        # Nothing was saved (the rows are saved in one transaction): say so, never "validating".
+        return import_batch_stopped(batch_id=batch_id).status
+
+
+@shared_task(time_limit=60, soft_time_limit=50)
+@single_flight("core.job_reap")
+def job_reap_task() -> dict:
+    """Every minute: jobs and chunks whose worker stopped are sent again (bounded) or failed."""
+    return job_reap()
 
 
 @shared_task(time_limit=600, soft_time_limit=540)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("jobs/<int:pk>/", views.job_detail, name="job_detail"),
     path("jobs/<int:pk>/download/", views.job_download, name="job_download"),
     path("exports/<slug:key>/", views.export_download, name="export"),
+    path("jobs/<int:pk>/resume/", views.job_resume_view, name="job_resume"),
     path("imports/", views.import_list, name="import_list"),
     path("imports/new/<slug:kind>/", views.import_upload, name="import_upload"),
     path("imports/<int:pk>/", views.import_detail, name="import_detail"),

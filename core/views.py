@@ -23,7 +23,7 @@ from .forms import AuditFilterForm, ImportUploadForm
 from .idempotency import idempotent_form
 from .import_batches import import_batch_create
 from .imports import import_limits, importer_for, importers_for
-from .jobs import job_get_for, job_list_for
+from .jobs import job_can_resume, job_get_for, job_list_for, job_resume
 from .models import FxRate, ImportBatch, JobRun, JobStatus
 from .notifications import notification_mark_read
 from .outbox import outbox_waiting, queued_notice
@@ -111,7 +111,25 @@ def job_detail(request, pk: int):
     job = job_get_for(user=request.user, pk=pk)
     template = "core/partials/job_progress.html" if request.htmx else "core/job_detail.html"
     waits = job.status == JobStatus.QUEUED and outbox_waiting(job=job)
-    return render(request, template, {"job": job, "waits_for_worker": waits})
+    return render(
+        request,
+        template,
+        {"job": job, "waits_for_worker": waits, "can_resume": job_can_resume(job)},
+    )
+
+
+@login_required
+@require_POST
+def job_resume_view(request, pk: int):
+    """Resume a stalled job (or one stopped by a limit): whoever may see the job may resume it."""
+    job = job_get_for(user=request.user, pk=pk)
+    try:
+        job_resume(job=job, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("The job was resumed."))
+    return redirect("core:job_detail", pk=job.pk)
 
 
 @login_required

@@ -123,6 +123,10 @@ PAGES: dict[str, Entry] = {
     "core:job_detail": Entry(
         ok=("partner_admin", "admin"), kwargs=pk("job"), denied=("partner_sales",)
     ),
+    # Resuming a job that is not stalled answers with a message and the job page (302).
+    "core:job_resume": post(
+        ("partner_admin", "admin"), kwargs=pk("job"), denied=("partner_sales",)
+    ),
     "core:job_download": Entry(
         ok=("partner_admin", "admin"), kwargs=pk("job"), denied=("partner_sales",)
     ),
@@ -598,6 +602,10 @@ API: dict[str, Entry] = {
     f"POST {V1}/imports/": api(FINANCE),
     f"GET {V1}/imports/{{id}}/": api(FINANCE, api_id("import_batch"), scoped=False),
     f"GET {V1}/jobs/": api(("admin", "partner_admin")),
+    # A job that is not stalled: 400 with the reason (permitted), 404 for others.
+    f"POST {V1}/jobs/{{id}}/resume/": api(
+        ("partner_admin", "admin"), api_id("job"), denied=("partner_sales",)
+    ),
     f"GET {V1}/jobs/{{id}}/": api(
         ("partner_admin", "admin"), api_id("job"), denied=("partner_sales",)
     ),

@@ -37,6 +37,7 @@ from core import (
     audit,
     idempotency,
     import_batches,
+    import_jobs,
     imports,
     jobs,
     locks,
@@ -44,7 +45,7 @@ from core import (
     outbox,
     transitions,
 )
-from core.models import FxRate, ImportBatch, JobRun
+from core.models import ChunkState, FxRate, ImportBatch, JobChunk, JobRun
 from core.periods import Quarter
 from deals import services as deals
 from deals.models import Deal, DealLine, Lead
@@ -80,6 +81,7 @@ from .training.factories import CertificationFactory, ModuleFactory, exam_with_b
 CORE_WRITE_MODULES = (
     "core.audit",
     "core.import_batches",
+    "core.import_jobs",
     "core.imports",
     "core.jobs",
     "core.locks",
@@ -160,6 +162,17 @@ NOT_ATOMIC: dict[str, str] = {
     "core.idempotency.idempotency_release": ONE_ROW + " (inside the creating transaction)",
     "core.idempotency.idempotency_purge_old": "one DELETE statement",
     "core.idempotency.idempotent_form": PURE + " (a view decorator; the view runs in its block)",
+    "core.jobs.job_can_resume": READ,
+    "core.jobs.job_on_abandon": PURE + " (registers a hook)",
+    "core.import_jobs.register_job_hooks": PURE + " (registers a hook)",
+    "core.jobs.single_flight_lock": LOCK_HELPER + ": a session lock and its lease around a task",
+    "core.jobs.heartbeat": LOCK_HELPER + ": beats for a lease, job or chunk from its own thread",
+    "core.jobs.job_running": "claims the job in its own transaction, then runs the caller's "
+    "block outside it (a task body commits its own units)",
+    "core.jobs.job_fan_out": "records the chunks in one transaction, sends them once committed",
+    "core.jobs.job_chunk_run": CHUNKED + ": claim, body and count each commit on their own",
+    "core.jobs.job_reap": CHUNKED + ": one transaction per stalled job or chunk",
+    "core.jobs.job_wait_for_lock": ONE_ROW + " (fails the job) or a task retry",
     "core.notifications.notification_mark_read": "one UPDATE statement",
     "core.notifications.unread_count": READ,
     # partners
@@ -196,6 +209,8 @@ NOT_ATOMIC: dict[str, str] = {
     "settlement.services.statements.statement_build_period": CHUNKED,
     "settlement.services.reconciliation.reconciliation_run_fan_out": CHUNKED,
     "settlement.services.reconciliation.reconciliation_chunk_run": CHUNKED,
+    "settlement.services.reconciliation.reconciliation_run_job_id": READ,
+    "settlement.services.reconciliation.reconciliation_run_progress": ONE_ROW,
     # training
     "training.services.attempts_in_window": READ,
     "training.services.module_complete": ONE_ROW + " (get_or_create)",
@@ -1210,6 +1225,77 @@ def test_core_audit_notifications_jobs_and_imports(call):
     assert (uploaded.status, imported.status, abandoned) == ("imported", "imported", 0)
     assert read == 1 and FxRate.objects.count() == 2
     assert set(JobRun.objects.values_list("status", flat=True)) >= {"succeeded", "failed"}
+    call.check()
+
+
+@exercises(
+    jobs.job_running,
+    jobs.job_fan_out,
+    jobs.job_chunk_run,
+    jobs.job_reap,
+    jobs.job_wait_for_lock,
+    jobs.job_resume,
+    import_jobs.import_batch_stopped,
+    settlement.reconciliation_run_progress,
+)
+def test_core_job_runs_chunks_the_reaper_and_resume(call, settings):
+    from rebates.tasks import rebate_calculate_task
+
+    # given a finance user and a chunk task (its runs are in-process here)
+    finance = staff(Role.FINANCE)
+    task = rebate_calculate_task.name
+    period = str(REBATE_PERIOD)
+    # when a job runs and fans out one chunk (which runs, and finishes the job)
+    job = jobs.job_create(kind="tests.job", label="Chunked", user=finance)
+    with call(jobs.job_running, job.pk) as run:
+        assert run
+        call(jobs.job_fan_out, job, task_name=task, chunk_args=[[period, [1, 2], job.pk]])
+    chunk = JobChunk.objects.get(job=job)
+    # and the same chunk comes again: it is done, so nothing runs
+    again = call(jobs.job_chunk_run, chunk.pk, lambda: 1 / 0)
+    # and a chunk whose worker stopped is reaped and sent again
+    stalled = jobs.job_create(kind="tests.job", label="Stalled", user=finance)
+    JobRun.objects.filter(pk=stalled.pk).update(status="running")
+    JobChunk.objects.create(
+        job=stalled,
+        index=0,
+        task_name=task,
+        task_args=[period, [1, 2], stalled.pk],
+        state=ChunkState.RUNNING,
+        attempts=1,
+        heartbeat_at=timezone.now()
+        - datetime.timedelta(seconds=settings.PRM_JOB_STALL_SECONDS + 1),
+    )
+    reaped = call(jobs.job_reap)
+    # and a job whose lock stays busy fails with the reason, then finance resumes it
+    busy = jobs.job_create(kind="tests.job", label="Busy", user=finance)
+    JobChunk.objects.create(job=busy, index=0, task_name=task, task_args=[period, [1, 2], busy.pk])
+    call(jobs.job_wait_for_lock, busy.pk, "tests.lock")
+    assert JobRun.objects.get(pk=busy.pk).resumable
+    call(jobs.job_resume, job=JobRun.objects.get(pk=busy.pk), actor=finance)
+    # and an import stopped at its time limit is rejected
+    batch = ImportBatch.objects.create(
+        kind="fx_rates",
+        file=SimpleUploadedFile("c.csv", b"date,from,to,rate\n"),
+        original_name="c.csv",
+        uploaded_by=finance,
+        job=jobs.job_create(kind="import.fx_rates", label="FX", user=finance),
+    )
+    stopped = call(import_jobs.import_batch_stopped, batch_id=batch.pk)
+    # and a reconciliation run's progress is copied from its job
+    run_job = jobs.job_create(kind="tests.job", label="Run", user=finance)
+    JobRun.objects.filter(pk=run_job.pk).update(done=3)
+    recon = ReconciliationRun.objects.create(job=run_job, chunks=4)
+    call(settlement.reconciliation_run_progress, run_id=recon.pk)
+    # then
+    assert not again.ran and again.job_complete
+    assert reaped == {"chunks": 1, "jobs": 0}
+    statuses = JobRun.objects.filter(pk__in=[job.pk, stalled.pk, busy.pk]).values_list(
+        "status", flat=True
+    )
+    assert set(statuses) == {"succeeded"}
+    assert stopped.status == "rejected"
+    assert ReconciliationRun.objects.get(pk=recon.pk).chunks_done == 3
     call.check()
 
 

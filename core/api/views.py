@@ -16,7 +16,7 @@ from ..export_jobs import export_format_clean, export_start
 from ..exports import EXPORT_FORMATS, XLSX_CONTENT_TYPE, export_get, export_keys
 from ..import_batches import import_batch_create
 from ..imports import importers_for
-from ..jobs import job_list_for
+from ..jobs import job_list_for, job_resume
 from ..models import FxRate, ImportBatch, JobRun, Notification
 from ..notifications import notification_mark_read
 from ..roles import Role
@@ -90,6 +90,17 @@ class JobRunViewSet(viewsets.ReadOnlyModelViewSet):
             as_attachment=True,
             filename=job.result_file.name.rsplit("/", 1)[-1],
         )
+
+    @extend_schema(request=None, responses={200: JobRunSerializer})
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        """Resume a stalled job (or one stopped by a limit); audited."""
+        job = self.get_object()
+        try:
+            job = job_resume(job=job, actor=request.user)
+        except ValidationError as exc:
+            return Response({"detail": exc.messages[0]}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(self.get_serializer(job).data)
 
 
 class ImportBatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

@@ -299,7 +299,51 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_RESULT_EXPIRES = 60 * 60 * 24
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+
+# --- Jobs: time limits, heartbeats, the reaper (README "What the jobs guarantee") ---------------
+# Limits are the worker's: tasks do not send theirs in the message (prm/celery.py), so the worker's
+# settings decide. Each class of task has a hard limit (the process is killed) and a soft one (the
+# task gets an exception it turns into a retry or a failure with a reason), both from the
+# environment; the soft limit leaves a tenth (at least 1 s) to clean up.
+PRM_CHUNK_TIME_LIMIT = int(env("PRM_CHUNK_TIME_LIMIT", str(10 * 60)))
+PRM_FANOUT_TIME_LIMIT = int(env("PRM_FANOUT_TIME_LIMIT", str(10 * 60)))
+PRM_IMPORT_TIME_LIMIT = int(env("PRM_IMPORT_TIME_LIMIT", str(20 * 60)))
+PRM_LONG_TIME_LIMIT = int(env("PRM_LONG_TIME_LIMIT", str(30 * 60)))
+
+
+def _limits(hard: int) -> dict[str, int]:
+    return {"time_limit": hard, "soft_time_limit": max(1, hard - max(1, hard // 10))}
+
+
+_TASK_LIMITS = {
+    "rebates.tasks.rebate_calculate_task": PRM_CHUNK_TIME_LIMIT,
+    "settlement.tasks.reconciliation_chunk_task": PRM_CHUNK_TIME_LIMIT,
+    "settlement.tasks.statement_export_chunk_task": PRM_CHUNK_TIME_LIMIT,
+    "rebates.tasks.rebate_calculate_period_task": PRM_FANOUT_TIME_LIMIT,
+    "settlement.tasks.reconciliation_run_task": PRM_FANOUT_TIME_LIMIT,
+    "settlement.tasks.statement_export_period_task": PRM_FANOUT_TIME_LIMIT,
+    "core.tasks.import_batch_run_task": PRM_IMPORT_TIME_LIMIT,
+    "core.tasks.job_reap_task": 60,
+    "rebates.tasks.rebate_quarter_close_task": PRM_LONG_TIME_LIMIT,
+    "settlement.tasks.statement_build_period_task": PRM_LONG_TIME_LIMIT,
+}
+CELERY_TASK_ANNOTATIONS = {name: _limits(hard) for name, hard in _TASK_LIMITS.items()}
+# A worker beats every PRM_JOB_HEARTBEAT_SECONDS while a job's task runs; a running job or chunk
+# silent for PRM_JOB_STALL_SECONDS is dead (worker killed, hard time limit): the reaper
+# (core.tasks.job_reap_task, every minute) sends it again, at most PRM_JOB_MAX_ATTEMPTS times,
+# then fails the job with the reason. A single-flight lock whose holder is silent that long is
+# an orphan: its session is terminated.
+PRM_JOB_HEARTBEAT_SECONDS = float(env("PRM_JOB_HEARTBEAT_SECONDS", "10"))
+PRM_JOB_STALL_SECONDS = float(env("PRM_JOB_STALL_SECONDS", "60"))
+PRM_JOB_MAX_ATTEMPTS = int(env("PRM_JOB_MAX_ATTEMPTS", "3"))
+# An unacknowledged message (its worker died) comes back after the visibility timeout: longer than
+# the longest task may run (else a live task is delivered twice), and no longer, so a lost message
+# comes back within that bound even without the reaper.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(
+        env("PRM_VISIBILITY_TIMEOUT", str(max(_TASK_LIMITS.values()) + 5 * 60))
+    ),
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 # The schedule lives in code (reviewed): each app lists its periodic tasks in `<app>/schedules.py`

@@ -17,6 +17,8 @@ from .reconciliation import (
     reconciliation_chunk_run,
     reconciliation_run_fan_out,
     reconciliation_run_finish,
+    reconciliation_run_job_id,
+    reconciliation_run_progress,
     reconciliation_run_start,
 )
 from .statements import (
@@ -42,6 +44,8 @@ __all__ = [
     "reconciliation_chunk_run",
     "reconciliation_run_fan_out",
     "reconciliation_run_finish",
+    "reconciliation_run_job_id",
+    "reconciliation_run_progress",
     "reconciliation_run_start",
     "required_approvals_for",
     "settlement_entry_queue",

@@ -60,8 +60,14 @@ def reconciliation_run_fan_out(*, run_id: int, chunks: int) -> list[list[int]]:
 
 
 # Not atomic as a whole: the chunk commits on its own, then its progress is counted.
-def reconciliation_chunk_run(*, run_id: int, partner_range: tuple[int, int]) -> dict[str, int]:
-    """Match one chunk (its own transaction, the partners locked) and count it as done."""
+def reconciliation_chunk_run(
+    *, run_id: int, partner_range: tuple[int, int], count: bool = True
+) -> dict[str, int]:
+    """Match one chunk (its own transaction, the partners locked) and count it as done.
+
+    With `count=False` the caller counts chunks (the worker task does, once per chunk record:
+    `core.jobs.job_chunk_run`, then `reconciliation_run_progress`).
+    """
     lo, hi = partner_range
     with transaction.atomic():
         # Two runs never match the same partners at once (the window step reads, then inserts).
@@ -72,6 +78,8 @@ def reconciliation_chunk_run(*, run_id: int, partner_range: tuple[int, int]) -> 
             .values_list("pk", flat=True)
         )
         counts = match_chunk(run_id=run_id, partner_range=(lo, hi))
+    if not count:
+        return counts
     ReconciliationRun.objects.filter(pk=run_id).update(chunks_done=F("chunks_done") + 1)
     run = ReconciliationRun.objects.get(pk=run_id)
     if run.job_id:
@@ -86,6 +94,26 @@ def reconciliation_chunk_run(*, run_id: int, partner_range: tuple[int, int]) -> 
     if run.chunks_done >= run.chunks:
         reconciliation_run_finish(run_id=run_id)
     return counts
+
+
+# Not atomic: one UPDATE of a progress figure.
+def reconciliation_run_progress(*, run_id: int) -> None:
+    """Copy the job's count of done chunks onto the run (counted once per chunk by the job)."""
+    run = ReconciliationRun.objects.select_related("job").get(pk=run_id)
+    if run.job is None:
+        return
+    ReconciliationRun.objects.filter(pk=run_id).update(chunks_done=run.job.done)
+    JobRun.objects.filter(pk=run.job_id).update(
+        message=(
+            _("%(done)s of %(total)s partner chunks matched")
+            % {"done": run.job.done, "total": run.chunks}
+        )[:500]
+    )
+
+
+def reconciliation_run_job_id(*, run_id: int) -> int | None:
+    """The progress job of a run (None for a run without one)."""
+    return ReconciliationRun.objects.filter(pk=run_id).values_list("job_id", flat=True).first()
 
 
 @transaction.atomic
