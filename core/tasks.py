@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from .imports import import_batch_run
 from .jobs import job_succeeded, single_flight
 from .models import JobRun, Notification
+from .precomputed import precomputed_refresh_all
 
 
 @shared_task(
@@ -60,3 +61,10 @@ def ping_task(job_id: int) -> str:
     """Marks a job succeeded from inside a worker: proves the worker, broker and database connect."""
     job_succeeded(JobRun.objects.get(pk=job_id), result={"pong": True}, message="pong")
     return "pong"
+
+
+@shared_task(time_limit=50, soft_time_limit=45, expires=55)
+@single_flight("core.precomputed_figures_refresh")
+def precomputed_figures_refresh_task() -> list[str]:
+    """Recompute the vendor-wide dashboard figures every minute (core/precomputed.py)."""
+    return precomputed_refresh_all()
