@@ -431,6 +431,9 @@ def run(args) -> None:
         f"\n{BENCH_DB}: {deals:,} deals, {partners:,} partners; load average "
         f"{os.getloadavg()[0]:.1f} (2 cores shared: expect noisy figures)"
     )
+    import logging
+
+    logging.getLogger("django.request").setLevel(logging.CRITICAL)  # the 403s of other roles
     users = actors()
     if args.cards_only:
         run_cards(users)

@@ -8,7 +8,7 @@ from django.utils.translation import pgettext_lazy
 from accounts.choices import CHANNEL_ROLES, PARTNER_ROLES, Role
 from accounts.scoping import scope_filter
 from core.dashboard import widget
-from core.precomputed import precomputed, precomputed_value
+from core.precomputed import per_scope_value, precomputed, precomputed_value
 
 from .choices import DealStatus
 from .customer_data import customer_data_shown
@@ -75,7 +75,10 @@ def manager_deals_card(request) -> dict:
         stats, as_of = precomputed_value("deals.manager_stats")
         stats = copy.deepcopy(stats)
     else:
-        stats = deal_manager_stats_for(user=request.user)
+        user = request.user
+        stats = per_scope_value(
+            "deals.manager_stats", str(user.pk), lambda: deal_manager_stats_for(user=user)
+        )
     for step in stats["funnel"]:
         step["label"] = FUNNEL_LABELS[step["key"]]
     return {

@@ -22,7 +22,7 @@ PAYABLE_STATES = (
 )
 
 
-@precomputed("settlement.finance")
+@precomputed("settlement.finance", invalidated_by=(Statement, ReconciliationAnomaly, Dispute))
 def finance_figures() -> dict:
     """Statements by state, payable by currency, open disputes and anomalies: vendor-wide counts
     over every statement, precomputed each minute (core/precomputed.py)."""
