@@ -14,6 +14,10 @@ class Migration(migrations.Migration):
 
     operations = [
         AddIndexConcurrently(
+            model_name='statement',
+            index=models.Index(fields=['-period', 'partner'], name='statement_list_order'),
+        ),
+        AddIndexConcurrently(
             model_name='order',
             index=models.Index(fields=['-order_date', 'reference'], name='order_list_recent'),
         ),
