@@ -401,6 +401,8 @@ def run_throughput(args, users: dict, routes, results: list[Result]) -> list[tup
             if name not in by_name:
                 continue
             path, api = by_name[name]
+            if args.only and args.only not in path:
+                continue
             if medians.get((name, label), 0) > 1000:
                 # Seconds a request: the load would only measure the queue (and starve others).
                 print(f"{path:<44}{label:<12} skipped: {medians[(name, label)]:.0f} ms a request")
