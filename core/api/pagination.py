@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 COUNT_CAP = 10_000
+MAX_OFFSET = 10**12
 
 
 @dataclass
@@ -67,6 +68,9 @@ class StandardPagination(PageNumberPagination):
         if number < 1 or (raw in self.last_page_strings):
             raise NotFound(self.invalid_page_message)
         offset = (number - 1) * page_size
+        if offset > MAX_OFFSET:
+            # Past any list's end (and past what PostgreSQL's OFFSET takes): no such page.
+            raise NotFound(self.invalid_page_message)
         rows = list(queryset[offset : offset + page_size + 1])
         has_next = len(rows) > page_size
         rows = rows[:page_size]

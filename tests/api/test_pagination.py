@@ -62,7 +62,7 @@ def test_capped_count_reads_at_most_cap_plus_one_rows(seven_deals):
     assert pagination.capped_count(Deal.objects.all(), cap=30) == (7, True)
 
 
-@pytest.mark.parametrize("page", ["0", "-1", "x", "last", "99"])
+@pytest.mark.parametrize("page", ["0", "-1", "x", "last", "99", "147543406030900983952574513152"])
 def test_pages_out_of_range_answer_404(api_client, seven_deals, page):
     client = client_of(api_client, seven_deals)
     assert client.get(f"/api/v1/deals/?page={page}").status_code == 404
