@@ -356,12 +356,13 @@ def load(port: int, path: str, headers: dict, seconds: float, clients: int) -> t
 def run_throughput(args, users: dict, routes, results: list[Result]) -> list[tuple]:
     """Requests/s of the common lists through gunicorn (2 workers × 4 threads)."""
     from django.conf import settings
-    from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
+    from django.test import Client
     from rest_framework.authtoken.models import Token
 
     port = free_port()
     env = dict(os.environ, DEBUG="0", ALLOWED_HOSTS="127.0.0.1,localhost")
+    log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench_lists_gunicorn_{port}.log"
+    log = log_path.open("w")  # noqa: SIM115 (closed after the server stops)
     gunicorn = ROOT / ".venv" / "bin" / "gunicorn"
     server = subprocess.Popen(  # noqa: S603 (our own gunicorn)
         [
@@ -378,6 +379,8 @@ def run_throughput(args, users: dict, routes, results: list[Result]) -> list[tup
         ],
         cwd=ROOT,
         env=env,
+        stdout=log,
+        stderr=log,
     )
     rows = []
     try:
@@ -389,12 +392,10 @@ def run_throughput(args, users: dict, routes, results: list[Result]) -> list[tup
                 time.sleep(0.2)
         cookies = {}
         for label, user in users.items():
-            session = SessionStore()
-            session[SESSION_KEY] = str(user.pk)
-            session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-            session["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[-1]
-            session.create()
-            cookies[label] = session.session_key
+            # A real session, as the login would store it (backend included).
+            browser = Client()
+            browser.force_login(user)
+            cookies[label] = browser.cookies[settings.SESSION_COOKIE_NAME].value
         by_name = {name: (path, api) for path, name, api in routes}
         medians = {(r.name, r.actor): r.median for r in results if r.times and not r.query}
         for label, name in COMMON:
@@ -427,6 +428,9 @@ def run_throughput(args, users: dict, routes, results: list[Result]) -> list[tup
     finally:
         server.terminate()
         server.wait(timeout=30)
+        log.close()
+    if any(row[4] for row in rows):
+        print(f"errors answered by the server: see {log_path}")
     return rows
 
 
