@@ -31,6 +31,7 @@ import re
 import socket
 import statistics
 import subprocess
+import tempfile
 import sys
 import threading
 import time
@@ -361,7 +362,7 @@ def run_throughput(args, users: dict, routes, results: list[Result]) -> list[tup
 
     port = free_port()
     env = dict(os.environ, DEBUG="0", ALLOWED_HOSTS="127.0.0.1,localhost")
-    log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench_lists_gunicorn_{port}.log"
+    log_path = Path(tempfile.gettempdir()) / f"bench_lists_gunicorn_{port}.log"
     log = log_path.open("w")  # noqa: SIM115 (closed after the server stops)
     gunicorn = ROOT / ".venv" / "bin" / "gunicorn"
     server = subprocess.Popen(  # noqa: S603 (our own gunicorn)
