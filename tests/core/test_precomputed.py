@@ -22,6 +22,14 @@ from tests.factories import PartnerFactory, staff
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _own_cache(monkeypatch):
+    """A cache of this test's own: parallel test workers clear the shared Redis between steps."""
+    from django.core.cache.backends.locmem import LocMemCache
+
+    monkeypatch.setattr(precomputed, "cache", LocMemCache("precomputed-tests", {}))
+
+
 def submitted(partner, n=1):
     now = timezone.now()
     for deal in DealFactory.create_batch(n, partner=partner):
