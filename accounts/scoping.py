@@ -152,6 +152,17 @@ def partner_ids_granted_to(user: User):
     return companies().granted_ids(user)
 
 
+def partner_ids_managed_by(user: User):
+    """Subquery of the companies a channel manager owns or was granted individually."""
+    from django.apps import apps
+    from django.conf import settings
+
+    companies_model = apps.get_model(settings.PRM_PARTNER_MODEL)
+    # A UNION, not an OR: the planner then knows it is a few dozen companies, not half of them.
+    owned = companies_model._default_manager.filter(channel_manager=user).order_by().values("pk")
+    return owned.union(partner_ids_granted_to(user))
+
+
 def scope_filter(model: type[models.Model], user: User, action: Action = "view") -> Q | None:
     """The Q that limits `model` to what `user` may see (action="view") or change ("manage").
 
@@ -176,9 +187,11 @@ def scope_filter(model: type[models.Model], user: User, action: Action = "view")
     if action != "manage" or path is None or user.is_superuser or user.role in ALL_PARTNER_MANAGERS:
         return None
     if user.role == Role.CHANNEL_MANAGER:
-        return Q(**{_partner_field(path, "channel_manager"): user}) | Q(
-            **{_partner_in(path): partner_ids_granted_to(user)}
-        )
+        if path == "":
+            return Q(channel_manager=user) | Q(pk__in=partner_ids_granted_to(user))
+        # One subquery of the managed companies: the rows are then read through their partner
+        # index. An OR of a join and an IN cannot use one and scans every row (a million deals).
+        return Q(**{_partner_in(path): partner_ids_managed_by(user)})
     # Finance, CFO and legal act on their own objects (statements, reviews), not on partners.
     return nothing
 

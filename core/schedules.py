@@ -29,4 +29,9 @@ SCHEDULE = {
         "task": "core.tasks.import_batch_abandoned_reject_task",
         "schedule": crontab(minute="*/15"),
     },
+    # Vendor-wide dashboard figures, precomputed so no request groups a million rows.
+    "core.refresh-precomputed-figures": {
+        "task": "core.tasks.precomputed_figures_refresh_task",
+        "schedule": 60.0,
+    },
 }

@@ -15,6 +15,7 @@ from .import_jobs import import_batch_stopped
 from .imports import import_batch_abandoned_reject, import_batch_run
 from .jobs import job_reap, job_running, job_succeeded, single_flight
 from .models import ImportBatch, JobRun, Notification
+from .precomputed import precomputed_refresh_all
 
 
 @shared_task(
@@ -85,3 +86,10 @@ def ping_task(job_id: int) -> str:
 def import_batch_abandoned_reject_task() -> int:
     """Imports whose worker was lost end rejected with a message, never "validating" forever."""
     return import_batch_abandoned_reject()
+
+
+@shared_task(time_limit=50, soft_time_limit=45, expires=55)
+@single_flight("core.precomputed_figures_refresh")
+def precomputed_figures_refresh_task() -> list[str]:
+    """Recompute the vendor-wide dashboard figures every minute (core/precomputed.py)."""
+    return precomputed_refresh_all()

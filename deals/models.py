@@ -244,6 +244,8 @@ class Deal(models.Model):
             models.Index(
                 fields=["customer_tax_id"], name="deal_tax_id", condition=~Q(customer_tax_id="")
             ),
+            # A partner's API list, newest first: read in order, never sorted (DESIGN §10).
+            models.Index(fields=["partner", "-id"], name="deal_partner_recent"),
             models.Index(fields=["partner", "status"], name="deal_partner_status"),
             models.Index(fields=["status", "submitted_at"], name="deal_status_submitted"),
             models.Index(fields=["status", "protection_ends_at"], name="deal_status_protection"),

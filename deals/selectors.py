@@ -349,9 +349,19 @@ CLOSED_AFTER_APPROVAL = (DealStatus.APPROVED, DealStatus.WON, DealStatus.LOST, D
 def deal_manager_stats_for(*, user) -> dict:
     """One aggregate over the registrations the staff user manages: queue, SLA, conflicts,
     win rate and the pipeline funnel (registered → approved → won)."""
+    return _deal_stats(Deal.objects.manageable_by(user))
+
+
+def deal_stats_all() -> dict:
+    """`deal_manager_stats_for` over every registration: the figure of the administrators' and
+    directors' dashboard, precomputed by the minute (deals/dashboard.py)."""
+    return _deal_stats(Deal.objects.unrestricted("vendor-wide dashboard figure, no user"))
+
+
+def _deal_stats(deals: QuerySet[Deal]) -> dict:
     now = timezone.now()
     pending = Q(status__in=PENDING_STATUSES)
-    row = Deal.objects.manageable_by(user).aggregate(
+    row = deals.aggregate(
         waiting=Count("pk", filter=pending),
         sla_breaches=Count("pk", filter=pending & Q(sla_due_at__lt=now)),
         conflicts=Count("pk", filter=Q(status=DealStatus.IN_CONFLICT)),

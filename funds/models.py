@@ -78,7 +78,12 @@ class MdfLedgerEntry(models.Model):
         verbose_name = _("MDF ledger entry")
         verbose_name_plural = _("MDF ledger entries")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["partner", "quarter"], name="mdf_entry_partner_quarter")]
+        indexes = [
+            models.Index(fields=["partner", "quarter"], name="mdf_entry_partner_quarter"),
+            # The API list's order, vendor-wide and partner by partner (DESIGN §10).
+            models.Index(fields=["-created_at", "-id"], name="mdf_entry_recent"),
+            models.Index(fields=["partner", "-created_at", "-id"], name="mdf_entry_partner_recent"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["partner", "quarter", "kind"],
@@ -162,7 +167,14 @@ class FundRequest(models.Model):
         verbose_name = _("fund request")
         verbose_name_plural = _("fund requests")
         ordering = ["-submitted_at", "-pk"]
-        indexes = [models.Index(fields=["status", "end_date"], name="fundrequest_status_end")]
+        indexes = [
+            models.Index(fields=["status", "end_date"], name="fundrequest_status_end"),
+            # The API list's order, vendor-wide and partner by partner (DESIGN §10).
+            models.Index(fields=["-submitted_at", "-id"], name="fundrequest_recent"),
+            models.Index(
+                fields=["partner", "-submitted_at", "-id"], name="fundrequest_partner_recent"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="fundrequest_share_at_most_half",

@@ -356,12 +356,24 @@ def partner_roi_rows(partners) -> list:
 
 def mdf_utilisation_for(*, user) -> dict:
     """Across the partners a staff user sees, in CNY: allocated, used (reserved + reimbursed), ROI."""
+    return _mdf_utilisation(lambda model: model.objects.visible_to(user))
+
+
+def mdf_utilisation_all() -> dict:
+    """`mdf_utilisation_for` over every partner: the figure of the staff dashboards, precomputed
+    each minute (funds/dashboard.py)."""
+    return _mdf_utilisation(
+        lambda model: model.objects.unrestricted("vendor-wide dashboard figure, no user")
+    )
+
+
+def _mdf_utilisation(rows) -> dict:
     from .models import ActivityResult
 
     base = settings.PRM_BASE_CURRENCY
     sums = {"allocated": Decimal("0"), "reimbursed": Decimal("0"), "reserved": Decimal("0")}
     for row in (
-        MdfLedgerEntry.objects.visible_to(user)
+        rows(MdfLedgerEntry)
         .values("currency")
         .annotate(
             allocated=Coalesce(Sum("amount", filter=Q(kind__in=ALLOCATION_KINDS)), ZERO),
@@ -377,13 +389,13 @@ def mdf_utilisation_for(*, user) -> dict:
             sums[key] += _convert(row[key], row["currency"], base)
     revenue = Decimal("0")
     for row in (
-        ActivityResult.objects.visible_to(user)
+        rows(ActivityResult)
         .values("fund_request__currency")
         .annotate(total=Coalesce(Sum("deal_revenue"), ZERO))
         .order_by()
     ):
         revenue += _convert(row["total"], row["fund_request__currency"], base)
-    visible = FundRequest.objects.visible_to(user).values("pk")
+    visible = rows(FundRequest).values("pk")
     for row in _linked_deal_figures(fund_request__in=visible):
         revenue += _convert(row["revenue"], row["currency"], base)
     used = -(sums["reimbursed"] + sums["reserved"])
@@ -395,7 +407,5 @@ def mdf_utilisation_for(*, user) -> dict:
         "percent": min(100, int(used * 100 / allocated)) if allocated > 0 else 0,
         "revenue": round_money(revenue, base),
         "roi": _ratio(revenue, used),
-        "pending": FundRequest.objects.visible_to(user)
-        .filter(status=RequestStatus.SUBMITTED)
-        .count(),
+        "pending": rows(FundRequest).filter(status=RequestStatus.SUBMITTED).count(),
     }

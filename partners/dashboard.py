@@ -8,13 +8,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import CHANNEL_ROLES, Role
+from accounts.scoping import scope_filter
 from core.dashboard import widget
 from core.fx import FxRateMissing
 from core.periods import Quarter
+from core.precomputed import precomputed, precomputed_value
 
 from . import inputs
 from .choices import OPEN_APPLICATION_STATUSES, ApplicationStatus, Classification, ProposalStatus
-from .models import Partner, PartnerApplication, Tier, TierEvaluation
+from .models import Partner, PartnerApplication, PartnerVisit, Tier, TierEvaluation
 from .selectors import tier_proposal_list_for
 
 CHANNEL_TEAM = CHANNEL_ROLES | {Role.ADMIN}
@@ -23,13 +25,11 @@ CHANNEL_TEAM = CHANNEL_ROLES | {Role.ADMIN}
 @widget(roles=CHANNEL_TEAM, order=40)
 def partners_by_tier_and_class(request) -> dict:
     """Counts of the partners the user manages, one row per tier and one column per class."""
-    counts = {
-        (row["tier_id"], row["classification"]): row["n"]
-        for row in Partner.objects.manageable_by(request.user)
-        .values("tier_id", "classification")
-        .annotate(n=Count("id"))
-        .order_by()
-    }
+    as_of = None
+    if manages_all(request.user):
+        counts, as_of = precomputed_value("partners.by_tier_class")
+    else:
+        counts = _tier_class_counts(Partner.objects.manageable_by(request.user))
     classes = [*Classification.values, ""]
     rows = [
         {
@@ -45,18 +45,34 @@ def partners_by_tier_and_class(request) -> dict:
         "classes": [*Classification.labels, _("Not classified")],
         "rows": rows,
         "total": sum(counts.values()),
+        "as_of": as_of,
     }
+
+
+def manages_all(user) -> bool:
+    """Administrators and directors manage every partner: their figures are vendor-wide."""
+    return scope_filter(Partner, user, "manage") is None
+
+
+def _tier_class_counts(partners) -> dict:
+    return {
+        (row["tier_id"], row["classification"]): row["n"]
+        for row in partners.values("tier_id", "classification").annotate(n=Count("id")).order_by()
+    }
+
+
+@precomputed("partners.by_tier_class", invalidated_by=(Partner,))
+def _tier_class_counts_all() -> dict:
+    return _tier_class_counts(Partner.objects.unrestricted("vendor-wide dashboard figure"))
 
 
 @widget(roles=CHANNEL_TEAM, order=41)
 def applications_waiting(request) -> dict:
-    counts = dict(
-        PartnerApplication.objects.visible_to(request.user)
-        .filter(status__in=OPEN_APPLICATION_STATUSES)
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    as_of = None
+    if scope_filter(PartnerApplication, request.user, "view") is None:
+        counts, as_of = precomputed_value("partners.applications_waiting")
+    else:
+        counts = _applications_waiting(PartnerApplication.objects.visible_to(request.user))
     steps = [
         {"status": value, "label": ApplicationStatus(value).label, "count": counts.get(value, 0)}
         for value in OPEN_APPLICATION_STATUSES
@@ -66,7 +82,24 @@ def applications_waiting(request) -> dict:
         "title": _("Applications waiting"),
         "steps": steps,
         "total": sum(counts.values()),
+        "as_of": as_of,
     }
+
+
+def _applications_waiting(applications) -> dict:
+    return dict(
+        applications.filter(status__in=OPEN_APPLICATION_STATUSES)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+
+
+@precomputed("partners.applications_waiting", invalidated_by=(PartnerApplication,))
+def _applications_waiting_all() -> dict:
+    return _applications_waiting(
+        PartnerApplication.objects.unrestricted("vendor-wide dashboard figure")
+    )
 
 
 @widget(roles=CHANNEL_TEAM, order=42)
@@ -171,13 +204,38 @@ def partners_without_meeting_card(request) -> dict:
     """Partners the manager has not met this quarter (DESIGN §2.8)."""
     from .selectors import partners_without_quarterly_meeting
 
-    partners = partners_without_quarterly_meeting(user=request.user)
+    if manages_all(request.user):
+        # Vendor-wide: which partners and how many, precomputed; their names read by key.
+        (shown_ids, count), as_of = precomputed_value("partners.without_meeting")
+        by_pk = Partner.objects.unrestricted("ids precomputed for this user's scope").in_bulk(
+            shown_ids
+        )
+        shown = [by_pk[pk] for pk in shown_ids if pk in by_pk]
+        tiers = tiers_by_pk()
+        for partner in shown:
+            partner.tier = tiers.get(partner.tier_id)
+    else:
+        partners = partners_without_quarterly_meeting(user=request.user)
+        shown, count, as_of = list(partners[:EXPIRING_SHOWN]), partners.count(), None
     return {
         "template": "partners/widgets/partners_without_meeting.html",
         "title": _("Partners without a meeting this quarter"),
-        "partners": list(partners[:EXPIRING_SHOWN]),
-        "count": partners.count(),
+        "partners": shown,
+        "count": count,
+        "as_of": as_of,
     }
+
+
+def tiers_by_pk() -> dict:
+    return {tier.pk: tier for tier in Tier.objects.all()}
+
+
+@precomputed("partners.without_meeting", invalidated_by=(Partner, PartnerVisit))
+def _without_meeting_all() -> tuple[list[int], int]:
+    from .selectors import partners_without_quarterly_meeting_all
+
+    partners = partners_without_quarterly_meeting_all()
+    return list(partners.values_list("pk", flat=True)[:EXPIRING_SHOWN]), partners.count()
 
 
 @widget(roles={Role.LEGAL}, order=140)

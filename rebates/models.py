@@ -395,7 +395,11 @@ class Accrual(models.Model):
             ),
             models.CheckConstraint(name="accrual_non_negative", condition=Q(amount__gte=0)),
         ]
-        indexes = [models.Index(fields=["period", "partner"], name="accrual_period_partner")]
+        indexes = [
+            models.Index(fields=["period", "partner"], name="accrual_period_partner"),
+            # The API list's order (newest quarter first), read in order (DESIGN §10).
+            models.Index(fields=["-period", "partner", "programme"], name="accrual_list_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.partner_id} {self.programme_id} {self.period}: {self.amount}"

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import FINANCE_ROLES, PARTNER_FINANCE_ROLES, Role
 from core.dashboard import widget
+from core.precomputed import precomputed, precomputed_value
 
 from .choices import AnomalyKind, AnomalyState, DisputeState, StatementState
 from .models import Dispute, ReconciliationAnomaly, Statement
@@ -21,40 +22,55 @@ PAYABLE_STATES = (
 )
 
 
-@widget(roles=FINANCE_ROLES | {Role.ADMIN}, order=20, width="full")
-def finance_settlement(request) -> dict:
+@precomputed("settlement.finance", invalidated_by=(Statement, ReconciliationAnomaly, Dispute))
+def finance_figures() -> dict:
+    """Statements by state, payable by currency, open disputes and anomalies: vendor-wide counts
+    over every statement, precomputed each minute (core/precomputed.py)."""
+    reason = "finance card, finance roles only"
     by_state = dict(
-        Statement.objects.unrestricted("finance card, finance roles only")
+        Statement.objects.unrestricted(reason)
         .values_list("state")
         .annotate(n=Count("pk"))
         .order_by("state")
     )
     payable = list(
-        Statement.objects.unrestricted("finance card, finance roles only")
+        Statement.objects.unrestricted(reason)
         .filter(state__in=PAYABLE_STATES)
         .values_list("currency")
         .annotate(total=Sum("payable"))
         .order_by("currency")
     )
     anomalies = dict(
-        ReconciliationAnomaly.objects.unrestricted("finance card, finance roles only")
+        ReconciliationAnomaly.objects.unrestricted(reason)
         .filter(state=AnomalyState.OPEN)
         .values_list("kind")
         .annotate(n=Count("pk"))
         .order_by("kind")
     )
+    disputes_open = Dispute.objects.unrestricted(reason).filter(state=DisputeState.OPEN).count()
+    return {
+        "by_state": by_state,
+        "payable": payable,
+        "anomalies": anomalies,
+        "disputes_open": disputes_open,
+    }
+
+
+@widget(roles=FINANCE_ROLES | {Role.ADMIN}, order=20, width="full")
+def finance_settlement(request) -> dict:
+    figures, as_of = precomputed_value("settlement.finance")
+    by_state, anomalies = figures["by_state"], figures["anomalies"]
     return {
         "template": "settlement/widgets/finance.html",
         "title": _("Settlement"),
         "states": [
             (state, label, by_state.get(state, 0)) for state, label in StatementState.choices
         ],
-        "payable": payable,
-        "disputes_open": Dispute.objects.unrestricted("finance card, finance roles only")
-        .filter(state=DisputeState.OPEN)
-        .count(),
+        "payable": figures["payable"],
+        "disputes_open": figures["disputes_open"],
         "anomalies": [(kind, label, anomalies.get(kind, 0)) for kind, label in AnomalyKind.choices],
         "anomalies_open": sum(anomalies.values()),
+        "as_of": as_of,
     }
 
 

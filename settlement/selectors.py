@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts.choices import FINANCE_ROLES
@@ -39,8 +40,18 @@ def statement_list_for(
         )
     else:
         return Statement.objects.none()
+    # A correlated count, evaluated for the page's rows only: a Count over a join would group
+    # every statement before the page is cut (80,000 a year at full scale).
+    open_disputes = (
+        Dispute.objects.unrestricted("correlated to statements already scoped")
+        .filter(statement=OuterRef("pk"), state=DisputeState.OPEN)
+        .order_by()
+        .values("statement")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     statements = statements.select_related("partner").annotate(
-        open_disputes=Count("disputes", filter=Q(disputes__state=DisputeState.OPEN))
+        open_disputes=Coalesce(Subquery(open_disputes), 0)
     )
     statements = statements.order_by("-period", "partner__legal_name", "-revision", "pk")
     filters = filters or {}

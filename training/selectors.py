@@ -153,11 +153,14 @@ def coverage_for_partner(*, partner, as_of: date | None = None) -> dict:
 
 def coverage_report(*, user, as_of: date | None = None):
     """Every partner the staff user sees with certified counts, in one aggregate query."""
+    return _coverage(Partner.objects.visible_to(user), as_of)
+
+
+def _coverage(partners, as_of: date | None):
     as_of = as_of or timezone.localdate()
     valid = Q(certifications__issued_on__lte=as_of, certifications__expires_on__gt=as_of)
     return (
-        Partner.objects.visible_to(user)
-        .select_related("tier")
+        partners.select_related("tier")
         .annotate(
             certified=Count("certifications__user", filter=valid, distinct=True),
             senior_certified=Count(
@@ -187,9 +190,19 @@ def with_next_tier(partners) -> list:
 def coverage_summary_for(*, user, as_of: date | None = None) -> dict:
     """For the staff dashboard: partners below their tier's certification requirement, and
     certifications expiring within 60 days, across the partners the user sees."""
+    return _coverage_summary(coverage_report(user=user, as_of=as_of).order_by())
+
+
+def coverage_summary_all() -> dict:
+    """`coverage_summary_for` over every partner, today: the staff dashboard's figure,
+    precomputed each minute (training/dashboard.py)."""
+    partners = Partner.objects.unrestricted("vendor-wide dashboard figure, no user")
+    return _coverage_summary(_coverage(partners, None).order_by())
+
+
+def _coverage_summary(rows) -> dict:
     from django.db.models import F, Sum
 
-    rows = coverage_report(user=user, as_of=as_of).order_by()
     below = rows.filter(
         Q(certified__lt=F("tier__min_certified_staff"))
         | Q(senior_certified__lt=F("tier__min_senior_certified_staff"))

@@ -88,6 +88,9 @@ class Agreement(models.Model):
         indexes = [
             models.Index(fields=["status", "end_date"], name="agreement_status_end"),
             models.Index(fields=["partner", "status"], name="agreement_partner_status"),
+            # The API list's order, vendor-wide and partner by partner (DESIGN §10).
+            models.Index(fields=["-created_at", "-id"], name="agreement_recent"),
+            models.Index(fields=["partner", "-created_at", "-id"], name="agreement_partner_recent"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["number", "version"], name="agreement_number_version"),

@@ -52,6 +52,7 @@ from .reports import (
 )
 from .visits import (
     partners_without_quarterly_meeting,
+    partners_without_quarterly_meeting_all,
     visit_get_for,
     visit_list_for,
 )
@@ -85,6 +86,7 @@ __all__ = [
     "partner_users_for",
     "partners_with_specialization",
     "partners_without_quarterly_meeting",
+    "partners_without_quarterly_meeting_all",
     "scorecard_get_for",
     "scorecard_list_for",
     "scorecard_weights_current",

@@ -39,6 +39,15 @@ def partners_without_quarterly_meeting(
     *, user: User, quarter: Quarter | None = None
 ) -> QuerySet[Partner]:
     """Active partners the user manages with no review meeting or site visit done this quarter."""
+    return _without_meeting(Partner.objects.manageable_by(user), quarter)
+
+
+def partners_without_quarterly_meeting_all() -> QuerySet[Partner]:
+    """Every active partner without a meeting this quarter: the vendor-wide dashboard figure."""
+    return _without_meeting(Partner.objects.unrestricted("vendor-wide dashboard figure"), None)
+
+
+def _without_meeting(partners: QuerySet[Partner], quarter: Quarter | None) -> QuerySet[Partner]:
     quarter = quarter or Quarter.containing(timezone.localdate())
     met = PartnerVisit.objects.unrestricted("correlated to partners the user manages").filter(
         partner=OuterRef("pk"),
@@ -48,8 +57,7 @@ def partners_without_quarterly_meeting(
         visited_on__lte=quarter.end,
     )
     return (
-        Partner.objects.manageable_by(user)
-        .filter(status=PartnerStatus.ACTIVE)
+        partners.filter(status=PartnerStatus.ACTIVE)
         .exclude(Exists(met))
         .select_related("tier", "channel_manager")
         .order_by("legal_name")

@@ -189,7 +189,12 @@ class Statement(models.Model):
                 fields=["partner", "period", "revision"], name="statement_partner_period_unique"
             )
         ]
-        indexes = [models.Index(fields=["state", "period"], name="statement_state_period")]
+        indexes = [
+            models.Index(fields=["state", "period"], name="statement_state_period"),
+            # The lists' order (newest quarter first): one quarter is read and sorted by
+            # partner, not every statement (DESIGN §10).
+            models.Index(fields=["-period", "partner"], name="statement_list_order"),
+        ]
 
     def __str__(self) -> str:
         return self.number
