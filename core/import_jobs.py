@@ -15,6 +15,14 @@ from .jobs import job_failed, job_on_abandon
 from .models import ImportBatch, ImportStatus, JobRun
 
 
+def import_stopped_message() -> str:
+    """Why an import that hit its time limit saved nothing, and what to do."""
+    return gettext(
+        "The import stopped before the end (time limit %(s)s s); nothing was imported. "
+        "Split the file or ask an administrator to raise PRM_IMPORT_TIME_LIMIT."
+    ) % {"s": settings.PRM_IMPORT_TIME_LIMIT}
+
+
 @transaction.atomic
 def import_batch_stopped(*, batch_id: int) -> ImportBatch:
     """An import stopped before the end (time limit, worker gone for good): nothing was saved, so
@@ -22,10 +30,7 @@ def import_batch_stopped(*, batch_id: int) -> ImportBatch:
     batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
     if batch.status in (ImportStatus.IMPORTED, ImportStatus.REJECTED):
         return batch
-    message = gettext(
-        "The import stopped before the end (time limit %(s)s s); nothing was imported. "
-        "Split the file or ask an administrator to raise PRM_IMPORT_TIME_LIMIT."
-    ) % {"s": settings.PRM_IMPORT_TIME_LIMIT}
+    message = import_stopped_message()
     batch.errors = [{"row": None, "column": "", "message": message}]
     batch.error_count = max(batch.error_count, 1)
     batch.status = ImportStatus.REJECTED

@@ -52,6 +52,7 @@ from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .import_jobs import import_stopped_message
 from .jobs import job_failed, job_kind, job_progress, job_started, job_succeeded
 from .models import ImportBatch, ImportStatus, JobStatus
 
@@ -744,9 +745,13 @@ def _job_finish(batch: ImportBatch) -> None:
     if job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
         return
     if batch.status == ImportStatus.REJECTED:
-        job_failed(
-            job, message=_("%(n)s error(s); nothing was imported.") % {"n": batch.error_count}
-        )
+        # One error (a whole-file refusal, a time limit) is the reason itself; more are counted.
+        errors = batch.errors or []
+        if batch.error_count == 1 and len(errors) == 1:
+            message = str(errors[0].get("message", ""))
+        else:
+            message = _("%(n)s error(s); nothing was imported.") % {"n": batch.error_count}
+        job_failed(job, message=message)
         return
     skipped = max(batch.row_count - batch.imported_count, 0)
     message = _("%(n)s rows imported.") % {"n": batch.imported_count}
@@ -765,7 +770,7 @@ def _unexpected(exc: BaseException) -> str:
     from celery.exceptions import SoftTimeLimitExceeded
 
     if isinstance(exc, SoftTimeLimitExceeded):
-        return _("The import took too long and was stopped; nothing was imported.")
+        return import_stopped_message()
     detail = _shown(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, 200)
     return _("The import stopped on an unexpected error (%(error)s); nothing was imported.") % {
         "error": detail

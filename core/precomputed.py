@@ -16,6 +16,7 @@ a few thousand rows through their indexes and are computed live: they need no co
 from __future__ import annotations
 
 import datetime
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -23,6 +24,9 @@ from django.core.cache import cache
 from django.db import models, transaction
 from django.db.models import signals
 from django.utils import timezone
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[[], Any])
 
@@ -64,21 +68,44 @@ def _forget_receiver(name: str) -> Callable[..., None]:
     return receiver
 
 
+# The cache is a convenience here: with Redis down the figures are computed live (slower, never
+# a 500), and a copy that could not be dropped ages out within KEEP_SECONDS.
+CACHE_ERRORS = (RedisError, OSError)
+
+
+def _cache_get(key: str) -> Any:
+    try:
+        return cache.get(key)
+    except CACHE_ERRORS as exc:
+        logger.warning("Dashboard figures computed live, the cache is unreachable: %s", exc)
+        return None
+
+
+def _cache_set(key: str, value: Any, timeout: int) -> None:
+    try:
+        cache.set(key, value, timeout)
+    except CACHE_ERRORS as exc:
+        logger.warning("Dashboard figure not kept, the cache is unreachable: %s", exc)
+
+
 def precomputed_forget(name: str) -> None:
     """Drop the stored copy: the next reader computes the figure afresh."""
-    cache.delete(_KEY.format(name))
+    try:
+        cache.delete(_KEY.format(name))
+    except CACHE_ERRORS as exc:
+        logger.warning("Dashboard figure %s not dropped, the cache is unreachable: %s", name, exc)
 
 
 def precomputed_store(name: str) -> tuple[Any, datetime.datetime]:
     """Compute the figure now and store it; returns (value, as of)."""
     entry = (_SOURCES[name](), timezone.now())
-    cache.set(_KEY.format(name), entry, KEEP_SECONDS)
+    _cache_set(_KEY.format(name), entry, KEEP_SECONDS)
     return entry
 
 
 def precomputed_value(name: str) -> tuple[Any, datetime.datetime]:
     """(value, as of) of a registered figure: the stored copy, or computed and stored now."""
-    entry = cache.get(_KEY.format(name))
+    entry = _cache_get(_KEY.format(name))
     if entry is None:
         entry = precomputed_store(name)
     return entry
@@ -106,8 +133,8 @@ def per_scope_value(name: str, scope: str, compute: Callable[[], Any]) -> Any:
     the vendor-wide figures.
     """
     key = f"per-scope:{name}:{scope}"
-    value = cache.get(key)
+    value = _cache_get(key)
     if value is None:
         value = compute()
-        cache.set(key, value, SCOPE_SECONDS)
+        _cache_set(key, value, SCOPE_SECONDS)
     return value

@@ -65,10 +65,11 @@ def test_a_rejected_batch_run_again_reports_its_errors_again(finance_user, commi
     JobRun.objects.filter(pk=batch.job_id).update(status=JobStatus.RUNNING)
     # when
     import_batch_run(batch.pk)
-    # then
+    # then the job fails again with the batch's one error as its reason
     job = JobRun.objects.get(pk=batch.job_id)
-    assert (job.status, job.message) == (JobStatus.FAILED, "1 error(s); nothing was imported.")
-    assert ImportBatch.objects.get(pk=batch.pk).status == ImportStatus.REJECTED
+    batch.refresh_from_db()
+    assert (job.status, job.message) == (JobStatus.FAILED, batch.errors[0]["message"])
+    assert batch.status == ImportStatus.REJECTED
 
 
 @pytest.mark.django_db
@@ -117,6 +118,9 @@ def test_an_unexpected_failure_ends_the_batch_rejected_with_a_report(
 
 
 # --- a real worker killed with SIGKILL in the middle of an import ---------------------------
+STALL_SECONDS = 3
+
+
 def _start_worker() -> subprocess.Popen:
     db = settings.DATABASES["default"]
     env = dict(os.environ)
@@ -124,6 +128,9 @@ def _start_worker() -> subprocess.Popen:
         DJANGO_SETTINGS_MODULE="prm.settings.test",
         DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{connection.settings_dict['NAME']}",
         CELERY_TASK_ALWAYS_EAGER="0",
+        # A killed run counts as dead once silent this long (core.jobs), not after a minute.
+        PRM_JOB_HEARTBEAT_SECONDS="0.5",
+        PRM_JOB_STALL_SECONDS=str(STALL_SECONDS),
     )
     return subprocess.Popen(
         [
@@ -203,7 +210,8 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_rerun_imports_once(fi
             assert (SalesLine.objects.count(), job.status) == (lines, JobStatus.SUCCEEDED)
         else:
             assert (batch.status, SalesLine.objects.count()) == (ImportStatus.VALIDATING, 0)
-        # when the task is delivered again (twice), to a new worker
+        # when the task is delivered again (twice), to a new worker, once the dead run is silent
+        time.sleep(STALL_SECONDS + 0.5)
         worker = _start_worker()
         _share_file(batch, worker)
         for _ in range(2):

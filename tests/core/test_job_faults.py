@@ -2,6 +2,7 @@
 stick or lie). Short heartbeats, stall bounds and limits come from the worker's environment."""
 
 import contextlib
+import datetime
 import os
 import signal
 import subprocess
@@ -14,12 +15,21 @@ import psycopg2
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.choices import Role
 from core.jobs import job_create, job_reap
-from core.models import ChunkState, ImportBatch, ImportStatus, JobChunk, JobRun, JobStatus
+from core.models import (
+    ChunkState,
+    ImportBatch,
+    ImportStatus,
+    JobChunk,
+    JobRun,
+    JobStatus,
+    OutboxMessage,
+)
 from rebates.models import Accrual
 from rebates.services import partner_chunks
 from tests.factories import PartnerFactory, UserFactory, tier
@@ -215,7 +225,10 @@ def test_a_redelivered_reconciliation_fan_out_never_leaves_its_run_at_0_chunks(w
         reconciliation_run_task.apply_async(args=[run_id, 2], queue=QUEUE)
 
     try:
-        run = settlement.reconciliation_run_start(actor=None, start=lambda run_id, chunks: None)
+        with transaction.atomic():
+            run = settlement.reconciliation_run_start(actor=None)
+            # The test sends the fan-out itself, to its workers' queue: not through the outbox.
+            OutboxMessage.objects.filter(job=run.job).update(sent_at=timezone.now())
         start(run.pk, 2)
         wait_for(lambda: backends_waiting(exclude_pid=blocker.get_backend_pid()))
         [orphan] = backends_waiting(exclude_pid=blocker.get_backend_pid())
@@ -302,7 +315,11 @@ def test_a_chunk_killed_at_its_hard_limit_is_retried_a_bounded_number_of_times_t
 
 def test_an_fx_import_stopped_at_its_soft_limit_is_rejected_with_the_reason(workers):
     # given a 40,000-row FX file and a worker allowing imports 2 s (soft limit 1 s)
-    rows = "".join(f"2026-01-{1 + i % 28:02d},USD,CNY,7.{i:05d}\n" for i in range(40_000))
+    start = datetime.date(2000, 1, 1)
+    rows = "".join(
+        f"{start + datetime.timedelta(days=i // 2)},{('USD', 'EUR')[i % 2]},CNY,7.{i:05d}\n"
+        for i in range(40_000)
+    )  # every (date, from, to) once: a repeated key would be refused before any limit
     upload = SimpleUploadedFile("fx.csv", ("date,from,to,rate\n" + rows).encode())
     user = UserFactory(role=Role.FINANCE)
     job = job_create(kind="import.fx_rates", label="FX", user=user)
