@@ -96,7 +96,7 @@ def navigation_for(user) -> list[dict]:
 
 def autodiscover() -> None:
     for config in apps.get_app_configs():
-        for module in ("dashboard", "navigation", "importers", "jobs"):
+        for module in ("dashboard", "navigation", "importers", "jobs", "lists"):
             try:
                 import_module(f"{config.name}.{module}")
             except ModuleNotFoundError as exc:

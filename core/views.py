@@ -21,16 +21,58 @@ from .forms import AuditFilterForm, ImportUploadForm
 from .import_batches import import_batch_create
 from .imports import importer_for, importers_for
 from .jobs import job_get_for, job_list_for
+from .lists import ListDefinition, Listing, list_definition, listing_for
 from .models import AuditEvent, FxRate, ImportBatch
 from .notifications import notification_mark_read
 from .permissions import role_required
 from .roles import Role
+from .saved_views import saved_view_delete, saved_view_save, saved_view_url, saved_views_for
 
 PAGE_SIZE = 50
 
 
 def paginate(request, queryset, per_page: int = PAGE_SIZE):
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def listing(request, definition: ListDefinition) -> Listing:
+    """A list page's rows, header and the reader's saved views, from the request's query."""
+    views = [
+        (view, saved_view_url(view))
+        for view in saved_views_for(user=request.user, list_key=definition.key)
+    ]
+    return listing_for(definition, user=request.user, params=request.GET, saved_views=views)
+
+
+@login_required
+@require_POST
+def saved_view_create(request, key: str):
+    definition = list_definition(key)
+    if definition is None:
+        raise Http404
+    try:
+        view = saved_view_save(
+            user=request.user,
+            list_key=key,
+            name=request.POST.get("name", ""),
+            query=request.POST.get("query", ""),
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(f"{definition.url}?{request.POST.get('query', '')}")
+    messages.success(request, _("View “%(name)s” saved.") % {"name": view.name})
+    return redirect(saved_view_url(view))
+
+
+@login_required
+@require_POST
+def saved_view_remove(request, pk: int):
+    view = get_object_or_404(saved_views_for(user=request.user), pk=pk)
+    saved_view_delete(user=request.user, pk=view.pk)
+    messages.success(request, _("View “%(name)s” deleted.") % {"name": view.name})
+    definition = list_definition(view.list_key)
+    return redirect(definition.url if definition else "core:dashboard")
 
 
 def healthz(request) -> JsonResponse:

@@ -246,6 +246,19 @@ class Deal(models.Model):
             models.Index(fields=["partner", "status"], name="deal_partner_status"),
             models.Index(fields=["status", "submitted_at"], name="deal_status_submitted"),
             models.Index(fields=["status", "protection_ends_at"], name="deal_status_protection"),
+            # The deal list (DESIGN §10): each scope + default order walks an index and stops
+            # after one page — staff newest first, a partner's own (partner first), by state.
+            models.Index(fields=["-created_at", "-id"], name="deal_created"),
+            models.Index(fields=["partner", "-created_at", "-id"], name="deal_partner_created"),
+            models.Index(fields=["status", "-created_at", "-id"], name="deal_status_created"),
+            # The list's search: customer or project by any part of the name, tax ID whole.
+            GinIndex(
+                fields=["customer_name"], name="deal_customer_name_trgm", opclasses=["gin_trgm_ops"]
+            ),
+            GinIndex(
+                fields=["project_name"], name="deal_project_name_trgm", opclasses=["gin_trgm_ops"]
+            ),
+            models.Index(fields=["customer_tax_id"], name="deal_tax_id"),
         ]
 
     def __str__(self) -> str:
@@ -417,7 +430,10 @@ class Lead(models.Model):
         ordering = ["-published_at", "-pk"]
         verbose_name = _("lead")
         verbose_name_plural = _("leads")
-        indexes = [models.Index(fields=["status", "exclusive_until"], name="lead_status_window")]
+        indexes = [
+            models.Index(fields=["status", "exclusive_until"], name="lead_status_window"),
+            models.Index(fields=["-published_at", "-id"], name="lead_published"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(estimated_value__gte=0), name="lead_value_non_negative"

@@ -15,7 +15,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.choices import CHANNEL_ROLES, Role
 from core.forms import apply_service_errors
+from core.lists import NAVIGATION_PARAMS
 from core.permissions import role_required
+from core.views import listing
 
 from . import selectors, services
 from .choices import DealStatus, LeadStatus
@@ -29,7 +31,6 @@ from .exports import (
     lead_export_rows,
 )
 from .forms import (
-    DealFilterForm,
     DealForm,
     DealLineFormSet,
     ExtensionForm,
@@ -38,6 +39,7 @@ from .forms import (
     ReasonForm,
     WonForm,
 )
+from .lists import DEAL_LIST, LEAD_LIST
 from .models import Deal
 from .permissions import REGISTRANT_ROLES, deal_can_register, deal_decisions_for
 
@@ -77,31 +79,38 @@ def _export(
     return response
 
 
+def _filters_asked(request) -> dict:
+    """The list's filters and sort as asked (for the audit of who read which customers)."""
+    return {
+        key: ",".join(request.GET.getlist(key))
+        for key in request.GET
+        if key not in NAVIGATION_PARAMS and key != "export"
+    }
+
+
 @login_required
 def deal_list(request):
-    filters = DealFilterForm(request.GET or None)
-    cleaned = filters.cleaned_data if filters.is_valid() else {}
-    deals = selectors.deal_list_for(user=request.user, filters=cleaned)
     export_format = request.GET.get("export", "")
     if export_format in EXPORT_FORMATS:
         return _export(
             request,
-            queryset=deals,
+            queryset=DEAL_LIST.queryset_for(user=request.user, params=request.GET),
             rows=deal_export_rows,
             name="deals",
             export_format=export_format,
-            filters=cleaned,
+            filters=_filters_asked(request),
         )
-    page = Paginator(deals, 50).get_page(request.GET.get("page"))
+    deals = listing(request, DEAL_LIST)
+    page = deals.page
     page.object_list = customer_data_shown(
         user=request.user,
-        records=page.object_list,
+        records=selectors.deal_line_counts_attach(page.object_list),
         view="list",
         door="page",
-        filters=cleaned,
-        page=page.number,
+        filters=_filters_asked(request),
+        page=page.number or 0,
     )
-    return render(request, "deals/deal_list.html", {"page": page, "filters": filters})
+    return render(request, "deals/deal_list.html", {"listing": deals, "page": page})
 
 
 def _lines_of(formset) -> list[dict]:
@@ -317,27 +326,23 @@ def lead_list(request):
             "deals/lead_offers.html",
             {"page": page, "show": show, "can_answer": request.user.role in REGISTRANT_ROLES},
         )
-    status = request.GET.get("status", "")
-    if status not in LeadStatus.values:
-        status = ""
-    leads = selectors.lead_list_for(user=request.user, status=status)
     if export_format in EXPORT_FORMATS:
         return _export(
             request,
-            queryset=leads,
+            queryset=LEAD_LIST.queryset_for(user=request.user, params=request.GET),
             rows=lead_export_rows,
             name="leads",
             export_format=export_format,
-            filters={"status": status},
+            filters=_filters_asked(request),
         )
-    page = Paginator(leads, 50).get_page(request.GET.get("page"))
+    leads = listing(request, LEAD_LIST)
+    selectors.lead_offer_counts_attach(leads.page.object_list)
     return render(
         request,
         "deals/lead_list.html",
         {
-            "page": page,
-            "status": status,
-            "statuses": LeadStatus.choices,
+            "listing": leads,
+            "page": leads.page,
             "can_publish": request.user.is_admin or request.user.role in CHANNEL_ROLES,
         },
     )
