@@ -215,12 +215,13 @@ def paginate_list(queryset: QuerySet, params: QueryDict) -> ListPage:
     count = capped_count(queryset)
     number = min(number, max(1, math.ceil(min(count, COUNT_CAP) / size)))
     offset = (number - 1) * size
-    rows = list(queryset[offset : offset + size])
+    rows = list(queryset[offset : offset + size + 1])
+    more, rows = len(rows) > size, rows[:size]
     next_query = ""
-    if offset + size < count:
+    if more:
         if number < last_counted:
             next_query = _with(params, page=number + 1)
-        elif fields and rows:
+        elif fields:
             next_query = _with(params, after=keyset_cursor(rows[-1], fields))
     return ListPage(
         object_list=rows,

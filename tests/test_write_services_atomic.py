@@ -33,7 +33,16 @@ from django.db.transaction import Atomic, TransactionManagementError
 from django.utils import timezone
 
 from accounts.choices import Role
-from core import audit, import_batches, imports, jobs, locks, notifications, transitions
+from core import (
+    audit,
+    import_batches,
+    imports,
+    jobs,
+    locks,
+    notifications,
+    saved_views,
+    transitions,
+)
 from core.models import FxRate, ImportBatch, JobRun
 from core.periods import Quarter
 from deals import services as deals
@@ -75,6 +84,7 @@ CORE_WRITE_MODULES = (
     "core.jobs",
     "core.locks",
     "core.notifications",
+    "core.saved_views",
     "core.transitions",
 )
 
@@ -127,6 +137,8 @@ NOT_ATOMIC: dict[str, str] = {
     "core.notifications.notify": "one bulk INSERT inside the caller's transaction",
     "core.notifications.notification_mark_read": "one UPDATE statement",
     "core.notifications.unread_count": READ,
+    "core.saved_views.saved_views_for": READ,
+    "core.saved_views.saved_view_url": PURE,
     # partners
     "partners.services.partner.partner_parent_validate": READ,
     "partners.services.programme.scorecard_figures_for": READ,
@@ -1205,4 +1217,17 @@ def test_core_helpers_that_write_inside_the_callers_transaction(call):
     # then the audit row and the notice are committed and the rows were staged
     assert event.action == "tests.transitioned" and staged == 2
     assert finance.notifications.filter(kind="tests.note").exists()
+    call.check()
+
+
+@exercises(saved_views.saved_view_save, saved_views.saved_view_delete)
+def test_saved_views_of_a_list(call):
+    # given a manager, when they save a view of the deal list and delete it
+    manager = staff()
+    view = call(
+        saved_views.saved_view_save, user=manager, list_key="deals", name="Mine", query="q=x"
+    )
+    deleted = call(saved_views.saved_view_delete, user=manager, pk=view.pk)
+    # then the view was stored and is gone
+    assert deleted is True
     call.check()
