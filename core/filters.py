@@ -34,7 +34,8 @@ def codes_matching(choices: Iterable[tuple[str, object]], typed: str) -> list[st
 
 
 class CodeOrNameFilter(django_filters.CharFilter):
-    """A code field filtered by code or by name in either language (region, country...)."""
+    """A code field filtered by code or by name in either language (region, country...);
+    `lookup_expr="overlap"` for an array of codes (a partner's territory)."""
 
     def __init__(self, *args, choices: Iterable[tuple[str, object]], **kwargs):
         self.code_choices = list(choices)
@@ -45,7 +46,9 @@ class CodeOrNameFilter(django_filters.CharFilter):
         if value in django_filters.constants.EMPTY_VALUES:
             return qs
         codes = codes_matching(self.code_choices, value)
-        return qs.filter(**{f"{self.field_name}__in": codes}) if codes else qs.none()
+        if not codes:
+            return qs.none()
+        return qs.filter(**{f"{self.field_name}__{self.lookup_expr}": codes})
 
 
 class MultiChoiceFilter(django_filters.MultipleChoiceFilter):

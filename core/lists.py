@@ -158,6 +158,12 @@ class ListPage:
     next_query: str = ""
     previous_query: str = ""
 
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
     @property
     def num_pages(self) -> int:
         return max(1, math.ceil(self.count / self.size))

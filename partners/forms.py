@@ -8,7 +8,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import PARTNER_ROLES, Role
-from accounts.models import User
 from core.periods import Quarter
 from core.uploads import validate_document
 
@@ -19,7 +18,6 @@ from .choices import (
     PartnerType,
     ReviewDecision,
     TerminationReason,
-    TierCode,
     ViolationKind,
     VisitKind,
 )
@@ -33,26 +31,6 @@ PARTNER_ROLE_CHOICES = [(r.value, r.label) for r in Role if r in PARTNER_ROLES]
 
 def _blank(choices):
     return [("", _("Any"))] + list(choices)
-
-
-class PartnerFilterForm(forms.Form):
-    q = forms.CharField(label=_("Name"), required=False)
-    tier = forms.ChoiceField(label=_("Tier"), choices=_blank(TierCode.choices), required=False)
-    partner_type = forms.ChoiceField(
-        label=_("Type"), choices=_blank(PartnerType.choices), required=False
-    )
-    status = forms.ChoiceField(
-        label=_("Status"), choices=_blank(PartnerStatus.choices), required=False
-    )
-    region = forms.ChoiceField(label=_("Region"), choices=_blank(REGIONS), required=False)
-    manager = forms.ModelChoiceField(
-        label=_("Channel manager"),
-        queryset=User.objects.filter(role__in=[Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR]),
-        required=False,
-    )
-    specialization = forms.CharField(
-        label=_("Specialization"), max_length=SPECIALIZATION_MAX_LENGTH, required=False
-    )
 
 
 class PartnerForm(forms.ModelForm):

@@ -20,7 +20,7 @@ from .partner import (
     application_get_for,
     application_list_for,
     partner_get_for,
-    partner_list_for,
+    partner_list_base_for,
     partner_users_for,
     violation_list_for,
 )
@@ -71,7 +71,7 @@ __all__ = [
     "nps_response_list_for",
     "partner_filter_for",
     "partner_get_for",
-    "partner_list_for",
+    "partner_list_base_for",
     "partner_nps",
     "partner_nps_by_quarter",
     "partner_nps_latest",
