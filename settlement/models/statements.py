@@ -189,7 +189,12 @@ class Statement(models.Model):
                 fields=["partner", "period", "revision"], name="statement_partner_period_unique"
             )
         ]
-        indexes = [models.Index(fields=["state", "period"], name="statement_state_period")]
+        indexes = [
+            models.Index(fields=["state", "period"], name="statement_state_period"),
+            # The statement list, newest period first: all of them, and a partner's own.
+            models.Index(fields=["-period", "-id"], name="statement_period"),
+            models.Index(fields=["partner", "-period", "-id"], name="statement_partner_period"),
+        ]
 
     def __str__(self) -> str:
         return self.number
