@@ -162,7 +162,14 @@ class FundRequest(models.Model):
         verbose_name = _("fund request")
         verbose_name_plural = _("fund requests")
         ordering = ["-submitted_at", "-pk"]
-        indexes = [models.Index(fields=["status", "end_date"], name="fundrequest_status_end")]
+        indexes = [
+            models.Index(fields=["status", "end_date"], name="fundrequest_status_end"),
+            # The request list, newest first: all of them, and a partner's own.
+            models.Index(fields=["-submitted_at", "-id"], name="fundrequest_submitted"),
+            models.Index(
+                fields=["partner", "-submitted_at", "-id"], name="fundrequest_partner_submitted"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="fundrequest_share_at_most_half",
