@@ -73,6 +73,26 @@ class DateRangeFilter(django_filters.DateFromToRangeFilter):
 class AmountRangeFilter(django_filters.RangeFilter):
     """`<name>_min` / `<name>_max` on a decimal amount."""
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget", django_filters.widgets.RangeWidget(attrs={"type": "number", "step": "any"})
+        )
+        super().__init__(*args, **kwargs)
+
+
+class YesNoWidget(django_filters.widgets.BooleanWidget):
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("", _("any")), ("true", _("yes")), ("false", _("no"))]
+
+
+class YesNoFilter(django_filters.BooleanFilter):
+    """`?flag=true` / `false`; left empty, no filter ("any")."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", YesNoWidget)
+        super().__init__(*args, **kwargs)
+
 
 def text_search(fields: Iterable[str], *, exact: Iterable[str] = ()):
     """A `q` method: any of `fields` contains the text, or any of `exact` equals it (tax IDs,

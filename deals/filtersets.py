@@ -15,6 +15,7 @@ from core.filters import (
     ListFilterSet,
     MultiChoiceFilter,
     SortFilter,
+    YesNoFilter,
     text_search,
 )
 from partners.regions import REGIONS
@@ -62,11 +63,9 @@ class DealFilterSet(ListFilterSet):
         label=_("expected close date"), field_name="expected_close_date"
     )
     amount = AmountRangeFilter(label=_("amount"), method=_deal_amount_between)
-    sla_breached = django_filters.BooleanFilter(
-        label=_("SLA breached"), method="filter_sla_breached"
-    )
-    cross_region = django_filters.BooleanFilter(label=_("cross-region"))
-    in_conflict = django_filters.BooleanFilter(label=_("in conflict"), method="filter_in_conflict")
+    sla_breached = YesNoFilter(label=_("SLA breached"), method="filter_sla_breached")
+    cross_region = YesNoFilter(label=_("cross-region"))
+    in_conflict = YesNoFilter(label=_("in conflict"), method="filter_in_conflict")
     sort = SortFilter(
         fields=(
             ("created_at", "created"),
