@@ -3,22 +3,38 @@
 
 from __future__ import annotations
 
+import datetime
+
 import django_filters
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Role
 from accounts.models import User
 from core.filters import (
+    AmountRangeFilter,
     CodeOrNameFilter,
     DateRangeFilter,
     ListFilterSet,
     MultiChoiceFilter,
     SortFilter,
+    YesNoFilter,
 )
+from core.params import parse_id
 
-from .choices import PartnerStatus, PartnerType, TierCode
-from .models import Partner
+from .choices import (
+    AgreementStatus,
+    CreditKind,
+    CreditStatus,
+    PartnerStatus,
+    PartnerType,
+    ReportStatus,
+    TierCode,
+    VisitKind,
+    VisitStatus,
+)
+from .models import Agreement, BusinessReport, CreditApplication, Partner, PartnerVisit
 from .regions import REGIONS
 from .rules import normalise_specialization
 
@@ -67,3 +83,125 @@ class PartnerFilterSet(ListFilterSet):
     def filter_specialization(self, qs: QuerySet, _name: str, value: str) -> QuerySet:
         tag = normalise_specialization(value or "")
         return qs.filter(specializations__contains=[tag]) if tag else qs
+
+
+class PartnerRefFilter(django_filters.CharFilter):
+    """The partner by id (the links from a partner's page) or by part of its name."""
+
+    def filter(self, qs: QuerySet, value: str) -> QuerySet:
+        value = (value or "").strip()
+        if not value:
+            return qs
+        partner_id = parse_id(value)
+        if partner_id is not None:
+            return qs.filter(**{f"{self.field_name}_id": partner_id})
+        return qs.filter(**{f"{self.field_name}__legal_name__icontains": value})
+
+
+def _partner_ref(**kwargs) -> PartnerRefFilter:
+    return PartnerRefFilter(label=_("Partner"), field_name="partner", **kwargs)
+
+
+class AgreementFilterSet(ListFilterSet):
+    q = django_filters.CharFilter(label=_("Partner or number"), method="filter_q")
+    number = django_filters.CharFilter(label=_("number"))
+    partner = _partner_ref()
+    status = MultiChoiceFilter(label=_("Status"), choices=AgreementStatus.choices)
+    expiring_within = django_filters.ChoiceFilter(
+        label=_("Expiring within"),
+        choices=[("7", _("7 days")), ("30", _("30 days")), ("90", _("90 days"))],
+        empty_label=_("Any"),
+        method="filter_expiring_within",
+    )
+    mine = YesNoFilter(label=_("My partners only"), method="filter_mine")
+    ends = DateRangeFilter(label=_("End"), field_name="end_date")
+    sort = SortFilter(
+        fields=(
+            ("created_at", "created"),
+            ("number", "number"),
+            ("partner__legal_name", "partner"),
+            ("start_date", "start"),
+            ("end_date", "end"),
+            ("status", "status"),
+        ),
+        default="-created",
+    )
+
+    class Meta:
+        model = Agreement
+        fields: list[str] = []
+
+    def filter_q(self, qs: QuerySet, _name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return qs
+        return qs.filter(Q(partner__legal_name__icontains=value) | Q(number=value))
+
+    def filter_expiring_within(self, qs: QuerySet, _name: str, value: str) -> QuerySet:
+        if not value:
+            return qs
+        today = timezone.localdate()
+        return qs.filter(
+            status=AgreementStatus.ACTIVE,
+            end_date__gte=today,
+            end_date__lte=today + datetime.timedelta(days=int(value)),
+        )
+
+    def filter_mine(self, qs: QuerySet, _name: str, value: bool | None) -> QuerySet:
+        return qs.filter(partner__channel_manager=self.user) if value else qs
+
+
+class CreditApplicationFilterSet(ListFilterSet):
+    partner = _partner_ref()
+    status = MultiChoiceFilter(label=_("Status"), choices=CreditStatus.choices)
+    kind = MultiChoiceFilter(label=_("Kind"), choices=CreditKind.choices)
+    amount = AmountRangeFilter(label=_("Amount"), field_name="amount")
+    requested = DateRangeFilter(label=_("Requested on"), field_name="created_at")
+    sort = SortFilter(
+        fields=(
+            ("created_at", "requested"),
+            ("partner__legal_name", "partner"),
+            ("kind", "kind"),
+            ("amount", "amount"),
+            ("status", "status"),
+        ),
+        default="-requested",
+    )
+
+    class Meta:
+        model = CreditApplication
+        fields: list[str] = []
+
+
+class BusinessReportFilterSet(ListFilterSet):
+    partner = _partner_ref()
+    status = MultiChoiceFilter(label=_("Status"), choices=ReportStatus.choices)
+    month = DateRangeFilter(label=_("Month"), field_name="month")
+    sort = SortFilter(
+        fields=(("month", "month"), ("partner__legal_name", "partner"), ("status", "status")),
+        default="-month",
+    )
+
+    class Meta:
+        model = BusinessReport
+        fields: list[str] = []
+
+
+class PartnerVisitFilterSet(ListFilterSet):
+    partner = _partner_ref()
+    status = MultiChoiceFilter(label=_("Status"), choices=VisitStatus.choices)
+    kind = MultiChoiceFilter(label=_("Kind"), choices=VisitKind.choices)
+    planned = DateRangeFilter(label=_("Planned for"), field_name="planned_on")
+    sort = SortFilter(
+        fields=(
+            ("planned_on", "planned"),
+            ("partner__legal_name", "partner"),
+            ("kind", "kind"),
+            ("status", "status"),
+        ),
+        default="-planned",
+    )
+
+    class Meta:
+        model = PartnerVisit
+        fields: list[str] = []

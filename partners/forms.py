@@ -12,7 +12,6 @@ from core.periods import Quarter
 from core.uploads import validate_document
 
 from .choices import (
-    AgreementStatus,
     CreditKind,
     PartnerStatus,
     PartnerType,
@@ -251,21 +250,6 @@ class NpsResponseForm(forms.Form):
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 MONTH_INPUT = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
 TEXT_AREA = forms.Textarea(attrs={"rows": 3})
-
-
-class AgreementFilterForm(forms.Form):
-    q = forms.CharField(label=_("Partner or number"), required=False)
-    status = forms.ChoiceField(
-        label=_("Status"), choices=_blank(AgreementStatus.choices), required=False
-    )
-    expiring_within = forms.TypedChoiceField(
-        label=_("Expiring within"),
-        choices=[("", _("Any")), (7, _("7 days")), (30, _("30 days")), (90, _("90 days"))],
-        coerce=int,
-        empty_value=None,
-        required=False,
-    )
-    mine = forms.BooleanField(label=_("My partners only"), required=False)
 
 
 class AgreementForm(forms.Form):

@@ -30,8 +30,12 @@ def test_filter_sort_and_save_a_view_of_the_deal_list(
     # given deals in Shanghai and Beijing and a channel manager reading in the language
     partner = PartnerFactory(legal_name="华东网络科技有限公司")
     DealFactory(partner=partner, customer_region="CN-SH", customer_name="Beta", project_name="SH-B")
-    DealFactory(partner=partner, customer_region="CN-SH", customer_name="Alpha", project_name="SH-A")
-    DealFactory(partner=partner, customer_region="CN-BJ", customer_name="Gamma", project_name="BJ-G")
+    DealFactory(
+        partner=partner, customer_region="CN-SH", customer_name="Alpha", project_name="SH-A"
+    )
+    DealFactory(
+        partner=partner, customer_region="CN-BJ", customer_name="Gamma", project_name="BJ-G"
+    )
     manager = UserFactory(role=Role.CHANNEL_MANAGER, language=language)
     sign_in(page, manager)
     if language != "en":
