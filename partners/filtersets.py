@@ -104,7 +104,7 @@ def _partner_ref(**kwargs) -> PartnerRefFilter:
 
 class AgreementFilterSet(ListFilterSet):
     q = django_filters.CharFilter(label=_("Partner or number"), method="filter_q")
-    number = django_filters.CharFilter(label=_("number"))
+    number = django_filters.CharFilter(label=_("Agreement"))
     partner = _partner_ref()
     status = MultiChoiceFilter(label=_("Status"), choices=AgreementStatus.choices)
     expiring_within = django_filters.ChoiceFilter(
