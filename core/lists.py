@@ -164,6 +164,9 @@ class ListPage:
     def __len__(self) -> int:
         return len(self.object_list)
 
+    def __getitem__(self, index):
+        return self.object_list[index]
+
     @property
     def num_pages(self) -> int:
         return max(1, math.ceil(self.count / self.size))
@@ -218,11 +221,16 @@ def paginate_list(queryset: QuerySet, params: QueryDict) -> ListPage:
     raw_page = params.get("page", "")
     number = int(raw_page) if raw_page.isascii() and raw_page.isdigit() else 1
     number = min(max(number, 1), last_counted)
-    count = capped_count(queryset)
-    number = min(number, max(1, math.ceil(min(count, COUNT_CAP) / size)))
     offset = (number - 1) * size
     rows = list(queryset[offset : offset + size + 1])
+    if not rows and number > 1:  # past the end: the last page
+        count = capped_count(queryset)
+        number = max(1, math.ceil(min(count, COUNT_CAP) / size))
+        offset = (number - 1) * size
+        rows = list(queryset[offset : offset + size + 1])
     more, rows = len(rows) > size, rows[:size]
+    # Counted only when the rows go on past this page, and never beyond the cap.
+    count = capped_count(queryset) if more else offset + len(rows)
     next_query = ""
     if more:
         if number < last_counted:
