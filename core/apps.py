@@ -9,6 +9,6 @@ class CoreConfig(AppConfig):
     verbose_name = _("Portal infrastructure")
 
     def ready(self) -> None:
-        from . import dashboard
+        from . import dashboard, listings  # noqa: F401 — core's own lists register themselves
 
         dashboard.autodiscover()

@@ -17,12 +17,13 @@ from rest_framework import exceptions as api_exceptions
 
 from .dashboard import widgets_for
 from .exports import csv_response
-from .forms import AuditFilterForm, ImportUploadForm
+from .forms import ImportUploadForm
 from .import_batches import import_batch_create
 from .imports import importer_for, importers_for
-from .jobs import job_get_for, job_list_for
+from .jobs import job_get_for
+from .listings import AUDIT_LIST, IMPORT_LIST, JOB_LIST
 from .lists import ListDefinition, Listing, list_definition, listing_for
-from .models import AuditEvent, FxRate, ImportBatch
+from .models import FxRate, ImportBatch
 from .notifications import notification_mark_read
 from .permissions import role_required
 from .roles import Role
@@ -115,9 +116,8 @@ def notification_read_all(request):
 def job_list(request):
     if not request.user.is_vendor_staff:
         raise PermissionDenied
-    return render(
-        request, "core/job_list.html", {"page": paginate(request, job_list_for(user=request.user))}
-    )
+    jobs = listing(request, JOB_LIST)
+    return render(request, "core/job_list.html", {"listing": jobs, "page": jobs.page})
 
 
 @login_required
@@ -144,13 +144,11 @@ def import_list(request):
     importers = importers_for(request.user)
     if not importers:
         raise PermissionDenied
-    batches = ImportBatch.objects.select_related("uploaded_by").filter(
-        kind__in=[i.kind for i in importers]
-    )
+    batches = listing(request, IMPORT_LIST)
     return render(
         request,
         "core/import_list.html",
-        {"importers": importers, "page": paginate(request, batches)},
+        {"importers": importers, "listing": batches, "page": batches.page},
     )
 
 
@@ -208,23 +206,8 @@ def fxrate_list(request):
 
 @role_required(Role.ADMIN)
 def audit_list(request):
-    form = AuditFilterForm(request.GET or None)
-    events = AuditEvent.objects.select_related("content_type")
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["action"]:
-            events = events.filter(action__icontains=data["action"])
-        if data["actor"]:
-            events = events.filter(actor_repr__icontains=data["actor"])
-        if data["object_repr"]:
-            events = events.filter(object_repr__icontains=data["object_repr"])
-        if data["date_from"]:
-            events = events.filter(created_at__date__gte=data["date_from"])
-        if data["date_to"]:
-            events = events.filter(created_at__date__lte=data["date_to"])
-    return render(
-        request, "core/audit_list.html", {"form": form, "page": paginate(request, events)}
-    )
+    events = listing(request, AUDIT_LIST)
+    return render(request, "core/audit_list.html", {"listing": events, "page": events.page})
 
 
 def is_api_request(request) -> bool:

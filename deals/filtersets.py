@@ -7,6 +7,8 @@ import django_filters
 from django.db.models import DecimalField, ExpressionWrapper, F, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from core.filters import (
     AmountRangeFilter,
@@ -24,6 +26,7 @@ from .choices import PENDING_STATUSES, DealStatus, LeadStatus
 from .models import Deal, DealLine, Lead
 
 
+@extend_schema_field(OpenApiTypes.DECIMAL)
 def _deal_amount_between(qs: QuerySet, _name: str, value) -> QuerySet:
     """Registrations whose registered lines (quantity × unit price) add up to within the range."""
     if not value or (value.start is None and value.stop is None):
