@@ -14,8 +14,10 @@ from .models import AuditEvent, ImportBatch, ImportStatus, JobRun, JobStatus
 
 
 def audit_event_list_for(*, user) -> QuerySet[AuditEvent]:
-    """Every audit event (the page is for administrators only)."""
-    return AuditEvent.objects.select_related("content_type")
+    """Every audit event for an administrator, none for anyone else (an export job rebuilding
+    the list for another user gets nothing)."""
+    events = AuditEvent.objects.select_related("content_type")
+    return events if getattr(user, "is_admin", False) else events.none()
 
 
 def import_batch_list_for(*, user) -> QuerySet[ImportBatch]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -251,14 +252,19 @@ class Deal(models.Model):
             models.Index(fields=["-created_at", "-id"], name="deal_created"),
             models.Index(fields=["partner", "-created_at", "-id"], name="deal_partner_created"),
             models.Index(fields=["status", "-created_at", "-id"], name="deal_status_created"),
-            # The list's search: customer or project by any part of the name, tax ID whole.
+            # The list's search: customer or project by any part of the name, in any case (on
+            # UPPER(), the expression `icontains` compares), tax ID whole.
             GinIndex(
-                fields=["customer_name"], name="deal_customer_name_trgm", opclasses=["gin_trgm_ops"]
+                OpClass(Upper("customer_name"), name="gin_trgm_ops"),
+                name="deal_customer_name_trgm",
             ),
             GinIndex(
-                fields=["project_name"], name="deal_project_name_trgm", opclasses=["gin_trgm_ops"]
+                OpClass(Upper("project_name"), name="gin_trgm_ops"), name="deal_project_name_trgm"
             ),
             models.Index(fields=["customer_tax_id"], name="deal_tax_id"),
+            # Sorting the list by customer or project walks an index too.
+            models.Index(fields=["customer_name", "id"], name="deal_customer_name"),
+            models.Index(fields=["project_name", "id"], name="deal_project_name"),
         ]
 
     def __str__(self) -> str:

@@ -53,3 +53,12 @@ def test_rows_rebuilt_without_a_request(key):
     rows = definition.queryset_for(user=staff(READER[key]), params=QueryDict("sort=nonsense"))
     assert list(rows[:5]) is not None
     assert rows.query.order_by[-1] in ("pk", "-pk")
+
+
+def test_the_audit_log_is_rebuilt_for_administrators_only():
+    from core.models import AuditEvent
+
+    AuditEvent.objects.create(action="tests.event", actor_repr="someone")
+    audit = _lists["audit"]
+    assert audit.queryset_for(user=staff(Role.ADMIN), params=QueryDict()).count() == 1
+    assert audit.queryset_for(user=staff(Role.CHANNEL_MANAGER), params=QueryDict()).count() == 0
