@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -41,6 +42,8 @@ from .rules import normalise_specialization
 
 class PartnerFilterSet(ListFilterSet):
     q = django_filters.CharFilter(label=_("Name"), method="filter_q")
+    # The API's earlier name for `q`, kept for its clients; not shown on the page.
+    search = django_filters.CharFilter(label=_("Name"), method="filter_q", widget=forms.HiddenInput)
     tier = MultiChoiceFilter(label=_("Tier"), field_name="tier__code", choices=TierCode.choices)
     partner_type = MultiChoiceFilter(label=_("Type"), choices=PartnerType.choices)
     status = MultiChoiceFilter(label=_("Status"), choices=PartnerStatus.choices)
