@@ -10,8 +10,17 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # outbox and idempotency: their periodic tasks are registered on import; export_jobs: the
-        # export task; list_exports: core's own lists; import_jobs: how jobs end a stopped import.
-        from . import dashboard, export_jobs, idempotency, import_jobs, list_exports, outbox  # noqa: F401
+        # export task; list_exports and listings: core's own lists; import_jobs: how jobs end a
+        # stopped import.
+        from . import (  # noqa: F401
+            dashboard,
+            export_jobs,
+            idempotency,
+            import_jobs,
+            list_exports,
+            listings,
+            outbox,
+        )
 
         dashboard.autodiscover()
         import_jobs.register_job_hooks()

@@ -96,7 +96,15 @@ def navigation_for(user) -> list[dict]:
 
 def autodiscover() -> None:
     for config in apps.get_app_configs():
-        for module in ("dashboard", "navigation", "importers", "jobs", "search", "exports"):
+        for module in (
+            "dashboard",
+            "navigation",
+            "importers",
+            "jobs",
+            "search",
+            "exports",
+            "lists",
+        ):
             try:
                 import_module(f"{config.name}.{module}")
             except ModuleNotFoundError as exc:

@@ -265,3 +265,20 @@ def export_choice_clean(params: Mapping[str, Any], name: str, choices: Iterable[
             }
         )
     return value
+
+
+def export_list_rows(definition, *, user, params: Mapping[str, Any]):
+    """Exactly the rows a framework list (`core.lists.ListDefinition`) shows for these query
+    parameters, filtered and sorted; bad filters raise `ValidationError` with field messages."""
+    filterset = definition.filterset_for(user=user, params=params)
+    export_filters_clean(filterset.form)
+    return filterset.qs
+
+
+def export_filters_of(params: Mapping[str, Any]) -> dict[str, str]:
+    """The filters asked, as text (for the read audit of customer data)."""
+    return {
+        key: ",".join(params.getlist(key)) if hasattr(params, "getlist") else str(params[key])
+        for key in params
+        if key not in ("page", "after", "page_size", "format", "export")
+    }

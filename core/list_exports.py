@@ -8,9 +8,8 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from .audit import audit_event_list
 from .exports import ExportRows, export_filters_clean, export_register
-from .forms import AuditFilterForm
+from .listings import AUDIT_LIST
 from .models import AuditEvent
 
 
@@ -26,9 +25,10 @@ def audit_export_row(event: AuditEvent) -> list:
 
 
 def audit_rows_for(user, params: Mapping[str, Any]) -> ExportRows:
-    """The audit log as its page filters it (`AuditFilterForm`)."""
-    filters = export_filters_clean(AuditFilterForm(params))
-    return ExportRows(records=audit_event_list(filters=filters), row=audit_export_row)
+    """The audit log exactly as its page filters and sorts it (`core.listings.AUDIT_LIST`)."""
+    filterset = AUDIT_LIST.filterset_for(user=user, params=params)
+    export_filters_clean(filterset.form)
+    return ExportRows(records=filterset.qs, row=audit_export_row)
 
 
 export_register(

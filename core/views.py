@@ -15,20 +15,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rest_framework import exceptions as api_exceptions
 
-from .audit import audit_event_list
 from .dashboard import widgets_for
 from .export_jobs import export_format_clean, export_start
 from .exports import csv_response, export_get
-from .forms import AuditFilterForm, ImportUploadForm
+from .forms import ImportUploadForm
 from .idempotency import idempotent_form
 from .import_batches import import_batch_create
 from .imports import import_limits, importer_for, importers_for
-from .jobs import job_can_resume, job_get_for, job_list_for, job_resume
+from .jobs import job_can_resume, job_get_for, job_resume
+from .listings import AUDIT_LIST, IMPORT_LIST, JOB_LIST
+from .lists import ListDefinition, Listing, list_definition, listing_for
 from .models import FxRate, ImportBatch, JobRun, JobStatus
 from .notifications import notification_mark_read
 from .outbox import outbox_waiting, queued_notice
 from .permissions import role_required
 from .roles import Role
+from .saved_views import saved_view_delete, saved_view_save, saved_view_url, saved_views_for
 from .search import DROPDOWN_LIMIT, PAGE_LIMIT, search, search_text_clean
 
 PAGE_SIZE = 50
@@ -36,6 +38,46 @@ PAGE_SIZE = 50
 
 def paginate(request, queryset, per_page: int = PAGE_SIZE):
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def listing(request, definition: ListDefinition) -> Listing:
+    """A list page's rows, header and the reader's saved views, from the request's query."""
+    views = [
+        (view, saved_view_url(view))
+        for view in saved_views_for(user=request.user, list_key=definition.key)
+    ]
+    return listing_for(definition, user=request.user, params=request.GET, saved_views=views)
+
+
+@login_required
+@require_POST
+def saved_view_create(request, key: str):
+    definition = list_definition(key)
+    if definition is None:
+        raise Http404
+    try:
+        view = saved_view_save(
+            user=request.user,
+            list_key=key,
+            name=request.POST.get("name", ""),
+            query=request.POST.get("query", ""),
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(f"{definition.url}?{request.POST.get('query', '')}")
+    messages.success(request, _("View “%(name)s” saved.") % {"name": view.name})
+    return redirect(saved_view_url(view))
+
+
+@login_required
+@require_POST
+def saved_view_remove(request, pk: int):
+    view = get_object_or_404(saved_views_for(user=request.user), pk=pk)
+    saved_view_delete(user=request.user, pk=view.pk)
+    messages.success(request, _("View “%(name)s” deleted.") % {"name": view.name})
+    definition = list_definition(view.list_key)
+    return redirect(definition.url if definition else "core:dashboard")
 
 
 def healthz(request) -> JsonResponse:
@@ -101,9 +143,8 @@ def notification_read_all(request):
 def job_list(request):
     if not request.user.is_vendor_staff:
         raise PermissionDenied
-    return render(
-        request, "core/job_list.html", {"page": paginate(request, job_list_for(user=request.user))}
-    )
+    jobs = listing(request, JOB_LIST)
+    return render(request, "core/job_list.html", {"listing": jobs, "page": jobs.page})
 
 
 @login_required
@@ -186,13 +227,11 @@ def import_list(request):
     importers = importers_for(request.user)
     if not importers:
         raise PermissionDenied
-    batches = ImportBatch.objects.select_related("uploaded_by").filter(
-        kind__in=[i.kind for i in importers]
-    )
+    batches = listing(request, IMPORT_LIST)
     return render(
         request,
         "core/import_list.html",
-        {"importers": importers, "page": paginate(request, batches)},
+        {"importers": importers, "listing": batches, "page": batches.page},
     )
 
 
@@ -256,11 +295,8 @@ def fxrate_list(request):
 
 @role_required(Role.ADMIN)
 def audit_list(request):
-    form = AuditFilterForm(request.GET or None)
-    events = audit_event_list(filters=form.cleaned_data if form.is_valid() else {})
-    return render(
-        request, "core/audit_list.html", {"form": form, "page": paginate(request, events)}
-    )
+    events = listing(request, AUDIT_LIST)
+    return render(request, "core/audit_list.html", {"listing": events, "page": events.page})
 
 
 def is_api_request(request) -> bool:

@@ -13,14 +13,14 @@ from core.exports import (
     ExportRows,
     export_choice,
     export_choice_clean,
-    export_filters_clean,
+    export_filters_of,
+    export_list_rows,
     export_register,
 )
 
 from . import selectors
-from .choices import LeadStatus
 from .customer_data import customer_data_shown
-from .forms import DealFilterForm
+from .lists import DEAL_LIST, LEAD_LIST
 from .models import Deal, Lead
 
 CONTACT_COLUMNS = (
@@ -120,12 +120,11 @@ def lead_export_row(lead: Lead) -> list:
 
 
 def deal_rows_for(user, params: Mapping[str, Any]) -> ExportRows:
-    """The deal list as its page filters it (`DealFilterForm` through `deal_list_for`)."""
-    filters = export_filters_clean(DealFilterForm(params))
+    """The deal list exactly as its page filters and sorts it (`deals.lists.DEAL_LIST`)."""
     return ExportRows(
-        records=selectors.deal_list_for(user=user, filters=filters),
+        records=export_list_rows(DEAL_LIST, user=user, params=params),
         row=deal_export_row,
-        prepare=_customer_data(user, filters),
+        prepare=_customer_data(user, export_filters_of(params)),
     )
 
 
@@ -139,11 +138,10 @@ def lead_rows_for(user, params: Mapping[str, Any]) -> ExportRows:
             row=lead_export_row,
             prepare=_customer_data(user, {"show": show}, record_of=lambda offer: offer.lead),
         )
-    status = export_choice_clean(params, "status", LeadStatus.values)
     return ExportRows(
-        records=selectors.lead_list_for(user=user, status=status),
+        records=export_list_rows(LEAD_LIST, user=user, params=params),
         row=lead_export_row,
-        prepare=_customer_data(user, {"status": status}),
+        prepare=_customer_data(user, export_filters_of(params)),
     )
 
 

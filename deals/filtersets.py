@@ -1,16 +1,138 @@
-"""Filters of the deal registration approval queue (DESIGN §4.3, §4.4, §8.1): search, the flags a
-manager works by, and sorting. One definition for the page; the list framework folds it in."""
+"""The filters and sortable columns of the deal lists: one definition for the page, the API and
+the export (DESIGN §8.1)."""
 
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
-from .choices import DealStatus
+from core.filters import (
+    AmountRangeFilter,
+    CodeOrNameFilter,
+    DateRangeFilter,
+    ListFilterSet,
+    MultiChoiceFilter,
+    SortFilter,
+    YesNoFilter,
+    text_search,
+)
+from partners.regions import REGIONS
+
+from .choices import PENDING_STATUSES, DealStatus, LeadStatus
+from .models import Deal, DealLine, Lead
 from .rules import normalize_customer_name
 
+
+@extend_schema_field(OpenApiTypes.DECIMAL)
+def _deal_amount_between(qs: QuerySet, _name: str, value) -> QuerySet:
+    """Registrations whose registered lines (quantity × unit price) add up to within the range."""
+    if not value or (value.start is None and value.stop is None):
+        return qs
+    totals = (
+        DealLine.objects.unrestricted("narrows an already scoped list of deals")
+        .filter(final=False)
+        .values("deal_id")
+        .annotate(
+            total=Sum(
+                ExpressionWrapper(
+                    F("quantity") * F("unit_price"),
+                    output_field=DecimalField(max_digits=20, decimal_places=2),
+                )
+            )
+        )
+    )
+    if value.start is not None:
+        totals = totals.filter(total__gte=value.start)
+    if value.stop is not None:
+        totals = totals.filter(total__lte=value.stop)
+    return qs.filter(pk__in=totals.values("deal_id"))
+
+
+class DealFilterSet(ListFilterSet):
+    q = django_filters.CharFilter(
+        label=_("search"),
+        method=text_search(["customer_name", "project_name"], exact=["customer_tax_id"]),
+    )
+    status = MultiChoiceFilter(label=_("status"), choices=DealStatus.choices)
+    region = CodeOrNameFilter(label=_("region"), field_name="customer_region", choices=REGIONS)
+    partner = django_filters.CharFilter(
+        label=_("partner"), field_name="partner__legal_name", lookup_expr="icontains"
+    )
+    created = DateRangeFilter(label=_("created"), field_name="created_at")
+    expected_close = DateRangeFilter(
+        label=_("expected close date"), field_name="expected_close_date"
+    )
+    amount = AmountRangeFilter(label=_("amount"), method=_deal_amount_between)
+    sla_breached = YesNoFilter(label=_("SLA breached"), method="filter_sla_breached")
+    cross_region = YesNoFilter(label=_("cross-region"))
+    in_conflict = YesNoFilter(label=_("in conflict"), method="filter_in_conflict")
+    sort = SortFilter(
+        fields=(
+            ("created_at", "created"),
+            ("project_name", "project"),
+            ("customer_name", "customer"),
+            ("partner__legal_name", "partner"),
+            ("customer_region", "region"),
+            ("status", "status"),
+            ("expected_close_date", "expected_close"),
+        ),
+        default="-created",
+    )
+
+    class Meta:
+        model = Deal
+        fields: list[str] = []
+
+    def filter_sla_breached(self, qs: QuerySet, _name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return qs
+        breached = {"status__in": PENDING_STATUSES, "sla_due_at__lt": timezone.now()}
+        return qs.filter(**breached) if value else qs.exclude(**breached)
+
+    def filter_in_conflict(self, qs: QuerySet, _name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return qs
+        return (
+            qs.filter(status=DealStatus.IN_CONFLICT)
+            if value
+            else qs.exclude(status=DealStatus.IN_CONFLICT)
+        )
+
+
+class LeadFilterSet(ListFilterSet):
+    q = django_filters.CharFilter(
+        label=_("search"),
+        method=text_search(["customer_name", "project_name"], exact=["customer_tax_id"]),
+    )
+    status = MultiChoiceFilter(label=_("status"), choices=LeadStatus.choices)
+    region = CodeOrNameFilter(label=_("region"), field_name="customer_region", choices=REGIONS)
+    partner = django_filters.CharFilter(
+        label=_("accepted by"), field_name="accepted_partner__legal_name", lookup_expr="icontains"
+    )
+    published = DateRangeFilter(label=_("published"), field_name="published_at")
+    value = AmountRangeFilter(label=_("estimated value"), field_name="estimated_value")
+    sort = SortFilter(
+        fields=(
+            ("published_at", "published"),
+            ("project_name", "project"),
+            ("customer_name", "customer"),
+            ("customer_region", "region"),
+            ("status", "status"),
+            ("estimated_value", "value"),
+        ),
+        default="-published",
+    )
+
+    class Meta:
+        model = Lead
+        fields: list[str] = []
+
+
+# --- the approval queue ----------------------------------------------------------------------
 # The queue's flags: each one a condition on a pending registration, counted in one aggregate.
 QUEUE_FLAGS = {
     "conflicts": (_("Conflicts"), lambda now: Q(status=DealStatus.IN_CONFLICT)),

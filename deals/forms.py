@@ -89,18 +89,6 @@ class WonForm(forms.Form):
     )
 
 
-class DealFilterForm(forms.Form):
-    q = forms.CharField(label=_("search"), required=False)
-    status = forms.ChoiceField(label=_("status"), required=False)
-    region = forms.CharField(label=_("region"), required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        from .choices import DealStatus
-
-        self.fields["status"].choices = [("", _("all"))] + list(DealStatus.choices)
-
-
 class LeadForm(forms.ModelForm):
     class Meta:
         from .models import Lead

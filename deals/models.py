@@ -5,10 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -255,6 +256,23 @@ class Deal(models.Model):
                 name="deal_pending_sla_due",
                 condition=Q(status__in=PENDING_STATUSES),
             ),
+            # The deal list (DESIGN §10): each scope + default order walks an index and stops
+            # after one page — staff newest first, a partner's own (partner first), by state.
+            models.Index(fields=["-created_at", "-id"], name="deal_created"),
+            models.Index(fields=["partner", "-created_at", "-id"], name="deal_partner_created"),
+            models.Index(fields=["status", "-created_at", "-id"], name="deal_status_created"),
+            # The list's search: customer or project by any part of the name, in any case (on
+            # UPPER(), the expression `icontains` compares), tax ID whole.
+            GinIndex(
+                OpClass(Upper("customer_name"), name="gin_trgm_ops"),
+                name="deal_customer_name_trgm",
+            ),
+            GinIndex(
+                OpClass(Upper("project_name"), name="gin_trgm_ops"), name="deal_project_name_trgm"
+            ),
+            # Sorting the list by customer or project walks an index too.
+            models.Index(fields=["customer_name", "id"], name="deal_customer_name"),
+            models.Index(fields=["project_name", "id"], name="deal_project_name"),
         ]
 
     def __str__(self) -> str:
@@ -436,6 +454,7 @@ class Lead(models.Model):
             models.Index(
                 fields=["customer_tax_id"], name="lead_tax_id", condition=~Q(customer_tax_id="")
             ),
+            models.Index(fields=["-published_at", "-id"], name="lead_published"),
         ]
         constraints = [
             models.CheckConstraint(

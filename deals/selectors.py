@@ -36,19 +36,25 @@ from .models import Deal, DealLine, Lead, LeadOffer
 from .rules import normalize_customer_name, normalize_tax_id
 
 
-def deal_list_for(*, user, filters: dict | None = None) -> QuerySet[Deal]:
-    filters = filters or {}
-    qs = Deal.objects.visible_to(user).select_related("partner", "registered_by")
-    if filters.get("status"):
-        qs = qs.filter(status=filters["status"])
-    if filters.get("q"):
-        q = filters["q"]
-        qs = qs.filter(Q(customer_name__icontains=q) | Q(project_name__icontains=q))
-    if filters.get("region"):
-        qs = qs.filter(customer_region=filters["region"])
-    return qs.annotate(line_count=Count("lines", filter=Q(lines__final=False))).order_by(
-        "-created_at", "-pk"
+def deal_list_base_for(*, user) -> QuerySet[Deal]:
+    """The registrations the user may see, for the deal list (`deals.lists.DEAL_LIST` filters,
+    sorts and pages them). No per-row aggregate here: it would run over every visible row."""
+    return Deal.objects.visible_to(user).select_related("partner")
+
+
+def deal_line_counts_attach(deals: list[Deal]) -> list[Deal]:
+    """Set `line_count` (registered lines) on one page of already scoped deals: one grouped
+    query over the page's ids, never over the whole list."""
+    counts = dict(
+        DealLine.objects.unrestricted("counts the lines of a page of scoped deals")
+        .filter(deal_id__in=[d.pk for d in deals], final=False)
+        .values("deal_id")
+        .annotate(n=Count("pk"))
+        .values_list("deal_id", "n")
     )
+    for deal in deals:
+        deal.line_count = counts.get(deal.pk, 0)
+    return deals
 
 
 def deals_among_for(*, user, ids) -> QuerySet[Deal]:
@@ -223,15 +229,27 @@ def lead_offers_for(*, user, show: str = "open") -> QuerySet[LeadOffer]:
     return qs.order_by("-offered_at", "-pk")
 
 
-def lead_list_for(*, user, status: str = "") -> QuerySet[Lead]:
-    """Staff list of leads with the accepting partner and offer counts."""
-    qs = Lead.objects.visible_to(user).select_related("accepted_partner", "published_by")
-    if status:
-        qs = qs.filter(status=status)
-    return qs.annotate(
-        offer_count=Count("offers"),
-        declined_count=Count("offers", filter=Q(offers__status=LeadOfferStatus.DECLINED)),
-    ).order_by("-published_at", "-pk")
+def lead_list_base_for(*, user) -> QuerySet[Lead]:
+    """Staff list of leads with the accepting partner (`deals.lists.LEAD_LIST` filters them)."""
+    return Lead.objects.visible_to(user).select_related("accepted_partner")
+
+
+def lead_offer_counts_attach(leads: list[Lead]) -> list[Lead]:
+    """Set `offer_count` and `declined_count` on one page of already scoped leads."""
+    rows = (
+        LeadOffer.objects.unrestricted("counts the offers of a page of scoped leads")
+        .filter(lead_id__in=[lead.pk for lead in leads])
+        .values("lead_id")
+        .annotate(
+            offers=Count("pk"), declined=Count("pk", filter=Q(status=LeadOfferStatus.DECLINED))
+        )
+    )
+    counts = {row["lead_id"]: row for row in rows}
+    for lead in leads:
+        row = counts.get(lead.pk, {})
+        lead.offer_count = row.get("offers", 0)
+        lead.declined_count = row.get("declined", 0)
+    return leads
 
 
 def lead_offer_list_for(*, user, lead: Lead) -> QuerySet[LeadOffer]:

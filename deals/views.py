@@ -19,8 +19,9 @@ from core.bulk import BULK_MAX_ROWS, BulkDecisionForm, bulk_apply
 from core.exports import EXPORT_FORMATS
 from core.forms import apply_service_errors
 from core.idempotency import idempotent_form
+from core.lists import NAVIGATION_PARAMS
 from core.permissions import role_required
-from core.views import export_page
+from core.views import export_page, listing
 
 from . import selectors, services
 from .attribution import activities_of
@@ -28,7 +29,6 @@ from .choices import DealStatus, LeadStatus
 from .customer_data import customer_data_shown
 from .filtersets import QUEUE_FLAGS, DealQueueFilterSet, queue_search_q
 from .forms import (
-    DealFilterForm,
     DealForm,
     DealLineFormSet,
     ExtensionForm,
@@ -37,6 +37,7 @@ from .forms import (
     ReasonForm,
     WonForm,
 )
+from .lists import DEAL_LIST, LEAD_LIST
 from .models import Deal
 from .permissions import REGISTRANT_ROLES, deal_can_register, deal_decisions_for
 
@@ -45,24 +46,31 @@ def _errors(exc: ValidationError) -> list[str]:
     return exc.messages
 
 
+def _filters_asked(request) -> dict:
+    """The list's filters and sort as asked (for the audit of who read which customers)."""
+    return {
+        key: ",".join(request.GET.getlist(key))
+        for key in request.GET
+        if key not in NAVIGATION_PARAMS and key != "export"
+    }
+
+
 @login_required
 def deal_list(request):
     export_format = request.GET.get("export", "")
     if export_format in EXPORT_FORMATS:
         return export_page(request, "deals", export_format)
-    filters = DealFilterForm(request.GET or None)
-    cleaned = filters.cleaned_data if filters.is_valid() else {}
-    deals = selectors.deal_list_for(user=request.user, filters=cleaned)
-    page = Paginator(deals, 50).get_page(request.GET.get("page"))
+    deals = listing(request, DEAL_LIST)
+    page = deals.page
     page.object_list = customer_data_shown(
         user=request.user,
-        records=page.object_list,
+        records=selectors.deal_line_counts_attach(page.object_list),
         view="list",
         door="page",
-        filters=cleaned,
-        page=page.number,
+        filters=_filters_asked(request),
+        page=page.number or 0,
     )
-    return render(request, "deals/deal_list.html", {"page": page, "filters": filters})
+    return render(request, "deals/deal_list.html", {"listing": deals, "page": page})
 
 
 def _lines_of(formset) -> list[dict]:
@@ -371,18 +379,14 @@ def lead_list(request):
             "deals/lead_offers.html",
             {"page": page, "show": show, "can_answer": request.user.role in REGISTRANT_ROLES},
         )
-    status = request.GET.get("status", "")
-    if status not in LeadStatus.values:
-        status = ""
-    leads = selectors.lead_list_for(user=request.user, status=status)
-    page = Paginator(leads, 50).get_page(request.GET.get("page"))
+    leads = listing(request, LEAD_LIST)
+    selectors.lead_offer_counts_attach(leads.page.object_list)
     return render(
         request,
         "deals/lead_list.html",
         {
-            "page": page,
-            "status": status,
-            "statuses": LeadStatus.choices,
+            "listing": leads,
+            "page": leads.page,
             "can_publish": request.user.is_admin or request.user.role in CHANNEL_ROLES,
         },
     )

@@ -7,10 +7,9 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from core.exports import ExportRows, export_choice, export_filters_clean, export_register
+from core.exports import ExportRows, export_choice, export_list_rows, export_register
 
-from . import selectors
-from .forms import RequestFilterForm
+from .lists import FUND_REQUEST_LIST
 from .models import FundRequest
 
 
@@ -33,10 +32,9 @@ def fund_request_export_row(fund_request: FundRequest) -> list:
 
 
 def fund_request_rows_for(user, params: Mapping[str, Any]) -> ExportRows:
-    """The request list as its page filters it (`RequestFilterForm`, `fund_request_list_for`)."""
-    filters = export_filters_clean(RequestFilterForm(params))
+    """The request list exactly as its page filters and sorts it (`funds.lists`)."""
     return ExportRows(
-        records=selectors.fund_request_list_for(user=user, status=filters["status"]),
+        records=export_list_rows(FUND_REQUEST_LIST, user=user, params=params),
         row=fund_request_export_row,
     )
 

@@ -1,4 +1,5 @@
-"""Filters of the MDF approval queue (DESIGN §7, §8.1): search, activity type, sorting."""
+"""The filters and sortable columns of the MDF request list: one definition for the page and the
+API (DESIGN §8.1)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,46 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from .choices import ActivityType
+from core.filters import (
+    AmountRangeFilter,
+    DateRangeFilter,
+    ListFilterSet,
+    MultiChoiceFilter,
+    SortFilter,
+)
 
+from .choices import ActivityType, RequestStatus
+from .models import FundRequest
+
+
+class FundRequestFilterSet(ListFilterSet):
+    q = django_filters.CharFilter(label=_("Activity"), field_name="title", lookup_expr="icontains")
+    status = MultiChoiceFilter(label=_("Status"), choices=RequestStatus.choices)
+    activity_type = MultiChoiceFilter(label=_("activity type"), choices=ActivityType.choices)
+    partner = django_filters.CharFilter(
+        label=_("Partner"), field_name="partner__legal_name", lookup_expr="icontains"
+    )
+    submitted = DateRangeFilter(label=_("submitted"), field_name="submitted_at")
+    starts = DateRangeFilter(label=_("start date"), field_name="start_date")
+    amount_cny = AmountRangeFilter(label=_("CNY equivalent"), field_name="amount_cny")
+    sort = SortFilter(
+        fields=(
+            ("submitted_at", "submitted"),
+            ("title", "activity"),
+            ("partner__legal_name", "partner"),
+            ("start_date", "dates"),
+            ("amount_cny", "amount_cny"),
+            ("status", "status"),
+        ),
+        default="-submitted",
+    )
+
+    class Meta:
+        model = FundRequest
+        fields: list[str] = []
+
+
+# --- the approval queue ----------------------------------------------------------------------
 QUEUE_SORTS = {
     "submitted": ("submitted_at", "pk"),
     "-submitted": ("-submitted_at", "-pk"),

@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .choices import ActivityType, RequestStatus
+from .choices import ActivityType
 
 DATE = forms.DateInput(attrs={"type": "date"})
 MONEY = {"max_digits": 16, "decimal_places": 2}
@@ -79,10 +79,4 @@ class ActivityResultForm(forms.Form):
             "that reference the activity are counted automatically."
         ),
         **MONEY,
-    )
-
-
-class RequestFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        label=_("Status"), choices=[("", _("All"))] + RequestStatus.choices, required=False
     )

@@ -27,7 +27,7 @@ from deals.selectors import deals_among_for, won_line_amount
 from partners.models import Partner
 
 from .choices import ALLOCATION_KINDS, LedgerKind, RequestStatus
-from .models import ActivityDeal, ApprovalRule, Claim, FundRequest, MdfLedgerEntry
+from .models import ActivityDeal, ApprovalRule, Claim, FundApproval, FundRequest, MdfLedgerEntry
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=18, decimal_places=2))
 
@@ -73,6 +73,26 @@ def mdf_entry_list_for(*, user, partner=None) -> QuerySet[MdfLedgerEntry]:
     if partner is not None:
         entries = entries.filter(partner=partner)
     return entries
+
+
+def fund_request_list_base_for(*, user) -> QuerySet[FundRequest]:
+    """The MDF requests of the list (`funds.lists.FUND_REQUEST_LIST` filters and sorts them);
+    approvals are counted for the page only (`fund_request_approvals_attach`)."""
+    return FundRequest.objects.visible_to(user).select_related("partner")
+
+
+def fund_request_approvals_attach(requests: list[FundRequest]) -> list[FundRequest]:
+    """Set `approval_count` on one page of requests the user may already see."""
+    counts = dict(
+        FundApproval.objects.unrestricted("counts the approvals of a page of requests")
+        .filter(fund_request_id__in=[r.pk for r in requests])
+        .values("fund_request_id")
+        .annotate(n=Count("pk"))
+        .values_list("fund_request_id", "n")
+    )
+    for fund_request in requests:
+        fund_request.approval_count = counts.get(fund_request.pk, 0)
+    return requests
 
 
 def fund_request_list_for(*, user, status: str = "", partner_id=None) -> QuerySet[FundRequest]:

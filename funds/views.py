@@ -23,7 +23,7 @@ from core.bulk import BULK_MAX_ROWS, BulkDecisionForm, bulk_apply
 from core.forms import apply_service_errors
 from core.idempotency import idempotent_form
 from core.permissions import role_required
-from core.views import paginate
+from core.views import listing, paginate
 from partners.models import Partner
 
 from . import selectors, services
@@ -35,8 +35,8 @@ from .forms import (
     ClaimForm,
     DecisionForm,
     FundRequestForm,
-    RequestFilterForm,
 )
+from .lists import FUND_REQUEST_LIST
 from .models import ClaimAttachment, FundRequestAttachment
 
 ALL_ROLES = STAFF_ROLES | PARTNER_ROLES
@@ -114,16 +114,14 @@ def allocate(request):
 
 @role_required(*ALL_ROLES)
 def request_list(request):
-    form = RequestFilterForm(request.GET or None)
-    status = form.cleaned_data["status"] if form.is_valid() else ""
-    requests = selectors.fund_request_list_for(user=request.user, status=status)
+    requests = listing(request, FUND_REQUEST_LIST)
+    selectors.fund_request_approvals_attach(requests.page.object_list)
     return render(
         request,
-        "funds/request_list.html",
+        "funds/fund_request_list.html",
         {
-            "page": paginate(request, requests),
-            "filter_form": form,
-            "queue": False,
+            "listing": requests,
+            "page": requests.page,
             "can_request": acts_on_company_finance(request.user, request.user.partner_id),
         },
     )

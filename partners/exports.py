@@ -9,10 +9,10 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import STAFF_ROLES
-from core.exports import ExportRows, export_choice, export_filters_clean, export_register
+from core.exports import ExportRows, export_choice, export_list_rows, export_register
 
 from . import selectors
-from .forms import AgreementFilterForm, PartnerFilterForm
+from .lists import AGREEMENT_LIST, PARTNER_LIST
 from .models import Agreement, Partner
 
 
@@ -34,11 +34,9 @@ def partner_export_row(partner: Partner) -> list:
 
 
 def partner_rows_for(user, params: Mapping[str, Any]) -> ExportRows:
-    """The directory as its page filters it (`PartnerFilterForm` through `partner_list_for`)."""
-    filters = export_filters_clean(PartnerFilterForm(params))
+    """The directory exactly as its page filters and sorts it (`partners.lists.PARTNER_LIST`)."""
     return ExportRows(
-        records=selectors.partner_list_for(user=user, filters=filters).order_by("legal_name", "pk"),
-        row=partner_export_row,
+        records=export_list_rows(PARTNER_LIST, user=user, params=params), row=partner_export_row
     )
 
 
@@ -80,14 +78,11 @@ def agreement_export_row(agreement: Agreement) -> list:
 
 
 def agreement_rows_for(user, params: Mapping[str, Any]) -> ExportRows:
-    """The agreement list as its page filters it (`AgreementFilterForm`, `agreement_list_for`,
-    and `?partner=` from the partner page, which refuses another company with a 404)."""
-    partner = selectors.partner_filter_for(user=user, raw=params.get("partner"))
-    filters = export_filters_clean(AgreementFilterForm(params))
-    agreements = selectors.agreement_list_for(user=user, filters=filters)
-    if partner is not None:
-        agreements = agreements.filter(partner=partner)
-    return ExportRows(records=agreements, row=agreement_export_row)
+    """The agreement list exactly as its page filters and sorts it (`AGREEMENT_LIST`)."""
+    return ExportRows(
+        records=export_list_rows(AGREEMENT_LIST, user=user, params=params),
+        row=agreement_export_row,
+    )
 
 
 def _sees_agreements(user) -> bool:

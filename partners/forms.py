@@ -8,18 +8,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import PARTNER_ROLES, Role
-from accounts.models import User
 from core.periods import Quarter
 from core.uploads import validate_document
 
 from .choices import (
-    AgreementStatus,
     CreditKind,
     PartnerStatus,
     PartnerType,
     ReviewDecision,
     TerminationReason,
-    TierCode,
     ViolationKind,
     VisitKind,
 )
@@ -33,26 +30,6 @@ PARTNER_ROLE_CHOICES = [(r.value, r.label) for r in Role if r in PARTNER_ROLES]
 
 def _blank(choices):
     return [("", _("Any"))] + list(choices)
-
-
-class PartnerFilterForm(forms.Form):
-    q = forms.CharField(label=_("Name"), required=False)
-    tier = forms.ChoiceField(label=_("Tier"), choices=_blank(TierCode.choices), required=False)
-    partner_type = forms.ChoiceField(
-        label=_("Type"), choices=_blank(PartnerType.choices), required=False
-    )
-    status = forms.ChoiceField(
-        label=_("Status"), choices=_blank(PartnerStatus.choices), required=False
-    )
-    region = forms.ChoiceField(label=_("Region"), choices=_blank(REGIONS), required=False)
-    manager = forms.ModelChoiceField(
-        label=_("Channel manager"),
-        queryset=User.objects.filter(role__in=[Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR]),
-        required=False,
-    )
-    specialization = forms.CharField(
-        label=_("Specialization"), max_length=SPECIALIZATION_MAX_LENGTH, required=False
-    )
 
 
 class PartnerForm(forms.ModelForm):
@@ -273,21 +250,6 @@ class NpsResponseForm(forms.Form):
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 MONTH_INPUT = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
 TEXT_AREA = forms.Textarea(attrs={"rows": 3})
-
-
-class AgreementFilterForm(forms.Form):
-    q = forms.CharField(label=_("Partner or number"), required=False)
-    status = forms.ChoiceField(
-        label=_("Status"), choices=_blank(AgreementStatus.choices), required=False
-    )
-    expiring_within = forms.TypedChoiceField(
-        label=_("Expiring within"),
-        choices=[("", _("Any")), (7, _("7 days")), (30, _("30 days")), (90, _("90 days"))],
-        coerce=int,
-        empty_value=None,
-        required=False,
-    )
-    mine = forms.BooleanField(label=_("My partners only"), required=False)
 
 
 class AgreementForm(forms.Form):

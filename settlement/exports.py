@@ -23,6 +23,7 @@ from core.exports import (
     csv_bytes,
     export_choice,
     export_filters_clean,
+    export_list_rows,
     export_register,
     xlsx_bytes,
 )
@@ -31,7 +32,7 @@ from core.models import JobRun
 
 from . import selectors
 from .filtersets import AnomalyQueueFilterSet
-from .forms import StatementFilterForm
+from .lists import STATEMENT_LIST
 from .models import ReconciliationAnomaly, Statement
 from .pdf import statement_pdf_filename, statement_pdf_render
 
@@ -143,10 +144,10 @@ def statement_export_row(statement: Statement) -> list:
 
 
 def statement_rows_for(user, params) -> ExportRows:
-    """The statement list as its page filters it (`StatementFilterForm`, `statement_list_for`)."""
-    filters = export_filters_clean(StatementFilterForm(params))
+    """The statement list exactly as its page filters and sorts it (`settlement.lists`)."""
     return ExportRows(
-        records=selectors.statement_list_for(user=user, filters=filters), row=statement_export_row
+        records=export_list_rows(STATEMENT_LIST, user=user, params=params),
+        row=statement_export_row,
     )
 
 

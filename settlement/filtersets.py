@@ -1,13 +1,59 @@
-"""Filters of the reconciliation anomaly queue (DESIGN §6.4, §8.1): state, kind, partner by name."""
+"""The filters and sortable columns of the statement list: one definition for the page and the
+API (DESIGN §8.1)."""
 
 from __future__ import annotations
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from .choices import AnomalyKind, AnomalyState
+from core.filters import (
+    AmountRangeFilter,
+    DateRangeFilter,
+    ListFilterSet,
+    MultiChoiceFilter,
+    SortFilter,
+)
+from core.money import CURRENCY_CHOICES
+
+from .choices import AnomalyKind, AnomalyState, StatementState
+from .forms import PeriodField
+from .models import Statement
 
 
+class PeriodFilter(django_filters.CharFilter):
+    """A quarter like 2026Q3; anything else is a field error."""
+
+    field_class = PeriodField
+
+
+class StatementFilterSet(ListFilterSet):
+    q = django_filters.CharFilter(label=_("Number"), field_name="number", lookup_expr="iexact")
+    period = PeriodFilter(label=_("Period"))
+    state = MultiChoiceFilter(label=_("State"), choices=StatementState.choices)
+    currency = django_filters.ChoiceFilter(label=_("Currency"), choices=CURRENCY_CHOICES)
+    partner = django_filters.CharFilter(
+        label=_("Partner"), field_name="partner__legal_name", lookup_expr="icontains"
+    )
+    payable = AmountRangeFilter(label=_("Payable"), field_name="payable")
+    published = DateRangeFilter(label=_("published at"), field_name="published_at")
+    sort = SortFilter(
+        fields=(
+            ("period", "period"),
+            ("number", "number"),
+            ("partner__legal_name", "partner"),
+            ("state", "state"),
+            ("payable", "payable"),
+            ("created_at", "created"),
+        ),
+        default="-period",
+    )
+
+    class Meta:
+        model = Statement
+        fields: list[str] = []
+
+
+# --- the approval queue ----------------------------------------------------------------------
 class AnomalyQueueFilterSet(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(
         label=_("State"), choices=AnomalyState.choices, empty_label="—"

@@ -1,10 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.money import CURRENCY_CHOICES
 from core.periods import Quarter
 
-from .choices import OrderStatus, ResolutionAction, StatementState
+from .choices import OrderStatus, ResolutionAction
 
 
 class PeriodField(forms.CharField):
@@ -22,17 +21,6 @@ class PeriodField(forms.CharField):
             return str(Quarter.parse(value))
         except ValueError as exc:
             raise forms.ValidationError(_("Enter a quarter like 2026Q3.")) from exc
-
-
-class StatementFilterForm(forms.Form):
-    period = PeriodField(required=False)
-    state = forms.ChoiceField(
-        label=_("State"), required=False, choices=[("", "—"), *StatementState.choices]
-    )
-    currency = forms.ChoiceField(
-        label=_("Currency"), required=False, choices=[("", "—"), *CURRENCY_CHOICES]
-    )
-    partner = forms.CharField(label=_("Partner"), required=False, max_length=100)
 
 
 class StatementBuildForm(forms.Form):

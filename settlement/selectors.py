@@ -27,8 +27,28 @@ def _may_see_all(user) -> bool:
     return user.is_authenticated and (user.is_admin or user.role in FINANCE_ROLES)
 
 
+def statement_list_base_for(*, user) -> QuerySet[Statement]:
+    """The statements of the list (`settlement.lists.STATEMENT_LIST` filters and sorts them);
+    the open disputes are counted for the page only (`statement_open_disputes_attach`)."""
+    return statement_list_for(user=user, annotate=False)
+
+
+def statement_open_disputes_attach(statements: list[Statement]) -> list[Statement]:
+    """Set `open_disputes` on one page of statements the user may already see."""
+    counts = dict(
+        Dispute.objects.unrestricted("counts the disputes of a page of scoped statements")
+        .filter(statement_id__in=[s.pk for s in statements], state=DisputeState.OPEN)
+        .values("statement_id")
+        .annotate(n=Count("pk"))
+        .values_list("statement_id", "n")
+    )
+    for statement in statements:
+        statement.open_disputes = counts.get(statement.pk, 0)
+    return statements
+
+
 def statement_list_for(
-    *, user, filters: dict | None = None, action: Action = "view"
+    *, user, filters: dict | None = None, action: Action = "view", annotate: bool = True
 ) -> QuerySet[Statement]:
     """Finance sees (and acts on) every statement; a partner user whose role sees company finance
     its company's published ones, and a distributor its dealers' read-only (DESIGN §1, §6)."""
@@ -50,9 +70,9 @@ def statement_list_for(
         .annotate(n=Count("pk"))
         .values("n")
     )
-    statements = statements.select_related("partner").annotate(
-        open_disputes=Coalesce(Subquery(open_disputes), 0)
-    )
+    statements = statements.select_related("partner")
+    if annotate:
+        statements = statements.annotate(open_disputes=Coalesce(Subquery(open_disputes), 0))
     statements = statements.order_by("-period", "partner__legal_name", "-revision", "pk")
     filters = filters or {}
     if filters.get("period"):

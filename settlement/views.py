@@ -21,7 +21,7 @@ from core.imports import importer_for
 from core.jobs import job_create
 from core.outbox import outbox_enqueue, queued_notice
 from core.permissions import role_required
-from core.views import paginate
+from core.views import listing, paginate
 
 from . import jobs, permissions, selectors, services
 from .choices import LOCKED_STATES, ResolutionAction
@@ -34,8 +34,8 @@ from .forms import (
     NoteForm,
     OrderFilterForm,
     StatementBuildForm,
-    StatementFilterForm,
 )
+from .lists import STATEMENT_LIST
 from .models import Statement
 from .pdf import statement_pdf_filename, statement_pdf_render
 
@@ -57,15 +57,14 @@ def _error_text(exc: ValidationError) -> str:
 
 @company_finance_required
 def statement_list(request):
-    form = StatementFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    statements = selectors.statement_list_for(user=request.user, filters=filters)
+    statements = listing(request, STATEMENT_LIST)
+    selectors.statement_open_disputes_attach(statements.page.object_list)
     return render(
         request,
         "settlement/statement_list.html",
         {
-            "form": form,
-            "page": paginate(request, statements),
+            "listing": statements,
+            "page": statements.page,
             "build_form": StatementBuildForm(),
             "is_finance": request.user.is_admin or request.user.role in FINANCE_ROLES,
         },

@@ -118,6 +118,16 @@ PAGES: dict[str, Entry] = {
         ("partner_admin",), pk("notification"), denied=("partner_sales", "admin")
     ),
     "core:notification_read_all": post((*STAFF, *PARTNER)),
+    # A saved view is its owner's alone (DESIGN §8.1).
+    "core:saved_view_create": post(
+        (*STAFF, *PARTNER),
+        lambda w: {"key": "deals"},
+        data=lambda w: {"name": "Mine", "query": "status=draft"},
+        scoped=False,
+    ),
+    "core:saved_view_delete": post(
+        ("partner_admin",), pk("saved_view"), denied=("partner_sales", "admin")
+    ),
     "core:job_list": Entry(ok=STAFF),
     # The job was started by the home partner admin; staff access to jobs is not swept here.
     "core:job_detail": Entry(

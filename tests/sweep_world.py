@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import User
-from core.models import FxRate, ImportBatch, JobRun, JobStatus, Notification
+from core.models import FxRate, ImportBatch, JobRun, JobStatus, Notification, SavedView
 from core.periods import Quarter
 from deals.choices import LeadStatus
 from deals.models import Lead, LeadOffer
@@ -123,6 +123,9 @@ def _populate(world: World) -> None:
     objects["home_user"] = users["partner_sales"]
     objects["notification"] = Notification.objects.create(
         recipient=users["partner_admin"], kind="sweep", title="Sweep notice", url="/"
+    )
+    objects["saved_view"] = SavedView.objects.create(
+        user=users["partner_admin"], list_key="deals", name="Sweep view", query="status=draft"
     )
     job = JobRun.objects.create(
         kind="sweep",

@@ -43,6 +43,7 @@ from core import (
     locks,
     notifications,
     outbox,
+    saved_views,
     transitions,
 )
 from core.models import ChunkState, FxRate, ImportBatch, JobChunk, JobRun
@@ -88,6 +89,7 @@ CORE_WRITE_MODULES = (
     "core.notifications",
     "core.outbox",
     "core.idempotency",
+    "core.saved_views",
     "core.transitions",
 )
 
@@ -174,6 +176,8 @@ NOT_ATOMIC: dict[str, str] = {
     "core.jobs.job_reap": CHUNKED + ": one transaction per stalled job or chunk",
     "core.jobs.job_wait_for_lock": ONE_ROW + " (fails the job) or a task retry",
     "core.notifications.notification_mark_read": "one UPDATE statement",
+    "core.saved_views.saved_views_for": READ,
+    "core.saved_views.saved_view_url": PURE,
     "core.notifications.unread_count": READ,
     # partners
     "partners.services.partner.partner_parent_validate": READ,
@@ -1365,4 +1369,17 @@ def test_core_outbox_and_idempotency_keys(call):
     assert JobRun.objects.get(pk=job.pk).status == "succeeded"
     assert (sent_again, purged, old) == (0, 0, 0)
     assert first is None and again.status_code == 201
+    call.check()
+
+
+@exercises(saved_views.saved_view_save, saved_views.saved_view_delete)
+def test_saved_views_of_a_list(call):
+    # given a manager, when they save a view of the deal list and delete it
+    manager = staff()
+    view = call(
+        saved_views.saved_view_save, user=manager, list_key="deals", name="Mine", query="q=x"
+    )
+    deleted = call(saved_views.saved_view_delete, user=manager, pk=view.pk)
+    # then the view was stored and is gone
+    assert deleted is True
     call.check()

@@ -2,7 +2,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .choices import Level, Track
 from .models import Course, Exam, Module, Question
 
 
@@ -66,12 +65,3 @@ class QuestionForm(forms.ModelForm):
             self.add_error("options", _("A single-choice question has exactly one correct option."))
         data["parsed_options"] = parsed
         return data
-
-
-class CourseFilterForm(forms.Form):
-    track = forms.ChoiceField(
-        label=_("Track"), choices=[("", _("All tracks")), *Track.choices], required=False
-    )
-    level = forms.ChoiceField(
-        label=_("Level"), choices=[("", _("All levels")), *Level.choices], required=False
-    )

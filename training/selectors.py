@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -15,6 +15,41 @@ from partners.models import Partner, Tier
 
 from .choices import Level
 from .models import Certification, Course, Module, ModuleCompletion
+
+
+def course_list_base_for(*, user) -> QuerySet[Course]:
+    """The courses of the list (`training.lists.COURSE_LIST` filters them); the modules and the
+    reader's progress are counted for the page only (`course_progress_attach`)."""
+    courses = Course.objects.all()
+    return courses if user.is_vendor_staff else courses.filter(is_published=True)
+
+
+def course_progress_attach(courses: list[Course], *, user) -> list[Course]:
+    """Set `module_count` and `done_count` (the user's completed modules) on one page."""
+    rows = (
+        Module.objects.filter(course_id__in=[c.pk for c in courses])
+        .values("course_id")
+        .annotate(
+            modules=Count("pk", distinct=True),
+            done=Count("completions", filter=Q(completions__user=user), distinct=True),
+        )
+    )
+    counts = {row["course_id"]: row for row in rows}
+    for course in courses:
+        row = counts.get(course.pk, {})
+        course.module_count = row.get("modules", 0)
+        course.done_count = row.get("done", 0)
+    return courses
+
+
+def certification_list_base_for(*, user) -> QuerySet[Certification]:
+    """The certifications of the list: staff every one, a partner admin its company's, any
+    other partner user their own (`training.lists.CERTIFICATION_LIST` filters them)."""
+    mine = user.is_partner_user and user.role != Role.PARTNER_ADMIN
+    certs = certification_list_for(user=user, mine=mine)
+    if user.role == Role.PARTNER_ADMIN:
+        certs = certs.filter(partner_id=user.partner_id)
+    return certs
 
 
 def course_list_for(*, user, track: str = "", level: str = ""):

@@ -17,10 +17,12 @@ from accounts.choices import Role
 from core.audit import audit_record
 from core.params import parse_id
 from core.permissions import role_required
+from core.views import listing
 
 from . import selectors, services
 from .choices import AttemptStatus
-from .forms import CourseFilterForm, CourseForm, ExamForm, ModuleForm, QuestionForm
+from .forms import CourseForm, ExamForm, ModuleForm, QuestionForm
+from .lists import CERTIFICATION_LIST, COURSE_LIST
 from .models import Attempt, Exam, Module, Question
 
 AUTHORS = (Role.ADMIN, Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR)
@@ -28,16 +30,16 @@ AUTHORS = (Role.ADMIN, Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR)
 
 @login_required
 def course_list(request):
-    filters = CourseFilterForm(request.GET or None)
-    values = filters.cleaned_data if filters.is_valid() else {}
-    courses = selectors.course_list_for(
-        user=request.user, track=values.get("track", ""), level=values.get("level", "")
-    )
-    page = Paginator(courses, 25).get_page(request.GET.get("page"))
+    courses = listing(request, COURSE_LIST)
+    selectors.course_progress_attach(courses.page.object_list, user=request.user)
     return render(
         request,
         "training/course_list.html",
-        {"page": page, "filters": filters, "can_author": request.user.role in AUTHORS},
+        {
+            "listing": courses,
+            "page": courses.page,
+            "can_author": request.user.role in AUTHORS,
+        },
     )
 
 
@@ -247,20 +249,11 @@ def attempt_result(request, pk: int):
 
 @login_required
 def certification_list(request):
-    user = request.user
-    raw_partner = request.GET.get("partner") if user.is_vendor_staff else None
-    partner_id = parse_id(raw_partner)
-    if raw_partner and partner_id is None:
-        raise Http404
-    mine = user.is_partner_user and user.role != Role.PARTNER_ADMIN
-    certs = selectors.certification_list_for(user=user, partner_id=partner_id, mine=mine)
-    if user.role == Role.PARTNER_ADMIN:
-        certs = certs.filter(partner_id=user.partner_id)
-    page = Paginator(certs, 50).get_page(request.GET.get("page"))
+    certs = listing(request, CERTIFICATION_LIST)
     return render(
         request,
         "training/certification_list.html",
-        {"page": page, "today": timezone.localdate()},
+        {"listing": certs, "page": certs.page, "today": timezone.localdate()},
     )
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -18,6 +19,7 @@ from core.bulk import bulk_apply
 
 from .. import services
 from ..customer_data import SENSITIVE_CUSTOMER_FIELDS, customer_data_shown
+from ..filtersets import DealFilterSet
 from ..models import Deal, Lead, LeadOffer
 from ..selectors import deal_decidable_for
 from .serializers import (
@@ -65,12 +67,12 @@ def _audited_list(view, request, *, model_records) -> Response:
 class DealViewSet(ScopedModelViewSet):
     """Deal registrations. Drafts are created and edited here; transitions have their own POSTs."""
 
-    queryset = (
-        Deal.objects.select_related("partner").prefetch_related("lines__product").order_by("-pk")
-    )
+    # The deal list's own FilterSet: the same filters and sort keys (`?sort=`) as the page.
+    queryset = Deal.objects.select_related("partner").prefetch_related("lines__product")
     serializer_class = DealSerializer
     permission_classes = [IsAuthenticated]
-    filterset_fields = ["status", "customer_region"]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = DealFilterSet
 
     def list(self, request, *args, **kwargs):
         return _audited_list(self, request, model_records=lambda page: page)

@@ -1,6 +1,7 @@
 """MDF API: balance and ledger (scoped), fund requests with explicit decisions, claims."""
 
 from django.http import Http404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
@@ -20,6 +21,7 @@ from core.bulk import bulk_apply
 from partners.models import Partner
 
 from .. import selectors, services
+from ..filtersets import FundRequestFilterSet
 from ..models import Claim, FundRequest, MdfLedgerEntry
 from .serializers import (
     ClaimInputSerializer,
@@ -62,9 +64,11 @@ class MdfLedgerEntryViewSet(ScopedReadOnlyViewSet):
 
 
 class FundRequestViewSet(ScopedReadOnlyViewSet):
+    # The request list's own FilterSet: the same filters and sort keys as the page.
     queryset = FundRequest.objects.select_related("partner")
     serializer_class = FundRequestSerializer
-    filterset_fields = ["partner", "status", "activity_type"]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = FundRequestFilterSet
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     @extend_schema(request=FundRequestInputSerializer, responses={201: FundRequestSerializer})

@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.urls import reverse
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -22,6 +23,7 @@ from core.api.idempotency import idempotent_create
 
 from .. import selectors, services
 from ..choices import CreditKind
+from ..filtersets import AgreementFilterSet, BusinessReportFilterSet, CreditApplicationFilterSet
 from ..models import Agreement, BusinessReport, CreditApplication
 
 # --- serializers ------------------------------------------------------------------------------
@@ -143,11 +145,12 @@ class AgreementViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AgreementSerializer
     permission_classes = [IsAuthenticated]
     queryset = Agreement.objects.none()
-    filterset_fields = ["status", "partner", "number"]
-    ordering_fields = ["end_date", "created_at"]
+    # The agreement list's own FilterSet: the same filters and sort keys as the page.
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = AgreementFilterSet
 
     def get_queryset(self):
-        return selectors.agreement_list_for(user=self.request.user).order_by("-created_at", "-pk")
+        return selectors.agreement_list_for(user=self.request.user)
 
 
 class CreditApplicationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -156,7 +159,8 @@ class CreditApplicationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVi
     serializer_class = CreditApplicationSerializer
     permission_classes = [SeesCompanyFinance]
     queryset = CreditApplication.objects.none()
-    filterset_fields = ["status", "kind", "partner"]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = CreditApplicationFilterSet
 
     def get_queryset(self):
         return selectors.credit_application_list_for(user=self.request.user)
@@ -216,7 +220,8 @@ class BusinessReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
     serializer_class = BusinessReportSerializer
     permission_classes = [IsAuthenticated]
     queryset = BusinessReport.objects.none()
-    filterset_fields = ["status", "partner"]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = BusinessReportFilterSet
 
     def get_queryset(self):
         return selectors.business_report_list_for(user=self.request.user)

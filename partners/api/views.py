@@ -1,4 +1,5 @@
 from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -13,6 +14,7 @@ from core.api.views import HasRole, IsVendorStaff
 
 from .. import selectors, services
 from ..choices import ProposalStatus
+from ..filtersets import PartnerFilterSet
 from ..models import NpsResponse, Partner, PartnerApplication, Scorecard, TierEvaluation
 from .serializers import (
     AssessSerializer,
@@ -32,16 +34,11 @@ from .serializers import (
 class PartnerViewSet(ScopedReadOnlyViewSet):
     """Partners the caller may see: its own company (and dealers of a distributor); staff see all."""
 
+    # The directory's own FilterSet: the same filters and sort keys (`?sort=`) as the page.
     queryset = Partner.objects.select_related("tier")
     serializer_class = PartnerSerializer
-    filterset_fields = ["status", "partner_type", "tier__code", "country", "channel_manager"]
-    ordering_fields = ["legal_name", "created_at"]
-
-    @property
-    def search_fields(self) -> list[str]:
-        # A distributor must not find out a dealer's tax ID by searching for it.
-        user = getattr(getattr(self, "request", None), "user", None)
-        return ["legal_name"] if user is None or user.is_partner_user else ["legal_name", "tax_id"]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = PartnerFilterSet
 
 
 class IsPartnerAdmin(IsAuthenticated):

@@ -14,29 +14,11 @@ from accounts.scoping import get_scoped_or_404
 from core.search import CANDIDATES
 
 from ..models import ComplianceViolation, Partner, PartnerApplication
-from ..rules import normalise_specialization
 
 
-def partner_list_for(*, user: User, filters: dict | None = None) -> QuerySet[Partner]:
-    """Partners the user may see, narrowed by the directory filters."""
-    filters = filters or {}
-    qs = Partner.objects.visible_to(user).select_related("tier", "channel_manager", "parent")
-    if filters.get("tier"):
-        qs = qs.filter(tier__code=filters["tier"])
-    if filters.get("partner_type"):
-        qs = qs.filter(partner_type=filters["partner_type"])
-    if filters.get("status"):
-        qs = qs.filter(status=filters["status"])
-    if filters.get("region"):
-        qs = qs.filter(regions__contains=[filters["region"]])
-    if filters.get("manager"):
-        qs = qs.filter(channel_manager=filters["manager"])
-    if filters.get("q"):
-        qs = qs.filter(legal_name__icontains=filters["q"])
-    if filters.get("specialization"):
-        tag = normalise_specialization(filters["specialization"])
-        qs = qs.filter(specializations__contains=[tag])
-    return qs
+def partner_list_base_for(*, user: User) -> QuerySet[Partner]:
+    """Partners the user may see, for the directory (`partners.lists.PARTNER_LIST` filters them)."""
+    return Partner.objects.visible_to(user).select_related("tier", "channel_manager", "parent")
 
 
 def partner_get_for(*, user: User, pk, action: str = "view") -> Partner:

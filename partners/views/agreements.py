@@ -9,7 +9,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -19,18 +18,19 @@ from accounts.choices import CHANNEL_ROLES, Role
 from accounts.scoping import can_manage_partner
 from core.forms import apply_service_errors
 from core.permissions import role_required
+from core.views import listing
 
 from .. import selectors, services
 from ..choices import ReviewDecision
 from ..forms import (
     AgreementCreateForm,
-    AgreementFilterForm,
     AgreementForm,
     AgreementReviewForm,
     AgreementSignForm,
     AgreementTerminateForm,
 )
-from ._common import PAGE_SIZE, _bad
+from ..lists import AGREEMENT_LIST
+from ._common import _bad
 
 
 @login_required
@@ -39,18 +39,13 @@ def agreement_list(request):
     if user.is_partner_user and user.role not in selectors.AGREEMENT_VIEW_ROLES:
         raise PermissionDenied
     partner = selectors.partner_filter_for(user=user, raw=request.GET.get("partner"))
-    form = AgreementFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    agreements = selectors.agreement_list_for(user=user, filters=filters)
-    if partner is not None:
-        agreements = agreements.filter(partner=partner)
-    page = Paginator(agreements, PAGE_SIZE).get_page(request.GET.get("page"))
+    agreements = listing(request, AGREEMENT_LIST)
     return render(
         request,
         "partners/agreement_list.html",
         {
-            "form": form,
-            "page": page,
+            "listing": agreements,
+            "page": agreements.page,
             "partner_filter": partner,
             "can_create": user.is_admin or user.role in CHANNEL_ROLES,
         },

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,28 +15,23 @@ from accounts.permissions import company_finance_required
 from accounts.scoping import is_own_company
 from core.forms import apply_service_errors
 from core.permissions import role_required
+from core.views import listing
 
 from .. import selectors, services
 from ..choices import CreditStatus
 from ..forms import CreditApplicationForm, CreditDecisionForm
-from ._common import PAGE_SIZE, _bad
+from ..lists import CREDIT_APPLICATION_LIST
+from ._common import _bad
 
 
 @company_finance_required
 def credit_list(request):
     user = request.user
-    status = request.GET.get("status", "")
-    if status not in CreditStatus.values:
-        status = ""
     partner = selectors.partner_filter_for(user=user, raw=request.GET.get("partner"))
-    applications = selectors.credit_application_list_for(user=user, status=status)
-    if partner is not None:
-        applications = applications.filter(partner=partner)
-    page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
+    applications = listing(request, CREDIT_APPLICATION_LIST)
     context = {
-        "page": page,
-        "status": status,
-        "statuses": CreditStatus.choices,
+        "listing": applications,
+        "page": applications.page,
         "partner_filter": partner,
     }
     if partner is not None and user.is_vendor_staff:

@@ -22,6 +22,7 @@ from accounts.scoping import (
 from core.bulk import BULK_MAX_ROWS, BulkDecisionForm
 from core.forms import apply_service_errors
 from core.permissions import role_required
+from core.views import listing
 
 from .. import selectors, services
 from ..choices import ApplicationStatus, PartnerStatus
@@ -31,7 +32,6 @@ from ..forms import (
     AssessmentForm,
     FreezeForm,
     NoteForm,
-    PartnerFilterForm,
     PartnerForm,
     PartnerUserInviteForm,
     PartnerUserRoleForm,
@@ -39,6 +39,7 @@ from ..forms import (
     ScorecardEvaluateForm,
     ViolationForm,
 )
+from ..lists import PARTNER_LIST
 from ._common import APPLICATION_DECISIONS, CHANNEL, PAGE_SIZE
 
 # --- directory and profile --------------------------------------------------------------------
@@ -46,11 +47,10 @@ from ._common import APPLICATION_DECISIONS, CHANNEL, PAGE_SIZE
 
 @role_required(*STAFF_ROLES)
 def partner_list(request):
-    form = PartnerFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    partners = selectors.partner_list_for(user=request.user, filters=filters)
-    page = Paginator(partners, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "partners/partner_list.html", {"form": form, "page": page})
+    partners = listing(request, PARTNER_LIST)
+    return render(
+        request, "partners/partner_list.html", {"listing": partners, "page": partners.page}
+    )
 
 
 def _detail_context(request, partner) -> dict:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,11 +14,13 @@ from accounts.choices import CHANNEL_ROLES
 from accounts.scoping import can_manage_partner
 from core.forms import apply_service_errors
 from core.permissions import role_required
+from core.views import listing
 
 from .. import selectors, services
 from ..choices import ReportStatus
 from ..forms import BusinessReportEditForm, BusinessReportForm, ReportReviewForm
-from ._common import PAGE_SIZE, _bad
+from ..lists import BUSINESS_REPORT_LIST
+from ._common import _bad
 
 
 @login_required
@@ -27,21 +28,14 @@ def report_list(request):
     user = request.user
     if not (user.is_partner_user or user.is_admin or user.role in CHANNEL_ROLES):
         raise PermissionDenied
-    status = request.GET.get("status", "")
-    if status not in ReportStatus.values:
-        status = ""
     partner = selectors.partner_filter_for(user=user, raw=request.GET.get("partner"))
-    reports = selectors.business_report_list_for(user=user, status=status)
-    if partner is not None:
-        reports = reports.filter(partner=partner)
-    page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
+    reports = listing(request, BUSINESS_REPORT_LIST)
     return render(
         request,
         "partners/report_list.html",
         {
-            "page": page,
-            "status": status,
-            "statuses": ReportStatus.choices,
+            "listing": reports,
+            "page": reports.page,
             "partner_filter": partner,
         },
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,28 +14,25 @@ from accounts.choices import CHANNEL_ROLES, STAFF_ROLES
 from accounts.scoping import can_manage_partner
 from core.forms import apply_service_errors
 from core.permissions import role_required
+from core.views import listing
 
 from .. import selectors, services
 from ..choices import VisitStatus
 from ..forms import VisitPlanForm, VisitRecordForm
+from ..lists import VISIT_LIST
 from ._common import PAGE_SIZE, _bad
 
 
 @role_required(*CHANNEL_ROLES)
 def visit_list(request):
-    status = request.GET.get("status", "")
-    if status not in VisitStatus.values:
-        status = ""
-    visits = selectors.visit_list_for(user=request.user, status=status)
-    page = Paginator(visits, PAGE_SIZE).get_page(request.GET.get("page"))
+    visits = listing(request, VISIT_LIST)
     unmet = selectors.partners_without_quarterly_meeting(user=request.user)
     return render(
         request,
         "partners/visit_list.html",
         {
-            "page": page,
-            "status": status,
-            "statuses": VisitStatus.choices,
+            "listing": visits,
+            "page": visits.page,
             "unmet": unmet[:PAGE_SIZE],
             "unmet_count": unmet.count(),
         },

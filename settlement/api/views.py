@@ -1,5 +1,6 @@
 """Statements API: scoped reads, transitions as explicit POST endpoints (DESIGN §6.1)."""
 
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -11,6 +12,7 @@ from core.api.idempotency import idempotent_create
 from core.api.views import HasRole
 
 from .. import selectors, services
+from ..filtersets import StatementFilterSet
 from .serializers import (
     AnomalyResolveInputSerializer,
     AnomalySerializer,
@@ -28,10 +30,12 @@ FinanceOnly = HasRole.of(*FINANCE_ROLES)
 class StatementViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = StatementSerializer
     permission_classes = [SeesCompanyFinance]
-    filterset_fields = ["period", "state", "currency"]
+    # The statement list's own FilterSet: the same filters and sort keys as the page.
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = StatementFilterSet
 
     def get_queryset(self):
-        return selectors.statement_list_for(user=self.request.user)
+        return selectors.statement_list_base_for(user=self.request.user)
 
     def get_serializer_class(self):
         return StatementDetailSerializer if self.action != "list" else StatementSerializer

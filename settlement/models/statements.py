@@ -194,6 +194,7 @@ class Statement(models.Model):
             # The lists' order (newest quarter first): one quarter is read and sorted by
             # partner, not every statement (DESIGN §10).
             models.Index(fields=["-period", "partner"], name="statement_list_order"),
+            models.Index(fields=["partner", "-period", "-id"], name="statement_partner_period"),
         ]
 
     def __str__(self) -> str:

@@ -45,7 +45,7 @@ def test_audit_page_is_for_administrators_only(client, admin_user, manager, part
 
 def test_audit_filter_rejects_bad_date_without_error(client, admin_user):
     client.force_login(admin_user)
-    response = client.get(reverse("core:audit_list"), {"date_from": "not-a-date"})
+    response = client.get(reverse("core:audit_list"), {"when_after": "not-a-date"})
     assert response.status_code == 200
     assert "Enter a valid date" in response.content.decode()
 

@@ -1,4 +1,5 @@
 from django.db.models import Prefetch
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -7,6 +8,7 @@ from accounts.choices import Role
 from core.api.views import HasRole
 
 from .. import selectors
+from ..filtersets import CertificationFilterSet, CourseFilterSet
 from ..models import Certification, Course, Module
 from .serializers import (
     CertificationSerializer,
@@ -21,7 +23,8 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
 
     queryset = Course.objects.none()  # schema generation only; get_queryset() scopes
     serializer_class = CourseSerializer
-    filterset_fields = ["track", "level"]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = CourseFilterSet
 
     def get_queryset(self):
         courses = selectors.course_list_for(user=self.request.user)
@@ -59,7 +62,8 @@ class CertificationViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = CertificationSerializer
     permission_classes = [HasRole.of(Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR)]
-    filterset_fields = ["partner", "track", "level"]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = CertificationFilterSet
 
     def get_queryset(self):
-        return selectors.certification_list_for(user=self.request.user).order_by("pk")
+        return selectors.certification_list_for(user=self.request.user)

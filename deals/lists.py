@@ -1,0 +1,51 @@
+"""The deal and lead lists (DESIGN §8.1): base selector, FilterSet and columns, one definition
+for the page, the API and exports (`DEAL_LIST.queryset_for(user=, params=)`)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from core.lists import Column, ListDefinition, list_register
+
+from .filtersets import DealFilterSet, LeadFilterSet
+from .selectors import deal_list_base_for, lead_list_base_for
+
+DEAL_LIST = list_register(
+    ListDefinition(
+        key="deals",
+        url_name="deals:list",
+        base=deal_list_base_for,
+        filterset=DealFilterSet,
+        columns=(
+            Column("project", _("Project"), sort="project"),
+            Column("customer", _("Customer"), sort="customer"),
+            Column("partner", _("Partner"), sort="partner", staff_only=True),
+            Column("region", _("Region"), sort="region"),
+            Column("status", _("Status"), sort="status"),
+            Column("lines", _("Lines"), num=True),
+            Column("protection", _("Protection ends")),
+            Column("expected_close", _("Expected close"), sort="expected_close", default=False),
+            Column("created", _("Created"), sort="created", default=False),
+        ),
+    )
+)
+
+LEAD_LIST = list_register(
+    ListDefinition(
+        key="leads",
+        url_name="deals:lead_list",
+        base=lead_list_base_for,
+        filterset=LeadFilterSet,
+        columns=(
+            Column("project", _("Project"), sort="project"),
+            Column("customer", _("Customer"), sort="customer"),
+            Column("region", _("Region"), sort="region"),
+            Column("industry", _("Industry")),
+            Column("value", _("Estimated value"), sort="value", num=True),
+            Column("status", _("Status"), sort="status"),
+            Column("offers", _("Offers"), num=True),
+            Column("accepted_by", _("Accepted by")),
+            Column("published", _("Published on"), sort="published"),
+        ),
+    )
+)

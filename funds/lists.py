@@ -1,0 +1,30 @@
+"""The MDF request list (DESIGN §8.1): base selector, FilterSet and columns, one definition for
+the page, the API and exports."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from core.lists import Column, ListDefinition, list_register
+
+from .filtersets import FundRequestFilterSet
+from .selectors import fund_request_list_base_for
+
+FUND_REQUEST_LIST = list_register(
+    ListDefinition(
+        key="fund-requests",
+        url_name="funds:request_list",
+        base=fund_request_list_base_for,
+        filterset=FundRequestFilterSet,
+        columns=(
+            Column("activity", _("Activity"), sort="activity"),
+            Column("partner", _("Partner"), sort="partner", staff_only=True),
+            Column("dates", _("Dates"), sort="dates"),
+            Column("requested", _("Requested amount"), num=True),
+            Column("amount_cny", _("CNY equivalent"), sort="amount_cny", num=True),
+            Column("approvals", _("Approvals")),
+            Column("status", _("Status"), sort="status"),
+            Column("submitted", _("submitted"), sort="submitted", default=False),
+        ),
+    )
+)
