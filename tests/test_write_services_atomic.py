@@ -167,6 +167,7 @@ NOT_ATOMIC: dict[str, str] = {
     "core.jobs.job_can_resume": READ,
     "core.jobs.job_on_abandon": PURE + " (registers a hook)",
     "core.import_jobs.register_job_hooks": PURE + " (registers a hook)",
+    "core.import_jobs.import_stopped_message": PURE,
     "core.jobs.single_flight_lock": LOCK_HELPER + ": a session lock and its lease around a task",
     "core.jobs.heartbeat": LOCK_HELPER + ": beats for a lease, job or chunk from its own thread",
     "core.jobs.job_running": "claims the job in its own transaction, then runs the caller's "
