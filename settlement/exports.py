@@ -148,6 +148,8 @@ def statement_rows_for(user, params) -> ExportRows:
     return ExportRows(
         records=export_list_rows(STATEMENT_LIST, user=user, params=params),
         row=statement_export_row,
+        # Open disputes are counted per chunk, as the page counts them per page.
+        prepare=lambda records, **_: selectors.statement_open_disputes_attach(list(records)),
     )
 
 
