@@ -37,7 +37,10 @@ def notification_email_task(notification_id: int) -> bool:
         return False
     user = notification.recipient
     with translation.override(user.language):
-        context = {"notification": notification, "user": user, "site_url": settings.PRM_SITE_URL}
+        url = notification.url
+        # Most links are paths; an invitation's password link is absolute already.
+        link = url if not url or "://" in url else f"{settings.PRM_SITE_URL}{url}"
+        context = {"notification": notification, "user": user, "link": link}
         body = render_to_string("core/email/notification.txt", context)
         send_mail(notification.title, body, settings.DEFAULT_FROM_EMAIL, [user.email])
     Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
