@@ -48,6 +48,15 @@ def test_anonymous_is_sent_to_login(client):
     assert response["Location"].startswith(reverse("accounts:login"))
 
 
+@pytest.mark.parametrize(
+    ("language", "label"), [("en", "Apply to become a partner"), ("zh-hans", "申请成为合作伙伴")]
+)
+def test_login_page_links_the_public_partner_application(client, language, label):
+    client.cookies["django_language"] = language
+    body = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert f'href="{reverse("partners:apply")}">{label}</a>' in body
+
+
 def test_logout_requires_post_and_ends_session(client, manager):
     client.force_login(manager)
     response = client.post(reverse("accounts:logout"))
