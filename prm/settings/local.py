@@ -12,6 +12,11 @@ if DATABASE_URL is None:
     DATABASES = databases(DATABASE_URL)
 
 DEBUG = env_bool("DEBUG", True)
+
+if CELERY_TASK_ALWAYS_EAGER:  # noqa: F405
+    # Tasks run in-process: no line per task, and no broker to warn about.
+    LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}  # noqa: F405
+    LOGGING["loggers"]["kombu.connection"] = {"level": "ERROR"}  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 WHITENOISE_USE_FINDERS = True

@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 from django.urls import reverse
 
@@ -86,3 +87,47 @@ def test_csrf_cookie_is_http_only(client):
 
 def test_app_schedules_are_merged_into_beat():
     assert "core.purge-read-notifications" in app.conf.beat_schedule
+
+
+def test_local_settings_without_a_broker_log_no_line_per_task():
+    # Given a developer machine with no broker (tasks run in-process, as `make run` does)
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.CELERY_TASK_ALWAYS_EAGER, s.LOGGING['loggers']['celery.app.trace']['level'], "
+        "s.LOGGING['loggers']['kombu.connection']['level'])"
+    )
+    result = _run_with_settings(
+        "prm.settings.local", code, DATABASE_URL="postgres://postgres@127.0.0.1:5432/prm_given"
+    )
+    # Then "Task … succeeded" and the broker's hostname warning stay out of the console
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "WARNING", "ERROR"]
+
+
+def _process_state(pid: int) -> str | None:
+    status = Path(f"/proc/{pid}/status")
+    if not status.exists():
+        return None
+    line = next(x for x in status.read_text().splitlines() if x.startswith("State:"))
+    return line.split()[1]
+
+
+def test_embedded_database_stops_with_the_portal(tmp_path):
+    # Given the embedded server `make run` starts (in a folder of its own here)
+    from prm.embedded import embedded_stop
+
+    data_dir = tmp_path / "pgdata"
+    tmp_path.chmod(0o755)
+    code = f"from pathlib import Path; from prm.embedded import embedded_database_url as u; print(u(Path({str(data_dir)!r})))"
+    started = subprocess.run(  # noqa: S603 (this interpreter, code written here)
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert started.returncode == 0, started.stderr
+    assert (data_dir / "postmaster.pid").exists()
+    pid = int((data_dir / "postmaster.pid").read_text().split()[0])
+    # When `make run` ends (its trap calls `python -m prm.embedded stop`)
+    assert embedded_stop(data_dir) is True
+    # Then the server is gone, and a second stop is a no-op
+    assert not (data_dir / "postmaster.pid").exists()
+    assert _process_state(pid) in {None, "Z"}  # gone, or a zombie waiting for its reaper
+    assert embedded_stop(data_dir) is False
