@@ -148,7 +148,8 @@ def deal_detail(request, pk):
     return render(request, "deals/deal_detail.html", context)
 
 
-def _act(request, pk, action: str, call):
+def _act(request, pk, action: str, call, done: str):
+    """Run one decision on a deal; `done` says what happened, with the deal's new state."""
     deal = selectors.deal_get_for(user=request.user, pk=pk, action=action)
     try:
         call(deal)
@@ -158,14 +159,23 @@ def _act(request, pk, action: str, call):
     except PermissionDenied:
         raise Http404 from None
     else:
-        messages.success(request, _("Done."))
+        deal.refresh_from_db(fields=["status"])
+        messages.success(
+            request, done % {"deal": deal.project_name, "state": deal.get_status_display()}
+        )
     return redirect("deals:detail", pk=pk)
 
 
 @require_POST
 @role_required(*REGISTRANT_ROLES)
 def deal_submit(request, pk):
-    return _act(request, pk, "manage", lambda d: services.deal_submit(deal=d, actor=request.user))
+    return _act(
+        request,
+        pk,
+        "manage",
+        lambda d: services.deal_submit(deal=d, actor=request.user),
+        _("“%(deal)s” submitted for approval; it is now %(state)s."),
+    )
 
 
 @require_POST
@@ -178,6 +188,7 @@ def deal_decide(request, pk, decision):
             pk,
             "manage",
             lambda d: services.deal_approve(deal=d, actor=request.user, reason=reason),
+            _("Your approval of “%(deal)s” is recorded; it is now %(state)s."),
         )
     if decision == "reject":
         return _act(
@@ -185,6 +196,7 @@ def deal_decide(request, pk, decision):
             pk,
             "manage",
             lambda d: services.deal_reject(deal=d, actor=request.user, reason=reason),
+            _("“%(deal)s” rejected; the partner is told why."),
         )
     raise Http404
 
@@ -198,6 +210,7 @@ def deal_extension_request(request, pk):
         pk,
         "manage",
         lambda d: services.deal_extension_request(deal=d, actor=request.user, justification=text),
+        _("Extension of “%(deal)s” requested; a channel manager decides."),
     )
 
 
@@ -210,6 +223,7 @@ def deal_extension_decide(request, pk):
         pk,
         "manage",
         lambda d: services.deal_extension_decide(deal=d, actor=request.user, approve=approve),
+        _("Extension of “%(deal)s” granted.") if approve else _("Extension of “%(deal)s” refused."),
     )
 
 
@@ -241,7 +255,12 @@ def deal_close(request, pk, outcome):
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            messages.success(request, _("Done."))
+            done = (
+                _("“%(deal)s” closed as lost.")
+                if outcome == "lost"
+                else _("“%(deal)s” closed as won; the order counts for rebates.")
+            )
+            messages.success(request, done % {"deal": deal.project_name})
             return redirect("deals:detail", pk=pk)
     return render(
         request,

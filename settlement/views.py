@@ -112,7 +112,12 @@ def statement_transition(request, pk: int, action: str):
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     else:
-        messages.success(request, _("Done."))
+        statement.refresh_from_db(fields=["state"])
+        messages.success(
+            request,
+            _("Statement %(number)s is now %(state)s.")
+            % {"number": statement.number, "state": statement.get_state_display()},
+        )
     return redirect("settlement:statement_detail", pk=pk)
 
 

@@ -98,9 +98,11 @@ def test_bad_input_gives_field_errors_and_saves_nothing(client, partner_user):
 def test_submit_from_detail_page(client, partner_user):
     deal = DealFactory(partner=partner_user.partner, registered_by=partner_user)
     login(client, partner_user)
-    client.post(reverse("deals:submit", args=[deal.pk]))
+    response = client.post(reverse("deals:submit", args=[deal.pk]), follow=True)
     deal.refresh_from_db()
     assert deal.status == DealStatus.SUBMITTED
+    # The message says what was done and where the deal stands, not a bare "Done."
+    assert f"“{deal.project_name}” submitted for approval; it is now Submitted." in response.text
 
 
 def test_conflicted_partner_never_sees_the_other_registration(client, partner_user, other_partner):

@@ -198,10 +198,12 @@ def test_approver_sees_approve_once_per_round(client, partner):
     approve = reverse("settlement:statement_transition", args=[statement.pk, "approve"])
     assert _approve_button(client.get(detail).content.decode())
     # when
-    client.post(approve)
+    done = client.post(approve, follow=True).content.decode()
     page = client.get(detail).content.decode()
     again = client.post(approve, follow=True)
     # then
+    statement.refresh_from_db()
+    assert f"Statement {statement.number} is now {statement.get_state_display()}." in done
     assert not _approve_button(page)
     assert "already approved in this review round" in again.content.decode()
     assert StatementApproval.objects.filter(approver=approver).count() == 1
