@@ -132,4 +132,7 @@ def what_if(*, accrual, brackets: list[tuple[Decimal, Decimal | None, Decimal]])
         "rate": rate,
         "revenue_needed": revenue_at - accrual.revenue,
         "would_pay": base * factor,
+        # A tier whose multiplier is 0 (Registered) earns nothing in any bracket: say so
+        # rather than "about CNY 0.00".
+        "tier_earns_nothing": factor == 0,
     }

@@ -5,10 +5,11 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from accounts.choices import Role
 from core.models import AuditEvent, JobRun
 from rebates.models import Accrual, Programme, Target
 from rebates.services import accruals_calculate
-from tests.factories import PartnerFactory, tier
+from tests.factories import PartnerFactory, PartnerUserFactory, tier
 
 from .factories import PERIOD, line, programme, target
 
@@ -264,3 +265,24 @@ def test_partner_users_cannot_open_or_change_a_programme(client, partner_user):
     assert client.post(url, {"name": "Hijacked"}).status_code == 403
     prog.refresh_from_db()
     assert prog.name == "Standard"
+
+
+def test_what_if_of_a_tier_without_rebate_says_so(client, time_machine):
+    # Given a Registered partner (tier multiplier 0) halfway to its target
+    time_machine.move_to("2026-08-20T08:00:00Z")
+    partner = PartnerFactory(tier=tier("registered"))
+    prog = programme(name="Standard", strategic_product_codes=["STRAT"])
+    target(prog, partner, 1_000_000)
+    line(partner, 500_000)
+    accruals_calculate(period=PERIOD, partner_range=(0, 2**62))
+    accrual = Accrual.objects.get(partner=partner)
+    user = PartnerUserFactory(partner=partner, role=Role.PARTNER_ADMIN)
+    client.force_login(user)
+    # When the partner reads the dashboard and the accrual
+    dashboard = client.get(reverse("core:dashboard")).content.decode()
+    detail = client.get(reverse("rebates:accrual_detail", args=[accrual.pk])).content.decode()
+    # Then both say the tier earns nothing, instead of "about CNY 0.00"
+    assert "current tier earns no rebate in this programme" in dashboard
+    assert "paying about" not in dashboard
+    assert "current tier earns no rebate in this programme (tier multiplier × 0)" in detail
+    assert "There the rebate would be about" not in detail
