@@ -1,7 +1,13 @@
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 
 from core import views as core_views
 
@@ -16,6 +22,17 @@ api_v1 = [
     path("", include("funds.api.urls")),
 ]
 
+# The API docs run under the portal's content security policy: Swagger UI's start script is a
+# file of its own (the split view), no page loads anything from another host (the ReDoc
+# template in templates/drf_spectacular/ drops Google Fonts). Both render with inline style
+# attributes, and ReDoc's search runs in a worker made from a blob: only these two pages allow that.
+_api_docs = csp_update({"style-src": [UNSAFE_INLINE]})(
+    SpectacularSwaggerSplitView.as_view(url_name="api-schema")
+)
+_api_redoc = csp_update({"style-src": [UNSAFE_INLINE], "worker-src": [SELF, "blob:"]})(
+    SpectacularRedocView.as_view(url_name="api-schema")
+)
+
 urlpatterns = [
     path("", include("core.urls")),
     path("accounts/", include("accounts.urls")),
@@ -29,8 +46,8 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/docs/", _api_docs, name="api-docs"),
+    path("api/redoc/", _api_redoc, name="api-redoc"),
 ]
 
 handler400 = "core.views.error_400"
