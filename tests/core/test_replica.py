@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 
 import psycopg2
@@ -56,6 +57,32 @@ def migrate_template(cursor) -> None:
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
 
 
+def wait_for_the_replica(primary_cursor, name: str, seconds: float = 60) -> None:
+    """Until the replica has replayed the primary's WAL so far: the new database is there."""
+    primary_cursor.execute("SELECT pg_current_wal_lsn()::text")
+    [lsn] = primary_cursor.fetchone()
+    replica = psycopg2.connect(
+        host="127.0.0.1", port=REPLICA_PORT, user="postgres", dbname="postgres"
+    )
+    replica.autocommit = True
+    try:
+        with replica.cursor() as cursor:
+            cursor.execute("SELECT pg_wal_replay_resume()")  # a run that died left it paused
+            deadline = time.monotonic() + seconds
+            while True:
+                cursor.execute(
+                    "SELECT pg_wal_lsn_diff(pg_last_wal_replay_lsn(), %s::pg_lsn) >= 0"
+                    " AND EXISTS (SELECT 1 FROM pg_database WHERE datname = %s)",
+                    [lsn, name],
+                )
+                if cursor.fetchone()[0]:
+                    return
+                assert time.monotonic() < deadline, "the replica did not replay the new database"
+                time.sleep(0.1)
+    finally:
+        replica.close()
+
+
 @pytest.fixture(scope="module")
 def replica_database():
     """A migrated database of this run on the private primary, streamed to the replica."""
@@ -74,6 +101,7 @@ def replica_database():
             cursor.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
         finally:
             cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [TEMPLATE])
+        wait_for_the_replica(cursor, name)
     yield name
     with admin.cursor() as cursor:
         cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
