@@ -9,8 +9,11 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/prm
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
+# `make worker` serves both queues; `make worker QUEUES=batch` (or interactive) one of them.
+QUEUES ?= interactive,batch
+CONCURRENCY ?= 2
 
-.PHONY: install run test lint format messages system-packages bench clean worker beat
+.PHONY: install run test lint format messages system-packages bench clean worker beat replica
 
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required"; exit 1; }
@@ -46,7 +49,12 @@ run: $(STAMP) system-packages messages
 	@echo "== Serving on http://$(HOST):$(PORT)/ (tasks run in-process; Ctrl-C stops the server and the database)"
 	@trap '$(PY) -m prm.embedded stop' EXIT; $(PY) manage.py runserver $(HOST):$(PORT)
 
-test: $(STAMP) system-packages messages
+# The private PostgreSQL primary (5433) and its streaming replica (5434) the read-replica tests
+# use; started (created the first time) when down. Never a copy of the machine's main cluster.
+replica:
+	scripts/pg_replica.sh
+
+test: $(STAMP) system-packages messages replica
 	$(PY) manage.py makemigrations --check --dry-run -v 0 --settings=prm.settings.test
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -p no:cacheprovider --create-db $(PYTEST_ARGS)
 
@@ -60,7 +68,7 @@ format: $(STAMP)
 
 # Production-shaped processes against a real broker (set REDIS_URL and DATABASE_URL first).
 worker: $(STAMP)
-	$(VENV)/bin/celery -A prm worker --loglevel=INFO --concurrency=2
+	$(VENV)/bin/celery -A prm worker --loglevel=INFO --concurrency=$(CONCURRENCY) -Q $(QUEUES)
 
 beat: $(STAMP)
 	$(VENV)/bin/celery -A prm beat --loglevel=INFO

@@ -92,6 +92,7 @@ def main() -> None:
     django.setup()
     from decimal import Decimal
 
+    from django.conf import settings
     from django.db import connection
 
     from accounts.choices import Role
@@ -179,6 +180,8 @@ def main() -> None:
             "worker",
             "--loglevel=WARNING",
             f"--concurrency={args.concurrency}",
+            "-Q",  # both queues: the batch export and what it notifies
+            f"{settings.PRM_INTERACTIVE_QUEUE},{settings.PRM_BATCH_QUEUE}",
             "--without-heartbeat",
             "--without-mingle",
             "--without-gossip",

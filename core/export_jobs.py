@@ -1,7 +1,8 @@
 """List exports too large to write while the user waits run as a job (DESIGN §8.1): a `JobRun` of
 kind "export", written in chunks with its progress, stored privately (the default storage, under
 an unguessable name) and downloaded from the job page or the API by its owner and administrators
-only (`job_get_for`; the kind is declared with no other role).
+only (`job_get_for`; the kind is declared with no other role). The rows are read from the read
+replica when there is one (core/dbrouter.py); the job's own bookkeeping stays on the primary.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.http import HttpResponse, QueryDict
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from .dbrouter import replica_reads
 from .exports import (
     EXPORT_FORMATS,
     EXPORT_SYNC_MAX_ROWS,
@@ -126,7 +128,7 @@ def export_job_run(
         query = QueryDict(mutable=True)
         for name, values in params.items():
             query.setlist(name, values)
-        with translation.override(user.language or None):
+        with translation.override(user.language or None), replica_reads():
             rows = export.rows_for(user, query)
             total = rows.records.count()
             job_started(job, total=total)

@@ -8,6 +8,8 @@ figure each minute into the cache (Redis), and the dashboard reads it with `prec
 The cached copy lives longer than the refresh period, so a request never pays the computation
 while the beat runs; without one (or right after a flush) the first request computes and stores
 it. Figures therefore lag writes by up to a minute; the cards say "as of" with the time stored.
+With a read replica (core/dbrouter.py) the beat's recomputation reads there; a figure computed on a
+request (none stored, or dropped by a write) reads the primary, so a dropped copy shows the write.
 
 Figures narrowed to one user's scope (a channel manager's own partners, one partner's deals) read
 a few thousand rows through their indexes and are computed live: they need no copy.
@@ -25,6 +27,8 @@ from django.db import models, transaction
 from django.db.models import signals
 from django.utils import timezone
 from redis.exceptions import RedisError
+
+from .dbrouter import replica_reads
 
 logger = logging.getLogger(__name__)
 
@@ -96,9 +100,14 @@ def precomputed_forget(name: str) -> None:
         logger.warning("Dashboard figure %s not dropped, the cache is unreachable: %s", name, exc)
 
 
-def precomputed_store(name: str) -> tuple[Any, datetime.datetime]:
-    """Compute the figure now and store it; returns (value, as of)."""
-    entry = (_SOURCES[name](), timezone.now())
+def precomputed_store(name: str, *, replica: bool = False) -> tuple[Any, datetime.datetime]:
+    """Compute the figure now and store it; returns (value, as of). `replica`: read it from the
+    read replica, when there is one (the beat's refresh)."""
+    if replica:
+        with replica_reads():
+            entry = (_SOURCES[name](), timezone.now())
+    else:
+        entry = (_SOURCES[name](), timezone.now())
     _cache_set(_KEY.format(name), entry, KEEP_SECONDS)
     return entry
 
@@ -112,9 +121,10 @@ def precomputed_value(name: str) -> tuple[Any, datetime.datetime]:
 
 
 def precomputed_refresh_all() -> list[str]:
-    """Recompute every registered figure (the beat task); returns their names."""
+    """Recompute every registered figure (the beat task) from the read replica when there is one;
+    returns their names."""
     for name in _SOURCES:
-        precomputed_store(name)
+        precomputed_store(name, replica=True)
     return sorted(_SOURCES)
 
 
@@ -130,11 +140,12 @@ def per_scope_value(name: str, scope: str, compute: Callable[[], Any]) -> Any:
 
     Live it reads a few thousand rows (tens of milliseconds); kept, a manager going back and
     forth to the dashboard does not pay that each time. It lags writes by up to a minute, like
-    the vendor-wide figures.
+    the vendor-wide figures, so it is read from the read replica when there is one.
     """
     key = f"per-scope:{name}:{scope}"
     value = _cache_get(key)
     if value is None:
-        value = compute()
+        with replica_reads():
+            value = compute()
         _cache_set(key, value, SCOPE_SECONDS)
     return value

@@ -20,6 +20,7 @@ from accounts.scoping import (
     sees_company_finance,
 )
 from core.bulk import BULK_MAX_ROWS, BulkDecisionForm, bulk_apply
+from core.dbrouter import reads_from_replica
 from core.forms import apply_service_errors
 from core.idempotency import idempotent_form
 from core.permissions import role_required
@@ -84,6 +85,7 @@ def ledger(request):
 
 
 @role_required(*STAFF_ROLES)
+@reads_from_replica
 def roi_report(request):
     """ROI per partner: allocated and reimbursed funds, leads, attributed revenue."""
     page = paginate(request, selectors.partner_roi_list_for(user=request.user))

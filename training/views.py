@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.choices import Role
 from core.audit import audit_record
+from core.dbrouter import reads_from_replica
 from core.params import parse_id
 from core.permissions import role_required
 from core.views import listing
@@ -311,6 +312,7 @@ def coverage(request):
 
 
 @role_required(*AUTHORS)
+@reads_from_replica
 def coverage_report(request):
     rows = selectors.coverage_report(user=request.user)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))

@@ -110,12 +110,23 @@ TEMPLATES = [
 DATABASE_URL = env("DATABASE_URL")
 
 
-def databases(url: str) -> dict:
-    """The `DATABASES` setting for one PostgreSQL URL."""
-    return {"default": dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)}
+# A streaming replica of it (optional): reports, dashboard figures and export jobs read there
+# (core/dbrouter.py); every write and every other read stays on DATABASE_URL.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
 
 
-DATABASES = databases(DATABASE_URL) if DATABASE_URL else {}
+def databases(url: str, replica_url: str | None = None) -> dict:
+    """The `DATABASES` setting for one PostgreSQL URL, and its replica's when there is one."""
+    result = {"default": dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)}
+    if replica_url:
+        replica = dj_database_url.parse(replica_url, conn_max_age=60, conn_health_checks=True)
+        # A test run reads the test database through this alias too (never creates one there).
+        result["replica"] = {**replica, "TEST": {"MIRROR": "default"}}
+    return result
+
+
+DATABASES = databases(DATABASE_URL, DATABASE_REPLICA_URL) if DATABASE_URL else {}
+DATABASE_ROUTERS = ["core.dbrouter.ReplicaRouter"]
 # The schema's owner, for `manage.py migrate` only (core/management/commands/migrate.py): the
 # portal itself runs as the role of DATABASE_URL, which owns nothing (core/dbroles.py).
 DATABASE_OWNER_URL = env("DATABASE_OWNER_URL")
@@ -300,22 +311,26 @@ CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_RESULT_EXPIRES = 60 * 60 * 24
 
-# --- Jobs: time limits, heartbeats, the reaper (README "What the jobs guarantee") ---------------
+# --- Jobs: queues, time limits, heartbeats, the reaper (README "What the jobs guarantee") --------
+# Two queues by workload (prm/queues.py): `interactive` (e-mail, notifications, the outbox, the
+# reaper, small jobs) and `batch` (rebates, reconciliation, statements and PDFs, imports, exports,
+# scans, tiers and scorecards), each served by its own workers so one cannot starve the other.
+PRM_INTERACTIVE_QUEUE = env("PRM_INTERACTIVE_QUEUE", "interactive")
+PRM_BATCH_QUEUE = env("PRM_BATCH_QUEUE", "batch")
+CELERY_TASK_ROUTES = ["prm.queues.route_task"]
+CELERY_TASK_DEFAULT_QUEUE = PRM_INTERACTIVE_QUEUE
 # Limits are the worker's: tasks do not send theirs in the message (prm/celery.py), so the worker's
 # settings decide. Each class of task has a hard limit (the process is killed) and a soft one (the
 # task gets an exception it turns into a retry or a failure with a reason), both from the
-# environment; the soft limit leaves a tenth (at least 1 s) to clean up.
+# environment; the soft limit leaves a tenth (at least 1 s) to clean up. Every task's hard limit
+# is capped by its queue's: PRM_INTERACTIVE_TIME_LIMIT or PRM_BATCH_TIME_LIMIT.
+PRM_INTERACTIVE_TIME_LIMIT = int(env("PRM_INTERACTIVE_TIME_LIMIT", str(5 * 60)))
+PRM_BATCH_TIME_LIMIT = int(env("PRM_BATCH_TIME_LIMIT", str(60 * 60)))
 PRM_CHUNK_TIME_LIMIT = int(env("PRM_CHUNK_TIME_LIMIT", str(10 * 60)))
 PRM_FANOUT_TIME_LIMIT = int(env("PRM_FANOUT_TIME_LIMIT", str(10 * 60)))
 PRM_IMPORT_TIME_LIMIT = int(env("PRM_IMPORT_TIME_LIMIT", str(20 * 60)))
 PRM_LONG_TIME_LIMIT = int(env("PRM_LONG_TIME_LIMIT", str(30 * 60)))
-
-
-def _limits(hard: int) -> dict[str, int]:
-    return {"time_limit": hard, "soft_time_limit": max(1, hard - max(1, hard // 10))}
-
-
-_TASK_LIMITS = {
+PRM_TASK_TIME_LIMITS = {
     "rebates.tasks.rebate_calculate_task": PRM_CHUNK_TIME_LIMIT,
     "settlement.tasks.reconciliation_chunk_task": PRM_CHUNK_TIME_LIMIT,
     "settlement.tasks.statement_export_chunk_task": PRM_CHUNK_TIME_LIMIT,
@@ -327,7 +342,7 @@ _TASK_LIMITS = {
     "rebates.tasks.rebate_quarter_close_task": PRM_LONG_TIME_LIMIT,
     "settlement.tasks.statement_build_period_task": PRM_LONG_TIME_LIMIT,
 }
-CELERY_TASK_ANNOTATIONS = {name: _limits(hard) for name, hard in _TASK_LIMITS.items()}
+CELERY_TASK_ANNOTATIONS = ["prm.queues.QueueTimeLimits"]
 # A worker beats every PRM_JOB_HEARTBEAT_SECONDS while a job's task runs; a running job or chunk
 # silent for PRM_JOB_STALL_SECONDS is dead (worker killed, hard time limit): the reaper
 # (core.tasks.job_reap_task, every minute) sends it again, at most PRM_JOB_MAX_ATTEMPTS times,
@@ -338,10 +353,13 @@ PRM_JOB_STALL_SECONDS = float(env("PRM_JOB_STALL_SECONDS", "60"))
 PRM_JOB_MAX_ATTEMPTS = int(env("PRM_JOB_MAX_ATTEMPTS", "3"))
 # An unacknowledged message (its worker died) comes back after the visibility timeout: longer than
 # the longest task may run (else a live task is delivered twice), and no longer, so a lost message
-# comes back within that bound even without the reaper.
+# comes back within that bound even without the reaper. The longest is a queue's cap (see above).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(
-        env("PRM_VISIBILITY_TIMEOUT", str(max(_TASK_LIMITS.values()) + 5 * 60))
+        env(
+            "PRM_VISIBILITY_TIMEOUT",
+            str(max(PRM_INTERACTIVE_TIME_LIMIT, PRM_BATCH_TIME_LIMIT) + 5 * 60),
+        )
     ),
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

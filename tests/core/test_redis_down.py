@@ -167,9 +167,10 @@ def test_queued_work_waits_in_the_outbox_and_is_sent_once_redis_is_back(
     own_redis.start()
     call_command("dispatch_outbox")
     call_command("dispatch_outbox")
-    # then nothing waits and the broker holds exactly the five tasks
+    # then nothing waits and the broker holds exactly the five tasks, on the batch queue
     assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
-    assert own_redis.client().llen("celery") == 5
+    assert own_redis.client().llen(settings.PRM_BATCH_QUEUE) == 5
+    assert own_redis.client().llen(settings.PRM_INTERACTIVE_QUEUE) == 0
 
 
 @pytest.fixture
@@ -189,9 +190,10 @@ def worker_on(own_redis):
             CELERY_TASK_ALWAYS_EAGER="0",
             PRM_TEST_MEDIA_ROOT=str(settings.MEDIA_ROOT),
         )
-        process = subprocess.Popen(
+        process = subprocess.Popen(  # noqa: S603 (celery of this virtualenv)
             [sys.executable, "-m", "celery", "-A", "prm", "worker", "--pool=solo",
-             "--loglevel=WARNING", "--without-heartbeat", "--without-mingle", "--without-gossip"],
+             "--loglevel=WARNING", "--without-heartbeat", "--without-mingle", "--without-gossip",
+             "-Q", f"{settings.PRM_INTERACTIVE_QUEUE},{settings.PRM_BATCH_QUEUE}"],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
