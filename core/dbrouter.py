@@ -12,21 +12,29 @@ around reads that tolerate the replica's lag (usually well under a second):
 Everything else reads the primary: every write, every read inside a transaction on the primary,
 and every page a person sees after an action (a page after a POST reads its own write). The job,
 outbox and lease bookkeeping around an export or a refresh stays on the primary too. Without a
-replica, `replica_reads()` changes nothing.
+replica, `replica_reads()` changes nothing. When the replica does not answer, the block reads the
+primary (with a warning in the log) and the replica is tried again after `RETRY_AFTER` seconds:
+a report is slower for a while, never down.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
 REPLICA = "replica"
+RETRY_AFTER = 30.0  # seconds the primary stands in for a replica that did not answer
+
+logger = logging.getLogger(__name__)
+_replica_down_until = 0.0
 
 # Per thread and per asyncio task: a heartbeat thread started inside the block reads the primary.
 _replica_reads: ContextVar[bool] = ContextVar("prm_replica_reads", default=False)
@@ -36,10 +44,28 @@ def replica_configured() -> bool:
     return REPLICA in settings.DATABASES
 
 
+def replica_available() -> bool:
+    """Whether the replica answers (checked when a block opens; a failure is remembered for
+    `RETRY_AFTER` seconds so every report does not wait for a connection timeout)."""
+    global _replica_down_until
+    if not replica_configured():
+        return False
+    if time.monotonic() < _replica_down_until:
+        return False
+    try:
+        connections[REPLICA].ensure_connection()
+    except DatabaseError as exc:
+        _replica_down_until = time.monotonic() + RETRY_AFTER
+        logger.warning("replica unreachable, reading the primary for %ss: %s", RETRY_AFTER, exc)
+        return False
+    return True
+
+
 @contextmanager
 def replica_reads() -> Iterator[None]:
-    """Reads of the block come from the replica, when there is one (writes never do)."""
-    token = _replica_reads.set(True)
+    """Reads of the block come from the replica, when there is one and it answers (writes never
+    do)."""
+    token = _replica_reads.set(replica_available())
     try:
         yield
     finally:

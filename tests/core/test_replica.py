@@ -161,3 +161,31 @@ def test_a_replica_url_adds_an_alias_tests_mirror_and_migrations_skip():
     assert router.allow_migrate(DEFAULT_DB_ALIAS, "deals") is True
     assert router.allow_migrate(REPLICA, "deals") is False
     assert router.db_for_write(None) == DEFAULT_DB_ALIAS
+
+
+REPLICA_DOWN_SCENARIO = """
+import json, django
+django.setup()
+from django.contrib.auth import get_user_model
+from core.dbrouter import read_alias, replica_reads
+seen = []
+for _ in range(2):
+    with replica_reads():
+        seen.append([read_alias(), get_user_model().objects.count()])
+print(json.dumps(seen))
+"""
+
+
+def test_a_replica_that_does_not_answer_leaves_reports_on_the_primary(replica_database):
+    # Given a replica URL on which nothing listens
+    done = run(
+        [sys.executable, "-c", REPLICA_DOWN_SCENARIO],
+        DATABASE_URL=url(PRIMARY_PORT, replica_database),
+        DATABASE_REPLICA_URL=url(1, replica_database),
+    )
+    # Then the reads of a report block come from the primary, with a warning, twice over
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert [alias for alias, _count in seen] == [DEFAULT_DB_ALIAS, DEFAULT_DB_ALIAS]
+    assert seen[0][1] == seen[1][1] >= 0  # the query ran and answered
+    assert done.stderr.count("replica unreachable") == 1  # remembered, not retried at once
