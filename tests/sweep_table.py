@@ -320,6 +320,9 @@ PAGES: dict[str, Entry] = {
     ),
     "training:module_create": Entry(ok=CHANNEL, kwargs=course, scoped=False, denied=("finance",)),
     "training:module_detail": Entry(ok=(*STAFF, *PARTNER, "other"), kwargs=module, scoped=False),
+    "training:module_attachment": Entry(
+        ok=(*STAFF, *PARTNER, "other"), kwargs=module, scoped=False
+    ),
     "training:module_edit": Entry(ok=CHANNEL, kwargs=module, scoped=False, denied=("finance",)),
     "training:module_complete": post((*PARTNER, "other"), module, scoped=False),
     "training:exam_edit": Entry(ok=CHANNEL, kwargs=course, scoped=False, denied=("finance",)),

@@ -185,7 +185,7 @@ def _populate(world: World) -> None:
     objects["visit"] = PartnerVisit.objects.create(
         partner=home, manager=users["manager"], kind="site", planned_on=today
     )
-    module = ModuleFactory()
+    module = ModuleFactory(attachment=ContentFile(PDF, name="module.pdf"))
     objects["module"] = module
     objects["course"] = module.course
     exam = exam_with_bank(course=module.course)
