@@ -34,11 +34,14 @@ from rest_framework.authtoken.models import Token
 from accounts.choices import Role
 from core.models import FxRate, ImportBatch, ImportStatus, JobRun, JobStatus
 from funds.models import ApprovalRule, FundRequestAttachment
+from partners.models import ComplianceViolation
 from prm.settings.base import s3_storage
 from rebates.models import SalesLine
+from settlement.models import Dispute, DisputeEvidence
 from tests.factories import PartnerFactory, PartnerUserFactory, UserFactory
 from tests.funds.factories import PDF, allocation
-from tests.settlement.factories import PERIOD, approved_statement
+from tests.partners.factories import PartnerApplicationFactory
+from tests.settlement.factories import PERIOD, approved_statement, published_statement
 from tests.training.factories import ModuleFactory
 
 BIN = Path(sys.executable).parent
@@ -473,3 +476,50 @@ def test_the_bucket_is_chosen_by_the_environment():
     assert options["default_acl"] is None
     assert options["querystring_auth"] is True
     assert options["file_overwrite"] is False
+
+
+@pytest.mark.django_db
+def test_evidence_and_licences_come_from_the_bucket_through_scoped_views(bucket, client):
+    # Given dispute evidence, a violation's evidence and an application's business licence,
+    # uploaded into the bucket
+    partner = PartnerFactory()
+    statement = published_statement(partner)
+    finance = PartnerUserFactory(partner=partner, role=Role.PARTNER_FINANCE)
+    dispute = Dispute.objects.create(statement=statement, reason="Wrong", raised_by=finance)
+    evidence = DisputeEvidence.objects.create(
+        dispute=dispute, file=SimpleUploadedFile("evidence.pdf", PDF + b"dispute")
+    )
+    violation = ComplianceViolation.objects.create(
+        partner=partner,
+        kind="other",
+        description="Late report",
+        evidence=SimpleUploadedFile("violation.pdf", PDF + b"violation"),
+    )
+    application = PartnerApplicationFactory(
+        business_licence=SimpleUploadedFile("licence.pdf", PDF + b"licence")
+    )
+    assert len(bucket.keys()) == 3
+    assert not Path(settings.MEDIA_ROOT).exists()
+    downloads = [
+        (finance, reverse("settlement:dispute_evidence", args=[evidence.pk]), b"dispute"),
+        (
+            UserFactory(role=Role.CHANNEL_MANAGER),
+            reverse("partners:violation_evidence", args=[violation.pk]),
+            b"violation",
+        ),
+        (
+            UserFactory(role=Role.CHANNEL_MANAGER),
+            reverse("partners:application_licence", args=[application.pk]),
+            b"licence",
+        ),
+    ]
+    # Then each is streamed from the bucket by its page's view
+    for user, url, content in downloads:
+        client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert b"".join(response.streaming_content) == PDF + content
+    # And another company's users get a 404 for the evidence of this one
+    client.force_login(PartnerUserFactory(partner=PartnerFactory(), role=Role.PARTNER_FINANCE))
+    assert client.get(downloads[0][1]).status_code == 404
+    assert client.get(downloads[1][1]).status_code == 404
