@@ -361,6 +361,9 @@ def test_the_bucket_is_private_and_no_page_links_to_it(bucket, client):
     download = client.get(link)
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == PDF
+    # And so does the API: the module's file is the portal's download, not a bucket URL
+    course = client.get(f"/api/v1/training/courses/{module.course_id}/").json()
+    assert course["modules"][0]["attachment"] == f"http://testserver{link}"
 
 
 @pytest.mark.django_db
