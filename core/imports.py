@@ -52,6 +52,7 @@ from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .files import stored_file_local_path
 from .import_jobs import import_stopped_message
 from .jobs import job_failed, job_kind, job_progress, job_started, job_succeeded
 from .models import ImportBatch, ImportStatus, JobStatus
@@ -240,11 +241,12 @@ class Importer(abc.ABC):
         inside the transaction that stores the rows."""
         errors: list[dict] = []
         rows: list[dict[str, Any]] = []
-        token = _decimal_comma.set(uses_decimal_comma(batch.file.path))
-        try:
-            count = self._parse_rows(batch, report, rows, errors)
-        finally:
-            _decimal_comma.reset(token)
+        with stored_file_local_path(batch.file) as path:
+            token = _decimal_comma.set(uses_decimal_comma(path))
+            try:
+                count = self._parse_rows(batch, path, report, rows, errors)
+            finally:
+                _decimal_comma.reset(token)
         error_total = batch.error_count
         batch.row_count = count
         if error_total:
@@ -260,16 +262,18 @@ class Importer(abc.ABC):
     def _parse_rows(
         self,
         batch: ImportBatch,
+        path: str,
         report: Callable[[int, int | None], None],
         rows: list[dict[str, Any]],
         errors: list[dict],
     ) -> int:
-        """Parse and check every row into `rows` (or `errors`); returns the rows read."""
+        """Parse and check every row of the batch's file (read at `path`) into `rows` (or
+        `errors`); returns the rows read."""
         seen: dict[tuple, tuple[int, dict[str, Any]]] = {}
         error_total = 0
         count = 0
         for count, (line, raw) in enumerate(
-            read_table(batch.file.path, self.columns, max_rows=self.max_rows), start=1
+            read_table(path, self.columns, max_rows=self.max_rows), start=1
         ):
             try:
                 parsed = self.parse_row(raw)
@@ -639,9 +643,17 @@ class StagedImporter(Importer):
         report: Callable[[int, int | None], None],
         finish: Callable[[int, list[dict]], None],
     ) -> tuple[int, list[dict]]:
-        stream = open_as_csv(
-            batch.file.path, date_columns=self.date_columns, max_rows=self.max_rows
-        )
+        with stored_file_local_path(batch.file) as path:
+            return self._run_staged(batch, path, report, finish)
+
+    def _run_staged(
+        self,
+        batch: ImportBatch,
+        path: str,
+        report: Callable[[int, int | None], None],
+        finish: Callable[[int, list[dict]], None],
+    ) -> tuple[int, list[dict]]:
+        stream = open_as_csv(path, date_columns=self.date_columns, max_rows=self.max_rows)
         try:
             with transaction.atomic():
                 _batch_lock(batch)

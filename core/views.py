@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,6 +18,7 @@ from rest_framework import exceptions as api_exceptions
 from .dashboard import widgets_for
 from .export_jobs import export_format_clean, export_start
 from .exports import csv_response, export_get
+from .files import stored_file_response
 from .forms import ImportUploadForm
 from .idempotency import idempotent_form
 from .import_batches import import_batch_create
@@ -178,11 +179,7 @@ def job_download(request, pk: int):
     job = job_get_for(user=request.user, pk=pk)
     if not job.result_file:
         raise Http404
-    return FileResponse(
-        job.result_file.open("rb"),
-        as_attachment=True,
-        filename=job.result_file.name.rsplit("/", 1)[-1],
-    )
+    return stored_file_response(job.result_file, filename=job.result_file.name.rsplit("/", 1)[-1])
 
 
 @login_required

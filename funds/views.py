@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,6 +21,7 @@ from accounts.scoping import (
 )
 from core.bulk import BULK_MAX_ROWS, BulkDecisionForm, bulk_apply
 from core.dbrouter import reads_from_replica
+from core.files import stored_file_response
 from core.forms import apply_service_errors
 from core.idempotency import idempotent_form
 from core.permissions import role_required
@@ -378,4 +379,4 @@ def attachment_download(request, kind, pk):
     if model is None:
         raise Http404
     attachment = get_scoped_or_404(model.objects.all(), request.user, pk=pk)
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=str(attachment))
+    return stored_file_response(attachment.file, filename=str(attachment))

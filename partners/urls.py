@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/freeze/", views.partner_freeze, name="partner_freeze"),
     path("<int:pk>/unfreeze/", views.partner_unfreeze_approve, name="partner_unfreeze"),
     path("<int:pk>/violations/new/", views.violation_create, name="violation_create"),
+    path("violations/<int:pk>/evidence/", views.violation_evidence, name="violation_evidence"),
     path("my-company/", views.my_company, name="my_company"),
     path("my-company/users/invite/", views.partner_user_invite, name="user_invite"),
     path(
@@ -24,6 +25,7 @@ urlpatterns = [
     path("applications/", views.application_list, name="application_list"),
     path("applications/bulk/", views.application_bulk, name="application_bulk"),
     path("applications/<int:pk>/", views.application_detail, name="application_detail"),
+    path("applications/<int:pk>/licence/", views.application_licence, name="application_licence"),
     path("applications/<int:pk>/advance/", views.application_advance, name="application_advance"),
     path("applications/<int:pk>/reject/", views.application_reject, name="application_reject"),
     path("applications/<int:pk>/assess/", views.application_assess, name="application_assess"),

@@ -13,6 +13,7 @@ from deals.selectors import won_revenue_by_currency
 from .choices import PARTNER_VISIBLE_STATES, DisputeState, ReviewOutcome
 from .models import (
     Dispute,
+    DisputeEvidence,
     Order,
     Payment,
     ReconciliationAnomaly,
@@ -98,6 +99,18 @@ def statement_get_for(*, user, pk, action: Action = "view") -> Statement:
     try:
         return statement_list_for(user=user, action=action).get(pk=pk)
     except (Statement.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def dispute_evidence_get_for(*, user, pk) -> DisputeEvidence:
+    """One evidence file of a dispute on a statement the user may read; otherwise a 404."""
+    try:
+        return DisputeEvidence.objects.unrestricted(
+            "narrowed to the statements the user reads"
+        ).get(
+            pk=pk, dispute__statement__in=statement_list_for(user=user, annotate=False).values("pk")
+        )
+    except (DisputeEvidence.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
 
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("verify/", views.statement_verify, name="statement_verify_form"),
     path("verify/<str:code>/", views.statement_verify, name="statement_verify"),
     path("statements/<int:pk>/dispute/", views.statement_dispute, name="statement_dispute"),
+    path("disputes/evidence/<int:pk>/", views.dispute_evidence, name="dispute_evidence"),
     path(
         "statements/<int:pk>/<slug:action>/",
         views.statement_transition,

@@ -16,6 +16,7 @@ from accounts.permissions import company_finance_required
 from accounts.scoping import sees_partner_details
 from core.bulk import BULK_MAX_ROWS, BulkDecisionForm, bulk_apply
 from core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
+from core.files import stored_file_response
 from core.forms import apply_service_errors
 from core.imports import importer_for
 from core.jobs import job_create
@@ -202,6 +203,13 @@ def statement_pdf(request, pk: int):
         partner_details=sees_partner_details(request.user, statement.partner_id),
     )
     return _download(content, statement_pdf_filename(statement), "application/pdf")
+
+
+@company_finance_required
+def dispute_evidence(request, pk: int):
+    """An evidence file of a dispute, for whoever may read the statement."""
+    evidence = selectors.dispute_evidence_get_for(user=request.user, pk=pk)
+    return stored_file_response(evidence.file, filename=evidence.filename)
 
 
 @company_finance_required

@@ -219,6 +219,10 @@ PAGES: dict[str, Entry] = {
     "partners:application_detail": Entry(
         ok=CHANNEL, kwargs=pk("application"), scoped=False, denied=("finance",)
     ),
+    "partners:application_licence": Entry(
+        ok=CHANNEL, kwargs=pk("application"), scoped=False, denied=("finance",)
+    ),
+    "partners:violation_evidence": Entry(ok=STAFF, kwargs=pk("violation")),
     "partners:application_advance": post(
         CHANNEL, pk("application"), scoped=False, denied=("finance",)
     ),
@@ -320,6 +324,9 @@ PAGES: dict[str, Entry] = {
     ),
     "training:module_create": Entry(ok=CHANNEL, kwargs=course, scoped=False, denied=("finance",)),
     "training:module_detail": Entry(ok=(*STAFF, *PARTNER, "other"), kwargs=module, scoped=False),
+    "training:module_attachment": Entry(
+        ok=(*STAFF, *PARTNER, "other"), kwargs=module, scoped=False
+    ),
     "training:module_edit": Entry(ok=CHANNEL, kwargs=module, scoped=False, denied=("finance",)),
     "training:module_complete": post((*PARTNER, "other"), module, scoped=False),
     "training:exam_edit": Entry(ok=CHANNEL, kwargs=course, scoped=False, denied=("finance",)),
@@ -445,6 +452,11 @@ PAGES: dict[str, Entry] = {
         denied=("partner_sales", "manager"),
     ),
     "settlement:statement_export_period": post(FINANCE, denied=("manager",)),
+    "settlement:dispute_evidence": Entry(
+        ok=(*FINANCE, *PARTNER_FINANCE, "distributor"),
+        kwargs=pk("dispute_evidence"),
+        denied=("partner_sales", "manager"),
+    ),
     "settlement:statement_pdf": Entry(
         ok=(*FINANCE, *PARTNER_FINANCE, "distributor"),
         kwargs=pk("statement"),

@@ -27,6 +27,7 @@ from funds.models import ApprovalRule, Claim, ClaimAttachment, FundRequest, Fund
 from partners.choices import PartnerType
 from partners.models import (
     BusinessReport,
+    ComplianceViolation,
     CreditApplication,
     NpsResponse,
     Partner,
@@ -35,7 +36,13 @@ from partners.models import (
     TierEvaluation,
 )
 from rebates.models import Accrual
-from settlement.models import Dispute, Order, ReconciliationAnomaly, ReconciliationRun
+from settlement.models import (
+    Dispute,
+    DisputeEvidence,
+    Order,
+    ReconciliationAnomaly,
+    ReconciliationRun,
+)
 from tests.deals.factories import DealFactory
 from tests.factories import PartnerFactory, PartnerUserFactory, UserFactory, tier
 from tests.funds.factories import allocation, submit
@@ -185,7 +192,7 @@ def _populate(world: World) -> None:
     objects["visit"] = PartnerVisit.objects.create(
         partner=home, manager=users["manager"], kind="site", planned_on=today
     )
-    module = ModuleFactory()
+    module = ModuleFactory(attachment=ContentFile(PDF, name="module.pdf"))
     objects["module"] = module
     objects["course"] = module.course
     exam = exam_with_bank(course=module.course)
@@ -263,6 +270,16 @@ def _populate(world: World) -> None:
     objects["statement"] = statement
     objects["dispute"] = Dispute.objects.create(
         statement=statement, reason="Wrong amount", raised_by=users["partner_finance"]
+    )
+    objects["dispute_evidence"] = DisputeEvidence.objects.create(
+        dispute=objects["dispute"], file=ContentFile(PDF, name="evidence.pdf")
+    )
+    objects["violation"] = ComplianceViolation.objects.create(
+        partner=home,
+        kind="other",
+        description="Late report",
+        status="closed",
+        evidence=ContentFile(PDF, name="violation.pdf"),
     )
     run = ReconciliationRun.objects.create()
     objects["reconciliation_run"] = run

@@ -13,6 +13,11 @@ urlpatterns = [
     path("courses/<int:course_pk>/modules/<int:pk>/", views.module_detail, name="module_detail"),
     path("courses/<int:course_pk>/modules/<int:pk>/edit/", views.module_edit, name="module_edit"),
     path(
+        "courses/<int:course_pk>/modules/<int:pk>/file/",
+        views.module_attachment,
+        name="module_attachment",
+    ),
+    path(
         "courses/<int:course_pk>/modules/<int:pk>/complete/",
         views.module_complete,
         name="module_complete",

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts.choices import Role
 from core.audit import audit_record
 from core.dbrouter import reads_from_replica
+from core.files import stored_file_response
 from core.params import parse_id
 from core.permissions import role_required
 from core.views import listing
@@ -148,6 +149,18 @@ def module_detail(request, course_pk: int, pk: int):
             "previous": modules[index - 1] if index > 0 else None,
             "next": modules[index + 1] if index + 1 < len(modules) else None,
         },
+    )
+
+
+@login_required
+def module_attachment(request, course_pk: int, pk: int):
+    """The module's file, for whoever may open the module (the file has no link of its own)."""
+    course = selectors.course_get_for(user=request.user, pk=course_pk)
+    module = get_object_or_404(Module, course=course, pk=pk)
+    if not module.attachment:
+        raise Http404
+    return stored_file_response(
+        module.attachment, filename=module.attachment.name.rsplit("/", 1)[-1]
     )
 
 

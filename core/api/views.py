@@ -1,5 +1,5 @@
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from ..export_jobs import export_format_clean, export_start
 from ..exports import EXPORT_FORMATS, XLSX_CONTENT_TYPE, export_get, export_keys
+from ..files import stored_file_response
 from ..import_batches import import_batch_create
 from ..imports import importers_for
 from ..jobs import job_list_for, job_resume
@@ -85,10 +86,8 @@ class JobRunViewSet(viewsets.ReadOnlyModelViewSet):
         job = self.get_object()
         if not job.result_file:
             raise Http404
-        return FileResponse(
-            job.result_file.open("rb"),
-            as_attachment=True,
-            filename=job.result_file.name.rsplit("/", 1)[-1],
+        return stored_file_response(
+            job.result_file, filename=job.result_file.name.rsplit("/", 1)[-1]
         )
 
     @extend_schema(request=None, responses={200: JobRunSerializer})

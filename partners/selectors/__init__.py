@@ -24,6 +24,7 @@ from .partner import (
     partner_search_for,
     partner_users_for,
     user_search_for,
+    violation_get_for,
     violation_list_for,
 )
 from .programme import (
@@ -95,6 +96,7 @@ __all__ = [
     "tier_proposal_get_for",
     "tier_proposal_decidable_for",
     "tier_proposal_list_for",
+    "violation_get_for",
     "violation_list_for",
     "visit_get_for",
     "visit_list_for",

@@ -103,3 +103,7 @@ def application_get_for(*, user: User, pk) -> PartnerApplication:
 
 def violation_list_for(*, user: User, partner: Partner) -> QuerySet[ComplianceViolation]:
     return ComplianceViolation.objects.visible_to(user).filter(partner=partner)
+
+
+def violation_get_for(*, user: User, pk) -> ComplianceViolation:
+    return get_scoped_or_404(ComplianceViolation.objects.all(), user, pk=pk)

@@ -27,6 +27,7 @@ from .partner import (
     application_advance,
     application_assess,
     application_detail,
+    application_licence,
     application_list,
     application_reject,
     apply,
@@ -41,6 +42,7 @@ from .partner import (
     partner_user_invite,
     partner_user_role,
     violation_create,
+    violation_evidence,
 )
 from .programme import (
     nps_record,
@@ -83,6 +85,7 @@ __all__ = [
     "application_advance",
     "application_assess",
     "application_detail",
+    "application_licence",
     "application_list",
     "application_reject",
     "apply",
@@ -114,6 +117,7 @@ __all__ = [
     "tier_proposal_reject",
     "tier_proposals",
     "violation_create",
+    "violation_evidence",
     "visit_cancel",
     "visit_create",
     "visit_detail",

@@ -9,13 +9,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.choices import CHANNEL_ROLES, Role
 from accounts.scoping import can_manage_partner
+from core.files import stored_file_response
 from core.forms import apply_service_errors
 from core.permissions import role_required
 from core.views import listing
@@ -245,8 +246,6 @@ def agreement_document(request, pk: int):
     if not agreement.signed_document:
         raise Http404
     extension = agreement.signed_document.name.rsplit(".", 1)[-1]
-    return FileResponse(
-        agreement.signed_document.open("rb"),
-        as_attachment=True,
-        filename=f"{agreement.number}-v{agreement.version}.{extension}",
+    return stored_file_response(
+        agreement.signed_document, filename=f"{agreement.number}-v{agreement.version}.{extension}"
     )

@@ -20,6 +20,7 @@ from accounts.scoping import (
     sees_partner_details,
 )
 from core.bulk import BULK_MAX_ROWS, BulkDecisionForm
+from core.files import stored_file_response
 from core.forms import apply_service_errors
 from core.permissions import role_required
 from core.views import listing
@@ -277,6 +278,18 @@ def application_detail(request, pk: int):
 
 
 @role_required(*CHANNEL)
+def application_licence(request, pk: int):
+    """The business licence attached to an application, for whoever may review it."""
+    application = selectors.application_get_for(user=request.user, pk=pk)
+    if not application.business_licence:
+        raise Http404
+    return stored_file_response(
+        application.business_licence,
+        filename=application.business_licence.name.rsplit("/", 1)[-1],
+    )
+
+
+@role_required(*CHANNEL)
 @require_POST
 def application_advance(request, pk: int):
     application = selectors.application_get_for(user=request.user, pk=pk)
@@ -368,6 +381,19 @@ def partner_unfreeze_approve(request, pk: int):
         else:
             messages.success(request, _("Approval recorded; a second person must approve too."))
     return redirect("partners:partner_detail", pk=pk)
+
+
+@login_required
+def violation_evidence(request, pk: int):
+    """A violation's evidence file: vendor staff only, as the violations on the partner page."""
+    if not request.user.is_vendor_staff:
+        raise Http404
+    violation = selectors.violation_get_for(user=request.user, pk=pk)
+    if not violation.evidence:
+        raise Http404
+    return stored_file_response(
+        violation.evidence, filename=violation.evidence.name.rsplit("/", 1)[-1]
+    )
 
 
 @login_required

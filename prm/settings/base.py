@@ -198,14 +198,63 @@ STATIC_ROOT = BASE_DIR / ".data" / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / ".data" / "media")))
+# Uploaded and generated files (documents, evidence, PDFs, exports, job results) go through the
+# default storage only, never a path: a local folder (MEDIA_ROOT) unless AWS_STORAGE_BUCKET_NAME
+# names an S3-compatible bucket (MinIO, AWS S3) that every web host and worker shares (DESIGN §10).
+# The bucket is private: no ACL on objects, no public URL; a file is streamed to the browser by the
+# scoped view that offers it.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+
+def s3_storage(
+    bucket: str,
+    *,
+    endpoint_url: str | None = None,
+    access_key: str | None = None,
+    secret_key: str | None = None,
+    region_name: str | None = None,
+) -> dict:
+    """The `STORAGES["default"]` entry for a private S3-compatible bucket. Without keys, boto3
+    finds its credentials itself (an instance role); a custom endpoint (MinIO) is addressed by
+    path, since its buckets have no DNS names of their own."""
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url,
+            "access_key": access_key,
+            "secret_key": secret_key,
+            "region_name": region_name,
+            "addressing_style": "path" if endpoint_url else None,
+            "signature_version": "s3v4",
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": 60,
+            "file_overwrite": False,
+            # A file read back (an import, a download) spills to a temporary file beyond this.
+            "max_memory_size": FILE_UPLOAD_MAX_MEMORY_SIZE,
+        },
+    }
+
+
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        s3_storage(
+            AWS_STORAGE_BUCKET_NAME,
+            endpoint_url=env("AWS_S3_ENDPOINT_URL"),
+            access_key=env("AWS_ACCESS_KEY_ID"),
+            secret_key=env("AWS_SECRET_ACCESS_KEY"),
+            region_name=env("AWS_S3_REGION_NAME"),
+        )
+        if AWS_STORAGE_BUCKET_NAME
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 # Uploads: hard limits on size, and file types checked by content (core.uploads).
 MAX_UPLOAD_SIZE = int(env("MAX_UPLOAD_SIZE", str(20 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
 # --- E-mail --------------------------------------------------------------------------------

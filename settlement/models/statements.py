@@ -380,3 +380,7 @@ class DisputeEvidence(models.Model):
 
     def __str__(self) -> str:
         return self.file.name
+
+    @property
+    def filename(self) -> str:
+        return self.file.name.rsplit("/", 1)[-1]

@@ -1,13 +1,26 @@
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import Certification, Course, Module
 
 
 class ModuleSerializer(serializers.ModelSerializer):
+    # The portal's download (scoped like the module), never the file's place in the storage.
+    attachment = serializers.SerializerMethodField()
+
     class Meta:
         model = Module
         fields = ["id", "position", "title", "body", "attachment", "video_url"]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_attachment(self, module: Module) -> str | None:
+        if not module.attachment:
+            return None
+        url = reverse("training:module_attachment", args=[module.course_id, module.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
 
 
 class CourseSerializer(serializers.ModelSerializer):
