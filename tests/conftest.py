@@ -3,6 +3,7 @@ import shutil
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from accounts.choices import Role
@@ -33,6 +34,16 @@ def _clean_cache_and_media():
     _clear_cache()
     yield
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request by a Chinese-speaking user activates
+    Chinese for the thread (accounts' language middleware), which must not leak into the next
+    test's messages."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

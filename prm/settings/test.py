@@ -18,9 +18,11 @@ MEDIA_ROOT = Path(  # noqa: F405
 )
 # Tasks run in-process unless a test starts a real worker (tests/core/test_celery_worker.py).
 CELERY_TASK_ALWAYS_EAGER = env("CELERY_TASK_ALWAYS_EAGER", "1") == "1"
-# The queue of tasks sent without one: a test's own web processes and worker share one, so a
+# A test's own web processes and worker may share one queue of their own for every task, so a
 # chord's steps reach that worker only (tests/core/test_object_storage.py).
-CELERY_TASK_DEFAULT_QUEUE = env("PRM_TEST_TASK_QUEUE", "celery")
+if env("PRM_TEST_TASK_QUEUE", ""):  # noqa: F405
+    PRM_INTERACTIVE_QUEUE = PRM_BATCH_QUEUE = env("PRM_TEST_TASK_QUEUE")  # noqa: F405
+    CELERY_TASK_DEFAULT_QUEUE = PRM_INTERACTIVE_QUEUE
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "1000/minute", "user": "10000/minute"}  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
