@@ -19,8 +19,9 @@ def certificate_pdf(cert: Certification, *, language: str = "en") -> bytes:
             {
                 "cert": cert,
                 "language": language,
-                "verify_path": reverse("training:verify", args=[cert.code]),
-                "company_name": getattr(settings, "COMPANY_NAME", ""),
+                # On paper a path is useless: the full address of the public verification page.
+                "verify_path": settings.PRM_SITE_URL + reverse("training:verify", args=[cert.code]),
+                "company_name": settings.PRM_COMPANY_NAME,
             },
         )
     return HTML(string=html).write_pdf()

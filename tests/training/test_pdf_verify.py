@@ -1,6 +1,7 @@
 import io
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -27,6 +28,10 @@ def test_certificate_pdf_contains_the_chinese_name(partner, language):
     assert "王小明" in text
     assert cert.code in text
     assert ("兹证明" in text) is (language == "zh-hans")
+    # The verification address is whole (a path alone is useless on paper), and the issuer named
+    flat = text.replace("\n", "")
+    assert f"{settings.PRM_SITE_URL}/training/verify/{cert.code}/" in flat
+    assert settings.PRM_COMPANY_NAME in text
 
 
 def test_pdf_download_for_holder_admin_and_staff_only(
