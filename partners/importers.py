@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db.models.functions import Lower, Upper
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -283,26 +284,30 @@ class PartnerImporter(Importer):
 
         tax_ids = {row["tax_id"] for row in rows}
         parent_ids = {row["parent_tax_id"] for row in rows if row["parent_tax_id"]}
+        # Tax IDs and e-mail addresses compare without case (the file's are upper- and
+        # lower-cased already, those registered may not be).
         existing = {
-            p.tax_id: p
-            for p in Partner.objects.filter(tax_id__in=tax_ids | parent_ids).only(
-                "pk", "tax_id", "partner_type", "parent_id"
-            )
+            p.tax_id.upper(): p
+            for p in Partner.objects.annotate(tax_id_upper=Upper("tax_id"))
+            .filter(tax_id_upper__in=tax_ids | parent_ids)
+            .only("pk", "tax_id", "partner_type", "parent_id")
         }
         emails = {row["admin_email"] for row in rows}
-        taken = {
-            email.lower()
-            for email in User.objects.filter(email__in=emails).values_list("email", flat=True)
-        }
+        taken = set(
+            User.objects.annotate(email_lower=Lower("email"))
+            .filter(email_lower__in=emails)
+            .values_list("email_lower", flat=True)
+        )
         manager_emails = {row["channel_manager_email"] for row in rows} - {None}
-        managers = {
-            email.lower()
-            for email in User.objects.filter(
-                email__in=manager_emails,
+        managers = set(
+            User.objects.annotate(email_lower=Lower("email"))
+            .filter(
+                email_lower__in=manager_emails,
                 role__in=[Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR],
                 is_active=True,
-            ).values_list("email", flat=True)
-        }
+            )
+            .values_list("email_lower", flat=True)
+        )
         tiers = set(Tier.objects.values_list("code", flat=True))
         in_file = {row["tax_id"]: row for row in rows}
         first_with_email: dict[str, int] = {}
@@ -349,9 +354,16 @@ class PartnerImporter(Importer):
         actor = batch.uploaded_by if batch else None
         tiers = {tier.code: tier for tier in Tier.objects.all()}
         managers = {
-            user.email.lower(): user
-            for user in User.objects.filter(
-                email__in={row["channel_manager_email"] for row in rows} - {None}
+            user.email_lower: user
+            for user in User.objects.annotate(email_lower=Lower("email")).filter(
+                email_lower__in={row["channel_manager_email"] for row in rows} - {None},
+                role__in=[Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR],
+            )
+        }
+        registered = {
+            partner.tax_id.upper(): partner
+            for partner in Partner.objects.annotate(tax_id_upper=Upper("tax_id")).filter(
+                tax_id_upper__in={row["parent_tax_id"] for row in rows} - {None}
             )
         }
         created: dict[str, Partner] = {}
@@ -360,7 +372,7 @@ class PartnerImporter(Importer):
             parent_tax_id = row["parent_tax_id"]
             parent = None
             if parent_tax_id:
-                parent = created.get(parent_tax_id) or Partner.objects.get(tax_id=parent_tax_id)
+                parent = created.get(parent_tax_id) or registered[parent_tax_id]
             partner = Partner.objects.create(
                 legal_name=row["legal_name"],
                 tax_id=row["tax_id"],

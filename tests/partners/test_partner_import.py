@@ -188,6 +188,18 @@ def test_one_bad_row_leaves_the_database_unchanged_and_sends_nothing(
     assert mail.outbox == []
 
 
+def test_registered_tax_ids_and_e_mails_compare_without_case(client, admin_user, committed):
+    PartnerFactory(tax_id="de999888777", country="DE")
+    UserFactory(email="Known@Example.com")
+    text = (
+        HEADER
+        + "Berlin Systems GmbH,DE999888777,DE,isv,DE,,,,fresh@berlin.example,Jan,\n"
+        + f"Other Co.,{OTHER},CN,reseller,CN-SH,,,,known@example.com,X,\n"
+    )
+    batch = upload(client, admin_user, text.encode(), committed)
+    assert [(e["row"], e["column"]) for e in batch.errors] == [(2, "tax_id"), (3, "admin_email")]
+
+
 def test_an_existing_distributor_can_be_the_parent(client, admin_user, committed):
     parent = PartnerFactory(tax_id=credit_code(600), partner_type="distributor")
     text = HEADER + f"Dealer Co.,{OTHER},,reseller,CN-BJ,,{parent.tax_id},,d@dealer.example,D,\n"
@@ -275,3 +287,22 @@ def test_api_import(api_client, admin_user, manager, committed):
     assert response.status_code in (201, 202), response.content
     assert ImportBatch.objects.get(kind="partners").status == ImportStatus.IMPORTED
     assert Partner.objects.filter(tax_id=OTHER).exists()
+
+
+def test_a_file_over_the_row_limit_is_refused_whole(client, admin_user, committed):
+    rows = "".join(f"Co {n},X{n:07d},DE,isv,DE,,,,a{n}@x.example,A,\n" for n in range(10_001))
+    batch = upload(client, admin_user, (HEADER + rows).encode(), committed)
+    assert batch.status == ImportStatus.REJECTED
+    assert "more than 10,000 data rows" in batch.errors[0]["message"]
+    assert not Partner.objects.filter(tax_id__startswith="X").exists()
+    assert mail.outbox == []
+
+
+def test_another_encoding_is_refused_with_a_message(client, admin_user, committed):
+    # a valid first row, then a byte neither UTF-8 nor GB18030 can read
+    text = HEADER + "Berlin Systems GmbH,DE1,DE,isv,DE,,,,sg@x.example,Jan,\n"
+    batch = upload(client, admin_user, text.encode() + b"x" * 3000 + b"\xff\xff\n", committed)
+    assert batch.status == ImportStatus.REJECTED
+    assert "GB18030" in batch.errors[0]["message"]
+    assert not Partner.objects.filter(tax_id="DE1").exists()
+    assert mail.outbox == []
