@@ -290,10 +290,10 @@ def test_api_import(api_client, admin_user, manager, committed):
 
 
 def test_a_file_over_the_row_limit_is_refused_whole(client, admin_user, committed):
-    rows = "".join(f"Co {n},X{n:07d},DE,isv,DE,,,,a{n}@x.example,A,\n" for n in range(10_001))
+    rows = "".join(f"Co {n},X{n:07d},DE,isv,DE,,,,a{n}@x.example,A,\n" for n in range(5_001))
     batch = upload(client, admin_user, (HEADER + rows).encode(), committed)
     assert batch.status == ImportStatus.REJECTED
-    assert "more than 10,000 data rows" in batch.errors[0]["message"]
+    assert "more than 5,000 data rows" in batch.errors[0]["message"]
     assert not Partner.objects.filter(tax_id__startswith="X").exists()
     assert mail.outbox == []
 
