@@ -19,6 +19,8 @@ class StatementState(models.TextChoices):
     DISPUTED = "disputed", _("Disputed")
     PAID = "paid", _("Paid")
     CLOSED = "closed", _("Closed")
+    # A disputed statement replaced by a re-issued revision (DESIGN §6.2): read-only, never paid.
+    SUPERSEDED = "superseded", _("Superseded")
 
 
 class ReviewOutcome(models.TextChoices):
@@ -36,6 +38,7 @@ LOCKED_STATES = frozenset(
         StatementState.DISPUTED,
         StatementState.PAID,
         StatementState.CLOSED,
+        StatementState.SUPERSEDED,
     }
 )
 # Partners see a statement from its publication on.

@@ -1,4 +1,5 @@
-"""Demo data: the last closed quarter settled, and a reconciliation run with every anomaly kind.
+"""Demo data: the last closed quarter settled, a statement of the quarter before re-issued after
+a dispute, and a reconciliation run with every anomaly kind.
 
 Idempotent: entries have fixed sources (queued once), statements are built once per partner and
 quarter and only moved on from the state they are first created in, imported rows have fixed
@@ -107,6 +108,53 @@ def _statements(quarter: Quarter, partners: dict[str, Partner]) -> None:
         services.statement_mark_paid(statement=northwind, actor=preparer)
     # Still with finance.
     advance(YUNQI, StatementState.IN_REVIEW)
+    if partner_finance is not None and ZHILIAN in partners:
+        _reissued(quarter.previous(), partners[ZHILIAN], preparer, approvers, partner_finance)
+
+
+def _reissued(
+    quarter: Quarter, partner: Partner, preparer: User, approvers: list[User], partner_user: User
+) -> None:
+    """The quarter before: a statement disputed by the partner and re-issued by finance as
+    revision 2 with the agreed adjustment, reviewed again and published (DESIGN §6.2)."""
+    services.settlement_entry_queue(
+        partner=partner,
+        kind=EntryKind.REBATE_ACCRUAL,
+        amount=Decimal("64000.00"),
+        currency=partner.contract_currency,
+        description="返利 标准计划",
+        source_type="demo",
+        source_id=f"{quarter}-{partner.tax_id}-1",
+        period=str(quarter),
+    )
+    services.statement_build(partner=partner, period=str(quarter))
+    statement = Statement.objects.filter(partner=partner, period=str(quarter), revision=1).first()
+    if statement is None or statement.state != StatementState.DRAFT:
+        return
+
+    def reviewed_and_published(item: Statement) -> None:
+        services.statement_submit(statement=item, actor=preparer)
+        item.refresh_from_db()
+        for approver in approvers[: item.required_approvals]:
+            services.statement_approve(statement=item, actor=approver)
+        services.statement_publish(statement=item, actor=preparer)
+
+    reviewed_and_published(statement)
+    dispute = services.statement_dispute(
+        statement=statement,
+        actor=partner_user,
+        line_ids=[statement.lines.first().pk],
+        reason="漏计了 9 月份两笔项目订单的返利，请补充。",
+    )
+    services.dispute_resolve(
+        dispute=dispute,
+        actor=preparer,
+        answer="核实无误：补计 3,200.00 元返利，对账单重新开具为第 2 版。",
+        adjustment_amount=Decimal("3200.00"),
+        reissue=True,
+    )
+    statement.refresh_from_db()
+    reviewed_and_published(statement.successor)
 
 
 def _reconciliation(quarter: Quarter) -> None:

@@ -63,9 +63,18 @@ class DisputeResolveForm(forms.Form):
     answer = forms.CharField(label=_("Answer"), widget=forms.Textarea, max_length=4000)
     adjustment_amount = forms.DecimalField(
         label=_("Adjustment on the next statement"),
+        help_text=_("With a re-issue, the adjustment is a line of the new revision instead."),
         required=False,
         max_digits=18,
         decimal_places=2,
+    )
+    reissue = forms.BooleanField(
+        label=_("Re-issue the statement"),
+        help_text=_(
+            "A new revision replaces the disputed statement and goes through review and "
+            "approval again before it is published to the partner."
+        ),
+        required=False,
     )
 
 

@@ -30,6 +30,21 @@ def statement_pdf_render(
         "partner": statement.partner,
         "partner_details": partner_details,
         "lines": list(statement.lines.all()),
+        # The revision chain (DESIGN §6.2): numbers only, printed on the statement itself.
+        "previous_number": (
+            Statement.objects.unrestricted("the number printed on its revision")
+            .values_list("number", flat=True)
+            .filter(pk=statement.revision_of_id)
+            .first()
+            if statement.revision_of_id
+            else None
+        ),
+        "successor_number": (
+            Statement.objects.unrestricted("the number printed on the statement it supersedes")
+            .filter(revision_of=statement)
+            .values_list("number", flat=True)
+            .first()
+        ),
         "approvals": list(statement_counted_approvals(statement=statement)),
         "company_name": settings.PRM_COMPANY_NAME,
         "verify_url": base_url.rstrip("/")

@@ -10,7 +10,7 @@ from accounts.choices import FINANCE_ROLES
 from accounts.scoping import Action
 from deals.selectors import won_revenue_by_currency
 
-from .choices import PARTNER_VISIBLE_STATES, DisputeState, ReviewOutcome
+from .choices import PARTNER_VISIBLE_STATES, DisputeState, ReviewOutcome, StatementState
 from .models import (
     Dispute,
     DisputeEvidence,
@@ -112,6 +112,54 @@ def dispute_evidence_get_for(*, user, pk) -> DisputeEvidence:
         )
     except (DisputeEvidence.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
+
+
+def statement_revisions_for(*, user, statement: Statement) -> dict:
+    """The statement's neighbours in its revision chain as the user may see them (DESIGN §6.2):
+    `previous`, the statement it supersedes, and `successor`, the revision that supersedes it.
+    A revision still with finance is not the partner's to open: only its number is given."""
+    linked = [pk for pk in (statement.revision_of_id,) if pk]
+    successor = None
+    if statement.state == StatementState.SUPERSEDED:  # only these have a successor
+        successor = (
+            Statement.objects.unrestricted("the number of a revision of a statement the user reads")
+            .filter(revision_of=statement)
+            .only("pk", "number", "revision", "state")
+            .first()
+        )
+    if successor is not None:
+        linked.append(successor.pk)
+    visible = (
+        set(
+            statement_list_for(user=user, annotate=False)
+            .filter(pk__in=linked)
+            .values_list("pk", flat=True)
+        )
+        if linked
+        else set()
+    )
+    previous = None
+    if statement.revision_of_id in visible:
+        previous = (
+            Statement.objects.unrestricted("visible to the user, checked above")
+            .only("pk", "number", "revision")
+            .get(pk=statement.revision_of_id)
+        )
+    return {
+        "previous": previous,
+        "successor": successor,
+        "successor_visible": successor is not None and successor.pk in visible,
+    }
+
+
+def statement_open_dispute(*, statement: Statement) -> Dispute | None:
+    """The open dispute of a statement the caller already may act on."""
+    return (
+        Dispute.objects.unrestricted("a dispute of a statement already scoped")
+        .filter(statement=statement, state=DisputeState.OPEN)
+        .order_by("pk")
+        .first()
+    )
 
 
 def review_rounds_for(*, user, statement: Statement) -> list[ReviewRound]:

@@ -83,6 +83,7 @@ def statement_detail(request, pk: int):
         "settlement/statement_detail.html",
         {
             "statement": statement,
+            **selectors.statement_revisions_for(user=user, statement=statement),
             "lines": statement.lines.all(),
             "review_rounds": review_rounds,
             "disputes": statement.disputes.prefetch_related("lines", "evidence"),
@@ -161,10 +162,21 @@ def dispute_resolve(request, pk: int):
                 actor=request.user,
                 answer=form.cleaned_data["answer"],
                 adjustment_amount=form.cleaned_data["adjustment_amount"],
+                reissue=form.cleaned_data["reissue"],
             )
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
         else:
+            if form.cleaned_data["reissue"]:
+                revision = selectors.statement_get_for(
+                    user=request.user, pk=dispute.statement_id
+                ).successor
+                messages.success(
+                    request,
+                    _("The dispute is resolved; revision %(number)s is a draft to review.")
+                    % {"number": revision.number},
+                )
+                return redirect("settlement:statement_detail", pk=revision.pk)
             messages.success(request, _("The dispute is resolved."))
     else:
         messages.error(request, _("Write an answer; the adjustment must be an amount."))

@@ -818,6 +818,13 @@ API: dict[str, Entry] = {
         )
         for action in ("approve", "close", "mark-paid", "publish", "submit")
     },
+    # Finance answers the statement's open dispute, possibly by a re-issued revision (§6.2).
+    f"POST {V1}/settlement/statements/{{id}}/resolve-dispute/": api(
+        FINANCE,
+        api_id("statement"),
+        data=lambda w: {"answer": "Agreed"},
+        denied=("manager", "partner_finance"),
+    ),
     f"POST {V1}/settlement/statements/{{id}}/confirm/": api(
         PARTNER_FINANCE,
         api_id("statement"),

@@ -41,6 +41,7 @@ class StatementSerializer(serializers.ModelSerializer):
             "partner_name",
             "period",
             "revision",
+            "revision_of",
             "currency",
             "state",
             "subtotal",
@@ -91,10 +92,23 @@ class StatementDetailSerializer(StatementSerializer):
 
     lines = StatementLineSerializer(many=True, read_only=True)
     review_rounds = serializers.SerializerMethodField()
+    superseded_by = serializers.SerializerMethodField()
 
     class Meta(StatementSerializer.Meta):
-        fields = [*StatementSerializer.Meta.fields, "verification_code", "lines", "review_rounds"]
+        fields = [
+            *StatementSerializer.Meta.fields,
+            "superseded_by",
+            "verification_code",
+            "lines",
+            "review_rounds",
+        ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_superseded_by(self, statement: Statement) -> int | None:
+        """The re-issued revision that replaces this statement (DESIGN §6.2), if any."""
+        successor = statement.successor
+        return successor.pk if successor is not None else None
 
     @extend_schema_field(ReviewRoundSerializer(many=True))
     def get_review_rounds(self, statement: Statement) -> list[dict]:
@@ -104,6 +118,14 @@ class StatementDetailSerializer(StatementSerializer):
 
 class NoteInputSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+
+
+class DisputeResolveInputSerializer(serializers.Serializer):
+    answer = serializers.CharField(max_length=4000)
+    adjustment_amount = serializers.DecimalField(
+        max_digits=18, decimal_places=2, required=False, allow_null=True, default=None
+    )
+    reissue = serializers.BooleanField(required=False, default=False)
 
 
 class DisputeInputSerializer(serializers.Serializer):

@@ -1,9 +1,11 @@
 """Statements API: scoped reads, transitions as explicit POST endpoints (DESIGN §6.1)."""
 
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from accounts.api.permissions import SeesCompanyFinance
@@ -17,6 +19,7 @@ from .serializers import (
     AnomalyResolveInputSerializer,
     AnomalySerializer,
     DisputeInputSerializer,
+    DisputeResolveInputSerializer,
     NoteInputSerializer,
     OrderSerializer,
     ReconciliationRunSerializer,
@@ -81,6 +84,33 @@ class StatementViewSet(viewsets.ReadOnlyModelViewSet):
             services.statement_dispute,
             line_ids=data.validated_data["lines"],
             reason=data.validated_data["reason"],
+        )
+
+    @extend_schema(
+        request=DisputeResolveInputSerializer, responses={200: StatementDetailSerializer}
+    )
+    @action(
+        detail=True, methods=["post"], url_path="resolve-dispute", permission_classes=[FinanceOnly]
+    )
+    def resolve_dispute(self, request, pk=None):
+        """Answer the statement's open dispute: an adjustment on the next statement, or with
+        `reissue` a new revision that supersedes the statement (DESIGN §6.2)."""
+        data = DisputeResolveInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        statement = selectors.statement_get_for(user=request.user, pk=pk, action="manage")
+        dispute = selectors.statement_open_dispute(statement=statement)
+        if dispute is None:
+            raise ValidationError({"detail": _("This statement has no open dispute.")})
+        services.dispute_resolve(
+            dispute=dispute,
+            actor=request.user,
+            answer=data.validated_data["answer"],
+            adjustment_amount=data.validated_data["adjustment_amount"],
+            reissue=data.validated_data["reissue"],
+        )
+        fresh = selectors.statement_get_for(user=request.user, pk=statement.pk)
+        return Response(
+            StatementDetailSerializer(fresh, context=self.get_serializer_context()).data
         )
 
     @extend_schema(request=None, responses={200: StatementDetailSerializer})

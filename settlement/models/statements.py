@@ -132,7 +132,9 @@ class SettlementPolicy(models.Model):
 class Statement(models.Model):
     """A partner's statement for one period in its contract currency.
 
-    Figures are frozen by a DB trigger once approved; a re-issue is a new revision.
+    Figures are frozen by a DB trigger once approved; a re-issue is a new revision (DESIGN §6.2):
+    it names the disputed statement it replaces (`revision_of`, read back as `superseded_by`),
+    which is then `superseded`.
     """
 
     scope_partner_path = "partner"
@@ -144,6 +146,14 @@ class Statement(models.Model):
     )
     period = models.CharField(_("period"), max_length=6)
     revision = models.PositiveSmallIntegerField(_("revision"), default=1)
+    revision_of = models.OneToOneField(
+        "self",
+        verbose_name=_("supersedes"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="superseded_by",
+    )
     number = models.CharField(_("number"), max_length=40, unique=True)
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
     state = models.CharField(
@@ -203,6 +213,17 @@ class Statement(models.Model):
     @property
     def needs_countersign(self) -> bool:
         return self.required_approvals > 1
+
+    @property
+    def successor(self) -> Statement | None:
+        """The revision that supersedes this statement, if one was re-issued (only a superseded
+        statement has one: no query for the others)."""
+        if self.state != StatementState.SUPERSEDED:
+            return None
+        try:
+            return self.superseded_by
+        except Statement.DoesNotExist:
+            return None
 
 
 class StatementLine(models.Model):
@@ -349,6 +370,9 @@ class Dispute(models.Model):
     )
     answer = models.TextField(_("answer"), blank=True)
     adjustment_amount = models.DecimalField(_("adjustment"), **MONEY, null=True, blank=True)
+    # Resolved by a re-issued revision of the statement (which carries the adjustment) rather
+    # than by an adjustment on the next statement (DESIGN §6.2).
+    reissued = models.BooleanField(_("re-issued"), default=False)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

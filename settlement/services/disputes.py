@@ -27,7 +27,7 @@ from ._common import (
     _transition,
     _url,
 )
-from .statements import settlement_entry_queue
+from .statements import _statement_reissue_build, settlement_entry_queue
 
 
 def _require_response_allowed(statement: Statement, actor: User) -> None:
@@ -136,23 +136,39 @@ def statement_dispute(
 
 @transaction.atomic
 def dispute_resolve(
-    *, dispute: Dispute, actor: User, answer: str, adjustment_amount: Decimal | None = None
+    *,
+    dispute: Dispute,
+    actor: User,
+    answer: str,
+    adjustment_amount: Decimal | None = None,
+    reissue: bool = False,
 ) -> Dispute:
-    """Finance answers; a non-zero adjustment is queued for the partner's next statement."""
+    """Finance answers. A non-zero adjustment is queued for the partner's next statement, or,
+    with `reissue`, the statement is re-issued: a new revision with the adjustment supersedes it
+    and goes through review again (DESIGN §6.2)."""
     _require_finance(actor)
     dispute = Dispute.objects.select_for_update().select_related("statement").get(pk=dispute.pk)
     if dispute.state != DisputeState.OPEN:
         raise ValidationError(_("This dispute is already resolved."))
     if not answer.strip():
         raise ValidationError({"answer": _("Write the answer to the partner.")})
-    statement = dispute.statement
+    statement = _lock(dispute.statement)
     dispute.state = DisputeState.RESOLVED
     dispute.answer = answer
     dispute.answered_by = actor
     dispute.answered_at = timezone.now()
     dispute.adjustment_amount = adjustment_amount
+    dispute.reissued = reissue
     dispute.save()
-    if adjustment_amount:
+    revision = None
+    if reissue:
+        revision = _statement_reissue_build(
+            statement=statement,
+            actor=actor,
+            adjustment_amount=adjustment_amount,
+            source_id=dispute.pk,
+        )
+    elif adjustment_amount:
         settlement_entry_queue(
             partner=statement.partner,
             kind=EntryKind.DISPUTE_OUTCOME,
@@ -163,19 +179,29 @@ def dispute_resolve(
             source_id=dispute.pk,
             period=str(Quarter.parse(statement.period).next()),
         )
+    changes = {"adjustment_amount": {"before": None, "after": str(adjustment_amount or 0)}}
+    title = gettext_lazy("Your dispute of %(number)s was answered")
+    params = {"number": statement.number}
+    if revision is not None:
+        changes["reissued_as"] = revision.number
+        title = gettext_lazy(
+            "Your dispute of %(number)s was answered: the statement is re-issued as %(revision)s"
+        )
+        params["revision"] = revision.number
     transition_record(
         dispute,
         actor=actor,
         action="dispute.resolved",
-        changes={"adjustment_amount": {"before": None, "after": str(adjustment_amount or 0)}},
+        partner=statement.partner,
+        changes=changes,
         note=answer,
         notice=Notice(
             recipients=_statement_recipients(statement),
             kind="statement.dispute_answered",
-            title=gettext_lazy("Your dispute of %(number)s was answered"),
+            title=title,
             body=_literal(answer),
             url=_url(statement),
-            params={"number": statement.number},
+            params=params,
         ),
     )
     return dispute

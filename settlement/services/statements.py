@@ -78,6 +78,7 @@ def _carried_balance(partner: Partner, quarter: Quarter, currency: str) -> Decim
     """The negative payable of the partner's latest earlier statement, carried forward."""
     previous = (
         Statement.objects.filter(partner=partner, period__lt=str(quarter))
+        .exclude(state=StatementState.SUPERSEDED)
         .order_by("-period", "-revision")
         .first()
     )
@@ -151,6 +152,103 @@ def statement_build(*, partner: Partner, period: str) -> Statement | None:
     statement.save(update_fields=["subtotal", "tax_amount", "payable"])
     transition_record(statement, actor=None, action="statement.built", note=str(quarter))
     return statement
+
+
+def _revision_number(statement: Statement, revision: int) -> str:
+    """The number of a statement's re-issued revision: ST-2026Q3-000042-1 becomes …-2."""
+    base, _sep, last = statement.number.rpartition("-")
+    if not base or last != str(statement.revision):
+        base = statement.number
+    return f"{base}-{revision}"
+
+
+def _statement_reissue_build(
+    *, statement: Statement, actor: User, adjustment_amount: Decimal | None, source_id: int
+) -> Statement:
+    """Inside a dispute's resolution: a new draft revision of a locked, disputed `statement`
+    that supersedes it (DESIGN §6.2). Its lines are new rows: the disputed statement's lines as
+    they were, plus the adjustment the resolution decided, a new dispute-outcome entry of the
+    same period. Nothing of the superseded statement changes but its state; the revision goes
+    through review and countersign like any statement."""
+    if statement.state != StatementState.DISPUTED:
+        raise ValidationError(permissions.state_refusal(statement))
+    currency = statement.currency
+    revision = Statement.objects.create(
+        partner=statement.partner,
+        period=statement.period,
+        revision=statement.revision + 1,
+        number=_revision_number(statement, statement.revision + 1),
+        currency=currency,
+        tax_rate=statement.tax_rate,
+        carried_balance=statement.carried_balance,
+        revision_of=statement,
+    )
+    lines = [
+        StatementLine(
+            statement=revision,
+            kind=line.kind,
+            description=line.description,
+            amount=line.amount,
+            original_amount=line.original_amount,
+            original_currency=line.original_currency,
+            fx_rate=line.fx_rate,
+        )
+        for line in statement.lines.order_by("pk")
+    ]
+    if adjustment_amount:
+        entry = settlement_entry_queue(
+            partner=statement.partner,
+            kind=EntryKind.DISPUTE_OUTCOME,
+            amount=adjustment_amount,
+            currency=currency,
+            description=_("Dispute outcome for %(number)s") % {"number": statement.number},
+            source_type="settlement.dispute",
+            source_id=source_id,
+            period=statement.period,
+        )
+        lines.append(
+            StatementLine(
+                statement=revision,
+                entry=entry,
+                kind=entry.kind,
+                description=entry.description,
+                amount=round_money(entry.amount, currency),
+                original_amount=entry.amount,
+                original_currency=entry.currency,
+                fx_rate=Decimal("1"),
+            )
+        )
+        SettlementEntry.objects.filter(pk=entry.pk, statement__isnull=True).update(
+            statement=revision
+        )
+    StatementLine.objects.bulk_create(lines)
+    revision.subtotal = sum((line.amount for line in lines), Decimal("0"))
+    revision.tax_amount, revision.payable = statement_totals(
+        subtotal=revision.subtotal,
+        carried=revision.carried_balance,
+        tax_rate=revision.tax_rate,
+        currency=currency,
+    )
+    revision.save(update_fields=["subtotal", "tax_amount", "payable"])
+    transition_record(
+        revision,
+        actor=actor,
+        action="statement.reissued",
+        partner=statement.partner,
+        changes={
+            "revision_of": statement.number,
+            "revision": revision.revision,
+            "payable": {"before": str(statement.payable), "after": str(revision.payable)},
+        },
+    )
+    _transition(
+        statement,
+        actor=actor,
+        state=StatementState.SUPERSEDED,
+        action="superseded",
+        note=revision.number,
+    )
+    return revision
 
 
 # Not atomic as a whole: a batch; each partner's statement is built in its own transaction.
@@ -285,6 +383,19 @@ def statement_publish(*, statement: Statement, actor: User) -> Statement:
     statement = _lock(statement)
     _require_state(statement, StatementState.APPROVED)
     now = timezone.now()
+    body = gettext_lazy("Please confirm or dispute it within 7 business days.")
+    params = {"number": statement.number}
+    if statement.revision_of_id:
+        body = gettext_lazy(
+            "Revision %(revision)s, supersedes %(previous)s. Please confirm or dispute it within "
+            "7 business days."
+        )
+        params |= {
+            "revision": statement.revision,
+            "previous": Statement.objects.values_list("number", flat=True).get(
+                pk=statement.revision_of_id
+            ),
+        }
     return _transition(
         statement,
         actor=actor,
@@ -296,9 +407,9 @@ def statement_publish(*, statement: Statement, actor: User) -> Statement:
             recipients=_statement_recipients(statement),
             kind="statement.published",
             title=gettext_lazy("Statement %(number)s is published"),
-            body=gettext_lazy("Please confirm or dispute it within 7 business days."),
+            body=body,
             url=_url(statement),
-            params={"number": statement.number},
+            params=params,
         ),
     )
 

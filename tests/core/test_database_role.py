@@ -103,6 +103,30 @@ def test_an_approved_statement_never_goes_back_to_draft(app):
     app.execute("UPDATE settlement_statement SET state = 'published' WHERE id = %s", [statement.pk])
 
 
+def test_a_superseded_statement_is_final_and_frozen(app):
+    statement = approved_statement(PartnerFactory(), "12800.00")
+    # only a disputed statement may be superseded (by its re-issued revision, DESIGN §6.2)
+    message = _refused(
+        app,
+        "UPDATE settlement_statement SET state = 'superseded' WHERE id = %s",
+        statement.pk,
+        error=errors.IntegrityConstraintViolation,
+    )
+    assert "not a step of the workflow" in message
+    for state in ("published", "disputed", "superseded"):
+        app.execute(
+            "UPDATE settlement_statement SET state = %s WHERE id = %s", [state, statement.pk]
+        )
+    # and nothing leaves superseded, nor changes its figures
+    for sql in (
+        "UPDATE settlement_statement SET state = 'paid' WHERE id = %s",
+        "UPDATE settlement_statement SET state = 'disputed' WHERE id = %s",
+        "UPDATE settlement_statement SET payable = 13800 WHERE id = %s",
+        "DELETE FROM settlement_statementline WHERE statement_id = %s",
+    ):
+        _refused(app, sql, statement.pk, error=errors.IntegrityConstraintViolation)
+
+
 def test_a_closed_quarters_accruals_are_final(app, time_machine):
     from rebates.services import quarter_close
 

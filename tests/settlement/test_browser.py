@@ -10,7 +10,7 @@ from settlement.models import ReconciliationAnomaly, Statement
 from tests.browser.harness import screenshot, sign_in
 from tests.factories import PartnerFactory, PartnerUserFactory, UserFactory
 
-from .factories import built_statement
+from .factories import built_statement, published_statement
 from .recon_factories import payment, run_matching
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -91,4 +91,51 @@ def test_finance_resolves_an_anomaly_in_the_queue(page):
     page.goto("/")
     assert page.locator("#kpi-anomalies-open").inner_text() == "0"
     screenshot(page, "dashboard-finance-settlement")
+    assert not [e for e in page.console_errors if "Content Security Policy" in e]
+
+
+def test_finance_reissues_a_disputed_statement_and_the_partner_sees_the_revision(page):
+    # given a published statement the partner disputed
+    partner = PartnerFactory(legal_name="深圳智联网络股份有限公司")
+    statement = published_statement(partner, "86500.00")
+    partner_finance = PartnerUserFactory(
+        partner=partner, role=Role.PARTNER_FINANCE, language="zh-hans"
+    )
+    services.statement_dispute(
+        statement=statement,
+        actor=partner_finance,
+        line_ids=[statement.lines.get().pk],
+        reason="漏计了两笔项目订单的返利",
+    )
+    finance = UserFactory(role=Role.FINANCE, full_name="Fiona Finance")
+
+    # when finance answers by re-issuing the statement with the agreed adjustment
+    sign_in(page, finance)
+    page.goto(f"/settlement/statements/{statement.pk}/")
+    page.fill("textarea[name=answer]", "Agreed: 3,200.00 more, re-issued as revision 2")
+    page.fill("input[name=adjustment_amount]", "3200.00")
+    page.check("input[name=reissue]")
+    screenshot(page, "settlement-dispute-reissue-form")
+    page.click("text=Answer and resolve")
+    page.wait_for_load_state()
+
+    # then the draft revision opens, linked to the statement it supersedes
+    revision = Statement.objects.get(revision_of=statement)
+    assert page.url.endswith(f"/settlement/statements/{revision.pk}/")
+    assert statement.number in page.locator(".page-head").inner_text()
+    screenshot(page, "settlement-revision-draft")
+    services.statement_submit(statement=revision, actor=finance)
+    services.statement_approve(statement=revision, actor=UserFactory(role=Role.FINANCE))
+    services.statement_publish(statement=revision, actor=finance)
+    _sign_out(page)
+
+    # and the partner sees the superseded statement marked, and the revision to answer
+    sign_in(page, partner_finance)
+    page.goto(f"/settlement/statements/{statement.pk}/")
+    page.locator("#superseded").wait_for()
+    screenshot(page, "settlement-partner-superseded")
+    page.click(f"#superseded >> text={revision.number}")
+    page.wait_for_load_state()
+    assert "第 2 版" in page.locator(".page-head").inner_text()
+    screenshot(page, "settlement-partner-revision")
     assert not [e for e in page.console_errors if "Content Security Policy" in e]

@@ -47,7 +47,17 @@ def test_seed_is_idempotent_and_covers_the_story():
     } <= states
     countersigned = Statement.objects.get(partner__tax_id=demo.HUADONG)
     assert countersigned.required_approvals == 3 and countersigned.approvals.count() == 3
-    assert Dispute.objects.count() == 1
+    assert Dispute.objects.count() == 2
+    # the quarter before: a disputed statement re-issued as revision 2, reviewed and published
+    superseded = Statement.objects.get(state=StatementState.SUPERSEDED)
+    revision = superseded.successor
+    assert (revision.revision, revision.state, revision.revision_of) == (
+        2,
+        StatementState.PUBLISHED,
+        superseded,
+    )
+    assert revision.payable - superseded.payable == 3200
+    assert superseded.disputes.get().reissued
     assert ReconciliationRun.objects.count() == 1
     # every kind but "amounts too large": its poison payments are refused by the import now
     assert set(ReconciliationAnomaly.objects.values_list("kind", flat=True)) == set(

@@ -26,6 +26,15 @@ def _migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
+@pytest.fixture(autouse=True)
+def _back_to_latest():
+    """The tests that follow run on the latest schema (later migrations add columns)."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db(transaction=True)
 def test_existing_approvals_are_filed_in_their_rounds():
     # given: the schema before rounds, a statement approved twice, returned, resubmitted by the
