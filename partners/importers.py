@@ -265,8 +265,8 @@ class PartnerImporter(Importer):
             "specializations": row["specializations"] or [],
         }
 
-    def _parse_rows(self, batch, report, rows, errors) -> int:
-        count = super()._parse_rows(batch, report, rows, errors)
+    def _parse_rows(self, batch, path, report, rows, errors) -> int:
+        count = super()._parse_rows(batch, path, report, rows, errors)
         found = self._file_errors(rows)
         if found:
             bad_lines = {error["row"] for error in found}
