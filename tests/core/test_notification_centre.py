@@ -120,7 +120,9 @@ def test_a_translatable_placeholder_is_rendered_in_the_readers_language():
 def test_an_older_notification_without_message_ids_shows_its_stored_text(client):
     # given a row written before message ids were kept
     reader = UserFactory(language="zh-hans")
-    Notification.objects.create(recipient=reader, kind="deal.approved", title="旧的通知", body="正文")
+    Notification.objects.create(
+        recipient=reader, kind="deal.approved", title="旧的通知", body="正文"
+    )
     client.force_login(reader)
     # then its stored text is shown
     page = client.get(reverse("core:notification_list")).content.decode()
@@ -149,7 +151,7 @@ def test_the_unread_count_costs_one_query_per_page(client):
     with CaptureQueriesContext(connection) as queries:
         page = client.get(reverse("core:notification_preferences")).content.decode()
     # then the header badge shows the count, read with a single query on notifications
-    on_notifications = [q["sql"] for q in queries if "core_notification\"" in q["sql"]]
+    on_notifications = [q["sql"] for q in queries if 'core_notification"' in q["sql"]]
     assert len(on_notifications) == 1
     assert "COUNT(" in on_notifications[0]
     assert re.search(r'id="unread-count">\s*20\s*<', page)
@@ -247,7 +249,9 @@ def test_marking_one_read_from_the_list_tells_the_new_count(client):
     me = UserFactory()
     first, _second = (notify(recipients=[me], kind="t", title=t, email=False)[0] for t in "ab")
     client.force_login(me)
-    response = client.post(reverse("core:notification_read", args=[first.pk]), HTTP_HX_REQUEST="true")
+    response = client.post(
+        reverse("core:notification_read", args=[first.pk]), HTTP_HX_REQUEST="true"
+    )
     assert json.loads(response["HX-Trigger"]) == {"notificationsChanged": {"unread": 1}}
 
 
