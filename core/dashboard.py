@@ -104,6 +104,7 @@ def autodiscover() -> None:
             "search",
             "exports",
             "lists",
+            "notification_kinds",
         ):
             try:
                 import_module(f"{config.name}.{module}")

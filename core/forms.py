@@ -8,11 +8,32 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from .models import NotificationDelivery
+from .notifications import GROUP_LABELS
 from .uploads import validate_spreadsheet
 
 
 class ImportUploadForm(forms.Form):
     file = forms.FileField(label=_("CSV or XLSX file"), validators=[validate_spreadsheet])
+
+
+class NotificationPreferencesForm(forms.Form):
+    """One choice per notification kind the person may receive (e-mail each, digest, none)."""
+
+    def __init__(self, *args, kinds, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kinds = kinds
+        for kind in kinds:
+            self.fields[kind.kind] = forms.ChoiceField(
+                label=kind.label, choices=NotificationDelivery.choices
+            )
+
+    def groups(self) -> list[tuple[str, list]]:
+        """(group label, bound fields) in the order of the kinds."""
+        grouped: dict[str, list] = {}
+        for kind in self.kinds:
+            grouped.setdefault(kind.group, []).append(self[kind.kind])
+        return [(GROUP_LABELS[group], fields) for group, fields in grouped.items()]
 
 
 def apply_service_errors(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .money import CURRENCY_CHOICES
@@ -69,9 +71,16 @@ class Notification(models.Model):
     kind = models.CharField(_("kind"), max_length=60)
     title = models.CharField(_("title"), max_length=300)
     body = models.TextField(_("message"), blank=True)
+    # The message ids and placeholders the texts were made of: the reader's language renders them
+    # when the notification is read (list, dropdown, e-mail). Empty for rows written before, and
+    # for text a person typed; `title` and `body` as stored are then shown.
+    title_key = models.TextField(_("title message id"), blank=True)
+    body_key = models.TextField(_("message id"), blank=True)
+    params = models.JSONField(_("placeholders"), default=dict, blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    by_email = models.BooleanField(_("to be e-mailed"), default=True)
     emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
 
     class Meta:
@@ -87,6 +96,67 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def display_title(self) -> str:
+        """The title in the active language (the reader's), or as stored for older rows."""
+        return message_render(self.title_key, self.params) or self.title
+
+    @property
+    def display_body(self) -> str:
+        return message_render(self.body_key, self.params) or self.body
+
+
+def message_render(key: str, params: dict[str, Any] | None) -> str:
+    """Translate a stored message id into the active language and fill its `%(name)s` placeholders;
+    a placeholder stored as `{"msgid": ...}` (a choice label, a status) is translated as well."""
+    if not key:
+        return ""
+    values = {
+        name: gettext(value["msgid"]) if isinstance(value, dict) and "msgid" in value else value
+        for name, value in (params or {}).items()
+    }
+    text = gettext(key)
+    try:
+        return text % values if values else text
+    except (KeyError, TypeError, ValueError):
+        return text
+
+
+class NotificationDelivery(models.TextChoices):
+    """How a person wants one kind of notification by e-mail (DESIGN §8); in the app it always shows."""
+
+    EMAIL = "email", _("E-mail each one")
+    DIGEST = "digest", _("Daily digest")
+    OFF = "off", _("No e-mail")
+
+
+class NotificationPreference(models.Model):
+    """A person's choice for one notification kind; no row means the default, an e-mail each."""
+
+    scope_partner_path = None  # each person's own (selected by user)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(_("kind"), max_length=60)
+    delivery = models.CharField(
+        _("e-mail"),
+        max_length=10,
+        choices=NotificationDelivery.choices,
+        default=NotificationDelivery.EMAIL,
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_pref_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.delivery}"
 
 
 class JobStatus(models.TextChoices):

@@ -25,6 +25,11 @@ SCHEDULE = {
         "task": "core.tasks.notification_purge_old_task",
         "schedule": crontab(hour=3, minute=15),
     },
+    # One e-mail a day per person who chose a digest (core.notifications.notification_digest_send).
+    "core.send-notification-digests": {
+        "task": "core.tasks.notification_digest_task",
+        "schedule": crontab(hour=7, minute=0),
+    },
     "core.reject-abandoned-imports": {
         "task": "core.tasks.import_batch_abandoned_reject_task",
         "schedule": crontab(minute="*/15"),

@@ -6,15 +6,13 @@ from datetime import timedelta
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from .import_jobs import import_batch_stopped
 from .imports import import_batch_abandoned_reject, import_batch_run
 from .jobs import job_reap, job_running, job_succeeded, single_flight
 from .models import ImportBatch, JobRun, Notification
+from .notifications import notification_digest_send, notification_email_send
 from .precomputed import precomputed_refresh_all
 
 
@@ -27,24 +25,15 @@ from .precomputed import precomputed_refresh_all
     max_retries=5,
 )
 def notification_email_task(notification_id: int) -> bool:
-    """E-mail one notification in its recipient's language; never twice (emailed_at guard)."""
-    notification = (
-        Notification.objects.select_related("recipient")
-        .filter(pk=notification_id, emailed_at__isnull=True)
-        .first()
-    )
-    if notification is None:
-        return False
-    user = notification.recipient
-    with translation.override(user.language):
-        url = notification.url
-        # Most links are paths; an invitation's password link is absolute already.
-        link = url if not url or "://" in url else f"{settings.PRM_SITE_URL}{url}"
-        context = {"notification": notification, "user": user, "link": link}
-        body = render_to_string("core/email/notification.txt", context)
-        send_mail(notification.title, body, settings.DEFAULT_FROM_EMAIL, [user.email])
-    Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
-    return True
+    """E-mail one notification in its recipient's language, as they chose for its kind."""
+    return notification_email_send(notification_id=notification_id)
+
+
+@shared_task(time_limit=1800, soft_time_limit=1700)
+@single_flight("core.notification_digest")
+def notification_digest_task() -> int:
+    """Daily: one e-mail per person who chose a digest, listing the day's undelivered items."""
+    return notification_digest_send()
 
 
 # Time limit: the worker's settings (CELERY_TASK_ANNOTATIONS, PRM_IMPORT_TIME_LIMIT).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rest_framework import exceptions as api_exceptions
@@ -19,7 +21,7 @@ from .dashboard import widgets_for
 from .export_jobs import export_format_clean, export_start
 from .exports import csv_response, export_get
 from .files import stored_file_response
-from .forms import ImportUploadForm
+from .forms import ImportUploadForm, NotificationPreferencesForm, apply_service_errors
 from .idempotency import idempotent_form
 from .import_batches import import_batch_create
 from .imports import import_limits, importer_for, importers_for
@@ -27,7 +29,14 @@ from .jobs import job_can_resume, job_get_for, job_resume
 from .listings import AUDIT_LIST, IMPORT_LIST, JOB_LIST
 from .lists import ListDefinition, Listing, list_definition, listing_for
 from .models import FxRate, ImportBatch, JobRun, JobStatus
-from .notifications import notification_mark_read
+from .notifications import (
+    notification_kinds_for,
+    notification_latest_for,
+    notification_mark_read,
+    notification_preferences_for,
+    notification_preferences_update,
+    unread_count,
+)
 from .outbox import outbox_waiting, queued_notice
 from .permissions import role_required
 from .roles import Role
@@ -115,6 +124,23 @@ def search_results(request):
     return render(request, template, context)
 
 
+def _notifications_changed(response, user):
+    """Tell the page (header badge) the new unread count after a mark-read."""
+    response["HX-Trigger"] = json.dumps({"notificationsChanged": {"unread": unread_count(user)}})
+    return response
+
+
+def _menu(request):
+    """The dropdown's content; its answer also tells the header badge the unread count."""
+    context = {
+        "latest": notification_latest_for(user=request.user),
+        "unread": unread_count(request.user),
+    }
+    response = render(request, "core/partials/notification_menu.html", context)
+    response["HX-Trigger"] = json.dumps({"notificationsChanged": {"unread": context["unread"]}})
+    return response
+
+
 @login_required
 def notification_list(request):
     page = paginate(request, request.user.notifications.all())
@@ -122,22 +148,56 @@ def notification_list(request):
 
 
 @login_required
+def notification_menu(request):
+    """The header dropdown: the latest notifications, loaded when it opens."""
+    return _menu(request)
+
+
+@login_required
 @require_POST
 def notification_read(request, pk: int):
+    """Mark one read; from a list row (htmx) the row comes back, otherwise its link is followed."""
     notification = get_object_or_404(request.user.notifications, pk=pk)
     notification_mark_read(user=request.user, notification_ids=[notification.pk])
     notification.refresh_from_db()
     if request.htmx:
-        return render(request, "core/partials/notification_row.html", {"n": notification})
-    return redirect(notification.url or "core:notification_list")
+        response = render(request, "core/partials/notification_row.html", {"n": notification})
+        return _notifications_changed(response, request.user)
+    url = notification.url
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(url)
+    return redirect("core:notification_list")
 
 
 @login_required
 @require_POST
 def notification_read_all(request):
     notification_mark_read(user=request.user)
+    if request.htmx:  # the header dropdown's button: the dropdown comes back, all read
+        return _menu(request)
     messages.success(request, _("All notifications marked as read."))
     return redirect("core:notification_list")
+
+
+@login_required
+def notification_preferences(request):
+    """Every person's choice per notification kind: an e-mail each, a daily digest or none."""
+    current = notification_preferences_for(request.user)
+    kinds = notification_kinds_for(request.user)
+    form = NotificationPreferencesForm(request.POST or None, kinds=kinds, initial=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            notification_preferences_update(user=request.user, changes=form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Your notification preferences are saved."))
+            return redirect("core:notification_preferences")
+    return render(
+        request, "core/notification_preferences.html", {"form": form, "groups": form.groups()}
+    )
 
 
 @login_required

@@ -118,6 +118,9 @@ PAGES: dict[str, Entry] = {
         ("partner_admin",), pk("notification"), denied=("partner_sales", "admin")
     ),
     "core:notification_read_all": post((*STAFF, *PARTNER)),
+    # The header dropdown and the e-mail preferences: every signed-in person's own.
+    "core:notification_menu": Entry(ok=(*STAFF, *PARTNER)),
+    "core:notification_preferences": Entry(ok=(*STAFF, *PARTNER)),
     # A saved view is its owner's alone (DESIGN §8.1).
     "core:saved_view_create": post(
         (*STAFF, *PARTNER),
@@ -646,6 +649,14 @@ API: dict[str, Entry] = {
     ),
     f"POST {V1}/notifications/{{id}}/read/": api(
         ("partner_admin",), api_id("notification"), denied=("partner_sales", "admin")
+    ),
+    f"POST {V1}/notifications/read-all/": api(ALL),
+    f"GET {V1}/me/notification-preferences/": api(ALL),
+    f"PATCH {V1}/me/notification-preferences/": api(
+        ALL, data=lambda w: {"preferences": {"mdf.decision": "digest"}}
+    ),
+    f"PUT {V1}/me/notification-preferences/": api(
+        ALL, data=lambda w: {"preferences": {"mdf.decision": "email"}}
     ),
     f"GET {V1}/me/": api(ALL),
     f"GET {V1}/search/": api((*ALL, "distributor"), data=search_home, marker=home_link),

@@ -180,6 +180,15 @@ NOT_ATOMIC: dict[str, str] = {
     "core.saved_views.saved_views_for": READ,
     "core.saved_views.saved_view_url": PURE,
     "core.notifications.unread_count": READ,
+    "core.notifications.notification_latest_for": READ,
+    "core.notifications.notification_preferences_for": READ,
+    "core.notifications.notification_delivery": READ,
+    "core.notifications.notification_kinds": READ,
+    "core.notifications.notification_kinds_for": READ,
+    "core.notifications.notification_kind": PURE + " (declares a notification kind)",
+    "core.notifications.choice_label": PURE,
+    "core.notifications.notification_digest_send": CHUNKED
+    + ": one transaction per person's digest, its rows locked and marked e-mailed",
     # partners
     "partners.services.partner.partner_parent_validate": READ,
     "partners.services.programme.scorecard_figures_for": READ,
@@ -1177,6 +1186,9 @@ def test_market_development_funds(call, time_machine):
     audit.audit_read,
     notifications.notify,
     notifications.notification_mark_read,
+    notifications.notification_preferences_update,
+    notifications.notification_email_send,
+    notifications.notification_digest_send,
     jobs.job_create,
     jobs.job_started,
     jobs.job_progress,
@@ -1207,6 +1219,16 @@ def test_core_audit_notifications_jobs_and_imports(call):
     )
     call(notifications.notify, recipients=[finance], kind="tests.note", title="Hello", email=False)
     read = call(notifications.notification_mark_read, user=finance)
+    call(
+        notifications.notification_preferences_update,
+        user=finance,
+        changes={"statement.disputed": "digest"},
+    )
+    (mailed,) = notifications.notify(recipients=[finance], kind="statement.confirmed", title="x")
+    (digested,) = notifications.notify(recipients=[finance], kind="statement.disputed", title="y")
+    # (its e-mail left once the notification committed: never a second time)
+    assert call(notifications.notification_email_send, notification_id=mailed.pk) is False
+    assert call(notifications.notification_digest_send) == 1
     job = call(jobs.job_create, kind="tests.job", label="Test job", user=finance)
     call(jobs.job_started, job, total=2)
     call(jobs.job_progress, job, done=1)

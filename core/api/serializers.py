@@ -1,13 +1,48 @@
+from django.utils import translation
 from rest_framework import serializers
 
-from ..models import FxRate, ImportBatch, JobRun, Notification
+from ..models import FxRate, ImportBatch, JobRun, Notification, NotificationDelivery
 
 
 class NotificationSerializer(serializers.ModelSerializer):
+    """Title and body in the reader's language (the request's), as the pages show them."""
+
+    title = serializers.CharField(source="display_title", read_only=True)
+    body = serializers.CharField(source="display_body", read_only=True)
+
     class Meta:
         model = Notification
         fields = ["id", "kind", "title", "body", "url", "created_at", "read_at"]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        user = getattr(self.context.get("request"), "user", None)
+        with translation.override(getattr(user, "language", None) or translation.get_language()):
+            return super().to_representation(instance)
+
+
+class ReadAllSerializer(serializers.Serializer):
+    marked = serializers.IntegerField(help_text="How many notifications were unread.")
+    unread = serializers.IntegerField()
+
+
+class NotificationPreferenceSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    group = serializers.CharField()
+    group_label = serializers.CharField()
+    label = serializers.CharField()
+    delivery = serializers.ChoiceField(choices=NotificationDelivery.choices)
+
+
+class NotificationPreferencesSerializer(serializers.Serializer):
+    preferences = NotificationPreferenceSerializer(many=True)
+
+
+class NotificationPreferencesUpdateSerializer(serializers.Serializer):
+    preferences = serializers.DictField(
+        child=serializers.CharField(),
+        help_text='Kind → "email", "digest" or "off", e.g. {"deal.approved": "digest"}.',
+    )
 
 
 class JobRunSerializer(serializers.ModelSerializer):

@@ -6,6 +6,7 @@ from .views import (
     FxRateViewSet,
     ImportBatchViewSet,
     JobRunViewSet,
+    NotificationPreferencesApi,
     NotificationViewSet,
     SearchApi,
 )
@@ -18,6 +19,11 @@ router.register("fx-rates", FxRateViewSet, basename="fxrate")
 
 urlpatterns = [
     path("search/", SearchApi.as_view(), name="api-search"),
+    path(
+        "me/notification-preferences/",
+        NotificationPreferencesApi.as_view(),
+        name="api-notification-preferences",
+    ),
     *router.urls,
     path("exports/<str:key>/", ExportApi.as_view(), name="export"),
 ]

@@ -19,7 +19,14 @@ from ..import_batches import import_batch_create
 from ..imports import importers_for
 from ..jobs import job_list_for, job_resume
 from ..models import FxRate, ImportBatch, JobRun, Notification
-from ..notifications import notification_mark_read
+from ..notifications import (
+    GROUP_LABELS,
+    notification_kinds_for,
+    notification_mark_read,
+    notification_preferences_for,
+    notification_preferences_update,
+    unread_count,
+)
 from ..roles import Role
 from ..search import search, search_text_clean
 from .idempotency import idempotent_create
@@ -28,7 +35,10 @@ from .serializers import (
     ImportBatchSerializer,
     ImportUploadSerializer,
     JobRunSerializer,
+    NotificationPreferencesSerializer,
+    NotificationPreferencesUpdateSerializer,
     NotificationSerializer,
+    ReadAllSerializer,
     SearchQuerySerializer,
     SearchResultSerializer,
 )
@@ -68,6 +78,54 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
         notification_mark_read(user=request.user, notification_ids=[notification.pk])
         notification.refresh_from_db()
         return Response(self.get_serializer(notification).data)
+
+    @extend_schema(request=None, responses={200: ReadAllSerializer})
+    @action(detail=False, methods=["post"], url_path="read-all")
+    def read_all(self, request):
+        """Mark all the caller's notifications read."""
+        marked = notification_mark_read(user=request.user)
+        return Response({"marked": marked, "unread": unread_count(request.user)})
+
+
+def _preferences(user) -> dict:
+    kinds = {k.kind: k for k in notification_kinds_for(user)}
+    rows = [
+        {
+            "kind": kind,
+            "group": str(kinds[kind].group),
+            "group_label": str(GROUP_LABELS[kinds[kind].group]),
+            "label": str(kinds[kind].label),
+            "delivery": delivery,
+        }
+        for kind, delivery in notification_preferences_for(user).items()
+    ]
+    return {"preferences": rows}
+
+
+class NotificationPreferencesApi(APIView):
+    """The caller's e-mail choice per notification kind: "email" (each one, the default),
+    "digest" (one e-mail a day) or "off". PATCH or PUT changes the kinds it names."""
+
+    @extend_schema(responses={200: NotificationPreferencesSerializer})
+    def get(self, request):
+        return Response(NotificationPreferencesSerializer(_preferences(request.user)).data)
+
+    @extend_schema(
+        request=NotificationPreferencesUpdateSerializer,
+        responses={200: NotificationPreferencesSerializer},
+    )
+    def patch(self, request):
+        data = NotificationPreferencesUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            notification_preferences_update(
+                user=request.user, changes=data.validated_data["preferences"]
+            )
+        except ValidationError as exc:
+            raise drf_serializers.ValidationError({"preferences": exc.message_dict}) from exc
+        return Response(NotificationPreferencesSerializer(_preferences(request.user)).data)
+
+    put = patch
 
 
 class JobRunViewSet(viewsets.ReadOnlyModelViewSet):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import Role
 from accounts.models import User
 from core.audit import diff, snapshot
-from core.notifications import Audience, notify, partner_recipients
+from core.notifications import Audience, choice_label, notify, partner_recipients
 from core.transitions import Notice, transition_record
 from core.uploads import validate_document
 
@@ -210,9 +210,9 @@ def agreement_review(
             body=comments,
             url=_agreement_url(agreement),
             params={
-                "stage": review.get_stage_display(),
+                "stage": choice_label(review, "stage"),
                 "number": str(agreement),
-                "decision": review.get_decision_display(),
+                "decision": choice_label(review, "decision"),
             },
         ),
     )
@@ -300,7 +300,7 @@ def agreement_terminate(
             url=_agreement_url(agreement),
             params={
                 "number": str(agreement),
-                "reason": agreement.get_termination_reason_display(),
+                "reason": choice_label(agreement, "termination_reason"),
             },
         ),
     )

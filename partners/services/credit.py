@@ -112,10 +112,13 @@ def _credit_decided(*, application: CreditApplication, actor: User, status: str,
         notice=Notice(
             recipients=[application.requested_by],
             kind="partner.credit_decided",
-            title=_("Your credit limit application was %(decision)s"),
+            title=(
+                _("Your credit limit application was approved")
+                if status == CreditStatus.APPROVED
+                else _("Your credit limit application was rejected")
+            ),
             body=note,
             url=reverse("partners:credit_detail", args=[application.pk]),
-            params={"decision": application.get_status_display().lower()},
         ),
     )
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import PARTNER_ROLES, Role
 from accounts.models import User
 from core.audit import diff, snapshot
+from core.notifications import choice_label
 from core.transitions import Notice, transition_record
 
 from ..choices import (
@@ -256,7 +257,7 @@ def _transition(
             kind="partner.application_moved",
             title=_("Application %(name)s moved to %(status)s"),
             url=reverse("partners:application_detail", args=[application.pk]),
-            params={"name": application.legal_name, "status": application.get_status_display()},
+            params={"name": application.legal_name, "status": choice_label(application, "status")},
             email=False,
         ),
     )

@@ -18,7 +18,7 @@ from accounts.choices import Role
 from accounts.models import User
 from accounts.scoping import can_manage_partner
 from core.audit import diff
-from core.notifications import Audience, notify, partner_recipients
+from core.notifications import Audience, choice_label, notify, partner_recipients
 from core.periods import Quarter
 from core.transitions import Notice, transition_record
 
@@ -242,8 +242,8 @@ def tier_proposal_confirm(*, evaluation: TierEvaluation, actor: User, note: str 
     )
     params = {
         "partner": partner.legal_name,
-        "before": before.get_code_display(),
-        "after": evaluation.proposed_tier.get_code_display(),
+        "before": choice_label(before, "code"),
+        "after": choice_label(evaluation.proposed_tier, "code"),
     }
     transition_record(
         partner,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.audit import diff, snapshot
+from core.notifications import choice_label
 from core.transitions import Notice, transition_record
 
 from ..choices import ReportStatus
@@ -120,7 +121,10 @@ def business_report_review(
             title=_("Your business report for %(month)s: %(status)s"),
             body=comment,
             url=reverse("partners:report_detail", args=[report.pk]),
-            params={"month": report.month.strftime("%Y-%m"), "status": report.get_status_display()},
+            params={
+                "month": report.month.strftime("%Y-%m"),
+                "status": choice_label(report, "status"),
+            },
         ),
     )
     return report

@@ -423,7 +423,18 @@ def statement_mark_paid(*, statement: Statement, actor: User) -> Statement:
     if statement.disputes.filter(state=DisputeState.OPEN).exists():
         raise ValidationError(_("Resolve the open dispute first."))
     return _transition(
-        statement, actor=actor, state=StatementState.PAID, action="paid", paid_at=timezone.now()
+        statement,
+        actor=actor,
+        state=StatementState.PAID,
+        action="paid",
+        paid_at=timezone.now(),
+        notice=Notice(
+            recipients=_statement_recipients(statement),
+            kind="statement.paid",
+            title=gettext_lazy("Statement %(number)s is paid"),
+            url=_url(statement),
+            params={"number": statement.number},
+        ),
     )
 
 

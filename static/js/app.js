@@ -17,3 +17,50 @@ document.addEventListener("htmx:configRequest", function (event) {
   var meta = document.querySelector("meta[name=csrf-token]");
   if (meta) { event.detail.headers["X-CSRFToken"] = meta.getAttribute("content"); }
 });
+// Header notifications: the bell is a link to the list; with scripts it opens a dropdown whose
+// content htmx loads on each opening ("notif-open"). Escape or a click outside closes it.
+document.addEventListener("DOMContentLoaded", function () {
+  var toggle = document.querySelector("[data-notif-toggle]");
+  var panel = document.getElementById("notif-panel");
+  if (!toggle || !panel || !window.htmx) { return; }
+  toggle.setAttribute("role", "button");
+  toggle.setAttribute("aria-haspopup", "true");
+  toggle.setAttribute("aria-expanded", "false");
+  function close(refocus) {
+    if (panel.hidden) { return; }
+    panel.hidden = true;
+    toggle.setAttribute("aria-expanded", "false");
+    if (refocus) { toggle.focus(); }
+  }
+  function open() {
+    panel.hidden = false;
+    toggle.setAttribute("aria-expanded", "true");
+    htmx.trigger(toggle, "notif-open");
+  }
+  toggle.addEventListener("click", function (event) {
+    event.preventDefault();
+    if (panel.hidden) { open(); } else { close(false); }
+  });
+  toggle.addEventListener("keydown", function (event) {
+    if (event.key === " ") { event.preventDefault(); toggle.click(); }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && !panel.hidden) { close(true); }
+  });
+  document.addEventListener("click", function (event) {
+    if (!panel.hidden && !event.target.closest("[data-notif]")) { close(false); }
+  });
+  // After htmx loads the dropdown, the first item (or its heading button) takes the focus.
+  panel.addEventListener("htmx:afterSwap", function () {
+    var first = panel.querySelector(".notif-item, #notif-read-all, a");
+    if (first && document.activeElement === toggle) { first.focus(); }
+  });
+});
+// A mark-read answer says the new unread count; the header badge follows it.
+document.addEventListener("notificationsChanged", function (event) {
+  var badge = document.getElementById("unread-count");
+  if (!badge || !event.detail) { return; }
+  var unread = event.detail.unread || 0;
+  badge.textContent = unread;
+  badge.hidden = unread === 0;
+});
