@@ -30,7 +30,13 @@ from core.search import CANDIDATES
 from partners.choices import PartnerStatus
 from partners.models import Partner
 
-from .choices import AVAILABLE_LEAD_STATUSES, PENDING_STATUSES, DealStatus, LeadOfferStatus
+from .choices import (
+    AVAILABLE_LEAD_STATUSES,
+    OPEN_STATUSES,
+    PENDING_STATUSES,
+    DealStatus,
+    LeadOfferStatus,
+)
 from .filtersets import QUEUE_FLAGS, queue_flag_q
 from .models import Deal, DealLine, Lead, LeadOffer
 from .rules import normalize_customer_name, normalize_tax_id
@@ -105,6 +111,19 @@ def deal_decidable_for(*, user) -> QuerySet[Deal]:
     if user.is_partner_user:
         return Deal.objects.none()
     return Deal.objects.manageable_by(user).select_related("partner")
+
+
+def deal_handover_rows_for(*, user, partner_id: int) -> QuerySet[Deal]:
+    """The open registrations of a leaving partner the staff user may hand over (DESIGN §2.9);
+    a bulk handover re-reads its selection here."""
+    if user.is_partner_user:
+        return Deal.objects.none()
+    return (
+        Deal.objects.manageable_by(user)
+        .filter(partner_id=partner_id, status__in=OPEN_STATUSES)
+        .select_related("partner", "registered_by")
+        .order_by("protection_ends_at", "pk")
+    )
 
 
 def deal_conflict_pair_for(*, user, deal: Deal) -> Deal | None:

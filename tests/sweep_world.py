@@ -28,8 +28,10 @@ from partners.choices import PartnerType
 from partners.models import (
     BusinessReport,
     CreditApplication,
+    ExitItem,
     NpsResponse,
     Partner,
+    PartnerExit,
     PartnerVisit,
     Scorecard,
     TierEvaluation,
@@ -184,6 +186,26 @@ def _populate(world: World) -> None:
     )
     objects["visit"] = PartnerVisit.objects.create(
         partner=home, manager=users["manager"], kind="site", planned_on=today
+    )
+    # A completed exit, kept for the history: the home partner still registers deals.
+    objects["partner_exit"] = PartnerExit.objects.create(
+        partner=home,
+        kind="non_renewal",
+        reason="Sweep exit reason",
+        exit_date=today,
+        status="completed",
+        started_by=users["manager"],
+        completed_by=users["manager"],
+        completed_at=timezone.now(),
+    )
+    objects["exit_item"] = ExitItem.objects.create(
+        exit=objects["partner_exit"],
+        step="materials",
+        position=60,
+        owner=users["manager"],
+        due_on=today,
+        done_at=timezone.now(),
+        done_by=users["manager"],
     )
     module = ModuleFactory()
     objects["module"] = module
