@@ -74,6 +74,11 @@ class ChecklistRow:
     remaining: int | None
     link: str
 
+    @property
+    def runnable(self) -> bool:
+        """Whether the step has a service that does it at once (templates must not call it)."""
+        return self.step.run is not None
+
 
 def exit_checklist(*, partner_exit: PartnerExit, staff: bool) -> list[ChecklistRow]:
     """The items with their step, what is left (counted by the owning app) and the page where

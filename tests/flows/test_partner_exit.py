@@ -23,6 +23,7 @@ from partners import services
 from partners.choices import ExitStatus, PartnerStatus
 from partners.exits import exit_steps
 from partners.models import ExitItem, PartnerExit
+from partners.tasks import partner_exits_deactivate_due_task
 from settlement.models import Statement
 from training.selectors import certified_staff_of
 from training.services import certifications_detach
@@ -378,3 +379,24 @@ def test_complete_needs_every_step_done_then_terminates_the_partner(leaving, man
     assert AuditEvent.objects.filter(action="partner.terminated").count() == 1
     with pytest.raises(ValidationError):
         services.partner_exit_complete(partner_exit=partner_exit, actor=manager)
+
+
+def test_the_daily_task_deactivates_on_the_exit_date_and_is_idempotent(
+    leaving, manager, leaver_admin, time_machine
+):
+    # given an exit dated tomorrow
+    partner_exit = start(leaving, manager, days=1)
+    # when the task runs today, then tomorrow twice
+    assert partner_exits_deactivate_due_task.delay().get() == 0
+    time_machine.move_to(datetime.datetime.combine(partner_exit.exit_date, datetime.time(12)))
+    assert partner_exits_deactivate_due_task.delay().get() == 1
+    assert partner_exits_deactivate_due_task.delay().get() == 0
+    # then the admin is off once
+    leaver_admin.refresh_from_db()
+    assert not leaver_admin.is_active
+    assert AuditEvent.objects.filter(action="partner_user.deactivated").count() == 1
+
+
+def test_the_exit_task_is_in_the_beat_schedule(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["partners.exit-deactivate-users"]
+    assert entry["task"] == "partners.tasks.partner_exits_deactivate_due_task"

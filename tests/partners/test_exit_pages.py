@@ -120,7 +120,8 @@ def test_checklist_page_shows_steps_owners_and_actions_to_the_manager(
     assert "Open deals and protected customers handed over" in body
     assert reverse("deals:exit_handover", args=[partner_exit.pk]) in body
     assert "2 left" in body
-    assert "Complete the exit" in body
+    assert "Withdraw the lead offers" in body
+    assert "Finish the checklist first." in body and "Complete the exit" not in body
 
 
 def test_the_leaving_partner_admin_reads_the_checklist_without_actions(client, world):
