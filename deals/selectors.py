@@ -29,6 +29,7 @@ from accounts.scoping import get_scoped_or_404
 from core.search import CANDIDATES
 from partners.choices import PartnerStatus
 from partners.models import Partner
+from partners.selectors import partner_ids_in_exit
 
 from .choices import (
     AVAILABLE_LEAD_STATUSES,
@@ -224,8 +225,11 @@ def partners_specialized_in(qs: QuerySet, industry: str) -> QuerySet:
 
 
 def _active_partners_in(region: str) -> QuerySet:
-    return Partner.objects.unrestricted("lead distribution covers every partner").filter(
-        status=PartnerStatus.ACTIVE, regions__contains=[region]
+    # A partner in exit is offered no new lead (DESIGN §2.9).
+    return (
+        Partner.objects.unrestricted("lead distribution covers every partner")
+        .filter(status=PartnerStatus.ACTIVE, regions__contains=[region])
+        .exclude(pk__in=partner_ids_in_exit())
     )
 
 

@@ -24,6 +24,7 @@ from .exits import (
     partner_exit_latest_of,
     partner_exit_list_for,
     partner_exit_open_of,
+    partner_ids_in_exit,
     partners_receiving_for,
 )
 from .partner import (
@@ -90,6 +91,7 @@ __all__ = [
     "partner_exit_latest_of",
     "partner_exit_list_for",
     "partner_exit_open_of",
+    "partner_ids_in_exit",
     "partners_receiving_for",
     "partner_filter_for",
     "partner_get_for",

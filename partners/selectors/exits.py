@@ -60,6 +60,16 @@ def partner_exit_open_of(*, partner_id: int | None) -> PartnerExit | None:
     )
 
 
+def partner_ids_in_exit() -> QuerySet:
+    """The ids of the partners whose exit is in progress, as a subquery (lead distribution leaves
+    them out)."""
+    return (
+        PartnerExit.objects.unrestricted("which companies are leaving, for other apps' rules")
+        .filter(status=ExitStatus.OPEN)
+        .values("partner_id")
+    )
+
+
 def partner_exit_latest_of(*, user: User, partner_id: int) -> PartnerExit | None:
     """The newest exit of a partner the user may read, for the partner pages."""
     if not (user.is_vendor_staff or user.role == Role.PARTNER_ADMIN):
@@ -99,13 +109,10 @@ def exit_checklist(*, partner_exit: PartnerExit, staff: bool) -> list[ChecklistR
 def partners_receiving_for(*, user: User, leaving_id: int) -> QuerySet[Partner]:
     """The partners the user may hand a leaving partner's deals to: active, seen by the user,
     not leaving themselves."""
-    leaving = PartnerExit.objects.unrestricted("exclude partners in exit from the choice").filter(
-        status=ExitStatus.OPEN
-    )
     return (
         Partner.objects.visible_to(user)
         .filter(status=PartnerStatus.ACTIVE)
         .exclude(pk=leaving_id)
-        .exclude(pk__in=leaving.values("partner_id"))
+        .exclude(pk__in=partner_ids_in_exit())
         .order_by("legal_name")
     )

@@ -16,8 +16,10 @@ from core.periods import Quarter
 from deals import services as deal_services
 from deals.choices import DealStatus, LeadOfferStatus
 from deals.models import DealHandover, LeadOffer
+from deals.selectors import lead_open_partner_ids
 from funds.choices import LedgerKind, RequestStatus
-from funds.models import MdfLedgerEntry
+from funds.defaults import ensure_default_matrix
+from funds.models import ApprovalRule, MdfLedgerEntry
 from funds.services import fund_request_approve
 from partners import services
 from partners.choices import ExitStatus, PartnerStatus
@@ -281,6 +283,7 @@ def test_a_partner_in_exit_cannot_accept_a_lead(leaving, manager, leaver_sales):
 
 
 def test_mdf_step_releases_reservations_and_rejects_pending_requests(leaving, manager):
+    ensure_default_matrix(ApprovalRule)  # transactional tests elsewhere flush the migrated rows
     finance = PartnerUserFactory(partner=leaving, role=Role.PARTNER_FINANCE)
     allocation(leaving, "20000.00")
     approved = submit(leaving, finance, "1000.00")
@@ -400,3 +403,16 @@ def test_the_daily_task_deactivates_on_the_exit_date_and_is_idempotent(
 def test_the_exit_task_is_in_the_beat_schedule(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["partners.exit-deactivate-users"]
     assert entry["task"] == "partners.tasks.partner_exits_deactivate_due_task"
+
+
+def test_a_partner_in_exit_is_offered_no_new_lead(leaving, manager):
+    # given a partner in exit covering the lead's region, and another one
+    staying = PartnerFactory(regions=leaving.regions)
+    start(leaving, manager)
+    # when a lead is published there
+    lead = publish(manager)
+    # then only the staying partner is offered it, now or once it opens
+    offered = set(LeadOffer.objects.filter(lead=lead).values_list("partner_id", flat=True))
+    assert leaving.pk not in offered
+    assert leaving.pk not in lead_open_partner_ids(region=lead.customer_region)
+    assert staying.pk in lead_open_partner_ids(region=lead.customer_region)

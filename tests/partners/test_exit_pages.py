@@ -346,3 +346,36 @@ def test_a_partner_admin_cannot_start_an_exit_through_the_api(api_client, world)
         format="json",
     )
     assert response.status_code == 403
+
+
+def test_a_handed_deal_shows_the_contact_to_the_receivers_admin_and_masks_it_to_its_sales(
+    client, world
+):
+    # given an open registration with a customer contact, handed over to another partner
+    partner_exit = started(world)
+    (deal,) = open_deals(world, 1)
+    Deal.objects.filter(pk=deal.pk).update(customer_contact_phone="13812345678")
+    receiver_admin = PartnerUserFactory(partner=world["receiver"], role=Role.PARTNER_ADMIN)
+    receiver_sales = PartnerUserFactory(partner=world["receiver"], role=Role.PARTNER_SALES)
+    login(client, world["manager"])
+    client.post(
+        reverse("deals:exit_handover", args=[partner_exit.pk]),
+        {"ids": [deal.pk], "to_partner": world["receiver"].pk},
+    )
+    url = reverse("deals:detail", args=[deal.pk])
+    # then the receiving company's admin reads it in full, its other sellers masked (DESIGN §2.7)
+    login(client, receiver_admin)
+    assert "13812345678" in client.get(url).content.decode()
+    login(client, receiver_sales)
+    body = client.get(url).content.decode()
+    assert "13812345678" not in body and "138****5678" in body
+
+
+def test_the_exit_list_shows_staff_the_exits(client, world, django_assert_max_num_queries):
+    started(world)
+    login(client, world["manager"])
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("partners:exit_list"))
+    assert response.status_code == 200 and "Leaving Ltd" in response.content.decode()
+    login(client, world["admin"])
+    assert client.get(reverse("partners:exit_list")).status_code == 403
