@@ -78,7 +78,17 @@ def deal_list(request):
         filters=_filters_asked(request),
         page=page.number or 0,
     )
-    return render(request, "deals/deal_list.html", {"listing": deals, "page": page})
+    refusal = (
+        deal_register_refusal(partner_id=request.user.partner_id)
+        if request.user.role in REGISTRANT_ROLES
+        else None
+    )
+    context = {
+        "listing": deals,
+        "page": page,
+        "register_refusal": refusal.messages[0] if refusal else "",
+    }
+    return render(request, "deals/deal_list.html", context)
 
 
 def _lines_of(formset) -> list[dict]:

@@ -259,12 +259,13 @@ def partner_exits_deactivate_due(*, today: datetime.date | None = None) -> int:
 @transaction.atomic
 def partner_exit_complete(*, partner_exit: PartnerExit, actor: User) -> PartnerExit:
     """Close the exit once every step is done: the partner is terminated; the record stays."""
-    partner_exit = (
-        PartnerExit.objects.select_for_update(of=("self",))
-        .select_related("partner__channel_manager")
-        .get(pk=partner_exit.pk)
+    partner_exit = PartnerExit.objects.select_for_update().get(pk=partner_exit.pk)
+    partner = (
+        Partner.objects.select_for_update(of=("self",))
+        .select_related("channel_manager")
+        .get(pk=partner_exit.partner_id)
     )
-    partner = partner_exit.partner
+    partner_exit.partner = partner
     if not (actor.is_vendor_staff and actor.is_active):
         raise PermissionDenied
     _require_manage(actor=actor, partner=partner)
@@ -281,8 +282,8 @@ def partner_exit_complete(*, partner_exit: PartnerExit, actor: User) -> PartnerE
     partner_exit.completed_at = timezone.now()
     partner_exit.save(update_fields=["status", "completed_by", "completed_at"])
     before = partner.status
-    Partner.objects.filter(pk=partner.pk).update(status=PartnerStatus.TERMINATED)
     partner.status = PartnerStatus.TERMINATED
+    partner.save(update_fields=["status", "updated_at"])
     transition_record(
         partner,
         actor=actor,

@@ -28,7 +28,7 @@ def test_a_manager_walks_a_partner_exit(page):
     admin = PartnerUserFactory(partner=leaving, role=Role.PARTNER_ADMIN, language="zh-hans")
     deals = [
         DealFactory(partner=leaving, registered_by=sales, project_name=f"Campus Wi-Fi {n}")
-        for n in (1, 2)
+        for n in (1, 2, 3)
     ]
     Deal.objects.filter(pk__in=[d.pk for d in deals]).update(status=DealStatus.SUBMITTED)
     page.set_viewport_size({"width": 1366, "height": 900})
@@ -43,19 +43,30 @@ def test_a_manager_walks_a_partner_exit(page):
     page.click("button:has-text('Start the exit')")
     page.wait_for_selector("h1:has-text('Exit')")
     partner_exit = PartnerExit.objects.get(partner=leaving)
-    assert page.locator("#step-deals").inner_text().count("2 left") == 1
+    assert "3 left" in page.locator("#step-deals").inner_text()
     screenshot(page, "partners-exit-checklist-1366")
 
-    # and hands both deals over to the other partner in one go
+    # and hands two deals over to the other partner in one go
     page.click("#step-deals >> text=Hand over deals")
     page.wait_for_selector("h1:has-text('Hand over deals')")
-    page.check("input[data-bulk-all]")
+    for deal in deals[:2]:
+        page.check(f"tr[data-deal='{deal.pk}'] input[data-bulk-row]")
     page.select_option("select[name=to_partner]", label="上海华信系统集成有限公司")
     screenshot(page, "deals-exit-handover-1366")
     page.click("button:has-text('Hand over the selected deals')")
     page.wait_for_selector("#handover-result")
     assert "Handed over: 2 done, 0 not done." in page.inner_text("#bulk-summary")
-    assert not Deal.objects.filter(partner=leaving).exists()
+    assert list(Deal.objects.filter(partner=leaving)) == [deals[2]]
+
+    # and, on a phone, gives the last one back to the vendor
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"/deals/exits/{partner_exit.pk}/handover/")
+    _fits(page, 390)
+    page.check(f"tr[data-deal='{deals[2].pk}'] input[data-bulk-row]")
+    screenshot(page, "deals-exit-handover-390")
+    page.click("button:has-text('Hand over the selected deals')")
+    page.wait_for_selector("#handover-result")
+    assert Deal.objects.get(pk=deals[2].pk).status == DealStatus.EXPIRED
 
     # and works the checklist: deals done, lead offers withdrawn, materials back
     page.click("text=Back to the checklist")
@@ -74,13 +85,8 @@ def test_a_manager_walks_a_partner_exit(page):
     assert done == {"deals", "leads", "materials"}
 
     # then the checklist reads well on a phone
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.reload()
     _fits(page, 390)
     screenshot(page, "partners-exit-checklist-390")
-    page.goto(f"/deals/exits/{partner_exit.pk}/handover/")
-    _fits(page, 390)
-    screenshot(page, "deals-exit-handover-390")
 
     # and the leaving partner's admin reads it, in Chinese, without any action
     page.context.clear_cookies()

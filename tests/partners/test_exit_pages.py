@@ -379,3 +379,13 @@ def test_the_exit_list_shows_staff_the_exits(client, world, django_assert_max_nu
     assert response.status_code == 200 and "Leaving Ltd" in response.content.decode()
     login(client, world["admin"])
     assert client.get(reverse("partners:exit_list")).status_code == 403
+
+
+def test_the_deal_list_and_dashboard_offer_no_registration_to_a_partner_in_exit(client, world):
+    login(client, world["sales"])
+    assert reverse("deals:create") in client.get(reverse("deals:list")).content.decode()
+    started(world)
+    body = client.get(reverse("deals:list")).content.decode()
+    assert reverse("deals:create") not in body
+    assert "cannot register new deals" in body
+    assert reverse("deals:create") not in client.get(reverse("core:dashboard")).content.decode()
