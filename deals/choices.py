@@ -29,6 +29,7 @@ class LeadOfferStatus(models.TextChoices):
     DECLINED = "declined", _("Declined")
     ACCEPTED = "accepted", _("Accepted")
     TAKEN = "taken", _("Taken by another partner")
+    WITHDRAWN = "withdrawn", _("Withdrawn: the partner is leaving")
 
 
 AVAILABLE_LEAD_STATUSES = (LeadStatus.EXCLUSIVE, LeadStatus.OPEN)

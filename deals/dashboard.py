@@ -13,6 +13,7 @@ from core.precomputed import per_scope_value, precomputed, precomputed_value
 from .choices import DealStatus
 from .customer_data import customer_data_shown
 from .models import Deal
+from .permissions import deal_register_refusal
 from .selectors import (
     deal_manager_stats_for,
     deal_protections_expiring_for,
@@ -59,7 +60,8 @@ def partner_deals_card(request) -> dict | None:
             door="dashboard",
         ),
         "leads": lead_offer_count_for(user=user),
-        "can_register": user.role in (Role.PARTNER_ADMIN, Role.PARTNER_SALES),
+        "can_register": user.role in (Role.PARTNER_ADMIN, Role.PARTNER_SALES)
+        and deal_register_refusal(partner_id=user.partner_id) is None,
     }
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from partners.models import Partner, Tier
+from partners.selectors import partner_exit_open_of
 
 from .choices import OPEN_STATUSES, DealStatus, LeadOfferStatus, LeadStatus
 from .models import (
@@ -320,6 +321,34 @@ def _lines(rng, deal: Deal, products: list[Product], first: Product | None = Non
     return rows
 
 
+# The registrations a partner in exit holds when its exit starts (DESIGN §2.9).
+LEAVING_CUSTOMERS = [
+    "苏州恒信电子有限公司",
+    "Contoso Logistics Ltd.",
+    "宁波海联港务有限公司",
+    "无锡新材科技有限公司",
+]
+
+
+def _seed_leaving(*, partner, user, products, now) -> None:
+    """Open registrations of the partner in exit, for the manager to hand over."""
+    rng = random.Random(7)
+    deals = [
+        _deal(
+            rng=rng,
+            i=N_DEALS + k,
+            partner=partner,
+            user=user,
+            name=name,
+            status=DealStatus.APPROVED if k % 2 == 0 else DealStatus.SUBMITTED,
+            now=now,
+        )
+        for k, name in enumerate(LEAVING_CUSTOMERS)
+    ]
+    Deal.objects.bulk_create(deals)
+    DealLine.objects.bulk_create(line for deal in deals for line in _lines(rng, deal, products))
+
+
 def _seed_deals(*, rng, partners, users, products, now) -> tuple[int, int]:
     names = _customers(rng)
     statuses, weights = zip(*STATUS_WEIGHTS, strict=True)
@@ -460,11 +489,18 @@ def seed(*, stdout=None) -> None:
     ).order_by("partner_id", "pk"):
         users.setdefault(user.partner_id, user)
     partners = list(Partner.objects.filter(pk__in=users).select_related("tier").order_by("pk"))
+    # A partner in exit registers nothing new; it gets the few open registrations it had before.
+    leaving = [p for p in partners if partner_exit_open_of(partner_id=p.pk) is not None]
+    partners = [p for p in partners if p not in leaving]
     made = []
     if partners and not Deal.objects.exists():
+        products = list(Product.objects.all())
         total, conflicts = _seed_deals(
-            rng=rng, partners=partners, users=users, products=list(Product.objects.all()), now=now
+            rng=rng, partners=partners, users=users, products=products, now=now
         )
+        for partner in leaving:
+            total += len(LEAVING_CUSTOMERS)
+            _seed_leaving(partner=partner, user=users[partner.pk], products=products, now=now)
         made.append(f"{total} registrations ({conflicts} in conflict)")
     publisher = User.objects.filter(
         role__in=["channel_manager", "channel_director", "admin"]

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.bulk import BulkIdsField
+
 from .attribution import activity_of, attributable_requests_for
 from .customer_data import SENSITIVE_CUSTOMER_FIELDS, sees_customer_contact
 from .models import Deal, DealLine, Product
@@ -115,3 +117,23 @@ class LeadForm(forms.ModelForm):
                 "specialized in it."
             )
         }
+
+
+class HandoverForm(forms.Form):
+    """The selected open registrations of a leaving partner and who receives them (DESIGN §2.9);
+    no partner chosen means back to the vendor."""
+
+    ids = BulkIdsField()
+    to_partner = forms.ModelChoiceField(
+        label=_("Hand over to"),
+        queryset=None,
+        required=False,
+        empty_label=_("The vendor (protection ends)"),
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, receivers, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_partner"].queryset = receivers

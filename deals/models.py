@@ -520,3 +520,61 @@ class LeadOffer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lead_id} → {self.partner_id}"
+
+
+class DealHandover(models.Model):
+    """One registration handed over when its partner leaves (DESIGN §2.9): to another partner, who
+    takes the deal with its history, or back to the vendor (`to_partner` empty), which ends the
+    protection. The leaving partner keeps no access to a deal handed to another partner."""
+
+    deal = models.ForeignKey(
+        Deal,
+        on_delete=models.PROTECT,
+        related_name="handovers",
+        verbose_name=_("deal registration"),
+    )
+    partner_exit = models.ForeignKey(
+        "partners.PartnerExit",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("exit"),
+    )
+    from_partner = models.ForeignKey(
+        "partners.Partner",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("from partner"),
+    )
+    to_partner = models.ForeignKey(
+        "partners.Partner",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("to partner"),
+    )
+    handed_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("handed over by"),
+    )
+    handed_over_at = models.DateTimeField(_("handed over at"), auto_now_add=True)
+    note = models.TextField(_("note"), blank=True)
+
+    # Vendor records of the exit: staff read them; the partners involved read the deal itself.
+    scope_partner_path = None
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["-handed_over_at", "-pk"]
+        verbose_name = _("deal handover")
+        verbose_name_plural = _("deal handovers")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(to_partner=F("from_partner")), name="deal_handover_to_another"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.deal_id}: {self.from_partner_id} → {self.to_partner_id or 'vendor'}"

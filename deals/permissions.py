@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Role
 from accounts.scoping import can_manage_partner
+from partners.selectors import partner_exit_open_of
 
 from .choices import PENDING_STATUSES, DealStatus
 
@@ -110,3 +111,13 @@ def deal_can_register(user, *, partner_id: int | None) -> bool:
         and partner_id is not None
         and user.partner_id == partner_id
     )
+
+
+def deal_register_refusal(*, partner_id: int | None) -> ValidationError | None:
+    """Why the company may not register a deal now, or None: a partner whose exit is in progress
+    registers no new deals, through any door (DESIGN §2.9)."""
+    if partner_exit_open_of(partner_id=partner_id) is not None:
+        return ValidationError(
+            _("Your company is leaving the partner programme: it cannot register new deals.")
+        )
+    return None

@@ -29,8 +29,15 @@ from accounts.scoping import get_scoped_or_404
 from core.search import CANDIDATES
 from partners.choices import PartnerStatus
 from partners.models import Partner
+from partners.selectors import partner_ids_in_exit
 
-from .choices import AVAILABLE_LEAD_STATUSES, PENDING_STATUSES, DealStatus, LeadOfferStatus
+from .choices import (
+    AVAILABLE_LEAD_STATUSES,
+    OPEN_STATUSES,
+    PENDING_STATUSES,
+    DealStatus,
+    LeadOfferStatus,
+)
 from .filtersets import QUEUE_FLAGS, queue_flag_q
 from .models import Deal, DealLine, Lead, LeadOffer
 from .rules import normalize_customer_name, normalize_tax_id
@@ -105,6 +112,19 @@ def deal_decidable_for(*, user) -> QuerySet[Deal]:
     if user.is_partner_user:
         return Deal.objects.none()
     return Deal.objects.manageable_by(user).select_related("partner")
+
+
+def deal_handover_rows_for(*, user, partner_id: int) -> QuerySet[Deal]:
+    """The open registrations of a leaving partner the staff user may hand over (DESIGN §2.9);
+    a bulk handover re-reads its selection here."""
+    if user.is_partner_user:
+        return Deal.objects.none()
+    return (
+        Deal.objects.manageable_by(user)
+        .filter(partner_id=partner_id, status__in=OPEN_STATUSES)
+        .select_related("partner", "registered_by")
+        .order_by("protection_ends_at", "pk")
+    )
 
 
 def deal_conflict_pair_for(*, user, deal: Deal) -> Deal | None:
@@ -205,8 +225,11 @@ def partners_specialized_in(qs: QuerySet, industry: str) -> QuerySet:
 
 
 def _active_partners_in(region: str) -> QuerySet:
-    return Partner.objects.unrestricted("lead distribution covers every partner").filter(
-        status=PartnerStatus.ACTIVE, regions__contains=[region]
+    # A partner in exit is offered no new lead (DESIGN §2.9).
+    return (
+        Partner.objects.unrestricted("lead distribution covers every partner")
+        .filter(status=PartnerStatus.ACTIVE, regions__contains=[region])
+        .exclude(pk__in=partner_ids_in_exit())
     )
 
 

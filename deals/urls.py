@@ -10,6 +10,7 @@ urlpatterns = [
     path("queue/", views.deal_queue, name="queue"),
     path("queue/bulk/", views.deal_queue_bulk, name="queue_bulk"),
     path("<int:pk>/", views.deal_detail, name="detail"),
+    path("exits/<int:exit_pk>/handover/", views.exit_handover, name="exit_handover"),
     path("<int:pk>/edit/", views.deal_edit, name="edit"),
     path("<int:pk>/submit/", views.deal_submit, name="submit"),
     # Before "<decision>/decide/", which would otherwise take "extension" for a decision.

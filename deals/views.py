@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.choices import CHANNEL_ROLES, Role
+from accounts.scoping import can_manage_partner
 from core.bulk import BULK_MAX_ROWS, BulkDecisionForm, bulk_apply
 from core.exports import EXPORT_FORMATS
 from core.forms import apply_service_errors
@@ -22,6 +23,7 @@ from core.idempotency import idempotent_form
 from core.lists import NAVIGATION_PARAMS
 from core.permissions import role_required
 from core.views import export_page, listing
+from partners.selectors import partner_exit_get_for, partners_receiving_for
 
 from . import selectors, services
 from .attribution import activities_of
@@ -32,6 +34,7 @@ from .forms import (
     DealForm,
     DealLineFormSet,
     ExtensionForm,
+    HandoverForm,
     LeadForm,
     LostForm,
     ReasonForm,
@@ -39,7 +42,12 @@ from .forms import (
 )
 from .lists import DEAL_LIST, LEAD_LIST
 from .models import Deal
-from .permissions import REGISTRANT_ROLES, deal_can_register, deal_decisions_for
+from .permissions import (
+    REGISTRANT_ROLES,
+    deal_can_register,
+    deal_decisions_for,
+    deal_register_refusal,
+)
 
 
 def _errors(exc: ValidationError) -> list[str]:
@@ -70,7 +78,17 @@ def deal_list(request):
         filters=_filters_asked(request),
         page=page.number or 0,
     )
-    return render(request, "deals/deal_list.html", {"listing": deals, "page": page})
+    refusal = (
+        deal_register_refusal(partner_id=request.user.partner_id)
+        if request.user.role in REGISTRANT_ROLES
+        else None
+    )
+    context = {
+        "listing": deals,
+        "page": page,
+        "register_refusal": refusal.messages[0] if refusal else "",
+    }
+    return render(request, "deals/deal_list.html", context)
 
 
 def _lines_of(formset) -> list[dict]:
@@ -87,6 +105,9 @@ def deal_edit(request, pk=None):
     if not deal_can_register(request.user, partner_id=request.user.partner_id):
         # Administrators pass `role_required` but register no deals: they belong to no partner.
         raise PermissionDenied
+    if refusal := deal_register_refusal(partner_id=request.user.partner_id):
+        messages.error(request, refusal.messages[0])
+        return redirect("deals:list")
     deal = None
     if pk is not None:
         deal = selectors.deal_get_for(user=request.user, pk=pk, action="manage")
@@ -523,3 +544,46 @@ def lead_withdraw(request, pk):
     else:
         messages.success(request, _("Lead withdrawn."))
     return redirect("deals:lead_detail", pk=pk)
+
+
+# --- a leaving partner's deals (DESIGN §2.9) ----------------------------------------------------
+
+
+@role_required(*CHANNEL_ROLES)
+def exit_handover(request, exit_pk: int):
+    """Hand the open registrations of a partner in exit over, in bulk, to a chosen partner or back
+    to the vendor; each row goes through `deal_hand_over` and its own audit row."""
+    partner_exit = partner_exit_get_for(user=request.user, pk=exit_pk)
+    partner = partner_exit.partner
+    if not can_manage_partner(request.user, partner):
+        raise PermissionDenied
+    receivers = partners_receiving_for(user=request.user, leaving_id=partner.pk)
+    rows = selectors.deal_handover_rows_for(user=request.user, partner_id=partner.pk)
+    form = HandoverForm(request.POST if request.method == "POST" else None, receivers=receivers)
+    result, status = None, 200
+    if request.method == "POST":
+        if form.is_valid():
+            to_partner, note = form.cleaned_data["to_partner"], form.cleaned_data["note"]
+            result = bulk_apply(
+                rows=rows,
+                ids=form.cleaned_data["ids"],
+                decision="handover",
+                act=lambda deal: services.deal_hand_over(
+                    deal=deal, actor=request.user, to_partner=to_partner, note=note
+                ),
+                label=str,
+                url=lambda deal: reverse("deals:detail", args=[deal.pk]),
+            )
+            form = HandoverForm(receivers=receivers)
+        else:
+            status = 400
+    context = {
+        "partner_exit": partner_exit,
+        "partner": partner,
+        "deals": rows[:BULK_MAX_ROWS],
+        "total": rows.count(),
+        "form": form,
+        "result": result,
+        "bulk_limit": BULK_MAX_ROWS,
+    }
+    return render(request, "deals/exit_handover.html", context, status=status)

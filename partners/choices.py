@@ -177,3 +177,16 @@ class VisitStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
     DONE = "done", _("Done")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+# --- exit and handover (DESIGN §2.9) ----------------------------------------------------------
+
+
+class ExitKind(models.TextChoices):
+    TERMINATION = "termination", _("Termination")
+    NON_RENEWAL = "non_renewal", _("Non-renewal")
+
+
+class ExitStatus(models.TextChoices):
+    OPEN = "open", _("In progress")
+    COMPLETED = "completed", _("Completed")

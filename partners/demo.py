@@ -8,6 +8,7 @@ so the tier and scorecard figures of revenue, certified staff and marketing retu
 them; NPS, violations, the qualified tier, the proposal, every score, the total and the class come
 from the same rules and inputs the quarterly and yearly jobs use."""
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from core.periods import Quarter
 
 from .choices import PartnerType
 from .models import Partner, Tier
+from .services import exit_item_done, partner_exit_start
 
 # Tax IDs of the four showcase partners (other apps' demo data refers to them).
 HUADONG_TAX_ID = "91310000MA1FL8TQ36"
@@ -457,6 +459,34 @@ def seed_network(*, stdout=None) -> None:
     _seed_applications(core[0])
     _seed_activity(core + [by_key[k] for k in sorted(by_key)][:8], people, today)
     seed_programme(network, people=people, today=today)
+    _seed_exit(network[8], today)
+
+
+# --- a partner leaving the programme (DESIGN §2.9) ---------------------------------------------
+
+LEAVING_ADMIN = "admin@leaving-partner.demo"
+
+
+def _seed_exit(partner: Partner, today) -> None:
+    """One network partner in exit: its agreement is not renewed, the checklist is open with the
+    materials returned; its admin (LEAVING_ADMIN) reads the checklist. Deals' demo data gives it
+    open registrations to hand over."""
+    demo_user(LEAVING_ADMIN, "Leaving Partner Admin", Role.PARTNER_ADMIN, partner=partner)
+    if partner.exits.exists():
+        return
+    manager = partner.channel_manager
+    partner_exit = partner_exit_start(
+        partner=partner,
+        actor=manager,
+        kind="non_renewal",
+        reason="The distribution agreement is not renewed: the partner moves to another vendor.",
+        exit_date=today + datetime.timedelta(days=21),
+    )
+    exit_item_done(
+        item=partner_exit.items.get(step="materials"),
+        actor=manager,
+        note="Demo rack and brochures collected.",
+    )
 
 
 # --- NPS, tier evaluations and history, scorecards (DESIGN §2.3, §2.4) -------------------------

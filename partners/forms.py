@@ -13,6 +13,7 @@ from core.uploads import validate_document
 
 from .choices import (
     CreditKind,
+    ExitKind,
     PartnerStatus,
     PartnerType,
     ReviewDecision,
@@ -384,3 +385,18 @@ class VisitRecordForm(forms.Form):
         if day > timezone.localdate():
             raise ValidationError(_("A visit is recorded once it has happened."))
         return day
+
+
+# --- exit and handover (DESIGN §2.9) -----------------------------------------------------------
+
+
+class PartnerExitStartForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=ExitKind.choices)
+    exit_date = forms.DateField(label=_("Exit date"), widget=DATE_INPUT)
+    reason = forms.CharField(label=_("Reason"), max_length=4000, widget=TEXT_AREA)
+
+
+class ExitItemDoneForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

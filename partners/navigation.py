@@ -43,3 +43,6 @@ nav_item(
     _("Business reports"), "partners:report_list", roles=CHANNEL_ROLES | {Role.ADMIN}, order=130
 )
 nav_item(_("Visits"), "partners:visit_list", roles=CHANNEL_ROLES | {Role.ADMIN}, order=135)
+
+# --- exit and handover (DESIGN §2.9) ----------------------------------------------------------
+nav_item(_("Partner exits"), "partners:exit_list", roles=CHANNEL_ROLES | {Role.ADMIN}, order=140)

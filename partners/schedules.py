@@ -18,4 +18,9 @@ SCHEDULE = {
         "task": "partners.tasks.agreement_daily_task",
         "schedule": crontab(hour=0, minute=30),
     },
+    # Daily: the users of partners whose exit date has come are deactivated (DESIGN §2.9).
+    "partners.exit-deactivate-users": {
+        "task": "partners.tasks.partner_exits_deactivate_due_task",
+        "schedule": crontab(hour=0, minute=5),
+    },
 }

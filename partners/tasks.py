@@ -43,3 +43,14 @@ def agreement_daily_task(today: str | None = None) -> dict:
         "expired": services.agreement_expire_due(today=day),
         "reminded": services.agreement_send_reminders(today=day),
     }
+
+
+# --- exit and handover (DESIGN §2.9) ----------------------------------------------------------
+
+
+@shared_task(acks_late=True, time_limit=30 * 60, soft_time_limit=25 * 60)
+@single_flight("partners.exit_deactivate_users")
+def partner_exits_deactivate_due_task(today: str | None = None) -> int:
+    """Deactivate the users of every partner whose exit date has come; a rerun changes nothing."""
+    day = datetime.date.fromisoformat(today) if today else None
+    return services.partner_exits_deactivate_due(today=day)

@@ -66,6 +66,13 @@ urlpatterns = [
     path("reports/<int:pk>/", views.report_detail, name="report_detail"),
     path("reports/<int:pk>/review/", views.report_review, name="report_review"),
     path("reports/<int:pk>/resubmit/", views.report_resubmit, name="report_resubmit"),
+    # --- exit and handover (DESIGN §2.9) ---
+    path("exits/", views.exit_list, name="exit_list"),
+    path("<int:pk>/exit/", views.exit_start, name="exit_start"),
+    path("exits/<int:pk>/", views.exit_detail, name="exit_detail"),
+    path("exits/<int:pk>/complete/", views.exit_complete, name="exit_complete"),
+    path("exits/<int:pk>/items/<int:item_pk>/done/", views.exit_item_done, name="exit_item_done"),
+    path("exits/<int:pk>/items/<int:item_pk>/run/", views.exit_item_run, name="exit_item_run"),
     path("visits/", views.visit_list, name="visit_list"),
     path("visits/new/", views.visit_create, name="visit_create"),
     path("visits/<int:pk>/", views.visit_detail, name="visit_detail"),

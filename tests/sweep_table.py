@@ -84,6 +84,10 @@ def dealer_secrets(w: World) -> list[str]:
     return [w.home.tax_id, *credit_limit(w), f"score {w.scorecard.total}"]
 
 
+def exit_item(w: World) -> dict:
+    return {"pk": w.partner_exit.pk, "item_pk": w.exit_item.pk}
+
+
 def course(w: World) -> dict:
     return {"course_pk": w.course.pk}
 
@@ -316,6 +320,18 @@ PAGES: dict[str, Entry] = {
     "partners:visit_detail": Entry(ok=STAFF, kwargs=pk("visit")),
     "partners:visit_record": post(CHANNEL, pk("visit"), denied=("finance",)),
     "partners:visit_cancel": post(CHANNEL, pk("visit"), denied=("finance",)),
+    # A partner's exit (DESIGN §2.9): channel staff work on it, the partner admin reads it.
+    "partners:exit_list": Entry(ok=STAFF),
+    "partners:exit_start": Entry(ok=CHANNEL, kwargs=home, denied=("finance",)),
+    "partners:exit_detail": Entry(
+        ok=(*STAFF, "partner_admin"),
+        kwargs=pk("partner_exit"),
+        denied=("partner_sales", "partner_finance"),
+    ),
+    # The world's exit is complete: the writes answer with a message (302), never a refusal.
+    "partners:exit_complete": post(CHANNEL, pk("partner_exit"), denied=("finance",)),
+    "partners:exit_item_done": post(CHANNEL, exit_item, denied=("finance",)),
+    "partners:exit_item_run": post(CHANNEL, exit_item, denied=("finance",)),
     # training: the catalogue is the vendor's, shared by every partner
     "training:course_list": Entry(ok=(*STAFF, *PARTNER)),
     "training:course_create": Entry(ok=CHANNEL, denied=("finance",)),
@@ -384,6 +400,9 @@ PAGES: dict[str, Entry] = {
     ),
     # Bulk decisions: an empty selection answers 400 with field messages and changes nothing.
     "deals:queue_bulk": post(CHANNEL, denied=("finance",)),
+    "deals:exit_handover": Entry(
+        ok=CHANNEL, kwargs=lambda w: {"exit_pk": w.partner_exit.pk}, denied=("finance",)
+    ),
     "deals:decide": post(
         CHANNEL, lambda w: {"pk": w.deal.pk, "decision": "approve"}, denied=("finance",)
     ),
@@ -700,6 +719,31 @@ API: dict[str, Entry] = {
         (*ALL, "distributor"),
         lambda w: {"id": w.home.pk},
         conceal={"distributor": lambda w: [w.home.tax_id]},
+    ),
+    # Exits: staff and the leaving company's admin read; channel staff start and complete. The
+    # start refused for its past date and the completion of a completed exit answer 400.
+    f"GET {V1}/partners/exits/": api(
+        (*STAFF, "partner_admin"),
+        marker=lambda w: "Sweep exit reason",
+        denied=("partner_sales", "partner_finance"),
+    ),
+    f"POST {V1}/partners/exits/": api(
+        CHANNEL,
+        data=lambda w: {
+            "partner": w.home.pk,
+            "kind": "termination",
+            "reason": "Sweep",
+            "exit_date": "2000-01-01",
+        },
+        denied=("finance",),
+    ),
+    f"GET {V1}/partners/exits/{{id}}/": api(
+        (*STAFF, "partner_admin"),
+        api_id("partner_exit"),
+        denied=("partner_sales", "partner_finance"),
+    ),
+    f"POST {V1}/partners/exits/{{id}}/complete/": api(
+        CHANNEL, api_id("partner_exit"), denied=("finance",)
     ),
     f"GET {V1}/partners/agreements/": api(
         (*STAFF, *PARTNER_FINANCE), denied=("partner_sales",), marker=lambda w: w.agreement.number

@@ -29,8 +29,10 @@ from partners.models import (
     BusinessReport,
     ComplianceViolation,
     CreditApplication,
+    ExitItem,
     NpsResponse,
     Partner,
+    PartnerExit,
     PartnerVisit,
     Scorecard,
     TierEvaluation,
@@ -193,6 +195,26 @@ def _populate(world: World) -> None:
         partner=home, manager=users["manager"], kind="site", planned_on=today
     )
     module = ModuleFactory(attachment=ContentFile(PDF, name="module.pdf"))
+    # A completed exit, kept for the history: the home partner still registers deals.
+    objects["partner_exit"] = PartnerExit.objects.create(
+        partner=home,
+        kind="non_renewal",
+        reason="Sweep exit reason",
+        exit_date=today,
+        status="completed",
+        started_by=users["manager"],
+        completed_by=users["manager"],
+        completed_at=timezone.now(),
+    )
+    objects["exit_item"] = ExitItem.objects.create(
+        exit=objects["partner_exit"],
+        step="materials",
+        position=60,
+        owner=users["manager"],
+        due_on=today,
+        done_at=timezone.now(),
+        done_by=users["manager"],
+    )
     objects["module"] = module
     objects["course"] = module.course
     exam = exam_with_bank(course=module.course)

@@ -336,12 +336,16 @@ def test_the_apps_above_register_the_hooks_of_the_apps_below():
     # given the started project (every AppConfig.ready() has run)
     from accounts.scoping import companies
     from deals.attribution import _registered as deal_attribution
+    from deals.services import lead_offers_withdraw, open_deals_of
     from funds.selectors import attributable_requests_for, deal_activities
-    from funds.services import deal_activity_set
+    from funds.services import deal_activity_set, fund_requests_release_at_exit
     from partners.companies import COMPANIES
+    from partners.exits import exit_steps
     from partners.figures import _figures
     from rebates.services import quarter_close_before_statements
     from settlement.period_hooks import period_preparers
+    from settlement.services import statement_build_final
+    from training.services import certifications_detach
 
     # then each hook of a lower app is wired to the app that owns the rule
     assert companies() is COMPANIES
@@ -357,3 +361,19 @@ def test_the_apps_above_register_the_hooks_of_the_apps_below():
         "payments",
     }
     assert period_preparers() == (quarter_close_before_statements,)
+    # a partner's exit checklist reaches the work of each app above partners through its step
+    steps = {step.key: step for step in exit_steps()}
+    assert steps["deals"].remaining is open_deals_of
+    assert steps["leads"].run is lead_offers_withdraw
+    assert steps["mdf"].run is fund_requests_release_at_exit
+    assert steps["certifications"].run is certifications_detach
+    assert steps["final_statement"].run is statement_build_final
+    assert set(steps) == {
+        "deals",
+        "leads",
+        "mdf",
+        "certifications",
+        "final_statement",
+        "materials",
+        "users",
+    }

@@ -199,6 +199,7 @@ NOT_ATOMIC: dict[str, str] = {
     "partners.services.agreements.agreement_reminder_threshold": PURE,
     "partners.services.agreements.agreement_reminder_windows": PURE,
     "partners.services.agreements.agreement_send_reminders": CHUNKED,
+    "partners.services.exits.partner_exits_deactivate_due": CHUNKED,
     # deals
     "deals.services.conflicts.conflict_sql": PURE,
     "deals.services.conflicts.deal_conflict_find": READ,
@@ -206,6 +207,9 @@ NOT_ATOMIC: dict[str, str] = {
     "deals.services.jobs.deal_warn_expiring": CHUNKED,
     "deals.services.jobs.deal_escalate_overdue": CHUNKED,
     "deals.services.leads.lead_open_due": CHUNKED,
+    "deals.services.handover.handover_target_refusal": READ,
+    "deals.services.handover.open_deals_of": READ,
+    "deals.services.handover.lead_offers_open_of": READ,
     # rebates
     "rebates.services.partner_chunks": READ,
     "rebates.services.quarter_close_check": READ,
@@ -221,6 +225,7 @@ NOT_ATOMIC: dict[str, str] = {
     "settlement.services.statements.settlement_entry_queue": ONE_ROW
     + " (its INSERT in its own savepoint)",
     "settlement.services.statements.statement_build_period": CHUNKED,
+    "settlement.services.statements.statements_unsettled_of": READ,
     "settlement.services.reconciliation.reconciliation_run_fan_out": CHUNKED,
     "settlement.services.reconciliation.reconciliation_chunk_run": CHUNKED,
     "settlement.services.reconciliation.reconciliation_run_job_id": READ,
@@ -228,6 +233,7 @@ NOT_ATOMIC: dict[str, str] = {
     # training
     "training.services.attempts_in_window": READ,
     "training.services.module_complete": ONE_ROW + " (get_or_create)",
+    "training.services.certifications_attached_of": READ,
     # funds
     "funds.services.claims.claim_deadline": PURE,
     "funds.services.claims.claim_reimbursement": PURE,
@@ -236,6 +242,7 @@ NOT_ATOMIC: dict[str, str] = {
     "funds.services.ledger.mdf_accrue_all": CHUNKED,
     "funds.services.ledger.mdf_expire_all": CHUNKED,
     "funds.services.requests.fund_request_release_unclaimed": CHUNKED,
+    "funds.services.requests.fund_requests_open_of": READ,
 }
 
 
@@ -743,6 +750,58 @@ def test_credit_reports_and_visits(call):
     # then
     partner.refresh_from_db()
     assert partner.credit_limit == Decimal("250000.00")
+    call.check()
+
+
+@exercises(
+    partners.partner_exit_start,
+    partners.exit_item_run,
+    partners.exit_item_done,
+    partners.partner_exit_deactivate_users,
+    partners.partner_exits_deactivate_due,
+    partners.partner_exit_complete,
+    deals.deal_hand_over,
+    deals.lead_offers_withdraw,
+    funds.fund_requests_release_at_exit,
+    training.certifications_detach,
+    settlement.statement_build_final,
+)
+def test_partner_exit(call):
+    # given a managed partner with an open registration and a certification
+    manager, finance = staff(Role.CHANNEL_MANAGER), staff(Role.FINANCE)
+    partner = PartnerFactory(channel_manager=manager)
+    receiver = PartnerFactory(channel_manager=manager)
+    seller = PartnerUserFactory(partner=partner, role=Role.PARTNER_SALES)
+    deal = DealFactory(partner=partner, registered_by=seller)
+    deals.deal_submit(deal=deal, actor=seller)
+    CertificationFactory(user=seller)
+    today = timezone.localdate()
+    # when the exit runs through its checklist outside a test transaction
+    partner_exit = call(
+        partners.partner_exit_start,
+        partner=partner,
+        actor=manager,
+        kind="termination",
+        reason="Breach",
+        exit_date=today,
+    )
+    items = {item.step: item for item in partner_exit.items.all()}
+    call(deals.deal_hand_over, deal=deal, actor=manager, to_partner=receiver)
+    call(partners.exit_item_done, item=items["deals"], actor=manager)
+    call(partners.exit_item_run, item=items["leads"], actor=manager)
+    call(funds.fund_requests_release_at_exit, partner=partner, actor=manager)
+    call(training.certifications_detach, partner=partner, actor=manager)
+    call(settlement.statement_build_final, partner=partner, actor=finance)
+    call(deals.lead_offers_withdraw, partner=partner, actor=manager)
+    call(partners.partner_exits_deactivate_due, today=today)
+    call(partners.partner_exit_deactivate_users, partner_exit=partner_exit, today=today)
+    for key in ("mdf", "certifications", "materials"):
+        call(partners.exit_item_done, item=items[key], actor=manager)
+    call(partners.exit_item_done, item=items["final_statement"], actor=finance)
+    call(partners.partner_exit_complete, partner_exit=partner_exit, actor=manager)
+    # then
+    partner.refresh_from_db()
+    assert partner.status == "terminated"
     call.check()
 
 

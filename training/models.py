@@ -205,6 +205,8 @@ class Certification(models.Model):
     code = models.CharField(_("verification code"), max_length=20, unique=True)
     issued_on = models.DateField(_("issued"))
     expires_on = models.DateField(_("expires on"))
+    # The day the certification stopped counting for its partner: the partner left (DESIGN §2.9).
+    detached_on = models.DateField(_("detached from the partner on"), null=True, blank=True)
 
     objects = ScopedManager()
 

@@ -104,8 +104,11 @@ def progress_list_for(*, user):
 
 
 def valid_certifications(*, as_of: date):
-    return Certification.objects.unrestricted("tier evaluation and coverage, by partner").filter(
-        issued_on__lte=as_of, expires_on__gt=as_of
+    """Certifications valid on `as_of` and still attached to their partner on that day."""
+    return (
+        Certification.objects.unrestricted("tier evaluation and coverage, by partner")
+        .filter(issued_on__lte=as_of, expires_on__gt=as_of)
+        .filter(Q(detached_on__isnull=True) | Q(detached_on__gt=as_of))
     )
 
 
@@ -193,7 +196,9 @@ def coverage_report(*, user, as_of: date | None = None):
 
 def _coverage(partners, as_of: date | None):
     as_of = as_of or timezone.localdate()
-    valid = Q(certifications__issued_on__lte=as_of, certifications__expires_on__gt=as_of)
+    valid = Q(certifications__issued_on__lte=as_of, certifications__expires_on__gt=as_of) & (
+        Q(certifications__detached_on__isnull=True) | Q(certifications__detached_on__gt=as_of)
+    )
     return (
         partners.select_related("tier")
         .annotate(

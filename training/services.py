@@ -9,12 +9,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.scoping import can_manage_partner
 from core.notifications import Audience, notify, partner_audiences
 from core.transitions import Notice, transition_record
 
@@ -235,3 +236,38 @@ def question_create(*, exam: Exam, text: str, kind: str, options: list[tuple[str
     )
     transition_record(question, actor=actor, action="question.created")
     return question
+
+
+def certifications_attached_of(*, partner) -> int:
+    """How many certifications still count for a leaving partner (exit step "certifications")."""
+    return (
+        Certification.objects.unrestricted("exit checklist of one partner")
+        .filter(partner=partner, detached_on__isnull=True)
+        .count()
+    )
+
+
+@transaction.atomic
+def certifications_detach(*, partner, actor) -> str:
+    """Detach a leaving partner's certifications (DESIGN §2.9): from today they no longer count for
+    its tier or coverage; the people keep them and the public verification still answers."""
+    if not (actor.is_vendor_staff and can_manage_partner(actor, partner)):
+        raise PermissionDenied
+    today = timezone.localdate()
+    certifications = list(
+        Certification.objects.unrestricted("exit of one partner")
+        .select_for_update()
+        .filter(partner=partner, detached_on__isnull=True)
+        .order_by("pk")
+    )
+    for certification in certifications:
+        certification.detached_on = today
+        certification.save(update_fields=["detached_on"])
+        transition_record(
+            certification,
+            actor=actor,
+            action="certification.detached",
+            partner=partner,
+            changes={"detached_on": {"before": None, "after": today.isoformat()}},
+        )
+    return str(_("%(count)s certifications detached.") % {"count": len(certifications)})

@@ -10,6 +10,14 @@ from .conflicts import (
     conflict_sql,
     deal_conflict_find,
 )
+from .handover import (
+    HANDOVER_TRACKED,
+    deal_hand_over,
+    handover_target_refusal,
+    lead_offers_open_of,
+    lead_offers_withdraw,
+    open_deals_of,
+)
 from .jobs import (
     EXPIRY_WARNING_DAYS,
     deal_escalate_overdue,
@@ -42,6 +50,7 @@ from .registration import (
 __all__ = [
     "CONFLICT_SQL",
     "EXPIRY_WARNING_DAYS",
+    "HANDOVER_TRACKED",
     "LEAD_DEAL_CLOSE_DAYS",
     "LEAD_FIELDS",
     "LEAD_TRACKED",
@@ -59,12 +68,17 @@ __all__ = [
     "deal_expire_stale",
     "deal_extension_decide",
     "deal_extension_request",
+    "deal_hand_over",
     "deal_reject",
     "deal_submit",
     "deal_warn_expiring",
+    "handover_target_refusal",
     "lead_accept",
     "lead_decline",
+    "lead_offers_open_of",
+    "lead_offers_withdraw",
     "lead_open_due",
     "lead_publish",
     "lead_withdraw",
+    "open_deals_of",
 ]

@@ -18,6 +18,7 @@ from core.transitions import Notice, transition_record
 
 from ..choices import AVAILABLE_LEAD_STATUSES, LeadOfferStatus, LeadStatus
 from ..models import Deal, Lead, LeadOffer
+from ..permissions import deal_register_refusal
 from ..rules import normalize_tax_id
 from ..selectors import lead_exclusive_partners, lead_open_partner_ids
 from ._common import _managers
@@ -183,6 +184,8 @@ def lead_accept(*, lead_id: int, actor: User) -> Deal:
         raise ValidationError(_("You have already answered this offer."))
     if not offer.partner.is_active:
         raise PermissionDenied
+    if refusal := deal_register_refusal(partner_id=offer.partner_id):
+        raise refusal
     now = timezone.now()
     before = snapshot(lead, LEAD_TRACKED)
     deal = Deal.objects.create(

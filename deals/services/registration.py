@@ -22,7 +22,12 @@ from partners.services import compliance_violation_draft_create
 from ..attribution import activity_link, attributable_requests_for
 from ..choices import DealStatus
 from ..models import Deal, DealLine, DealSettings
-from ..permissions import DealDecision, deal_can_register, deal_decision_refusal
+from ..permissions import (
+    DealDecision,
+    deal_can_register,
+    deal_decision_refusal,
+    deal_register_refusal,
+)
 from ..rules import normalize_customer_name, normalize_tax_id
 from ._common import _deal_notice, _deal_recipients, _managers
 from .conflicts import _lock_product_families, deal_conflict_find
@@ -75,8 +80,11 @@ def deal_draft_save(
 ) -> Deal:
     """Create or update a draft with its lines (replaced as a whole). `data["fund_request"]`, when
     given, is the MDF activity the deal came from (None for none)."""
-    if not deal_can_register(actor, partner_id=deal.partner_id if deal else actor.partner_id):
+    partner_id = deal.partner_id if deal else actor.partner_id
+    if not deal_can_register(actor, partner_id=partner_id):
         raise PermissionDenied
+    if refusal := deal_register_refusal(partner_id=partner_id):
+        raise refusal
     if deal is None:
         deal = Deal(partner_id=actor.partner_id, registered_by=actor)
         action = "deal.created"
@@ -156,6 +164,8 @@ def deal_submit(*, deal: Deal, actor: User) -> Deal:
     """
     if not deal_can_register(actor, partner_id=deal.partner_id):
         raise PermissionDenied
+    if refusal := deal_register_refusal(partner_id=deal.partner_id):
+        raise refusal
     deal = _locked(deal)
     _require(deal, DealStatus.DRAFT)
     lines = list(deal.lines.select_related("product"))

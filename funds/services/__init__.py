@@ -20,6 +20,8 @@ from .requests import (
     fund_request_release,
     fund_request_release_unclaimed,
     fund_request_submit,
+    fund_requests_open_of,
+    fund_requests_release_at_exit,
 )
 from .results import activity_result_record, deal_activity_set
 
@@ -40,6 +42,8 @@ __all__ = [
     "fund_request_release",
     "fund_request_release_unclaimed",
     "fund_request_submit",
+    "fund_requests_open_of",
+    "fund_requests_release_at_exit",
     "mdf_accrue",
     "mdf_accrue_all",
     "mdf_allocate",

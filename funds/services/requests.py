@@ -237,3 +237,69 @@ def fund_request_release_unclaimed() -> int:
         if fund_request_release(fund_request=request) is not None:
             released += 1
     return released
+
+
+def fund_requests_open_of(*, partner) -> int:
+    """How many MDF requests of a leaving partner still hold or await money (exit step "mdf")."""
+    return (
+        FundRequest.objects.unrestricted("exit checklist of one partner")
+        .filter(partner=partner, status__in=[RequestStatus.SUBMITTED, RequestStatus.APPROVED])
+        .count()
+    )
+
+
+@transaction.atomic
+def fund_requests_release_at_exit(*, partner, actor) -> str:
+    """A leaving partner's MDF (DESIGN §2.9): requests awaiting approval are rejected, approved
+    reservations with no claim under validation are released to the ledger; each row audited.
+    Reservations with a claim waiting stay until the claim is decided."""
+    if not (actor.is_vendor_staff and can_manage_partner(actor, partner)):
+        raise PermissionDenied
+    partner = _lock_partner(partner)
+    note = _("The partner is leaving the programme.")
+    requests = list(
+        FundRequest.objects.unrestricted("exit of one partner")
+        .select_for_update()
+        .filter(partner=partner, status__in=[RequestStatus.SUBMITTED, RequestStatus.APPROVED])
+        .order_by("pk")
+    )
+    waiting = set(
+        Claim.objects.filter(fund_request__in=requests, status=ClaimStatus.SUBMITTED).values_list(
+            "fund_request_id", flat=True
+        )
+    )
+    rejected = released = 0
+    for request in requests:
+        before = request.status
+        if request.status == RequestStatus.SUBMITTED:
+            request.status = RequestStatus.REJECTED
+            request.decision_note = note
+            request.decided_at = timezone.now()
+            request.save(update_fields=["status", "decision_note", "decided_at"])
+            rejected += 1
+        elif request.pk not in waiting:
+            _entry(
+                partner=partner,
+                kind=LedgerKind.RELEASE,
+                amount=request.approved_amount,
+                quarter=Quarter.containing(_today()),
+                reason=_("Released at the partner's exit: %(title)s") % {"title": request.title},
+                fund_request=request,
+            )
+            request.status = RequestStatus.RELEASED
+            request.save(update_fields=["status"])
+            released += 1
+        else:
+            continue
+        transition_record(
+            request,
+            actor=actor,
+            action="fund_request.released_at_exit",
+            partner=partner,
+            changes={"status": {"before": before, "after": request.status}},
+            note=note,
+        )
+    return _("%(released)s MDF reservations released, %(rejected)s requests rejected.") % {
+        "released": released,
+        "rejected": rejected,
+    }

@@ -1,5 +1,6 @@
 from core.api.routers import DefaultRouter
 
+from .exits import PartnerExitViewSet
 from .relationship import AgreementViewSet, BusinessReportViewSet, CreditApplicationViewSet
 from .views import (
     CompanyUserViewSet,
@@ -21,6 +22,7 @@ router.register("partners/nps-responses", NpsResponseViewSet, basename="nps-resp
 router.register("partners/agreements", AgreementViewSet, basename="partner-agreement")
 router.register("partners/credit", CreditApplicationViewSet, basename="partner-credit")
 router.register("partners/reports", BusinessReportViewSet, basename="partner-report")
+router.register("partners/exits", PartnerExitViewSet, basename="partner-exit")
 router.register("partners", PartnerViewSet, basename="partner")
 
 urlpatterns = router.urls

@@ -1,5 +1,6 @@
 """The partners domain's models, one module per area; import them from `partners.models`."""
 
+from .exit import ExitItem, PartnerExit
 from .partner import (
     ApplicationTransition,
     ComplianceViolation,
@@ -37,9 +38,11 @@ __all__ = [
     "BusinessReport",
     "ComplianceViolation",
     "CreditApplication",
+    "ExitItem",
     "NpsResponse",
     "Partner",
     "PartnerApplication",
+    "PartnerExit",
     "PartnerFreeze",
     "PartnerGroupObjectPermission",
     "PartnerUserObjectPermission",

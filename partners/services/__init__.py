@@ -22,6 +22,14 @@ from .credit import (
     credit_application_submit,
     credit_application_withdraw,
 )
+from .exits import (
+    exit_item_done,
+    exit_item_run,
+    partner_exit_complete,
+    partner_exit_deactivate_users,
+    partner_exit_start,
+    partner_exits_deactivate_due,
+)
 from .partner import (
     PROFILE_FIELDS,
     UNFREEZE_APPROVALS_NEEDED,
@@ -100,7 +108,13 @@ __all__ = [
     "credit_application_reject",
     "credit_application_submit",
     "credit_application_withdraw",
+    "exit_item_done",
+    "exit_item_run",
     "nps_response_record",
+    "partner_exit_complete",
+    "partner_exit_deactivate_users",
+    "partner_exit_start",
+    "partner_exits_deactivate_due",
     "partner_freeze",
     "partner_parent_validate",
     "partner_unfreeze_approve",

@@ -23,6 +23,14 @@ from .credit import (
     credit_list,
     credit_withdraw,
 )
+from .exits import (
+    exit_complete,
+    exit_detail,
+    exit_item_done,
+    exit_item_run,
+    exit_list,
+    exit_start,
+)
 from .partner import (
     application_advance,
     application_assess,
@@ -69,8 +77,6 @@ from .visits import (
 )
 
 __all__ = [
-    "application_bulk",
-    "tier_proposal_bulk",
     "agreement_activate",
     "agreement_amend",
     "agreement_create",
@@ -84,6 +90,7 @@ __all__ = [
     "agreement_terminate",
     "application_advance",
     "application_assess",
+    "application_bulk",
     "application_detail",
     "application_licence",
     "application_list",
@@ -95,6 +102,12 @@ __all__ = [
     "credit_detail",
     "credit_list",
     "credit_withdraw",
+    "exit_complete",
+    "exit_detail",
+    "exit_item_done",
+    "exit_item_run",
+    "exit_list",
+    "exit_start",
     "my_company",
     "nps_record",
     "partner_detail",
@@ -113,6 +126,7 @@ __all__ = [
     "scorecard_detail",
     "scorecard_evaluate",
     "scorecard_weights",
+    "tier_proposal_bulk",
     "tier_proposal_confirm",
     "tier_proposal_reject",
     "tier_proposals",

@@ -71,6 +71,7 @@ def _detail_context(request, partner) -> dict:
     }
     if user.is_vendor_staff or own_admin:
         context["users"] = selectors.partner_users_for(partner=partner)
+        context["partner_exit"] = selectors.partner_exit_latest_of(user=user, partner_id=partner.pk)
     if not details:
         context["relationship"] = {}
         return context

@@ -22,11 +22,13 @@ from .reconciliation import (
     reconciliation_run_start,
 )
 from .statements import (
+    SETTLED_STATES,
     open_review_round,
     required_approvals_for,
     settlement_entry_queue,
     statement_approve,
     statement_build,
+    statement_build_final,
     statement_build_period,
     statement_close,
     statement_mark_paid,
@@ -34,10 +36,12 @@ from .statements import (
     statement_return,
     statement_submit,
     statement_totals,
+    statements_unsettled_of,
 )
 
 __all__ = [
     "RECONCILIATION_CHUNKS",
+    "SETTLED_STATES",
     "anomaly_resolve",
     "dispute_resolve",
     "open_review_round",
@@ -51,6 +55,7 @@ __all__ = [
     "settlement_entry_queue",
     "statement_approve",
     "statement_build",
+    "statement_build_final",
     "statement_build_period",
     "statement_close",
     "statement_confirm",
@@ -61,4 +66,5 @@ __all__ = [
     "statement_return",
     "statement_submit",
     "statement_totals",
+    "statements_unsettled_of",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -450,3 +450,43 @@ def statement_close(*, statement: Statement, actor: User) -> Statement:
         action="closed",
         closed_at=timezone.now(),
     )
+
+
+SETTLED_STATES = (StatementState.PAID, StatementState.CLOSED)
+
+
+def statements_unsettled_of(*, partner) -> int:
+    """What a leaving partner still has to settle (exit step "final_statement"): statements not
+    paid or closed, plus queued entries on no statement yet."""
+    return (
+        Statement.objects.unrestricted("exit checklist of one partner")
+        .filter(partner=partner)
+        .exclude(state__in=SETTLED_STATES)
+        .count()
+        + SettlementEntry.objects.unrestricted("exit checklist of one partner")
+        .filter(partner=partner, statement__isnull=True)
+        .count()
+    )
+
+
+@transaction.atomic
+def statement_build_final(*, partner: Partner, actor: User) -> str:
+    """The final statement of a leaving partner (DESIGN §2.9): everything queued so far, built now
+    for the current quarter; it then goes through review, publication and payment as any other."""
+    if not actor.is_vendor_staff:
+        raise PermissionDenied
+    period = str(Quarter.containing(timezone.localdate()))
+    statement = statement_build(partner=partner, period=period)
+    if statement is None:
+        existing = Statement.objects.unrestricted("exit of one partner").filter(
+            partner=partner, period=period
+        )
+        if existing.exists():
+            return _("The statement of %(period)s already exists: %(number)s.") % {
+                "period": period,
+                "number": existing.first().number,
+            }
+        return _("Nothing is queued for a final statement.")
+    return _("Final statement %(number)s built; settle it to finish this step.") % {
+        "number": statement.number
+    }

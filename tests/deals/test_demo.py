@@ -4,9 +4,10 @@ from django.db import connection
 from accounts.choices import Role
 from accounts.demo import seed as seed_accounts
 from deals import demo
-from deals.choices import DealStatus, LeadStatus
+from deals.choices import OPEN_STATUSES, DealStatus, LeadStatus
 from deals.models import Deal, Lead, Product
 from partners.demo import seed as seed_partners
+from partners.models import PartnerExit
 from tests.factories import staff, tier
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,8 @@ def test_seed_is_idempotent(seeded):
     demo.seed()
     assert Product.objects.count() == len(demo.PRODUCTS)
     assert (Deal.objects.count(), Lead.objects.count()) == (deals, leads)
-    assert deals == demo.N_DEALS
+    # and the partner in exit holds its few open registrations, to be handed over
+    assert deals == demo.N_DEALS + len(demo.LEAVING_CUSTOMERS)
 
 
 def test_demo_covers_every_state_with_chinese_and_english_customers(seeded):
@@ -66,3 +68,12 @@ def test_demo_conflicts_really_match_the_earlier_registration(seeded):
             """
         )
         assert cursor.fetchone()[0] == 0
+
+
+def test_the_partner_in_exit_has_open_registrations_to_hand_over(seeded):
+    # given the demo's partner in exit
+    partner_exit = PartnerExit.objects.unrestricted("test").get(status="open")
+    # then it holds only the registrations it had before, all open, and none newer
+    deals = Deal.objects.filter(partner=partner_exit.partner)
+    assert sorted(deals.values_list("customer_name", flat=True)) == sorted(demo.LEAVING_CUSTOMERS)
+    assert set(deals.values_list("status", flat=True)) <= set(OPEN_STATUSES)

@@ -7,8 +7,8 @@ from accounts import demo as accounts_demo
 from accounts.models import User
 from core.periods import Quarter
 from partners import demo
-from partners.choices import AgreementStatus, ApplicationStatus, PartnerType, TierCode
-from partners.models import SCORE_FIELDS, Agreement, Partner, PartnerApplication
+from partners.choices import AgreementStatus, ApplicationStatus, ExitStatus, PartnerType, TierCode
+from partners.models import SCORE_FIELDS, Agreement, Partner, PartnerApplication, PartnerExit
 from partners.rules import is_valid_credit_code
 from tests.factories import tier
 
@@ -192,3 +192,14 @@ def test_seeding_twice_adds_no_programme_rows(seeded):
     assert counts == [
         m.objects.count() for m in (NpsResponse, Scorecard, TierChange, TierEvaluation)
     ]
+
+
+def test_one_partner_is_in_exit_with_its_checklist_started(seeded):
+    # given the seeded demo (twice), then one network partner is leaving, once
+    (partner_exit,) = PartnerExit.objects.unrestricted("test").all()
+    assert partner_exit.status == ExitStatus.OPEN and partner_exit.kind == "non_renewal"
+    assert partner_exit.items.get(step="materials").is_done
+    assert partner_exit.items.filter(done_at__isnull=True).count() == 6
+    # and its admin reads the checklist
+    admin = User.objects.get(email=demo.LEAVING_ADMIN)
+    assert admin.partner == partner_exit.partner
