@@ -93,6 +93,33 @@ def audit_record(
     )
 
 
+def audit_record_many(
+    *, actor, action: str, events: Sequence[tuple[models.Model, dict[str, Any]]], note: str = ""
+) -> list[AuditEvent]:
+    """Append one event per (object, changes) of a batch job, in one INSERT: the same rows as
+    `audit_record` for each object, at the cost of one statement per batch."""
+    actor_obj = actor if getattr(actor, "is_authenticated", False) else None
+    types: dict[type, ContentType] = {}
+    rows = []
+    for obj, changes in events:
+        if type(obj) not in types:
+            types[type(obj)] = ContentType.objects.get_for_model(obj)
+        rows.append(
+            AuditEvent(
+                actor=actor_obj,
+                actor_repr=(actor_obj.email if actor_obj else "system"),
+                action=action,
+                content_type=types[type(obj)],
+                object_id=str(obj.pk),
+                object_repr=str(obj)[:300],
+                partner=_partner_of(obj),
+                changes={k: _jsonable(v) for k, v in (changes or {}).items()},
+                note=note,
+            )
+        )
+    return AuditEvent.objects.bulk_create(rows)
+
+
 def audit_read(
     *,
     actor,

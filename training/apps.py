@@ -10,7 +10,13 @@ class TrainingConfig(AppConfig):
         # Tier evaluations count certified staff from here; partners never imports training.
         from partners.figures import figure_register
 
-        from .selectors import certified_staff_by_partner, certified_staff_of
+        from .selectors import (
+            certified_staff_by_partner,
+            certified_staff_of,
+            certified_staff_retention_by_partner,
+        )
 
         figure_register("certified_staff", certified_staff_by_partner)
         figure_register("certified_staff_of", certified_staff_of)
+        # Scorecards measure team stability: certified staff still there a year on.
+        figure_register("certified_staff_retention", certified_staff_retention_by_partner)

@@ -14,9 +14,11 @@ from .partner import (
 from .programme import (
     SCORE_FIELDS,
     WEIGHT_FIELDS,
+    WEIGHT_SET_FIELDS,
     NpsResponse,
     Scorecard,
     ScorecardWeights,
+    ScorecardWeightSet,
     TierChange,
     TierEvaluation,
 )
@@ -47,9 +49,11 @@ __all__ = [
     "SCORE_FIELDS",
     "Scorecard",
     "ScorecardWeights",
+    "ScorecardWeightSet",
     "Tier",
     "TierChange",
     "TierEvaluation",
     "UnfreezeApproval",
     "WEIGHT_FIELDS",
+    "WEIGHT_SET_FIELDS",
 ]
