@@ -53,9 +53,12 @@ def main() -> None:
             )
             cursor.execute("UPDATE partners_partner SET classification = ''")
             cursor.execute("TRUNCATE rebates_accrual, rebates_target, rebates_salesline")
+            # Partners stay from run to run (audit rows point at them): those beyond the
+            # requested count are set aside as terminated, the others are reset below.
             cursor.execute(
-                "DELETE FROM partners_partner WHERE tax_id LIKE 'BENCH%%' "
-                "AND id NOT IN (SELECT partner_id FROM partners_tierchange)"
+                "UPDATE partners_partner SET status = 'terminated' WHERE tax_id LIKE 'BENCH%%' "
+                "AND substring(tax_id from 6)::int > %s",
+                [PARTNERS],
             )
             cursor.execute(
                 """
@@ -69,18 +72,19 @@ def main() -> None:
                        '', 'active', 'CNY', 0, '{}', now(), now(),
                        (SELECT id FROM partners_tier ORDER BY rank OFFSET (g %% 4) LIMIT 1)
                 FROM generate_series(1, %s) g
-                ON CONFLICT (tax_id) DO NOTHING
+                ON CONFLICT (tax_id) DO UPDATE SET partner_type = EXCLUDED.partner_type,
+                    regions = EXCLUDED.regions, status = 'active', tier_id = EXCLUDED.tier_id
                 """,
                 [PARTNERS],
             )
             cursor.execute(
                 """
-                WITH p AS (SELECT min(id) AS first FROM partners_partner
-                           WHERE tax_id LIKE 'BENCH%%')
+                WITH p AS (SELECT array_agg(id ORDER BY id) AS ids FROM partners_partner
+                           WHERE tax_id LIKE 'BENCH%%' AND status = 'active')
                 INSERT INTO rebates_salesline (partner_id, order_number, invoice_number,
                     line_number, invoice_date, product_code, quantity, net_amount, currency, kind,
                     deal_reference, source, created_at)
-                SELECT p.first + (g %% %s), 'SO-' || (g / 5), 'T-' || g, 1,
+                SELECT p.ids[1 + g %% %s], 'SO-' || (g / 5), 'T-' || g, 1,
                        %s::date + (g %% 365), 'SKU-' || (g %% 50), 1,
                        ((g::bigint * 7919) %% 2000000) / 100.0 + 10,
                        'CNY', CASE WHEN g %% 50 = 0 THEN 'return' ELSE 'sale' END, '', 'import',
@@ -91,18 +95,19 @@ def main() -> None:
             )
             cursor.execute(
                 """
-                WITH p AS (SELECT min(id) AS first FROM partners_partner
-                           WHERE tax_id LIKE 'BENCH%%')
+                WITH p AS (SELECT array_agg(id ORDER BY id) AS ids FROM partners_partner
+                           WHERE tax_id LIKE 'BENCH%%' AND status = 'active')
                 INSERT INTO partners_npsresponse (partner_id, quarter, score, respondent, comment,
                     source, created_at)
-                SELECT p.first + (g %% %s), %s, (g * 7) %% 11, '', '', 'import', now()
+                SELECT p.ids[1 + g %% %s], %s, (g * 7) %% 11, '', '', 'import', now()
                 FROM generate_series(1, %s) g, p
                 """,
                 [PARTNERS, PERIOD, ANSWERS],
             )
             cursor.execute(
                 """
-                WITH p AS (SELECT id FROM partners_partner WHERE tax_id LIKE 'BENCH%%'),
+                WITH p AS (SELECT id FROM partners_partner
+                           WHERE tax_id LIKE 'BENCH%%' AND status = 'active'),
                      q AS (SELECT unnest(ARRAY['2026Q1', '2026Q2', '2026Q3', '2026Q4']) AS period)
                 INSERT INTO rebates_target (programme_id, partner_id, period, amount, currency)
                 SELECT %s, p.id, q.period, 100000 + (p.id %% 7) * 50000, 'CNY'

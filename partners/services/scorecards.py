@@ -140,32 +140,51 @@ def scorecard_figures_for(
     or, without a target, against its tier's revenue requirement (a Registered partner against
     the first tier that requires anything). Team stability and certifications: see `team_score`.
     """
+    figures = _scorecard_inputs(partner_ids=[p.pk for p in partners], kind=kind, year=year)
+    return _scorecard_results(partners, figures)
+
+
+def _scorecard_inputs(*, partner_ids: list[int], kind: str, year: int | None) -> dict:
+    """Every figure of the partners' scorecards, one set-based query per figure (the figures of
+    the apps above come through `partners.figures`)."""
     year, last, since = _scorecard_period(kind=kind, year=year)
     as_of = min(last.end, timezone.localdate())
-    ids = [p.pk for p in partners]
+    ids = partner_ids
     tiers = {t.pk: t for t in Tier.objects.all()}
-    lowest_revenue = _lowest_nonzero(list(tiers.values()), "min_revenue")
-    lowest_staff = _lowest_nonzero(list(tiers.values()), "min_certified_staff")
-    revenue = inputs.revenue_by_partner(partner_ids=ids, quarter=last)
-    targets = inputs.revenue_target_by_partner(partner_ids=ids, quarter=last)
-    staff = inputs.certified_staff_by_partner(partner_ids=ids, as_of=as_of)
-    retention = inputs.certified_staff_retention_by_partner(partner_ids=ids, as_of=as_of)
-    nps = inputs.nps_by_partner(partner_ids=ids, quarter=last)
-    roi = inputs.marketing_roi_by_partner(partner_ids=ids)
-    violations = inputs.violations_by_partner(partner_ids=ids, since=since, until=last.end)
-    span = inputs.trailing_quarters(last)
+    return {
+        "year": year,
+        "span": inputs.trailing_quarters(last),
+        "tiers": tiers,
+        "lowest_revenue": _lowest_nonzero(list(tiers.values()), "min_revenue"),
+        "lowest_staff": _lowest_nonzero(list(tiers.values()), "min_certified_staff"),
+        "revenue": inputs.revenue_by_partner(partner_ids=ids, quarter=last),
+        "targets": inputs.revenue_target_by_partner(partner_ids=ids, quarter=last),
+        "staff": inputs.certified_staff_by_partner(partner_ids=ids, as_of=as_of),
+        "retention": inputs.certified_staff_retention_by_partner(partner_ids=ids, as_of=as_of),
+        "nps": inputs.nps_by_partner(partner_ids=ids, quarter=last),
+        "roi": inputs.marketing_roi_by_partner(partner_ids=ids),
+        "violations": inputs.violations_by_partner(partner_ids=ids, since=since, until=last.end),
+    }
+
+
+def _scorecard_results(partners: list[Partner], figures: dict) -> dict[int, dict]:
+    """The scores and figures of each partner from `_scorecard_inputs` (pure: no query)."""
+    tiers, span = figures["tiers"], figures["span"]
+    revenue, targets, staff = figures["revenue"], figures["targets"], figures["staff"]
+    retention, nps, roi = figures["retention"], figures["nps"], figures["roi"]
+    violations = figures["violations"]
     results = {}
     for partner in partners:
         pid = partner.pk
         tier = tiers[partner.tier_id]
         target = targets.get(pid)
-        revenue_target = target if target else (tier.min_revenue or lowest_revenue)
-        staff_target = tier.min_certified_staff or lowest_staff
+        revenue_target = target if target else (tier.min_revenue or figures["lowest_revenue"])
+        staff_target = tier.min_certified_staff or figures["lowest_staff"]
         certified = staff.get(pid, {}).get("total", 0)
         cohort = retention.get(pid, {}).get("cohort", 0)
         retained = retention.get(pid, {}).get("retained", 0)
         results[pid] = {
-            "year": year,
+            "year": figures["year"],
             "scores": {
                 "score_revenue": ratio_score(revenue.get(pid, Decimal("0")), revenue_target),
                 "score_marketing": roi_score(roi.get(pid)),
@@ -177,7 +196,7 @@ def scorecard_figures_for(
             },
             "figures": {
                 "from": str(span[0]),
-                "to": str(last),
+                "to": str(span[-1]),
                 "revenue": str(revenue.get(pid, Decimal("0.00"))),
                 "revenue_target": str(revenue_target),
                 "revenue_target_source": "target" if target else "tier",
@@ -311,17 +330,25 @@ def scorecard_evaluate_yearly(
         partners = partners.filter(pk__gte=first_id)
     if last_id is not None:
         partners = partners.filter(pk__lte=last_id)
-    ids = list(partners.order_by("pk").values_list("pk", flat=True))
-    summary = {"evaluated": 0, "skipped": 0}
+    done = Scorecard.objects.filter(kind=ScorecardKind.YEARLY, year=year).values("partner_id")
+    ids = list(partners.exclude(pk__in=done).order_by("pk").values_list("pk", flat=True))
+    summary = {"evaluated": 0, "skipped": partners.filter(pk__in=done).count()}
+    if not ids:
+        return summary
+    # Each figure is read once for the whole range (one pass over the sales lines, not one per
+    # chunk); the chunks lock their partners, score them from these figures and write.
+    figures = _scorecard_inputs(partner_ids=ids, kind=ScorecardKind.YEARLY, year=year)
     for start in range(0, len(ids), SCORECARD_CHUNK):
-        chunk = _scorecard_yearly_chunk(year=year, partner_ids=ids[start : start + SCORECARD_CHUNK])
+        chunk = _scorecard_yearly_chunk(
+            year=year, partner_ids=ids[start : start + SCORECARD_CHUNK], figures=figures
+        )
         summary["evaluated"] += chunk["evaluated"]
         summary["skipped"] += chunk["skipped"]
     return summary
 
 
 @transaction.atomic
-def _scorecard_yearly_chunk(*, year: int, partner_ids: list[int]) -> dict:
+def _scorecard_yearly_chunk(*, year: int, partner_ids: list[int], figures: dict) -> dict:
     # The partner rows are locked (in id order) like `scorecard_evaluate` locks its one, so an
     # evaluation on demand or a second worker on the same range waits, then finds the work done.
     partners = list(
@@ -340,7 +367,7 @@ def _scorecard_yearly_chunk(*, year: int, partner_ids: list[int]) -> dict:
         return {"evaluated": 0, "skipped": len(done)}
     default = scorecard_weights_current().as_dict()
     weight_sets = scorecard_weight_sets()
-    results = scorecard_figures_for(partners=todo, kind=ScorecardKind.YEARLY, year=year)
+    results = _scorecard_results(todo, figures)
     built = []
     for partner in todo:
         weight_set, weights = _weights_of(partner, weight_sets=weight_sets, default=default)
@@ -362,8 +389,9 @@ def _scorecard_yearly_chunk(*, year: int, partner_ids: list[int]) -> dict:
 
 
 def _partners_classify_bulk(partners: list[Partner], scorecards: list[Scorecard]) -> list[Partner]:
-    """`_partner_classify` for a chunk: one UPDATE and one INSERT of audit rows for all the
-    partners whose class changed. Returns them."""
+    """`_partner_classify` for a chunk: one UPDATE per class (a CASE over a thousand ids costs
+    PostgreSQL seconds) and one INSERT of audit rows for all the partners whose class changed.
+    Returns them."""
     changes = [
         (partner, _classification_change(partner, scorecard))
         for partner, scorecard in zip(partners, scorecards, strict=True)
@@ -376,7 +404,10 @@ def _partners_classify_bulk(partners: list[Partner], scorecards: list[Scorecard]
         partner.classification = change["classification"]["after"]
         partner.updated_at = now
     changed = [partner for partner, _change in changes]
-    Partner.objects.bulk_update(changed, ["classification", "updated_at"])
+    for klass in sorted({partner.classification for partner in changed}):
+        Partner.objects.filter(
+            pk__in=[partner.pk for partner in changed if partner.classification == klass]
+        ).update(classification=klass, updated_at=now)
     audit_record_many(actor=None, action="partner.classified", events=changes)
     return changed
 
