@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
@@ -302,7 +303,15 @@ def _stored(partners) -> dict:
         }
     classes = dict(Partner.objects.values_list("pk", "classification"))
     audits = sorted(
-        (event.object_id, event.changes["classification"]["after"], event.changes["total"])
+        (
+            event.object_id,
+            event.object_repr,
+            event.content_type_id,
+            event.partner_id,
+            event.actor_repr,
+            event.note,
+            json.dumps(event.changes, sort_keys=True),
+        )
         for event in AuditEvent.objects.filter(action="partner.classified")
     )
     return {"scorecards": rows, "classes": classes, "audits": audits}
