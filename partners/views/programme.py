@@ -162,8 +162,7 @@ def scorecard_weight_set_edit(request, pk: int | None = None):
         None if pk is None else selectors.scorecard_weight_set_get_for(user=request.user, pk=pk)
     )
     initial = (
-        {"weight_revenue": 40, "weight_marketing": 15, "weight_satisfaction": 20}
-        | {"weight_compliance": 15, "weight_team": 10}
+        selectors.scorecard_weights_current().as_dict()  # a new set starts from the defaults
         if weight_set is None
         else {name: getattr(weight_set, name) for name in WEIGHT_SET_FIELDS}
     )
