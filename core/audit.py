@@ -7,12 +7,14 @@ does. `snapshot` + `diff` turn "before" and "after" into the stored change set.
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import connection, models
+from django.utils import timezone
 
 from .models import AuditEvent
 
@@ -91,6 +93,49 @@ def audit_record(
         note=note,
         ip_address=ip_address,
     )
+
+
+def audit_record_many(
+    *, actor, action: str, events: Sequence[tuple[models.Model, dict[str, Any]]], note: str = ""
+) -> int:
+    """Append one event per (object, changes) of a batch job: the same rows as `audit_record` for
+    each object, written with one multi-row INSERT per thousand (no model instance per row: a
+    yearly job audits ten thousand partners). Returns the number of rows."""
+    actor_obj = actor if getattr(actor, "is_authenticated", False) else None
+    actor_repr = actor_obj.email if actor_obj else "system"
+    now = timezone.now()
+    types: dict[type, int] = {}
+    rows = []
+    for obj, changes in events:
+        if type(obj) not in types:
+            types[type(obj)] = ContentType.objects.get_for_model(obj).pk
+        partner = _partner_of(obj)
+        rows.append(
+            (
+                now,
+                actor_obj.pk if actor_obj else None,
+                actor_repr,
+                action,
+                types[type(obj)],
+                str(obj.pk),
+                str(obj)[:300],
+                partner.pk if partner is not None else None,
+                json.dumps({k: _jsonable(v) for k, v in (changes or {}).items()}),
+                note,
+            )
+        )
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    row_sql = "(" + ", ".join(["%s"] * 10) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 1000):
+            page = rows[start : start + 1000]
+            cursor.execute(
+                f"INSERT INTO {table} (created_at, actor_id, actor_repr, action, "  # noqa: S608 (our table, placeholders only)
+                "content_type_id, object_id, object_repr, partner_id, changes, note) "
+                f"VALUES {', '.join([row_sql] * len(page))}",
+                [value for row in page for value in row],
+            )
+    return len(rows)
 
 
 def audit_read(

@@ -740,8 +740,8 @@ def _seed_scorecards(network: list[Partner], *, year: int) -> None:
     from .choices import PartnerStatus, ScorecardKind
     from .models import Scorecard
     from .rules import ratio_score, roi_score
-    from .selectors import scorecard_weights_current
-    from .services import programme as programme_services
+    from .selectors import scorecard_weight_sets, scorecard_weights_current
+    from .services import scorecards as scorecard_services
 
     done = set(
         Scorecard.objects.filter(
@@ -752,10 +752,11 @@ def _seed_scorecards(network: list[Partner], *, year: int) -> None:
     partners = [p for p in network if p.status == PartnerStatus.ACTIVE and p.pk not in done]
     if not partners:
         return
-    results = programme_services.scorecard_figures_for(
+    results = scorecard_services.scorecard_figures_for(
         partners=partners, kind=ScorecardKind.YEARLY, year=year
     )
-    weights = scorecard_weights_current().as_dict()
+    default = scorecard_weights_current().as_dict()
+    weight_sets = scorecard_weight_sets()
     scorecards = []
     for partner in partners:
         result = results[partner.pk]
@@ -775,13 +776,17 @@ def _seed_scorecards(network: list[Partner], *, year: int) -> None:
             score_team=ratio_score(staff, figures["certified_staff_target"]),
             score_marketing=roi_score(roi),
         )
+        weight_set, weights = scorecard_services._weights_of(
+            partner, weight_sets=weight_sets, default=default
+        )
         scorecards.append(
-            programme_services._scorecard_build(
+            scorecard_services._scorecard_build(
                 partner=partner,
                 result=result,
                 kind=ScorecardKind.YEARLY,
                 reason="",
                 actor=None,
+                weight_set=weight_set,
                 weights=weights,
             )
         )
@@ -790,6 +795,42 @@ def _seed_scorecards(network: list[Partner], *, year: int) -> None:
         Partner.objects.filter(
             pk__in=[s.partner_id for s in scorecards if s.classification == klass]
         ).update(classification=klass)
+
+
+# KPIs by channel (DESIGN §2.4): East China distributors are judged more on revenue and
+# compliance, ISVs more on satisfaction and certifications than on marketing.
+DEMO_WEIGHT_SETS = [
+    {
+        "name": "Distributor · East China",
+        "partner_types": [PartnerType.DISTRIBUTOR],
+        "regions": ["CN-SH", "CN-JS", "CN-ZJ", "CN-AH", "CN-FJ", "CN-JX", "CN-SD"],
+        "weight_revenue": 50,
+        "weight_marketing": 10,
+        "weight_satisfaction": 10,
+        "weight_compliance": 20,
+        "weight_team": 10,
+    },
+    {
+        "name": "ISV",
+        "partner_types": [PartnerType.ISV],
+        "regions": [],
+        "weight_revenue": 30,
+        "weight_marketing": 5,
+        "weight_satisfaction": 30,
+        "weight_compliance": 15,
+        "weight_team": 20,
+    },
+]
+
+
+def _seed_weight_sets(*, admin: User) -> None:
+    from .models import ScorecardWeightSet
+    from .services import scorecard_weight_set_save
+
+    existing = set(ScorecardWeightSet.objects.values_list("name", flat=True))
+    for values in DEMO_WEIGHT_SETS:
+        if values["name"] not in existing:
+            scorecard_weight_set_save(actor=admin, **values)
 
 
 def seed_programme(network: list[Partner], *, people: dict, today) -> None:
@@ -802,4 +843,5 @@ def seed_programme(network: list[Partner], *, people: dict, today) -> None:
     plan = {p.pk: _plan_for(i, p.tier.rank, top) for i, p in enumerate(network)}
     _seed_nps(network, plan=plan, quarters=quarters, recorder=people["manager"])
     _seed_tiers(network, plan=plan, quarters=quarters, people=people)
+    _seed_weight_sets(admin=User.objects.filter(email="admin@prm.demo").first())
     _seed_scorecards(network, year=today.year - 1)

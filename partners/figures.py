@@ -13,8 +13,9 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 
 # name -> source, registered by the app that owns the figure:
-# "revenue" (rebates), "certified_staff" and "certified_staff_of" (training), "marketing_roi"
-# (funds), "orders" and "payments" (settlement).
+# "revenue" and "revenue_target" (rebates), "certified_staff", "certified_staff_of" and
+# "certified_staff_retention" (training), "marketing_roi" (funds), "orders" and "payments"
+# (settlement).
 _figures: dict[str, Callable[..., Any]] = {}
 
 

@@ -214,6 +214,43 @@ class ScorecardWeightsForm(forms.ModelForm):
         fields = WEIGHT_FIELDS
 
 
+class ScorecardWeightSetForm(forms.Form):
+    """A weight set by partner type and region; the service checks the sum and the overlaps."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=80,
+        help_text=_("Shown on each scorecard scored with it, e.g. “Distributor · East China”."),
+    )
+    partner_types = forms.MultipleChoiceField(
+        label=_("Partner types"),
+        choices=PartnerType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None: every type (then name regions)."),
+    )
+    regions = forms.MultipleChoiceField(
+        label=_("Regions"),
+        choices=REGIONS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None: every region (then name types). A partner in any of them matches."),
+    )
+    weight_revenue = forms.IntegerField(label=_("Revenue attainment"), min_value=0, max_value=100)
+    weight_marketing = forms.IntegerField(
+        label=_("Marketing effectiveness"), min_value=0, max_value=100
+    )
+    weight_satisfaction = forms.IntegerField(
+        label=_("Customer satisfaction (NPS)"), min_value=0, max_value=100
+    )
+    weight_compliance = forms.IntegerField(
+        label=_("Agreement compliance"), min_value=0, max_value=100
+    )
+    weight_team = forms.IntegerField(
+        label=_("Team stability and certifications"), min_value=0, max_value=100
+    )
+
+
 class ScorecardEvaluateForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"),

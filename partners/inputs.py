@@ -43,12 +43,28 @@ def revenue_by_partner(
     return figure("revenue")(partner_ids=partner_ids, quarter=quarter)
 
 
+def revenue_target_by_partner(
+    *, partner_ids: Iterable[int] | None, quarter: Quarter
+) -> dict[int, Decimal]:
+    """The partner's targets (DESIGN §5.1) over the same four quarters as the revenue, in the base
+    currency; partners without a target are absent."""
+    return figure("revenue_target")(partner_ids=partner_ids, quarter=quarter)
+
+
 def certified_staff_by_partner(
     *, partner_ids: Iterable[int] | None, as_of: datetime.date
 ) -> dict[int, dict[str, int]]:
     """{partner id: {"total", "senior"}}: distinct users holding a valid certification, in one
     query; the same count as `certified_staff` for one partner."""
     return figure("certified_staff")(partner_ids=partner_ids, as_of=as_of)
+
+
+def certified_staff_retention_by_partner(
+    *, partner_ids: Iterable[int] | None, as_of: datetime.date
+) -> dict[int, dict[str, int]]:
+    """{partner id: {"cohort", "retained"}}: staff certified 12 months before `as_of` and those of
+    them still active with the partner; absent when nobody was certified then."""
+    return figure("certified_staff_retention")(partner_ids=partner_ids, as_of=as_of)
 
 
 def certified_staff(*, partner, as_of: datetime.date) -> dict[str, int]:

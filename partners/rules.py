@@ -116,6 +116,47 @@ def compliance_score(violations: int) -> int:
     return _clamp(100 - VIOLATION_PENALTY_POINTS * violations)
 
 
+def team_score(*, cohort: int, retained: int, certified: int, required: int) -> int:
+    """Team stability and certifications: the mean, half up, of stability (the share of the
+    staff certified 12 months ago still active with the partner) and certifications (certified
+    staff against the requirement). Nobody certified a year ago: certifications alone."""
+    certifications = ratio_score(certified, required)
+    if not cohort:
+        return certifications
+    return _clamp(Decimal(ratio_score(retained, cohort) + certifications) / 2)
+
+
+def weight_set_matches(weight_set, *, partner_type: str, regions) -> bool:
+    """A set applies when it names the partner's type (or no type) and one of its regions (or no
+    region)."""
+    return (not weight_set.partner_types or partner_type in weight_set.partner_types) and (
+        not weight_set.regions or bool(set(weight_set.regions) & set(regions or ()))
+    )
+
+
+def weight_set_for(weight_sets, *, partner_type: str, regions):
+    """The weight set of a partner: the most specific matching set (types and regions > types >
+    regions), the first created among equals (a partner of several regions); None: the default."""
+    matching = [
+        ws
+        for ws in weight_sets
+        if weight_set_matches(ws, partner_type=partner_type, regions=regions)
+    ]
+    if not matching:
+        return None
+    return min(matching, key=lambda ws: (-ws.specificity, ws.pk))
+
+
+def weight_sets_overlap(first, second) -> bool:
+    """Two sets of the same specificity naming one type and region both: a partner could not
+    tell which one rules."""
+    if first.specificity != second.specificity:
+        return False
+    types = not first.partner_types or bool(set(first.partner_types) & set(second.partner_types))
+    regions = not first.regions or bool(set(first.regions) & set(second.regions))
+    return types and regions
+
+
 def weighted_total(scores: dict[str, int], weights: dict[str, int]) -> Decimal:
     """Σ score × weight ÷ 100, to two decimals (half up). Keys pair `score_x` with `weight_x`."""
     total = sum(

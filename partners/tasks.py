@@ -25,9 +25,26 @@ def tier_evaluation_run_task(quarter: str | None = None) -> dict:
 
 @shared_task(acks_late=True, time_limit=3600, soft_time_limit=3500)
 @single_flight("partners.scorecard-yearly")
-def scorecard_evaluate_yearly_task(year: int | None = None) -> dict:
-    """The yearly scorecard of every partner for the year just ended (or `year`); idempotent."""
-    return services.scorecard_evaluate_yearly(year=year or timezone.localdate().year - 1)
+def scorecard_evaluate_yearly_task(year: int | None = None, workers: int = 1) -> dict:
+    """The yearly scorecard of every partner for the year just ended (or `year`); idempotent.
+
+    With `workers` > 1 the partners are split into that many id ranges, one task each, for the
+    workers to run side by side; the summary then lists the ranges sent.
+    """
+    year = year or timezone.localdate().year - 1
+    if workers <= 1:
+        return services.scorecard_evaluate_yearly(year=year)
+    ranges = services.scorecard_yearly_ranges(chunks=workers)
+    for first_id, last_id in ranges:
+        scorecard_evaluate_yearly_range_task.delay(year, first_id, last_id)
+    return {"ranges": ranges}
+
+
+@shared_task(acks_late=True, time_limit=3600, soft_time_limit=3500)
+def scorecard_evaluate_yearly_range_task(year: int, first_id: int, last_id: int) -> dict:
+    """The yearly scorecards of the partners with ids in [first_id, last_id]; idempotent, and a
+    second run of the same range waits for the first (the partner rows are locked), then skips."""
+    return services.scorecard_evaluate_yearly(year=year, first_id=first_id, last_id=last_id)
 
 
 # --- agreements (DESIGN §2.5) -----------------------------------------------------------------

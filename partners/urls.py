@@ -41,6 +41,16 @@ urlpatterns = [
         "tiers/proposals/<int:pk>/reject/", views.tier_proposal_reject, name="tier_proposal_reject"
     ),
     path("scorecards/weights/", views.scorecard_weights, name="scorecard_weights"),
+    path(
+        "scorecards/weight-sets/new/",
+        views.scorecard_weight_set_edit,
+        name="scorecard_weight_set_create",
+    ),
+    path(
+        "scorecards/weight-sets/<int:pk>/",
+        views.scorecard_weight_set_edit,
+        name="scorecard_weight_set_edit",
+    ),
     path("scorecards/<int:pk>/", views.scorecard_detail, name="scorecard_detail"),
     path("<int:pk>/scorecards/evaluate/", views.scorecard_evaluate, name="scorecard_evaluate"),
     path("<int:pk>/nps/", views.nps_record, name="nps_record"),

@@ -11,10 +11,12 @@ class RebatesConfig(AppConfig):
         from partners.figures import figure_register
         from settlement.period_hooks import period_preparer_register
 
-        from .selectors import revenue_by_partner
+        from .selectors import revenue_by_partner, revenue_target_by_partner
         from .services import quarter_close_before_statements
 
         # A statement run closes the ended rebate quarter first.
         period_preparer_register(quarter_close_before_statements)
         # Tier evaluations and scorecards rank partners by this revenue.
         figure_register("revenue", revenue_by_partner)
+        # Scorecards measure revenue attainment against the partner's targets.
+        figure_register("revenue_target", revenue_target_by_partner)

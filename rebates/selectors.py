@@ -89,6 +89,31 @@ def _net_sales(*, reason: str, partner_ids: Iterable[int] | None, start, end) ->
     return lines.values("partner_id", "currency").annotate(net=Sum(NET_AMOUNT))
 
 
+def revenue_target_by_partner(
+    *, partner_ids: Iterable[int] | None, quarter: Quarter
+) -> dict[int, Decimal]:
+    """The partners' targets (DESIGN §5.1) over the four quarters ending with `quarter`, summed
+    over their programmes, in the base currency at the FX rate of the quarter's last day, rounded
+    once per partner like `revenue_by_partner`. The scorecard figure "revenue_target"; partners
+    without a target are absent."""
+    periods = [str(q) for q in trailing_quarters(quarter)]
+    targets = Target.objects.unrestricted("scorecard inputs, by partner ids").filter(
+        period__in=periods
+    )
+    if partner_ids is not None:
+        targets = targets.filter(partner_id__in=list(partner_ids))
+    rows = targets.values("partner_id", "currency").annotate(total=Sum("amount")).order_by()
+    base = settings.PRM_BASE_CURRENCY
+    rates: dict[str, Decimal] = {}
+    totals: dict[int, Decimal] = defaultdict(lambda: Decimal("0"))
+    for row in rows:
+        currency = row["currency"]
+        if currency not in rates:
+            rates[currency] = fx_rate(currency, base, quarter.end)
+        totals[row["partner_id"]] += row["total"] * rates[currency]
+    return {pid: round_money(total, base) for pid, total in totals.items()}
+
+
 def net_sales_by_currency(*, partner_ids, start, end) -> QuerySet:
     """Net invoiced sales per partner and currency between two dates (returns subtracted).
 

@@ -250,6 +250,10 @@ PAGES: dict[str, Entry] = {
         CHANNEL, pk("tier_proposal"), denied=("finance",), data=lambda w: {"reason": "Not yet"}
     ),
     "partners:scorecard_weights": Entry(ok=("admin",), denied=("manager",)),
+    "partners:scorecard_weight_set_create": Entry(ok=("admin",), denied=("manager", "director")),
+    "partners:scorecard_weight_set_edit": Entry(
+        ok=("admin",), kwargs=pk("weight_set"), scoped=False, denied=("manager", "director")
+    ),
     # Distributors see a dealer's profile summary, not its scorecard (DESIGN §1).
     "partners:scorecard_detail": Entry(
         ok=(*STAFF, *PARTNER),
@@ -808,6 +812,10 @@ API: dict[str, Entry] = {
         api_id("report"),
         denied=("finance", "partner_admin"),
         data=lambda w: {"decision": "accept", "comment": "Thanks"},
+    ),
+    f"GET {V1}/partners/scorecard-weight-sets/": api(STAFF),
+    f"GET {V1}/partners/scorecard-weight-sets/{{id}}/": api(
+        STAFF, api_id("weight_set"), scoped=False
     ),
     f"GET {V1}/partners/scorecards/": api(
         (*STAFF, *PARTNER),

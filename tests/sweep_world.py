@@ -35,6 +35,7 @@ from partners.models import (
     PartnerExit,
     PartnerVisit,
     Scorecard,
+    ScorecardWeightSet,
     TierEvaluation,
 )
 from rebates.models import Accrual
@@ -171,6 +172,9 @@ def _populate(world: World) -> None:
         score_team=60,
         total=Decimal("80.00"),
         classification="A",
+    )
+    objects["weight_set"] = ScorecardWeightSet.objects.create(
+        name="Distributors", partner_types=[PartnerType.DISTRIBUTOR]
     )
     objects["nps_response"] = NpsResponse.objects.create(partner=home, quarter=quarter, score=9)
     objects["agreement"] = AgreementFactory(

@@ -354,8 +354,10 @@ def test_the_apps_above_register_the_hooks_of_the_apps_below():
     assert deal_attribution["write"] is deal_activity_set
     assert set(_figures) == {
         "revenue",
+        "revenue_target",
         "certified_staff",
         "certified_staff_of",
+        "certified_staff_retention",
         "marketing_roi",
         "orders",
         "payments",

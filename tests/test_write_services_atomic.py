@@ -104,6 +104,8 @@ NOT_ATOMIC: dict[str, str] = {
     # core
     "core.audit.audit_record": ONE_ROW + " (inside the caller's transaction)",
     "core.audit.audit_read": ONE_ROW + " (one row per read request)",
+    "core.audit.audit_record_many": "one INSERT of a batch's rows, no lock (inside the caller's "
+    "transaction)",
     "core.audit.audit_event_list": READ,
     "core.audit.diff": PURE,
     "core.audit.snapshot": PURE,
@@ -191,9 +193,10 @@ NOT_ATOMIC: dict[str, str] = {
     + ": one transaction per person's digest, its rows locked and marked e-mailed",
     # partners
     "partners.services.partner.partner_parent_validate": READ,
-    "partners.services.programme.scorecard_figures_for": READ,
+    "partners.services.scorecards.scorecard_figures_for": READ,
+    "partners.services.scorecards.scorecard_yearly_ranges": READ,
     "partners.services.programme.tier_evaluation_run": CHUNKED,
-    "partners.services.programme.scorecard_evaluate_yearly": CHUNKED,
+    "partners.services.scorecards.scorecard_evaluate_yearly": CHUNKED,
     "partners.services.agreements.agreement_activate_due": CHUNKED,
     "partners.services.agreements.agreement_expire_due": CHUNKED,
     "partners.services.agreements.agreement_reminder_threshold": PURE,
@@ -591,6 +594,7 @@ def test_partner_profile_users_applications_and_compliance(call):
     partners.tier_proposal_confirm,
     partners.tier_proposal_reject,
     partners.scorecard_weights_update,
+    partners.scorecard_weight_set_save,
     partners.scorecard_evaluate,
     partners.scorecard_evaluate_yearly,
     partners.nps_response_record,
@@ -616,6 +620,18 @@ def test_tiers_scorecards_and_nps(call):
     )
     call(partners.nps_response_record, partner=kept, quarter="2026Q3", score=9, actor=manager)
     call(partners.scorecard_weights_update, actor=admin, weight_revenue=30, weight_team=20)
+    call(
+        partners.scorecard_weight_set_save,
+        actor=admin,
+        name="Resellers",
+        partner_types=["reseller"],
+        regions=[],
+        weight_revenue=40,
+        weight_marketing=15,
+        weight_satisfaction=20,
+        weight_compliance=15,
+        weight_team=10,
+    )
     call(
         partners.scorecard_evaluate,
         partner=kept,
@@ -1242,6 +1258,7 @@ def test_market_development_funds(call, time_machine):
 
 @exercises(
     audit.audit_record,
+    audit.audit_record_many,
     audit.audit_read,
     notifications.notify,
     notifications.notification_mark_read,
@@ -1267,6 +1284,12 @@ def test_core_audit_notifications_jobs_and_imports(call):
 
     # when
     call(audit.audit_record, actor=finance, action="tests.checked", obj=finance)
+    call(
+        audit.audit_record_many,
+        actor=finance,
+        action="tests.checked_many",
+        events=[(finance, {"checked": True})],
+    )
     call(
         audit.audit_read,
         actor=finance,

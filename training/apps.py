@@ -11,11 +11,17 @@ class TrainingConfig(AppConfig):
         from partners.exits import ExitStep, exit_step_register
         from partners.figures import figure_register
 
-        from .selectors import certified_staff_by_partner, certified_staff_of
+        from .selectors import (
+            certified_staff_by_partner,
+            certified_staff_of,
+            certified_staff_retention_by_partner,
+        )
         from .services import certifications_attached_of, certifications_detach
 
         figure_register("certified_staff", certified_staff_by_partner)
         figure_register("certified_staff_of", certified_staff_of)
+        # Scorecards measure team stability: certified staff still there a year on.
+        figure_register("certified_staff_retention", certified_staff_retention_by_partner)
         # A partner's exit detaches its certifications (DESIGN §2.9).
         exit_step_register(
             ExitStep(

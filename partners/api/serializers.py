@@ -7,11 +7,13 @@ from core.periods import Quarter
 
 from ..forms import PARTNER_ROLE_CHOICES
 from ..models import (
+    WEIGHT_FIELDS,
     ApplicationTransition,
     NpsResponse,
     Partner,
     PartnerApplication,
     Scorecard,
+    ScorecardWeightSet,
     TierEvaluation,
 )
 
@@ -194,10 +196,38 @@ class ScorecardSerializer(serializers.ModelSerializer):
             "score_compliance",
             "score_team",
             "weights",
+            "weight_set",
+            "weight_set_name",
             "figures",
             "total",
             "classification",
             "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ScorecardWeightSetSerializer(serializers.ModelSerializer):
+    partner_types = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="empty: every type"
+    )
+    regions = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="empty: every region"
+    )
+    specificity = serializers.IntegerField(
+        read_only=True, help_text="3 types and regions, 2 types only, 1 regions only"
+    )
+
+    class Meta:
+        model = ScorecardWeightSet
+        fields = [
+            "id",
+            "name",
+            "partner_types",
+            "regions",
+            "specificity",
+            *WEIGHT_FIELDS,
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = fields
 

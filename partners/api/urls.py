@@ -8,6 +8,7 @@ from .views import (
     PartnerApplicationViewSet,
     PartnerViewSet,
     ScorecardViewSet,
+    ScorecardWeightSetViewSet,
     TierProposalViewSet,
 )
 
@@ -17,6 +18,9 @@ router = DefaultRouter()
 router.register("partners/my-users", CompanyUserViewSet, basename="partner-user")
 router.register("partners/applications", PartnerApplicationViewSet, basename="partner-application")
 router.register("partners/tier-proposals", TierProposalViewSet, basename="tier-proposal")
+router.register(
+    "partners/scorecard-weight-sets", ScorecardWeightSetViewSet, basename="scorecard-weight-set"
+)
 router.register("partners/scorecards", ScorecardViewSet, basename="scorecard")
 router.register("partners/nps-responses", NpsResponseViewSet, basename="nps-response")
 router.register("partners/agreements", AgreementViewSet, basename="partner-agreement")

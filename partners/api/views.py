@@ -27,6 +27,7 @@ from .serializers import (
     PartnerUserSerializer,
     RejectSerializer,
     ScorecardSerializer,
+    ScorecardWeightSetSerializer,
     TierProposalSerializer,
 )
 
@@ -190,6 +191,18 @@ class ScorecardViewSet(ScopedReadOnlyViewSet):
     serializer_class = ScorecardSerializer
     filterset_fields = ["partner", "kind", "year", "classification"]
     ordering_fields = ["created_at", "total"]
+
+
+class ScorecardWeightSetViewSet(viewsets.ReadOnlyModelViewSet):
+    """Scorecard weight sets by partner type and region (vendor staff; edited on the settings
+    page by administrators)."""
+
+    serializer_class = ScorecardWeightSetSerializer
+    permission_classes = [IsVendorStaff]
+    ordering_fields = ["name", "updated_at"]
+
+    def get_queryset(self):
+        return selectors.scorecard_weight_set_list_for(user=self.request.user)
 
 
 class NpsResponseViewSet(

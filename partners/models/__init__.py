@@ -15,9 +15,11 @@ from .partner import (
 from .programme import (
     SCORE_FIELDS,
     WEIGHT_FIELDS,
+    WEIGHT_SET_FIELDS,
     NpsResponse,
     Scorecard,
     ScorecardWeights,
+    ScorecardWeightSet,
     TierChange,
     TierEvaluation,
 )
@@ -50,9 +52,11 @@ __all__ = [
     "SCORE_FIELDS",
     "Scorecard",
     "ScorecardWeights",
+    "ScorecardWeightSet",
     "Tier",
     "TierChange",
     "TierEvaluation",
     "UnfreezeApproval",
     "WEIGHT_FIELDS",
+    "WEIGHT_SET_FIELDS",
 ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -14,10 +16,12 @@ from accounts.scoping import ScopedManager
 from ..choices import (
     Classification,
     NpsSource,
+    PartnerType,
     ProposalStatus,
     ScorecardKind,
     TierOutcome,
 )
+from ..regions import REGION_CODES, REGION_LABELS
 from .partner import Partner, Tier
 
 
@@ -209,6 +213,109 @@ class ScorecardWeights(models.Model):
             raise ValidationError(dict.fromkeys(WEIGHT_FIELDS, message))
 
 
+WEIGHT_SET_FIELDS = ["name", "partner_types", "regions", *WEIGHT_FIELDS]
+
+
+def _weights_sum_100(prefix: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        name=f"{prefix}_sum_100",
+        condition=Q(
+            weight_revenue=100
+            - models.F("weight_marketing")
+            - models.F("weight_satisfaction")
+            - models.F("weight_compliance")
+            - models.F("weight_team")
+        ),
+    )
+
+
+class ScorecardWeightSet(models.Model):
+    """Scorecard weights for the partners of some types and/or regions (DESIGN §2.4: KPIs differ
+    by channel). The most specific set that matches a partner wins: types and regions, then types
+    only, then regions only; none matching leaves the default weights (`ScorecardWeights`). Two
+    sets of the same specificity may not both name one type and region (refused when saved)."""
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    partner_types = ArrayField(
+        models.CharField(max_length=20), verbose_name=_("partner types"), default=list, blank=True
+    )
+    regions = ArrayField(
+        models.CharField(max_length=8), verbose_name=_("regions"), default=list, blank=True
+    )
+    weight_revenue = _weight_field(_("revenue attainment"), 40)
+    weight_marketing = _weight_field(_("marketing effectiveness"), 15)
+    weight_satisfaction = _weight_field(_("customer satisfaction (NPS)"), 20)
+    weight_compliance = _weight_field(_("agreement compliance"), 15)
+    weight_team = _weight_field(_("team stability and certifications"), 10)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("scorecard weight set")
+        verbose_name_plural = _("scorecard weight sets")
+        ordering = ["name", "pk"]
+        constraints = [
+            _weights_sum_100("scorecard_weight_set"),
+            models.CheckConstraint(
+                name="scorecard_weight_set_names_whom",
+                condition=~Q(partner_types=[], regions=[]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in WEIGHT_FIELDS}
+
+    def clean(self) -> None:
+        errors = {}
+        total = sum(getattr(self, name) or 0 for name in WEIGHT_FIELDS)
+        if total != 100:
+            message = _("The weights add up to %(total)s; they must add up to 100.") % {
+                "total": total
+            }
+            errors |= dict.fromkeys(WEIGHT_FIELDS, message)
+        unknown_types = set(self.partner_types or ()) - set(PartnerType.values)
+        if unknown_types:
+            errors["partner_types"] = _("Unknown partner type: %(types)s.") % {
+                "types": ", ".join(sorted(unknown_types))
+            }
+        unknown_regions = set(self.regions or ()) - REGION_CODES
+        if unknown_regions:
+            errors["regions"] = _("Unknown region: %(regions)s.") % {
+                "regions": ", ".join(sorted(unknown_regions))
+            }
+        if not self.partner_types and not self.regions:
+            message = _("Name the partner types, the regions or both that these weights are for.")
+            errors.setdefault("partner_types", message)
+            errors.setdefault("regions", message)
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def partner_types_label(self) -> str:
+        labels = dict(PartnerType.choices)
+        return ", ".join(str(labels.get(code, code)) for code in self.partner_types)
+
+    @property
+    def regions_label(self) -> str:
+        return ", ".join(str(REGION_LABELS.get(code, code)) for code in self.regions)
+
+    @property
+    def specificity(self) -> int:
+        """3: types and regions, 2: types only, 1: regions only."""
+        return (2 if self.partner_types else 0) + (1 if self.regions else 0)
+
+
 SCORE_FIELDS = [
     "score_revenue",
     "score_marketing",
@@ -236,6 +343,16 @@ class Scorecard(models.Model):
     score_compliance = models.PositiveSmallIntegerField(_("agreement compliance"))
     score_team = models.PositiveSmallIntegerField(_("team stability and certifications"))
     weights = models.JSONField(_("weights"), default=dict)
+    weight_set = models.ForeignKey(
+        ScorecardWeightSet,
+        verbose_name=_("weight set"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("None: the default weights."),
+    )
+    weight_set_name = models.CharField(_("weights"), max_length=80, blank=True)
     figures = models.JSONField(_("figures"), default=dict)
     total = models.DecimalField(_("weighted total"), max_digits=5, decimal_places=2)
     classification = models.CharField(_("class"), max_length=1, choices=Classification.choices)

@@ -5,13 +5,22 @@ scoped to what the user may see.
 from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
 
 from accounts.models import User
 from accounts.scoping import get_scoped_or_404
 from core.periods import Quarter
 
 from ..choices import PartnerStatus, ProposalStatus
-from ..models import NpsResponse, Partner, Scorecard, ScorecardWeights, TierChange, TierEvaluation
+from ..models import (
+    NpsResponse,
+    Partner,
+    Scorecard,
+    ScorecardWeights,
+    ScorecardWeightSet,
+    TierChange,
+    TierEvaluation,
+)
 from ..rules import DETRACTOR_UP_TO, PROMOTER_FROM, normalise_specialization, nps_from_counts
 
 
@@ -67,6 +76,21 @@ def scorecard_weights_current() -> ScorecardWeights:
     return ScorecardWeights.objects.order_by("-created_at", "-pk").first() or ScorecardWeights()
 
 
+def scorecard_weight_sets() -> list[ScorecardWeightSet]:
+    """Every weight set by type and region (not partner data: the evaluations read them all)."""
+    return list(ScorecardWeightSet.objects.order_by("pk"))
+
+
+def scorecard_weight_set_list_for(*, user: User):
+    """The weight sets vendor staff read (settings page and API); partner users see none."""
+    sets = ScorecardWeightSet.objects.select_related("changed_by").order_by("name", "pk")
+    return sets if user.is_vendor_staff else sets.none()
+
+
+def scorecard_weight_set_get_for(*, user: User, pk) -> ScorecardWeightSet:
+    return get_object_or_404(scorecard_weight_set_list_for(user=user), pk=pk)
+
+
 def scorecard_list_for(*, user: User, partner: Partner | None = None):
     qs = Scorecard.objects.visible_to(user).select_related("partner", "evaluated_by")
     return qs.filter(partner=partner) if partner is not None else qs
@@ -74,7 +98,7 @@ def scorecard_list_for(*, user: User, partner: Partner | None = None):
 
 def scorecard_get_for(*, user: User, pk) -> Scorecard:
     return get_scoped_or_404(
-        Scorecard.objects.select_related("partner", "evaluated_by"), user, pk=pk
+        Scorecard.objects.select_related("partner", "evaluated_by", "weight_set"), user, pk=pk
     )
 
 

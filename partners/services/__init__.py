@@ -50,12 +50,7 @@ from .partner import (
 )
 from .programme import (
     EVALUATION_CHUNK,
-    SCORECARD_CHUNK,
     nps_response_record,
-    scorecard_evaluate,
-    scorecard_evaluate_yearly,
-    scorecard_figures_for,
-    scorecard_weights_update,
     tier_evaluation_run,
     tier_proposal_confirm,
     tier_proposal_reject,
@@ -65,6 +60,15 @@ from .reports import (
     business_report_resubmit,
     business_report_review,
     business_report_submit,
+)
+from .scorecards import (
+    SCORECARD_CHUNK,
+    scorecard_evaluate,
+    scorecard_evaluate_yearly,
+    scorecard_figures_for,
+    scorecard_weight_set_save,
+    scorecard_weights_update,
+    scorecard_yearly_ranges,
 )
 from .visits import (
     VISIT_FIELDS,
@@ -125,7 +129,9 @@ __all__ = [
     "scorecard_evaluate",
     "scorecard_evaluate_yearly",
     "scorecard_figures_for",
+    "scorecard_weight_set_save",
     "scorecard_weights_update",
+    "scorecard_yearly_ranges",
     "tier_evaluation_run",
     "tier_proposal_confirm",
     "tier_proposal_reject",

@@ -1,10 +1,9 @@
-"""Writes of the partner programme: quarterly tier evaluation and its proposals, scorecards, NPS
+"""Writes of the partner programme: quarterly tier evaluation and its proposals, NPS
 answers (DESIGN §2.3, §2.4).
 """
 
 from __future__ import annotations
 
-import datetime
 from collections import defaultdict
 from decimal import Decimal
 
@@ -17,7 +16,6 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import Role
 from accounts.models import User
 from accounts.scoping import can_manage_partner
-from core.audit import diff
 from core.notifications import Audience, choice_label, notify, partner_recipients
 from core.periods import Quarter
 from core.transitions import Notice, transition_record
@@ -27,30 +25,20 @@ from ..choices import (
     NpsSource,
     PartnerStatus,
     ProposalStatus,
-    ScorecardKind,
     TierOutcome,
     ViolationStatus,
 )
 from ..models import (
     NpsResponse,
     Partner,
-    Scorecard,
-    ScorecardWeights,
     Tier,
     TierChange,
     TierEvaluation,
 )
 from ..rules import (
-    classification_for,
-    compliance_score,
-    nps_score,
     qualified_tier,
-    ratio_score,
-    roi_score,
     tier_decision,
-    weighted_total,
 )
-from ..selectors import scorecard_weights_current
 
 EVALUATION_CHUNK = 2000
 
@@ -302,237 +290,6 @@ def tier_proposal_reject(*, evaluation: TierEvaluation, actor: User, reason: str
         ),
     )
     return evaluation
-
-
-@transaction.atomic
-def scorecard_weights_update(*, actor: User, **weights: int) -> ScorecardWeights:
-    """Save new scorecard weights (they must add up to 100); the previous rows stay as history."""
-    current = scorecard_weights_current()
-    row = ScorecardWeights(changed_by=actor, **(current.as_dict() | weights))
-    row.full_clean(exclude=["changed_by"])
-    row.save()
-    transition_record(
-        row,
-        actor=actor,
-        action="scorecard.weights_changed",
-        changes=diff(current.as_dict(), row.as_dict()),
-    )
-    return row
-
-
-def _scorecard_period(*, kind: str, year: int | None) -> tuple[int, Quarter, datetime.date]:
-    """(year, last quarter of the evaluated span, first day of the span) for an evaluation."""
-    if kind == ScorecardKind.YEARLY:
-        last = Quarter(year, 4)
-    else:
-        last = Quarter.containing(timezone.localdate())
-    first = inputs.trailing_quarters(last)[0]
-    return last.year, last, first.start
-
-
-def _lowest_nonzero(tiers: list[Tier], attribute: str):
-    values = [getattr(t, attribute) for t in tiers if getattr(t, attribute)]
-    return min(values) if values else 0
-
-
-def scorecard_figures_for(
-    *, partners: list[Partner], kind: str, year: int | None = None
-) -> dict[int, dict]:
-    """{partner id: {year, scores, figures}} of a scorecard (DESIGN §2.4), without saving, with
-    every input read once for all the partners.
-
-    Revenue attainment and certifications are measured against the partner's tier requirement
-    (a Registered partner against the first tier that requires anything).
-    """
-    year, last, since = _scorecard_period(kind=kind, year=year)
-    as_of = min(last.end, timezone.localdate())
-    ids = [p.pk for p in partners]
-    tiers = {t.pk: t for t in Tier.objects.all()}
-    lowest_revenue = _lowest_nonzero(list(tiers.values()), "min_revenue")
-    lowest_staff = _lowest_nonzero(list(tiers.values()), "min_certified_staff")
-    revenue = inputs.revenue_by_partner(partner_ids=ids, quarter=last)
-    staff = inputs.certified_staff_by_partner(partner_ids=ids, as_of=as_of)
-    nps = inputs.nps_by_partner(partner_ids=ids, quarter=last)
-    roi = inputs.marketing_roi_by_partner(partner_ids=ids)
-    violations = inputs.violations_by_partner(partner_ids=ids, since=since, until=last.end)
-    results = {}
-    for partner in partners:
-        tier = tiers[partner.tier_id]
-        revenue_target = tier.min_revenue or lowest_revenue
-        staff_target = tier.min_certified_staff or lowest_staff
-        pid = partner.pk
-        certified = staff.get(pid, {}).get("total", 0)
-        results[pid] = {
-            "year": year,
-            "scores": {
-                "score_revenue": ratio_score(revenue.get(pid, Decimal("0")), revenue_target),
-                "score_marketing": roi_score(roi.get(pid)),
-                "score_satisfaction": nps_score(nps.get(pid)),
-                "score_compliance": compliance_score(violations.get(pid, 0)),
-                "score_team": ratio_score(certified, staff_target),
-            },
-            "figures": {
-                "from": str(inputs.trailing_quarters(last)[0]),
-                "to": str(last),
-                "revenue": str(revenue.get(pid, Decimal("0.00"))),
-                "revenue_target": str(revenue_target),
-                "marketing_roi": None if roi.get(pid) is None else str(roi[pid]),
-                "nps": nps.get(pid),
-                "violations": violations.get(pid, 0),
-                "certified_staff": certified,
-                "certified_staff_target": staff_target,
-            },
-        }
-    return results
-
-
-def _scorecard_build(*, partner: Partner, result: dict, kind: str, reason: str, actor, weights):
-    total = weighted_total(result["scores"], weights)
-    return Scorecard(
-        partner=partner,
-        kind=kind,
-        year=result["year"],
-        reason=reason,
-        weights=weights,
-        figures=result["figures"],
-        total=total,
-        classification=classification_for(total),
-        evaluated_by=actor if getattr(actor, "is_authenticated", False) else None,
-        **result["scores"],
-    )
-
-
-def _partner_classify(*, partner: Partner, scorecard: Scorecard, actor) -> bool:
-    """Give the partner the scorecard's class; audited. Returns whether the class changed."""
-    before = partner.classification
-    if before == scorecard.classification:
-        return False
-    Partner.objects.filter(pk=partner.pk).update(
-        classification=scorecard.classification, updated_at=timezone.now()
-    )
-    partner.classification = scorecard.classification
-    transition_record(
-        partner,
-        actor=actor,
-        action="partner.classified",
-        changes={
-            "classification": {"before": before, "after": scorecard.classification},
-            "total": str(scorecard.total),
-        },
-        note=scorecard.reason,
-    )
-    return True
-
-
-@transaction.atomic
-def scorecard_evaluate(
-    *, partner: Partner, actor: User | None, kind: str, year: int | None = None, reason: str = ""
-) -> Scorecard:
-    """Score the partner, store the scorecard and set its class (A/B/C).
-
-    Yearly: once per partner and year (a second run returns the stored one). On demand (after an
-    incident): any time, with a reason.
-    """
-    if kind == ScorecardKind.ON_DEMAND and not reason.strip():
-        raise ValidationError({"reason": _("Give the reason for this evaluation.")})
-    partner = Partner.objects.select_for_update().get(pk=partner.pk)
-    if kind == ScorecardKind.YEARLY:
-        existing = Scorecard.objects.filter(partner=partner, kind=kind, year=year).first()
-        if existing is not None:
-            return existing
-    result = scorecard_figures_for(partners=[partner], kind=kind, year=year)[partner.pk]
-    scorecard = _scorecard_build(
-        partner=partner,
-        result=result,
-        kind=kind,
-        reason=reason.strip(),
-        actor=actor,
-        weights=scorecard_weights_current().as_dict(),
-    )
-    scorecard.save()
-    if _partner_classify(partner=partner, scorecard=scorecard, actor=actor):
-        notify(
-            recipients=[u for u in _tier_recipients(partner) if u != actor],
-            kind="partner.classified",
-            title=_("%(partner)s is now class %(class)s (score %(total)s)"),
-            url=reverse("partners:scorecard_detail", args=[scorecard.pk]),
-            params={
-                "partner": partner.legal_name,
-                "class": scorecard.classification,
-                "total": scorecard.total,
-            },
-            email=False,
-        )
-    return scorecard
-
-
-SCORECARD_CHUNK = 1000
-
-
-# Not atomic as a whole: a batch job committed chunk by chunk (each chunk is atomic).
-def scorecard_evaluate_yearly(*, year: int) -> dict:
-    """The yearly scorecard of every partner not terminated, in chunks read set-based.
-
-    Idempotent: a partner that already has the year's scorecard is skipped (one per partner and
-    year, enforced by the database).
-    """
-    ids = list(
-        Partner.objects.exclude(status=PartnerStatus.TERMINATED)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    summary = {"evaluated": 0, "skipped": 0}
-    for start in range(0, len(ids), SCORECARD_CHUNK):
-        chunk = _scorecard_yearly_chunk(year=year, partner_ids=ids[start : start + SCORECARD_CHUNK])
-        summary["evaluated"] += chunk["evaluated"]
-        summary["skipped"] += chunk["skipped"]
-    return summary
-
-
-@transaction.atomic
-def _scorecard_yearly_chunk(*, year: int, partner_ids: list[int]) -> dict:
-    done = set(
-        Scorecard.objects.filter(
-            kind=ScorecardKind.YEARLY, year=year, partner_id__in=partner_ids
-        ).values_list("partner_id", flat=True)
-    )
-    partners = list(
-        Partner.objects.filter(pk__in=[pid for pid in partner_ids if pid not in done]).order_by(
-            "pk"
-        )
-    )
-    if not partners:
-        return {"evaluated": 0, "skipped": len(done)}
-    weights = scorecard_weights_current().as_dict()
-    results = scorecard_figures_for(partners=partners, kind=ScorecardKind.YEARLY, year=year)
-    scorecards = Scorecard.objects.bulk_create(
-        [
-            _scorecard_build(
-                partner=partner,
-                result=results[partner.pk],
-                kind=ScorecardKind.YEARLY,
-                reason="",
-                actor=None,
-                weights=weights,
-            )
-            for partner in partners
-        ]
-    )
-    changed: dict[int, tuple[User, int]] = {}
-    for partner, scorecard in zip(partners, scorecards, strict=True):
-        if _partner_classify(partner=partner, scorecard=scorecard, actor=None):
-            for person in _tier_recipients(partner):
-                changed[person.pk] = (person, changed.get(person.pk, (person, 0))[1] + 1)
-    for person, count in changed.values():
-        notify(
-            recipients=[person],
-            kind="partner.classified",
-            title=_("Yearly scorecards %(year)s: %(count)s partner(s) changed class"),
-            url=reverse("partners:partner_list"),
-            params={"year": year, "count": count},
-            email=False,
-        )
-    return {"evaluated": len(scorecards), "skipped": len(done)}
 
 
 @transaction.atomic

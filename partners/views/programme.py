@@ -26,9 +26,16 @@ from ..forms import (
     NpsResponseForm,
     RejectForm,
     ScorecardEvaluateForm,
+    ScorecardWeightSetForm,
     ScorecardWeightsForm,
 )
-from ..models import SCORE_FIELDS, WEIGHT_FIELDS, Scorecard, ScorecardWeights
+from ..models import (
+    SCORE_FIELDS,
+    WEIGHT_FIELDS,
+    WEIGHT_SET_FIELDS,
+    Scorecard,
+    ScorecardWeights,
+)
 from ._common import CHANNEL, PAGE_SIZE, PROPOSAL_DECISIONS
 from .partner import _detail_context
 
@@ -139,7 +146,41 @@ def scorecard_weights(request):
     return render(
         request,
         "partners/scorecard_weights.html",
-        {"form": form, "history": history},
+        {
+            "form": form,
+            "history": history,
+            "weight_sets": selectors.scorecard_weight_set_list_for(user=request.user),
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+@role_required(Role.ADMIN)
+def scorecard_weight_set_edit(request, pk: int | None = None):
+    """Create a weight set by partner type and region (no `pk`) or change one."""
+    weight_set = (
+        None if pk is None else selectors.scorecard_weight_set_get_for(user=request.user, pk=pk)
+    )
+    initial = (
+        selectors.scorecard_weights_current().as_dict()  # a new set starts from the defaults
+        if weight_set is None
+        else {name: getattr(weight_set, name) for name in WEIGHT_SET_FIELDS}
+    )
+    form = ScorecardWeightSetForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.scorecard_weight_set_save(
+                actor=request.user, weight_set=weight_set, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("The weight set was saved."))
+            return redirect("partners:scorecard_weights")
+    return render(
+        request,
+        "partners/scorecard_weight_set_form.html",
+        {"form": form, "weight_set": weight_set},
         status=400 if form.is_bound else 200,
     )
 
@@ -162,7 +203,13 @@ def scorecard_detail(request, pk: int):
     return render(
         request,
         "partners/scorecard_detail.html",
-        {"scorecard": scorecard, "partner": scorecard.partner, "rows": rows},
+        {
+            "scorecard": scorecard,
+            "partner": scorecard.partner,
+            "rows": rows,
+            # The set's name when the scorecard was made: a set renamed later does not rewrite it.
+            "weights_label": scorecard.weight_set_name or _("default"),
+        },
     )
 
 

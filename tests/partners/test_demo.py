@@ -154,12 +154,13 @@ def test_yearly_scorecards_give_every_active_partner_its_class(seeded):
     from partners.rules import classification_for, weighted_total
     from partners.selectors import scorecard_weights_current
 
-    weights = scorecard_weights_current().as_dict()
+    default = scorecard_weights_current().as_dict()
     active = Partner.objects.filter(status=PartnerStatus.ACTIVE)
     scorecards = Scorecard.objects.filter(kind="yearly", year=2025)
     assert scorecards.count() == active.count()
-    for scorecard in scorecards.select_related("partner"):
+    for scorecard in scorecards.select_related("partner", "weight_set"):
         scores = {name: getattr(scorecard, name) for name in SCORE_FIELDS}
+        weights = scorecard.weight_set.as_dict() if scorecard.weight_set else default
         assert scorecard.weights == weights
         assert scorecard.total == weighted_total(scores, weights)
         assert scorecard.classification == classification_for(scorecard.total)
@@ -203,3 +204,14 @@ def test_one_partner_is_in_exit_with_its_checklist_started(seeded):
     # and its admin reads the checklist
     admin = User.objects.get(email=demo.LEAVING_ADMIN)
     assert admin.partner == partner_exit.partner
+
+
+def test_demo_has_weight_sets_and_scorecards_that_used_them(seeded):
+    from partners.models import Scorecard, ScorecardWeightSet
+
+    assert set(ScorecardWeightSet.objects.values_list("name", flat=True)) == {
+        "Distributor · East China",
+        "ISV",
+    }
+    used = set(Scorecard.objects.values_list("weight_set_name", flat=True))
+    assert {"", "ISV"} <= used

@@ -58,3 +58,32 @@ def test_scorecard_nps_and_dashboard_pages_render(page):
     sign_in(page, admin)
     screenshot(page, "partners-admin-dashboard")
     assert page.locator("text=To reach Gold").count() == 1
+
+
+def test_administrator_creates_a_weight_set_and_the_scorecard_names_it(page):
+    # given an administrator and a distributor in Shanghai
+    admin = staff(role=Role.ADMIN)
+    partner = PartnerFactory(partner_type="distributor", regions=["CN-SH"], channel_manager=admin)
+    sign_in(page, admin)
+    # when the administrator creates "Distributor · East China" on the settings page
+    page.goto("/partners/scorecards/weight-sets/new/")
+    page.fill("#id_name", "Distributor · East China")
+    page.check("input[name=partner_types][value=distributor]")
+    page.check("input[name=regions][value=CN-SH]")
+    page.check("input[name=regions][value=CN-JS]")
+    page.fill("#id_weight_revenue", "50")
+    page.fill("#id_weight_marketing", "10")
+    page.fill("#id_weight_satisfaction", "10")
+    page.fill("#id_weight_compliance", "20")
+    page.fill("#id_weight_team", "10")
+    screenshot(page, "partners-weight-set-form")
+    page.click("button:has-text('Save')")
+    page.wait_for_selector("text=Weight sets by partner type and region")
+    screenshot(page, "partners-scorecard-weights")
+    # then the partner's next scorecard is scored with it and says so
+    scorecard = services.scorecard_evaluate(
+        partner=partner, actor=admin, kind=ScorecardKind.ON_DEMAND, reason="Review"
+    )
+    page.goto(f"/partners/scorecards/{scorecard.pk}/")
+    screenshot(page, "partners-scorecard-weight-set")
+    assert page.locator("#weights-used").inner_text() == "weights: Distributor · East China"
