@@ -355,5 +355,6 @@ def test_the_apps_above_register_the_hooks_of_the_apps_below():
         "marketing_roi",
         "orders",
         "payments",
+        "payment_behaviour",
     }
     assert period_preparers() == (quarter_close_before_statements,)

@@ -15,6 +15,7 @@ from .programme import (
     SCORE_FIELDS,
     WEIGHT_FIELDS,
     NpsResponse,
+    NpsWarning,
     Scorecard,
     ScorecardWeights,
     TierChange,
@@ -26,6 +27,8 @@ from .relationship import (
     AgreementReview,
     BusinessReport,
     CreditApplication,
+    CreditLimitProposal,
+    CreditRating,
     PartnerVisit,
 )
 
@@ -37,7 +40,10 @@ __all__ = [
     "BusinessReport",
     "ComplianceViolation",
     "CreditApplication",
+    "CreditLimitProposal",
+    "CreditRating",
     "NpsResponse",
+    "NpsWarning",
     "Partner",
     "PartnerApplication",
     "PartnerFreeze",

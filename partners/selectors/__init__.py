@@ -30,6 +30,7 @@ from .programme import (
     nps_response_list_for,
     partner_nps,
     partner_nps_by_quarter,
+    partner_nps_for_quarters,
     partner_nps_latest,
     partner_nps_sql,
     partners_with_specialization,
@@ -50,6 +51,16 @@ from .reports import (
     business_report_get_for,
     business_report_list_for,
 )
+from .risk import (
+    NPS_TREND_QUARTERS,
+    credit_limit_proposal_get_for,
+    credit_limit_proposal_list_for,
+    credit_rating_list_for,
+    nps_trend_attach,
+    nps_warning_latest_quarter_for,
+    nps_warning_list_for,
+    nps_warnings_alerting_for,
+)
 from .visits import (
     partners_without_quarterly_meeting,
     partners_without_quarterly_meeting_all,
@@ -58,6 +69,14 @@ from .visits import (
 )
 
 __all__ = [
+    "credit_limit_proposal_get_for",
+    "credit_limit_proposal_list_for",
+    "credit_rating_list_for",
+    "nps_trend_attach",
+    "nps_warning_latest_quarter_for",
+    "nps_warning_list_for",
+    "nps_warnings_alerting_for",
+    "NPS_TREND_QUARTERS",
     "AGREEMENT_VIEW_ROLES",
     "EXPIRY_WINDOW_DAYS",
     "agreement_get_for",
@@ -73,6 +92,7 @@ __all__ = [
     "credit_application_list_for",
     "credit_exposure_for",
     "nps_response_list_for",
+    "partner_nps_for_quarters",
     "partner_filter_for",
     "partner_get_for",
     "partner_list_base_for",

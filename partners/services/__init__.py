@@ -21,6 +21,7 @@ from .credit import (
     credit_application_reject,
     credit_application_submit,
     credit_application_withdraw,
+    partner_credit_limit_set,
 )
 from .partner import (
     PROFILE_FIELDS,
@@ -58,6 +59,14 @@ from .reports import (
     business_report_review,
     business_report_submit,
 )
+from .risk import (
+    RISK_CHUNK,
+    credit_limit_proposal_approve,
+    credit_limit_proposal_reject,
+    credit_rating_evaluate,
+    credit_rating_run,
+    nps_warning_run,
+)
 from .visits import (
     VISIT_FIELDS,
     visit_cancel,
@@ -70,6 +79,7 @@ __all__ = [
     "EVALUATION_CHUNK",
     "PROFILE_FIELDS",
     "REPORT_FIELDS",
+    "RISK_CHUNK",
     "SCORECARD_CHUNK",
     "UNFREEZE_APPROVALS_NEEDED",
     "VISIT_FIELDS",
@@ -100,7 +110,13 @@ __all__ = [
     "credit_application_reject",
     "credit_application_submit",
     "credit_application_withdraw",
+    "credit_limit_proposal_approve",
+    "credit_limit_proposal_reject",
+    "credit_rating_evaluate",
+    "credit_rating_run",
     "nps_response_record",
+    "nps_warning_run",
+    "partner_credit_limit_set",
     "partner_freeze",
     "partner_parent_validate",
     "partner_unfreeze_approve",
