@@ -192,3 +192,15 @@ def test_seeding_twice_adds_no_programme_rows(seeded):
     assert counts == [
         m.objects.count() for m in (NpsResponse, Scorecard, TierChange, TierEvaluation)
     ]
+
+
+def test_nps_warnings_of_both_quarters_in_every_colour(seeded):
+    from partners.models import NpsWarning
+
+    latest = str(Quarter.parse("2026Q4").previous())
+    levels = set(NpsWarning.objects.filter(quarter=latest).values_list("level", flat=True))
+    assert levels == {"red", "yellow", "blue"}
+    assert NpsWarning.objects.filter(quarter=str(Quarter.parse(latest).previous())).exists()
+    assert NpsWarning.objects.values("partner", "quarter").distinct().count() == (
+        NpsWarning.objects.count()
+    )
