@@ -75,19 +75,20 @@ def nps_trend_attach(warnings: list[NpsWarning]) -> list[NpsWarning]:
             trend.insert(0, {"quarter": str(q), "nps": nps.get((warning.partner_id, str(q)))})
             q = q.previous()
         warning.trend = trend
-        warning.spark = _sparkline(trend)
+        warning.spark_points = _sparkline(trend)
+        warning.spark = " ".join(f"{x},{y}" for x, y in warning.spark_points)
     return warnings
 
 
-def _sparkline(trend: list[dict]) -> str:
-    """SVG polyline points of the known NPS values on a 100 × 24 box (NPS −100 at the bottom,
-    100 at the top)."""
+def _sparkline(trend: list[dict]) -> list[tuple[str, str]]:
+    """SVG coordinates of the known NPS values on a 100 × 24 box (NPS −100 at the bottom, 100 at
+    the top), oldest first."""
     step = 100 / max(len(trend) - 1, 1)
-    return " ".join(
-        f"{i * step:.0f},{(100 - point['nps']) * 24 / 200:.1f}"
+    return [
+        (f"{i * step:.0f}", f"{(100 - point['nps']) * 24 / 200:.1f}")
         for i, point in enumerate(trend)
         if point["nps"] is not None
-    )
+    ]
 
 
 def nps_warnings_alerting_for(*, user: User, limit: int = 8) -> dict:
