@@ -265,26 +265,27 @@ def partner_payments_by_currency(*, partner) -> list[tuple[str, object]]:
 
 # The columns `payment_behaviour_by_partner` returns per partner and currency.
 _BEHAVIOUR_SQL = """
-    WITH paid AS (
-        SELECT m.order_id, max(p.paid_on) AS last_paid_on
-        FROM settlement_reconciliationmatch m
-        JOIN settlement_payment p ON p.id = m.payment_id
-        WHERE m.payment_id IS NOT NULL AND p.paid_on <= %(as_of)s
-        GROUP BY m.order_id
-    ), due AS (
-        SELECT o.partner_id, o.currency, o.amount, o.paid_amount,
-               o.order_date + %(terms)s AS due_on,
-               CASE
-                   WHEN o.paid_amount >= o.amount
-                       THEN greatest(coalesce(paid.last_paid_on, o.order_date + %(terms)s)
-                                     - (o.order_date + %(terms)s), 0)
-                   ELSE %(as_of)s - (o.order_date + %(terms)s)
-               END AS days_late
+    WITH due AS (
+        SELECT o.id, o.partner_id, o.currency, o.amount, o.paid_amount,
+               o.order_date + %(terms)s AS due_on
         FROM settlement_order o
-        LEFT JOIN paid ON paid.order_id = o.id
         WHERE o.order_date + %(terms)s < %(as_of)s
           AND (o.paid_amount < o.amount OR o.order_date + %(terms)s >= %(since)s)
           {partner_filter}
+    ), paid AS (
+        SELECT m.order_id, max(p.paid_on) AS last_paid_on
+        FROM settlement_reconciliationmatch m
+        JOIN settlement_payment p ON p.id = m.payment_id
+        WHERE m.order_id IN (SELECT id FROM due) AND p.paid_on <= %(as_of)s
+        GROUP BY m.order_id
+    ), late AS (
+        SELECT due.*,
+               CASE
+                   WHEN paid_amount >= amount
+                       THEN greatest(coalesce(paid.last_paid_on, due_on) - due_on, 0)
+                   ELSE %(as_of)s - due_on
+               END AS days_late
+        FROM due LEFT JOIN paid ON paid.order_id = due.id
     )
     SELECT partner_id, currency,
            count(*) FILTER (WHERE due_on >= %(since)s) AS orders_due,
@@ -292,7 +293,7 @@ _BEHAVIOUR_SQL = """
            coalesce(sum(days_late) FILTER (WHERE due_on >= %(since)s AND days_late > 0), 0)
                AS days_late_total,
            coalesce(sum(amount - paid_amount) FILTER (WHERE paid_amount < amount), 0) AS overdue
-    FROM due
+    FROM late
     GROUP BY partner_id, currency
 """
 
