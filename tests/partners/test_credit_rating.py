@@ -327,6 +327,16 @@ def test_rejecting_needs_a_reason_and_keeps_the_limit(proposal, finance_user, ma
     assert AuditEvent.objects.filter(action="credit_limit_proposal.rejected").exists()
 
 
+def test_approving_is_refused_once_the_limit_is_already_at_the_proposal(proposal, finance_user):
+    services.partner_credit_limit_set(
+        partner=proposal.partner, actor=finance_user, amount=proposal.proposed_limit
+    )
+    with pytest.raises(ValidationError):
+        services.credit_limit_proposal_approve(proposal=proposal, actor=finance_user)
+    proposal.refresh_from_db()
+    assert proposal.status == LimitProposalStatus.PENDING
+
+
 def test_the_credit_limit_service_refuses_a_negative_limit(partner, finance_user):
     with pytest.raises(ValidationError):
         services.partner_credit_limit_set(partner=partner, actor=finance_user, amount=Decimal("-1"))
@@ -334,3 +344,19 @@ def test_the_credit_limit_service_refuses_a_negative_limit(partner, finance_user
         services.partner_credit_limit_set(
             partner=partner, actor=staff(Role.CHANNEL_MANAGER), amount=Decimal("1")
         )
+
+
+# --- the schedule ------------------------------------------------------------------------------
+
+
+def test_beat_rates_each_quarter_and_the_task_rates_the_quarter_just_ended(settings, time_machine):
+    from partners.tasks import credit_rating_run_task
+
+    entry = settings.CELERY_BEAT_SCHEDULE["partners.credit-rating"]
+    assert entry["task"] == "partners.tasks.credit_rating_run_task"
+    assert entry["schedule"].month_of_year == {1, 4, 7, 10}
+    time_machine.move_to(datetime.datetime(2026, 10, 5, 3, tzinfo=datetime.UTC))
+    partner = PartnerFactory()
+    assert credit_rating_run_task()["rated"] == 1
+    assert credit_rating_run_task("2026Q3")["skipped"] == 1
+    assert CreditRating.objects.get(partner=partner).quarter == "2026Q3"

@@ -133,3 +133,17 @@ def test_warning_api_reads_the_managed_partners_only(api_client, manager, warned
     assert api_client.get("/api/v1/partners/nps-warnings/").json()["results"] == []
     api_client.force_authenticate(PartnerUserFactory(partner=warned))
     assert api_client.get("/api/v1/partners/nps-warnings/").status_code == 403
+
+
+def test_beat_grades_nps_each_quarter_and_the_task_takes_the_quarter_just_ended(
+    settings, time_machine, manager
+):
+    from partners.tasks import nps_warning_run_task
+
+    entry = settings.CELERY_BEAT_SCHEDULE["partners.nps-warning"]
+    assert entry["task"] == "partners.tasks.nps_warning_run_task"
+    assert entry["schedule"].month_of_year == {1, 4, 7, 10}
+    time_machine.move_to("2026-10-02T04:00:00Z")
+    nps(PartnerFactory(channel_manager=manager), Q3, -10)
+    assert nps_warning_run_task()["red"] == 1
+    assert NpsWarning.objects.get().quarter == "2026Q3"
