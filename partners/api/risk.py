@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from accounts.api.viewsets import ScopedReadOnlyViewSet
 from accounts.choices import CHANNEL_ROLES, FINANCE_ROLES
+from core.api.idempotency import idempotent_create
 from core.api.views import HasRole, IsVendorStaff
 
 from .. import selectors, services
@@ -113,6 +114,7 @@ class CreditRatingViewSet(ScopedReadOnlyViewSet):
 
     @extend_schema(request=RateSerializer, responses={201: CreditRatingSerializer})
     @action(detail=False, methods=["post"])
+    @idempotent_create  # a retried rating answers the first one instead of rating twice
     def rate(self, request):
         user = request.user
         if not (user.is_admin or user.role in FINANCE_ROLES):

@@ -47,16 +47,24 @@ def _no_horizontal_scroll(page, width: int) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
+# The phone is read in Chinese: the page and its figures in the reader's language.
+TEXTS = {
+    "1366": ("en", "Credit rating", "was AAA", "The decision was recorded."),
+    "390": ("zh-hans", "信用评级", "原为 AAA", "审批结果已记录。"),
+}
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_finance_reads_the_rating_and_decides_the_proposal(browser, live_server, width):
+    language, title, was, recorded = TEXTS[width]
     context, page = _page(browser, live_server, width)
     try:
         partner = _rated_partner()
-        finance = staff(Role.FINANCE)
+        finance = staff(Role.FINANCE, language=language)
         sign_in(page, finance)
         page.goto(f"/partners/{partner.pk}/credit-rating/")
-        page.wait_for_selector("h1:has-text('Credit rating')")
-        assert page.locator("text=was AAA").count() >= 1
+        page.wait_for_selector(f"h1:has-text('{title}')")
+        assert page.locator(f"text={was}").count() >= 1
         _no_horizontal_scroll(page, WIDTHS[width]["width"])
         screenshot(page, f"partners-credit-rating-{width}")
         page.goto("/partners/credit/proposals/")
@@ -66,7 +74,7 @@ def test_finance_reads_the_rating_and_decides_the_proposal(browser, live_server,
         screenshot(page, f"partners-credit-proposals-{width}")
         page.fill(f"{row} textarea[name=note]", "Short payment of August still open")
         page.click(f"{row} button[value=approve]")
-        page.wait_for_selector("text=The decision was recorded.")
+        page.wait_for_selector(f"text={recorded}")
         partner.refresh_from_db()
         assert partner.credit_limit == proposal.proposed_limit
         screenshot(page, f"partners-credit-proposals-decided-{width}")
