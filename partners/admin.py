@@ -8,7 +8,10 @@ from core.admin import AuditedAdmin, AuditedGrantsMixin, ReadOnlyAdmin
 from .models import (
     Agreement,
     CreditApplication,
+    CreditLimitProposal,
+    CreditRating,
     NpsResponse,
+    NpsWarning,
     Partner,
     Scorecard,
     Tier,
@@ -95,3 +98,40 @@ class CreditApplicationAdmin(ReadOnlyAdmin):
     list_filter = ["status", "kind"]
     list_select_related = ["partner"]
     raw_id_fields = ["partner", "requested_by", "decided_by"]
+
+
+# --- credit rating and NPS early warning (DESIGN §2.6, §2.4) ------------------------------------
+
+
+@admin.register(CreditRating)
+class CreditRatingAdmin(ReadOnlyAdmin):
+    list_display = [
+        "partner",
+        "kind",
+        "quarter",
+        "grade",
+        "points",
+        "overdue_exposure",
+        "created_at",
+    ]
+    list_filter = ["kind", "quarter", "grade"]
+    search_fields = ["partner__legal_name"]
+    list_select_related = ["partner"]
+    raw_id_fields = ["partner", "rated_by"]
+
+
+@admin.register(CreditLimitProposal)
+class CreditLimitProposalAdmin(ReadOnlyAdmin):
+    list_display = ["partner", "reason", "current_limit", "proposed_limit", "status", "created_at"]
+    list_filter = ["status", "reason"]
+    search_fields = ["partner__legal_name"]
+    list_select_related = ["partner"]
+    raw_id_fields = ["partner", "rating", "decided_by"]
+
+
+@admin.register(NpsWarning)
+class NpsWarningAdmin(ReadOnlyAdmin):
+    list_display = ["partner", "quarter", "level", "nps", "previous_nps"]
+    list_filter = ["quarter", "level"]
+    search_fields = ["partner__legal_name"]
+    list_select_related = ["partner"]

@@ -190,3 +190,41 @@ class ExitKind(models.TextChoices):
 class ExitStatus(models.TextChoices):
     OPEN = "open", _("In progress")
     COMPLETED = "completed", _("Completed")
+
+
+# --- credit rating and NPS early warning (DESIGN §2.6, §2.4) -------------------------------------
+
+
+class CreditGrade(models.TextChoices):
+    AAA = "AAA", "AAA"
+    AA = "AA", "AA"
+    A = "A", "A"
+    B = "B", "B"
+    C = "C", "C"
+
+
+# Best first: a grade's index is how many steps it sits below AAA.
+CREDIT_GRADE_ORDER = [g.value for g in CreditGrade]
+
+
+class CreditRatingKind(models.TextChoices):
+    QUARTERLY = "quarterly", _("Quarterly")
+    ON_DEMAND = "on_demand", _("On demand")
+
+
+class LimitProposalStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for a decision")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class LimitProposalReason(models.TextChoices):
+    GRADE_DROP = "grade_drop", _("Rating dropped two grades or more")
+    OVER_LIMIT = "over_limit", _("Overdue exposure above the credit limit")
+    BOTH = "both", _("Rating dropped and overdue exposure above the limit")
+
+
+class NpsWarningLevel(models.TextChoices):
+    RED = "red", _("Red")
+    YELLOW = "yellow", _("Yellow")
+    BLUE = "blue", _("Blue (normal)")

@@ -17,7 +17,7 @@ from core.precomputed import precomputed, precomputed_value
 from . import inputs
 from .choices import OPEN_APPLICATION_STATUSES, ApplicationStatus, Classification, ProposalStatus
 from .models import Partner, PartnerApplication, PartnerVisit, Tier, TierEvaluation
-from .selectors import tier_proposal_list_for
+from .selectors import nps_warnings_alerting_for, tier_proposal_list_for
 
 CHANNEL_TEAM = CHANNEL_ROLES | {Role.ADMIN}
 
@@ -252,4 +252,15 @@ def agreements_legal_queue_card(request) -> dict:
         "title": _("Agreements waiting for legal review"),
         "agreements": list(waiting.order_by("updated_at", "pk")[:EXPIRING_SHOWN]),
         "count": waiting.count(),
+    }
+
+
+@widget(roles=CHANNEL_TEAM, order=43)
+def nps_warnings(request) -> dict:
+    """The red and yellow NPS warnings of the user's partners, latest quarter, with the trend
+    (DESIGN §2.4, §8)."""
+    return {
+        "template": "partners/widgets/nps_warnings.html",
+        "title": _("NPS warnings"),
+        **nps_warnings_alerting_for(user=request.user),
     }

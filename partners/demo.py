@@ -845,3 +845,13 @@ def seed_programme(network: list[Partner], *, people: dict, today) -> None:
     _seed_tiers(network, plan=plan, quarters=quarters, people=people)
     _seed_weight_sets(admin=User.objects.filter(email="admin@prm.demo").first())
     _seed_scorecards(network, year=today.year - 1)
+    _seed_nps_warnings(network, quarters=quarters)
+
+
+def _seed_nps_warnings(network: list[Partner], *, quarters) -> None:
+    """The NPS early warning of both surveyed quarters (DESIGN §2.4): the low scorers are red or
+    yellow on the manager's dashboard; a rerun adds nothing."""
+    from .services import nps_warning_run
+
+    for quarter in quarters:
+        nps_warning_run(quarter=quarter, partner_ids=[p.pk for p in network])

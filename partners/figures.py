@@ -1,8 +1,9 @@
 """Partner figures owned by the apps above partners, registered by them at start-up.
 
-Tier evaluations, scorecards and the credit exposure need figures that other apps own (revenue,
-certified staff, marketing return, orders and payments). Partners sits below those apps and never
-imports them: each app registers its source here with `figure_register` in `AppConfig.ready()`.
+Tier evaluations, scorecards, the credit exposure and the credit rating need figures that other
+apps own (revenue, certified staff, marketing return, orders and payments, how a partner paid).
+Partners sits below those apps and never imports them: each app registers its source here with
+`figure_register` in `AppConfig.ready()`.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 # name -> source, registered by the app that owns the figure:
 # "revenue" and "revenue_target" (rebates), "certified_staff", "certified_staff_of" and
-# "certified_staff_retention" (training), "marketing_roi" (funds), "orders" and "payments"
-# (settlement).
+# "certified_staff_retention" (training), "marketing_roi" (funds), "orders", "payments" and
+# "payment_behaviour" (settlement).
 _figures: dict[str, Callable[..., Any]] = {}
 
 

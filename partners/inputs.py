@@ -107,3 +107,12 @@ def open_violations_by_partner(*, partner_ids: Iterable[int] | None) -> dict[int
         violations = violations.filter(partner_id__in=list(partner_ids))
     rows = violations.values("partner_id").annotate(n=Count("id")).order_by()
     return {row["partner_id"]: row["n"] for row in rows}
+
+
+def payment_behaviour_by_partner(
+    *, partner_ids: Iterable[int] | None, as_of: datetime.date
+) -> dict[int, dict]:
+    """How each partner paid, from the settlement app's reconciliation (DESIGN §2.6): {partner id:
+    {"orders_due", "orders_late", "days_late_total", "overdue": {currency: amount},
+    "disputes_lost"}}; partners with nothing due and no dispute lost are absent."""
+    return figure("payment_behaviour")(partner_ids=partner_ids, as_of=as_of)

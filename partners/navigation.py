@@ -2,7 +2,14 @@ from functools import partial
 
 from django.utils.translation import gettext_lazy as _
 
-from accounts.choices import CHANNEL_ROLES, PARTNER_FINANCE_ROLES, PARTNER_ROLES, STAFF_ROLES, Role
+from accounts.choices import (
+    CHANNEL_ROLES,
+    FINANCE_ROLES,
+    PARTNER_FINANCE_ROLES,
+    PARTNER_ROLES,
+    STAFF_ROLES,
+    Role,
+)
 from core.dashboard import nav_item as register_nav_item
 
 # Every entry of this app sits under one heading of the sidebar.
@@ -46,3 +53,13 @@ nav_item(_("Visits"), "partners:visit_list", roles=CHANNEL_ROLES | {Role.ADMIN},
 
 # --- exit and handover (DESIGN §2.9) ----------------------------------------------------------
 nav_item(_("Partner exits"), "partners:exit_list", roles=CHANNEL_ROLES | {Role.ADMIN}, order=140)
+# --- credit rating and NPS early warning (DESIGN §2.6, §2.4) ------------------------------------
+nav_item(
+    _("Credit limit proposals"),
+    "partners:credit_proposal_list",
+    roles=FINANCE_ROLES | {Role.ADMIN},
+    order=126,
+)
+nav_item(
+    _("NPS warnings"), "partners:nps_warning_list", roles=CHANNEL_ROLES | {Role.ADMIN}, order=117
+)

@@ -197,3 +197,130 @@ SPECIALIZATION_MAX_LENGTH = 40
 def normalise_specialization(tag: str) -> str:
     """Tags compare case-insensitively and ignore extra spaces: "  Smart  Retail" → "smart retail"."""
     return " ".join(tag.split()).lower()
+
+
+# --- credit rating (DESIGN §2.6) -----------------------------------------------------------------
+# A rating starts at 100 points and loses points for each weakness of the partner's payment
+# behaviour and its scorecard class; the points left give the grade.
+
+CREDIT_GRADE_FROM = (("AAA", 90), ("AA", 80), ("A", 65), ("B", 50))  # below the last: C
+# (average days late of the late orders up to, points lost); beyond the last step: 50
+DAYS_LATE_PENALTY = ((0, 0), (15, 10), (30, 20), (60, 35))
+DAYS_LATE_PENALTY_MAX = 50
+SHARE_LATE_POINTS = 40  # × the share of due orders paid late (0–1)
+# (overdue exposure ÷ credit limit up to, points lost); beyond the last step (above the limit): 45
+OVERDUE_RATIO_PENALTY = ((Decimal("0"), 0), (Decimal("0.25"), 10), (Decimal("0.5"), 20))
+OVERDUE_AT_LIMIT_PENALTY = 30
+OVERDUE_ABOVE_LIMIT_PENALTY = 45
+DISPUTE_LOST_POINTS = 5
+DISPUTE_LOST_MAX = 15
+CLASS_PENALTY = {"A": 0, "B": 5, "C": 15, "": 5}  # "": not classified yet
+GRADE_DROP_ALERT = 2  # a drop of this many grades or more alerts finance
+# The lower limit suggested for the new grade, as a share of the current limit.
+LIMIT_FACTOR = {
+    "AAA": Decimal("0.5"),
+    "AA": Decimal("0.5"),
+    "A": Decimal("0.8"),
+    "B": Decimal("0.5"),
+    "C": Decimal("0.25"),
+}
+
+
+def credit_days_late_penalty(average_days_late: Decimal) -> int:
+    for up_to, points in DAYS_LATE_PENALTY:
+        if average_days_late <= up_to:
+            return points
+    return DAYS_LATE_PENALTY_MAX
+
+
+def credit_overdue_penalty(*, overdue: Decimal, limit: Decimal) -> int:
+    """Nothing overdue loses nothing; any overdue exposure with no limit counts as above it."""
+    if overdue <= 0:
+        return 0
+    if limit <= 0 or overdue > limit:
+        return OVERDUE_ABOVE_LIMIT_PENALTY
+    ratio = overdue / limit
+    for up_to, points in OVERDUE_RATIO_PENALTY[1:]:
+        if ratio <= up_to:
+            return points
+    return OVERDUE_AT_LIMIT_PENALTY
+
+
+def credit_grade_for(points: int) -> str:
+    """AAA ≥ 90, AA ≥ 80, A ≥ 65, B ≥ 50, C below 50."""
+    for grade, minimum in CREDIT_GRADE_FROM:
+        if points >= minimum:
+            return grade
+    return "C"
+
+
+def credit_rating(
+    *,
+    orders_due: int,
+    orders_late: int,
+    days_late_total: int,
+    overdue: Decimal,
+    limit: Decimal,
+    disputes_lost: int,
+    classification: str,
+) -> dict:
+    """The grade and the figures it came from: {"points", "grade", "average_days_late",
+    "share_late", "penalties": {...}}. Average days late is over the late orders; the share late
+    is late ÷ due orders (none due: 0)."""
+    average = (
+        (Decimal(days_late_total) / orders_late).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        if orders_late
+        else Decimal("0")
+    )
+    share = (
+        (Decimal(orders_late) / orders_due).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+        if orders_due
+        else Decimal("0")
+    )
+    penalties = {
+        "days_late": credit_days_late_penalty(average),
+        "share_late": int((share * SHARE_LATE_POINTS).quantize(Decimal(1), rounding=ROUND_HALF_UP)),
+        "overdue": credit_overdue_penalty(overdue=overdue, limit=limit),
+        "disputes_lost": min(disputes_lost * DISPUTE_LOST_POINTS, DISPUTE_LOST_MAX),
+        "classification": CLASS_PENALTY.get(classification or "", CLASS_PENALTY[""]),
+    }
+    points = max(0, 100 - sum(penalties.values()))
+    return {
+        "points": points,
+        "grade": credit_grade_for(points),
+        "average_days_late": average,
+        "share_late": share,
+        "penalties": penalties,
+    }
+
+
+def credit_grade_drop(before: str | None, after: str) -> int:
+    """How many grades `after` sits below `before` (negative: a rise; no earlier rating: 0)."""
+    if not before:
+        return 0
+    order = [grade for grade, _ in CREDIT_GRADE_FROM] + ["C"]
+    return order.index(after) - order.index(before)
+
+
+def credit_limit_suggested(*, limit: Decimal, grade: str) -> Decimal:
+    """The lower limit suggested after an alert: the current limit × the new grade's factor."""
+    return limit * LIMIT_FACTOR[grade]
+
+
+# --- NPS early warning (DESIGN §2.4) -------------------------------------------------------------
+
+NPS_RED_BELOW = 0
+NPS_RED_DROP = 20
+NPS_YELLOW_BELOW = 20
+NPS_YELLOW_DROP = 10
+
+
+def nps_warning_level(*, nps: int, previous: int | None) -> str:
+    """Red below 0 or a drop of 20 points or more from the previous quarter; yellow a drop of
+    10–19 points or below 20; otherwise blue. No previous quarter: no drop."""
+    drop = 0 if previous is None else previous - nps
+    if nps < NPS_RED_BELOW or drop >= NPS_RED_DROP:
+        return "red"
+    if drop >= NPS_YELLOW_DROP or nps < NPS_YELLOW_BELOW:
+        return "yellow"
+    return "blue"

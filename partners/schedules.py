@@ -23,4 +23,14 @@ SCHEDULE = {
         "task": "partners.tasks.partner_exits_deactivate_due_task",
         "schedule": crontab(hour=0, minute=5),
     },
+    # Quarterly, once the quarter's payments are reconciled: the credit rating (DESIGN §2.6).
+    "partners.credit-rating": {
+        "task": "partners.tasks.credit_rating_run_task",
+        "schedule": crontab(day_of_month=5, month_of_year="1,4,7,10", hour=3, minute=30),
+    },
+    # Quarterly, after the surveys of the quarter just ended: the NPS early warning (DESIGN §2.4).
+    "partners.nps-warning": {
+        "task": "partners.tasks.nps_warning_run_task",
+        "schedule": crontab(day_of_month=2, month_of_year="1,4,7,10", hour=4, minute=0),
+    },
 }

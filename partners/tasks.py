@@ -71,3 +71,26 @@ def partner_exits_deactivate_due_task(today: str | None = None) -> int:
     """Deactivate the users of every partner whose exit date has come; a rerun changes nothing."""
     day = datetime.date.fromisoformat(today) if today else None
     return services.partner_exits_deactivate_due(today=day)
+
+
+# --- credit rating and NPS early warning (DESIGN §2.6, §2.4) ------------------------------------
+
+
+@shared_task(acks_late=True, time_limit=3600, soft_time_limit=3500)
+@single_flight("partners.credit-rating")
+def credit_rating_run_task(quarter: str | None = None) -> dict:
+    """Rate every partner for the quarter just ended (or `quarter`); re-running changes nothing."""
+    period = (
+        Quarter.parse(quarter) if quarter else Quarter.containing(timezone.localdate()).previous()
+    )
+    return services.credit_rating_run(quarter=period)
+
+
+@shared_task(acks_late=True, time_limit=3600, soft_time_limit=3500)
+@single_flight("partners.nps-warning")
+def nps_warning_run_task(quarter: str | None = None) -> dict:
+    """Grade the NPS of the quarter just ended (or `quarter`); re-running changes nothing."""
+    period = (
+        Quarter.parse(quarter) if quarter else Quarter.containing(timezone.localdate()).previous()
+    )
+    return services.nps_warning_run(quarter=period)

@@ -11,11 +11,16 @@ class SettlementConfig(AppConfig):
         from partners.exits import OWNER_FINANCE, ExitStep, exit_step_register
         from partners.figures import figure_register
 
-        from .selectors import partner_orders_by_currency, partner_payments_by_currency
+        from .selectors import (
+            partner_orders_by_currency,
+            partner_payments_by_currency,
+            payment_behaviour_by_partner,
+        )
         from .services import statement_build_final, statements_unsettled_of
 
         figure_register("orders", partner_orders_by_currency)
         figure_register("payments", partner_payments_by_currency)
+        figure_register("payment_behaviour", payment_behaviour_by_partner)
         # A partner's exit ends with a final statement, built and settled (DESIGN §2.9).
         exit_step_register(
             ExitStep(

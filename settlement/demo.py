@@ -18,6 +18,7 @@ from core.models import FxRate
 from core.periods import Quarter
 from partners.demo import HUADONG_TAX_ID, NORTHWIND_TAX_ID, YUNQI_TAX_ID, ZHILIAN_TAX_ID
 from partners.models import Partner
+from partners.services import credit_rating_run
 
 from . import services
 from .choices import EntryKind, StatementState
@@ -223,6 +224,14 @@ def _reconciliation(quarter: Quarter) -> None:
         services.reconciliation_chunk_run(run_id=run.pk, partner_range=(chunk[0], chunk[1]))
 
 
+def _credit_ratings(quarter: Quarter) -> None:
+    """Two quarters of credit ratings (DESIGN §2.6): the quarter before, with nothing due yet,
+    then the reconciled quarter, where Zhilian's short payment still unpaid drops its grade and
+    proposes a lower limit to finance. Each run skips the partners already rated."""
+    credit_rating_run(quarter=quarter.previous())
+    credit_rating_run(quarter=quarter)
+
+
 def seed(*, stdout=None) -> None:
     quarter = Quarter.containing(timezone.localdate()).previous()
     for base, quote, rate in RATES:
@@ -239,5 +248,6 @@ def seed(*, stdout=None) -> None:
         return
     _statements(quarter, partners)
     _reconciliation(quarter)
+    _credit_ratings(quarter)
     if stdout:
         stdout.write(f"settlement: statements and a reconciliation run for {quarter}")

@@ -25,3 +25,9 @@ def response_window_closed(*, due_at: datetime.datetime | None, now: datetime.da
 def response_window_closed_filter(*, now: datetime.datetime) -> Q:
     """`response_window_closed` as a statement filter, for the nightly deemed confirmation."""
     return Q(response_due_at__isnull=False, response_due_at__lt=now)
+
+
+# Payment behaviour for the credit rating (DESIGN §2.6): an order is due this many days after its
+# date, and the rating looks back this many days for orders due and disputes answered.
+PAYMENT_TERMS_DAYS = 30
+PAYMENT_BEHAVIOUR_LOOKBACK_DAYS = 365

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
+
+from django.db import connection
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -22,6 +26,7 @@ from .models import (
     Statement,
     StatementApproval,
 )
+from .rules import PAYMENT_BEHAVIOUR_LOOKBACK_DAYS, PAYMENT_TERMS_DAYS
 
 
 def _may_see_all(user) -> bool:
@@ -317,3 +322,112 @@ def partner_payments_by_currency(*, partner) -> list[tuple[str, object]]:
         .annotate(total=Sum("amount"))
         .values_list("currency", "total")
     )
+
+
+# The columns `payment_behaviour_by_partner` returns per partner and currency.
+_BEHAVIOUR_SQL = """
+    WITH due AS (
+        SELECT o.id, o.partner_id, o.currency, o.amount, o.paid_amount,
+               o.order_date + %(terms)s AS due_on
+        FROM settlement_order o
+        WHERE o.order_date + %(terms)s < %(as_of)s
+          AND (o.paid_amount < o.amount OR o.order_date + %(terms)s >= %(since)s)
+          {partner_filter}
+    ), paid AS (
+        SELECT m.order_id, max(p.paid_on) AS last_paid_on
+        FROM settlement_reconciliationmatch m
+        JOIN settlement_payment p ON p.id = m.payment_id
+        WHERE m.order_id IN (SELECT id FROM due) AND p.paid_on <= %(as_of)s
+        GROUP BY m.order_id
+    ), late AS (
+        SELECT due.*,
+               CASE
+                   WHEN paid_amount >= amount
+                       THEN greatest(coalesce(paid.last_paid_on, due_on) - due_on, 0)
+                   ELSE %(as_of)s - due_on
+               END AS days_late
+        FROM due LEFT JOIN paid ON paid.order_id = due.id
+    )
+    SELECT partner_id, currency,
+           count(*) FILTER (WHERE due_on >= %(since)s) AS orders_due,
+           count(*) FILTER (WHERE due_on >= %(since)s AND days_late > 0) AS orders_late,
+           coalesce(sum(days_late) FILTER (WHERE due_on >= %(since)s AND days_late > 0), 0)
+               AS days_late_total,
+           coalesce(sum(amount - paid_amount) FILTER (WHERE paid_amount < amount), 0) AS overdue
+    FROM late
+    GROUP BY partner_id, currency
+"""
+
+_DISPUTES_LOST_SQL = """
+    SELECT s.partner_id, count(*)
+    FROM settlement_dispute d
+    JOIN settlement_statement s ON s.id = d.statement_id
+    WHERE d.state = %(resolved)s
+      AND coalesce(d.adjustment_amount, 0) = 0
+      AND d.answered_at::date >= %(since)s AND d.answered_at::date <= %(as_of)s
+      {partner_filter}
+    GROUP BY s.partner_id
+"""
+
+
+def payment_behaviour_by_partner(*, partner_ids=None, as_of) -> dict[int, dict]:
+    """How each partner paid, from reconciliation (DESIGN §2.6, §6.4), set-based: one query over
+    orders and one over disputes for any number of partners. The credit figure
+    "payment_behaviour" (registered into `partners.figures`).
+
+    An order is due `PAYMENT_TERMS_DAYS` after its date. Over the orders that fell due in the last
+    `PAYMENT_BEHAVIOUR_LOOKBACK_DAYS`: how many, how many were paid in full after their due date
+    or are still unpaid (late), and their days late (to the last matched payment, or to `as_of`
+    while unpaid). The overdue exposure is what is still unpaid of every order past its due date,
+    per currency. A dispute is lost when finance answered it without an adjustment.
+
+    {partner id: {"orders_due", "orders_late", "days_late_total", "overdue": {currency: amount},
+    "disputes_lost"}}; partners with nothing due and no dispute are absent.
+    """
+    since = as_of - datetime.timedelta(days=PAYMENT_BEHAVIOUR_LOOKBACK_DAYS)
+    params = {
+        "as_of": as_of,
+        "since": since,
+        "terms": PAYMENT_TERMS_DAYS,
+        "resolved": DisputeState.RESOLVED,
+    }
+    ids = None if partner_ids is None else [int(pk) for pk in partner_ids]
+    if ids is not None:
+        params["ids"] = ids
+    result: dict[int, dict] = {}
+
+    def entry(pid: int) -> dict:
+        return result.setdefault(
+            pid,
+            {
+                "orders_due": 0,
+                "orders_late": 0,
+                "days_late_total": 0,
+                "overdue": {},
+                "disputes_lost": 0,
+            },
+        )
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _BEHAVIOUR_SQL.format(
+                partner_filter="AND o.partner_id = ANY(%(ids)s)" if ids is not None else ""
+            ),
+            params,
+        )
+        for pid, currency, due, late, days, overdue in cursor.fetchall():
+            row = entry(pid)
+            row["orders_due"] += due
+            row["orders_late"] += late
+            row["days_late_total"] += int(days)
+            if overdue:
+                row["overdue"][currency] = row["overdue"].get(currency, Decimal("0")) + overdue
+        cursor.execute(
+            _DISPUTES_LOST_SQL.format(
+                partner_filter="AND s.partner_id = ANY(%(ids)s)" if ids is not None else ""
+            ),
+            params,
+        )
+        for pid, lost in cursor.fetchall():
+            entry(pid)["disputes_lost"] = lost
+    return result

@@ -310,6 +310,15 @@ PAGES: dict[str, Entry] = {
     "partners:credit_withdraw": post(
         ("partner_finance",), pk("credit"), denied=("admin", "finance", "distributor")
     ),
+    # Credit ratings are the vendor's assessment (DESIGN §2.6): staff read, finance rates and
+    # decides; partner users see none of it.
+    "partners:credit_rating_history": Entry(ok=STAFF, kwargs=home, denied=("partner_finance",)),
+    "partners:credit_rating_rate": post(FINANCE, home, denied=("manager", "legal")),
+    "partners:credit_proposal_list": Entry(ok=FINANCE, denied=("manager",)),
+    "partners:credit_proposal_decide": post(
+        FINANCE, pk("credit_proposal"), denied=("manager", "partner_finance")
+    ),
+    "partners:nps_warning_list": Entry(ok=CHANNEL, denied=("finance", "legal")),
     "partners:report_list": Entry(
         ok=(*CHANNEL, *PARTNER), denied=("finance",), marker=lambda w: "Three projects"
     ),
@@ -786,6 +795,27 @@ API: dict[str, Entry] = {
         FINANCE, api_id("credit"), denied=("manager",), data=lambda w: {"note": "No"}
     ),
     f"GET {V1}/partners/credit/exposure/": api(PARTNER_FINANCE, denied=("partner_sales", "admin")),
+    f"GET {V1}/partners/credit-ratings/": api(STAFF, denied=("partner_finance",)),
+    f"GET {V1}/partners/credit-ratings/{{id}}/": api(
+        STAFF, api_id("credit_rating"), denied=("partner_finance",)
+    ),
+    f"POST {V1}/partners/credit-ratings/rate/": api(
+        FINANCE, denied=("manager", "partner_finance"), data=lambda w: {"partner": w.home.pk}
+    ),
+    f"GET {V1}/partners/credit-proposals/": api(FINANCE, denied=("manager",)),
+    f"GET {V1}/partners/credit-proposals/{{id}}/": api(
+        FINANCE, api_id("credit_proposal"), denied=("manager",)
+    ),
+    f"POST {V1}/partners/credit-proposals/{{id}}/approve/": api(
+        FINANCE, api_id("credit_proposal"), denied=("manager",)
+    ),
+    f"POST {V1}/partners/credit-proposals/{{id}}/reject/": api(
+        FINANCE, api_id("credit_proposal"), denied=("manager",), data=lambda w: {"note": "No"}
+    ),
+    f"GET {V1}/partners/nps-warnings/": api(CHANNEL, denied=("finance",)),
+    f"GET {V1}/partners/nps-warnings/{{id}}/": api(
+        CHANNEL, api_id("nps_warning"), denied=("finance",)
+    ),
     f"GET {V1}/partners/my-users/": api(("partner_admin",), denied=("partner_sales", "admin")),
     f"POST {V1}/partners/my-users/": api(("partner_admin",), denied=("partner_sales", "admin")),
     f"POST {V1}/partners/my-users/{{id}}/deactivate/": api(

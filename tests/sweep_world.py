@@ -29,8 +29,11 @@ from partners.models import (
     BusinessReport,
     ComplianceViolation,
     CreditApplication,
+    CreditLimitProposal,
+    CreditRating,
     ExitItem,
     NpsResponse,
+    NpsWarning,
     Partner,
     PartnerExit,
     PartnerVisit,
@@ -187,6 +190,32 @@ def _populate(world: World) -> None:
         currency="CNY",
         justification="Growth",
         requested_by=users["partner_finance"],
+    )
+    objects["credit_rating"] = CreditRating.objects.create(
+        partner=home,
+        kind="quarterly",
+        quarter=str(Quarter.containing(today).previous()),
+        as_of=today,
+        grade="B",
+        previous_grade="AAA",
+        points=55,
+        currency="CNY",
+        credit_limit=home.credit_limit,
+        overdue_exposure=Decimal("0.00"),
+        average_days_late=Decimal("20.0"),
+        share_late=Decimal("0.5000"),
+        disputes_lost=0,
+    )
+    objects["credit_proposal"] = CreditLimitProposal.objects.create(
+        partner=home,
+        rating=objects["credit_rating"],
+        reason="grade_drop",
+        current_limit=home.credit_limit,
+        proposed_limit=(home.credit_limit / 2).quantize(Decimal("0.01")),
+        currency="CNY",
+    )
+    objects["nps_warning"] = NpsWarning.objects.create(
+        partner=home, quarter=quarter, level="red", nps=-10, previous_nps=30
     )
     objects["report"] = BusinessReport.objects.create(
         partner=home,

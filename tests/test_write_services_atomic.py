@@ -54,7 +54,7 @@ from funds import services as funds
 from funds.defaults import ensure_default_matrix
 from funds.models import ApprovalRule
 from partners import services as partners
-from partners.models import TierEvaluation
+from partners.models import CreditLimitProposal, TierEvaluation
 from rebates import services as rebates
 from rebates.models import Programme, QuarterClose
 from settlement import services as settlement
@@ -71,10 +71,11 @@ from .partners.factories import (
     licence_pdf,
     signed_pdf,
 )
-from .partners.programme import Q3, certify, revenue
+from .partners.programme import Q3, answers, certify, revenue
 from .rebates.factories import PERIOD as REBATE_PERIOD
 from .rebates.factories import line as sale
 from .settlement.factories import queue_entry
+from .settlement.recon_factories import order as recon_order
 from .settlement.recon_factories import payment
 from .training.factories import CertificationFactory, ModuleFactory, exam_with_bank, right_answers
 
@@ -203,6 +204,8 @@ NOT_ATOMIC: dict[str, str] = {
     "partners.services.agreements.agreement_reminder_windows": PURE,
     "partners.services.agreements.agreement_send_reminders": CHUNKED,
     "partners.services.exits.partner_exits_deactivate_due": CHUNKED,
+    "partners.services.risk.credit_rating_run": CHUNKED,
+    "partners.services.risk.nps_warning_run": CHUNKED,
     # deals
     "deals.services.conflicts.conflict_sql": PURE,
     "deals.services.conflicts.deal_conflict_find": READ,
@@ -818,6 +821,41 @@ def test_partner_exit(call):
     # then
     partner.refresh_from_db()
     assert partner.status == "terminated"
+    call.check()
+
+
+@exercises(
+    partners.credit_rating_run,
+    partners.credit_rating_evaluate,
+    partners.credit_limit_proposal_approve,
+    partners.credit_limit_proposal_reject,
+    partners.partner_credit_limit_set,
+    partners.nps_warning_run,
+)
+def test_credit_rating_and_nps_warnings(call):
+    # given two partners whose overdue orders exceed their limits, and a falling NPS
+    manager, finance = staff(Role.CHANNEL_MANAGER), staff(Role.FINANCE)
+    lowered, kept = (
+        PartnerFactory(channel_manager=manager, credit_limit=Decimal("1000.00")) for _ in "ab"
+    )
+    for partner in (lowered, kept):
+        recon_order(partner, "1500.00", on=Q3.end - datetime.timedelta(days=40))
+    answers(kept, "2026Q2", [10, 10])
+    answers(kept, "2026Q3", [0, 10])
+    # when
+    summary = call(partners.credit_rating_run, quarter=Q3)
+    call(partners.credit_rating_evaluate, partner=lowered, actor=finance)
+    proposals = {p.partner_id: p for p in CreditLimitProposal.objects.all()}
+    call(partners.credit_limit_proposal_approve, proposal=proposals[lowered.pk], actor=finance)
+    call(
+        partners.credit_limit_proposal_reject, proposal=proposals[kept.pk], actor=finance, note="Ok"
+    )
+    call(partners.partner_credit_limit_set, partner=kept, actor=finance, amount=Decimal("2000"))
+    warnings = call(partners.nps_warning_run, quarter=Q3)
+    # then
+    lowered.refresh_from_db()
+    assert summary["proposals"] == 2 and lowered.credit_limit < Decimal("1000.00")
+    assert warnings["red"] == 1
     call.check()
 
 

@@ -2,6 +2,7 @@ from core.api.routers import DefaultRouter
 
 from .exits import PartnerExitViewSet
 from .relationship import AgreementViewSet, BusinessReportViewSet, CreditApplicationViewSet
+from .risk import CreditLimitProposalViewSet, CreditRatingViewSet, NpsWarningViewSet
 from .views import (
     CompanyUserViewSet,
     NpsResponseViewSet,
@@ -24,6 +25,9 @@ router.register(
 router.register("partners/scorecards", ScorecardViewSet, basename="scorecard")
 router.register("partners/nps-responses", NpsResponseViewSet, basename="nps-response")
 router.register("partners/agreements", AgreementViewSet, basename="partner-agreement")
+router.register("partners/credit-ratings", CreditRatingViewSet, basename="credit-rating")
+router.register("partners/credit-proposals", CreditLimitProposalViewSet, basename="credit-proposal")
+router.register("partners/nps-warnings", NpsWarningViewSet, basename="nps-warning")
 router.register("partners/credit", CreditApplicationViewSet, basename="partner-credit")
 router.register("partners/reports", BusinessReportViewSet, basename="partner-report")
 router.register("partners/exits", PartnerExitViewSet, basename="partner-exit")

@@ -17,6 +17,7 @@ from .programme import (
     WEIGHT_FIELDS,
     WEIGHT_SET_FIELDS,
     NpsResponse,
+    NpsWarning,
     Scorecard,
     ScorecardWeights,
     ScorecardWeightSet,
@@ -29,6 +30,8 @@ from .relationship import (
     AgreementReview,
     BusinessReport,
     CreditApplication,
+    CreditLimitProposal,
+    CreditRating,
     PartnerVisit,
 )
 
@@ -41,7 +44,10 @@ __all__ = [
     "ComplianceViolation",
     "CreditApplication",
     "ExitItem",
+    "CreditLimitProposal",
+    "CreditRating",
     "NpsResponse",
+    "NpsWarning",
     "Partner",
     "PartnerApplication",
     "PartnerExit",

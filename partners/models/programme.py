@@ -16,6 +16,7 @@ from accounts.scoping import ScopedManager
 from ..choices import (
     Classification,
     NpsSource,
+    NpsWarningLevel,
     PartnerType,
     ProposalStatus,
     ScorecardKind,
@@ -437,3 +438,37 @@ class NpsResponse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner} · {self.quarter} · {self.score}"
+
+
+class NpsWarning(models.Model):
+    """A partner's NPS early warning for a quarter (DESIGN §2.4): its NPS against the previous
+    quarter's and the programme floor, red, yellow or blue. One per partner and quarter."""
+
+    scope_partner_path = "partner"
+
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.PROTECT, related_name="nps_warnings"
+    )
+    quarter = models.CharField(_("quarter"), max_length=6)
+    level = models.CharField(_("level"), max_length=6, choices=NpsWarningLevel.choices)
+    nps = models.SmallIntegerField(_("NPS"))
+    previous_nps = models.SmallIntegerField(_("previous NPS"), null=True, blank=True)
+    created_at = models.DateTimeField(_("raised"), auto_now_add=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("NPS warning")
+        verbose_name_plural = _("NPS warnings")
+        ordering = ["-quarter", "level", "nps", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "quarter"], name="nps_warning_once")
+        ]
+        indexes = [models.Index(fields=["quarter", "level"], name="nps_warning_quarter_level")]
+
+    def __str__(self) -> str:
+        return f"{self.partner} · {self.quarter} · {self.level}"
+
+    @property
+    def change(self) -> int | None:
+        return None if self.previous_nps is None else self.nps - self.previous_nps

@@ -13,8 +13,12 @@ from core.money import CURRENCY_CHOICES
 from ..choices import (
     AGREEMENT_IN_PROGRESS,
     AgreementStatus,
+    CreditGrade,
     CreditKind,
+    CreditRatingKind,
     CreditStatus,
+    LimitProposalReason,
+    LimitProposalStatus,
     ReportStatus,
     ReviewDecision,
     ReviewStage,
@@ -356,3 +360,126 @@ class PartnerVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner} · {self.planned_on:%Y-%m-%d}"
+
+
+class CreditRating(models.Model):
+    """One credit rating of a partner (DESIGN §2.6): the grade, the points it came from and every
+    figure used, kept as history (append-only, DB trigger). One quarterly rating per partner and
+    quarter (DB-enforced); on-demand ratings add to the history."""
+
+    scope_partner_path = "partner"
+    scope_area = Area.FINANCE
+
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.PROTECT, related_name="credit_ratings"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=CreditRatingKind.choices)
+    quarter = models.CharField(_("quarter"), max_length=6)
+    as_of = models.DateField(_("as of"))
+    grade = models.CharField(_("grade"), max_length=3, choices=CreditGrade.choices)
+    previous_grade = models.CharField(
+        _("previous grade"), max_length=3, choices=CreditGrade.choices, blank=True
+    )
+    points = models.PositiveSmallIntegerField(_("points"))
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    credit_limit = models.DecimalField(_("credit limit"), max_digits=18, decimal_places=2)
+    overdue_exposure = models.DecimalField(_("overdue exposure"), max_digits=18, decimal_places=2)
+    average_days_late = models.DecimalField(_("average days late"), max_digits=7, decimal_places=1)
+    share_late = models.DecimalField(_("share paid late"), max_digits=5, decimal_places=4)
+    disputes_lost = models.PositiveIntegerField(_("disputes lost"))
+    classification = models.CharField(_("scorecard class"), max_length=1, blank=True)
+    figures = models.JSONField(_("figures"), default=dict)
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("rated by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("rated"), auto_now_add=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("credit rating")
+        verbose_name_plural = _("credit ratings")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "quarter"],
+                condition=Q(kind="quarterly"),
+                name="credit_rating_one_quarterly",
+            ),
+            models.CheckConstraint(name="credit_rating_points_0_100", condition=Q(points__lte=100)),
+        ]
+        indexes = [
+            models.Index(fields=["partner", "-created_at"], name="credit_rating_partner_recent")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} · {self.quarter} · {self.grade}"
+
+    @property
+    def over_limit(self) -> bool:
+        return self.overdue_exposure > self.credit_limit
+
+
+class CreditLimitProposal(models.Model):
+    """A lower credit limit suggested by a rating's alert; finance approves (the limit changes
+    through `partner_credit_limit_set`) or rejects with a reason. One waiting per partner."""
+
+    scope_partner_path = "partner"
+    scope_area = Area.FINANCE
+
+    partner = models.ForeignKey(
+        Partner,
+        verbose_name=_("partner"),
+        on_delete=models.PROTECT,
+        related_name="credit_limit_proposals",
+    )
+    rating = models.ForeignKey(
+        CreditRating, verbose_name=_("rating"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=12, choices=LimitProposalReason.choices)
+    current_limit = models.DecimalField(_("current limit"), max_digits=18, decimal_places=2)
+    proposed_limit = models.DecimalField(_("proposed limit"), max_digits=18, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=LimitProposalStatus.choices,
+        default=LimitProposalStatus.PENDING,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    created_at = models.DateTimeField(_("proposed"), auto_now_add=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("credit limit proposal")
+        verbose_name_plural = _("credit limit proposals")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner"],
+                condition=Q(status="pending"),
+                name="credit_proposal_one_pending",
+            ),
+            models.CheckConstraint(
+                name="credit_proposal_lower",
+                condition=Q(proposed_limit__gte=0, proposed_limit__lt=models.F("current_limit")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} · {self.proposed_limit} {self.currency}"

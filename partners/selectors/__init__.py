@@ -42,6 +42,7 @@ from .programme import (
     nps_response_list_for,
     partner_nps,
     partner_nps_by_quarter,
+    partner_nps_for_quarters,
     partner_nps_latest,
     partner_nps_sql,
     partners_with_specialization,
@@ -65,6 +66,16 @@ from .reports import (
     business_report_get_for,
     business_report_list_for,
 )
+from .risk import (
+    NPS_TREND_QUARTERS,
+    credit_limit_proposal_get_for,
+    credit_limit_proposal_list_for,
+    credit_rating_list_for,
+    nps_trend_attach,
+    nps_warning_latest_quarter_for,
+    nps_warning_list_for,
+    nps_warnings_alerting_for,
+)
 from .visits import (
     partners_without_quarterly_meeting,
     partners_without_quarterly_meeting_all,
@@ -73,6 +84,14 @@ from .visits import (
 )
 
 __all__ = [
+    "credit_limit_proposal_get_for",
+    "credit_limit_proposal_list_for",
+    "credit_rating_list_for",
+    "nps_trend_attach",
+    "nps_warning_latest_quarter_for",
+    "nps_warning_list_for",
+    "nps_warnings_alerting_for",
+    "NPS_TREND_QUARTERS",
     "AGREEMENT_VIEW_ROLES",
     "EXPIRY_WINDOW_DAYS",
     "ChecklistRow",
@@ -97,6 +116,7 @@ __all__ = [
     "partner_exit_open_of",
     "partner_ids_in_exit",
     "partners_receiving_for",
+    "partner_nps_for_quarters",
     "partner_filter_for",
     "partner_get_for",
     "partner_list_base_for",

@@ -200,3 +200,20 @@ def partners_with_specialization(*, user: User, tags: list[str] | str, match_all
         return qs.none()
     lookup = "specializations__contains" if match_all else "specializations__overlap"
     return qs.filter(**{lookup: wanted}).select_related("tier")
+
+
+def partner_nps_for_quarters(
+    *, quarters: list[Quarter | str], partner_ids=None
+) -> dict[tuple[int, str], int]:
+    """{(partner id, quarter): NPS} of the given quarters, in one query (NPS warnings)."""
+    responses = NpsResponse.objects.unrestricted("NPS warnings, by quarter").filter(
+        quarter__in=[str(q) for q in quarters]
+    )
+    if partner_ids is not None:
+        responses = responses.filter(partner_id__in=list(partner_ids))
+    return {
+        (row["partner_id"], row["quarter"]): nps_from_counts(
+            promoters=row["promoters"], detractors=row["detractors"], responses=row["responses"]
+        )
+        for row in _nps_rows(responses)
+    }

@@ -21,6 +21,7 @@ from .credit import (
     credit_application_reject,
     credit_application_submit,
     credit_application_withdraw,
+    partner_credit_limit_set,
 )
 from .exits import (
     exit_item_done,
@@ -61,6 +62,14 @@ from .reports import (
     business_report_review,
     business_report_submit,
 )
+from .risk import (
+    RISK_CHUNK,
+    credit_limit_proposal_approve,
+    credit_limit_proposal_reject,
+    credit_rating_evaluate,
+    credit_rating_run,
+    nps_warning_run,
+)
 from .scorecards import (
     SCORECARD_CHUNK,
     scorecard_evaluate,
@@ -82,6 +91,7 @@ __all__ = [
     "EVALUATION_CHUNK",
     "PROFILE_FIELDS",
     "REPORT_FIELDS",
+    "RISK_CHUNK",
     "SCORECARD_CHUNK",
     "UNFREEZE_APPROVALS_NEEDED",
     "VISIT_FIELDS",
@@ -119,6 +129,13 @@ __all__ = [
     "partner_exit_deactivate_users",
     "partner_exit_start",
     "partner_exits_deactivate_due",
+    "credit_limit_proposal_approve",
+    "credit_limit_proposal_reject",
+    "credit_rating_evaluate",
+    "credit_rating_run",
+    "nps_response_record",
+    "nps_warning_run",
+    "partner_credit_limit_set",
     "partner_freeze",
     "partner_parent_validate",
     "partner_unfreeze_approve",

@@ -85,6 +85,29 @@ def credit_application_submit(
     return application
 
 
+@transaction.atomic
+def partner_credit_limit_set(
+    *, partner: Partner, actor: User, amount: Decimal, note: str = ""
+) -> Partner:
+    """Finance sets a partner's normal credit limit (DESIGN §2.6): an approved application or a
+    lower limit proposed after a credit rating. The one place the limit changes (audited)."""
+    _require_finance(actor)
+    if amount is None or amount < 0:
+        raise ValidationError({"amount": _("The credit limit cannot be negative.")})
+    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    before = partner.credit_limit
+    partner.credit_limit = round_money(Decimal(amount), partner.contract_currency)
+    partner.save(update_fields=["credit_limit", "updated_at"])
+    transition_record(
+        partner,
+        actor=actor,
+        action="partner.credit_limit_changed",
+        changes={"credit_limit": {"before": str(before), "after": str(partner.credit_limit)}},
+        note=note,
+    )
+    return partner
+
+
 def _lock_open_credit(application: CreditApplication) -> CreditApplication:
     application = (
         CreditApplication.objects.select_for_update()
@@ -131,15 +154,10 @@ def credit_application_approve(
     _require_finance(actor)
     application = _lock_open_credit(application)
     if application.kind == CreditKind.NORMAL:
-        partner = Partner.objects.select_for_update().get(pk=application.partner_id)
-        before = partner.credit_limit
-        partner.credit_limit = application.amount
-        partner.save(update_fields=["credit_limit", "updated_at"])
-        transition_record(
-            partner,
+        partner_credit_limit_set(
+            partner=application.partner,
             actor=actor,
-            action="partner.credit_limit_changed",
-            changes={"credit_limit": {"before": str(before), "after": str(application.amount)}},
+            amount=application.amount,
             note=str(application.pk),
         )
     _credit_decided(application=application, actor=actor, status=CreditStatus.APPROVED, note=note)

@@ -69,6 +69,13 @@ from .reports import (
     report_resubmit,
     report_review,
 )
+from .risk import (
+    credit_proposal_decide,
+    credit_proposal_list,
+    credit_rating_history,
+    credit_rating_rate,
+    nps_warning_list,
+)
 from .visits import (
     visit_cancel,
     visit_create,
@@ -78,6 +85,13 @@ from .visits import (
 )
 
 __all__ = [
+    "credit_proposal_decide",
+    "credit_proposal_list",
+    "credit_rating_history",
+    "credit_rating_rate",
+    "nps_warning_list",
+    "application_bulk",
+    "tier_proposal_bulk",
     "agreement_activate",
     "agreement_amend",
     "agreement_create",

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.choices import CHANNEL_ROLES, STAFF_ROLES, Role
+from accounts.choices import CHANNEL_ROLES, FINANCE_ROLES, STAFF_ROLES, Role
 from accounts.models import User
 from accounts.scoping import (
     can_manage_partner,
@@ -81,6 +81,10 @@ def _detail_context(request, partner) -> dict:
     )
     context["is_own_company"] = is_own_company(user, partner.pk)
     if user.is_vendor_staff:
+        context["credit_ratings"] = list(
+            selectors.credit_rating_list_for(user=user, partner=partner)[:4]
+        )
+        context["can_rate"] = user.is_admin or user.role in FINANCE_ROLES
         context["violations"] = selectors.violation_list_for(user=user, partner=partner)
         context["freeze"] = partner.freezes.filter(lifted_at__isnull=True).first()
         context["freeze_form"] = FreezeForm()

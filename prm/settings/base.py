@@ -341,6 +341,9 @@ SPECTACULAR_SETTINGS = {
         "AnomalyKindEnum": "settlement.choices.AnomalyKind",
         "OrderStatusEnum": "settlement.choices.OrderStatus",
         "OrderSourceEnum": "settlement.choices.OrderSource",
+        "CreditGradeEnum": "partners.choices.CreditGrade",
+        "NpsWarningLevelEnum": "partners.choices.NpsWarningLevel",
+        "LevelEnum": "training.choices.Level",  # its name before NPS warnings had a level too
     },
 }
 

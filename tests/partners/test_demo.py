@@ -215,3 +215,15 @@ def test_demo_has_weight_sets_and_scorecards_that_used_them(seeded):
     }
     used = set(Scorecard.objects.values_list("weight_set_name", flat=True))
     assert {"", "ISV"} <= used
+
+
+def test_nps_warnings_of_both_quarters_in_every_colour(seeded):
+    from partners.models import NpsWarning
+
+    latest = str(Quarter.parse("2026Q4").previous())
+    levels = set(NpsWarning.objects.filter(quarter=latest).values_list("level", flat=True))
+    assert levels == {"red", "yellow", "blue"}
+    assert NpsWarning.objects.filter(quarter=str(Quarter.parse(latest).previous())).exists()
+    assert NpsWarning.objects.values("partner", "quarter").distinct().count() == (
+        NpsWarning.objects.count()
+    )

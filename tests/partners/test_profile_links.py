@@ -204,8 +204,9 @@ def test_staff_page_query_count_is_fixed(
     _fill(managed, times=times, manager=manager)
     client.force_login(manager)
     # (the credit card reads reconciliation's orders and payments: two queries whatever their number;
-    # one more finds the partner's exit, if any, for its link)
-    with django_assert_max_num_queries(22):
+    # one more finds the partner's exit, if any, for its link, and one the credit rating card's
+    # latest ratings)
+    with django_assert_max_num_queries(23):
         response = client.get(reverse("partners:partner_detail", args=[managed.pk]))
     assert response.status_code == 200
 

@@ -66,3 +66,21 @@ def test_seed_is_idempotent_and_covers_the_story():
     assert set(ReconciliationMatch.objects.values_list("method", flat=True)) == set(
         MatchMethod.values
     )
+
+
+def test_demo_rates_two_quarters_and_proposes_a_lower_limit_for_the_short_payer():
+    from partners.models import CreditLimitProposal, CreditRating
+
+    tier("silver")
+    accounts_demo.seed()
+    partners_demo.seed()
+    demo.seed()
+    ratings = CreditRating.objects.count()
+    demo.seed()
+    assert CreditRating.objects.count() == ratings
+    zhilian = CreditRating.objects.filter(partner__tax_id=demo.ZHILIAN).first()
+    assert zhilian.previous_grade in ("AAA", "AA") and zhilian.grade in ("B", "C")
+    assert zhilian.overdue_exposure > 0
+    proposal = CreditLimitProposal.objects.get(partner__tax_id=demo.ZHILIAN)
+    assert proposal.status == "pending" and proposal.proposed_limit < proposal.current_limit
+    assert len(set(CreditRating.objects.values_list("grade", flat=True))) >= 2
