@@ -6,7 +6,7 @@ are protected by unique constraints; an order's figures are recomputed only when
 match), so running a chunk again, or after a worker died mid-chunk, changes nothing, and a re-run
 only reads what is still open.
 
-A chunk decides every match in temporary tables first (no WAL, no index), then writes them to the
+A chunk decides every match in temporary tables first (they write no WAL), then writes them to the
 match table in one INSERT … SELECT: a fresh run of a million payments and a million deliveries
 writes two million rows in one statement, each with three index entries besides its key, and the
 order figures are summed from the chunk's new matches plus whatever the orders had before.
