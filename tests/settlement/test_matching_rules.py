@@ -9,11 +9,14 @@ several chunks; every match, order figure and anomaly must be what the rules bel
 from __future__ import annotations
 
 import datetime
+import os
 import random
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
+from core.dbroles import grant_app_role
 from settlement.models import (
     Order,
     ReconciliationAnomaly,
@@ -289,3 +292,33 @@ def test_a_mixed_data_set_is_matched_as_the_rules_say(seed):
     again = run_matching(chunks=1)
     assert actual_results() == expected
     assert (again.matched_by_reference, again.matched_by_window) == (0, 0)
+
+
+def test_the_job_needs_nothing_the_application_role_lacks(partner):
+    """Its temporary tables and their index, the matches, the order figures and the run's counts
+    are all within the rights of the role the portal runs as (it owns nothing)."""
+    # given an order with a payment quoting it and a delivery that names none
+    so = order(partner, "1000.00", reference="SO-ROLE")
+    payment(partner, "1000.00", reference="SO-ROLE")
+    delivery(partner, "1000.00", on=DAY + datetime.timedelta(days=2))
+    role = f"prm_app_recon_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    with connection.cursor() as cursor:
+        grant_app_role(cursor, role=role)
+        cursor.execute(f'SET ROLE "{role}"')
+    try:
+        # when the job runs as that role
+        run = run_matching()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_user")
+            assert cursor.fetchone() == (role,)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
+    # then
+    so.refresh_from_db()
+    assert (so.status, so.paid_amount, so.delivered_amount) == (
+        "matched",
+        Decimal("1000.00"),
+        Decimal("1000.00"),
+    )
+    assert (run.matched_by_reference, run.matched_by_window) == (1, 1)
