@@ -6,6 +6,11 @@ are protected by unique constraints; an order's figures are recomputed only when
 match), so running a chunk again, or after a worker died mid-chunk, changes nothing, and a re-run
 only reads what is still open.
 
+A chunk decides every match in temporary tables first (they write no WAL), then writes them to the
+match table in one INSERT … SELECT: a fresh run of a million payments and a million deliveries
+writes two million rows in one statement, each with three index entries besides its key, and the
+order figures are summed from the chunk's new matches plus whatever the orders had before.
+
 Rules, in order, for payments and then for deliveries:
 1. by reference: the payment's reference (the delivery's order number) is an order number of the
    same partner in the same currency; several payments may settle one order (instalments);
@@ -32,7 +37,7 @@ WINDOW_PASSES = 3
 # An order's paid and delivered totals are numeric(18,4): below 10^14.
 MONEY_LIMIT = Decimal(10) ** 14
 TEMP_TABLES = (
-    "recon_touched",
+    "recon_new",
     "recon_open_payment",
     "recon_open_delivery",
     "recon_figures",
@@ -73,23 +78,31 @@ _OPEN = """
       AND NOT EXISTS (SELECT 1 FROM settlement_reconciliationmatch m WHERE m.{item}_id = x.id)
 """
 
-# `ins` adds the matches; its RETURNING records the orders touched and takes the items out of open.
+# The chunk's matches, decided before any is written (one row per payment or delivery).
+_NEW = """
+    CREATE TEMP TABLE recon_new (
+        order_id bigint NOT NULL, payment_id bigint, delivery_id bigint,
+        amount numeric(18, 4) NOT NULL, method varchar(10) NOT NULL
+    ) ON COMMIT DROP
+"""
+
+# Each step adds its matches to `recon_new` and takes their items out of open (the DELETE's row
+# count is the step's).
 _BY_REFERENCE = """
-    WITH ins AS (
-        INSERT INTO settlement_reconciliationmatch
-            (run_id, order_id, {item}_id, amount, method, created_at)
-        SELECT %(run)s, o.id, x.id, x.amount, 'reference', now()
+    WITH found AS (
+        INSERT INTO recon_new (order_id, {item}_id, amount, method)
+        SELECT o.id, x.id, x.amount, 'reference'
         FROM recon_open_{item} x
         JOIN settlement_order o
           ON o.reference = x.ref AND o.partner_id = x.partner_id AND o.currency = x.currency
         WHERE x.ref <> ''
-        ORDER BY x.id
-        ON CONFLICT ({item}_id) DO NOTHING
-        RETURNING order_id, {item}_id
-    ), done AS (DELETE FROM recon_open_{item} WHERE id IN (SELECT {item}_id FROM ins))
-    INSERT INTO recon_touched (order_id, {item}_id) SELECT order_id, {item}_id FROM ins
+        RETURNING {item}_id
+    )
+    DELETE FROM recon_open_{item} WHERE id IN (SELECT {item}_id FROM found)
 """
 
+# Orders that already have a payment (delivery), matched earlier or in this chunk, are not
+# candidates.
 _BY_WINDOW = """
     WITH candidate AS (
         SELECT x.id AS xid, x.amount, o.id AS oid, abs(x.day - o.order_date) AS gap
@@ -100,36 +113,59 @@ _BY_WINDOW = """
         WHERE NOT EXISTS (
             SELECT 1 FROM settlement_reconciliationmatch m
             WHERE m.order_id = o.id AND m.{item}_id IS NOT NULL
+        ) AND NOT EXISTS (
+            SELECT 1 FROM recon_new n WHERE n.order_id = o.id AND n.{item}_id IS NOT NULL
         )
     ), ranked AS (
         SELECT xid, oid, amount,
                row_number() OVER (PARTITION BY xid ORDER BY gap, oid) AS by_item,
                row_number() OVER (PARTITION BY oid ORDER BY gap, xid) AS by_order
         FROM candidate
-    ), ins AS (
-        INSERT INTO settlement_reconciliationmatch
-            (run_id, order_id, {item}_id, amount, method, created_at)
-        SELECT %(run)s, oid, xid, amount, 'window', now() FROM ranked
+    ), found AS (
+        INSERT INTO recon_new (order_id, {item}_id, amount, method)
+        SELECT oid, xid, amount, 'window' FROM ranked
         WHERE by_item = 1 AND by_order = 1
-        ORDER BY xid
-        ON CONFLICT ({item}_id) DO NOTHING
-        RETURNING order_id, {item}_id
-    ), done AS (DELETE FROM recon_open_{item} WHERE id IN (SELECT {item}_id FROM ins))
-    INSERT INTO recon_touched (order_id, {item}_id) SELECT order_id, {item}_id FROM ins
+        RETURNING {item}_id
+    )
+    DELETE FROM recon_open_{item} WHERE id IN (SELECT {item}_id FROM found)
 """
 
-# Matches only ever get added, so only the orders that got one in this chunk can change. Their
-# figures go to a temporary table first: analysed, it tells the planner how many orders change, so
-# a large chunk updates them in one pass over the order table (hash join) instead of one index
-# lookup per order, and a small chunk still looks each one up.
+# Matches only ever get added, so only the orders that got one in this chunk can change: their
+# figures are the new matches plus those they had (read before the new ones are written). In a
+# temporary table, analysed, they tell the planner how many orders change, so a large chunk
+# updates them in one pass over the order table (hash join) instead of one index lookup per
+# order, and a small chunk still looks each one up.
 _FIGURES = """
     CREATE TEMP TABLE recon_figures ON COMMIT DROP AS
-    SELECT m.order_id,
-           coalesce(sum(m.amount) FILTER (WHERE m.payment_id IS NOT NULL), 0) AS paid,
-           coalesce(sum(m.amount) FILTER (WHERE m.delivery_id IS NOT NULL), 0) AS delivered
-    FROM settlement_reconciliationmatch m
-    WHERE m.order_id IN (SELECT order_id FROM recon_touched)
-    GROUP BY m.order_id
+    SELECT s.order_id,
+           coalesce(sum(s.amount) FILTER (WHERE s.payment_id IS NOT NULL), 0) AS paid,
+           coalesce(sum(s.amount) FILTER (WHERE s.delivery_id IS NOT NULL), 0) AS delivered
+    FROM (
+        SELECT n.order_id, n.payment_id, n.delivery_id, n.amount FROM recon_new n
+        UNION ALL
+        SELECT m.order_id, m.payment_id, m.delivery_id, m.amount
+        FROM settlement_reconciliationmatch m
+        WHERE m.order_id IN (SELECT order_id FROM recon_new)
+    ) s
+    GROUP BY s.order_id
+"""
+
+# One statement writes the chunk's matches. No ON CONFLICT: the chunk holds its partners' locks
+# and read what was open after taking them, so no other run can have matched these items; the
+# unique indexes still refuse a second match of an item.
+_WRITE = """
+    INSERT INTO settlement_reconciliationmatch
+        (run_id, order_id, payment_id, delivery_id, amount, method, created_at)
+    SELECT %(run)s, order_id, payment_id, delivery_id, amount, method, now() FROM recon_new
+"""
+
+# The run counts what its chunks matched, in the chunk's transaction (last, so the run's row is
+# locked only until this chunk commits).
+_RUN_COUNTS = """
+    UPDATE settlement_reconciliationrun
+    SET matched_by_reference = matched_by_reference + %(by_reference)s,
+        matched_by_window = matched_by_window + %(by_window)s
+    WHERE id = %(run)s
 """
 
 _ORDER_FIGURES = """
@@ -167,8 +203,8 @@ _OUT_OF_RANGE = """
 # Payments seen for the first time in this chunk: matched now, or still without an order.
 _NEW_PAYMENTS = """
     CREATE TEMP TABLE recon_new_payment ON COMMIT DROP AS
-    SELECT payment_id AS id FROM recon_touched WHERE payment_id IS NOT NULL
-    UNION SELECT id FROM recon_open_payment
+    SELECT payment_id AS id FROM recon_new WHERE payment_id IS NOT NULL
+    UNION ALL SELECT id FROM recon_open_payment
 """
 
 # A pair of payments (earlier q, later p) is looked at when either of them is new.
@@ -284,27 +320,36 @@ def match_chunk(*, run_id: int, partner_range: tuple[int, int]) -> dict[str, int
         cursor.execute("SET LOCAL synchronous_commit = off")
         # Dropped at commit; dropped here too when the chunk runs inside a larger transaction.
         cursor.execute(f"DROP TABLE IF EXISTS {', '.join(TEMP_TABLES)}")
-        cursor.execute(
-            "CREATE TEMP TABLE recon_touched (order_id bigint, payment_id bigint,"
-            " delivery_id bigint) ON COMMIT DROP"
-        )
+        cursor.execute(_NEW)
+        matched = {"reference": 0, "window": 0}
+        # Payments and deliveries never compete for a match: each kind goes through the rules on
+        # its own, references first.
         for item, names in ITEMS.items():
             cursor.execute(_OPEN.format(item=item, **names), params)
             cursor.execute(f"ANALYZE recon_open_{item}")
             cursor.execute(_BY_REFERENCE.format(item=item), params)
-            counts["matches"] += cursor.rowcount
+            matched["reference"] += cursor.rowcount
+        # The window steps look up, per candidate order, whether it has its payment (delivery)
+        # already: an index, built once over the reference matches, keeps that one probe whatever
+        # plan the estimates lead to.
+        cursor.execute("CREATE INDEX ON recon_new (order_id)")
+        cursor.execute("ANALYZE recon_new")
+        for item in ITEMS:
+            cursor.execute(f"ANALYZE recon_open_{item}")
             for _pass in range(WINDOW_PASSES):
                 cursor.execute(_BY_WINDOW.format(item=item), params)
-                counts["matches"] += cursor.rowcount
+                matched["window"] += cursor.rowcount
                 if cursor.rowcount == 0:
                     break
-        cursor.execute("ANALYZE recon_touched")
+        counts["matches"] = matched["reference"] + matched["window"]
+        cursor.execute("ANALYZE recon_new")
         # A hash of a million orders' running sums outgrows work_mem and spills; sorting the
         # matches by order and summing each run of rows needs no memory per order.
         cursor.execute("SET LOCAL enable_hashagg = off")
         cursor.execute(_FIGURES)
         cursor.execute("SET LOCAL enable_hashagg = on")
         cursor.execute("ANALYZE recon_figures")
+        cursor.execute(_WRITE, params)
         cursor.execute(_ORDER_FIGURES, params)
         counts["orders_updated"] = cursor.rowcount
         cursor.execute(_OUT_OF_RANGE, params)
@@ -328,4 +373,9 @@ def match_chunk(*, run_id: int, partner_range: tuple[int, int]) -> dict[str, int
         counts["anomalies"] += cursor.rowcount
         cursor.execute(_CLEAR, params)
         counts["cleared"] = cursor.rowcount
+        if counts["matches"]:
+            cursor.execute(
+                _RUN_COUNTS,
+                params | {"by_reference": matched["reference"], "by_window": matched["window"]},
+            )
     return counts

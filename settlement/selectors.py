@@ -14,7 +14,13 @@ from accounts.choices import FINANCE_ROLES
 from accounts.scoping import Action
 from deals.selectors import won_revenue_by_currency
 
-from .choices import PARTNER_VISIBLE_STATES, DisputeState, ReviewOutcome, StatementState
+from .choices import (
+    PARTNER_VISIBLE_STATES,
+    DisputeState,
+    MatchMethod,
+    ReviewOutcome,
+    StatementState,
+)
 from .models import (
     Dispute,
     DisputeEvidence,
@@ -240,9 +246,15 @@ def reconciliation_run_summary(*, run: ReconciliationRun) -> dict:
         else {}
     )
     return {
-        "matches": dict(
-            run.matches.values_list("method").annotate(n=Count("pk")).order_by("method")
-        ),
+        # Counted on the run as its chunks commit: no count over the match table.
+        "matches": {
+            method: n
+            for method, n in (
+                (MatchMethod.REFERENCE.value, run.matched_by_reference),
+                (MatchMethod.WINDOW.value, run.matched_by_window),
+            )
+            if n
+        },
         "anomalies": dict(
             run.anomalies.values_list("kind").annotate(n=Count("pk")).order_by("kind")
         ),

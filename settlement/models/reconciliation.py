@@ -126,6 +126,11 @@ class Delivery(models.Model):
     def __str__(self) -> str:
         return self.reference
 
+    @property
+    def match(self) -> ReconciliationMatch:
+        """The order this delivery was matched to (ReconciliationMatch.DoesNotExist when none)."""
+        return ReconciliationMatch.objects.select_related("order").get(delivery=self)
+
 
 class Payment(models.Model):
     """A payment received from a partner; `reference` is what the payer quoted (often the order)."""
@@ -163,6 +168,11 @@ class Payment(models.Model):
     def __str__(self) -> str:
         return self.transaction_id
 
+    @property
+    def match(self) -> ReconciliationMatch:
+        """The order this payment was matched to (ReconciliationMatch.DoesNotExist when none)."""
+        return ReconciliationMatch.objects.select_related("order").get(payment=self)
+
 
 class ReconciliationRun(models.Model):
     """One run of the matching job over every partner, split into chunks (progress in `job`)."""
@@ -182,6 +192,9 @@ class ReconciliationRun(models.Model):
     )
     chunks = models.PositiveIntegerField(_("chunks"), default=0)
     chunks_done = models.PositiveIntegerField(_("chunks done"), default=0)
+    # What the run's chunks matched, counted as each chunk commits (in its transaction).
+    matched_by_reference = models.PositiveIntegerField(_("matched by reference"), default=0)
+    matched_by_window = models.PositiveIntegerField(_("matched by window"), default=0)
     created_at = models.DateTimeField(_("started"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
@@ -202,15 +215,23 @@ class ReconciliationMatch(models.Model):
     """A payment or a delivery matched to an order, once (append-only).
 
     Rows come only from the matching job's joins over existing rows and are never deleted, so the
-    foreign keys carry no database constraint: a million inserts skip a million lookups each. The
-    order has one index (`match_order`), not a second one for the foreign key.
+    foreign keys carry no database constraint: a million inserts skip a million lookups each. Every
+    index costs each of the two million rows of a fresh run an entry, so there are three besides
+    the key: the order's (`match_order`) and one unique index per kind of item that holds only the
+    rows of that kind (`match_once_per_payment`, `match_once_per_delivery`: partial, so neither
+    carries the other kind's million NULLs). A run's matches are counted on the run, not looked up
+    by run.
     """
 
     scope_partner_path = "order__partner"
     scope_area = Area.FINANCE
 
     run = models.ForeignKey(
-        ReconciliationRun, on_delete=models.PROTECT, related_name="matches", db_constraint=False
+        ReconciliationRun,
+        on_delete=models.PROTECT,
+        related_name="matches",
+        db_constraint=False,
+        db_index=False,
     )
     order = models.ForeignKey(
         Order,
@@ -219,21 +240,25 @@ class ReconciliationMatch(models.Model):
         db_constraint=False,
         db_index=False,
     )
-    payment = models.OneToOneField(
+    # One match per payment (delivery) at most: `match_once_per_payment` (`…_delivery`); the item's
+    # `match` property reads it.
+    payment = models.ForeignKey(
         Payment,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="match",
+        related_name="+",
         db_constraint=False,
+        db_index=False,
     )
-    delivery = models.OneToOneField(
+    delivery = models.ForeignKey(
         Delivery,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="match",
+        related_name="+",
         db_constraint=False,
+        db_index=False,
     )
     method = models.CharField(_("matched"), max_length=10, choices=MatchMethod.choices)
     # The payment's or delivery's amount (immutable there), so order figures need no join.
@@ -249,6 +274,16 @@ class ReconciliationMatch(models.Model):
                 condition=Q(payment__isnull=True, delivery__isnull=False)
                 | Q(payment__isnull=False, delivery__isnull=True),
                 name="match_payment_xor_delivery",
+            ),
+            models.UniqueConstraint(
+                fields=["payment"],
+                condition=Q(payment__isnull=False),
+                name="match_once_per_payment",
+            ),
+            models.UniqueConstraint(
+                fields=["delivery"],
+                condition=Q(delivery__isnull=False),
+                name="match_once_per_delivery",
             ),
         ]
         indexes = [models.Index(fields=["order"], name="match_order")]
