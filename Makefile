@@ -24,11 +24,12 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)
 
-# Debian packages the portal needs: pango (WeasyPrint), a CJK font (Chinese PDFs), gettext
-# (translations), chromium (browser tests), poppler (PDF checks in tests).
+# Debian packages the portal needs: pango and harfbuzz-subset (WeasyPrint, core/pdf_fonts.py), a
+# CJK font (Chinese PDFs), gettext (translations), chromium (browser tests), poppler (PDF checks in
+# tests).
 system-packages:
 	@missing=""; \
-	for pkg in libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk gettext chromium poppler-utils; do \
+	for pkg in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk gettext chromium poppler-utils; do \
 	  dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; \
 	done; \
 	if [ -n "$$missing" ]; then \

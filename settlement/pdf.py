@@ -1,18 +1,68 @@
-"""Statement PDF rendered by WeasyPrint with a CJK font, so Chinese names render (DESIGN §6.3)."""
+"""Statement PDF rendered by WeasyPrint with a CJK font, so Chinese names render (DESIGN §6.3).
+
+The stylesheet `statement_pdf.css` is parsed once per process, the fonts set up once (core.pdf).
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from core.pdf import pdf_render
+
+from .choices import StatementState
 from .models import Statement
 from .selectors import statement_counted_approvals
+
+STYLESHEET = Path(__file__).resolve().parent / "templates" / "settlement" / "statement_pdf.css"
 
 
 def statement_pdf_filename(statement: Statement) -> str:
     return f"{statement.number}.pdf"
+
+
+def statement_pdf_html(
+    *, statement: Statement, base_url: str = "", language: str = "", partner_details: bool = True
+) -> str:
+    """The statement's page before rendering (styled by `STYLESHEET`). Lines and approvals fetched
+    ahead (`statement_pdf_batch`) are used as they are."""
+    approvals = getattr(statement, "counted_approvals", None)
+    if approvals is None:
+        approvals = list(statement_counted_approvals(statement=statement))
+    context = {
+        "statement": statement,
+        "partner": statement.partner,
+        "partner_details": partner_details,
+        "lines": list(statement.lines.all()),
+        # The revision chain (DESIGN §6.2): numbers only, printed on the statement itself; read
+        # only for a revision or a superseded statement, so a batch of plain ones asks nothing.
+        "previous_number": (
+            Statement.objects.unrestricted("the number printed on its revision")
+            .filter(pk=statement.revision_of_id)
+            .values_list("number", flat=True)
+            .first()
+            if statement.revision_of_id
+            else None
+        ),
+        "successor_number": (
+            Statement.objects.unrestricted("the number printed on the statement it supersedes")
+            .filter(revision_of=statement)
+            .values_list("number", flat=True)
+            .first()
+            if statement.state == StatementState.SUPERSEDED
+            else None
+        ),
+        "approvals": approvals,
+        "company_name": settings.PRM_COMPANY_NAME,
+        "verify_url": base_url.rstrip("/")
+        + reverse("settlement:statement_verify", args=[statement.verification_code]),
+    }
+    with translation.override(language or translation.get_language()):
+        return render_to_string("settlement/statement_pdf.html", context)
 
 
 def statement_pdf_render(
@@ -23,33 +73,10 @@ def statement_pdf_render(
     Without `partner_details` (a distributor's copy of its dealer's statement) the partner's tax
     ID is left out (DESIGN §1).
     """
-    from weasyprint import HTML
-
-    context = {
-        "statement": statement,
-        "partner": statement.partner,
-        "partner_details": partner_details,
-        "lines": list(statement.lines.all()),
-        # The revision chain (DESIGN §6.2): numbers only, printed on the statement itself.
-        "previous_number": (
-            Statement.objects.unrestricted("the number printed on its revision")
-            .values_list("number", flat=True)
-            .filter(pk=statement.revision_of_id)
-            .first()
-            if statement.revision_of_id
-            else None
-        ),
-        "successor_number": (
-            Statement.objects.unrestricted("the number printed on the statement it supersedes")
-            .filter(revision_of=statement)
-            .values_list("number", flat=True)
-            .first()
-        ),
-        "approvals": list(statement_counted_approvals(statement=statement)),
-        "company_name": settings.PRM_COMPANY_NAME,
-        "verify_url": base_url.rstrip("/")
-        + reverse("settlement:statement_verify", args=[statement.verification_code]),
-    }
-    with translation.override(language or translation.get_language()):
-        html = render_to_string("settlement/statement_pdf.html", context)
-    return HTML(string=html).write_pdf()
+    html = statement_pdf_html(
+        statement=statement,
+        base_url=base_url,
+        language=language,
+        partner_details=partner_details,
+    )
+    return pdf_render(html, stylesheet=STYLESHEET)
