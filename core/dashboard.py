@@ -104,6 +104,7 @@ def autodiscover() -> None:
             "search",
             "exports",
             "lists",
+            "auditlog",
         ):
             try:
                 import_module(f"{config.name}.{module}")
