@@ -33,7 +33,7 @@ class AuditEventFilterSet(ListFilterSet):
     )
     object_repr = django_filters.CharFilter(label=_("Object"), lookup_expr="icontains")
     partner = django_filters.CharFilter(
-        label=_("partner"), field_name="partner__legal_name", lookup_expr="icontains"
+        label=_("Partner"), field_name="partner__legal_name", lookup_expr="icontains"
     )
     when = DateRangeFilter(label=_("When"), field_name="created_at")
     sort = SortFilter(
