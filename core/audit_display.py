@@ -21,6 +21,9 @@ from typing import Any
 
 from django.db import models
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
@@ -84,6 +87,10 @@ def _display(field, value: Any) -> str:
         return "—"
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
+    if isinstance(field, models.DateTimeField) and isinstance(value, str):
+        moment = parse_datetime(value)
+        if moment is not None:
+            return date_format(timezone.localtime(moment), "Y-m-d H:i")
     if field is not None and getattr(field, "flatchoices", None):
         choices = {str(key): label for key, label in field.flatchoices}
         if str(value) in choices:

@@ -7,8 +7,9 @@ from django.utils import translation
 
 from core.audit import audit_record
 from core.roles import Role
+from deals import services
 from tests.deals.factories import DealFactory
-from tests.factories import PartnerUserFactory, UserFactory
+from tests.factories import PartnerFactory, PartnerUserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +65,16 @@ def test_audit_list_with_linked_rows_keeps_its_query_count(
     with django_assert_max_num_queries(12):
         html = client.get(reverse("core:audit_list")).content.decode()
     assert html.count("Deal approved") == 25
+
+
+def test_an_approval_made_by_the_service_reads_with_labels_and_dates(client, admin_user):
+    manager = UserFactory(role=Role.CHANNEL_MANAGER, full_name="Zhou Min")
+    deal = DealFactory(partner=PartnerFactory(channel_manager=manager))
+    services.deal_submit(deal=deal, actor=deal.registered_by)
+    services.deal_approve(deal=deal, actor=manager)
+    client.force_login(admin_user)
+    html = client.get(reverse("core:audit_list"), {"action": "deal.approved"}).content.decode()
+    assert "Deal approved" in html and "Zhou Min" in html
+    assert f'href="{reverse("deals:detail", args=[deal.pk])}"' in html
+    assert "<strong>Status</strong>: Submitted → Approved" in html
+    assert "T" not in html.split("<strong>Decided at</strong>: ")[1][:20]  # not an ISO stamp
