@@ -105,6 +105,7 @@ def autodiscover() -> None:
             "exports",
             "lists",
             "notification_kinds",
+            "auditlog",
         ):
             try:
                 import_module(f"{config.name}.{module}")

@@ -16,7 +16,7 @@ from .models import AuditEvent, ImportBatch, ImportStatus, JobRun, JobStatus
 def audit_event_list_for(*, user) -> QuerySet[AuditEvent]:
     """Every audit event for an administrator, none for anyone else (an export job rebuilding
     the list for another user gets nothing)."""
-    events = AuditEvent.objects.select_related("content_type")
+    events = AuditEvent.objects.select_related("content_type", "actor", "actor__partner")
     return events if getattr(user, "is_admin", False) else events.none()
 
 
@@ -33,7 +33,7 @@ class AuditEventFilterSet(ListFilterSet):
     )
     object_repr = django_filters.CharFilter(label=_("Object"), lookup_expr="icontains")
     partner = django_filters.CharFilter(
-        label=_("partner"), field_name="partner__legal_name", lookup_expr="icontains"
+        label=_("Partner"), field_name="partner__legal_name", lookup_expr="icontains"
     )
     when = DateRangeFilter(label=_("When"), field_name="created_at")
     sort = SortFilter(

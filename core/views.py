@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rest_framework import exceptions as api_exceptions
 
+from .audit_display import audit_rows
 from .dashboard import widgets_for
 from .export_jobs import export_format_clean, export_start
 from .exports import csv_response, export_get
@@ -353,7 +354,11 @@ def fxrate_list(request):
 @role_required(Role.ADMIN)
 def audit_list(request):
     events = listing(request, AUDIT_LIST)
-    return render(request, "core/audit_list.html", {"listing": events, "page": events.page})
+    return render(
+        request,
+        "core/audit_list.html",
+        {"listing": events, "page": events.page, "rows": audit_rows(events.page.object_list)},
+    )
 
 
 def is_api_request(request) -> bool:

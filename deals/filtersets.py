@@ -54,22 +54,22 @@ def _deal_amount_between(qs: QuerySet, _name: str, value) -> QuerySet:
 
 class DealFilterSet(ListFilterSet):
     q = django_filters.CharFilter(
-        label=_("search"),
+        label=_("Search"),
         method=text_search(["customer_name", "project_name"], exact=["customer_tax_id"]),
     )
-    status = MultiChoiceFilter(label=_("status"), choices=DealStatus.choices)
-    region = CodeOrNameFilter(label=_("region"), field_name="customer_region", choices=REGIONS)
+    status = MultiChoiceFilter(label=_("Status"), choices=DealStatus.choices)
+    region = CodeOrNameFilter(label=_("Region"), field_name="customer_region", choices=REGIONS)
     partner = django_filters.CharFilter(
-        label=_("partner"), field_name="partner__legal_name", lookup_expr="icontains"
+        label=_("Partner"), field_name="partner__legal_name", lookup_expr="icontains"
     )
-    created = DateRangeFilter(label=_("created"), field_name="created_at")
+    created = DateRangeFilter(label=_("Created"), field_name="created_at")
     expected_close = DateRangeFilter(
-        label=_("expected close date"), field_name="expected_close_date"
+        label=_("Expected close date"), field_name="expected_close_date"
     )
-    amount = AmountRangeFilter(label=_("amount"), method=_deal_amount_between)
+    amount = AmountRangeFilter(label=_("Amount"), method=_deal_amount_between)
     sla_breached = YesNoFilter(label=_("SLA breached"), method="filter_sla_breached")
-    cross_region = YesNoFilter(label=_("cross-region"))
-    in_conflict = YesNoFilter(label=_("in conflict"), method="filter_in_conflict")
+    cross_region = YesNoFilter(label=_("Cross-region"))
+    in_conflict = YesNoFilter(label=_("In conflict"), method="filter_in_conflict")
     sort = SortFilter(
         fields=(
             ("created_at", "created"),
@@ -105,16 +105,16 @@ class DealFilterSet(ListFilterSet):
 
 class LeadFilterSet(ListFilterSet):
     q = django_filters.CharFilter(
-        label=_("search"),
+        label=_("Search"),
         method=text_search(["customer_name", "project_name"], exact=["customer_tax_id"]),
     )
-    status = MultiChoiceFilter(label=_("status"), choices=LeadStatus.choices)
-    region = CodeOrNameFilter(label=_("region"), field_name="customer_region", choices=REGIONS)
+    status = MultiChoiceFilter(label=_("Status"), choices=LeadStatus.choices)
+    region = CodeOrNameFilter(label=_("Region"), field_name="customer_region", choices=REGIONS)
     partner = django_filters.CharFilter(
-        label=_("accepted by"), field_name="accepted_partner__legal_name", lookup_expr="icontains"
+        label=_("Accepted by"), field_name="accepted_partner__legal_name", lookup_expr="icontains"
     )
-    published = DateRangeFilter(label=_("published"), field_name="published_at")
-    value = AmountRangeFilter(label=_("estimated value"), field_name="estimated_value")
+    published = DateRangeFilter(label=_("Published"), field_name="published_at")
+    value = AmountRangeFilter(label=_("Estimated value"), field_name="estimated_value")
     sort = SortFilter(
         fields=(
             ("published_at", "published"),

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.bulk import BulkIdsField
+from core.industries import IndustryInput, industry_code
 
 from .attribution import activity_of, attributable_requests_for
 from .customer_data import SENSITIVE_CUSTOMER_FIELDS, sees_customer_contact
@@ -36,7 +37,10 @@ class DealForm(forms.ModelForm):
             "competitors",
             "notes",
         ]
-        widgets = {"expected_close_date": forms.DateInput(attrs={"type": "date"})}
+        widgets = {
+            "expected_close_date": forms.DateInput(attrs={"type": "date"}),
+            "industry": IndustryInput,
+        }
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,6 +55,9 @@ class DealForm(forms.ModelForm):
         )
         if self.instance.pk and not self.is_bound:
             self.initial["fund_request"] = activity_of(self.instance)
+
+    def clean_industry(self) -> str:
+        return industry_code(self.cleaned_data.get("industry"))
 
 
 class DealLineForm(forms.ModelForm):
@@ -110,13 +117,16 @@ class LeadForm(forms.ModelForm):
             "currency",
             "description",
         ]
-        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+        widgets = {"description": forms.Textarea(attrs={"rows": 4}), "industry": IndustryInput}
         help_texts = {
             "industry": _(
                 "Optional. When given, the exclusive offer goes only to core partners "
                 "specialized in it."
             )
         }
+
+    def clean_industry(self) -> str:
+        return industry_code(self.cleaned_data.get("industry"))
 
 
 class HandoverForm(forms.Form):

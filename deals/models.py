@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import ScopedManager
+from core.industries import industry_label
 from core.money import CURRENCY_CHOICES
 from partners.regions import REGIONS
 
@@ -278,6 +279,9 @@ class Deal(models.Model):
     def __str__(self) -> str:
         return f"{self.project_name} — {self.customer_name}"
 
+    def get_industry_display(self) -> str:
+        return industry_label(self.industry)
+
     @property
     def needs_director(self) -> bool:
         """Cross-region, below-floor or unchecked pricing: a channel director approves."""
@@ -477,6 +481,9 @@ class Lead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_name} — {self.customer_name}"
+
+    def get_industry_display(self) -> str:
+        return industry_label(self.industry)
 
 
 class LeadOffer(models.Model):

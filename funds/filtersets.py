@@ -22,12 +22,12 @@ from .models import FundRequest
 class FundRequestFilterSet(ListFilterSet):
     q = django_filters.CharFilter(label=_("Activity"), field_name="title", lookup_expr="icontains")
     status = MultiChoiceFilter(label=_("Status"), choices=RequestStatus.choices)
-    activity_type = MultiChoiceFilter(label=_("activity type"), choices=ActivityType.choices)
+    activity_type = MultiChoiceFilter(label=_("Activity type"), choices=ActivityType.choices)
     partner = django_filters.CharFilter(
         label=_("Partner"), field_name="partner__legal_name", lookup_expr="icontains"
     )
-    submitted = DateRangeFilter(label=_("submitted"), field_name="submitted_at")
-    starts = DateRangeFilter(label=_("start date"), field_name="start_date")
+    submitted = DateRangeFilter(label=_("Submitted"), field_name="submitted_at")
+    starts = DateRangeFilter(label=_("Start date"), field_name="start_date")
     amount_cny = AmountRangeFilter(label=_("CNY equivalent"), field_name="amount_cny")
     sort = SortFilter(
         fields=(

@@ -22,6 +22,7 @@ from core.filters import (
     SortFilter,
     YesNoFilter,
 )
+from core.industries import IndustryInput
 from core.params import parse_id
 
 from .choices import (
@@ -57,9 +58,9 @@ class PartnerFilterSet(ListFilterSet):
         queryset=User.objects.filter(role__in=[Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR]),
     )
     specialization = django_filters.CharFilter(
-        label=_("Specialization"), method="filter_specialization"
+        label=_("Specialization"), method="filter_specialization", widget=IndustryInput
     )
-    created = DateRangeFilter(label=_("created"), field_name="created_at")
+    created = DateRangeFilter(label=_("Created"), field_name="created_at")
     sort = SortFilter(
         fields=(
             ("legal_name", "name"),

@@ -39,3 +39,8 @@ REGIONS: list[tuple[str, str]] = [
 ]
 REGION_CODES = frozenset(code for code, _label in REGIONS)
 REGION_LABELS = dict(REGIONS)
+
+
+def region_names(codes) -> str:
+    """Region codes by their names ("CN-SH" → "Shanghai"), an unknown code as it is."""
+    return ", ".join(str(REGION_LABELS.get(code, code)) for code in codes or ())

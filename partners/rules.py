@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from core.industries import industry_code
+
 # GB 32100-2015: unified social credit code alphabet (no I, O, S, V, Z) and position weights.
 CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -195,8 +197,9 @@ SPECIALIZATION_MAX_LENGTH = 40
 
 
 def normalise_specialization(tag: str) -> str:
-    """Tags compare case-insensitively and ignore extra spaces: "  Smart  Retail" → "smart retail"."""
-    return " ".join(tag.split()).lower()
+    """Tags compare case-insensitively and ignore extra spaces: "  Smart  Retail" → "smart retail";
+    a known industry typed by its label ("制造业", "Manufacturing") is its code ("manufacturing")."""
+    return industry_code(tag).lower()
 
 
 # --- credit rating (DESIGN §2.6) -----------------------------------------------------------------

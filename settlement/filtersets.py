@@ -35,7 +35,7 @@ class StatementFilterSet(ListFilterSet):
         label=_("Partner"), field_name="partner__legal_name", lookup_expr="icontains"
     )
     payable = AmountRangeFilter(label=_("Payable"), field_name="payable")
-    published = DateRangeFilter(label=_("published at"), field_name="published_at")
+    published = DateRangeFilter(label=_("Published at"), field_name="published_at")
     sort = SortFilter(
         fields=(
             ("period", "period"),

@@ -12,7 +12,7 @@ class CourseForm(forms.ModelForm):
 
 
 class ModuleForm(forms.ModelForm):
-    video_url = forms.URLField(label=_("video link"), required=False, assume_scheme="https")
+    video_url = forms.URLField(label=_("Video link"), required=False, assume_scheme="https")
 
     class Meta:
         model = Module

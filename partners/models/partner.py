@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from accounts.scoping import ScopedManager
+from core.industries import industry_label
 from core.money import CURRENCY_CHOICES
 
 from ..choices import (
@@ -26,6 +27,7 @@ from ..choices import (
     ViolationKind,
     ViolationStatus,
 )
+from ..regions import region_names
 
 
 class Tier(models.Model):
@@ -147,6 +149,16 @@ class Partner(models.Model):
         return self.legal_name
 
     @property
+    def region_names(self) -> str:
+        """The territory's regions by name, as the forms show them."""
+        return region_names(self.regions)
+
+    @property
+    def specialization_labels(self) -> list[str]:
+        """The specializations as the reader reads them (known industries translated)."""
+        return [industry_label(tag) for tag in self.specializations or []]
+
+    @property
     def is_active(self) -> bool:
         return self.status == PartnerStatus.ACTIVE
 
@@ -256,6 +268,11 @@ class PartnerApplication(models.Model):
 
     def __str__(self) -> str:
         return self.legal_name
+
+    @property
+    def region_names(self) -> str:
+        """The territory's regions by name, as the forms show them."""
+        return region_names(self.regions)
 
     @property
     def is_open(self) -> bool:

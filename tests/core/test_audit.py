@@ -3,6 +3,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from core.audit import audit_record, diff, snapshot
+from core.audit_display import audit_action_label
 from core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -58,3 +59,17 @@ def test_audit_list_query_count_is_constant(
     client.force_login(admin_user)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("core:audit_list")).status_code == 200
+
+
+def test_an_unnamed_action_reads_as_words_and_an_unlinked_object_as_its_name(
+    client, admin_user, manager
+):
+    assert audit_action_label("deal.approved") == "Deal approved"
+    assert audit_action_label("widget.colour_changed") == "Widget colour changed"
+    audit_record(actor=manager, action="widget.colour_changed", obj=admin_user)
+    audit_record(actor=None, action="widget.swept")
+    client.force_login(admin_user)
+    html = client.get(reverse("core:audit_list")).content.decode()
+    assert "Widget colour changed" in html and "Widget swept" in html
+    assert f"<td>{admin_user}</td>" in html  # users have no registered page: the name, no link
+    assert "System" in html

@@ -109,5 +109,5 @@ def test_partner_sales_dashboard_shows_own_certifications_expiring_soon(client, 
     response = client.get(reverse("core:dashboard"))
     page = response.content.decode()
     assert response.status_code == 200
-    assert "My certifications" in page and "expires soon" in page
+    assert "My certifications" in page and "Expires soon" in page
     assert len(re.findall(r"/training/certifications/\d+/", page)) == 1

@@ -1,0 +1,75 @@
+"""How the audit log names the partner actions and links to their pages (`core.audit_display`)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from core.audit_display import audit_actions_register, audit_link_register
+
+for model, url_name in (
+    ("partners.partner", "partners:partner_detail"),
+    ("partners.partnerapplication", "partners:application_detail"),
+    ("partners.scorecard", "partners:scorecard_detail"),
+    ("partners.agreement", "partners:agreement_detail"),
+    ("partners.creditapplication", "partners:credit_detail"),
+    ("partners.businessreport", "partners:report_detail"),
+    ("partners.partnervisit", "partners:visit_detail"),
+):
+    audit_link_register(model, url_name)
+
+audit_actions_register(
+    {
+        "partner.created": _("Partner created"),
+        "partner.updated": _("Partner updated"),
+        "partner.renamed": _("Partner renamed"),
+        "partner.classified": _("Partner classified"),
+        "partner.tier_changed": _("Partner tier changed"),
+        "partner.credit_limit_changed": _("Partner credit limit changed"),
+        "partner.frozen": _("Partner frozen"),
+        "partner.unfrozen": _("Partner unfrozen"),
+        "partner.unfreeze_approved": _("Partner unfreeze approved"),
+        "partner_user.invited": _("Partner user invited"),
+        "partner_user.role_changed": _("Partner user role changed"),
+        "partner_user.deactivated": _("Partner user deactivated"),
+        "application.submitted": _("Application submitted"),
+        "application.screening": _("Application moved to screening"),
+        "application.assessment": _("Application moved to assessment"),
+        "application.assessed": _("Application assessed"),
+        "application.negotiation": _("Application moved to negotiation"),
+        "application.signing": _("Application moved to signing"),
+        "application.active": _("Application accepted"),
+        "application.rejected": _("Application rejected"),
+        "agreement.created": _("Agreement created"),
+        "agreement.updated": _("Agreement updated"),
+        "agreement.amended": _("Agreement amended"),
+        "agreement.legal_review": _("Agreement sent to legal review"),
+        "agreement.business_review": _("Agreement sent to business review"),
+        "agreement.legal_approved": _("Agreement approved by legal"),
+        "agreement.legal_rejected": _("Agreement sent back by legal"),
+        "agreement.business_approved": _("Agreement approved by business"),
+        "agreement.business_rejected": _("Agreement sent back by business"),
+        "agreement.signed": _("Agreement signed"),
+        "agreement.active": _("Agreement active"),
+        "agreement.expired": _("Agreement expired"),
+        "agreement.terminated": _("Agreement terminated"),
+        "credit_application.submitted": _("Credit application submitted"),
+        "credit_application.approved": _("Credit application approved"),
+        "credit_application.rejected": _("Credit application rejected"),
+        "credit_application.withdrawn": _("Credit application withdrawn"),
+        "business_report.submitted": _("Business report submitted"),
+        "business_report.resubmitted": _("Business report resubmitted"),
+        "business_report.reviewed": _("Business report reviewed"),
+        "business_report.returned": _("Business report returned"),
+        "violation.recorded": _("Violation recorded"),
+        "violation.open": _("Violation opened"),
+        "violation.closed": _("Violation closed"),
+        "tier.changed": _("Tier changed"),
+        "tier.upgrade_proposed": _("Tier upgrade proposed"),
+        "tier.downgrade_proposed": _("Tier downgrade proposed"),
+        "tier.proposal_rejected": _("Tier proposal rejected"),
+        "scorecard.weights_changed": _("Scorecard weights changed"),
+        "nps.recorded": _("NPS response recorded"),
+        "nps.imported": _("NPS responses imported"),
+        "visit.planned": _("Visit planned"),
+        "visit.done": _("Visit done"),
+        "visit.cancelled": _("Visit cancelled"),
+    }
+)
