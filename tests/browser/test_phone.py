@@ -77,6 +77,11 @@ def test_partner_registers_a_deal_from_the_drawer(phone_page, language):
     expect(page.locator(DRAWER)).to_be_hidden()
     assert page.get_attribute(MENU, "aria-expanded") == "false"
     expect(page.locator(MENU)).to_be_focused()
+    # and so does a tap on the shaded page beside it
+    open_drawer(page)
+    page.mouse.click(370, 600)
+    expect(page.locator(DRAWER)).to_be_hidden()
+    assert page.get_attribute(MENU, "aria-expanded") == "false"
 
     # when the partner goes to the deals through the drawer and registers one
     open_drawer(page)
@@ -122,6 +127,8 @@ def test_manager_approves_a_deal_from_its_page_on_a_phone(phone_page, language):
 
     # when the manager opens the registration on a phone and approves it
     sign_in(page, manager)
+    assert_fits_the_phone(page)  # the dashboard, its funnel and its tables
+    screenshot(page, f"phone-dashboard-manager-{language}")
     page.goto(f"/deals/{deal.pk}/")
     assert_fits_the_phone(page)
     one_line(page, "form[action$='/approve/decide/'] button")
@@ -145,6 +152,8 @@ def test_finance_reads_statements_on_a_phone_and_a_laptop(phone_page, language):
     finance = UserFactory(role=Role.FINANCE, language=language, full_name="Fiona Finance")
 
     sign_in(page, finance)
+    assert_fits_the_phone(page)
+    screenshot(page, f"phone-dashboard-finance-{language}")
     for path, name in (
         ("/settlement/statements/", "statement-list"),
         (f"/settlement/statements/{statement.pk}/", "statement-detail"),
