@@ -20,7 +20,15 @@ document.addEventListener("DOMContentLoaded", function () {
       setOpen(!shell.classList.contains("nav-open"), false);
     });
     document.addEventListener("keydown", function (event) {
-      if (event.key === "Escape" && shell.classList.contains("nav-open")) { setOpen(false, true); }
+      if (!shell.classList.contains("nav-open")) { return; }
+      if (event.key === "Escape") { setOpen(false, true); return; }
+      // Tab stays in the open drawer: past its last control it comes back to the first.
+      if (event.key === "Tab") {
+        var controls = drawer.querySelectorAll("a[href], button");
+        var first = controls[0], last = controls[controls.length - 1];
+        if (event.shiftKey && document.activeElement === first) { last.focus(); event.preventDefault(); }
+        else if (!event.shiftKey && document.activeElement === last) { first.focus(); event.preventDefault(); }
+      }
     });
     // A tap on the shaded page beside the drawer closes it.
     document.addEventListener("click", function (event) {

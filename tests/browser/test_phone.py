@@ -72,6 +72,11 @@ def test_partner_registers_a_deal_from_the_drawer(phone_page, language):
     assert page.locator("#drawer-logout").is_visible()
     one_line(page, "#drawer-logout")
     screenshot(page, f"phone-drawer-open-{language}")
+    # Tab stays in the drawer: back from its first link to its last button, and round again
+    page.keyboard.press("Shift+Tab")
+    expect(page.locator("#drawer-logout")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.locator(f"{DRAWER} nav a").first).to_be_focused()
     # Escape closes it and gives the focus back to the Menu button
     page.keyboard.press("Escape")
     expect(page.locator(DRAWER)).to_be_hidden()
