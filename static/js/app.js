@@ -1,9 +1,44 @@
 // Small behaviours the pages share. No inline scripts: the content security policy forbids them.
 document.addEventListener("DOMContentLoaded", function () {
   var toggle = document.querySelector("[data-menu-toggle]");
-  if (toggle) {
+  var shell = document.querySelector(".shell");
+  var drawer = document.getElementById("site-nav");
+  if (toggle && shell && drawer) {
+    // On narrow screens the sidebar is an off-canvas drawer (DESIGN §8.2).
+    var setOpen = function (open, returnFocus) {
+      shell.classList.toggle("nav-open", open);
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      if (open) {
+        var first = drawer.querySelector("nav a, a, button");
+        // Focus once the drawer is visible (it is visibility: hidden while closed).
+        window.requestAnimationFrame(function () { if (first) { first.focus(); } });
+      } else if (returnFocus) {
+        toggle.focus();
+      }
+    };
     toggle.addEventListener("click", function () {
-      document.querySelector(".shell").classList.toggle("nav-open");
+      setOpen(!shell.classList.contains("nav-open"), false);
+    });
+    document.addEventListener("keydown", function (event) {
+      if (!shell.classList.contains("nav-open")) { return; }
+      if (event.key === "Escape") { setOpen(false, true); return; }
+      // Tab stays in the open drawer: past its last control it comes back to the first.
+      if (event.key === "Tab") {
+        var controls = drawer.querySelectorAll("a[href], button");
+        var first = controls[0], last = controls[controls.length - 1];
+        if (event.shiftKey && document.activeElement === first) { last.focus(); event.preventDefault(); }
+        else if (!event.shiftKey && document.activeElement === last) { first.focus(); event.preventDefault(); }
+      }
+    });
+    // A tap on the shaded page beside the drawer closes it.
+    document.addEventListener("click", function (event) {
+      if (!shell.classList.contains("nav-open")) { return; }
+      if (drawer.contains(event.target) || toggle.contains(event.target)) { return; }
+      setOpen(false, false);
+    });
+    // Back on a wide screen the sidebar is always shown: forget the drawer state.
+    window.matchMedia("(min-width: 861px)").addEventListener("change", function (mq) {
+      if (mq.matches) { setOpen(false, false); }
     });
   }
   document.querySelectorAll("[data-confirm]").forEach(function (el) {

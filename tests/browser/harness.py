@@ -76,3 +76,43 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def phone_page(browser, live_server):
+    """A page the size of a phone (390 × 844 CSS pixels, DESIGN §8.2)."""
+    context = browser.new_context(
+        base_url=live_server.url,
+        locale="en-US",
+        viewport=PHONE,
+        has_touch=True,
+        reduced_motion="reduce",  # the drawer opens without sliding: positions are final at once
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.console_errors = errors
+    yield page
+    context.close()
+
+
+# The innermost elements that stick out on the right, to say what is too wide when a page is.
+WIDER_THAN_SCREEN = """width => Array.from(document.querySelectorAll("body *"))
+  .filter(el => el.getBoundingClientRect().right > width + 0.5 && el.closest(".table-wrap") === null)
+  .filter(el => !Array.from(el.children).some(c => c.getBoundingClientRect().right > width + 0.5))
+  .slice(0, 5).map(el => el.tagName + "." + el.className + " " + Math.round(el.getBoundingClientRect().right))"""
+
+
+def assert_fits_the_phone(page) -> None:
+    """Nothing is wider than the screen and the Menu button is on it, whole."""
+    width = page.viewport_size["width"]
+    wider = page.evaluate(WIDER_THAN_SCREEN, width)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, wider
+    box = page.locator("[data-menu-toggle]").bounding_box()
+    assert box is not None
+    assert box["x"] >= 0 and box["y"] >= 0
+    assert box["x"] + box["width"] <= width
+    assert box["y"] + box["height"] <= page.viewport_size["height"]
