@@ -32,3 +32,9 @@ notification_kind("deal.lost", _("Deal lost"), group=DEALS, roles=CHANNEL)
 notification_kind("lead.offered", _("New lead offered"), group=LEADS, roles=PARTNER_ROLES)
 notification_kind("lead.accepted", _("Lead accepted"), group=LEADS, roles=STAFF_ROLES)
 notification_kind("lead.declined", _("Lead declined"), group=LEADS, roles=STAFF_ROLES)
+notification_kind(
+    "deal.handed_over",
+    _("Registration handed over at a partner's exit"),
+    group=DEALS,
+    roles=PARTNER_ROLES | CHANNEL,
+)

@@ -63,3 +63,22 @@ notification_kind(
     roles=FINANCE_ROLES | {Role.ADMIN},
 )
 notification_kind("partner.credit_decided", _("Credit application decided"), group=PARTNERS)
+notification_kind(
+    "partner.exit_started",
+    _("Partner exit started"),
+    group=PARTNERS,
+    roles=CHANNEL | FINANCE_ROLES | {Role.PARTNER_ADMIN},
+)
+notification_kind(
+    "partner.exit_completed",
+    _("Partner exit completed"),
+    group=PARTNERS,
+    roles=CHANNEL | FINANCE_ROLES | {Role.PARTNER_ADMIN},
+)
+notification_kind(
+    "partner.credit_alert",
+    _("Credit rating alert: a lower limit is proposed"),
+    group=PARTNERS,
+    roles=FINANCE_ROLES | {Role.ADMIN},
+)
+notification_kind("partner.nps_warning", _("NPS early warning"), group=PARTNERS, roles=CHANNEL)
