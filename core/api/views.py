@@ -81,6 +81,7 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=None, responses={200: ReadAllSerializer})
     @action(detail=False, methods=["post"], url_path="read-all")
+    @idempotent_create  # a retried call answers what the first one marked
     def read_all(self, request):
         """Mark all the caller's notifications read."""
         marked = notification_mark_read(user=request.user)
