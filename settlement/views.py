@@ -25,7 +25,7 @@ from core.permissions import role_required
 from core.views import listing, paginate
 
 from . import jobs, permissions, selectors, services
-from .choices import LOCKED_STATES, ResolutionAction
+from .choices import LOCKED_STATES, DisputeState, ResolutionAction
 from .exports import statement_lines_csv, statement_lines_xlsx
 from .filtersets import AnomalyQueueFilterSet
 from .forms import (
@@ -78,6 +78,7 @@ def statement_detail(request, pk: int):
     user = request.user
     review_rounds = selectors.review_rounds_for(user=user, statement=statement)
     open_round = next((r for r in review_rounds if r.is_open), None)
+    disputes = list(statement.disputes.prefetch_related("lines", "evidence"))
     return render(
         request,
         "settlement/statement_detail.html",
@@ -86,7 +87,9 @@ def statement_detail(request, pk: int):
             **selectors.statement_revisions_for(user=user, statement=statement),
             "lines": statement.lines.all(),
             "review_rounds": review_rounds,
-            "disputes": statement.disputes.prefetch_related("lines", "evidence"),
+            "disputes": disputes,
+            # A disputed statement's next step depends on whether finance has answered yet.
+            "dispute_open": any(d.state == DisputeState.OPEN for d in disputes),
             "is_finance": permissions.is_finance(user),
             "can_approve": permissions.can_approve(
                 statement=statement, user=user, review_round=open_round

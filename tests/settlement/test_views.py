@@ -165,10 +165,22 @@ def test_partner_disputes_and_finance_resolves_on_the_pages(
     )
     dispute = Dispute.objects.get()
     assert dispute.evidence.count() == 1
+    detail = reverse("settlement:statement_detail", args=[statement.pk])
+    assert "Your dispute is with finance" in client.get(detail).text
     client.force_login(finance_user)
+    assert "Next step: answer the open dispute below" in client.get(detail).text
     client.post(
         reverse("settlement:dispute_resolve", args=[dispute.pk]),
         {"answer": "Added next quarter", "adjustment_amount": "25.00"},
     )
     dispute.refresh_from_db()
     assert dispute.state == "resolved"
+    # The statement stays disputed until paid, and each side is told the next step
+    assert (
+        "Every dispute is answered. Next step: mark the statement paid" in client.get(detail).text
+    )
+    client.force_login(partner_user)
+    assert "Finance answered your dispute" in client.get(detail).text
+    # and the dispute form cannot be opened again
+    again = client.get(reverse("settlement:statement_dispute", args=[statement.pk]))
+    assert again.status_code == 302 and again["Location"] == detail
