@@ -15,7 +15,14 @@ from core.api.views import HasRole, IsVendorStaff
 from .. import selectors, services
 from ..choices import ProposalStatus
 from ..filtersets import PartnerFilterSet
-from ..models import NpsResponse, Partner, PartnerApplication, Scorecard, TierEvaluation
+from ..models import (
+    NpsResponse,
+    Partner,
+    PartnerApplication,
+    Scorecard,
+    ScorecardWeightSet,
+    TierEvaluation,
+)
 from .serializers import (
     AssessSerializer,
     NoteSerializer,
@@ -202,6 +209,8 @@ class ScorecardWeightSetViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["name", "updated_at"]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator, no user
+            return ScorecardWeightSet.objects.none()
         return selectors.scorecard_weight_set_list_for(user=self.request.user)
 
 

@@ -342,6 +342,8 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "settlement.choices.OrderStatus",
         "OrderSourceEnum": "settlement.choices.OrderSource",
         "CreditGradeEnum": "partners.choices.CreditGrade",
+        "CreditRatingKindEnum": "partners.choices.CreditRatingKind",
+        "ExitKindEnum": "partners.choices.ExitKind",
         "NpsWarningLevelEnum": "partners.choices.NpsWarningLevel",
         "LevelEnum": "training.choices.Level",  # its name before NPS warnings had a level too
     },
