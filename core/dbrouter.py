@@ -52,13 +52,20 @@ def replica_available() -> bool:
         return False
     if time.monotonic() < _replica_down_until:
         return False
-    try:
-        connections[REPLICA].ensure_connection()
-    except DatabaseError as exc:
-        _replica_down_until = time.monotonic() + RETRY_AFTER
-        logger.warning("replica unreachable, reading the primary for %ss: %s", RETRY_AFTER, exc)
-        return False
-    return True
+    connection = connections[REPLICA]
+    for attempt in (1, 2):
+        try:
+            connection.ensure_connection()
+            return True
+        except DatabaseError as exc:
+            # A kept connection the replica dropped fails once: open a fresh one before giving up.
+            connection.close()
+            if attempt == 2:
+                _replica_down_until = time.monotonic() + RETRY_AFTER
+                logger.warning(
+                    "replica unreachable, reading the primary for %ss: %s", RETRY_AFTER, exc
+                )
+    return False
 
 
 @contextmanager

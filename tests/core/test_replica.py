@@ -130,7 +130,7 @@ def test_reports_figures_and_exports_read_the_replica_and_a_page_after_a_post_th
     assert seen["after_post"] == {"status": 200, "shows_the_write": True}
     report = seen["report"]
     assert report["status"] == 200
-    assert report["shows_1000"] and not report["shows_1500"]
+    assert report["shows_1000"] and not report["shows_1500"], done.stderr[-3000:]
     assert report["ledger_queries_on_replica"] >= 1
     assert report["ledger_queries_on_primary"] == 0
     assert seen["coverage_report_status"] == 200
