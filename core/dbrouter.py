@@ -28,7 +28,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, Error, connections
 
 REPLICA = "replica"
 RETRY_AFTER = 30.0  # seconds the primary stands in for a replica that did not answer
@@ -57,7 +57,7 @@ def replica_available() -> bool:
         try:
             connection.ensure_connection()
             return True
-        except DatabaseError as exc:
+        except Error as exc:  # OperationalError, InterfaceError (a closed connection)
             # A kept connection the replica dropped fails once: open a fresh one before giving up.
             connection.close()
             if attempt == 2:
