@@ -238,3 +238,32 @@ def test_only_administrators_change_the_deal_settings(client, role):
     assert client.get(reverse("deals:settings")).status_code == 403
     assert client.post(reverse("deals:settings"), data).status_code == 403
     assert not DealSettings.objects.exists()
+
+
+def test_finance_reads_and_changes_the_settings_through_the_api(client):
+    # given finance with an API client
+    client.force_login(staff(Role.FINANCE))
+    url = "/api/v1/settlement/settings/"
+    assert client.get(url).json()["countersign_threshold"] == "1000000.0000"
+    # when a bad value is sent, then a field message and nothing changes
+    response = client.patch(url, {"amount_tolerance": "-0.1"}, content_type="application/json")
+    assert response.status_code == 400 and "amount_tolerance" in response.json()
+    assert not AuditEvent.objects.exists()
+    # when a good one is sent, then it applies and is audited
+    response = client.patch(url, {"match_window_days": 9}, content_type="application/json")
+    assert response.status_code == 200 and response.json()["match_window_days"] == 9
+    assert SettlementPolicy.current().match_window_days == 9
+    assert AuditEvent.objects.get(action="settlement_policy.changed").changes == {
+        "match_window_days": {"before": 5, "after": 9}
+    }
+
+
+@pytest.mark.parametrize("role", [Role.CHANNEL_MANAGER, Role.PARTNER_ADMIN])
+def test_the_settings_api_refuses_who_is_not_finance(client, partner, role):
+    user = PartnerUserFactory(partner=partner, role=role) if role == Role.PARTNER_ADMIN else None
+    client.force_login(user or staff(role))
+    url = "/api/v1/settlement/settings/"
+    assert client.get(url).status_code == 403
+    response = client.patch(url, {"match_window_days": 9}, content_type="application/json")
+    assert response.status_code == 403
+    assert SettlementPolicy.current().match_window_days == 5
