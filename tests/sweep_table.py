@@ -699,6 +699,10 @@ API: dict[str, Entry] = {
     f"PATCH {V1}/me/": api(ALL, data=lambda w: {"language": "en"}),
     # MDF: the balance and ledger are company finance (DESIGN §1)
     f"GET {V1}/mdf/balance/": api(PARTNER_FINANCE, denied=("partner_sales",)),
+    f"GET {V1}/deals/settings/": api(("admin",), denied=("manager", "director", "finance")),
+    f"PATCH {V1}/deals/settings/": api(
+        ("admin",), denied=("manager", "finance"), data=lambda w: {"extension_days": 30}
+    ),
     f"GET {V1}/settlement/settings/": api(FINANCE, denied=("manager", "legal")),
     f"PATCH {V1}/settlement/settings/": api(
         FINANCE, denied=("manager", "legal"), data=lambda w: {"match_window_days": 5}

@@ -267,3 +267,19 @@ def test_the_settings_api_refuses_who_is_not_finance(client, partner, role):
     response = client.patch(url, {"match_window_days": 9}, content_type="application/json")
     assert response.status_code == 403
     assert SettlementPolicy.current().match_window_days == 5
+
+
+def test_administrators_change_the_deal_settings_through_the_api(client):
+    url = "/api/v1/deals/settings/"
+    client.force_login(staff(Role.FINANCE))
+    assert client.get(url).status_code == 403
+    client.force_login(staff(Role.ADMIN))
+    assert client.get(url).json()["similarity_threshold"] == "0.80"
+    response = client.patch(url, {"sla_business_days": 0}, content_type="application/json")
+    assert response.status_code == 400 and "sla_business_days" in response.json()
+    response = client.patch(url, {"similarity_threshold": "0.9"}, content_type="application/json")
+    assert response.status_code == 200
+    assert DealSettings.current().similarity_threshold == Decimal("0.90")
+    assert AuditEvent.objects.get(action="deal_settings.changed").changes == {
+        "similarity_threshold": {"before": "0.80", "after": "0.90"}
+    }
