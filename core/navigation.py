@@ -22,6 +22,13 @@ nav_item(
     section=_("Administration"),
 )
 nav_item(
+    _("Settings"),
+    "core:settings",
+    roles={Role.ADMIN, Role.FINANCE, Role.CFO},
+    order=925,
+    section=_("Administration"),
+)
+nav_item(
     _("Audit log"), "core:audit_list", roles={Role.ADMIN}, order=930, section=_("Administration")
 )
 nav_item(_("API docs"), "api-docs", roles=ALL_ROLES, order=990, section=_("Administration"))

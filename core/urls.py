@@ -26,6 +26,7 @@ urlpatterns = [
     path("imports/<int:pk>/", views.import_detail, name="import_detail"),
     path("imports/<int:pk>/errors.csv", views.import_error_report, name="import_error_report"),
     path("fx-rates/", views.fxrate_list, name="fxrate_list"),
+    path("settings/", views.settings_index, name="settings"),
     path("audit/", views.audit_list, name="audit_list"),
     path("lists/<slug:key>/views/", views.saved_view_create, name="saved_view_create"),
     path("lists/views/<int:pk>/delete/", views.saved_view_remove, name="saved_view_delete"),

@@ -43,6 +43,7 @@ from .permissions import role_required
 from .roles import Role
 from .saved_views import saved_view_delete, saved_view_save, saved_view_url, saved_views_for
 from .search import DROPDOWN_LIMIT, PAGE_LIMIT, search, search_text_clean
+from .settings_pages import settings_sections_for
 
 PAGE_SIZE = 50
 
@@ -348,6 +349,16 @@ def fxrate_list(request):
         rates = rates.filter(base_currency=currency) | rates.filter(quote_currency=currency)
     return render(
         request, "core/fxrate_list.html", {"page": paginate(request, rates), "currency": currency}
+    )
+
+
+@role_required(Role.FINANCE, Role.CFO)
+def settings_index(request):
+    """The settings sections the user may edit (DESIGN §9)."""
+    return render(
+        request,
+        "core/settings_index.html",
+        {"settings_sections": settings_sections_for(request.user)},
     )
 
 

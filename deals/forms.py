@@ -8,7 +8,7 @@ from core.industries import IndustryInput, industry_code
 
 from .attribution import activity_of, attributable_requests_for
 from .customer_data import SENSITIVE_CUSTOMER_FIELDS, sees_customer_contact
-from .models import Deal, DealLine, Product
+from .models import Deal, DealLine, DealSettings, Product
 
 
 class DealForm(forms.ModelForm):
@@ -147,3 +147,11 @@ class HandoverForm(forms.Form):
     def __init__(self, *args, receivers, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["to_partner"].queryset = receivers
+
+
+class DealSettingsForm(forms.ModelForm):
+    """The deal settings page (administrators): conflict threshold, SLA, extension."""
+
+    class Meta:
+        model = DealSettings
+        fields = ("similarity_threshold", "sla_business_days", "extension_days")

@@ -115,9 +115,13 @@ class DealSettings(models.Model):
         validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal("1"))],
     )
     sla_business_days = models.PositiveSmallIntegerField(
-        _("approval SLA (business days)"), default=2
+        _("approval SLA (business days)"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
     )
-    extension_days = models.PositiveSmallIntegerField(_("extension days"), default=30)
+    extension_days = models.PositiveSmallIntegerField(
+        _("extension days"), default=30, validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
 
     scope_partner_path = None
 

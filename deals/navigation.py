@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import CHANNEL_ROLES, PARTNER_ROLES, STAFF_ROLES, Role
 from core.dashboard import nav_item
+from core.settings_pages import settings_section
 
 nav_item(
     _("Deal registrations"),
@@ -25,4 +26,12 @@ nav_item(
     roles=STAFF_ROLES | PARTNER_ROLES,
     order=32,
     section=_("Deals"),
+)
+
+settings_section(
+    _("Deal settings"),
+    "deals:settings",
+    roles={Role.ADMIN},
+    description=_("Name-similarity threshold of the conflict check, approval SLA, extension"),
+    order=10,
 )

@@ -5,6 +5,7 @@ from . import views
 app_name = "deals"
 
 urlpatterns = [
+    path("settings/", views.deal_settings, name="settings"),
     path("", views.deal_list, name="list"),
     path("new/", views.deal_edit, name="create"),
     path("queue/", views.deal_queue, name="queue"),

@@ -33,6 +33,7 @@ from .filtersets import QUEUE_FLAGS, DealQueueFilterSet, queue_search_q
 from .forms import (
     DealForm,
     DealLineFormSet,
+    DealSettingsForm,
     ExtensionForm,
     HandoverForm,
     LeadForm,
@@ -41,7 +42,7 @@ from .forms import (
     WonForm,
 )
 from .lists import DEAL_LIST, LEAD_LIST
-from .models import Deal
+from .models import Deal, DealSettings
 from .permissions import (
     REGISTRANT_ROLES,
     deal_can_register,
@@ -587,3 +588,30 @@ def exit_handover(request, exit_pk: int):
         "bulk_limit": BULK_MAX_ROWS,
     }
     return render(request, "deals/exit_handover.html", context, status=status)
+
+
+@role_required(Role.ADMIN)
+def deal_settings(request):
+    """Administrators' deal settings: name-similarity threshold, approval SLA, extension."""
+    form = DealSettingsForm(
+        request.POST if request.method == "POST" else None, instance=DealSettings.current()
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            changes = services.deal_settings_update(
+                actor=request.user, values=dict(form.cleaned_data)
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            if changes:
+                messages.success(request, _("Settings saved; they apply from now on."))
+            else:
+                messages.info(request, _("Nothing changed."))
+            return redirect("deals:settings")
+    return render(
+        request,
+        "deals/settings.html",
+        {"form": form},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -1,9 +1,12 @@
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.periods import Quarter
 
 from .choices import OrderStatus, ResolutionAction
+from .models import SettlementPolicy
 
 
 class PeriodField(forms.CharField):
@@ -90,4 +93,27 @@ class AnomalyResolveForm(forms.Form):
     action = forms.ChoiceField(label=_("Action"), choices=ResolutionAction.choices)
     note = forms.CharField(
         label=_("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class SettlementPolicyForm(forms.ModelForm):
+    """The settlement settings page (finance): countersign threshold and matching rules."""
+
+    class Meta:
+        model = SettlementPolicy
+        fields = (
+            "countersign_threshold",
+            "countersign_approvers",
+            "match_window_days",
+            "amount_tolerance",
+            "duplicate_payment_days",
+        )
+
+
+class PartnerTaxRateForm(forms.Form):
+    """One partner's withholding tax rate, entered as a percentage (6 means 6 %)."""
+
+    tax_id = forms.CharField(label=_("Partner tax ID"), max_length=40)
+    rate_percent = forms.DecimalField(
+        label=_("Tax rate (%)"), min_value=0, max_value=Decimal("99.99"), decimal_places=2
     )

@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import FINANCE_ROLES, PARTNER_FINANCE_ROLES, Role
 from core.dashboard import nav_item
+from core.settings_pages import settings_section
 
 nav_item(
     _("Statements"),
@@ -23,4 +24,12 @@ nav_item(
     roles=FINANCE_ROLES | {Role.ADMIN},
     order=520,
     section=_("Finance"),
+)
+
+settings_section(
+    _("Settlement settings"),
+    "settlement:settings",
+    roles=FINANCE_ROLES,
+    description=_("Countersign threshold, reconciliation tolerance and window, partner tax rates"),
+    order=20,
 )

@@ -6,13 +6,14 @@ import datetime
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts.choices import FINANCE_ROLES
 from accounts.scoping import Action
 from deals.selectors import won_revenue_by_currency
+from partners.models import Partner
 
 from .choices import (
     PARTNER_VISIBLE_STATES,
@@ -25,6 +26,7 @@ from .models import (
     Dispute,
     DisputeEvidence,
     Order,
+    PartnerTaxProfile,
     Payment,
     ReconciliationAnomaly,
     ReconciliationRun,
@@ -461,3 +463,18 @@ def payment_behaviour_by_partner(*, partner_ids=None, as_of) -> dict[int, dict]:
         for pid, lost in cursor.fetchall():
             entry(pid)["disputes_lost"] = lost
     return result
+
+
+def partner_tax_rates() -> QuerySet[PartnerTaxProfile]:
+    """Partners with a withholding tax rate set (finance's settings page), by partner name."""
+    return (
+        PartnerTaxProfile.objects.exclude(tax_rate=0)
+        .annotate(rate_percent=F("tax_rate") * 100)
+        .select_related("partner")
+        .order_by("partner__legal_name", "pk")
+    )
+
+
+def partner_for_tax_id(tax_id: str):
+    """The partner registered under `tax_id`, or None (finance's tax rate form)."""
+    return Partner.objects.filter(tax_id=tax_id.strip()).first()

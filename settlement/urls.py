@@ -22,6 +22,8 @@ urlpatterns = [
         name="statement_transition",
     ),
     path("disputes/<int:pk>/resolve/", views.dispute_resolve, name="dispute_resolve"),
+    path("settings/", views.settlement_settings, name="settings"),
+    path("settings/tax-rates/", views.partner_tax_rate, name="partner_tax_rate"),
     path("reconciliation/", views.reconciliation_run_list, name="reconciliation_run_list"),
     path("reconciliation/start/", views.reconciliation_run_start, name="reconciliation_run_start"),
     path(

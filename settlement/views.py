@@ -34,10 +34,12 @@ from .forms import (
     DisputeResolveForm,
     NoteForm,
     OrderFilterForm,
+    PartnerTaxRateForm,
+    SettlementPolicyForm,
     StatementBuildForm,
 )
 from .lists import STATEMENT_LIST
-from .models import Statement
+from .models import SettlementPolicy, Statement
 from .pdf import statement_pdf_filename, statement_pdf_render
 
 TRANSITIONS = {
@@ -420,3 +422,62 @@ def anomaly_resolve(request, pk: int):
     else:
         messages.success(request, _("The anomaly is resolved."))
     return redirect("settlement:anomaly_list")
+
+
+@role_required(*FINANCE_ROLES)
+def settlement_settings(request):
+    """Finance's settings: countersign threshold, matching window and tolerance, tax rates."""
+    policy = SettlementPolicy.current()
+    form = SettlementPolicyForm(
+        request.POST if request.method == "POST" else None, instance=policy, prefix="policy"
+    )
+    tax_form = PartnerTaxRateForm(prefix="tax")
+    if request.method == "POST" and form.is_valid():
+        try:
+            changes = services.settlement_policy_update(
+                actor=request.user, values=dict(form.cleaned_data)
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            if changes:
+                messages.success(request, _("Settings saved; they apply from now on."))
+            else:
+                messages.info(request, _("Nothing changed."))
+            return redirect("settlement:settings")
+    return _settings_page(request, form, tax_form, status=400)
+
+
+@require_POST
+@role_required(*FINANCE_ROLES)
+def partner_tax_rate(request):
+    form = SettlementPolicyForm(instance=SettlementPolicy.current(), prefix="policy")
+    tax_form = PartnerTaxRateForm(request.POST, prefix="tax")
+    if tax_form.is_valid():
+        partner = selectors.partner_for_tax_id(tax_form.cleaned_data["tax_id"])
+        if partner is None:
+            tax_form.add_error("tax_id", _("No partner has this tax ID."))
+        else:
+            rate = tax_form.cleaned_data["rate_percent"] / 100
+            try:
+                services.partner_tax_rate_set(actor=request.user, partner=partner, tax_rate=rate)
+            except ValidationError as exc:
+                apply_service_errors(tax_form, exc, default="rate_percent")
+            else:
+                messages.success(
+                    request,
+                    _("Tax rate of %(partner)s saved; statements built from now on use it.")
+                    % {"partner": partner.legal_name},
+                )
+                return redirect("settlement:settings")
+    return _settings_page(request, form, tax_form, status=400)
+
+
+def _settings_page(request, form, tax_form, status: int = 200):
+    rates = selectors.partner_tax_rates()
+    return render(
+        request,
+        "settlement/settings.html",
+        {"form": form, "tax_form": tax_form, "page": paginate(request, rates)},
+        status=status if request.method == "POST" else 200,
+    )

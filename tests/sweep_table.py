@@ -166,6 +166,7 @@ PAGES: dict[str, Entry] = {
     ),
     "core:fxrate_list": Entry(ok=FINANCE, denied=("manager",)),
     "core:audit_list": Entry(ok=("admin",), denied=("finance", "manager")),
+    "core:settings": Entry(ok=FINANCE, denied=("manager", "legal")),
     # The global search finds the home partner by name for whoever may see it, never for another
     # company; the dropdown is the same route asked by htmx.
     "core:search": Entry(ok=(*STAFF, *PARTNER, "distributor"), data=search_home, marker=home_link),
@@ -400,6 +401,7 @@ PAGES: dict[str, Entry] = {
         ok=("partner_admin", "partner_sales"), denied=("partner_finance", "manager", "admin")
     ),
     "deals:queue": Entry(ok=CHANNEL, denied=("finance",)),
+    "deals:settings": Entry(ok=("admin",), denied=("finance", "manager", "director")),
     "deals:detail": Entry(ok=(*STAFF, *PARTNER, "distributor"), kwargs=pk("deal")),
     "deals:edit": Entry(
         ok=("partner_admin", "partner_sales"),
@@ -526,6 +528,8 @@ PAGES: dict[str, Entry] = {
     ),
     "settlement:dispute_resolve": post(FINANCE, pk("dispute"), denied=("manager",)),
     "settlement:reconciliation_run_list": Entry(ok=FINANCE, denied=("manager",)),
+    "settlement:settings": Entry(ok=FINANCE, denied=("manager", "director", "legal")),
+    "settlement:partner_tax_rate": post(FINANCE, denied=("manager", "director")),
     "settlement:reconciliation_run_start": post(FINANCE, denied=("manager",)),
     "settlement:reconciliation_run": Entry(
         ok=FINANCE, kwargs=pk("reconciliation_run"), scoped=False, denied=("manager",)
@@ -695,6 +699,14 @@ API: dict[str, Entry] = {
     f"PATCH {V1}/me/": api(ALL, data=lambda w: {"language": "en"}),
     # MDF: the balance and ledger are company finance (DESIGN §1)
     f"GET {V1}/mdf/balance/": api(PARTNER_FINANCE, denied=("partner_sales",)),
+    f"GET {V1}/deals/settings/": api(("admin",), denied=("manager", "director", "finance")),
+    f"PATCH {V1}/deals/settings/": api(
+        ("admin",), denied=("manager", "finance"), data=lambda w: {"extension_days": 30}
+    ),
+    f"GET {V1}/settlement/settings/": api(FINANCE, denied=("manager", "legal")),
+    f"PATCH {V1}/settlement/settings/": api(
+        FINANCE, denied=("manager", "legal"), data=lambda w: {"match_window_days": 5}
+    ),
     f"GET {V1}/mdf/ledger/": api(
         (*STAFF, *PARTNER_FINANCE),
         denied=("partner_sales", "distributor"),

@@ -49,7 +49,7 @@ from core import (
 from core.models import ChunkState, FxRate, ImportBatch, JobChunk, JobRun
 from core.periods import Quarter
 from deals import services as deals
-from deals.models import Deal, DealLine, Lead
+from deals.models import Deal, DealLine, DealSettings, Lead
 from funds import services as funds
 from funds.defaults import ensure_default_matrix
 from funds.models import ApprovalRule
@@ -58,7 +58,12 @@ from partners.models import CreditLimitProposal, TierEvaluation
 from rebates import services as rebates
 from rebates.models import Programme, QuarterClose
 from settlement import services as settlement
-from settlement.models import ReconciliationAnomaly, ReconciliationRun, Statement
+from settlement.models import (
+    ReconciliationAnomaly,
+    ReconciliationRun,
+    SettlementPolicy,
+    Statement,
+)
 from training import services as training
 
 from .deals.factories import DealFactory, ProductFactory
@@ -1148,6 +1153,30 @@ def test_reconciliation(call):
     anomaly.refresh_from_db()
     assert run.finished_at is not None and second.finished_at is not None
     assert anomaly.state == "resolved"
+    call.check()
+
+
+@exercises(
+    settlement.settlement_policy_update,
+    settlement.partner_tax_rate_set,
+    deals.deal_settings_update,
+)
+def test_settings(call):
+    # given finance, an administrator and a partner
+    finance, admin = staff(Role.FINANCE), staff(Role.ADMIN)
+    partner = PartnerFactory()
+    # when each settings service runs outside a test transaction
+    call(
+        settlement.settlement_policy_update,
+        actor=finance,
+        values={"countersign_threshold": Decimal("250000"), "amount_tolerance": Decimal("0.01")},
+    )
+    call(settlement.partner_tax_rate_set, actor=finance, partner=partner, tax_rate=Decimal("0.06"))
+    call(deals.deal_settings_update, actor=admin, values={"sla_business_days": 3})
+    # then each took effect
+    assert SettlementPolicy.current().countersign_threshold == Decimal("250000")
+    assert partner.tax_profile.tax_rate == Decimal("0.06")
+    assert DealSettings.current().sla_business_days == 3
     call.check()
 
 

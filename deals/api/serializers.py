@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from ..attribution import activities_of, activity_of, attributable_requests_for
 from ..customer_data import SENSITIVE_CUSTOMER_FIELDS, customer_contact_for, sees_customer_contact
-from ..models import Deal, DealLine, Lead, LeadOffer, Product
+from ..models import Deal, DealLine, DealSettings, Lead, LeadOffer, Product
 
 
 class DealLineSerializer(serializers.ModelSerializer):
@@ -199,3 +199,11 @@ def _plain(value):
     if value is not None and not isinstance(value, str | int | bool):
         return str(value)
     return value
+
+
+class DealSettingsSerializer(serializers.ModelSerializer):
+    """The deal settings (administrators): conflict threshold, approval SLA, extension."""
+
+    class Meta:
+        model = DealSettings
+        fields = ["similarity_threshold", "sla_business_days", "extension_days"]

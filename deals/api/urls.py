@@ -1,9 +1,15 @@
+from django.urls import path
+
 from core.api.routers import DefaultRouter
 
-from .views import DealViewSet, LeadViewSet
+from .views import DealSettingsApi, DealViewSet, LeadViewSet
 
 router = DefaultRouter()
 router.register("deals", DealViewSet, basename="deal")
 router.register("leads", LeadViewSet, basename="lead")
 
-urlpatterns = router.urls
+# Before the router: "settings" is not a deal id.
+urlpatterns = [
+    path("deals/settings/", DealSettingsApi.as_view(), name="deal-settings"),
+    *router.urls,
+]

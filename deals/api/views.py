@@ -4,26 +4,28 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied as DRFPermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from accounts.api.viewsets import ScopedModelViewSet
-from accounts.choices import CHANNEL_ROLES
+from accounts.choices import CHANNEL_ROLES, Role
 from accounts.scoping import get_scoped_or_404
 from core.api.bulk import BulkDecisionSerializer, BulkResultSerializer, bulk_result_data
 from core.api.idempotency import idempotent_create
+from core.api.views import HasRole
 from core.bulk import bulk_apply
 
 from .. import services
 from ..customer_data import SENSITIVE_CUSTOMER_FIELDS, customer_data_shown
 from ..filtersets import DealFilterSet
-from ..models import Deal, Lead, LeadOffer
+from ..models import Deal, DealSettings, Lead, LeadOffer
 from ..selectors import deal_decidable_for
 from .serializers import (
     DealSerializer,
+    DealSettingsSerializer,
     LeadOfferSerializer,
     LeadSerializer,
     ReasonSerializer,
@@ -299,3 +301,20 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             return Response(LeadOfferSerializer(offer, context=self.get_serializer_context()).data)
 
         return self._answer(request, pk, decline)
+
+
+class DealSettingsApi(generics.RetrieveUpdateAPIView):
+    """The deal settings (administrators); PATCH changes them at once, with an audit row."""
+
+    serializer_class = DealSettingsSerializer
+    permission_classes = [HasRole.of(Role.ADMIN)]
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_object(self):
+        return DealSettings.current()
+
+    def perform_update(self, serializer):
+        services.deal_settings_update(
+            actor=self.request.user, values=dict(serializer.validated_data)
+        )
+        serializer.instance = DealSettings.current()

@@ -46,8 +46,11 @@ from .registration import (
     deal_reject,
     deal_submit,
 )
+from .settings import DEAL_SETTINGS_FIELDS, deal_settings_update
 
 __all__ = [
+    "DEAL_SETTINGS_FIELDS",
+    "deal_settings_update",
     "CONFLICT_SQL",
     "EXPIRY_WARNING_DAYS",
     "HANDOVER_TRACKED",

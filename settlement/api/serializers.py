@@ -8,6 +8,7 @@ from ..models import (
     ReconciliationAnomaly,
     ReconciliationRun,
     ReviewRound,
+    SettlementPolicy,
     Statement,
     StatementApproval,
     StatementLine,
@@ -218,3 +219,17 @@ class AnomalySerializer(serializers.ModelSerializer):
 class AnomalyResolveInputSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=ResolutionAction.choices)
     note = serializers.CharField(max_length=2000)
+
+
+class SettlementPolicySerializer(serializers.ModelSerializer):
+    """The settlement settings (finance): countersign threshold and matching rules."""
+
+    class Meta:
+        model = SettlementPolicy
+        fields = [
+            "countersign_threshold",
+            "countersign_approvers",
+            "match_window_days",
+            "amount_tolerance",
+            "duplicate_payment_days",
+        ]

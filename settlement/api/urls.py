@@ -1,6 +1,14 @@
+from django.urls import path
+
 from core.api.routers import DefaultRouter
 
-from .views import AnomalyViewSet, OrderViewSet, ReconciliationRunViewSet, StatementViewSet
+from .views import (
+    AnomalyViewSet,
+    OrderViewSet,
+    ReconciliationRunViewSet,
+    SettlementSettingsApi,
+    StatementViewSet,
+)
 
 router = DefaultRouter()
 router.register("settlement/statements", StatementViewSet, basename="settlement-statement")
@@ -10,4 +18,7 @@ router.register(
 router.register("settlement/orders", OrderViewSet, basename="settlement-order")
 router.register("settlement/anomalies", AnomalyViewSet, basename="settlement-anomaly")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("settlement/settings/", SettlementSettingsApi.as_view(), name="settlement-settings"),
+    *router.urls,
+]

@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
-from rest_framework import status, viewsets
+from rest_framework import generics, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -15,6 +15,7 @@ from core.api.views import HasRole
 
 from .. import selectors, services
 from ..filtersets import StatementFilterSet
+from ..models import SettlementPolicy
 from .serializers import (
     AnomalyResolveInputSerializer,
     AnomalySerializer,
@@ -23,6 +24,7 @@ from .serializers import (
     NoteInputSerializer,
     OrderSerializer,
     ReconciliationRunSerializer,
+    SettlementPolicySerializer,
     StatementDetailSerializer,
     StatementSerializer,
 )
@@ -175,3 +177,20 @@ class AnomalyViewSet(viewsets.ReadOnlyModelViewSet):
             note=data.validated_data["note"],
         )
         return Response(AnomalySerializer(selectors.anomaly_get_for(user=request.user, pk=pk)).data)
+
+
+class SettlementSettingsApi(generics.RetrieveUpdateAPIView):
+    """The settlement settings (finance); PATCH changes them at once, with an audit row."""
+
+    serializer_class = SettlementPolicySerializer
+    permission_classes = [FinanceOnly]
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_object(self):
+        return SettlementPolicy.current()
+
+    def perform_update(self, serializer):
+        services.settlement_policy_update(
+            actor=self.request.user, values=dict(serializer.validated_data)
+        )
+        serializer.instance = SettlementPolicy.current()

@@ -6,6 +6,7 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -76,7 +77,11 @@ class PartnerTaxProfile(models.Model):
         "partners.Partner", on_delete=models.CASCADE, related_name="tax_profile"
     )
     tax_rate = models.DecimalField(
-        _("tax rate"), max_digits=6, decimal_places=4, default=Decimal("0")
+        _("tax rate"),
+        max_digits=6,
+        decimal_places=4,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("0.9999"))],
     )
 
     objects = ScopedManager()
@@ -99,22 +104,32 @@ class SettlementPolicy(models.Model):
     scope_partner_path = None
 
     countersign_threshold = models.DecimalField(
-        _("countersign threshold (CNY)"), **MONEY, default=Decimal("1000000")
+        _("countersign threshold (CNY)"),
+        **MONEY,
+        default=Decimal("1000000"),
+        validators=[MinValueValidator(Decimal("0"))],
     )
     countersign_approvers = models.PositiveSmallIntegerField(
-        _("approvers needed above the threshold"), default=3
+        _("approvers needed above the threshold"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
     match_window_days = models.PositiveSmallIntegerField(
-        _("matching date window (days either side)"), default=5
+        _("matching date window (days either side)"),
+        default=5,
+        validators=[MaxValueValidator(60)],
     )
     amount_tolerance = models.DecimalField(
         _("amount tolerance (fraction of the order)"),
         max_digits=6,
         decimal_places=4,
         default=Decimal("0.005"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("0.1"))],
     )
     duplicate_payment_days = models.PositiveSmallIntegerField(
-        _("duplicate payment window (days)"), default=30
+        _("duplicate payment window (days)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
     )
 
     class Meta:

@@ -11,6 +11,7 @@ from .disputes import (
     statement_deem_confirmed,
     statement_dispute,
 )
+from .policy import POLICY_FIELDS, partner_tax_rate_set, settlement_policy_update
 from .reconciliation import (
     RECONCILIATION_CHUNKS,
     anomaly_resolve,
@@ -40,6 +41,9 @@ from .statements import (
 )
 
 __all__ = [
+    "POLICY_FIELDS",
+    "partner_tax_rate_set",
+    "settlement_policy_update",
     "RECONCILIATION_CHUNKS",
     "SETTLED_STATES",
     "anomaly_resolve",
