@@ -57,6 +57,8 @@ def statement_pdf_html(
             else None
         ),
         "approvals": approvals,
+        # Withheld tax reduces the payable: printed with its minus sign (never "-0.00").
+        "tax_withheld": -statement.tax_amount,
         "company_name": settings.PRM_COMPANY_NAME,
         "verify_url": base_url.rstrip("/")
         + reverse("settlement:statement_verify", args=[statement.verification_code]),
