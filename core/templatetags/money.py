@@ -1,7 +1,7 @@
 """Money and rates on pages and PDFs, in the one display form of `core.money` (DESIGN §9).
 
-    {% load money %}{{ statement.payable|money:statement.currency }}  → "CNY 1,307,000.00"
-    {{ statement.tax_rate|percent }}                                   → "6.00 %"
+{% load money %}{{ statement.payable|money:statement.currency }}  → "CNY 1,307,000.00"
+{{ statement.tax_rate|percent }}                                   → "6.00 %"
 """
 
 from __future__ import annotations

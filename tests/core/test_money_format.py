@@ -62,6 +62,4 @@ def test_template_filters_render_the_same_in_both_languages(language):
     )
     with translation.override(language):
         rendered = template.render(context)
-    assert rendered == (
-        "CNY 450,000.00|JPY 98,765|KWD -1.235|CNY 0.00|—|5.00 %|450,000.00"
-    )
+    assert rendered == ("CNY 450,000.00|JPY 98,765|KWD -1.235|CNY 0.00|—|5.00 %|450,000.00")
