@@ -16,8 +16,7 @@ def _dec(value) -> Decimal | None:
 
 
 def _pct(value, places: int = 2) -> str:
-    number = _dec(value)
-    return "—" if number is None else f"{number * 100:.{places}f}%"
+    return format_percent(_dec(value), places)
 
 
 def trace_facts(trace: dict) -> list[tuple[str, str]]:
