@@ -38,7 +38,27 @@ def round_money(amount: Decimal, currency: str) -> Decimal:
 
 
 def format_money(amount: Decimal | None, currency: str) -> str:
-    if amount is None:
+    """The one display form of an amount (DESIGN §9): "CNY 1,307,000.00", "JPY 1,235",
+    "KWD -12.500". The currency's minor units, thousands separators, a minus sign on negatives and
+    never "-0.00" (a zero is a zero). Display only: CSV data columns and the API keep raw values."""
+    if amount is None or amount == "":
         return "—"
+    if not isinstance(amount, Decimal):
+        amount = Decimal(str(amount))
     places = minor_units(currency)
-    return f"{currency} {round_money(amount, currency):,.{places}f}"
+    rounded = round_money(amount, currency)
+    if rounded == 0:
+        rounded = abs(rounded)
+    return f"{currency} {rounded:,.{places}f}"
+
+
+def format_percent(rate: Decimal | None, places: int = 2) -> str:
+    """A rate held as a fraction shown as a percentage: Decimal("0.05") → "5.00 %"."""
+    if rate is None or rate == "":
+        return "—"
+    if not isinstance(rate, Decimal):
+        rate = Decimal(str(rate))
+    value = (rate * 100).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    if value == 0:
+        value = abs(value)
+    return f"{value:,.{places}f} %"

@@ -9,10 +9,15 @@ class RebatesConfig(AppConfig):
     def ready(self) -> None:
         # Lower apps learn from here what rebates owns; they never import rebates.
         from partners.figures import figure_register
+        from settlement.line_details import line_detail_register
         from settlement.period_hooks import period_preparer_register
 
-        from .selectors import revenue_by_partner, revenue_target_by_partner
-        from .services import quarter_close_before_statements
+        from .selectors import (
+            accrual_trace_summaries,
+            revenue_by_partner,
+            revenue_target_by_partner,
+        )
+        from .services import ACCRUAL_SOURCE, quarter_close_before_statements
 
         # A statement run closes the ended rebate quarter first.
         period_preparer_register(quarter_close_before_statements)
@@ -20,3 +25,5 @@ class RebatesConfig(AppConfig):
         figure_register("revenue", revenue_by_partner)
         # Scorecards measure revenue attainment against the partner's targets.
         figure_register("revenue_target", revenue_target_by_partner)
+        # A statement's rebate line prints how its accrual was calculated.
+        line_detail_register(ACCRUAL_SOURCE, accrual_trace_summaries)

@@ -6,7 +6,7 @@ from decimal import Decimal, localcontext
 
 from django.utils.translation import gettext as _
 
-from core.money import format_money
+from core.money import format_money, format_percent
 
 from .choices import ProgrammeMode
 
@@ -16,8 +16,7 @@ def _dec(value) -> Decimal | None:
 
 
 def _pct(value, places: int = 2) -> str:
-    number = _dec(value)
-    return "—" if number is None else f"{number * 100:.{places}f}%"
+    return format_percent(_dec(value), places)
 
 
 def trace_facts(trace: dict) -> list[tuple[str, str]]:
@@ -72,6 +71,34 @@ def trace_facts(trace: dict) -> list[tuple[str, str]]:
         facts.append((_("FX rate %(base)s → %(quote)s") % {"base": base, "quote": currency}, rate))
     facts.append((_("Accrued rebate"), money("amount")))
     return facts
+
+
+def trace_summary(trace: dict) -> str:
+    """The trace in one line for a statement: revenue, attainment, rate, tier, cap (DESIGN §6.3)."""
+    if not trace:
+        return ""
+    currency = trace.get("currency", "CNY")
+    revenue = _dec(trace.get("revenue"))
+    rate_key = "effective_rate" if trace.get("mode") == ProgrammeMode.BASE_SHARE else "bracket_rate"
+    parts = [
+        _("Revenue %(revenue)s, attainment %(attainment)s, rate %(rate)s, tier × %(multiplier)s")
+        % {
+            "revenue": "—" if revenue is None else format_money(revenue, currency),
+            "attainment": format_percent(_dec(trace.get("attainment"))),
+            "rate": format_percent(_dec(trace.get(rate_key))),
+            "multiplier": trace.get("multiplier", "1"),
+        }
+    ]
+    if trace.get("capped_contracts"):
+        parts.append(
+            _("capped at %(cap)s of the contract's revenue on %(n)s of %(total)s contract(s)")
+            % {
+                "cap": format_percent(_dec(trace.get("contract_cap")), 0),
+                "n": trace["capped_contracts"],
+                "total": trace.get("contract_count", 0),
+            }
+        )
+    return "; ".join(parts)
 
 
 def contract_rebate(*, trace: dict, net: Decimal, strategic_net: Decimal) -> dict:

@@ -18,6 +18,7 @@ from partners.inputs import trailing_quarters
 
 from .choices import LineKind
 from .models import Accrual, AccrualFailure, Programme, QuarterClose, SalesLine, Target
+from .rules import trace_summary
 
 
 def accrual_list_for(*, user, filters: dict | None = None) -> QuerySet:
@@ -157,3 +158,13 @@ def revenue_by_partner(
             rates[currency] = fx_rate(currency, base, quarter.end)
         totals[row["partner_id"]] += row["net"] * rates[currency]
     return {pid: round_money(total, base) for pid, total in totals.items()}
+
+
+def accrual_trace_summaries(source_ids: list[str]) -> dict[str, str]:
+    """{accrual id as text: its calculation in one line}, for the statement lines that carry an
+    accrual (registered in settlement's line details; one query for any number of lines)."""
+    ids = [int(source_id) for source_id in source_ids if str(source_id).isdigit()]
+    traces = Accrual.objects.unrestricted("the calculation printed on a statement line").filter(
+        pk__in=ids
+    )
+    return {str(pk): trace_summary(trace) for pk, trace in traces.values_list("pk", "trace")}

@@ -15,6 +15,7 @@ from django.utils import translation
 from core.pdf import pdf_render
 
 from .choices import StatementState
+from .line_details import line_details
 from .models import Statement
 from .selectors import statement_counted_approvals
 
@@ -33,11 +34,15 @@ def statement_pdf_html(
     approvals = getattr(statement, "counted_approvals", None)
     if approvals is None:
         approvals = list(statement_counted_approvals(statement=statement))
+    if "lines" in getattr(statement, "_prefetched_objects_cache", {}):
+        lines = list(statement.lines.all())
+    else:
+        lines = list(statement.lines.select_related("entry"))
     context = {
         "statement": statement,
         "partner": statement.partner,
         "partner_details": partner_details,
-        "lines": list(statement.lines.all()),
+        "lines": lines,
         # The revision chain (DESIGN §6.2): numbers only, printed on the statement itself; read
         # only for a revision or a superseded statement, so a batch of plain ones asks nothing.
         "previous_number": (
@@ -57,11 +62,18 @@ def statement_pdf_html(
             else None
         ),
         "approvals": approvals,
+        # Withheld tax reduces the payable: printed with its minus sign (never "-0.00").
+        "tax_withheld": -statement.tax_amount,
         "company_name": settings.PRM_COMPANY_NAME,
         "verify_url": base_url.rstrip("/")
         + reverse("settlement:statement_verify", args=[statement.verification_code]),
     }
     with translation.override(language or translation.get_language()):
+        details = getattr(statement, "line_details", None)
+        if details is None:
+            details = line_details(lines)
+        # How each line was calculated, where its source says (a rebate: its accrual's trace).
+        context["lines"] = [(line, details.get(line.pk, "")) for line in lines]
         return render_to_string("settlement/statement_pdf.html", context)
 
 

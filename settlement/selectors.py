@@ -22,6 +22,7 @@ from .choices import (
     ReviewOutcome,
     StatementState,
 )
+from .line_details import line_details
 from .models import (
     Dispute,
     DisputeEvidence,
@@ -33,6 +34,7 @@ from .models import (
     ReviewRound,
     Statement,
     StatementApproval,
+    StatementLine,
 )
 from .rules import PAYMENT_BEHAVIOUR_LOOKBACK_DAYS, PAYMENT_TERMS_DAYS
 
@@ -214,17 +216,24 @@ def statement_counted_approvals(*, statement: Statement) -> QuerySet[StatementAp
 
 def statement_pdf_batch(*, ids: list[int]) -> list[Statement]:
     """A chunk of a batch export (a job's, which finance started for the whole period): the
-    statements with partner, lines and counted approvals (`counted_approvals`) in three queries,
-    whatever the number of statements."""
-    return list(
+    statements with partner, lines (with their entries) and counted approvals
+    (`counted_approvals`) in three queries, and the lines' calculation summaries
+    (`line_details`) in one more per source type, whatever the number of statements."""
+    statements = list(
         Statement.objects.unrestricted("a batch export finance started for the whole period")
         .filter(pk__in=ids)
         .select_related("partner")
         .prefetch_related(
-            "lines", Prefetch("approvals", _counted_approvals(), to_attr="counted_approvals")
+            Prefetch("lines", StatementLine.objects.select_related("entry")),
+            Prefetch("approvals", _counted_approvals(), to_attr="counted_approvals"),
         )
         .order_by("number")
     )
+    # How each line was calculated, one query per source type for the whole chunk.
+    details = line_details(line for statement in statements for line in statement.lines.all())
+    for statement in statements:
+        statement.line_details = details
+    return statements
 
 
 def dispute_get_for(*, user, pk) -> Dispute:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import FINANCE_ROLES, Role
 from accounts.models import User
-from core.money import round_money
+from core.money import format_money, round_money
 from core.transitions import Notice, transition_record
 
 from ..choices import CreditKind, CreditStatus
@@ -73,12 +73,11 @@ def credit_application_submit(
         notice=Notice(
             recipients=User.objects.filter(role=Role.FINANCE, is_active=True),
             kind="partner.credit_submitted",
-            title=_("Credit limit application from %(partner)s: %(amount)s %(currency)s"),
+            title=_("Credit limit application from %(partner)s: %(amount)s"),
             url=reverse("partners:credit_detail", args=[application.pk]),
             params={
                 "partner": partner.legal_name,
-                "amount": application.amount,
-                "currency": application.currency,
+                "amount": format_money(application.amount, application.currency),
             },
         ),
     )

@@ -93,7 +93,7 @@ def test_request_approval_claim_and_validation(browser, live_server):
     # and finance validates it
     finance_page = as_user(browser, live_server, finance)
     finance_page.goto(f"/funds/claims/{claim.pk}/")
-    assert "5000.00" in finance_page.locator("main").inner_text()
+    assert "CNY 5,000.00" in finance_page.locator("main").inner_text()
     finance_page.click("button:has-text('Validate')")
     finance_page.wait_for_selector("text=Decision recorded.")
     screenshot(finance_page, "funds-claim-validated")

@@ -362,3 +362,17 @@ def test_partner_cannot_post_approval(client, funded, partner_user):
     request = submit(funded, partner_user, "100.00")
     client.force_login(partner_user)
     assert client.post(reverse("funds:request_approve", args=[request.pk])).status_code == 403
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_request_page_shows_amounts_currency_first_with_separators(
+    client, funded, partner_user, language
+):
+    request = submit(funded, partner_user, "1234.50", budget=Decimal("2500.00"))
+    partner_user.language = language
+    partner_user.save(update_fields=["language"])
+    client.force_login(partner_user)
+    page = client.get(reverse("funds:request_detail", args=[request.pk])).content.decode()
+    assert f"{request.currency} 2,500.00" in page
+    assert f"{request.currency} 1,234.50" in page
+    assert "2500.00" not in page

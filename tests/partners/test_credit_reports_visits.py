@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 
 from accounts.choices import Role
-from core.models import AuditEvent, FxRate
+from core.models import AuditEvent, FxRate, Notification
 from partners import selectors, services
 from partners.choices import CreditStatus, ReportStatus, VisitStatus
 from partners.models import BusinessReport, CreditApplication, PartnerVisit
@@ -474,3 +474,17 @@ def test_the_database_refuses_a_second_report_for_a_month(managed, sales, time_m
             submitted_by=sales,
             submitted_at=report.submitted_at,
         )
+
+
+@pytest.mark.parametrize(
+    ("language", "words"), [("en", "Credit limit application"), ("zh-hans", "信用额度申请")]
+)
+def test_finance_is_told_of_an_application_with_the_amount_in_the_money_display_form(
+    managed, partner_finance, finance_user, language, words
+):
+    finance_user.language = language
+    finance_user.save(update_fields=["language"])
+    application = _apply(managed, partner_finance)
+    note = Notification.objects.get(recipient=finance_user, kind="partner.credit_submitted")
+    assert words in note.title
+    assert f"{application.currency} 250,000.00" in note.title

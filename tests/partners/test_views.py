@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
@@ -434,3 +436,17 @@ def test_violation_negative_penalty_is_field_error(client, admin_user, partner):
     assert response.status_code == 400
     assert "penalty" in response.context["form"].errors
     assert not partner.violations.exists()
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_finance_sees_the_credit_limit_with_its_currency_first_and_separators(client, language):
+    partner = PartnerFactory(contract_currency="JPY", credit_limit=Decimal("12500000"))
+    finance = staff(Role.FINANCE)
+    finance.language = language
+    finance.save(update_fields=["language"])
+    client.force_login(finance)
+
+    page = client.get(reverse("partners:partner_detail", args=[partner.pk])).content.decode()
+
+    assert "JPY 12,500,000" in page
+    assert "12500000" not in page

@@ -27,7 +27,7 @@ def test_partner_reads_the_trace_of_its_accrual(page):
     # then
     content = page.content()
     assert "133,100.00" in content
-    assert "115.00%" in content
+    assert "115.00 %" in content
     screenshot(page, "rebates-accrual-detail")
     assert not [e for e in page.console_errors if "Content Security Policy" in e]
 
@@ -50,6 +50,6 @@ def test_finance_sees_every_partners_accruals_with_recalculate_and_close(page):
     # then
     content = page.content()
     assert "Close and hand to settlement" in content
-    assert content.count("105%") == 2
+    assert content.count("105.00 %") == 2
     screenshot(page, "rebates-accrual-list-finance")
     assert not [e for e in page.console_errors if "Content Security Policy" in e]

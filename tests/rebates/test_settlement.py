@@ -1,6 +1,8 @@
 """Accruals and clawbacks reach settlement; won deals reach the calculation (DESIGN §4.5, §5.1)."""
 
 import datetime
+import shutil
+import subprocess
 from decimal import Decimal
 
 import pytest
@@ -24,12 +26,21 @@ from rebates.tasks import rebate_calculate_period_task
 from settlement import services as settlement
 from settlement.choices import EntryKind, StatementState
 from settlement.models import SettlementEntry
+from settlement.pdf import statement_pdf_render
+from settlement.selectors import statement_pdf_batch
 from tests.deals.factories import DealFactory, ProductFactory
 from tests.factories import PartnerFactory, staff, tier
 
 from .factories import PERIOD, line, programme, target
 
 pytestmark = pytest.mark.django_db
+
+
+def pdftotext(pdf: bytes) -> str:
+    return subprocess.run(  # noqa: S603 (poppler's pdftotext on our own PDF)
+        [shutil.which("pdftotext"), "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+
 
 M = 1_000_000
 AFTER_Q3 = "2026-10-05T08:00:00Z"
@@ -312,3 +323,19 @@ def test_deals_not_won_or_won_in_another_quarter_are_not_sales_lines():
     DealFactory(partner=partner, status=DealStatus.APPROVED)
     assert sales_lines_from_won_deals(period=PERIOD) == 0
     assert not SalesLine.objects.exists()
+
+
+@pytest.mark.parametrize("batch", [False, True])
+def test_the_statement_pdf_prints_how_the_rebate_line_was_calculated(
+    worked_example, time_machine, batch
+):
+    time_machine.move_to(AFTER_Q3)
+    quarter_close(period=PERIOD, actor=staff(Role.FINANCE))
+    statement = settlement.statement_build(partner=worked_example, period="2026Q3")
+    if batch:
+        [statement] = statement_pdf_batch(ids=[statement.pk])
+
+    text = " ".join(pdftotext(statement_pdf_render(statement=statement, language="en")).split())
+
+    assert "Revenue CNY 1,150,000.00, attainment 115.00 %, rate 10.00 %, tier × 1.1" in text
+    assert "CNY 133,100.00" in text

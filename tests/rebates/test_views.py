@@ -50,7 +50,7 @@ def test_accrual_detail_shows_trace_and_what_if(client, partner_user, accruals):
     client.force_login(partner_user)
     accrual = accruals[partner_user.partner_id]
     page = client.get(reverse("rebates:accrual_detail", args=[accrual.pk])).content.decode()
-    assert "Eligible revenue counted" in page and "90.00%" in page
+    assert "Eligible revenue counted" in page and "90.00 %" in page
     assert "100% bracket" in page  # 100,000 more reaches 100%
 
 

@@ -14,9 +14,12 @@ from pypdf import PdfReader
 
 from accounts.choices import Role
 from core.jobs import job_create
+from core.money import format_money
 from core.pdf import pdf_render
 from core.pdf_fonts import FAMILY
 from settlement import exports, services
+from settlement.choices import EntryKind
+from settlement.models import PartnerTaxProfile
 from settlement.pdf import STYLESHEET, statement_pdf_html, statement_pdf_render
 from tests.factories import PartnerFactory, staff
 
@@ -100,13 +103,13 @@ def test_pdf_text_lists_the_statement_in_order_as_its_data_says():
         expected += [
             str(n),
             line.description,
-            f"{line.original_currency} {line.original_amount:.2f}",
+            format_money(line.original_amount, line.original_currency),
             f"{line.fx_rate:.6f}",
-            f"{line.amount:.2f}",
+            format_money(line.amount, statement.currency),
         ]
     expected += [
-        f"Lines {statement.currency} {statement.subtotal:.2f}",
-        f"Payable {statement.currency} {statement.payable:.2f}",
+        f"Lines {format_money(statement.subtotal, statement.currency)}",
+        f"Payable {format_money(statement.payable, statement.currency)}",
         "Approvals",
         *(approver.full_name for approver in approvers),
         f"Verification code: {statement.verification_code}",
@@ -183,3 +186,38 @@ def test_a_chunk_of_the_batch_export_reads_its_statements_in_a_fixed_number_of_q
     job.refresh_from_db()
     assert job.done == 4
     assert job.message == max(s.number for s in statements)
+
+
+def test_pdf_amounts_have_separators_and_no_tax_line_without_tax():
+    partner = PartnerFactory()
+    queue_entry(partner, "1234.56", description="Rebate Q3")
+    queue_entry(partner, "-1234.56", kind=EntryKind.CLAWBACK, description="Returns Q3")
+    queue_entry(partner, "1000000", description="Rebate Q3 second contract")
+    statement = services.statement_build(partner=partner, period=PERIOD)
+    assert statement.tax_rate == 0
+
+    text = _words(statement_pdf_render(statement=statement))
+
+    assert "CNY 1,234.56" in text
+    assert "CNY -1,234.56" in text
+    assert "CNY 1,000,000.00" in text
+    assert "-0.00" not in text
+    assert "Tax" not in text.replace("Tax ID", "")
+    assert "0.0000" not in text
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_pdf_shows_the_tax_rate_as_a_percentage_and_the_tax_withheld(language):
+    partner = PartnerFactory()
+    PartnerTaxProfile.objects.create(partner=partner, tax_rate=Decimal("0.06"))
+    queue_entry(partner, "1234567.89", description="Rebate Q3")
+    statement = services.statement_build(partner=partner, period=PERIOD)
+    assert statement.tax_amount == Decimal("74074.07")
+
+    text = _words(statement_pdf_render(statement=statement, language=language))
+
+    assert "6.00 %" in text
+    assert "CNY -74,074.07" in text
+    assert "0.0600" not in text
+    assert f"CNY {statement.payable:,.2f}" in text
+    assert "-0.00" not in text

@@ -1,9 +1,11 @@
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
 from accounts.choices import Role
 from settlement.choices import StatementState
-from settlement.models import Dispute, Statement
+from settlement.models import Dispute, PartnerTaxProfile, Statement
 from tests.factories import PartnerFactory, PartnerUserFactory, staff
 
 from .factories import built_statement, published_statement
@@ -184,3 +186,23 @@ def test_partner_disputes_and_finance_resolves_on_the_pages(
     # and the dispute form cannot be opened again
     again = client.get(reverse("settlement:statement_dispute", args=[statement.pk]))
     assert again.status_code == 302 and again["Location"] == detail
+
+
+@pytest.mark.parametrize(("language", "tax_label"), [("en", "Tax rate"), ("zh-hans", "税率")])
+def test_detail_shows_money_with_separators_and_the_tax_rate_as_a_percentage(
+    client, finance_user, language, tax_label
+):
+    partner = PartnerFactory(contract_currency="CNY")
+    PartnerTaxProfile.objects.create(partner=partner, tax_rate=Decimal("0.05"))
+    statement = built_statement(partner, "1307000.00")
+    finance_user.language = language
+    finance_user.save(update_fields=["language"])
+    client.force_login(finance_user)
+
+    page = client.get(reverse("settlement:statement_detail", args=[statement.pk])).content.decode()
+
+    assert "CNY 1,307,000.00" in page
+    assert "CNY 65,350.00" in page  # the tax
+    assert "CNY 1,241,650.00" in page  # payable
+    assert tax_label in page and "5.00 %" in page
+    assert "1307000.00" not in page and "0.0500" not in page
