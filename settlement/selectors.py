@@ -477,7 +477,8 @@ def payment_behaviour_by_partner(*, partner_ids=None, as_of) -> dict[int, dict]:
 def partner_tax_rates() -> QuerySet[PartnerTaxProfile]:
     """Partners with a withholding tax rate set (finance's settings page), by partner name."""
     return (
-        PartnerTaxProfile.objects.exclude(tax_rate=0)
+        PartnerTaxProfile.objects.unrestricted("finance's settings page: every partner's rate")
+        .exclude(tax_rate=0)
         .annotate(rate_percent=F("tax_rate") * 100)
         .select_related("partner")
         .order_by("partner__legal_name", "pk")
@@ -486,4 +487,8 @@ def partner_tax_rates() -> QuerySet[PartnerTaxProfile]:
 
 def partner_for_tax_id(tax_id: str):
     """The partner registered under `tax_id`, or None (finance's tax rate form)."""
-    return Partner.objects.filter(tax_id=tax_id.strip()).first()
+    return (
+        Partner.objects.unrestricted("finance's settings page: any partner by its tax ID")
+        .filter(tax_id=tax_id.strip())
+        .first()
+    )
