@@ -52,6 +52,24 @@ def paginate(request, queryset, per_page: int = PAGE_SIZE):
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
+def settings_form_saved(request, form, update) -> bool:
+    """A settings page's POST: a valid `form` goes through `update(actor=, values=)` (a service
+    that validates, saves and audits, returning the changes); says what happened. True when saved
+    (the caller redirects), False to show the form again with its field errors."""
+    if request.method != "POST" or not form.is_valid():
+        return False
+    try:
+        changes = update(actor=request.user, values=dict(form.cleaned_data))
+    except ValidationError as exc:
+        apply_service_errors(form, exc)
+        return False
+    if changes:
+        messages.success(request, _("Settings saved; they apply from now on."))
+    else:
+        messages.info(request, _("Nothing changed."))
+    return True
+
+
 def listing(request, definition: ListDefinition) -> Listing:
     """A list page's rows, header and the reader's saved views, from the request's query."""
     views = [

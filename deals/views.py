@@ -22,7 +22,7 @@ from core.forms import apply_service_errors
 from core.idempotency import idempotent_form
 from core.lists import NAVIGATION_PARAMS
 from core.permissions import role_required
-from core.views import export_page, listing
+from core.views import export_page, listing, settings_form_saved
 from partners.selectors import partner_exit_get_for, partners_receiving_for
 
 from . import selectors, services
@@ -596,19 +596,8 @@ def deal_settings(request):
     form = DealSettingsForm(
         request.POST if request.method == "POST" else None, instance=DealSettings.current()
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            changes = services.deal_settings_update(
-                actor=request.user, values=dict(form.cleaned_data)
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            if changes:
-                messages.success(request, _("Settings saved; they apply from now on."))
-            else:
-                messages.info(request, _("Nothing changed."))
-            return redirect("deals:settings")
+    if settings_form_saved(request, form, services.deal_settings_update):
+        return redirect("deals:settings")
     return render(
         request,
         "deals/settings.html",

@@ -22,7 +22,7 @@ from core.imports import importer_for
 from core.jobs import job_create
 from core.outbox import outbox_enqueue, queued_notice
 from core.permissions import role_required
-from core.views import listing, paginate
+from core.views import listing, paginate, settings_form_saved
 
 from . import jobs, permissions, selectors, services
 from .choices import LOCKED_STATES, DisputeState, ResolutionAction
@@ -432,19 +432,8 @@ def settlement_settings(request):
         request.POST if request.method == "POST" else None, instance=policy, prefix="policy"
     )
     tax_form = PartnerTaxRateForm(prefix="tax")
-    if request.method == "POST" and form.is_valid():
-        try:
-            changes = services.settlement_policy_update(
-                actor=request.user, values=dict(form.cleaned_data)
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            if changes:
-                messages.success(request, _("Settings saved; they apply from now on."))
-            else:
-                messages.info(request, _("Nothing changed."))
-            return redirect("settlement:settings")
+    if settings_form_saved(request, form, services.settlement_policy_update):
+        return redirect("settlement:settings")
     return _settings_page(request, form, tax_form, status=400)
 
 
