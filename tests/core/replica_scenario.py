@@ -35,8 +35,12 @@ def value(conn, sql: str, params=()):
 
 
 def caught_up(seconds: float = 60) -> None:
-    """Wait until the replica has replayed everything the primary has written so far."""
-    lsn = value(PRIMARY, "SELECT pg_current_wal_lsn()::text")
+    """Wait until the replica has replayed everything the primary has written so far.
+
+    The insert position, not pg_current_wal_lsn() (the write position): the primary commits
+    asynchronously (synchronous_commit = off), so a commit may be inserted but not yet written,
+    and waiting for the write position alone could pause the replay before that commit."""
+    lsn = value(PRIMARY, "SELECT pg_current_wal_insert_lsn()::text")
     deadline = time.monotonic() + seconds
     while not value(
         REPLICA, "SELECT pg_wal_lsn_diff(pg_last_wal_replay_lsn(), %s::pg_lsn) >= 0", [lsn]

@@ -59,7 +59,7 @@ def migrate_template(cursor) -> None:
 
 def wait_for_the_replica(primary_cursor, name: str, seconds: float = 60) -> None:
     """Until the replica has replayed the primary's WAL so far: the new database is there."""
-    primary_cursor.execute("SELECT pg_current_wal_lsn()::text")
+    primary_cursor.execute("SELECT pg_current_wal_insert_lsn()::text")
     [lsn] = primary_cursor.fetchone()
     replica = psycopg2.connect(
         host="127.0.0.1", port=REPLICA_PORT, user="postgres", dbname="postgres"
@@ -130,7 +130,7 @@ def test_reports_figures_and_exports_read_the_replica_and_a_page_after_a_post_th
     assert seen["after_post"] == {"status": 200, "shows_the_write": True}
     report = seen["report"]
     assert report["status"] == 200
-    assert report["shows_1000"] and not report["shows_1500"], done.stderr[-3000:]
+    assert report["shows_1000"] and not report["shows_1500"], (report, done.stderr[-3000:])
     assert report["ledger_queries_on_replica"] >= 1
     assert report["ledger_queries_on_primary"] == 0
     assert seen["coverage_report_status"] == 200
