@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("deals.api.urls")),
     path("", include("rebates.api.urls")),
     path("", include("settlement.api.urls")),
+    path("inventory/", include("inventory.api.urls")),
     path("", include("funds.api.urls")),
 ]
 
@@ -40,6 +41,7 @@ urlpatterns = [
     path("deals/", include("deals.urls")),
     path("rebates/", include("rebates.urls")),
     path("settlement/", include("settlement.urls")),
+    path("inventory/", include("inventory.urls")),
     path("funds/", include("funds.urls")),
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),

@@ -582,6 +582,10 @@ PAGES: dict[str, Entry] = {
         denied=("distributor",),
     ),
     "healthz": Entry(ok=("anonymous",), public=True),
+    # inventory (DESIGN §11)
+    "inventory:stock": Entry(ok=STAFF),
+    "inventory:report_list": Entry(ok=(*STAFF, *PARTNER)),
+    "inventory:flag_list": Entry(ok=(*STAFF, *PARTNER)),
 }
 
 

@@ -9,8 +9,11 @@ Layers, bottom first (an app may depend only on apps of a LOWER layer):
 2. `partners` — the companies every other domain belongs to.
 3. `training`, `deals` — certifications, and registrations with their leads; neither knows the other.
 4. `settlement` — statements and reconciliation; it reads won deals (through `deals_won_line_v`).
-5. `rebates` — the calculation; it closes its quarter and queues entries through settlement.
-6. `funds` — MDF; it settles through settlement and reads revenue through rebates and deals.
+5. `inventory` — partners' stock and sell-through, diversion and price flags; its penalties
+   settle through settlement (DESIGN §11).
+6. `rebates` — the calculation; it closes its quarter and queues entries through settlement, and
+   may take revenue from sell-through (`inventory_sell_through_v`).
+7. `funds` — MDF; it settles through settlement and reads revenue through rebates and deals.
 
 `prm` (settings, URLs, Celery) sits on top and nobody imports it. Where a lower app must call
 something a higher one owns at run time (a partner's tier inputs, the rebate quarter close before a
@@ -45,6 +48,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"partners"}),
     frozenset({"training", "deals"}),
     frozenset({"settlement"}),
+    frozenset({"inventory"}),
     frozenset({"rebates"}),
     frozenset({"funds"}),
 )

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "deals",
     "rebates",
     "settlement",
+    "inventory",
     "funds",
 ]
 

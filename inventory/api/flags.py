@@ -1,0 +1,3 @@
+"""API of inventory's flags."""
+
+urlpatterns: list = []

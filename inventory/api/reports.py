@@ -1,0 +1,3 @@
+"""API of inventory's reports."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+from . import flags, reports, stock
+
+urlpatterns = [*reports.urlpatterns, *stock.urlpatterns, *flags.urlpatterns]

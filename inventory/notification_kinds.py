@@ -1,0 +1,1 @@
+"""The notifications inventory sends (declared so the preferences page can list them)."""
