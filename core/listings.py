@@ -1,16 +1,19 @@
-"""Core's own lists on the list framework (DESIGN §8.1): the audit log, jobs and imports."""
+"""Core's own lists on the list framework (DESIGN §8.1): the audit log, jobs, imports and FX
+rates."""
 
 from __future__ import annotations
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from .filters import DateRangeFilter, ListFilterSet, MultiChoiceFilter, SortFilter
 from .imports import importers_for
 from .jobs import job_list_for
 from .lists import Column, ListDefinition, list_register
-from .models import AuditEvent, ImportBatch, ImportStatus, JobRun, JobStatus
+from .models import AuditEvent, FxRate, ImportBatch, ImportStatus, JobRun, JobStatus
+from .money import CURRENCY_CHOICES
+from .roles import FX_RATE_READERS
 
 
 def audit_event_list_for(*, user) -> QuerySet[AuditEvent]:
@@ -24,6 +27,38 @@ def import_batch_list_for(*, user) -> QuerySet[ImportBatch]:
     """The imports of the kinds the user may run."""
     kinds = [importer.kind for importer in importers_for(user)]
     return ImportBatch.objects.select_related("uploaded_by").filter(kind__in=kinds)
+
+
+def fx_rate_list_for(*, user) -> QuerySet[FxRate]:
+    """Every FX rate for the roles that read them (vendor data, not a partner's), none for others."""
+    rates = FxRate.objects.all()
+    return rates if getattr(user, "role", None) in FX_RATE_READERS else rates.none()
+
+
+class FxRateFilterSet(ListFilterSet):
+    currency = django_filters.ChoiceFilter(
+        label=_("Currency"), choices=CURRENCY_CHOICES, method="filter_currency"
+    )
+    base_currency = django_filters.ChoiceFilter(label=_("From"), choices=CURRENCY_CHOICES)
+    quote_currency = django_filters.ChoiceFilter(label=_("To"), choices=CURRENCY_CHOICES)
+    rate_date = DateRangeFilter(label=_("Date"), field_name="rate_date")
+    sort = SortFilter(
+        fields=(
+            ("rate_date", "date"),
+            ("base_currency", "from"),
+            ("quote_currency", "to"),
+            ("rate", "rate"),
+        ),
+        default="-date",
+    )
+
+    class Meta:
+        model = FxRate
+        fields: list[str] = []
+
+    def filter_currency(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """Rates from or to the currency."""
+        return queryset.filter(Q(base_currency=value) | Q(quote_currency=value))
 
 
 class AuditEventFilterSet(ListFilterSet):
@@ -122,6 +157,21 @@ IMPORT_LIST = list_register(
             Column("errors", _("Errors"), num=True),
             Column("by", _("By")),
             Column("when", _("When"), sort="when"),
+        ),
+    )
+)
+
+FX_RATE_LIST = list_register(
+    ListDefinition(
+        key="fx-rates",
+        url_name="core:fxrate_list",
+        base=fx_rate_list_for,
+        filterset=FxRateFilterSet,
+        columns=(
+            Column("date", _("Date"), sort="date"),
+            Column("from", _("From"), sort="from"),
+            Column("to", _("To"), sort="to"),
+            Column("rate", _("Exchange rate"), sort="rate", num=True),
         ),
     )
 )

@@ -25,5 +25,7 @@ PARTNER_ROLES = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_SALES, Role.PARTNER_
 # Roles that act on partners as a channel team (a director is a manager with higher limits).
 CHANNEL_ROLES = frozenset({Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR})
 FINANCE_ROLES = frozenset({Role.FINANCE, Role.CFO})
+# Staff who read FX rates: finance, and the channel team whose deal floors they convert.
+FX_RATE_READERS = frozenset({Role.ADMIN}) | FINANCE_ROLES | CHANNEL_ROLES
 # Partner roles that see and act on company finance (DESIGN §1); partner sales does not.
 PARTNER_FINANCE_ROLES = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_FINANCE})

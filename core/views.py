@@ -27,9 +27,9 @@ from .idempotency import idempotent_form
 from .import_batches import import_batch_create
 from .imports import import_limits, importer_for, importers_for
 from .jobs import job_can_resume, job_get_for, job_resume
-from .listings import AUDIT_LIST, IMPORT_LIST, JOB_LIST
+from .listings import AUDIT_LIST, FX_RATE_LIST, IMPORT_LIST, JOB_LIST
 from .lists import ListDefinition, Listing, list_definition, listing_for
-from .models import FxRate, ImportBatch, JobRun, JobStatus
+from .models import ImportBatch, JobRun, JobStatus
 from .notifications import (
     notification_kinds_for,
     notification_latest_for,
@@ -40,7 +40,7 @@ from .notifications import (
 )
 from .outbox import outbox_waiting, queued_notice
 from .permissions import role_required
-from .roles import Role
+from .roles import FX_RATE_READERS, Role
 from .saved_views import saved_view_delete, saved_view_save, saved_view_url, saved_views_for
 from .search import DROPDOWN_LIMIT, PAGE_LIMIT, search, search_text_clean
 from .settings_pages import settings_sections_for
@@ -359,15 +359,12 @@ def import_error_report(request, pk: int):
     return csv_response(itertools.chain([header], rows), filename=f"import-{batch.pk}-errors.csv")
 
 
-@role_required(Role.FINANCE, Role.CFO)
+@role_required(*FX_RATE_READERS)
 def fxrate_list(request):
-    rates = FxRate.objects.all()
-    currency = request.GET.get("currency", "").upper()
-    if currency:
-        rates = rates.filter(base_currency=currency) | rates.filter(quote_currency=currency)
-    return render(
-        request, "core/fxrate_list.html", {"page": paginate(request, rates), "currency": currency}
-    )
+    rates = listing(request, FX_RATE_LIST)
+    importer = importer_for("fx_rates")
+    context = {"listing": rates, "page": rates.page, "can_import": importer.can_use(request.user)}
+    return render(request, "core/fxrate_list.html", context)
 
 
 @role_required(Role.FINANCE, Role.CFO)

@@ -164,7 +164,7 @@ PAGES: dict[str, Entry] = {
     "core:import_error_report": Entry(
         ok=FINANCE, kwargs=pk("import_batch"), scoped=False, denied=("manager",)
     ),
-    "core:fxrate_list": Entry(ok=FINANCE, denied=("manager",)),
+    "core:fxrate_list": Entry(ok=(*FINANCE, "manager", "director"), denied=("legal",)),
     "core:audit_list": Entry(ok=("admin",), denied=("finance", "manager")),
     "core:settings": Entry(ok=FINANCE, denied=("manager", "legal")),
     # The global search finds the home partner by name for whoever may see it, never for another
@@ -661,7 +661,7 @@ API: dict[str, Entry] = {
         denied=("partner_finance", "manager"),
     ),
     # core
-    f"GET {V1}/fx-rates/": api(FINANCE),
+    f"GET {V1}/fx-rates/": api((*FINANCE, "manager", "director"), denied=("legal",)),
     f"GET {V1}/fx-rates/{{id}}/": api(FINANCE, api_id("fx_rate"), scoped=False),
     f"GET {V1}/imports/": api(FINANCE),
     f"POST {V1}/imports/": api(FINANCE),

@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.urls import reverse
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
@@ -18,6 +19,7 @@ from ..files import stored_file_response
 from ..import_batches import import_batch_create
 from ..imports import importers_for
 from ..jobs import job_list_for, job_resume
+from ..listings import FxRateFilterSet
 from ..models import FxRate, ImportBatch, JobRun, Notification
 from ..notifications import (
     GROUP_LABELS,
@@ -27,7 +29,7 @@ from ..notifications import (
     notification_preferences_update,
     unread_count,
 )
-from ..roles import Role
+from ..roles import FX_RATE_READERS
 from ..search import search, search_text_clean
 from .idempotency import idempotent_create
 from .serializers import (
@@ -194,12 +196,12 @@ class ImportBatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
 
 
 class FxRateViewSet(viewsets.ReadOnlyModelViewSet):
+    # The page's FilterSet: the same filters and sort keys (`core.listings.FX_RATE_LIST`).
     queryset = FxRate.objects.all()
     serializer_class = FxRateSerializer
-    permission_classes = [
-        HasRole.of(Role.FINANCE, Role.CFO, Role.CHANNEL_DIRECTOR, Role.CHANNEL_MANAGER)
-    ]
-    filterset_fields = ["base_currency", "quote_currency", "rate_date"]
+    permission_classes = [HasRole.of(*FX_RATE_READERS)]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = FxRateFilterSet
 
 
 class SearchApi(APIView):
