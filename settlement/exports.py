@@ -33,8 +33,8 @@ from core.models import JobRun
 
 from . import selectors
 from .filtersets import AnomalyQueueFilterSet
-from .lists import STATEMENT_LIST
-from .models import ReconciliationAnomaly, Statement
+from .lists import ORDER_LIST, STATEMENT_LIST
+from .models import Order, ReconciliationAnomaly, Statement
 from .pdf import statement_pdf_filename, statement_pdf_render
 
 
@@ -200,6 +200,27 @@ def anomaly_rows_for(user, params) -> ExportRows:
     return ExportRows(records=filterset.qs, row=anomaly_export_row)
 
 
+def order_export_row(order: Order) -> list:
+    return [
+        order.reference,
+        order.partner.legal_name,
+        order.order_date,
+        export_choice(order, "source"),
+        order.currency,
+        order.amount,
+        order.paid_amount,
+        order.delivered_amount,
+        export_choice(order, "status"),
+    ]
+
+
+def order_rows_for(user, params) -> ExportRows:
+    """The reconciliation results exactly as their page filters and sorts them (`ORDER_LIST`)."""
+    return ExportRows(
+        records=export_list_rows(ORDER_LIST, user=user, params=params), row=order_export_row
+    )
+
+
 export_register(
     "statements",
     title=gettext_lazy("Statements"),
@@ -240,5 +261,22 @@ export_register(
         gettext_lazy("Closed"),
     ),
     rows_for=anomaly_rows_for,
+    roles=FINANCE_ROLES,
+)
+export_register(
+    "orders",
+    title=gettext_lazy("Reconciliation results"),
+    columns=(
+        gettext_lazy("Order number"),
+        gettext_lazy("Partner"),
+        gettext_lazy("Order date"),
+        gettext_lazy("Source"),
+        gettext_lazy("Currency"),
+        gettext_lazy("Amount"),
+        gettext_lazy("Paid"),
+        gettext_lazy("Delivered"),
+        gettext_lazy("Status"),
+    ),
+    rows_for=order_rows_for,
     roles=FINANCE_ROLES,
 )

@@ -15,9 +15,9 @@ from core.filters import (
 )
 from core.money import CURRENCY_CHOICES
 
-from .choices import AnomalyKind, AnomalyState, StatementState
+from .choices import AnomalyKind, AnomalyState, OrderSource, OrderStatus, StatementState
 from .forms import PeriodField
-from .models import Statement
+from .models import Order, ReconciliationRun, Statement
 
 
 class PeriodFilter(django_filters.CharFilter):
@@ -50,6 +50,44 @@ class StatementFilterSet(ListFilterSet):
 
     class Meta:
         model = Statement
+        fields: list[str] = []
+
+
+# --- reconciliation results and runs ------------------------------------------------------
+class OrderFilterSet(ListFilterSet):
+    """Orders with what was paid and delivered. Sorted only by keys an index serves (a million
+    orders): the order date (`order_list_recent`) and the order number (unique)."""
+
+    q = django_filters.CharFilter(
+        label=_("Order number"), field_name="reference", lookup_expr="istartswith"
+    )
+    status = MultiChoiceFilter(label=_("Status"), choices=OrderStatus.choices)
+    source = django_filters.ChoiceFilter(label=_("Source"), choices=OrderSource.choices)
+    currency = django_filters.ChoiceFilter(label=_("Currency"), choices=CURRENCY_CHOICES)
+    partner = django_filters.CharFilter(
+        label=_("Partner"), field_name="partner__legal_name", lookup_expr="icontains"
+    )
+    order_date = DateRangeFilter(label=_("Order date"), field_name="order_date")
+    amount = AmountRangeFilter(label=_("Amount"), field_name="amount")
+    sort = SortFilter(
+        fields=(("order_date", "date"), ("reference", "number")),
+        default="-date",
+    )
+
+    class Meta:
+        model = Order
+        fields: list[str] = []
+
+
+class ReconciliationRunFilterSet(ListFilterSet):
+    started = DateRangeFilter(label=_("Started"), field_name="created_at")
+    finished = django_filters.BooleanFilter(
+        label=_("Finished"), field_name="finished_at", lookup_expr="isnull", exclude=True
+    )
+    sort = SortFilter(fields=(("created_at", "started"),), default="-started")
+
+    class Meta:
+        model = ReconciliationRun
         fields: list[str] = []
 
 

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.periods import Quarter
 
-from .choices import OrderStatus, ResolutionAction
+from .choices import ResolutionAction
 from .models import SettlementPolicy
 
 
@@ -79,14 +79,6 @@ class DisputeResolveForm(forms.Form):
         ),
         required=False,
     )
-
-
-class OrderFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", "—"), *OrderStatus.choices]
-    )
-    partner = forms.CharField(label=_("Partner"), required=False, max_length=100)
-    reference = forms.CharField(label=_("Order number"), required=False, max_length=60)
 
 
 class AnomalyResolveForm(forms.Form):

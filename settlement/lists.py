@@ -1,5 +1,5 @@
-"""The statement list (DESIGN §8.1): base selector, FilterSet and columns, one definition for the
-page, the API and exports."""
+"""Settlement's lists (DESIGN §8.1) — statements, reconciliation results (orders) and runs: base
+selector, FilterSet and columns, one definition for the page, the API and exports."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.lists import Column, ListDefinition, list_register
 
-from .filtersets import StatementFilterSet
-from .selectors import statement_list_base_for
+from .filtersets import OrderFilterSet, ReconciliationRunFilterSet, StatementFilterSet
+from .selectors import order_list_for, reconciliation_run_list_for, statement_list_base_for
 
 STATEMENT_LIST = list_register(
     ListDefinition(
@@ -24,6 +24,42 @@ STATEMENT_LIST = list_register(
             Column("payable", _("Payable"), sort="payable", num=True),
             Column("disputes", _("Disputes")),
             Column("created", _("created"), sort="created", default=False),
+        ),
+    )
+)
+
+ORDER_LIST = list_register(
+    ListDefinition(
+        key="orders",
+        url_name="settlement:reconciliation_orders",
+        base=order_list_for,
+        filterset=OrderFilterSet,
+        columns=(
+            Column("number", _("Order number"), sort="number"),
+            Column("partner", _("Partner")),
+            Column("date", _("Order date"), sort="date"),
+            Column("source", _("Source")),
+            Column("amount", _("Amount"), num=True),
+            Column("paid", _("Paid"), num=True),
+            Column("delivered", _("Delivered"), num=True),
+            Column("status", _("Status")),
+        ),
+    )
+)
+
+RECONCILIATION_RUN_LIST = list_register(
+    ListDefinition(
+        key="reconciliation-runs",
+        url_name="settlement:reconciliation_run_list",
+        base=reconciliation_run_list_for,
+        filterset=ReconciliationRunFilterSet,
+        columns=(
+            Column("run", _("Run")),
+            Column("started", _("Started"), sort="started"),
+            Column("started_by", _("Started by")),
+            Column("progress", _("Progress")),
+            Column("matched", _("Matched"), num=True, default=False),
+            Column("finished", _("Finished")),
         ),
     )
 )

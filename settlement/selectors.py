@@ -250,7 +250,7 @@ def dispute_get_for(*, user, pk) -> Dispute:
 
 # --- reconciliation: finance only (DESIGN §6.4) ---------------------------------------------
 def reconciliation_run_list_for(*, user) -> QuerySet[ReconciliationRun]:
-    runs = ReconciliationRun.objects.select_related("job", "started_by").order_by("-pk")
+    runs = ReconciliationRun.objects.select_related("job", "started_by")
     return runs if _may_see_all(user) else runs.none()
 
 
@@ -291,22 +291,11 @@ def reconciliation_run_summary(*, run: ReconciliationRun) -> dict:
     }
 
 
-def order_list_for(*, user, filters: dict | None = None) -> QuerySet[Order]:
+def order_list_for(*, user) -> QuerySet[Order]:
+    """The reconciliation results (`settlement.lists.ORDER_LIST` filters and sorts them)."""
     if not _may_see_all(user):
         return Order.objects.none()
-    orders = (
-        Order.objects.unrestricted("finance only, checked above")
-        .select_related("partner")
-        .order_by("-order_date", "reference")
-    )
-    filters = filters or {}
-    if filters.get("status"):
-        orders = orders.filter(status=filters["status"])
-    if filters.get("partner"):
-        orders = orders.filter(partner__legal_name__icontains=filters["partner"])
-    if filters.get("reference"):
-        orders = orders.filter(reference__icontains=filters["reference"])
-    return orders
+    return Order.objects.unrestricted("finance only, checked above").select_related("partner")
 
 
 def anomaly_list_for(*, user, filters: dict | None = None) -> QuerySet[ReconciliationAnomaly]:

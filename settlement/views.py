@@ -33,12 +33,11 @@ from .forms import (
     DisputeForm,
     DisputeResolveForm,
     NoteForm,
-    OrderFilterForm,
     PartnerTaxRateForm,
     SettlementPolicyForm,
     StatementBuildForm,
 )
-from .lists import STATEMENT_LIST
+from .lists import ORDER_LIST, RECONCILIATION_RUN_LIST, STATEMENT_LIST
 from .models import SettlementPolicy, Statement
 from .pdf import statement_pdf_filename, statement_pdf_render
 
@@ -292,11 +291,13 @@ RECONCILIATION_IMPORTS = ("settlement_orders", "settlement_deliveries", "settlem
 
 @role_required(*FINANCE_ROLES)
 def reconciliation_run_list(request):
+    runs = listing(request, RECONCILIATION_RUN_LIST)
     return render(
         request,
         "settlement/reconciliation_run_list.html",
         {
-            "page": paginate(request, selectors.reconciliation_run_list_for(user=request.user)),
+            "listing": runs,
+            "page": runs.page,
             "importers": [importer_for(kind) for kind in RECONCILIATION_IMPORTS],
         },
     )
@@ -326,13 +327,11 @@ def reconciliation_run_detail(request, pk: int):
 
 @role_required(*FINANCE_ROLES)
 def reconciliation_order_list(request):
-    form = OrderFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    orders = selectors.order_list_for(user=request.user, filters=filters)
+    orders = listing(request, ORDER_LIST)
     return render(
         request,
         "settlement/reconciliation_order_list.html",
-        {"form": form, "page": paginate(request, orders)},
+        {"listing": orders, "page": orders.page},
     )
 
 

@@ -14,7 +14,7 @@ from core.api.idempotency import idempotent_create
 from core.api.views import HasRole
 
 from .. import selectors, services
-from ..filtersets import StatementFilterSet
+from ..filtersets import OrderFilterSet, ReconciliationRunFilterSet, StatementFilterSet
 from ..models import SettlementPolicy
 from .serializers import (
     AnomalyResolveInputSerializer,
@@ -131,6 +131,8 @@ class ReconciliationRunViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = ReconciliationRunSerializer
     permission_classes = [FinanceOnly]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ReconciliationRunFilterSet
 
     def get_queryset(self):
         return selectors.reconciliation_run_list_for(user=self.request.user)
@@ -146,9 +148,11 @@ class ReconciliationRunViewSet(viewsets.ReadOnlyModelViewSet):
 class OrderViewSet(viewsets.ReadOnlyModelViewSet):
     """Reconciliation results: orders with what was paid and delivered, filterable by status."""
 
+    # The page's FilterSet: the same filters and sort keys (`settlement.lists.ORDER_LIST`).
     serializer_class = OrderSerializer
     permission_classes = [FinanceOnly]
-    filterset_fields = ["status", "currency", "partner"]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = OrderFilterSet
 
     def get_queryset(self):
         return selectors.order_list_for(user=self.request.user)

@@ -27,6 +27,8 @@ READER = {
     "jobs": Role.CHANNEL_MANAGER,
     "imports": Role.FINANCE,
     "fx-rates": Role.FINANCE,
+    "orders": Role.FINANCE,
+    "reconciliation-runs": Role.FINANCE,
 }
 
 

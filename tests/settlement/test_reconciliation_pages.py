@@ -182,7 +182,8 @@ def test_bad_filters_are_field_errors_not_500(client, finance_user):
     response = client.get(reverse("settlement:anomaly_list"), {"kind": "nope", "state": "x"})
     assert response.status_code == 200 and response.context["form"].errors["kind"]
     response = client.get(reverse("settlement:reconciliation_orders"), {"status": "nope"})
-    assert response.status_code == 200 and response.context["form"].errors["status"]
+    assert response.status_code == 200
+    assert response.context["listing"].filterset.form.errors["status"]
 
 
 def test_unknown_anomaly_is_404(client, finance_user):
@@ -247,3 +248,22 @@ def test_api_starts_a_run_and_lists_orders_by_status(api_client, finance_user, p
     assert run.json()["finished_at"] is not None
     orders = api_client.get("/api/v1/settlement/orders/", {"status": "partially_paid"}).json()
     assert [o["reference"] for o in orders["results"]] == ["SO-1"]
+
+
+def test_orders_page_and_api_filter_and_sort_alike(client, api_client, finance_user, partner):
+    from settlement.models import Order
+
+    for n, day in enumerate(("2026-10-01", "2026-11-01", "2026-12-01"), start=1):
+        Order.objects.create(
+            partner=partner, reference=f"PO-LIST-{n}", order_date=day, amount="100", currency="CNY"
+        )
+    query = {"order_date_after": "2026-10-15", "sort": "date"}
+    client.force_login(finance_user)
+    page = client.get(reverse("settlement:reconciliation_orders"), query)
+    shown = [o.reference for o in page.context["page"].object_list]
+    api_client.force_authenticate(finance_user)
+    listed = api_client.get("/api/v1/settlement/orders/", query).json()["results"]
+    assert shown == ["PO-LIST-2", "PO-LIST-3"]
+    assert [o["reference"] for o in listed] == shown
+    export = client.get(reverse("core:export", args=["orders"]), {"format": "csv", **query})
+    assert "PO-LIST-1" not in export.getvalue().decode("utf-8-sig")
