@@ -1,5 +1,5 @@
 """Core's own lists on the list framework (DESIGN §8.1): the audit log, jobs, imports and FX
-rates."""
+rates, and each person's notifications."""
 
 from __future__ import annotations
 
@@ -11,8 +11,17 @@ from .filters import DateRangeFilter, ListFilterSet, MultiChoiceFilter, SortFilt
 from .imports import importers_for
 from .jobs import job_list_for
 from .lists import Column, ListDefinition, list_register
-from .models import AuditEvent, FxRate, ImportBatch, ImportStatus, JobRun, JobStatus
+from .models import (
+    AuditEvent,
+    FxRate,
+    ImportBatch,
+    ImportStatus,
+    JobRun,
+    JobStatus,
+    Notification,
+)
 from .money import CURRENCY_CHOICES
+from .notifications import notification_kinds_for
 from .roles import FX_RATE_READERS
 
 
@@ -59,6 +68,39 @@ class FxRateFilterSet(ListFilterSet):
     def filter_currency(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         """Rates from or to the currency."""
         return queryset.filter(Q(base_currency=value) | Q(quote_currency=value))
+
+
+def notification_list_for(*, user) -> QuerySet[Notification]:
+    """The reader's own notifications, nobody else's."""
+    if not getattr(user, "is_authenticated", False):
+        return Notification.objects.none()
+    return user.notifications.all()
+
+
+class NotificationFilterSet(ListFilterSet):
+    q = django_filters.CharFilter(label=_("Message"), method="filter_text")
+    unread = django_filters.BooleanFilter(
+        label=_("Unread only"), field_name="read_at", lookup_expr="isnull"
+    )
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=())
+    created = DateRangeFilter(label=_("When"), field_name="created_at")
+    sort = SortFilter(fields=(("created_at", "when"),), default="-when")
+
+    class Meta:
+        model = Notification
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The kinds the reader may receive, by their labels in the reader's language.
+        kinds = notification_kinds_for(self.user) if self.user is not None else []
+        self.filters["kind"].extra["choices"] = [(k.kind, k.label) for k in kinds]
+
+    def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """Words of the title or the message as stored (the writer's text or the message id)."""
+        return queryset.filter(
+            Q(title__icontains=value) | Q(body__icontains=value) | Q(params__icontains=value)
+        )
 
 
 class AuditEventFilterSet(ListFilterSet):
@@ -172,6 +214,20 @@ FX_RATE_LIST = list_register(
             Column("from", _("From"), sort="from"),
             Column("to", _("To"), sort="to"),
             Column("rate", _("Exchange rate"), sort="rate", num=True),
+        ),
+    )
+)
+
+NOTIFICATION_LIST = list_register(
+    ListDefinition(
+        key="notifications",
+        url_name="core:notification_list",
+        base=notification_list_for,
+        filterset=NotificationFilterSet,
+        columns=(
+            Column("message", _("Message")),
+            Column("when", _("When"), sort="when"),
+            Column("read", _("Read")),
         ),
     )
 )

@@ -27,7 +27,7 @@ from .idempotency import idempotent_form
 from .import_batches import import_batch_create
 from .imports import import_limits, importer_for, importers_for
 from .jobs import job_can_resume, job_get_for, job_resume
-from .listings import AUDIT_LIST, FX_RATE_LIST, IMPORT_LIST, JOB_LIST
+from .listings import AUDIT_LIST, FX_RATE_LIST, IMPORT_LIST, JOB_LIST, NOTIFICATION_LIST
 from .lists import ListDefinition, Listing, list_definition, listing_for
 from .models import ImportBatch, JobRun, JobStatus
 from .notifications import (
@@ -163,8 +163,12 @@ def _menu(request):
 
 @login_required
 def notification_list(request):
-    page = paginate(request, request.user.notifications.all())
-    return render(request, "core/notification_list.html", {"page": page})
+    notifications = listing(request, NOTIFICATION_LIST)
+    return render(
+        request,
+        "core/notification_list.html",
+        {"listing": notifications, "page": notifications.page},
+    )
 
 
 @login_required

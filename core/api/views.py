@@ -19,7 +19,7 @@ from ..files import stored_file_response
 from ..import_batches import import_batch_create
 from ..imports import importers_for
 from ..jobs import job_list_for, job_resume
-from ..listings import FxRateFilterSet
+from ..listings import FxRateFilterSet, NotificationFilterSet, notification_list_for
 from ..models import FxRate, ImportBatch, JobRun, Notification
 from ..notifications import (
     GROUP_LABELS,
@@ -68,10 +68,12 @@ class HasRole(permissions.BasePermission):
 class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Notification.objects.none()  # the real one is per user (get_queryset)
     serializer_class = NotificationSerializer
-    filterset_fields = ["kind"]
+    # The page's FilterSet: the same filters and sort keys (`core.listings.NOTIFICATION_LIST`).
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = NotificationFilterSet
 
     def get_queryset(self):
-        return self.request.user.notifications.all()
+        return notification_list_for(user=self.request.user)
 
     @extend_schema(request=None, responses={200: NotificationSerializer})
     @action(detail=True, methods=["post"])

@@ -29,6 +29,7 @@ READER = {
     "fx-rates": Role.FINANCE,
     "orders": Role.FINANCE,
     "reconciliation-runs": Role.FINANCE,
+    "notifications": Role.CHANNEL_MANAGER,
 }
 
 

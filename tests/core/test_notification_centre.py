@@ -452,3 +452,25 @@ def test_a_paid_statement_goes_to_partner_finance_and_admins_only():
     paid = Notification.objects.filter(kind="statement.paid")
     assert set(paid.values_list("recipient_id", flat=True)) == {admin.pk, finance.pk}
     assert paid.first().display_title == f"Statement {statement.number} is paid"
+
+
+def test_the_notification_list_filters_alike_on_the_page_and_the_api(client):
+    from rest_framework.test import APIClient
+
+    from tests.factories import staff
+
+    reader = staff(Role.CHANNEL_MANAGER)
+    other = staff(Role.CHANNEL_MANAGER)
+    Notification.objects.create(recipient=reader, kind="deal.submitted", title="Deal Alpha in")
+    Notification.objects.create(
+        recipient=reader, kind="deal.submitted", title="Deal Beta in", read_at=timezone.now()
+    )
+    Notification.objects.create(recipient=other, kind="deal.submitted", title="Deal Gamma in")
+    client.force_login(reader)
+    page = client.get(reverse("core:notification_list"), {"unread": "true"})
+    text = page.content.decode()
+    assert "Deal Alpha in" in text and "Deal Beta in" not in text and "Deal Gamma" not in text
+    api = APIClient()
+    api.force_authenticate(reader)
+    listed = api.get("/api/v1/notifications/", {"unread": "true", "q": "deal"}).json()["results"]
+    assert [n["title"] for n in listed] == ["Deal Alpha in"]
