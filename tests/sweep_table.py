@@ -784,6 +784,7 @@ API: dict[str, Entry] = {
     f"GET {V1}/partners/applications/{{id}}/": api(
         CHANNEL, api_id("application"), scoped=False, denied=("finance",)
     ),
+    f"POST {V1}/partners/applications/bulk-decision/": api(CHANNEL, denied=("finance",)),
     f"POST {V1}/partners/applications/{{id}}/advance/": api(
         CHANNEL, api_id("application"), scoped=False, denied=("finance",)
     ),
@@ -877,6 +878,7 @@ API: dict[str, Entry] = {
     f"GET {V1}/partners/tier-proposals/{{id}}/": api(
         CHANNEL, api_id("tier_proposal"), denied=("finance",)
     ),
+    f"POST {V1}/partners/tier-proposals/bulk-decision/": api(CHANNEL, denied=("finance",)),
     f"POST {V1}/partners/tier-proposals/{{id}}/confirm/": api(
         CHANNEL, api_id("tier_proposal"), denied=("finance",)
     ),
@@ -904,6 +906,7 @@ API: dict[str, Entry] = {
     f"POST {V1}/settlement/anomalies/{{id}}/resolve/": api(
         FINANCE, api_id("anomaly"), denied=("manager",)
     ),
+    f"POST {V1}/settlement/anomalies/bulk-resolve/": api(FINANCE, denied=("manager",)),
     f"GET {V1}/settlement/orders/": api(FINANCE, denied=("manager",)),
     f"GET {V1}/settlement/orders/{{id}}/": api(FINANCE, api_id("order"), denied=("manager",)),
     f"GET {V1}/settlement/reconciliation-runs/": api(FINANCE, denied=("manager",)),

@@ -9,10 +9,17 @@ from rest_framework.response import Response
 from accounts.api.viewsets import ScopedQuerysetMixin, ScopedReadOnlyViewSet
 from accounts.choices import CHANNEL_ROLES, Role
 from accounts.models import User
+from core.api.bulk import BulkDecisionSerializer, BulkResultSerializer, bulk_result_data
 from core.api.idempotency import idempotent_create
 from core.api.views import HasRole, IsVendorStaff
 
 from .. import selectors, services
+from ..bulk import (
+    APPLICATION_DECISIONS,
+    PROPOSAL_DECISIONS,
+    application_bulk_decide,
+    tier_proposal_bulk_decide,
+)
 from ..choices import ProposalStatus
 from ..filtersets import PartnerFilterSet
 from ..models import (
@@ -106,6 +113,18 @@ class CompanyUserViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(PartnerUserSerializer(user).data)
 
 
+def _bulk_decision(request, decisions, decide) -> Response:
+    body = BulkDecisionSerializer(data=request.data, decisions=[key for key, _label in decisions])
+    body.is_valid(raise_exception=True)
+    result = decide(
+        user=request.user,
+        ids=body.validated_data["ids"],
+        decision=body.validated_data["decision"],
+        reason=body.validated_data["reason"],
+    )
+    return Response(bulk_result_data(result))
+
+
 class PartnerApplicationViewSet(ScopedReadOnlyViewSet):
     """Applications in the onboarding pipeline (channel staff); transitions are explicit actions."""
 
@@ -150,6 +169,14 @@ class PartnerApplicationViewSet(ScopedReadOnlyViewSet):
         )
         return self._respond(application)
 
+    @extend_schema(request=BulkDecisionSerializer, responses={200: BulkResultSerializer})
+    @action(detail=False, methods=["post"], url_path="bulk-decision")
+    @idempotent_create  # a retried bulk answers the first result instead of refusing each row
+    def bulk_decision(self, request):
+        """Advance or reject the applications `ids` with one note (`reason`, required to reject);
+        each goes through its own step, as on the queue page."""
+        return _bulk_decision(request, APPLICATION_DECISIONS, application_bulk_decide)
+
 
 # --- tiers, scorecards and NPS (DESIGN §2.3, §2.4) ---------------------------------------------
 
@@ -189,6 +216,14 @@ class TierProposalViewSet(ScopedReadOnlyViewSet):
             evaluation=self.get_object(), actor=request.user, reason=data.validated_data["reason"]
         )
         return self._respond(proposal)
+
+    @extend_schema(request=BulkDecisionSerializer, responses={200: BulkResultSerializer})
+    @action(detail=False, methods=["post"], url_path="bulk-decision")
+    @idempotent_create  # a retried bulk answers the first result instead of refusing each row
+    def bulk_decision(self, request):
+        """Confirm or reject the tier proposals `ids` with one note (`reason`, required to
+        reject); each checks its own partner, as on the queue page."""
+        return _bulk_decision(request, PROPOSAL_DECISIONS, tier_proposal_bulk_decide)
 
 
 class ScorecardViewSet(ScopedReadOnlyViewSet):

@@ -26,6 +26,7 @@ from core.permissions import role_required
 from core.views import listing
 
 from .. import selectors, services
+from ..bulk import APPLICATION_DECISIONS
 from ..choices import ApplicationStatus, PartnerStatus
 from ..filtersets import ApplicationQueueFilterSet
 from ..forms import (
@@ -41,7 +42,7 @@ from ..forms import (
     ViolationForm,
 )
 from ..lists import PARTNER_LIST
-from ._common import APPLICATION_DECISIONS, CHANNEL, PAGE_SIZE
+from ._common import CHANNEL, PAGE_SIZE
 
 # --- directory and profile --------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from core.forms import apply_service_errors
 from core.permissions import role_required
 
 from .. import selectors, services
+from ..bulk import PROPOSAL_DECISIONS
 from ..choices import ProposalStatus, ScorecardKind
 from ..filtersets import TierProposalQueueFilterSet
 from ..forms import (
@@ -36,7 +37,7 @@ from ..models import (
     Scorecard,
     ScorecardWeights,
 )
-from ._common import CHANNEL, PAGE_SIZE, PROPOSAL_DECISIONS
+from ._common import CHANNEL, PAGE_SIZE
 from .partner import _detail_context
 
 # --- tiers (DESIGN §2.3) ----------------------------------------------------------------------

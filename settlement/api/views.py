@@ -10,10 +10,13 @@ from rest_framework.response import Response
 
 from accounts.api.permissions import SeesCompanyFinance
 from accounts.choices import FINANCE_ROLES
+from core.api.bulk import BulkDecisionSerializer, BulkResultSerializer, bulk_result_data
 from core.api.idempotency import idempotent_create
 from core.api.views import HasRole
+from core.bulk import bulk_apply
 
 from .. import selectors, services
+from ..choices import ResolutionAction
 from ..filtersets import OrderFilterSet, ReconciliationRunFilterSet, StatementFilterSet
 from ..models import SettlementPolicy
 from .serializers import (
@@ -181,6 +184,29 @@ class AnomalyViewSet(viewsets.ReadOnlyModelViewSet):
             note=data.validated_data["note"],
         )
         return Response(AnomalySerializer(selectors.anomaly_get_for(user=request.user, pk=pk)).data)
+
+    @extend_schema(request=BulkDecisionSerializer, responses={200: BulkResultSerializer})
+    @action(detail=False, methods=["post"], url_path="bulk-resolve")
+    @idempotent_create  # a retried bulk answers the first result instead of refusing each row
+    def bulk_resolve(self, request):
+        """Resolve the anomalies `ids` with one action (`decision`) and one note (`reason`, always
+        required); each goes through its own resolution and audit row, as on the queue page."""
+        body = BulkDecisionSerializer(
+            data=request.data,
+            decisions=ResolutionAction.values,
+            reason_required=ResolutionAction.values,
+        )
+        body.is_valid(raise_exception=True)
+        action, note = body.validated_data["decision"], body.validated_data["reason"]
+        result = bulk_apply(
+            rows=selectors.anomaly_list_for(user=request.user),
+            ids=body.validated_data["ids"],
+            decision=action,
+            act=lambda anomaly: services.anomaly_resolve(
+                anomaly=anomaly, actor=request.user, action=action, note=note
+            ),
+        )
+        return Response(bulk_result_data(result))
 
 
 class SettlementSettingsApi(generics.RetrieveUpdateAPIView):

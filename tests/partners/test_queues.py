@@ -137,3 +137,58 @@ def test_proposal_queue_query_count_does_not_grow(client, manager, django_assert
     with django_assert_max_num_queries(10):
         response = client.get(reverse("partners:tier_proposals"))
     assert response.text.count('name="ids"') == 5
+
+
+# --- the same bulk decisions through the API ------------------------------------------------------
+
+
+def test_api_bulk_advance_applications_reports_each_row(api_client, manager):
+    fresh = PartnerApplicationFactory()
+    stuck = PartnerApplicationFactory(status=ApplicationStatus.ASSESSMENT)
+    api_client.force_authenticate(manager)
+    response = api_client.post(
+        "/api/v1/partners/applications/bulk-decision/",
+        {"ids": [fresh.pk, stuck.pk, 99999999], "decision": "advance", "reason": "Looks good"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="bulk-applications-1",
+    )
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert (data["succeeded"], data["failed"]) == (1, 2)
+    outcome = {r["id"]: r for r in data["results"]}
+    assert outcome[fresh.pk]["ok"] is True
+    assert outcome[stuck.pk]["message"] == "Record the site-visit scores before leaving assessment."
+    assert outcome[99999999]["message"] == "Not found."
+    fresh.refresh_from_db()
+    assert fresh.status == ApplicationStatus.SCREENING
+
+
+def test_api_bulk_reject_applications_needs_a_reason(api_client, manager):
+    application = PartnerApplicationFactory()
+    api_client.force_authenticate(manager)
+    response = api_client.post(
+        "/api/v1/partners/applications/bulk-decision/",
+        {"ids": [application.pk], "decision": "reject"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="bulk-applications-2",
+    )
+    assert response.status_code == 400 and "reason" in response.json()
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.SUBMITTED
+
+
+def test_api_bulk_tier_proposals_other_managers_are_not_found(api_client, manager):
+    mine = _upgrade_proposal(manager)
+    theirs = _upgrade_proposal(staff(Role.CHANNEL_MANAGER))
+    api_client.force_authenticate(manager)
+    response = api_client.post(
+        "/api/v1/partners/tier-proposals/bulk-decision/",
+        {"ids": [mine.pk, theirs.pk], "decision": "confirm"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="bulk-proposals-1",
+    )
+    data = response.json()
+    assert [r["ok"] for r in data["results"]] == [True, False]
+    assert Partner.objects.get(pk=mine.partner_id).tier.code == "silver"
+    theirs.refresh_from_db()
+    assert theirs.status == ProposalStatus.PENDING

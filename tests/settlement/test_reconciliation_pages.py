@@ -267,3 +267,54 @@ def test_orders_page_and_api_filter_and_sort_alike(client, api_client, finance_u
     assert [o["reference"] for o in listed] == shown
     export = client.get(reverse("core:export", args=["orders"]), {"format": "csv", **query})
     assert "PO-LIST-1" not in export.getvalue().decode("utf-8-sig")
+
+
+def test_api_bulk_resolve_runs_each_anomaly_through_its_service(api_client, finance_user, partner):
+    # given two open anomalies and one already resolved
+    payment(partner, "12.00", reference="NOWHERE-1")
+    payment(partner, "13.00", reference="NOWHERE-2")
+    payment(partner, "14.00", reference="NOWHERE-3")
+    run_matching()
+    first, second, third = ReconciliationAnomaly.objects.order_by("pk")
+    services.anomaly_resolve(
+        anomaly=third, actor=finance_user, action=ResolutionAction.ACCEPTED, note="earlier"
+    )
+    api_client.force_authenticate(finance_user)
+    url = "/api/v1/settlement/anomalies/bulk-resolve/"
+    body = {"ids": [first.pk, second.pk, third.pk], "decision": "refund", "reason": "Credit note"}
+    # when finance resolves the three with one action and one note
+    response = api_client.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="bulk-recon-1")
+    # then two are resolved, each with its own resolution row; the third says why not
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert (data["succeeded"], data["failed"]) == (2, 1)
+    assert [r["ok"] for r in data["results"]] == [True, True, False]
+    assert AnomalyResolution.objects.filter(action=ResolutionAction.REFUND).count() == 2
+    assert set(ReconciliationAnomaly.objects.values_list("state", flat=True)) == {
+        AnomalyState.RESOLVED
+    }
+    # and a retry with the same key answers the same result without resolving twice
+    again = api_client.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="bulk-recon-1")
+    assert again.json() == data
+    assert AnomalyResolution.objects.count() == 3
+
+
+def test_api_bulk_resolve_needs_a_note_and_an_action(api_client, finance_user, partner):
+    anomaly = open_anomaly(partner)
+    api_client.force_authenticate(finance_user)
+    url = "/api/v1/settlement/anomalies/bulk-resolve/"
+    response = api_client.post(
+        url,
+        {"ids": [anomaly.pk], "decision": "refund"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="bulk-recon-2",
+    )
+    assert response.status_code == 400 and "reason" in response.json()
+    response = api_client.post(
+        url,
+        {"ids": [anomaly.pk], "decision": "approve", "reason": "x"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="bulk-recon-3",
+    )
+    assert response.status_code == 400 and "decision" in response.json()
+    assert not AnomalyResolution.objects.exists()
