@@ -4,6 +4,7 @@ the export (DESIGN §8.1)."""
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -144,19 +145,6 @@ QUEUE_FLAGS = {
     ),
 }
 
-# Sort keys the page offers, each with its columns; the primary key breaks ties so pages are stable.
-QUEUE_SORTS = {
-    "sla_due": ("sla_due_at", "pk"),
-    "-sla_due": ("-sla_due_at", "-pk"),
-    "submitted": ("submitted_at", "pk"),
-    "-submitted": ("-submitted_at", "-pk"),
-    "customer": ("customer_name", "pk"),
-    "-customer": ("-customer_name", "-pk"),
-    "partner": ("partner__legal_name", "pk"),
-    "-partner": ("-partner__legal_name", "-pk"),
-    "project": ("project_name", "pk"),
-    "-project": ("-project_name", "-pk"),
-}
 QUEUE_DEFAULT_SORT = "sla_due"
 
 
@@ -182,42 +170,38 @@ def queue_search_q(text: str) -> Q:
     return found
 
 
-class DealQueueFilterSet(django_filters.FilterSet):
+class DealQueueFilterSet(ListFilterSet):
+    """The approval queue (DESIGN §4.3, §8.1): SLA due first unless another column is chosen; the
+    flag comes from the queue's tabs (each with its count)."""
+
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
     flag = django_filters.ChoiceFilter(
         label=_("Show"),
         choices=[(key, label) for key, (label, _q) in QUEUE_FLAGS.items()],
-        empty_label=_("All waiting"),
         method="filter_flag",
+        widget=forms.HiddenInput,
     )
-    sort = django_filters.ChoiceFilter(
-        label=_("Sort"),
-        choices=[
-            ("sla_due", _("SLA due, soonest first")),
-            ("-submitted", _("Newest submitted first")),
-            ("submitted", _("Oldest submitted first")),
-            ("customer", _("Customer")),
-            ("partner", _("Partner")),
-            ("project", _("Project")),
-            ("-sla_due", _("SLA due, latest first")),
-            ("-customer", _("Customer, Z to A")),
-            ("-partner", _("Partner, Z to A")),
-            ("-project", _("Project, Z to A")),
-        ],
-        empty_label=None,
-        method="filter_sort",
+    partner = django_filters.CharFilter(
+        label=_("Partner"), field_name="partner__legal_name", lookup_expr="icontains"
     )
+    submitted = DateRangeFilter(label=_("Submitted"), field_name="submitted_at")
+    sort = SortFilter(
+        fields=(
+            ("sla_due_at", "sla_due"),
+            ("submitted_at", "submitted"),
+            ("customer_name", "customer"),
+            ("partner__legal_name", "partner"),
+            ("project_name", "project"),
+        ),
+        default=QUEUE_DEFAULT_SORT,
+    )
+
+    class Meta:
+        model = Deal
+        fields: list[str] = []
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(queue_search_q(value)) if value.strip() else queryset
 
     def filter_flag(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(queue_flag_q(value)) if value else queryset
-
-    def filter_sort(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.order_by(*QUEUE_SORTS.get(value or QUEUE_DEFAULT_SORT))
-
-    @property
-    def current_sort(self) -> str:
-        value = self.form.cleaned_data.get("sort") if self.is_bound and self.is_valid() else ""
-        return value or QUEUE_DEFAULT_SORT

@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.lists import Column, ListDefinition, list_register
 
-from .filtersets import DealFilterSet, LeadFilterSet
-from .selectors import deal_list_base_for, lead_list_base_for
+from .filtersets import DealFilterSet, DealQueueFilterSet, LeadFilterSet
+from .selectors import deal_list_base_for, deal_queue_for, lead_list_base_for
 
 DEAL_LIST = list_register(
     ListDefinition(
@@ -46,6 +46,24 @@ LEAD_LIST = list_register(
             Column("offers", _("Offers"), num=True),
             Column("accepted_by", _("Accepted by")),
             Column("published", _("Published on"), sort="published"),
+        ),
+    )
+)
+
+DEAL_QUEUE_LIST = list_register(
+    ListDefinition(
+        key="deal-queue",
+        url_name="deals:queue",
+        base=deal_queue_for,
+        filterset=DealQueueFilterSet,
+        columns=(
+            Column("project", _("Project"), sort="project"),
+            Column("customer", _("Customer"), sort="customer"),
+            Column("partner", _("Partner"), sort="partner"),
+            Column("submitted", _("Submitted"), sort="submitted"),
+            Column("sla_due", _("SLA due"), sort="sla_due"),
+            Column("age", _("Age")),
+            Column("flags", _("Flags")),
         ),
     )
 )

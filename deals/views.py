@@ -29,7 +29,7 @@ from . import selectors, services
 from .attribution import activities_of
 from .choices import DealStatus, LeadStatus
 from .customer_data import customer_data_shown
-from .filtersets import QUEUE_FLAGS, DealQueueFilterSet, queue_search_q
+from .filtersets import QUEUE_FLAGS, queue_search_q
 from .forms import (
     DealForm,
     DealLineFormSet,
@@ -41,7 +41,7 @@ from .forms import (
     ReasonForm,
     WonForm,
 )
-from .lists import DEAL_LIST, LEAD_LIST
+from .lists import DEAL_LIST, DEAL_QUEUE_LIST, LEAD_LIST
 from .models import Deal, DealSettings
 from .permissions import (
     REGISTRANT_ROLES,
@@ -291,13 +291,6 @@ def deal_close(request, pk, outcome):
     )
 
 
-QUEUE_COLUMNS = (
-    ("project", gettext_lazy("Project")),
-    ("customer", gettext_lazy("Customer")),
-    ("partner", gettext_lazy("Partner")),
-    ("submitted", gettext_lazy("Submitted")),
-    ("sla_due", gettext_lazy("SLA due")),
-)
 BULK_DECISIONS = (("approve", gettext_lazy("Approve")), ("reject", gettext_lazy("Reject")))
 
 
@@ -314,15 +307,14 @@ def _query(request, **changes) -> str:
 
 @role_required(*CHANNEL_ROLES)
 def deal_queue(request):
-    """Registrations to decide, SLA due first, with search, flags (counted), sorting and a bulk
-    decision on the selected rows (DESIGN §4.3, §8.1)."""
-    queue = selectors.deal_queue_for(user=request.user)
-    filterset = DealQueueFilterSet(request.GET or None, queryset=queue)
-    search = filterset.form.cleaned_data.get("q", "") if filterset.is_valid() else ""
-    searched = queue.filter(queue_search_q(search)) if search.strip() else queue
-    counts = selectors.deal_queue_counts(searched)
-    flag = filterset.form.cleaned_data.get("flag", "") if filterset.is_valid() else ""
-    sort = filterset.current_sort
+    """Registrations to decide, SLA due first, with search, flags (counted), sorting, saved views,
+    page sizes and a bulk decision on the selected rows (DESIGN §4.3, §8.1)."""
+    queue = listing(request, DEAL_QUEUE_LIST)
+    form = queue.filterset.form
+    search = form.cleaned_data.get("q", "") if queue.filterset.is_valid() else ""
+    base = selectors.deal_queue_for(user=request.user)
+    counts = selectors.deal_queue_counts(base.filter(queue_search_q(search)) if search else base)
+    flag = form.cleaned_data.get("flag", "") if queue.filterset.is_valid() else ""
     tabs = [
         {"key": "", "label": _("All waiting"), "count": counts["all"]},
         *(
@@ -333,24 +325,11 @@ def deal_queue(request):
     for tab in tabs:
         tab["active"] = tab["key"] == flag
         tab["query"] = _query(request, flag=tab["key"])
-    columns = [
-        {
-            "label": label,
-            "active": sort.lstrip("-") == key,
-            "descending": sort == f"-{key}",
-            "query": _query(request, sort=f"-{key}" if sort == key else key),
-        }
-        for key, label in QUEUE_COLUMNS
-    ]
-    page = Paginator(filterset.qs if filterset.is_valid() else queue, 50).get_page(
-        request.GET.get("page")
-    )
     context = {
-        "page": page,
+        "listing": queue,
+        "page": queue.page,
         "now": timezone.now(),
-        "filterset": filterset,
         "tabs": tabs,
-        "columns": columns,
         "bulk_form": BulkDecisionForm(decisions=BULK_DECISIONS),
         "bulk_limit": BULK_MAX_ROWS,
     }

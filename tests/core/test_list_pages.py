@@ -30,6 +30,7 @@ READER = {
     "orders": Role.FINANCE,
     "reconciliation-runs": Role.FINANCE,
     "notifications": Role.CHANNEL_MANAGER,
+    "deal-queue": Role.CHANNEL_MANAGER,
 }
 
 
