@@ -47,32 +47,30 @@ class FundRequestFilterSet(ListFilterSet):
 
 
 # --- the approval queue ----------------------------------------------------------------------
-QUEUE_SORTS = {
-    "submitted": ("submitted_at", "pk"),
-    "-submitted": ("-submitted_at", "-pk"),
-    "-amount": ("-amount_cny", "pk"),
-    "amount": ("amount_cny", "pk"),
-    "partner": ("partner__legal_name", "pk"),
-}
+class FundRequestQueueFilterSet(ListFilterSet):
+    """Requests awaiting approval, oldest submitted first unless another column is chosen."""
 
-
-class FundRequestQueueFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
     activity_type = django_filters.ChoiceFilter(
         label=_("Activity type"), choices=ActivityType.choices, empty_label=_("All")
     )
-    sort = django_filters.ChoiceFilter(
-        label=_("Sort"),
-        choices=[
-            ("submitted", _("Oldest submitted first")),
-            ("-submitted", _("Newest submitted first")),
-            ("-amount", _("Largest amount first")),
-            ("amount", _("Smallest amount first")),
-            ("partner", _("Partner")),
-        ],
-        empty_label=None,
-        method="filter_sort",
+    partner = django_filters.CharFilter(
+        label=_("Partner"), field_name="partner__legal_name", lookup_expr="icontains"
     )
+    amount_cny = AmountRangeFilter(label=_("CNY equivalent"), field_name="amount_cny")
+    submitted = DateRangeFilter(label=_("Submitted"), field_name="submitted_at")
+    sort = SortFilter(
+        fields=(
+            ("submitted_at", "submitted"),
+            ("amount_cny", "amount"),
+            ("partner__legal_name", "partner"),
+        ),
+        default="submitted",
+    )
+
+    class Meta:
+        model = FundRequest
+        fields: list[str] = []
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()
@@ -82,6 +80,3 @@ class FundRequestQueueFilterSet(django_filters.FilterSet):
         if value.lstrip("#").isdigit():
             found |= Q(pk=int(value.lstrip("#")))
         return queryset.filter(found)
-
-    def filter_sort(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.order_by(*QUEUE_SORTS.get(value, QUEUE_SORTS["submitted"]))

@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.lists import Column, ListDefinition, list_register
 
-from .filtersets import FundRequestFilterSet
-from .selectors import fund_request_list_base_for
+from .filtersets import FundRequestFilterSet, FundRequestQueueFilterSet
+from .selectors import fund_request_list_base_for, fund_request_queue_for
 
 FUND_REQUEST_LIST = list_register(
     ListDefinition(
@@ -25,6 +25,24 @@ FUND_REQUEST_LIST = list_register(
             Column("approvals", _("Approvals")),
             Column("status", _("Status"), sort="status"),
             Column("submitted", _("submitted"), sort="submitted", default=False),
+        ),
+    )
+)
+
+FUND_REQUEST_QUEUE_LIST = list_register(
+    ListDefinition(
+        key="mdf-queue",
+        url_name="funds:request_queue",
+        base=fund_request_queue_for,
+        filterset=FundRequestQueueFilterSet,
+        columns=(
+            Column("activity", _("Activity")),
+            Column("partner", _("Partner"), sort="partner"),
+            Column("dates", _("Dates")),
+            Column("requested", _("Requested amount"), num=True),
+            Column("amount_cny", _("CNY equivalent"), sort="amount", num=True),
+            Column("approvals", _("Approvals")),
+            Column("submitted", _("Submitted"), sort="submitted"),
         ),
     )
 )

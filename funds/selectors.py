@@ -111,8 +111,12 @@ def fund_request_get_for(*, user, pk) -> FundRequest:
 
 
 def fund_request_queue_for(*, user) -> QuerySet[FundRequest]:
-    return fund_request_list_for(user=user, status=RequestStatus.SUBMITTED).order_by(
-        "submitted_at", "pk"
+    """Requests awaiting approval (`funds.lists.FUND_REQUEST_QUEUE_LIST` filters and sorts them);
+    approvals are counted for the page only (`fund_request_approvals_attach`)."""
+    return (
+        FundRequest.objects.visible_to(user)
+        .filter(status=RequestStatus.SUBMITTED)
+        .select_related("partner")
     )
 
 

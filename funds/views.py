@@ -30,7 +30,6 @@ from partners.models import Partner
 
 from . import selectors, services
 from .choices import ClaimStatus, LedgerKind, RequestStatus
-from .filtersets import FundRequestQueueFilterSet
 from .forms import (
     ActivityResultForm,
     AllocationForm,
@@ -38,7 +37,7 @@ from .forms import (
     DecisionForm,
     FundRequestForm,
 )
-from .lists import FUND_REQUEST_LIST
+from .lists import FUND_REQUEST_LIST, FUND_REQUEST_QUEUE_LIST
 from .models import ClaimAttachment, FundRequestAttachment
 
 ALL_ROLES = STAFF_ROLES | PARTNER_ROLES
@@ -135,16 +134,16 @@ BULK_DECISIONS = (("approve", gettext_lazy("Approve")), ("reject", gettext_lazy(
 
 @role_required(*STAFF_ROLES)
 def request_queue(request):
-    """Requests awaiting approval, with search, activity filter, sorting and a bulk decision."""
-    queue = selectors.fund_request_queue_for(user=request.user)
-    filterset = FundRequestQueueFilterSet(request.GET or None, queryset=queue)
+    """Requests awaiting approval, with search, filters, sorting, saved views and a bulk
+    decision on the selected rows (DESIGN §7, §8.1)."""
+    queue = listing(request, FUND_REQUEST_QUEUE_LIST)
+    selectors.fund_request_approvals_attach(queue.page.object_list)
     return render(
         request,
-        "funds/request_list.html",
+        "funds/request_queue.html",
         {
-            "page": paginate(request, filterset.qs if filterset.is_valid() else queue),
-            "filter_form": filterset.form,
-            "queue": True,
+            "listing": queue,
+            "page": queue.page,
             "bulk_form": BulkDecisionForm(decisions=BULK_DECISIONS),
             "bulk_limit": BULK_MAX_ROWS,
         },

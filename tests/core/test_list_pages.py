@@ -31,6 +31,7 @@ READER = {
     "reconciliation-runs": Role.FINANCE,
     "notifications": Role.CHANNEL_MANAGER,
     "deal-queue": Role.CHANNEL_MANAGER,
+    "mdf-queue": Role.CHANNEL_DIRECTOR,
 }
 
 
