@@ -27,6 +27,7 @@ from core.params import parse_id
 
 from .choices import (
     AgreementStatus,
+    ApplicationStatus,
     CreditKind,
     CreditStatus,
     PartnerStatus,
@@ -37,7 +38,14 @@ from .choices import (
     VisitKind,
     VisitStatus,
 )
-from .models import Agreement, BusinessReport, CreditApplication, Partner, PartnerVisit
+from .models import (
+    Agreement,
+    BusinessReport,
+    CreditApplication,
+    Partner,
+    PartnerApplication,
+    PartnerVisit,
+)
 from .regions import REGIONS
 from .rules import normalise_specialization
 
@@ -213,8 +221,25 @@ class PartnerVisitFilterSet(ListFilterSet):
 
 
 # --- the approval queue ----------------------------------------------------------------------
-class ApplicationQueueFilterSet(django_filters.FilterSet):
+class ApplicationQueueFilterSet(ListFilterSet):
+    """The onboarding pipeline (DESIGN §2.1): one definition for the page and the API."""
+
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
+    status = MultiChoiceFilter(label=_("Status"), choices=ApplicationStatus.choices)
+    partner_type = MultiChoiceFilter(label=_("Type"), choices=PartnerType.choices)
+    region = CodeOrNameFilter(
+        label=_("Region"), field_name="regions", lookup_expr="overlap", choices=REGIONS
+    )
+    country = django_filters.CharFilter(label=_("Country"), lookup_expr="iexact")
+    submitted = DateRangeFilter(label=_("Submitted"), field_name="submitted_at")
+    sort = SortFilter(
+        fields=(("submitted_at", "submitted"), ("legal_name", "company"), ("status", "status")),
+        default="-submitted",
+    )
+
+    class Meta:
+        model = PartnerApplication
+        fields: list[str] = []
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()

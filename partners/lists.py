@@ -9,6 +9,7 @@ from core.lists import Column, ListDefinition, list_register
 
 from .filtersets import (
     AgreementFilterSet,
+    ApplicationQueueFilterSet,
     BusinessReportFilterSet,
     CreditApplicationFilterSet,
     PartnerFilterSet,
@@ -16,6 +17,7 @@ from .filtersets import (
 )
 from .selectors import (
     agreement_list_for,
+    application_list_for,
     business_report_list_for,
     credit_application_list_for,
     partner_list_base_for,
@@ -104,6 +106,24 @@ VISIT_LIST = list_register(
             Column("manager", _("Channel manager")),
             Column("visited", _("Visited on")),
             Column("status", _("Status"), sort="status"),
+        ),
+    )
+)
+
+APPLICATION_LIST = list_register(
+    ListDefinition(
+        key="applications",
+        url_name="partners:application_list",
+        base=application_list_for,
+        filterset=ApplicationQueueFilterSet,
+        columns=(
+            Column("company", _("Company"), sort="company"),
+            Column("tax_id", _("Tax ID")),
+            Column("type", _("Type")),
+            Column("regions", _("Regions")),
+            Column("referred_by", _("Referred by")),
+            Column("status", _("Status"), sort="status"),
+            Column("submitted", _("Submitted"), sort="submitted"),
         ),
     )
 )

@@ -21,7 +21,7 @@ from ..bulk import (
     tier_proposal_bulk_decide,
 )
 from ..choices import ProposalStatus
-from ..filtersets import PartnerFilterSet
+from ..filtersets import ApplicationQueueFilterSet, PartnerFilterSet
 from ..models import (
     NpsResponse,
     Partner,
@@ -133,8 +133,9 @@ class PartnerApplicationViewSet(ScopedReadOnlyViewSet):
     )
     serializer_class = PartnerApplicationSerializer
     permission_classes = [HasRole.of(*CHANNEL_ROLES)]
-    filterset_fields = ["status", "partner_type", "country"]
-    search_fields = ["legal_name", "tax_id"]
+    # The queue page's FilterSet: the same filters and sort keys (`partners.lists.APPLICATION_LIST`).
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ApplicationQueueFilterSet
 
     def _respond(self, application):
         return Response(self.get_serializer(self.get_queryset().get(pk=application.pk)).data)

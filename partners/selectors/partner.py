@@ -90,9 +90,9 @@ def user_search_for(*, user: User, text: str, limit: int) -> list[User]:
     )
 
 
-def application_list_for(*, user: User, status: str = "") -> QuerySet[PartnerApplication]:
-    qs = PartnerApplication.objects.visible_to(user).select_related("referred_by", "partner")
-    return qs.filter(status=status) if status else qs
+def application_list_for(*, user: User) -> QuerySet[PartnerApplication]:
+    """The onboarding pipeline (`partners.lists.APPLICATION_LIST` filters and sorts it)."""
+    return PartnerApplication.objects.visible_to(user).select_related("referred_by", "partner")
 
 
 def application_get_for(*, user: User, pk) -> PartnerApplication:

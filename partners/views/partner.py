@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -28,7 +27,6 @@ from core.views import listing
 from .. import selectors, services
 from ..bulk import APPLICATION_DECISIONS
 from ..choices import ApplicationStatus, PartnerStatus
-from ..filtersets import ApplicationQueueFilterSet
 from ..forms import (
     ApplicationForm,
     AssessmentForm,
@@ -41,8 +39,8 @@ from ..forms import (
     ScorecardEvaluateForm,
     ViolationForm,
 )
-from ..lists import PARTNER_LIST
-from ._common import CHANNEL, PAGE_SIZE
+from ..lists import APPLICATION_LIST, PARTNER_LIST
+from ._common import CHANNEL
 
 # --- directory and profile --------------------------------------------------------------------
 
@@ -236,21 +234,18 @@ def apply_done(request):
 
 @role_required(*CHANNEL)
 def application_list(request):
-    status = request.GET.get("status", "")
-    if status not in ApplicationStatus.values:
-        status = ""
-    applications = selectors.application_list_for(user=request.user, status=status)
-    filterset = ApplicationQueueFilterSet(request.GET or None, queryset=applications)
-    rows = filterset.qs if filterset.is_valid() else applications
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    applications = listing(request, APPLICATION_LIST)
+    form = applications.filterset.form
+    chosen = form.cleaned_data.get("status") if applications.filterset.is_valid() else None
+    status = chosen[0] if chosen and len(chosen) == 1 else ""
     return render(
         request,
         "partners/application_list.html",
         {
-            "page": page,
+            "listing": applications,
+            "page": applications.page,
             "status": status,
             "statuses": ApplicationStatus.choices,
-            "filterset": filterset,
             "bulk_form": BulkDecisionForm(decisions=APPLICATION_DECISIONS),
             "bulk_limit": BULK_MAX_ROWS,
         },

@@ -32,6 +32,7 @@ READER = {
     "notifications": Role.CHANNEL_MANAGER,
     "deal-queue": Role.CHANNEL_MANAGER,
     "mdf-queue": Role.CHANNEL_DIRECTOR,
+    "applications": Role.CHANNEL_MANAGER,
 }
 
 
