@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import Http404, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -70,13 +70,15 @@ def settings_form_saved(request, form, update) -> bool:
     return True
 
 
-def listing(request, definition: ListDefinition) -> Listing:
-    """A list page's rows, header and the reader's saved views, from the request's query."""
+def listing(request, definition: ListDefinition, params: QueryDict | None = None) -> Listing:
+    """A list page's rows, header and the reader's saved views, from the request's query (or
+    `params`: the query with the page's defaults filled in)."""
     views = [
         (view, saved_view_url(view))
         for view in saved_views_for(user=request.user, list_key=definition.key)
     ]
-    return listing_for(definition, user=request.user, params=request.GET, saved_views=views)
+    query = request.GET if params is None else params
+    return listing_for(definition, user=request.user, params=query, saved_views=views)
 
 
 @login_required

@@ -104,7 +104,11 @@ def _applications_waiting_all() -> dict:
 
 @widget(roles=CHANNEL_TEAM, order=42)
 def pending_tier_proposals(request) -> dict:
-    proposals = tier_proposal_list_for(user=request.user, status=ProposalStatus.PENDING)
+    proposals = (
+        tier_proposal_list_for(user=request.user)
+        .filter(status=ProposalStatus.PENDING)
+        .order_by("-quarter", "partner__legal_name", "pk")
+    )
     return {
         "template": "partners/widgets/tier_proposals.html",
         "title": _("Pending tier proposals"),

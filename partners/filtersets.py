@@ -32,6 +32,7 @@ from .choices import (
     CreditStatus,
     PartnerStatus,
     PartnerType,
+    ProposalStatus,
     ReportStatus,
     TierCode,
     TierOutcome,
@@ -45,6 +46,7 @@ from .models import (
     Partner,
     PartnerApplication,
     PartnerVisit,
+    TierEvaluation,
 )
 from .regions import REGIONS
 from .rules import normalise_specialization
@@ -248,13 +250,35 @@ class ApplicationQueueFilterSet(ListFilterSet):
         return queryset.filter(Q(legal_name__icontains=value) | Q(tax_id__iexact=value))
 
 
-class TierProposalQueueFilterSet(django_filters.FilterSet):
+class TierProposalQueueFilterSet(ListFilterSet):
+    """Tier proposals (DESIGN §2.3): one definition for the queue page (pending unless another
+    status is asked) and the API (every decided or pending proposal)."""
+
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
+    status = django_filters.ChoiceFilter(
+        label=_("Status"),
+        choices=[c for c in ProposalStatus.choices if c[0] != ProposalStatus.NONE],
+        widget=forms.HiddenInput,
+    )
     outcome = django_filters.ChoiceFilter(
         label=_("Change"),
         choices=[(o.value, o.label) for o in (TierOutcome.UPGRADE, TierOutcome.DOWNGRADE)],
         empty_label=_("All"),
     )
+    quarter = django_filters.CharFilter(label=_("Quarter"), lookup_expr="iexact")
+    sort = SortFilter(
+        fields=(
+            ("quarter", "quarter"),
+            ("partner__legal_name", "partner"),
+            ("revenue", "revenue"),
+            ("created_at", "created"),
+        ),
+        default="-quarter",
+    )
+
+    class Meta:
+        model = TierEvaluation
+        fields: list[str] = []
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()

@@ -14,6 +14,7 @@ from .filtersets import (
     CreditApplicationFilterSet,
     PartnerFilterSet,
     PartnerVisitFilterSet,
+    TierProposalQueueFilterSet,
 )
 from .selectors import (
     agreement_list_for,
@@ -21,6 +22,7 @@ from .selectors import (
     business_report_list_for,
     credit_application_list_for,
     partner_list_base_for,
+    tier_proposal_list_for,
     visit_list_for,
 )
 
@@ -124,6 +126,26 @@ APPLICATION_LIST = list_register(
             Column("referred_by", _("Referred by")),
             Column("status", _("Status"), sort="status"),
             Column("submitted", _("Submitted"), sort="submitted"),
+        ),
+    )
+)
+
+TIER_PROPOSAL_LIST = list_register(
+    ListDefinition(
+        key="tier-proposals",
+        url_name="partners:tier_proposals",
+        base=tier_proposal_list_for,
+        filterset=TierProposalQueueFilterSet,
+        columns=(
+            Column("partner", _("Partner"), sort="partner"),
+            Column("quarter", _("Quarter"), sort="quarter"),
+            Column("change", _("Change")),
+            Column("revenue", _("Revenue (4 quarters)"), sort="revenue", num=True),
+            Column("certified", _("Certified staff"), num=True),
+            Column("senior", _("Senior"), num=True),
+            Column("nps", _("NPS"), num=True),
+            Column("violations", _("Open violations"), num=True),
+            Column("decision", _("Decision")),
         ),
     )
 )

@@ -21,7 +21,11 @@ from ..bulk import (
     tier_proposal_bulk_decide,
 )
 from ..choices import ProposalStatus
-from ..filtersets import ApplicationQueueFilterSet, PartnerFilterSet
+from ..filtersets import (
+    ApplicationQueueFilterSet,
+    PartnerFilterSet,
+    TierProposalQueueFilterSet,
+)
 from ..models import (
     NpsResponse,
     Partner,
@@ -191,8 +195,9 @@ class TierProposalViewSet(ScopedReadOnlyViewSet):
     serializer_class = TierProposalSerializer
     permission_classes = [HasRole.of(*CHANNEL_ROLES)]
     scope_action = "manage"
-    filterset_fields = ["status", "quarter", "outcome", "partner"]
-    ordering_fields = ["quarter", "created_at"]
+    # The queue page's FilterSet: the same filters and sort keys (`partners.lists`).
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = TierProposalQueueFilterSet
 
     def _respond(self, proposal):
         return Response(self.get_serializer(self.get_queryset().get(pk=proposal.pk)).data)

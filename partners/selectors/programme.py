@@ -24,13 +24,13 @@ from ..models import (
 from ..rules import DETRACTOR_UP_TO, PROMOTER_FROM, normalise_specialization, nps_from_counts
 
 
-def tier_proposal_list_for(*, user: User, status: str = ProposalStatus.PENDING):
-    """Tier proposals of the partners the user manages (administrators and directors: all)."""
+def tier_proposal_list_for(*, user: User):
+    """Tier proposals of the partners the user manages (administrators and directors: all);
+    `partners.lists.TIER_PROPOSAL_LIST` filters and sorts them."""
     return (
         TierEvaluation.objects.manageable_by(user)
-        .filter(status=status)
+        .exclude(status=ProposalStatus.NONE)
         .select_related("partner", "current_tier", "qualified_tier", "proposed_tier", "decided_by")
-        .order_by("-quarter", "partner__legal_name")
     )
 
 

@@ -7,7 +7,6 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,11 +16,11 @@ from accounts.choices import Role
 from core.bulk import BULK_MAX_ROWS, BulkDecisionForm
 from core.forms import apply_service_errors
 from core.permissions import role_required
+from core.views import listing
 
 from .. import selectors, services
 from ..bulk import PROPOSAL_DECISIONS
 from ..choices import ProposalStatus, ScorecardKind
-from ..filtersets import TierProposalQueueFilterSet
 from ..forms import (
     NoteForm,
     NpsResponseForm,
@@ -30,6 +29,7 @@ from ..forms import (
     ScorecardWeightSetForm,
     ScorecardWeightsForm,
 )
+from ..lists import TIER_PROPOSAL_LIST
 from ..models import (
     SCORE_FIELDS,
     WEIGHT_FIELDS,
@@ -37,7 +37,7 @@ from ..models import (
     Scorecard,
     ScorecardWeights,
 )
-from ._common import CHANNEL, PAGE_SIZE
+from ._common import CHANNEL
 from .partner import _detail_context
 
 # --- tiers (DESIGN §2.3) ----------------------------------------------------------------------
@@ -49,23 +49,21 @@ def _is_htmx(request) -> bool:
 
 @role_required(*CHANNEL)
 def tier_proposals(request):
-    status = request.GET.get("status", ProposalStatus.PENDING)
-    if status not in ProposalStatus.values or status == ProposalStatus.NONE:
-        status = ProposalStatus.PENDING
-    proposals = selectors.tier_proposal_list_for(user=request.user, status=status)
-    filterset = TierProposalQueueFilterSet(request.GET or None, queryset=proposals)
-    rows = filterset.qs if filterset.is_valid() else proposals
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    statuses = [c for c in ProposalStatus.choices if c[0]]
+    """The tier proposals queue: pending ones unless another status is asked."""
+    params = request.GET.copy()
+    if params.get("status") in (None, "", ProposalStatus.NONE):
+        params["status"] = ProposalStatus.PENDING
+    proposals = listing(request, TIER_PROPOSAL_LIST, params)
+    status = params["status"]
     return render(
         request,
         "partners/tier_proposals.html",
         {
-            "page": page,
+            "listing": proposals,
+            "page": proposals.page,
             "status": status,
-            "statuses": statuses,
+            "statuses": [c for c in ProposalStatus.choices if c[0] != ProposalStatus.NONE],
             "reject_form": RejectForm(),
-            "filterset": filterset,
             "bulk": status == ProposalStatus.PENDING,
             "bulk_form": BulkDecisionForm(decisions=PROPOSAL_DECISIONS),
             "bulk_limit": BULK_MAX_ROWS,

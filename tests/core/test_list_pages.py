@@ -33,6 +33,7 @@ READER = {
     "deal-queue": Role.CHANNEL_MANAGER,
     "mdf-queue": Role.CHANNEL_DIRECTOR,
     "applications": Role.CHANNEL_MANAGER,
+    "tier-proposals": Role.CHANNEL_MANAGER,
 }
 
 

@@ -88,7 +88,7 @@ def test_pending_upgrade_and_downgrade_proposals_for_both_demo_managers(seeded):
 
     for email in ("manager@prm.demo", "manager2@prm.demo"):
         manager = User.objects.get(email=email)
-        pending = tier_proposal_list_for(user=manager, status=ProposalStatus.PENDING)
+        pending = tier_proposal_list_for(user=manager).filter(status=ProposalStatus.PENDING)
         assert 1 <= pending.count() <= 10, email
         assert {p.outcome for p in pending} & {TierOutcome.UPGRADE, TierOutcome.DOWNGRADE}
     pending = TierEvaluation.objects.filter(status=ProposalStatus.PENDING)
