@@ -23,7 +23,6 @@ from core.exports import (
     ExportRows,
     csv_bytes,
     export_choice,
-    export_filters_clean,
     export_list_rows,
     export_register,
     xlsx_bytes,
@@ -32,8 +31,7 @@ from core.jobs import job_failed, job_started, job_succeeded
 from core.models import JobRun
 
 from . import selectors
-from .filtersets import AnomalyQueueFilterSet
-from .lists import ORDER_LIST, STATEMENT_LIST
+from .lists import ANOMALY_LIST, ORDER_LIST, STATEMENT_LIST
 from .models import Order, ReconciliationAnomaly, Statement
 from .pdf import statement_pdf_filename, statement_pdf_render
 
@@ -195,9 +193,9 @@ def anomaly_export_row(anomaly: ReconciliationAnomaly) -> list:
 
 def anomaly_rows_for(user, params) -> ExportRows:
     """The anomaly queue as its page filters it (`AnomalyQueueFilterSet` over `anomaly_list_for`)."""
-    filterset = AnomalyQueueFilterSet(params, queryset=selectors.anomaly_list_for(user=user))
-    export_filters_clean(filterset.form)
-    return ExportRows(records=filterset.qs, row=anomaly_export_row)
+    return ExportRows(
+        records=export_list_rows(ANOMALY_LIST, user=user, params=params), row=anomaly_export_row
+    )
 
 
 def order_export_row(order: Order) -> list:

@@ -17,7 +17,7 @@ from core.money import CURRENCY_CHOICES
 
 from .choices import AnomalyKind, AnomalyState, OrderSource, OrderStatus, StatementState
 from .forms import PeriodField
-from .models import Order, ReconciliationRun, Statement
+from .models import Order, ReconciliationAnomaly, ReconciliationRun, Statement
 
 
 class PeriodFilter(django_filters.CharFilter):
@@ -92,7 +92,10 @@ class ReconciliationRunFilterSet(ListFilterSet):
 
 
 # --- the approval queue ----------------------------------------------------------------------
-class AnomalyQueueFilterSet(django_filters.FilterSet):
+class AnomalyQueueFilterSet(ListFilterSet):
+    """The finance queue of reconciliation anomalies: one definition for the page, the API and
+    the export (DESIGN §6.4, §8.1)."""
+
     state = django_filters.ChoiceFilter(
         label=_("State"), choices=AnomalyState.choices, empty_label="—"
     )
@@ -105,3 +108,10 @@ class AnomalyQueueFilterSet(django_filters.FilterSet):
         lookup_expr="icontains",
         max_length=100,
     )
+    currency = django_filters.ChoiceFilter(label=_("Currency"), choices=CURRENCY_CHOICES)
+    raised = DateRangeFilter(label=_("Raised"), field_name="created_at")
+    sort = SortFilter(fields=(("created_at", "raised"), ("kind", "kind")), default="-raised")
+
+    class Meta:
+        model = ReconciliationAnomaly
+        fields: list[str] = []

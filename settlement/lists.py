@@ -7,8 +7,18 @@ from django.utils.translation import gettext_lazy as _
 
 from core.lists import Column, ListDefinition, list_register
 
-from .filtersets import OrderFilterSet, ReconciliationRunFilterSet, StatementFilterSet
-from .selectors import order_list_for, reconciliation_run_list_for, statement_list_base_for
+from .filtersets import (
+    AnomalyQueueFilterSet,
+    OrderFilterSet,
+    ReconciliationRunFilterSet,
+    StatementFilterSet,
+)
+from .selectors import (
+    anomaly_list_for,
+    order_list_for,
+    reconciliation_run_list_for,
+    statement_list_base_for,
+)
 
 STATEMENT_LIST = list_register(
     ListDefinition(
@@ -60,6 +70,24 @@ RECONCILIATION_RUN_LIST = list_register(
             Column("progress", _("Progress")),
             Column("matched", _("Matched"), num=True, default=False),
             Column("finished", _("Finished")),
+        ),
+    )
+)
+
+ANOMALY_LIST = list_register(
+    ListDefinition(
+        key="anomalies",
+        url_name="settlement:anomaly_list",
+        base=anomaly_list_for,
+        filterset=AnomalyQueueFilterSet,
+        columns=(
+            Column("kind", _("Kind"), sort="kind"),
+            Column("partner", _("Partner")),
+            Column("concerns", _("Concerns")),
+            Column("expected", _("Expected"), num=True),
+            Column("actual", _("Actual"), num=True),
+            Column("raised", _("Raised"), sort="raised"),
+            Column("resolution", _("Resolution")),
         ),
     )
 )

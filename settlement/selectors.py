@@ -298,27 +298,19 @@ def order_list_for(*, user) -> QuerySet[Order]:
     return Order.objects.unrestricted("finance only, checked above").select_related("partner")
 
 
-def anomaly_list_for(*, user, filters: dict | None = None) -> QuerySet[ReconciliationAnomaly]:
-    """The finance queue: open anomalies first, newest first."""
+def anomaly_list_for(*, user) -> QuerySet[ReconciliationAnomaly]:
+    """The finance queue (`settlement.lists.ANOMALY_LIST` filters and sorts it)."""
     if not _may_see_all(user):
         return ReconciliationAnomaly.objects.none()
     anomalies = ReconciliationAnomaly.objects.unrestricted("finance only, checked above")
-    anomalies = anomalies.select_related(
+    return anomalies.select_related(
         "partner",
         "order",
         "payment",
         "related_payment",
         "delivery",
         "resolution__actor",
-    ).order_by("-pk")
-    filters = filters or {}
-    if filters.get("state"):
-        anomalies = anomalies.filter(state=filters["state"])
-    if filters.get("kind"):
-        anomalies = anomalies.filter(kind=filters["kind"])
-    if filters.get("partner"):
-        anomalies = anomalies.filter(partner__legal_name__icontains=filters["partner"])
-    return anomalies
+    )
 
 
 def anomaly_get_for(*, user, pk) -> ReconciliationAnomaly:

@@ -27,7 +27,6 @@ from core.views import listing, paginate, settings_form_saved
 from . import jobs, permissions, selectors, services
 from .choices import LOCKED_STATES, DisputeState, ResolutionAction
 from .exports import statement_lines_csv, statement_lines_xlsx
-from .filtersets import AnomalyQueueFilterSet
 from .forms import (
     AnomalyResolveForm,
     DisputeForm,
@@ -37,7 +36,7 @@ from .forms import (
     SettlementPolicyForm,
     StatementBuildForm,
 )
-from .lists import ORDER_LIST, RECONCILIATION_RUN_LIST, STATEMENT_LIST
+from .lists import ANOMALY_LIST, ORDER_LIST, RECONCILIATION_RUN_LIST, STATEMENT_LIST
 from .models import SettlementPolicy, Statement
 from .pdf import statement_pdf_filename, statement_pdf_render
 
@@ -338,15 +337,13 @@ def reconciliation_order_list(request):
 @role_required(*FINANCE_ROLES)
 def anomaly_list(request):
     """The finance queue: filters, one resolution per row, or one for the selected rows."""
-    anomalies = selectors.anomaly_list_for(user=request.user)
-    filterset = AnomalyQueueFilterSet(request.GET or None, queryset=anomalies)
-    rows = filterset.qs if filterset.is_valid() else anomalies
+    anomalies = listing(request, ANOMALY_LIST)
     return render(
         request,
         "settlement/anomaly_list.html",
         {
-            "form": filterset.form,
-            "page": paginate(request, rows),
+            "listing": anomalies,
+            "page": anomalies.page,
             "resolve_form": AnomalyResolveForm(),
             "bulk": True,
             "bulk_form": BulkDecisionForm(

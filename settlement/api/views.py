@@ -17,7 +17,12 @@ from core.bulk import bulk_apply
 
 from .. import selectors, services
 from ..choices import ResolutionAction
-from ..filtersets import OrderFilterSet, ReconciliationRunFilterSet, StatementFilterSet
+from ..filtersets import (
+    AnomalyQueueFilterSet,
+    OrderFilterSet,
+    ReconciliationRunFilterSet,
+    StatementFilterSet,
+)
 from ..models import SettlementPolicy
 from .serializers import (
     AnomalyResolveInputSerializer,
@@ -164,9 +169,11 @@ class OrderViewSet(viewsets.ReadOnlyModelViewSet):
 class AnomalyViewSet(viewsets.ReadOnlyModelViewSet):
     """The anomaly queue; POST …/resolve/ records finance's action."""
 
+    # The queue page's FilterSet: the same filters and sort keys (`settlement.lists.ANOMALY_LIST`).
     serializer_class = AnomalySerializer
     permission_classes = [FinanceOnly]
-    filterset_fields = ["kind", "state", "partner"]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = AnomalyQueueFilterSet
 
     def get_queryset(self):
         return selectors.anomaly_list_for(user=self.request.user)

@@ -34,6 +34,7 @@ READER = {
     "mdf-queue": Role.CHANNEL_DIRECTOR,
     "applications": Role.CHANNEL_MANAGER,
     "tier-proposals": Role.CHANNEL_MANAGER,
+    "anomalies": Role.FINANCE,
 }
 
 
