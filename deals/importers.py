@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.choices import Role
+from core.bilingual import NAME_REQUIRED
 from core.imports import (
     Column,
     Importer,
@@ -41,13 +42,15 @@ class ProductImporter(Importer):
     kind = "products"
     label = gettext_lazy("Products")
     description = gettext_lazy(
-        "Columns: sku, name, family, list_price, floor_price (0 to 1,000,000,000, up to 2 "
-        "decimals), currency, is_strategic (optional yes/no). A SKU appears once per file."
+        "Columns: sku, name (English), name_zh (Chinese, optional; one of the two names is "
+        "required), family, list_price, floor_price (0 to 1,000,000,000, up to 2 decimals), "
+        "currency, is_strategic (optional yes/no). A SKU appears once per file."
     )
     roles = frozenset({Role.CHANNEL_DIRECTOR, Role.FINANCE})
     columns = [
         Column("sku", parse_text),
-        Column("name", parse_text),
+        Column("name", parse_text, required=False),
+        Column("name_zh", parse_text, required=False),
         Column("family", parse_text),
         Column("list_price", decimal_parser(minimum=0, maximum=PRICE_MAX, places=2)),
         Column("floor_price", decimal_parser(minimum=0, maximum=PRICE_MAX, places=2)),
@@ -57,6 +60,11 @@ class ProductImporter(Importer):
     key_columns = ("sku",)
 
     def clean_row(self, row: dict[str, Any]) -> dict[str, Any]:
+        row["name"], row["name_zh"] = row.get("name") or "", row.get("name_zh") or ""
+        if not row["name"] and not row["name_zh"]:
+            raise RowError("name", str(NAME_REQUIRED))
+        if len(row["name"]) > 200 or len(row["name_zh"]) > 200:
+            raise RowError("name", _("A name is longer than 200 characters."))
         if row["list_price"] <= 0:
             raise RowError("list_price", _("The list price must be greater than zero."))
         if row["floor_price"] < 0 or row["floor_price"] > row["list_price"]:
@@ -78,6 +86,7 @@ class ProductImporter(Importer):
             Product(
                 sku=sku,
                 name=r["name"],
+                name_zh=r["name_zh"],
                 family=families[r["family"]],
                 list_price=r["list_price"],
                 floor_price=r["floor_price"],
@@ -92,6 +101,7 @@ class ProductImporter(Importer):
             unique_fields=["sku"],
             update_fields=[
                 "name",
+                "name_zh",
                 "family",
                 "list_price",
                 "floor_price",
