@@ -60,10 +60,9 @@ class ProductImporter(Importer):
     key_columns = ("sku",)
 
     def clean_row(self, row: dict[str, Any]) -> dict[str, Any]:
-        row["name"], row["name_zh"] = row.get("name") or "", row.get("name_zh") or ""
-        if not row["name"] and not row["name_zh"]:
+        if not row.get("name") and not row.get("name_zh"):
             raise RowError("name", str(NAME_REQUIRED))
-        if len(row["name"]) > 200 or len(row["name_zh"]) > 200:
+        if len(row.get("name") or "") > 200 or len(row.get("name_zh") or "") > 200:
             raise RowError("name", _("A name is longer than 200 characters."))
         if row["list_price"] <= 0:
             raise RowError("list_price", _("The list price must be greater than zero."))
@@ -82,11 +81,18 @@ class ProductImporter(Importer):
                 code=code[:40], defaults={"name": code}
             )
         by_sku = {r["sku"]: r for r in rows}
+        # An empty name cell (or a file without the name_zh column) keeps the name stored.
+        stored = {
+            sku: (name, name_zh)
+            for sku, name, name_zh in Product.objects.filter(sku__in=by_sku).values_list(
+                "sku", "name", "name_zh"
+            )
+        }
         objs = [
             Product(
                 sku=sku,
-                name=r["name"],
-                name_zh=r["name_zh"],
+                name=r["name"] or stored.get(sku, ("", ""))[0],
+                name_zh=r["name_zh"] or stored.get(sku, ("", ""))[1],
                 family=families[r["family"]],
                 list_price=r["list_price"],
                 floor_price=r["floor_price"],

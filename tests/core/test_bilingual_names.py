@@ -232,7 +232,7 @@ def test_product_import_takes_both_names_and_wants_one(tmp_path):
         "is_strategic": "",
     }
     parsed = importer.clean_row(importer.parse_row(row))
-    assert (parsed["name"], parsed["name_zh"]) == ("", "园区交换机")
+    assert (parsed["name"], parsed["name_zh"]) == (None, "园区交换机")
     from core.imports import RowError
 
     with pytest.raises(RowError) as refused:
@@ -241,6 +241,13 @@ def test_product_import_takes_both_names_and_wants_one(tmp_path):
     importer.save([parsed], batch=None)
     with translation.override("en"):
         assert str(Product.objects.get(sku="SW-1")) == "SW-1 园区交换机"
+    # a later file in the old shape (English names only) keeps the Chinese name
+    importer.save(
+        [importer.clean_row(importer.parse_row(row | {"name": "Campus switch", "name_zh": ""}))],
+        None,
+    )
+    saved = Product.objects.get(sku="SW-1")
+    assert (saved.name, saved.name_zh) == ("Campus switch", "园区交换机")
 
 
 def test_target_import_finds_a_programme_by_either_name():
@@ -275,6 +282,18 @@ def test_programme_and_course_pages_show_the_readers_name(client, language, show
     courses = client.get(reverse("training:course_list")).content.decode()
     assert ("路由基础" in courses) == (language == "zh-hans")
     assert ("Routing fundamentals" in courses) == (language == "en")
+
+
+def test_programme_list_is_in_the_order_of_the_readers_names():
+    from rebates.selectors import programme_list_for
+
+    programme(name="Alpha", name_zh="2 乙计划")
+    programme(name="Beta", name_zh="1 甲计划")
+    user = staff(Role.ADMIN)
+    with translation.override("en"):
+        assert [p.name for p in programme_list_for(user=user)] == ["Alpha", "Beta"]
+    with translation.override("zh-hans"):
+        assert [p.name for p in programme_list_for(user=user)] == ["Beta", "Alpha"]
 
 
 def test_course_list_search_matches_either_title(client):
