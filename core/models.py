@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .bilingual import localized_value
 from .money import CURRENCY_CHOICES
 
 
@@ -113,7 +114,9 @@ def message_render(key: str, params: dict[str, Any] | None) -> str:
     if not key:
         return ""
     values = {
-        name: gettext(value["msgid"]) if isinstance(value, dict) and "msgid" in value else value
+        name: gettext(value["msgid"])
+        if isinstance(value, dict) and "msgid" in value
+        else localized_value(value)
         for name, value in (params or {}).items()
     }
     text = gettext(key)

@@ -29,6 +29,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from .audit import audit_record
+from .bilingual import localized_value
 from .models import Notification, NotificationDelivery, NotificationPreference
 from .outbox import outbox_enqueue_many
 from .roles import PARTNER_ROLES, STAFF_ROLES, Role
@@ -145,7 +146,7 @@ def _render(text: Any, params: Mapping[str, Any] | None) -> str:
     if not params:
         return rendered
     try:
-        return rendered % params
+        return rendered % {name: localized_value(value) for name, value in params.items()}
     except (KeyError, TypeError, ValueError):
         return rendered
 
@@ -164,6 +165,9 @@ def _stored_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
     for name, value in (params or {}).items():
         if isinstance(value, Promise):
             stored[name] = {"msgid": _message_id(value)}
+        elif isinstance(value, Mapping) and set(value) <= {"en", "zh"}:
+            # A name given in two languages (`BilingualName.name_pair()`): read in the reader's.
+            stored[name] = {"en": str(value.get("en") or ""), "zh": str(value.get("zh") or "")}
         elif isinstance(value, bool) or value is None or isinstance(value, int | float | str):
             stored[name] = value
         elif isinstance(value, date | datetime):

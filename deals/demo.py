@@ -29,20 +29,28 @@ from .rules import normalize_customer_name
 from .selectors import lead_exclusive_partners, lead_open_partner_ids
 
 FAMILIES = [
-    ("switch", "交换机 Switches"),
-    ("router", "路由器 Routers"),
-    ("wifi", "无线 Wi-Fi"),
-    ("security", "安全 Security"),
+    ("switch", "Switches", "交换机"),
+    ("router", "Routers", "路由器"),
+    ("wifi", "Wi-Fi", "无线"),
+    ("security", "Security", "安全"),
 ]
 PRODUCTS = [
-    ("SW-2400", "Campus switch 24p", "switch", "12000", "8000", False),
-    ("SW-4800", "Campus switch 48p", "switch", "21000", "14000", False),
-    ("SW-DC100", "Data-centre switch 100G", "switch", "98000", "70000", True),
-    ("RT-EDGE", "Edge router", "router", "35000", "25000", False),
-    ("RT-CORE", "Core router", "router", "260000", "190000", True),
-    ("AP-6", "Wi-Fi 6 access point", "wifi", "3200", "2100", False),
-    ("AP-7", "Wi-Fi 7 access point", "wifi", "5200", "3600", True),
-    ("FW-500", "Next-gen firewall", "security", "45000", "30000", False),
+    ("SW-2400", "Campus switch 24p", "园区交换机 24口", "switch", "12000", "8000", False),
+    ("SW-4800", "Campus switch 48p", "园区交换机 48口", "switch", "21000", "14000", False),
+    (
+        "SW-DC100",
+        "Data-centre switch 100G",
+        "数据中心交换机 100G",
+        "switch",
+        "98000",
+        "70000",
+        True,
+    ),
+    ("RT-EDGE", "Edge router", "边缘路由器", "router", "35000", "25000", False),
+    ("RT-CORE", "Core router", "核心路由器", "router", "260000", "190000", True),
+    ("AP-6", "Wi-Fi 6 access point", "Wi-Fi 6 无线接入点", "wifi", "3200", "2100", False),
+    ("AP-7", "Wi-Fi 7 access point", "Wi-Fi 7 无线接入点", "wifi", "5200", "3600", True),
+    ("FW-500", "Next-gen firewall", "下一代防火墙", "security", "45000", "30000", False),
 ]
 DEMO_CNY_PER_UNIT = {"EUR": Decimal("7.8"), "USD": Decimal("7.1")}
 DISCOUNTS = {"registered": "5", "silver": "10", "gold": "15", "diamond": "20"}
@@ -460,14 +468,17 @@ def _seed_leads(*, publisher: User, now) -> int:
 @transaction.atomic
 def seed(*, stdout=None) -> None:
     families = {
-        code: ProductFamily.objects.update_or_create(code=code, defaults={"name": name})[0]
-        for code, name in FAMILIES
+        code: ProductFamily.objects.update_or_create(
+            code=code, defaults={"name": name, "name_zh": name_zh}
+        )[0]
+        for code, name, name_zh in FAMILIES
     }
-    for sku, name, family, list_price, floor, strategic in PRODUCTS:
+    for sku, name, name_zh, family, list_price, floor, strategic in PRODUCTS:
         product, _ = Product.objects.update_or_create(
             sku=sku,
             defaults={
                 "name": name,
+                "name_zh": name_zh,
                 "family": families[family],
                 "list_price": Decimal(list_price),
                 "floor_price": Decimal(floor),

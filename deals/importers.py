@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.choices import Role
+from core.bilingual import NAME_REQUIRED
 from core.imports import (
     Column,
     Importer,
@@ -41,13 +42,15 @@ class ProductImporter(Importer):
     kind = "products"
     label = gettext_lazy("Products")
     description = gettext_lazy(
-        "Columns: sku, name, family, list_price, floor_price (0 to 1,000,000,000, up to 2 "
-        "decimals), currency, is_strategic (optional yes/no). A SKU appears once per file."
+        "Columns: sku, name (English), name_zh (Chinese, optional; one of the two names is "
+        "required), family, list_price, floor_price (0 to 1,000,000,000, up to 2 decimals), "
+        "currency, is_strategic (optional yes/no). A SKU appears once per file."
     )
     roles = frozenset({Role.CHANNEL_DIRECTOR, Role.FINANCE})
     columns = [
         Column("sku", parse_text),
-        Column("name", parse_text),
+        Column("name", parse_text, required=False),
+        Column("name_zh", parse_text, required=False),
         Column("family", parse_text),
         Column("list_price", decimal_parser(minimum=0, maximum=PRICE_MAX, places=2)),
         Column("floor_price", decimal_parser(minimum=0, maximum=PRICE_MAX, places=2)),
@@ -57,6 +60,10 @@ class ProductImporter(Importer):
     key_columns = ("sku",)
 
     def clean_row(self, row: dict[str, Any]) -> dict[str, Any]:
+        if not row.get("name") and not row.get("name_zh"):
+            raise RowError("name", str(NAME_REQUIRED))
+        if len(row.get("name") or "") > 200 or len(row.get("name_zh") or "") > 200:
+            raise RowError("name", _("A name is longer than 200 characters."))
         if row["list_price"] <= 0:
             raise RowError("list_price", _("The list price must be greater than zero."))
         if row["floor_price"] < 0 or row["floor_price"] > row["list_price"]:
@@ -74,10 +81,18 @@ class ProductImporter(Importer):
                 code=code[:40], defaults={"name": code}
             )
         by_sku = {r["sku"]: r for r in rows}
+        # An empty name cell (or a file without the name_zh column) keeps the name stored.
+        stored = {
+            sku: (name, name_zh)
+            for sku, name, name_zh in Product.objects.filter(sku__in=by_sku).values_list(
+                "sku", "name", "name_zh"
+            )
+        }
         objs = [
             Product(
                 sku=sku,
-                name=r["name"],
+                name=r["name"] or stored.get(sku, ("", ""))[0],
+                name_zh=r["name_zh"] or stored.get(sku, ("", ""))[1],
                 family=families[r["family"]],
                 list_price=r["list_price"],
                 floor_price=r["floor_price"],
@@ -92,6 +107,7 @@ class ProductImporter(Importer):
             unique_fields=["sku"],
             update_fields=[
                 "name",
+                "name_zh",
                 "family",
                 "list_price",
                 "floor_price",

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import ScopedManager
+from core.bilingual import BilingualName, bilingual_given
 from core.industries import industry_label
 from core.money import CURRENCY_CHOICES
 from partners.regions import REGIONS
@@ -21,11 +22,13 @@ from partners.regions import REGIONS
 from .choices import OPEN_STATUSES, PENDING_STATUSES, DealStatus, LeadOfferStatus, LeadStatus
 
 
-class ProductFamily(models.Model):
-    """A group of products; two deals conflict only when they share a family."""
+class ProductFamily(BilingualName, models.Model):
+    """A group of products; two deals conflict only when they share a family.
+    Named in English, Chinese or both (`display_name` answers in the reader's language)."""
 
     code = models.CharField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name (English)"), max_length=200, blank=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True, default="")
 
     scope_partner_path = None
 
@@ -33,16 +36,19 @@ class ProductFamily(models.Model):
         ordering = ["name"]
         verbose_name = _("product family")
         verbose_name_plural = _("product families")
+        constraints = [bilingual_given("name", "productfamily_name_given")]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
 
 
-class Product(models.Model):
-    """A sellable product with its list price and the floor below which the director must approve."""
+class Product(BilingualName, models.Model):
+    """A sellable product with its list price and the floor below which the director must approve.
+    Named in English, Chinese or both (`display_name` answers in the reader's language)."""
 
     sku = models.CharField(_("SKU"), max_length=60, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name (English)"), max_length=200, blank=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True, default="")
     family = models.ForeignKey(
         ProductFamily, on_delete=models.PROTECT, related_name="products", verbose_name=_("family")
     )
@@ -62,11 +68,12 @@ class Product(models.Model):
             models.CheckConstraint(
                 condition=Q(floor_price__gte=0) & Q(floor_price__lte=F("list_price")),
                 name="product_floor_within_list",
-            )
+            ),
+            bilingual_given("name", "product_name_given"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.sku} {self.name}"
+        return f"{self.sku} {self.display_name}"
 
 
 class ProductTierDiscount(models.Model):

@@ -11,6 +11,7 @@ class FundsConfig(AppConfig):
         from deals.attribution import deal_activity_register, fund_requests_register
         from partners.exits import ExitStep, exit_step_register
         from partners.figures import figure_register
+        from settlement.line_descriptions import line_description_register
 
         from .selectors import attributable_requests_for, deal_activities, roi_by_partner
         from .services import (
@@ -18,6 +19,7 @@ class FundsConfig(AppConfig):
             fund_requests_open_of,
             fund_requests_release_at_exit,
         )
+        from .services.claims import REIMBURSEMENT_DESCRIPTION, REIMBURSEMENT_SOURCE
 
         # The MDF activities a deal may reference.
         fund_requests_register(attributable_requests_for)
@@ -36,3 +38,5 @@ class FundsConfig(AppConfig):
                 remaining=fund_requests_open_of,
             )
         )
+        # A reimbursement's statement line reads in the reader's language.
+        line_description_register(REIMBURSEMENT_SOURCE, REIMBURSEMENT_DESCRIPTION)

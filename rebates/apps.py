@@ -9,6 +9,7 @@ class RebatesConfig(AppConfig):
     def ready(self) -> None:
         # Lower apps learn from here what rebates owns; they never import rebates.
         from partners.figures import figure_register
+        from settlement.line_descriptions import line_description_register
         from settlement.line_details import line_detail_register
         from settlement.period_hooks import period_preparer_register
 
@@ -17,7 +18,13 @@ class RebatesConfig(AppConfig):
             revenue_by_partner,
             revenue_target_by_partner,
         )
-        from .services import ACCRUAL_SOURCE, quarter_close_before_statements
+        from .services import (
+            ACCRUAL_DESCRIPTION,
+            ACCRUAL_SOURCE,
+            CLAWBACK_DESCRIPTION,
+            CLAWBACK_SOURCE,
+            quarter_close_before_statements,
+        )
 
         # A statement run closes the ended rebate quarter first.
         period_preparer_register(quarter_close_before_statements)
@@ -27,3 +34,6 @@ class RebatesConfig(AppConfig):
         figure_register("revenue_target", revenue_target_by_partner)
         # A statement's rebate line prints how its accrual was calculated.
         line_detail_register(ACCRUAL_SOURCE, accrual_trace_summaries)
+        # Its statement lines read in the reader's language, the programme's name included.
+        line_description_register(ACCRUAL_SOURCE, ACCRUAL_DESCRIPTION)
+        line_description_register(CLAWBACK_SOURCE, CLAWBACK_DESCRIPTION)

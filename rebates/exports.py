@@ -27,7 +27,7 @@ def accrual_rows_for(user, params: Mapping[str, Any]) -> ExportRows:
             accrual.period,
             accrual.partner.legal_name,
             accrual.partner.tax_id if sees_partner_details(user, accrual.partner_id) else "",
-            accrual.programme.name,
+            accrual.programme.display_name,
             accrual.revenue,
             accrual.target,
             accrual.attainment,

@@ -37,6 +37,7 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.backends.utils import CursorWrapper
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -391,7 +392,12 @@ class TargetImporter(Importer):
     key_columns = ("programme", "partner_tax_id", "period")
 
     def clean_row(self, row: dict[str, Any]) -> dict[str, Any]:
-        programme = Programme.objects.filter(name=row["programme"]).first()
+        # By its English or its Chinese name (each unique on its own).
+        programme = (
+            Programme.objects.filter(Q(name=row["programme"]) | Q(name_zh=row["programme"]))
+            .order_by("pk")
+            .first()
+        )
         if programme is None:
             raise RowError("programme", _("No programme has this name."))
         partner = Partner.objects.filter(tax_id=row["partner_tax_id"]).first()

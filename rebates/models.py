@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import Area, ScopedManager
+from core.bilingual import BilingualName, bilingual_given
 from core.money import CURRENCY_CHOICES
 
 from .choices import LineKind, LineSource, PeriodType, ProgrammeMode
@@ -89,6 +90,7 @@ class SalesLine(models.Model):
 # `programme_save` all use this one list.
 PROGRAMME_FIELDS = [
     "name",
+    "name_zh",
     "mode",
     "eligible_product_codes",
     "strategic_product_codes",
@@ -104,12 +106,15 @@ PROGRAMME_FIELDS = [
 ]
 
 
-class Programme(models.Model):
-    """A rebate programme as data: eligibility, brackets or base+share, bonus, modifiers, cap."""
+class Programme(BilingualName, models.Model):
+    """A rebate programme as data: eligibility, brackets or base+share, bonus, modifiers, cap.
+
+    Named in English, Chinese or both (`display_name` answers in the reader's language)."""
 
     scope_partner_path = None
 
-    name = models.CharField(_("name"), max_length=120, unique=True)
+    name = models.CharField(_("name (English)"), max_length=120, blank=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=120, blank=True, default="")
     period_type = models.CharField(
         _("period"), max_length=10, choices=PeriodType.choices, default=PeriodType.QUARTER
     )
@@ -165,8 +170,23 @@ class Programme(models.Model):
     class Meta:
         verbose_name = _("rebate programme")
         verbose_name_plural = _("rebate programmes")
-        ordering = ["name"]
+        ordering = ["name", "name_zh"]
         constraints = [
+            bilingual_given("name", "programme_name_given"),
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=~Q(name=""),
+                name="programme_name_unique",
+                violation_error_code="unique",
+                violation_error_message=_("A programme with this name already exists."),
+            ),
+            models.UniqueConstraint(
+                fields=["name_zh"],
+                condition=~Q(name_zh=""),
+                name="programme_name_zh_unique",
+                violation_error_code="unique",
+                violation_error_message=_("A programme with this name already exists."),
+            ),
             models.CheckConstraint(
                 name="programme_rates_in_range",
                 condition=Q(strategic_bonus__gte=0)
@@ -178,7 +198,7 @@ class Programme(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
 
 
 class Bracket(models.Model):

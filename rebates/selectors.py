@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db.models import Case, DecimalField, F, Q, QuerySet, Sum, When
 
 from accounts.scoping import get_scoped_or_404
+from core.bilingual import localized_expression
 from core.fx import fx_rate
 from core.money import round_money
 from core.periods import Quarter
@@ -59,12 +60,17 @@ def accrual_what_if_for(*, user, period: str) -> QuerySet:
         .filter(period=period)
         .select_related("programme")
         .prefetch_related("programme__brackets")
-        .order_by("programme__name", "pk")
+        .order_by(localized_expression("programme__name"), "pk")
     )
 
 
 def programme_list_for(*, user) -> QuerySet:
-    return Programme.objects.visible_to(user).prefetch_related("brackets")
+    """Programmes in the order of their names as the reader reads them (English or Chinese)."""
+    return (
+        Programme.objects.visible_to(user)
+        .prefetch_related("brackets")
+        .order_by(localized_expression("name"), "pk")
+    )
 
 
 def target_list_for(*, user, period: str | None = None) -> QuerySet:

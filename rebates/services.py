@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.audit import diff, snapshot
 from core.fx import FxRateMissing, fx_rate
@@ -43,8 +44,14 @@ logger = logging.getLogger(__name__)
 
 ACCRUAL_SOURCE = "rebates.accrual"
 CLAWBACK_SOURCE = "rebates.clawback"
+# Statement line descriptions, rendered in the reader's language (settlement.line_descriptions).
+ACCRUAL_DESCRIPTION = gettext_lazy("Rebate %(programme)s, %(period)s")
+CLAWBACK_DESCRIPTION = gettext_lazy(
+    "Rebate clawback %(period)s: return %(invoice)s/%(line)s on contract %(contract)s"
+)
 
 DEFAULT_PROGRAMME_NAME = "Standard quarterly rebate"
+DEFAULT_PROGRAMME_NAME_ZH = "标准季度返利"
 DEFAULT_BRACKETS = [
     (Decimal("0"), Decimal("80"), Decimal("0")),
     (Decimal("80"), Decimal("100"), Decimal("0.05")),
@@ -100,7 +107,9 @@ def programme_ensure_default() -> Programme:
     programme = Programme.objects.filter(name=DEFAULT_PROGRAMME_NAME).first()
     if programme is None:
         programme = programme_save(
-            actor=None, programme=Programme(name=DEFAULT_PROGRAMME_NAME), brackets=DEFAULT_BRACKETS
+            actor=None,
+            programme=Programme(name=DEFAULT_PROGRAMME_NAME, name_zh=DEFAULT_PROGRAMME_NAME_ZH),
+            brackets=DEFAULT_BRACKETS,
         )
     return programme
 
@@ -263,8 +272,11 @@ def quarter_close(*, period: Quarter, actor=None) -> QuarterClose:
                 kind=EntryKind.REBATE_ACCRUAL,
                 amount=round_money(accrual.amount, accrual.currency),
                 currency=accrual.currency,
-                description=_("Rebate %(programme)s, %(period)s")
-                % {"programme": accrual.programme.name, "period": accrual.period},
+                description_key=ACCRUAL_SOURCE,
+                description_params={
+                    "programme": accrual.programme.name_pair(),
+                    "period": accrual.period,
+                },
                 source_type=ACCRUAL_SOURCE,
                 source_id=accrual.pk,
                 period=accrual.period,
@@ -372,10 +384,8 @@ def clawbacks_queue(*, today: datetime.date | None = None) -> int:
                 kind=EntryKind.CLAWBACK,
                 amount=amount,
                 currency=accruals_by_partner[line.partner_id][0].currency,
-                description=_(
-                    "Rebate clawback %(period)s: return %(invoice)s/%(line)s on contract %(contract)s"
-                )
-                % {
+                description_key=CLAWBACK_SOURCE,
+                description_params={
                     "period": close.period,
                     "invoice": line.invoice_number,
                     "line": line.line_number,

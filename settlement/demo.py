@@ -31,18 +31,28 @@ HUADONG, ZHILIAN, NORTHWIND, YUNQI = (
     NORTHWIND_TAX_ID,
     YUNQI_TAX_ID,
 )
-# tax id, [(kind, amount, description)] in the partner's contract currency
+# The demo rebate programme's names: its lines read "Rebate Standard programme, …" to English
+# readers and "返利 标准计划，…" to Chinese ones (settlement.line_descriptions).
+STANDARD = {"en": "Standard programme", "zh": "标准计划"}
+REBATE = "rebates.accrual"
+# tax id, [(kind, amount, description, message key, placeholders)] in the contract currency
 ENTRIES = {
     HUADONG: [
-        (EntryKind.REBATE_ACCRUAL, "1180000.00", "返利 标准计划"),
-        (EntryKind.MDF_REIMBURSEMENT, "42000.00", "市场发展基金报销 上海技术沙龙"),
+        (EntryKind.REBATE_ACCRUAL, "1180000.00", "", REBATE, {"programme": STANDARD}),
+        (
+            EntryKind.MDF_REIMBURSEMENT,
+            "42000.00",
+            "",
+            "funds.claim",
+            {"title": "上海技术沙龙"},
+        ),
     ],
     ZHILIAN: [
-        (EntryKind.REBATE_ACCRUAL, "86500.00", "返利 标准计划"),
-        (EntryKind.ADJUSTMENT, "-1500.00", "上季度退货调整"),
+        (EntryKind.REBATE_ACCRUAL, "86500.00", "", REBATE, {"programme": STANDARD}),
+        (EntryKind.ADJUSTMENT, "-1500.00", "上季度退货调整", "", None),
     ],
-    NORTHWIND: [(EntryKind.REBATE_ACCRUAL, "4200.00", "Rebate Standard programme")],
-    YUNQI: [(EntryKind.REBATE_ACCRUAL, "12800.00", "返利 标准计划")],
+    NORTHWIND: [(EntryKind.REBATE_ACCRUAL, "4200.00", "", REBATE, {"programme": STANDARD})],
+    YUNQI: [(EntryKind.REBATE_ACCRUAL, "12800.00", "", REBATE, {"programme": STANDARD})],
 }
 RATES = [("USD", "CNY", "7.1200"), ("EUR", "CNY", "7.7800")]
 
@@ -56,13 +66,15 @@ def _statements(quarter: Quarter, partners: dict[str, Partner]) -> None:
         partner = partners.get(tax_id)
         if partner is None:
             continue
-        for n, (kind, amount, description) in enumerate(entries, start=1):
+        for n, (kind, amount, description, key, params) in enumerate(entries, start=1):
             services.settlement_entry_queue(
                 partner=partner,
                 kind=kind,
                 amount=Decimal(amount),
                 currency=partner.contract_currency,
                 description=description,
+                description_key=key,
+                description_params=params and {**params, "period": str(quarter)},
                 source_type="demo",
                 source_id=f"{quarter}-{tax_id}-{n}",
                 period=str(quarter),
@@ -123,7 +135,8 @@ def _reissued(
         kind=EntryKind.REBATE_ACCRUAL,
         amount=Decimal("64000.00"),
         currency=partner.contract_currency,
-        description="返利 标准计划",
+        description_key=REBATE,
+        description_params={"programme": STANDARD, "period": str(quarter)},
         source_type="demo",
         source_id=f"{quarter}-{partner.tax_id}-1",
         period=str(quarter),

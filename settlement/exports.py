@@ -51,7 +51,7 @@ def _rows(statement: Statement):
         yield [
             statement.number,
             line.get_kind_display(),
-            line.description,
+            line.display_description,
             line.original_amount,
             line.original_currency,
             line.fx_rate,

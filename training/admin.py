@@ -15,9 +15,9 @@ class ModuleInline(admin.StackedInline):
 
 @admin.register(Course)
 class CourseAdmin(AuditedAdmin):
-    list_display = ["title", "track", "level", "is_published"]
+    list_display = ["title", "title_zh", "track", "level", "is_published"]
     list_filter = ["track", "level", "is_published"]
-    search_fields = ["title"]
+    search_fields = ["title", "title_zh"]
     inlines = [ModuleInline]
 
 

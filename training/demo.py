@@ -17,6 +17,16 @@ from .models import Certification, Course, Exam, Module, Option, Question
 
 S, M = QuestionKind.SINGLE, QuestionKind.MULTIPLE
 
+# The courses' Chinese titles, shown to Chinese readers.
+TITLES_ZH = {
+    "Selling campus switching": "园区交换解决方案销售",
+    "Solution selling for data centres": "数据中心解决方案销售",
+    "Presales discovery workshop": "售前需求调研工作坊",
+    "Routing fundamentals": "路由基础",
+    "Campus wireless design": "园区无线网络设计",
+    "Data-centre fabric architecture": "数据中心网络架构",
+    "Partner programme essentials": "合作伙伴计划要点",
+}
 # title, track, level, modules [(title, body)], questions [(text, kind, [(option, correct)])]
 COURSES = [
     (
@@ -393,7 +403,13 @@ def _seed_courses() -> dict[tuple[str, str], Course]:
     courses = {}
     for title, track, level, modules, questions in COURSES:
         course, created = Course.objects.get_or_create(
-            title=title, defaults={"track": track, "level": level, "description": ""}
+            title=title,
+            defaults={
+                "title_zh": TITLES_ZH.get(title, ""),
+                "track": track,
+                "level": level,
+                "description": "",
+            },
         )
         courses[(track, level)] = course
         if not created:

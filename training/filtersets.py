@@ -4,6 +4,7 @@ API (DESIGN §8.1)."""
 from __future__ import annotations
 
 import django_filters
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from core.filters import DateRangeFilter, ListFilterSet, MultiChoiceFilter, SortFilter
@@ -14,7 +15,8 @@ from .models import Certification, Course
 
 
 class CourseFilterSet(ListFilterSet):
-    q = django_filters.CharFilter(label=_("Course"), field_name="title", lookup_expr="icontains")
+    # A course is found by its English or its Chinese title.
+    q = django_filters.CharFilter(label=_("Course"), method="filter_title")
     track = MultiChoiceFilter(label=_("Track"), choices=Track.choices)
     level = MultiChoiceFilter(label=_("Level"), choices=Level.choices)
     sort = SortFilter(
@@ -25,6 +27,9 @@ class CourseFilterSet(ListFilterSet):
     class Meta:
         model = Course
         fields: list[str] = []
+
+    def filter_title(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(Q(title__icontains=value) | Q(title_zh__icontains=value))
 
 
 class CertificationFilterSet(ListFilterSet):

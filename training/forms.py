@@ -8,7 +8,7 @@ from .models import Course, Exam, Module, Question
 class CourseForm(forms.ModelForm):
     class Meta:
         model = Course
-        fields = ["title", "track", "level", "description", "is_published"]
+        fields = ["title", "title_zh", "track", "level", "description", "is_published"]
 
 
 class ModuleForm(forms.ModelForm):
@@ -16,7 +16,7 @@ class ModuleForm(forms.ModelForm):
 
     class Meta:
         model = Module
-        fields = ["position", "title", "body", "attachment", "video_url"]
+        fields = ["position", "title", "title_zh", "body", "attachment", "video_url"]
         help_texts = {
             "body": _(
                 "Blank lines separate paragraphs. Lines starting with # or ## are headings, "

@@ -13,15 +13,20 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import ScopedManager
+from core.bilingual import BilingualName, bilingual_given
 from core.uploads import validate_document
 
 from .choices import AttemptStatus, Level, QuestionKind, Track
 
 
-class Course(models.Model):
-    """A course of one track and level; the vendor's catalogue, readable by every signed-in user."""
+class Course(BilingualName, models.Model):
+    """A course of one track and level; the vendor's catalogue, readable by every signed-in user.
+    Titled in English, Chinese or both (`display_name` answers in the reader's language)."""
 
-    title = models.CharField(_("title"), max_length=200)
+    bilingual_field = "title"
+
+    title = models.CharField(_("title (English)"), max_length=200, blank=True)
+    title_zh = models.CharField(_("title (Chinese)"), max_length=200, blank=True, default="")
     track = models.CharField(_("track"), max_length=20, choices=Track.choices)
     level = models.CharField(_("level"), max_length=20, choices=Level.choices)
     description = models.TextField(_("description"), blank=True)
@@ -31,20 +36,24 @@ class Course(models.Model):
     class Meta:
         verbose_name = _("course")
         verbose_name_plural = _("courses")
-        ordering = ["track", "level", "title"]
+        ordering = ["track", "level", "title", "title_zh"]
+        constraints = [bilingual_given("title", "course_title_given")]
 
     def __str__(self) -> str:
-        return self.title
+        return self.display_name
 
 
-class Module(models.Model):
+class Module(BilingualName, models.Model):
     """One ordered step of a course: text paragraphs, an uploaded file or a video link."""
+
+    bilingual_field = "title"
 
     course = models.ForeignKey(
         Course, verbose_name=_("course"), on_delete=models.CASCADE, related_name="modules"
     )
     position = models.PositiveSmallIntegerField(_("position"))
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title (English)"), max_length=200, blank=True)
+    title_zh = models.CharField(_("title (Chinese)"), max_length=200, blank=True, default="")
     body = models.TextField(_("text"), blank=True)
     attachment = models.FileField(
         _("file"), upload_to="training/modules/", blank=True, validators=[validate_document]
@@ -56,11 +65,12 @@ class Module(models.Model):
         verbose_name_plural = _("modules")
         ordering = ["course", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["course", "position"], name="module_unique_position")
+            models.UniqueConstraint(fields=["course", "position"], name="module_unique_position"),
+            bilingual_given("title", "module_title_given"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.position}. {self.title}"
+        return f"{self.position}. {self.display_name}"
 
 
 class ModuleCompletion(models.Model):

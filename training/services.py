@@ -172,7 +172,7 @@ def certification_award(*, attempt: Attempt, on: date) -> Certification:
             kind="certification.awarded",
             title=_("You are certified: %(course)s"),
             url=reverse("training:certification_detail", args=[cert.pk]),
-            params={"course": course.title},
+            params={"course": course.name_pair()},
         ),
     )
     return cert
@@ -219,7 +219,7 @@ def certification_send_expiry_reminders(*, today: date | None = None) -> int:
             params={
                 "holder": cert.user.full_name,
                 "date": cert.expires_on.isoformat(),
-                "course": cert.course.title,
+                "course": cert.course.name_pair(),
             },
         )
     return len(due)

@@ -14,10 +14,23 @@ class DealLineSerializer(serializers.ModelSerializer):
     product = serializers.SlugRelatedField(
         slug_field="sku", queryset=Product.objects.filter(is_active=True)
     )
+    product_name = serializers.CharField(source="product.name", read_only=True)
+    product_name_zh = serializers.CharField(source="product.name_zh", read_only=True)
+    # The product's name in the reader's language (the other one when only that is given).
+    product_display_name = serializers.CharField(source="product.display_name", read_only=True)
 
     class Meta:
         model = DealLine
-        fields = ["product", "quantity", "unit_price", "final", "floor_price"]
+        fields = [
+            "product",
+            "product_name",
+            "product_name_zh",
+            "product_display_name",
+            "quantity",
+            "unit_price",
+            "final",
+            "floor_price",
+        ]
         read_only_fields = ["final", "floor_price"]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -53,7 +54,9 @@ def _validate_files(files, field: str) -> dict:
     return {field: messages} if messages else {}
 
 
-def _notify_partner(request: FundRequest, title, body: str = "") -> None:
+def _notify_partner(
+    request: FundRequest, title, body: Any = "", params: dict[str, Any] | None = None
+) -> None:
     """The MDF decision notice; a decision passes it to `transition_record` as `on_commit`."""
     # The requester and the company's finance people and admins, not the whole company.
     recipients = partner_recipients(
@@ -66,5 +69,5 @@ def _notify_partner(request: FundRequest, title, body: str = "") -> None:
             title=title,
             body=body,
             url=f"/funds/requests/{request.pk}/",
-            params={"title": request.title},
+            params={"title": request.title, **(params or {})},
         )

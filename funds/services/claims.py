@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.choices import Role
 from accounts.scoping import acts_on_company_finance
-from core.money import round_money
+from core.money import format_money, round_money
 from core.periods import Quarter
 from core.transitions import transition_record
 from settlement.services import settlement_entry_queue
@@ -25,6 +25,10 @@ from ..models import Claim, ClaimAttachment, FundRequest
 from ._common import _attach, _entry, _lock_partner, _notify_partner, _today, _validate_files
 
 CLAIM_WINDOW_DAYS = 60
+REIMBURSEMENT_SOURCE = "funds.claim"
+# The statement line of a reimbursement, rendered in the reader's language; the activity's title
+# is the partner's own words and stays as typed.
+REIMBURSEMENT_DESCRIPTION = gettext_lazy("MDF reimbursement: %(title)s")
 
 
 def claim_deadline(request: FundRequest) -> datetime.date:
@@ -92,8 +96,9 @@ def claim_to_statement(*, claim: Claim) -> str:
         kind="mdf_reimbursement",
         amount=claim.reimbursement_amount,
         currency=request.currency,
-        description=_("MDF reimbursement: %(title)s") % {"title": request.title},
-        source_type="funds.claim",
+        description_key=REIMBURSEMENT_SOURCE,
+        description_params={"title": request.title},
+        source_type=REIMBURSEMENT_SOURCE,
         source_id=claim.pk,
         period=str(Quarter.containing(_today())),
     )
@@ -150,7 +155,10 @@ def claim_validate(*, claim: Claim, actor, note: str = "") -> Claim:
         },
         note=note,
         on_commit=lambda: _notify_partner(
-            request, gettext_lazy("MDF claim for “%(title)s” validated")
+            request,
+            gettext_lazy("MDF claim for “%(title)s” validated"),
+            gettext_lazy("Reimbursement of %(amount)s, paid with your next statement."),
+            {"amount": format_money(claim.reimbursement_amount, request.currency)},
         ),
     )
     return claim

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from accounts.choices import Role
 from accounts.scoping import acts_on_company_finance, can_manage_partner
 from core.fx import FxRateMissing, fx_convert
-from core.money import round_money
+from core.money import format_money, round_money
 from core.periods import Quarter
 from core.transitions import transition_record
 
@@ -167,7 +167,10 @@ def fund_request_approve(*, fund_request: FundRequest, actor, note: str = "") ->
         changes={"status": {"before": RequestStatus.SUBMITTED, "after": RequestStatus.APPROVED}},
         note=note,
         on_commit=lambda: _notify_partner(
-            request, gettext_lazy("MDF request “%(title)s” approved")
+            request,
+            gettext_lazy("MDF request “%(title)s” approved"),
+            gettext_lazy("Approved vendor share: %(amount)s."),
+            {"amount": format_money(request.approved_amount, request.currency)},
         ),
     )
     return request

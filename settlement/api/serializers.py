@@ -17,6 +17,9 @@ from ..selectors import review_rounds_for
 
 
 class StatementLineSerializer(serializers.ModelSerializer):
+    # In the reader's language (names of programmes in theirs too); older lines as stored.
+    description = serializers.CharField(source="display_description", read_only=True)
+
     class Meta:
         model = StatementLine
         fields = [

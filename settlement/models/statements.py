@@ -14,6 +14,7 @@ from accounts.scoping import Area, ScopedManager
 from core.money import CURRENCY_CHOICES
 
 from ..choices import DisputeState, EntryKind, ReviewOutcome, StatementState
+from ..line_descriptions import line_description_render
 
 MONEY = {"max_digits": 18, "decimal_places": 4}
 
@@ -38,6 +39,12 @@ class SettlementEntry(models.Model):
     amount = models.DecimalField(_("amount"), **MONEY)
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
     description = models.CharField(_("description"), max_length=300)
+    # How to say the description in the reader's language (settlement.line_descriptions); empty
+    # for entries queued before descriptions were rendered at read time: they show `description`.
+    description_key = models.CharField(
+        _("description message"), max_length=60, blank=True, default=""
+    )
+    description_params = models.JSONField(_("description placeholders"), null=True, blank=True)
     source_type = models.CharField(_("source type"), max_length=60)
     source_id = models.CharField(_("source id"), max_length=60)
     period = models.CharField(_("period"), max_length=6)
@@ -65,6 +72,13 @@ class SettlementEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount} {self.currency}"
+
+    @property
+    def display_description(self) -> str:
+        """The description in the active language (stored text for older entries)."""
+        return line_description_render(
+            key=self.description_key, params=self.description_params, stored=self.description
+        )
 
 
 class PartnerTaxProfile(models.Model):
@@ -254,6 +268,10 @@ class StatementLine(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=24, choices=EntryKind.choices)
     description = models.CharField(_("description"), max_length=300)
+    description_key = models.CharField(
+        _("description message"), max_length=60, blank=True, default=""
+    )
+    description_params = models.JSONField(_("description placeholders"), null=True, blank=True)
     amount = models.DecimalField(_("amount"), **MONEY)
     original_amount = models.DecimalField(_("original amount"), **MONEY)
     original_currency = models.CharField(
@@ -268,7 +286,15 @@ class StatementLine(models.Model):
         ordering = ["pk"]
 
     def __str__(self) -> str:
-        return self.description
+        return self.display_description
+
+    @property
+    def display_description(self) -> str:
+        """The description in the active language: rendered from its message and placeholders
+        (names in both languages), or the stored text for lines written before there were any."""
+        return line_description_render(
+            key=self.description_key, params=self.description_params, stored=self.description
+        )
 
 
 class ReviewRound(models.Model):

@@ -17,6 +17,7 @@ from core.uploads import validate_document
 
 from .. import permissions
 from ..choices import DisputeState, EntryKind, StatementState
+from ..line_descriptions import DISPUTE_OUTCOME
 from ..models import Dispute, DisputeEvidence, Statement
 from ..rules import response_window_closed_filter
 from ._common import (
@@ -174,7 +175,8 @@ def dispute_resolve(
             kind=EntryKind.DISPUTE_OUTCOME,
             amount=adjustment_amount,
             currency=statement.currency,
-            description=_("Dispute outcome for %(number)s") % {"number": statement.number},
+            description_key=DISPUTE_OUTCOME,
+            description_params={"number": statement.number},
             source_type="settlement.dispute",
             source_id=dispute.pk,
             period=str(Quarter.parse(statement.period).next()),

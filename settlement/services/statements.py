@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,13 +15,14 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from core.fx import fx_rate
-from core.money import round_money
+from core.money import format_money, round_money
 from core.periods import Quarter
 from core.transitions import Notice, transition_record
 from partners.models import Partner
 
 from .. import permissions
 from ..choices import DisputeState, EntryKind, ReviewOutcome, StatementState
+from ..line_descriptions import DISPUTE_OUTCOME, line_description_render
 from ..models import (
     PartnerTaxProfile,
     ReviewRound,
@@ -40,12 +43,22 @@ def settlement_entry_queue(
     kind: str,
     amount: Decimal,
     currency: str,
-    description: str,
+    description: str = "",
+    description_key: str = "",
+    description_params: Mapping[str, Any] | None = None,
     source_type: str,
     source_id: str | int,
     period: str,
 ) -> SettlementEntry:
-    """Queue an amount for the partner's next statement; queueing the same source twice is a no-op."""
+    """Queue an amount for the partner's next statement; queueing the same source twice is a no-op.
+
+    With `description_key` (a message registered in `settlement.line_descriptions`) and its
+    placeholders the description is rendered in each reader's language; `description` (by
+    default the text in the active language) is stored as well, the fallback for readers."""
+    if description_key and not description:
+        description = line_description_render(
+            key=description_key, params=description_params, stored=""
+        )
     if kind not in EntryKind.values:
         raise ValidationError({"kind": _("Unknown entry kind.")})
     if not isinstance(amount, Decimal):
@@ -62,6 +75,8 @@ def settlement_entry_queue(
                 amount=amount,
                 currency=currency,
                 description=description[:300],
+                description_key=description_key,
+                description_params=dict(description_params) if description_params else None,
                 period=str(quarter),
                 **lookup,
             )
@@ -134,6 +149,8 @@ def statement_build(*, partner: Partner, period: str) -> Statement | None:
                 entry=entry,
                 kind=entry.kind,
                 description=entry.description,
+                description_key=entry.description_key,
+                description_params=entry.description_params,
                 amount=round_money(entry.amount * rate, currency),
                 original_amount=entry.amount,
                 original_currency=entry.currency,
@@ -188,6 +205,8 @@ def _statement_reissue_build(
             statement=revision,
             kind=line.kind,
             description=line.description,
+            description_key=line.description_key,
+            description_params=line.description_params,
             amount=line.amount,
             original_amount=line.original_amount,
             original_currency=line.original_currency,
@@ -201,7 +220,8 @@ def _statement_reissue_build(
             kind=EntryKind.DISPUTE_OUTCOME,
             amount=adjustment_amount,
             currency=currency,
-            description=_("Dispute outcome for %(number)s") % {"number": statement.number},
+            description_key=DISPUTE_OUTCOME,
+            description_params={"number": statement.number},
             source_type="settlement.dispute",
             source_id=source_id,
             period=statement.period,
@@ -212,6 +232,8 @@ def _statement_reissue_build(
                 entry=entry,
                 kind=entry.kind,
                 description=entry.description,
+                description_key=entry.description_key,
+                description_params=entry.description_params,
                 amount=round_money(entry.amount, currency),
                 original_amount=entry.amount,
                 original_currency=entry.currency,
@@ -383,12 +405,18 @@ def statement_publish(*, statement: Statement, actor: User) -> Statement:
     statement = _lock(statement)
     _require_state(statement, StatementState.APPROVED)
     now = timezone.now()
-    body = gettext_lazy("Please confirm or dispute it within 7 business days.")
-    params = {"number": statement.number}
+    body = gettext_lazy(
+        "Payable: %(payable)s. Please confirm or dispute it within 7 business days."
+    )
+    # Money in the one display form of pages and PDFs (DESIGN §9).
+    params = {
+        "number": statement.number,
+        "payable": format_money(statement.payable, statement.currency),
+    }
     if statement.revision_of_id:
         body = gettext_lazy(
-            "Revision %(revision)s, supersedes %(previous)s. Please confirm or dispute it within "
-            "7 business days."
+            "Revision %(revision)s, supersedes %(previous)s. Payable: %(payable)s. Please confirm "
+            "or dispute it within 7 business days."
         )
         params |= {
             "revision": statement.revision,
@@ -432,8 +460,12 @@ def statement_mark_paid(*, statement: Statement, actor: User) -> Statement:
             recipients=_statement_recipients(statement),
             kind="statement.paid",
             title=gettext_lazy("Statement %(number)s is paid"),
+            body=gettext_lazy("Amount paid: %(payable)s."),
             url=_url(statement),
-            params={"number": statement.number},
+            params={
+                "number": statement.number,
+                "payable": format_money(statement.payable, statement.currency),
+            },
         ),
     )
 

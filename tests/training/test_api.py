@@ -45,7 +45,14 @@ def test_my_progress(api_client, partner_user):
     api_client.force_authenticate(partner_user)
     response = api_client.get("/api/v1/training/courses/progress/")
     assert response.json()["results"] == [
-        {"course": module.course_id, "title": module.course.title, "done": 1, "total": 2}
+        {
+            "course": module.course_id,
+            "title": module.course.title,
+            "title_zh": "",
+            "display_name": module.course.title,
+            "done": 1,
+            "total": 2,
+        }
     ]
 
 

@@ -8,10 +8,21 @@ from ..models import Certification, Course, Module
 class ModuleSerializer(serializers.ModelSerializer):
     # The portal's download (scoped like the module), never the file's place in the storage.
     attachment = serializers.SerializerMethodField()
+    # The title in the reader's language; `title` (English) and `title_zh` as given.
+    display_name = serializers.CharField(read_only=True)
 
     class Meta:
         model = Module
-        fields = ["id", "position", "title", "body", "attachment", "video_url"]
+        fields = [
+            "id",
+            "position",
+            "title",
+            "title_zh",
+            "display_name",
+            "body",
+            "attachment",
+            "video_url",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(serializers.URLField(allow_null=True))
@@ -28,10 +39,21 @@ class CourseSerializer(serializers.ModelSerializer):
 
     module_count = serializers.IntegerField(read_only=True)
     done_count = serializers.IntegerField(read_only=True)
+    display_name = serializers.CharField(read_only=True)
 
     class Meta:
         model = Course
-        fields = ["id", "title", "track", "level", "description", "module_count", "done_count"]
+        fields = [
+            "id",
+            "title",
+            "title_zh",
+            "display_name",
+            "track",
+            "level",
+            "description",
+            "module_count",
+            "done_count",
+        ]
         read_only_fields = fields
 
 
@@ -46,6 +68,8 @@ class CourseDetailSerializer(CourseSerializer):
 class ProgressSerializer(serializers.Serializer):
     course = serializers.IntegerField(source="pk")
     title = serializers.CharField()
+    title_zh = serializers.CharField()
+    display_name = serializers.CharField()
     done = serializers.IntegerField(source="done_count")
     total = serializers.IntegerField(source="module_count")
 
@@ -54,6 +78,8 @@ class CertificationSerializer(serializers.ModelSerializer):
     holder = serializers.CharField(source="user.full_name", read_only=True)
     partner_name = serializers.CharField(source="partner.legal_name", read_only=True)
     course_title = serializers.CharField(source="course.title", read_only=True)
+    course_title_zh = serializers.CharField(source="course.title_zh", read_only=True)
+    course_display_name = serializers.CharField(source="course.display_name", read_only=True)
 
     class Meta:
         model = Certification
@@ -64,6 +90,8 @@ class CertificationSerializer(serializers.ModelSerializer):
             "partner_name",
             "course",
             "course_title",
+            "course_title_zh",
+            "course_display_name",
             "track",
             "level",
             "code",
