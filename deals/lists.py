@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.lists import Column, ListDefinition, list_register
 
-from .filtersets import DealFilterSet, LeadFilterSet
-from .selectors import deal_list_base_for, lead_list_base_for
+from .filtersets import DealFilterSet, LeadFilterSet, PriceListFilterSet
+from .selectors import deal_list_base_for, lead_list_base_for, price_list_products_for
 
 DEAL_LIST = list_register(
     ListDefinition(
@@ -46,6 +46,23 @@ LEAD_LIST = list_register(
             Column("offers", _("Offers"), num=True),
             Column("accepted_by", _("Accepted by")),
             Column("published", _("Published on"), sort="published"),
+        ),
+    )
+)
+
+PRICE_LIST_LIST = list_register(
+    ListDefinition(
+        key="price-lists",
+        url_name="deals:price_list_index",
+        base=price_list_products_for,
+        filterset=PriceListFilterSet,
+        columns=(
+            Column("sku", _("SKU"), sort="sku"),
+            Column("name", _("Product"), sort="name"),
+            Column("family", _("Family"), sort="family"),
+            Column("guide", _("Guide price"), sort="guide", num=True),
+            Column("floor", _("Floor price"), sort="floor", num=True),
+            Column("active", _("Active"), default=False),
         ),
     )
 )

@@ -222,6 +222,11 @@ class PriceListEntry(models.Model):
         amount = f"{self.discount_percent}%" if self.level == PriceLevel.AGREEMENT else self.price
         return f"{self.product_id} {self.level} {amount} from {self.valid_from}"
 
+    @property
+    def shown_from(self) -> datetime.date | None:
+        """The start as pages show it: None for a price that holds from the price list's start."""
+        return None if self.valid_from == PRICE_LIST_START else self.valid_from
+
     def covers(self, on: datetime.date) -> bool:
         return self.valid_from <= on and (self.valid_to is None or on < self.valid_to)
 
