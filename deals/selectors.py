@@ -31,7 +31,7 @@ from accounts.scoping import get_scoped_or_404
 from core.money import round_money
 from core.search import CANDIDATES
 from partners.choices import PartnerStatus
-from partners.models import Partner
+from partners.models import Partner, Tier
 from partners.selectors import partner_ids_in_exit
 
 from .choices import (
@@ -521,8 +521,6 @@ def price_list_entries_for(*, user) -> QuerySet[PriceListEntry]:
 def price_list_of(product: Product, *, on: datetime.date | None = None) -> dict[str, Any]:
     """A product's price list as its page shows it: the levels effective on `on` (today), each
     tier's agreement price and the history of every level (two queries)."""
-    from partners.models import Tier
-
     on = on or timezone.localdate()
     entries = list(
         PriceListEntry.objects.filter(product=product)
