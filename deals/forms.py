@@ -191,12 +191,12 @@ class PriceScheduleForm(forms.Form):
         label=_("Currency"), choices=[("", "—"), *CURRENCY_CHOICES], required=False
     )
     valid_from = forms.DateField(
-        label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     valid_to = forms.DateField(
         label=_("Valid until"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Exclusive. Empty: until the next scheduled price, or open."),
     )
 
