@@ -240,7 +240,7 @@ def _current_refresh(product_ids: set[int], *, today: datetime.date) -> int:
         else:
             current[entry.product_id][entry.level] = entry
     changed = 0
-    for product in Product.objects.select_for_update().filter(pk__in=product_ids):
+    for product in Product.objects.select_for_update().filter(pk__in=product_ids).order_by("pk"):
         today_prices = current[product.pk]
         guide, floor = today_prices.get(PriceLevel.GUIDE), today_prices.get(PriceLevel.FLOOR)
         if guide is not None and floor is not None:
@@ -296,7 +296,12 @@ def price_list_import(*, actor: User, rows: list[tuple[int, Product, PriceChange
     _require_manager(actor)
     today = timezone.localdate()
     product_ids = sorted({product.pk for _row, product, _change in rows})
-    locked = Product.objects.select_for_update().in_bulk(product_ids)
+    # Locked in id order, like every other writer of several products, so two imports never
+    # wait on each other crosswise.
+    locked = {
+        p.pk: p
+        for p in Product.objects.select_for_update().filter(pk__in=product_ids).order_by("pk")
+    }
     errors: list[dict[str, Any]] = []
     rows_of: dict[int, list[int]] = {}
     for row, product, change in rows:
