@@ -402,6 +402,21 @@ def test_the_price_list_page_reads_in_chinese(client):
     assert "零售底价" in html and "指导价" in html and "历史" in html
 
 
+def test_the_price_list_export_holds_the_filtered_products(client, partner_user):
+    ProductFactory(sku="EXP-1", name="Router")
+    ProductFactory(sku="EXP-2", name="Switch")
+    login(client, staff(Role.FINANCE))
+    response = client.get(
+        reverse("core:export", args=["price-lists"]), {"format": "csv", "q": "EXP-1"}
+    )
+    body = b"".join(response.streaming_content if response.streaming else [response.content])
+    assert response.status_code == 200
+    assert b"EXP-1" in body and b"EXP-2" not in body
+    login(client, partner_user)
+    refused = client.get(reverse("core:export", args=["price-lists"]), {"format": "csv"})
+    assert refused.status_code in (403, 404)
+
+
 # --- API -------------------------------------------------------------------------------------
 URL = "/api/v1/price-list-entries/"
 
