@@ -581,3 +581,18 @@ def test_scheduling_commits_the_entry_the_closed_period_and_the_audit_row_togeth
         schedule(product, level=PriceLevel.FLOOR, price=Decimal("5000"), valid_from=days(2))
     assert len(levels(product)) == 3
     assert AuditEvent.objects.filter(action="price_list.scheduled").count() == 1
+
+
+# --- Django admin -------------------------------------------------------------------------------
+def test_the_admin_shows_price_list_entries_read_only(client):
+    from tests.factories import UserFactory
+
+    ProductFactory(sku="ADM-1")
+    client.force_login(UserFactory(role=Role.ADMIN, is_superuser=True))
+    listing = client.get("/admin/deals/pricelistentry/")
+    assert listing.status_code == 200 and "ADM-1" in listing.content.decode()
+    assert client.get("/admin/deals/pricelistentry/add/").status_code == 403
+    entry = PriceListEntry.objects.filter(product__sku="ADM-1").first()
+    response = client.post(f"/admin/deals/pricelistentry/{entry.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert PriceListEntry.objects.filter(pk=entry.pk).exists()
