@@ -596,3 +596,43 @@ def test_the_admin_shows_price_list_entries_read_only(client):
     response = client.post(f"/admin/deals/pricelistentry/{entry.pk}/delete/", {"post": "yes"})
     assert response.status_code == 403
     assert PriceListEntry.objects.filter(pk=entry.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_prices_scheduled_at_once_for_one_day_leave_one_and_a_clear_refusal():
+    # given a product and two finance users asking for different guide prices from one day
+    import threading
+
+    from django.db import connection as thread_connection
+
+    product = ProductFactory()
+    users = [staff(Role.FINANCE), staff(Role.FINANCE)]
+    barrier = threading.Barrier(2)
+    outcomes: list = []
+
+    def ask(user, price):
+        try:
+            barrier.wait(timeout=10)
+            schedule(product, actor=user, level=PriceLevel.GUIDE, price=price, valid_from=days(3))
+            outcomes.append("stored")
+        except ValidationError as exc:
+            outcomes.append(exc.message_dict)
+        finally:
+            thread_connection.close()
+
+    # when both submit at the same instant
+    threads = [
+        threading.Thread(target=ask, args=(user, price))
+        for user, price in zip(users, (Decimal("1100"), Decimal("1200")), strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    # then one is stored, the other refused on its date, and the periods never overlap
+    assert outcomes.count("stored") == 1
+    assert [o for o in outcomes if o != "stored"][0].keys() == {"valid_from"}
+    assert [row[2:] for row in levels(product) if row[0] == "guide"] == [
+        (PRICE_LIST_START, days(3)),
+        (days(3), None),
+    ]
