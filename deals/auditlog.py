@@ -33,5 +33,6 @@ audit_actions_register(
         "lead.viewed": _("Lead viewed"),
         "lead.listed": _("Leads listed"),
         "lead.exported": _("Leads exported"),
+        "price_list.scheduled": _("Price scheduled"),
     }
 )

@@ -33,3 +33,11 @@ class LeadOfferStatus(models.TextChoices):
 
 
 AVAILABLE_LEAD_STATUSES = (LeadStatus.EXCLUSIVE, LeadStatus.OPEN)
+
+
+class PriceLevel(models.TextChoices):
+    """The three levels of a product's price list (DESIGN §4.4)."""
+
+    GUIDE = "guide", _("Guide price (list)")
+    AGREEMENT = "agreement", _("Channel agreement price")
+    FLOOR = "floor", _("Retail floor price")

@@ -15,12 +15,14 @@ from accounts.models import User
 from partners.models import Partner, Tier
 from partners.selectors import partner_exit_open_of
 
-from .choices import OPEN_STATUSES, DealStatus, LeadOfferStatus, LeadStatus
+from .choices import OPEN_STATUSES, DealStatus, LeadOfferStatus, LeadStatus, PriceLevel
 from .models import (
+    PRICE_LIST_START,
     Deal,
     DealLine,
     Lead,
     LeadOffer,
+    PriceListEntry,
     Product,
     ProductFamily,
     ProductTierDiscount,
@@ -474,7 +476,9 @@ def seed(*, stdout=None) -> None:
         for code, name, name_zh in FAMILIES
     }
     for sku, name, name_zh, family, list_price, floor, strategic in PRODUCTS:
-        product, _ = Product.objects.update_or_create(
+        # Prices belong to the price list: a new product starts it with these (a database
+        # trigger); a known one keeps its own, whatever was scheduled since.
+        product, _ = Product.objects.get_or_create(
             sku=sku,
             defaults={
                 "name": name,
@@ -486,11 +490,25 @@ def seed(*, stdout=None) -> None:
                 "is_strategic": strategic,
             },
         )
-        for tier in Tier.objects.all():
-            ProductTierDiscount.objects.update_or_create(
+        Product.objects.filter(pk=product.pk).update(
+            name=name, name_zh=name_zh, family=families[family], is_strategic=strategic
+        )
+        priced = set(
+            PriceListEntry.objects.filter(product=product, level=PriceLevel.AGREEMENT).values_list(
+                "tier_id", flat=True
+            )
+        )
+        for tier in Tier.objects.exclude(pk__in=priced):
+            discount = Decimal(DISCOUNTS.get(tier.code, "0"))
+            PriceListEntry.objects.create(
                 product=product,
+                level=PriceLevel.AGREEMENT,
                 tier=tier,
-                defaults={"discount_percent": Decimal(DISCOUNTS.get(tier.code, "0"))},
+                discount_percent=discount,
+                valid_from=PRICE_LIST_START,
+            )
+            ProductTierDiscount.objects.update_or_create(
+                product=product, tier=tier, defaults={"discount_percent": discount}
             )
     now = timezone.now()
     rng = random.Random(42)

@@ -20,8 +20,9 @@ from core.exports import (
 
 from . import selectors
 from .customer_data import customer_data_shown
-from .lists import DEAL_LIST, LEAD_LIST
-from .models import Deal, Lead
+from .lists import DEAL_LIST, LEAD_LIST, PRICE_LIST_LIST
+from .models import Deal, Lead, Product
+from .permissions import price_list_can_manage
 
 CONTACT_COLUMNS = (
     _("Contact person"),
@@ -149,3 +150,40 @@ export_register(
     "deals", title=_("Deal registrations"), columns=DEAL_COLUMNS, rows_for=deal_rows_for
 )
 export_register("leads", title=_("Leads"), columns=LEAD_COLUMNS, rows_for=lead_rows_for)
+
+
+def price_list_export_row(product: Product) -> list:
+    return [
+        product.sku,
+        product.name,
+        product.family.name,
+        product.list_price,
+        product.floor_price,
+        product.currency,
+        str(_("Yes") if product.is_active else _("No")),
+    ]
+
+
+def price_list_rows_for(user, params: Mapping[str, Any]) -> ExportRows:
+    """Today's guide and floor prices, as the price list page filters and sorts them."""
+    return ExportRows(
+        records=export_list_rows(PRICE_LIST_LIST, user=user, params=params),
+        row=price_list_export_row,
+    )
+
+
+export_register(
+    "price-lists",
+    title=_("Price lists"),
+    columns=(
+        _("SKU"),
+        _("Product"),
+        _("Family"),
+        _("Guide price"),
+        _("Floor price"),
+        _("Currency"),
+        _("Active"),
+    ),
+    rows_for=price_list_rows_for,
+    allowed=price_list_can_manage,
+)

@@ -21,10 +21,11 @@ from core.filters import (
     YesNoFilter,
     text_search,
 )
+from core.money import CURRENCY_CHOICES
 from partners.regions import REGIONS
 
-from .choices import PENDING_STATUSES, DealStatus, LeadStatus
-from .models import Deal, DealLine, Lead
+from .choices import PENDING_STATUSES, DealStatus, LeadStatus, PriceLevel
+from .models import Deal, DealLine, Lead, PriceListEntry, Product, ProductFamily
 from .rules import normalize_customer_name
 
 
@@ -205,3 +206,46 @@ class DealQueueFilterSet(ListFilterSet):
 
     def filter_flag(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(queue_flag_q(value)) if value else queryset
+
+
+class PriceListFilterSet(ListFilterSet):
+    """The products' price lists (DESIGN §4.4): by SKU or name, family and currency."""
+
+    q = django_filters.CharFilter(label=_("SKU or name"), method=text_search(["sku", "name"]))
+    family = django_filters.ModelMultipleChoiceFilter(
+        label=_("Family"), queryset=ProductFamily.objects.all()
+    )
+    currency = MultiChoiceFilter(label=_("Currency"), choices=CURRENCY_CHOICES)
+    sort = SortFilter(
+        fields=(
+            ("sku", "sku"),
+            ("name", "name"),
+            ("family__name", "family"),
+            ("list_price", "guide"),
+            ("floor_price", "floor"),
+        ),
+        default="sku",
+    )
+
+    class Meta:
+        model = Product
+        fields: list[str] = []
+
+
+class PriceListEntryFilterSet(django_filters.FilterSet):
+    """Price list entries in the API: by product (id or SKU), level, tier and the day they hold."""
+
+    product = django_filters.NumberFilter(field_name="product_id")
+    sku = django_filters.CharFilter(field_name="product__sku")
+    level = django_filters.ChoiceFilter(choices=PriceLevel.choices)
+    tier = django_filters.CharFilter(field_name="tier__code")
+    effective_on = django_filters.DateFilter(method="filter_effective_on", label=_("Effective on"))
+
+    class Meta:
+        model = PriceListEntry
+        fields: list[str] = []
+
+    def filter_effective_on(self, queryset: QuerySet, _name: str, value) -> QuerySet:
+        return queryset.filter(
+            Q(valid_from__lte=value) & (Q(valid_to__isnull=True) | Q(valid_to__gt=value))
+        )

@@ -1,14 +1,19 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.bulk import BulkIdsField
 from core.industries import IndustryInput, industry_code
+from core.money import CURRENCY_CHOICES
+from partners.models import Tier
 
 from .attribution import activity_of, attributable_requests_for
+from .choices import PriceLevel
 from .customer_data import SENSITIVE_CUSTOMER_FIELDS, sees_customer_contact
 from .models import Deal, DealLine, DealSettings, Product
+from .services.price_lists import PriceChange, price_change_errors
 
 
 class DealForm(forms.ModelForm):
@@ -155,3 +160,65 @@ class DealSettingsForm(forms.ModelForm):
     class Meta:
         model = DealSettings
         fields = ("similarity_threshold", "sla_business_days", "extension_days")
+
+
+class PriceScheduleForm(forms.Form):
+    """A new price of one level of a product from a date (DESIGN §4.4): guide and floor take a
+    price and currency, a tier's agreement takes its discount off the guide price."""
+
+    level = forms.ChoiceField(label=_("Level"), choices=PriceLevel.choices)
+    tier = forms.ModelChoiceField(
+        label=_("Tier"),
+        queryset=Tier.objects.order_by("rank"),
+        required=False,
+        help_text=_("Agreement prices only."),
+    )
+    price = forms.DecimalField(
+        label=_("Price"),
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        help_text=_("Guide and floor prices."),
+    )
+    discount_percent = forms.DecimalField(
+        label=_("Agreement discount %"),
+        max_digits=5,
+        decimal_places=2,
+        required=False,
+        help_text=_("Off the guide price of the same day; agreement prices only."),
+    )
+    currency = forms.ChoiceField(
+        label=_("Currency"), choices=[("", "—"), *CURRENCY_CHOICES], required=False
+    )
+    valid_from = forms.DateField(
+        label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    valid_to = forms.DateField(
+        label=_("Valid until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Exclusive. Empty: until the next scheduled price, or open."),
+    )
+
+    def change(self) -> PriceChange:
+        data = self.cleaned_data
+        agreement = data["level"] == PriceLevel.AGREEMENT
+        return PriceChange(
+            level=data["level"],
+            valid_from=data["valid_from"],
+            valid_to=data.get("valid_to"),
+            price=None if agreement else data.get("price"),
+            currency="" if agreement else data.get("currency") or "",
+            tier_id=data["tier"].pk if data.get("tier") else None,
+            discount_percent=data.get("discount_percent") if agreement else None,
+        )
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        for field, message in price_change_errors(
+            self.change(), today=timezone.localdate()
+        ).items():
+            self.add_error(field if field in self.fields else None, message)
+        return data

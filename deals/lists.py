@@ -7,8 +7,13 @@ from django.utils.translation import gettext_lazy as _
 
 from core.lists import Column, ListDefinition, list_register
 
-from .filtersets import DealFilterSet, DealQueueFilterSet, LeadFilterSet
-from .selectors import deal_list_base_for, deal_queue_for, lead_list_base_for
+from .filtersets import DealFilterSet, DealQueueFilterSet, LeadFilterSet, PriceListFilterSet
+from .selectors import (
+    deal_list_base_for,
+    deal_queue_for,
+    lead_list_base_for,
+    price_list_products_for,
+)
 
 DEAL_LIST = list_register(
     ListDefinition(
@@ -64,6 +69,23 @@ DEAL_QUEUE_LIST = list_register(
             Column("sla_due", _("SLA due"), sort="sla_due"),
             Column("age", _("Age")),
             Column("flags", _("Flags")),
+        ),
+    )
+)
+
+PRICE_LIST_LIST = list_register(
+    ListDefinition(
+        key="price-lists",
+        url_name="deals:price_list_index",
+        base=price_list_products_for,
+        filterset=PriceListFilterSet,
+        columns=(
+            Column("sku", _("SKU"), sort="sku"),
+            Column("name", _("Product"), sort="name"),
+            Column("family", _("Family"), sort="family"),
+            Column("guide", _("Guide price"), sort="guide", num=True),
+            Column("floor", _("Floor price"), sort="floor", num=True),
+            Column("active", _("Active"), default=False),
         ),
     )
 )

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeOperators
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Upper
+from django.db.models import F, Func, Q, Value
+from django.db.models.functions import Coalesce, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +22,14 @@ from core.industries import industry_label
 from core.money import CURRENCY_CHOICES
 from partners.regions import REGIONS
 
-from .choices import OPEN_STATUSES, PENDING_STATUSES, DealStatus, LeadOfferStatus, LeadStatus
+from .choices import (
+    OPEN_STATUSES,
+    PENDING_STATUSES,
+    DealStatus,
+    LeadOfferStatus,
+    LeadStatus,
+    PriceLevel,
+)
 
 
 class ProductFamily(BilingualName, models.Model):
@@ -43,8 +53,9 @@ class ProductFamily(BilingualName, models.Model):
 
 
 class Product(BilingualName, models.Model):
-    """A sellable product with its list price and the floor below which the director must approve.
-    Named in English, Chinese or both (`display_name` answers in the reader's language)."""
+    """A sellable product, named in English, Chinese or both (`display_name` answers in the
+    reader's language). `list_price`, `floor_price` and `currency` are today's guide and floor
+    prices of its price list (`PriceListEntry`), kept current by `deals.services.price_lists`."""
 
     sku = models.CharField(_("SKU"), max_length=60, unique=True)
     name = models.CharField(_("name (English)"), max_length=200, blank=True)
@@ -77,7 +88,8 @@ class Product(BilingualName, models.Model):
 
 
 class ProductTierDiscount(models.Model):
-    """The agreement discount a tier gets off the list price of one product (price list)."""
+    """Today's agreement discount of a tier off one product's list price: kept current from the
+    dated agreement entries of the price list (`PriceListEntry`) by `deals.services.price_lists`."""
 
     product = models.ForeignKey(
         Product, on_delete=models.CASCADE, related_name="tier_discounts", verbose_name=_("product")
@@ -109,6 +121,121 @@ class ProductTierDiscount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_id}/{self.tier_id}: {self.discount_percent}%"
+
+
+# The first day of the prices a product had before its price list kept dates.
+PRICE_LIST_START = datetime.date(1900, 1, 1)
+
+
+class PriceListEntry(models.Model):
+    """One price of a product's price list (DESIGN §4.4), effective on [valid_from, valid_to).
+
+    Guide and floor entries hold a price and its currency; an agreement entry holds a tier's
+    discount off the guide price of the same day (the agreement price is always "list less the
+    tier's discount"). Append-only: a new price closes the running one; the periods of one
+    product, level and tier never overlap (exclusion constraint), rows are never deleted and only
+    `valid_to` may move earlier (trigger).
+    """
+
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="price_entries", verbose_name=_("product")
+    )
+    level = models.CharField(_("level"), max_length=10, choices=PriceLevel.choices)
+    tier = models.ForeignKey(
+        "partners.Tier",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("tier"),
+    )
+    price = models.DecimalField(_("price"), max_digits=14, decimal_places=2, null=True, blank=True)
+    discount_percent = models.DecimalField(
+        _("discount %"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES, blank=True)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(
+        _("valid until"), null=True, blank=True, help_text=_("Exclusive; empty while it runs.")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+
+    scope_partner_path = None
+
+    class Meta:
+        ordering = ["product", "level", "tier", "-valid_from"]
+        verbose_name = _("price list entry")
+        verbose_name_plural = _("price list entries")
+        indexes = [models.Index(fields=["product", "level", "valid_from"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        level=PriceLevel.AGREEMENT,
+                        tier__isnull=False,
+                        discount_percent__isnull=False,
+                        price__isnull=True,
+                        currency="",
+                    )
+                    | Q(
+                        level__in=[PriceLevel.GUIDE, PriceLevel.FLOOR],
+                        tier__isnull=True,
+                        discount_percent__isnull=True,
+                        price__isnull=False,
+                        price__gte=0,
+                    )
+                    & ~Q(currency="")
+                ),
+                name="price_entry_shape_per_level",
+            ),
+            models.CheckConstraint(
+                condition=Q(discount_percent__isnull=True)
+                | Q(discount_percent__gte=0, discount_percent__lte=100),
+                name="price_entry_discount_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gt=F("valid_from")),
+                name="price_entry_dates_in_order",
+            ),
+            ExclusionConstraint(
+                name="price_entry_no_overlap",
+                expressions=[
+                    (F("product"), RangeOperators.EQUAL),
+                    (F("level"), RangeOperators.EQUAL),
+                    (Coalesce(F("tier"), Value(0)), RangeOperators.EQUAL),
+                    (
+                        Func(
+                            F("valid_from"),
+                            F("valid_to"),
+                            Value("[)"),
+                            function="daterange",
+                            output_field=DateRangeField(),
+                        ),
+                        RangeOperators.OVERLAPS,
+                    ),
+                ],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        amount = f"{self.discount_percent}%" if self.level == PriceLevel.AGREEMENT else self.price
+        return f"{self.product_id} {self.level} {amount} from {self.valid_from}"
+
+    @property
+    def shown_from(self) -> datetime.date | None:
+        """The start as pages show it: None for a price that holds from the price list's start."""
+        return None if self.valid_from == PRICE_LIST_START else self.valid_from
+
+    def covers(self, on: datetime.date) -> bool:
+        return self.valid_from <= on and (self.valid_to is None or on < self.valid_to)
 
 
 class DealSettings(models.Model):
@@ -300,25 +427,43 @@ class Deal(models.Model):
 
     @property
     def price_check_message(self) -> str:
-        """Why the floor price check is held ("" when it is not): the missing FX rates."""
+        """Why the floor price check is held ("" when it is not): products without a floor on the
+        submission date, or the missing FX rates."""
         if not self.price_check_held:
             return ""
-        sources = sorted(
-            {
-                line.product.currency
-                for line in self.lines.all()
-                if not line.final and line.floor_price is None
-            }
-        )
-        on = timezone.localdate(self.submitted_at) if self.submitted_at else None
-        return _(
-            "The floor price check is held: no FX rate from %(sources)s to %(currency)s on or "
-            "before %(date)s. A channel director must approve the pricing."
-        ) % {
-            "sources": ", ".join(sources),
-            "currency": self.currency,
-            "date": on.isoformat() if on else "—",
+        on = timezone.localdate(self.submitted_at) if self.submitted_at else timezone.localdate()
+        held = [line for line in self.lines.all() if not line.final and line.floor_price is None]
+        floors = {
+            e.product_id: e
+            for e in PriceListEntry.objects.filter(
+                Q(valid_to__isnull=True) | Q(valid_to__gt=on),
+                product_id__in=[line.product_id for line in held],
+                level=PriceLevel.FLOOR,
+                valid_from__lte=on,
+            )
         }
+        messages = []
+        unpriced = sorted({line.product.sku for line in held if line.product_id not in floors})
+        if unpriced:
+            messages.append(
+                _(
+                    "The floor price check is held: %(products)s had no floor price on "
+                    "%(date)s. A channel director must approve the pricing."
+                )
+                % {"products": ", ".join(unpriced), "date": on.isoformat()}
+            )
+        sources = sorted(
+            {floors[line.product_id].currency for line in held if line.product_id in floors}
+        )
+        if sources:
+            messages.append(
+                _(
+                    "The floor price check is held: no FX rate from %(sources)s to %(currency)s on "
+                    "or before %(date)s. A channel director must approve the pricing."
+                )
+                % {"sources": ", ".join(sources), "currency": self.currency, "date": on.isoformat()}
+            )
+        return " ".join(messages)
 
     @property
     def is_editable(self) -> bool:

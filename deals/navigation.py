@@ -6,6 +6,8 @@ from accounts.choices import CHANNEL_ROLES, PARTNER_ROLES, STAFF_ROLES, Role
 from core.dashboard import nav_item
 from core.settings_pages import settings_section
 
+from .permissions import PRICE_LIST_ROLES
+
 nav_item(
     _("Deal registrations"),
     "deals:list",
@@ -34,4 +36,13 @@ settings_section(
     roles={Role.ADMIN},
     description=_("Name-similarity threshold of the conflict check, approval SLA, extension"),
     order=10,
+)
+settings_section(
+    _("Price lists"),
+    "deals:price_list_index",
+    roles=PRICE_LIST_ROLES,
+    description=_(
+        "Guide, tier agreement and floor prices of each product, with the dates they hold"
+    ),
+    order=11,
 )

@@ -121,3 +121,16 @@ def deal_register_refusal(*, partner_id: int | None) -> ValidationError | None:
             _("Your company is leaving the partner programme: it cannot register new deals.")
         )
     return None
+
+
+# Who maintains products today maintains their price lists: the importers' roles (DESIGN §4.4, §9).
+PRICE_LIST_ROLES = frozenset({Role.CHANNEL_DIRECTOR, Role.FINANCE})
+
+
+def price_list_can_manage(user: User) -> bool:
+    """Administrators, channel directors and finance read and schedule prices; partners never."""
+    return bool(
+        user.is_authenticated
+        and not user.is_partner_user
+        and (user.is_admin or user.role in PRICE_LIST_ROLES)
+    )

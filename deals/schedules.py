@@ -19,4 +19,9 @@ SCHEDULE = {
         "task": "deals.tasks.deal_warn_expiring_task",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Just after midnight: prices scheduled for today become the products' current prices.
+    "deals.price-list-current-refresh": {
+        "task": "deals.tasks.price_list_current_refresh_task",
+        "schedule": crontab(hour=0, minute=5),
+    },
 }

@@ -5,6 +5,7 @@ unrestricted."""
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -23,12 +24,14 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Greatest
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.scoping import get_scoped_or_404
+from core.money import round_money
 from core.search import CANDIDATES
 from partners.choices import PartnerStatus
-from partners.models import Partner
+from partners.models import Partner, Tier
 from partners.selectors import partner_ids_in_exit
 
 from .choices import (
@@ -37,9 +40,11 @@ from .choices import (
     PENDING_STATUSES,
     DealStatus,
     LeadOfferStatus,
+    PriceLevel,
 )
 from .filtersets import QUEUE_FLAGS, queue_flag_q
-from .models import Deal, DealLine, Lead, LeadOffer
+from .models import Deal, DealLine, Lead, LeadOffer, PriceListEntry, Product
+from .permissions import price_list_can_manage
 from .rules import normalize_customer_name, normalize_tax_id
 
 
@@ -424,3 +429,129 @@ def _deal_stats(deals: QuerySet[Deal]) -> dict:
 
 def lead_offer_count_for(*, user) -> int:
     return lead_offers_for(user=user, show="open").count()
+
+
+# --- price lists (DESIGN §4.4) ----------------------------------------------------------------
+@dataclass(frozen=True)
+class Price:
+    """A price of one level on one day, in its currency."""
+
+    amount: Decimal
+    currency: str
+
+
+def _covering(on: datetime.date) -> Q:
+    return Q(valid_from__lte=on) & (Q(valid_to__isnull=True) | Q(valid_to__gt=on))
+
+
+def price_entry_on(
+    *, product_id: int, level: str, on: datetime.date, tier_id: int | None = None
+) -> PriceListEntry | None:
+    """The entry of a level (and tier) effective on `on`, or None."""
+    return (
+        PriceListEntry.objects.filter(product_id=product_id, level=level, tier_id=tier_id)
+        .filter(_covering(on))
+        .first()
+    )
+
+
+def price_on(product, level: str, on: datetime.date, tier=None) -> Price | None:
+    """The price of `level` for `product` on `on` (None when the price list has none).
+
+    The agreement price of a tier is the guide price of that day less the tier's agreement
+    discount (no discount: the guide price).
+    """
+    product_id = getattr(product, "pk", product)
+    if level != PriceLevel.AGREEMENT:
+        entry = price_entry_on(product_id=product_id, level=level, on=on)
+        return None if entry is None else Price(entry.price, entry.currency)
+    guide = price_on(product_id, PriceLevel.GUIDE, on)
+    if guide is None:
+        return None
+    tier_id = getattr(tier, "pk", tier)
+    discount = price_entry_on(
+        product_id=product_id, level=PriceLevel.AGREEMENT, on=on, tier_id=tier_id
+    )
+    percent = discount.discount_percent if discount else Decimal("0")
+    return Price(agreement_price(guide.amount, percent, guide.currency), guide.currency)
+
+
+def agreement_price(guide: Decimal, discount_percent: Decimal, currency: str) -> Decimal:
+    """List less the tier's agreement discount, rounded to the currency's minor unit."""
+    return round_money(guide * (Decimal("100") - discount_percent) / Decimal("100"), currency)
+
+
+def floor_on(product, on: datetime.date) -> Price | None:
+    """The retail floor price effective on `on`."""
+    return price_on(product, PriceLevel.FLOOR, on)
+
+
+def floors_on(product_ids: list[int], on: datetime.date) -> dict[int, PriceListEntry]:
+    """The floor entry effective on `on` of each product that has one (one query)."""
+    rows = PriceListEntry.objects.filter(
+        _covering(on), product_id__in=product_ids, level=PriceLevel.FLOOR
+    )
+    return {row.product_id: row for row in rows}
+
+
+def price_list_products_for(*, user) -> QuerySet[Product]:
+    """Products whose price lists `user` may read (none for partner users)."""
+    if not price_list_can_manage(user):
+        return Product.objects.none()
+    return Product.objects.select_related("family")
+
+
+def price_list_product_get_for(*, user, pk: int) -> Product:
+    """One product's price list for a permitted user; 404 for anyone else (never 403)."""
+    product = price_list_products_for(user=user).filter(pk=pk).first()
+    if product is None:
+        raise Http404
+    return product
+
+
+def price_list_entries_for(*, user) -> QuerySet[PriceListEntry]:
+    """Price list entries `user` may read, newest periods first."""
+    if not price_list_can_manage(user):
+        return PriceListEntry.objects.none()
+    return PriceListEntry.objects.select_related("product", "tier", "created_by").order_by(
+        "product__sku", "level", "tier__rank", "-valid_from", "-pk"
+    )
+
+
+def price_list_of(product: Product, *, on: datetime.date | None = None) -> dict[str, Any]:
+    """A product's price list as its page shows it: the levels effective on `on` (today), each
+    tier's agreement price and the history of every level (two queries)."""
+    on = on or timezone.localdate()
+    entries = list(
+        PriceListEntry.objects.filter(product=product)
+        .select_related("tier", "created_by")
+        .order_by("level", "tier__rank", "-valid_from", "-pk")
+    )
+    current = {e.level: e for e in entries if e.tier_id is None and e.covers(on)}
+    guide = current.get(PriceLevel.GUIDE)
+    discounts = {e.tier_id: e for e in entries if e.level == PriceLevel.AGREEMENT and e.covers(on)}
+    tiers = []
+    for tier in Tier.objects.order_by("rank"):
+        entry = discounts.get(tier.pk)
+        percent = entry.discount_percent if entry else None
+        tiers.append(
+            {
+                "tier": tier,
+                "entry": entry,
+                "discount_percent": percent,
+                "price": (
+                    agreement_price(guide.price, percent or Decimal("0"), guide.currency)
+                    if guide
+                    else None
+                ),
+            }
+        )
+    return {
+        "on": on,
+        "guide": guide,
+        "floor": current.get(PriceLevel.FLOOR),
+        "currency": guide.currency if guide else product.currency,
+        "tiers": tiers,
+        "history": sorted(entries, key=lambda e: (e.valid_from, e.pk), reverse=True),
+        "upcoming": [e for e in entries if e.valid_from > on],
+    }

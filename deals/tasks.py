@@ -31,3 +31,9 @@ def lead_open_due_task() -> int:
 @single_flight("deals.warn_expiring")
 def deal_warn_expiring_task() -> int:
     return services.deal_warn_expiring()
+
+
+@shared_task(time_limit=600, soft_time_limit=540, acks_late=True)
+@single_flight("deals.price_list_current_refresh")
+def price_list_current_refresh_task() -> int:
+    return services.price_list_current_refresh()

@@ -6,6 +6,9 @@ app_name = "deals"
 
 urlpatterns = [
     path("settings/", views.deal_settings, name="settings"),
+    path("price-lists/", views.price_list_index, name="price_list_index"),
+    path("price-lists/<int:pk>/", views.price_list_detail, name="price_list_detail"),
+    path("price-lists/<int:pk>/schedule/", views.price_list_schedule, name="price_list_schedule"),
     path("", views.deal_list, name="list"),
     path("new/", views.deal_edit, name="create"),
     path("queue/", views.deal_queue, name="queue"),

@@ -38,12 +38,14 @@ from .forms import (
     HandoverForm,
     LeadForm,
     LostForm,
+    PriceScheduleForm,
     ReasonForm,
     WonForm,
 )
-from .lists import DEAL_LIST, DEAL_QUEUE_LIST, LEAD_LIST
+from .lists import DEAL_LIST, DEAL_QUEUE_LIST, LEAD_LIST, PRICE_LIST_LIST
 from .models import Deal, DealSettings
 from .permissions import (
+    PRICE_LIST_ROLES,
     REGISTRANT_ROLES,
     deal_can_register,
     deal_decisions_for,
@@ -581,5 +583,56 @@ def deal_settings(request):
         request,
         "deals/settings.html",
         {"form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# --- price lists (DESIGN §4.4): administrators, channel directors and finance -----------------
+@role_required(*PRICE_LIST_ROLES)
+def price_list_index(request):
+    """Every product with today's guide and floor price; each opens its price list."""
+    products = listing(request, PRICE_LIST_LIST)
+    return render(
+        request,
+        "deals/price_list_index.html",
+        {"listing": products, "page": products.page},
+    )
+
+
+@role_required(*PRICE_LIST_ROLES)
+def price_list_detail(request, pk: int):
+    """One product's price list: today's three levels, each tier's agreement price, history."""
+    product = selectors.price_list_product_get_for(user=request.user, pk=pk)
+    return render(
+        request,
+        "deals/price_list_detail.html",
+        {"product": product, **selectors.price_list_of(product)},
+    )
+
+
+@role_required(*PRICE_LIST_ROLES)
+@idempotent_form
+def price_list_schedule(request, pk: int):
+    """Schedule a new price of one level (and tier) from a date."""
+    product = selectors.price_list_product_get_for(user=request.user, pk=pk)
+    initial = {"valid_from": timezone.localdate(), "currency": product.currency}
+    form = PriceScheduleForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            entry = services.price_list_entry_schedule(
+                actor=request.user, product=product, change=form.change()
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("The new price holds from %(date)s.") % {"date": entry.valid_from.isoformat()},
+            )
+            return redirect("deals:price_list_detail", pk=product.pk)
+    return render(
+        request,
+        "deals/price_list_schedule.html",
+        {"product": product, "form": form},
         status=400 if request.method == "POST" else 200,
     )

@@ -12,6 +12,7 @@ A route or operation missing here fails `test_every_route_has_an_entry`: add its
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -94,6 +95,36 @@ def course(w: World) -> dict:
 
 def module(w: World) -> dict:
     return {"course_pk": w.course.pk, "pk": w.module.pk}
+
+
+# --- price lists (DESIGN §4.4) ---------------------------------------------------------------
+PRICE_LISTS = ("admin", "director", "finance")
+
+
+def _priced_product(w: World):
+    return w.deal.lines.first().product
+
+
+def product_pk(w: World) -> dict:
+    return {"pk": _priced_product(w).pk}
+
+
+def product_sku(w: World) -> str:
+    return _priced_product(w).sku
+
+
+def price_entry_id(w: World) -> dict:
+    return {"id": _priced_product(w).price_entries.first().pk}
+
+
+def price_payload(w: World) -> dict:
+    return {
+        "product": product_sku(w),
+        "level": "guide",
+        "price": "1500.00",
+        "currency": _priced_product(w).currency,
+        "valid_from": (datetime.date.today() + datetime.timedelta(days=30)).isoformat(),
+    }
 
 
 def post(ok, kwargs=None, **extra) -> Entry:
@@ -582,6 +613,16 @@ PAGES: dict[str, Entry] = {
         denied=("distributor",),
     ),
     "healthz": Entry(ok=("anonymous",), public=True),
+    # price lists (DESIGN §4.4): administrators, channel directors and finance; never partners
+    "deals:price_list_index": Entry(
+        ok=PRICE_LISTS, denied=("manager", "legal", "cfo"), marker=product_sku
+    ),
+    "deals:price_list_detail": Entry(
+        ok=PRICE_LISTS, kwargs=product_pk, scoped=False, denied=("manager", "legal", "cfo")
+    ),
+    "deals:price_list_schedule": Entry(
+        ok=PRICE_LISTS, kwargs=product_pk, scoped=False, denied=("manager", "legal", "cfo")
+    ),
     # inventory (DESIGN §11)
     "inventory:stock": Entry(ok=STAFF),
     "inventory:report_list": Entry(ok=(*STAFF, *PARTNER)),
@@ -659,6 +700,14 @@ API: dict[str, Entry] = {
         ("partner_admin", "partner_sales", "distributor"),
         api_id("lead"),
         denied=("partner_finance", "manager"),
+    ),
+    # price lists (DESIGN §4.4)
+    f"GET {V1}/price-list-entries/": api(PRICE_LISTS, denied=("manager", "legal", "cfo")),
+    f"POST {V1}/price-list-entries/": api(
+        PRICE_LISTS, denied=("manager", "legal", "cfo"), data=price_payload
+    ),
+    f"GET {V1}/price-list-entries/{{id}}/": api(
+        PRICE_LISTS, price_entry_id, scoped=False, denied=("manager", "legal", "cfo")
     ),
     # core
     f"GET {V1}/fx-rates/": api((*FINANCE, "manager", "director"), denied=("legal",)),

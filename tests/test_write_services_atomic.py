@@ -221,6 +221,7 @@ NOT_ATOMIC: dict[str, str] = {
     "deals.services.handover.handover_target_refusal": READ,
     "deals.services.handover.open_deals_of": READ,
     "deals.services.handover.lead_offers_open_of": READ,
+    "deals.services.price_lists.price_change_errors": PURE,
     # rebates
     "rebates.services.partner_chunks": READ,
     "rebates.services.quarter_close_check": READ,
@@ -861,6 +862,45 @@ def test_credit_rating_and_nps_warnings(call):
     lowered.refresh_from_db()
     assert summary["proposals"] == 2 and lowered.credit_limit < Decimal("1000.00")
     assert warnings["red"] == 1
+    call.check()
+
+
+@exercises(
+    deals.price_list_entry_schedule,
+    deals.price_list_import,
+    deals.price_list_current_refresh,
+)
+def test_price_lists(call):
+    # given a product and a finance user
+    finance = staff(Role.FINANCE)
+    product = ProductFactory()
+    soon = timezone.localdate() + datetime.timedelta(days=2)
+    # when a price is scheduled, a file of prices stored and the nightly step runs on its day
+    call(
+        deals.price_list_entry_schedule,
+        actor=finance,
+        product=product,
+        change=deals.PriceChange(
+            level="guide", valid_from=soon, price=Decimal("1100"), currency="CNY"
+        ),
+    )
+    call(
+        deals.price_list_import,
+        actor=finance,
+        rows=[
+            (
+                2,
+                product,
+                deals.PriceChange(
+                    level="floor", valid_from=soon, price=Decimal("700"), currency="CNY"
+                ),
+            )
+        ],
+    )
+    changed = call(deals.price_list_current_refresh, on=soon)
+    # then the product's current prices are the new ones
+    product.refresh_from_db()
+    assert changed == 1 and (product.list_price, product.floor_price) == (1100, 700)
     call.check()
 
 

@@ -1,13 +1,19 @@
 from __future__ import annotations
 
 from django.db.models.manager import BaseManager
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.money import CURRENCY_CHOICES
+from partners.models import Tier
+
 from ..attribution import activities_of, activity_of, attributable_requests_for
+from ..choices import PriceLevel
 from ..customer_data import SENSITIVE_CUSTOMER_FIELDS, customer_contact_for, sees_customer_contact
-from ..models import Deal, DealLine, DealSettings, Lead, LeadOffer, Product
+from ..models import Deal, DealLine, DealSettings, Lead, LeadOffer, PriceListEntry, Product
+from ..services.price_lists import PriceChange, price_change_errors
 
 
 class DealLineSerializer(serializers.ModelSerializer):
@@ -220,3 +226,77 @@ class DealSettingsSerializer(serializers.ModelSerializer):
     class Meta:
         model = DealSettings
         fields = ["similarity_threshold", "sla_business_days", "extension_days"]
+
+
+class PriceListEntrySerializer(serializers.ModelSerializer):
+    """One dated price of a product's price list (DESIGN §4.4). `valid_to` is exclusive, null
+    while open; an agreement entry holds the tier's discount and `agreement_price` is the guide
+    price of its first day less that discount."""
+
+    product = serializers.SlugRelatedField(slug_field="sku", read_only=True)
+    tier = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    price = serializers.DecimalField(
+        max_digits=14, decimal_places=2, read_only=True, allow_null=True
+    )
+    discount_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, read_only=True, allow_null=True
+    )
+    valid_to = serializers.DateField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = PriceListEntry
+        fields = [
+            "id",
+            "product",
+            "product_id",
+            "level",
+            "tier",
+            "price",
+            "discount_percent",
+            "currency",
+            "valid_from",
+            "valid_to",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class PriceScheduleSerializer(serializers.Serializer):
+    """A new price of one level of a product from `valid_from` (input of POST)."""
+
+    product = serializers.SlugRelatedField(slug_field="sku", queryset=Product.objects.all())
+    level = serializers.ChoiceField(choices=PriceLevel.choices)
+    tier = serializers.SlugRelatedField(
+        slug_field="code", queryset=Tier.objects.all(), required=False, allow_null=True
+    )
+    price = serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, allow_null=True
+    )
+    discount_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, required=False, allow_null=True
+    )
+    currency = serializers.ChoiceField(choices=CURRENCY_CHOICES, required=False, allow_blank=True)
+    valid_from = serializers.DateField()
+    valid_to = serializers.DateField(required=False, allow_null=True)
+
+    def change(self) -> PriceChange:
+        return self._change_of(self.validated_data)
+
+    @staticmethod
+    def _change_of(data: dict) -> PriceChange:
+        tier = data.get("tier")
+        return PriceChange(
+            level=data["level"],
+            valid_from=data["valid_from"],
+            valid_to=data.get("valid_to"),
+            price=data.get("price"),
+            currency=data.get("currency") or "",
+            tier_id=tier.pk if tier else None,
+            discount_percent=data.get("discount_percent"),
+        )
+
+    def validate(self, attrs):
+        errors = price_change_errors(self._change_of(attrs), today=timezone.localdate())
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied as DRFPermissionDenied
+from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -20,14 +21,17 @@ from core.bulk import bulk_apply
 
 from .. import services
 from ..customer_data import SENSITIVE_CUSTOMER_FIELDS, customer_data_shown
-from ..filtersets import DealFilterSet
-from ..models import Deal, DealSettings, Lead, LeadOffer
-from ..selectors import deal_decidable_for
+from ..filtersets import DealFilterSet, PriceListEntryFilterSet
+from ..models import Deal, DealSettings, Lead, LeadOffer, PriceListEntry
+from ..permissions import PRICE_LIST_ROLES
+from ..selectors import deal_decidable_for, price_list_entries_for
 from .serializers import (
     DealSerializer,
     DealSettingsSerializer,
     LeadOfferSerializer,
     LeadSerializer,
+    PriceListEntrySerializer,
+    PriceScheduleSerializer,
     ReasonSerializer,
 )
 
@@ -318,3 +322,35 @@ class DealSettingsApi(generics.RetrieveUpdateAPIView):
             actor=self.request.user, values=dict(serializer.validated_data)
         )
         serializer.instance = DealSettings.current()
+
+
+class PriceListEntryViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Dated prices of the products' price lists (DESIGN §4.4): administrators, channel directors
+    and finance read them and schedule new ones; partner users are refused."""
+
+    serializer_class = PriceListEntrySerializer
+    permission_classes = [HasRole.of(*PRICE_LIST_ROLES)]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = PriceListEntryFilterSet
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return PriceListEntry.objects.none()
+        return price_list_entries_for(user=self.request.user)
+
+    @extend_schema(request=PriceScheduleSerializer, responses={201: PriceListEntrySerializer})
+    @idempotent_create
+    def create(self, request):
+        """Schedule a new price of one level (and tier) of a product from `valid_from`; it closes
+        the price running on that day. Field errors answer 400 and store nothing."""
+        body = PriceScheduleSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            entry = services.price_list_entry_schedule(
+                actor=request.user, product=body.validated_data["product"], change=body.change()
+            )
+        except ValidationError as exc:
+            raise DRFValidationError(exc.message_dict) from exc
+        return Response(PriceListEntrySerializer(entry).data, status=status.HTTP_201_CREATED)

@@ -34,6 +34,13 @@ from .leads import (
     lead_publish,
     lead_withdraw,
 )
+from .price_lists import (
+    PriceChange,
+    PriceListRowErrors,
+    price_list_current_refresh,
+    price_list_entry_schedule,
+    price_list_import,
+)
 from .registration import (
     SUBMIT_FIELDS,
     TRACKED,
@@ -84,4 +91,9 @@ __all__ = [
     "lead_publish",
     "lead_withdraw",
     "open_deals_of",
+    "PriceChange",
+    "PriceListRowErrors",
+    "price_list_current_refresh",
+    "price_list_entry_schedule",
+    "price_list_import",
 ]

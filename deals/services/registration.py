@@ -29,6 +29,7 @@ from ..permissions import (
     deal_register_refusal,
 )
 from ..rules import normalize_customer_name, normalize_tax_id
+from ..selectors import floors_on
 from ._common import _deal_notice, _deal_recipients, _managers
 from .conflicts import _lock_product_families, deal_conflict_find
 
@@ -133,23 +134,28 @@ SUBMIT_FIELDS = [
 
 
 def _price_check(*, deal: Deal, lines: list[DealLine], on: datetime.date) -> None:
-    """Each line's floor in the deal's currency at the FX rate of `on` (DESIGN §4.4).
+    """Each line's floor — the price list's floor effective on `on`, the submission date —
+    in the deal's currency at the FX rate of `on` (DESIGN §4.4). Stored on the line, so a later
+    price change never alters the check of a submitted deal.
 
-    A line without a rate keeps no floor and holds the check (`price_check_held`): it is never
-    taken as priced fine, and the registration needs a director like a below-floor one.
+    A line whose product has no floor on that day, or without a rate, keeps no floor and holds
+    the check (`price_check_held`): it is never taken as priced fine, and the registration needs
+    a director like a below-floor one.
     """
+    floors = floors_on([line.product_id for line in lines], on)
     rates: dict[str, Decimal | None] = {}
     for line in lines:
-        source = line.product.currency
-        if source not in rates:
+        floor = floors.get(line.product_id)
+        if floor is None:
+            line.floor_price = None
+            continue
+        if floor.currency not in rates:
             try:
-                rates[source] = fx_rate(source, deal.currency, on)
+                rates[floor.currency] = fx_rate(floor.currency, deal.currency, on)
             except FxRateMissing:
-                rates[source] = None
-        rate = rates[source]
-        line.floor_price = (
-            None if rate is None else round_money(line.product.floor_price * rate, deal.currency)
-        )
+                rates[floor.currency] = None
+        rate = rates[floor.currency]
+        line.floor_price = None if rate is None else round_money(floor.price * rate, deal.currency)
     DealLine.objects.bulk_update(lines, ["floor_price"])
     deal.below_floor = any(line.is_below_floor for line in lines)
     deal.price_check_held = any(line.floor_price is None for line in lines)

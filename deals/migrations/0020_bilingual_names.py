@@ -25,7 +25,7 @@ def copy_chinese_names(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("deals", "0017_floor_price_view"),
+        ("deals", "0019_price_list_history"),
     ]
 
     operations = [
