@@ -74,6 +74,7 @@
       ticks: { callback: function (v) { return format(v); }, maxTicksLimit: 6 }
     };
     if (config.unit === "percent") { valueAxis.suggestedMax = 100; }
+    if (config.unit === "count") { valueAxis.ticks.precision = 0; }
     var categoryAxis = { stacked: stacked, ticks: { autoSkip: true, maxRotation: 0 } };
     box.hidden = false;
     /* global Chart */
