@@ -90,7 +90,8 @@ class Series:
     label: Any
     values: Sequence[int | Decimal | None]
     kind: str = ""  # "bar" or "line"; empty: the chart's kind
-    stack: str = ""
+    stack: str = ""  # series naming the same stack are drawn on top of each other
+    tone: str = ""  # "ok", "warn" or "bad": the page's colour of that name; empty: next in turn
 
 
 @dataclass
@@ -140,6 +141,7 @@ def chart_card(spec: ChartSpec, *, as_of: datetime.datetime | None = None, **con
                 "label": str(s.label),
                 "kind": s.kind or spec.kind,
                 "stack": s.stack,
+                "tone": s.tone,
                 "values": [_json_number(v) for v in s.values],
             }
             for s in spec.series

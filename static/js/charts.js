@@ -12,9 +12,11 @@
 
   function colours() {
     var root = getComputedStyle(document.documentElement);
-    return PALETTE.map(function (name, i) {
+    var palette = PALETTE.map(function (name, i) {
       return (root.getPropertyValue(name) || "").trim() || FALLBACK[i];
     });
+    palette.tones = { ok: palette[1], warn: palette[2], bad: palette[3] };
+    return palette;
   }
 
   function formatter(unit, currency, locale) {
@@ -53,7 +55,7 @@
     var format = formatter(config.unit, config.currency, locale);
     var stacked = config.series.some(function (s) { return s.stack; });
     var datasets = config.series.map(function (s, i) {
-      var colour = palette[i % palette.length];
+      var colour = (s.tone && palette.tones[s.tone]) || palette[i % palette.length];
       return {
         type: s.kind,
         label: s.label,

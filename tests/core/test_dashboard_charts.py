@@ -14,21 +14,27 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.choices import Role
-from core.dashboard_charts import month_starts
+from core.dashboard_charts import last_quarters, month_starts
+from core.money import round_money
+from core.periods import Quarter
 from deals.choices import DealStatus
 from deals.dashboard import deal_regional_figures, deal_trend_by_month
 from deals.models import Deal, DealLine
 from funds.choices import LedgerKind
 from funds.dashboard import mdf_by_quarter
 from funds.models import MdfLedgerEntry
-from partners.models import Partner
+from partners.dashboard import nps_warning_counts_by_quarter
+from partners.models import NpsWarning, Partner
 from rebates.dashboard import rebate_by_quarter
+from rebates.models import Accrual
+from rebates.services import accruals_calculate
 from settlement.dashboard import finance_trends
 from settlement.models import ReconciliationAnomaly, ReconciliationRun, Statement
 from tests.conftest import login
 from tests.deals.factories import DealFactory
 from tests.factories import PartnerFactory, PartnerUserFactory, UserFactory, staff
 from tests.funds.factories import allocation
+from tests.rebates.factories import line, programme, target
 from tests.settlement.factories import published_statement
 from tests.training.factories import CertificationFactory
 from training.dashboard import certified_staff_by_quarter_end
@@ -151,12 +157,49 @@ def test_finance_trends_count_statements_anomalies_and_outstanding(partner):
     assert sum(trends["published"][:-1]) == 0
 
 
-def test_rebate_by_quarter_sums_one_company_per_currency(partner):
-    from rebates.models import Accrual
+# The current quarter: always in the charts' window.
+REBATE_PERIOD = last_quarters()[-1]
 
-    accruals = Accrual.objects.none()
-    figures = rebate_by_quarter(accruals, quarters=["2026Q1", "2026Q2"])
-    assert figures == {"quarters": ["2026Q1", "2026Q2"], "by_currency": {}}
+
+def _accruals(*partners) -> dict:
+    prog = programme(name="Standard", strategic_product_codes=["STRAT"])
+    for i, p in enumerate(partners):
+        target(prog, p, 1_000_000, period=REBATE_PERIOD)
+        line(p, 900_000 + 100_000 * i, day=str(TODAY))
+    accruals_calculate(period=Quarter.parse(REBATE_PERIOD), partner_range=(0, 2**62))
+    return {a.partner_id: a for a in Accrual.objects.unrestricted("test")}
+
+
+def test_rebate_by_quarter_sums_one_company_per_currency(partner, other_partner):
+    # given accruals of two companies this quarter
+    accruals = _accruals(partner, other_partner)
+    ours = accruals[partner.pk]
+    # when
+    figures = rebate_by_quarter(
+        Accrual.objects.unrestricted("test").filter(partner=partner),
+        quarters=[last_quarters()[-2], REBATE_PERIOD],
+    )
+    # then
+    assert ours.amount > 0
+    assert figures["by_currency"] == {"CNY": [Decimal("0"), round_money(ours.amount, "CNY")]}
+
+
+def test_nps_warning_counts_by_quarter_count_red_and_yellow_only():
+    # given red, yellow and blue warnings over two quarters
+    for quarter, level in (
+        ("2026Q2", "red"),
+        ("2026Q3", "red"),
+        ("2026Q3", "yellow"),
+        ("2026Q3", "blue"),
+        ("2025Q1", "red"),  # outside the window
+    ):
+        NpsWarning.objects.create(partner=PartnerFactory(), quarter=quarter, level=level, nps=5)
+    # when
+    figures = nps_warning_counts_by_quarter(
+        NpsWarning.objects.unrestricted("test"), quarters=["2026Q2", "2026Q3"]
+    )
+    # then
+    assert figures["red"] == [1, 1] and figures["yellow"] == [0, 1]
 
 
 def test_certified_staff_by_quarter_end_counts_valid_certifications_on_each_day(partner):
@@ -239,6 +282,18 @@ def test_partner_charts_carry_only_the_own_company_figures(
     assert chart["config"]["series"][0]["values"][-1] == 1
     assert "chart-pipeline-by-region" not in cards(response)
     assert "chart-statements-by-month" not in cards(response)
+
+
+def test_partner_rebate_chart_shows_only_the_own_accruals(client, partner, other_partner):
+    # given both companies accrued this quarter, ours less than theirs
+    accruals = _accruals(partner, other_partner)
+    finance = PartnerUserFactory(partner=partner, role=Role.PARTNER_FINANCE)
+    # when
+    response = login(client, finance).get(reverse("core:dashboard"))
+    # then
+    config = cards(response)["chart-rebate-by-quarter"]["chart"]["config"]
+    values = [v for s in config["series"] for v in s["values"] if v]
+    assert values == [float(round_money(accruals[partner.pk].amount, "CNY"))]
 
 
 def test_partner_sales_gets_no_rebate_amounts(client, partner):

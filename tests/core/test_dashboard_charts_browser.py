@@ -9,8 +9,10 @@ import pytest
 from django.utils import timezone
 
 from accounts.choices import Role
+from core.dashboard_charts import last_quarters
 from deals.choices import DealStatus
-from deals.models import Deal
+from deals.models import Deal, DealLine
+from partners.models import NpsWarning
 from settlement.models import ReconciliationAnomaly, ReconciliationRun
 from tests.browser.harness import assert_fits_the_phone, screenshot, sign_in
 from tests.deals.factories import DealFactory
@@ -24,7 +26,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WIDTHS = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 LANGUAGES = ["en", "zh-hans"]
 CHARTS = {
-    "manager": ["registrations", "sla-win-rate", "pipeline-by-region", "mdf-by-quarter"],
+    "manager": [
+        "registrations",
+        "sla-win-rate",
+        "pipeline-by-region",
+        "mdf-by-quarter",
+        "nps-warnings-by-quarter",
+    ],
     "partner": ["own-registrations", "certification-coverage"],
     "finance": ["statements-by-month", "reconciliation-by-month", "payables-outstanding"],
 }
@@ -52,6 +60,11 @@ def world(language: str) -> dict:
             closed_on=when.date() if status in (DealStatus.WON, DealStatus.LOST) else None,
         )
     allocation(partner, "50000.00")
+    for quarter, level in zip(last_quarters()[-3:], ("yellow", "red", "red"), strict=True):
+        NpsWarning.objects.create(
+            partner=PartnerFactory(channel_manager=manager), quarter=quarter, level=level, nps=-5
+        )
+    DealLine.objects.filter(deal__status=DealStatus.WON).update(final=True)
     CertificationFactory(user=admin)
     published_statement(partner, "1200.00")
     run = ReconciliationRun.objects.create(matched_by_reference=9, finished_at=now)
