@@ -56,6 +56,10 @@ def _mdf_utilisation_all() -> dict:
 # --- MDF utilisation trend (DESIGN §8) -----------------------------------------------------------
 
 
+USED_KINDS = (LedgerKind.RESERVATION, LedgerKind.RELEASE, LedgerKind.REIMBURSEMENT)
+ZERO = Decimal("0")
+
+
 def mdf_by_quarter(entries, *, quarters: list[str]) -> dict:
     """Allocated and used MDF per ledger quarter over `quarters`, in the base currency at today's
     rate: one grouped query over the ledger rows of those quarters.
@@ -84,10 +88,6 @@ def mdf_by_quarter(entries, *, quarters: list[str]) -> dict:
         "allocated": [round_money(allocated[q], base) for q in quarters],
         "used": [round_money(used[q], base) for q in quarters],
     }
-
-
-USED_KINDS = (LedgerKind.RESERVATION, LedgerKind.RELEASE, LedgerKind.REIMBURSEMENT)
-ZERO = Decimal("0")
 
 
 def _in_base(amount: Decimal, currency: str, base: str, today) -> Decimal:

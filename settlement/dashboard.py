@@ -9,6 +9,7 @@ from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.choices import FINANCE_ROLES, PARTNER_FINANCE_ROLES, Role
 from core.dashboard import widget
@@ -108,7 +109,7 @@ def partner_statements(request) -> dict:
 
 
 # --- Finance trends (DESIGN §8) ------------------------------------------------------------------
-OUTSTANDING_STATES = PAYABLE_STATES
+OUTSTANDING_STATES = PAYABLE_STATES  # approved and not yet paid
 
 
 @precomputed(
@@ -240,8 +241,8 @@ def anomalies_trend_chart(request) -> dict:
         title=_("Anomalies raised and resolved by month"),
         labels=[month_label(m) for m in trends["months"]],
         series=[
-            Series(_("Raised"), trends["raised"]),
-            Series(_("Closed"), trends["closed"]),
+            Series(pgettext_lazy("anomalies by month", "Raised"), trends["raised"], tone="bad"),
+            Series(pgettext_lazy("anomalies by month", "Resolved"), trends["closed"], tone="ok"),
         ],
     )
     return chart_card(spec, as_of=as_of)
