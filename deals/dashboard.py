@@ -5,7 +5,7 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, F, Q, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -131,50 +131,52 @@ REGIONS_CHARTED = 10  # the busiest regions drawn; the table lists every region 
 
 def deal_trend_by_month(deals, *, months: list[datetime.date]) -> dict:
     """Registrations by month submitted; won and lost by close date; decisions by month decided
-    and how many came before their SLA due time. Three grouped queries over the window only.
+    and how many came before their SLA due time. One pass over the registrations touching the
+    window (one heap read per registration, grouped by the three months at once).
 
     Assumption: a registration decided without an SLA due time (none was set) is left out of the
     SLA share rather than counted as on time."""
-    start = month_start_aware(months[0])
-    registered = by_month(
-        deals.filter(submitted_at__gte=start)
-        .annotate(month=TruncMonth("submitted_at"))
-        .values_list("month")
+    first = months[0]
+    start = month_start_aware(first)
+    closing = Q(status__in=[DealStatus.WON, DealStatus.LOST], closed_on__gte=first)
+    deciding = Q(decided_at__gte=start, sla_due_at__isnull=False)
+    rows = (
+        deals.filter(Q(submitted_at__gte=start) | closing | deciding)
+        .annotate(
+            submitted=TruncMonth("submitted_at"),
+            closed=TruncMonth("closed_on"),
+            decided=TruncMonth("decided_at"),
+            with_sla=ExpressionWrapper(Q(sla_due_at__isnull=False), output_field=BooleanField()),
+            on_time=ExpressionWrapper(
+                Q(decided_at__lte=F("sla_due_at")), output_field=BooleanField()
+            ),
+        )
+        .values_list("submitted", "closed", "decided", "status", "with_sla", "on_time")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    closed = by_month(
-        (row[0], row[1:])
-        for row in deals.filter(
-            status__in=[DealStatus.WON, DealStatus.LOST], closed_on__gte=months[0]
-        )
-        .annotate(month=TruncMonth("closed_on"))
-        .values_list("month")
-        .annotate(
-            won=Count("pk", filter=Q(status=DealStatus.WON)),
-            lost=Count("pk", filter=Q(status=DealStatus.LOST)),
-        )
-        .order_by()
-    )
-    decided = by_month(
-        (row[0], row[1:])
-        for row in deals.filter(decided_at__gte=start, sla_due_at__isnull=False)
-        .annotate(month=TruncMonth("decided_at"))
-        .values_list("month")
-        .annotate(
-            decided=Count("pk"),
-            on_time=Count("pk", filter=Q(decided_at__lte=F("sla_due_at"))),
-        )
-        .order_by()
-    )
-    return {
-        "months": months,
-        "registered": [registered.get(m, 0) for m in months],
-        "won": [closed.get(m, (0, 0))[0] for m in months],
-        "lost": [closed.get(m, (0, 0))[1] for m in months],
-        "decided": [decided.get(m, (0, 0))[0] for m in months],
-        "on_time": [decided.get(m, (0, 0))[1] for m in months],
-    }
+    figures = {key: dict.fromkeys(months, 0) for key in FIGURES}
+    for submitted, closed, decided, status, with_sla, on_time, n in rows:
+        submitted, closed, decided = (_month_of(v) for v in (submitted, closed, decided))
+        if submitted in figures["registered"]:
+            figures["registered"][submitted] += n
+        if closed in figures["won"] and status in (DealStatus.WON, DealStatus.LOST):
+            figures["won" if status == DealStatus.WON else "lost"][closed] += n
+        if decided in figures["decided"] and with_sla:
+            figures["decided"][decided] += n
+            if on_time:
+                figures["on_time"][decided] += n
+    return {"months": months} | {key: list(figures[key].values()) for key in FIGURES}
+
+
+FIGURES = ("registered", "won", "lost", "decided", "on_time")
+
+
+def _month_of(value) -> datetime.date | None:
+    """The month start of a TruncMonth value (an aware datetime, or a date for a date field)."""
+    if value is None:
+        return None
+    return next(iter(by_month([(value, None)])))
 
 
 @precomputed("deals.trend_by_month")
@@ -253,13 +255,18 @@ def _registrations_chart(trend: dict, *, as_of, key: str) -> dict:
 
 @widget(roles=PARTNER_ROLES, order=201)
 def partner_registrations_chart(request) -> dict | None:
-    """Partner: the company's own registrations and wins by month, live: one partner's deals are
-    read through the partner indexes. A distributor's dealers' deals are not its own."""
+    """Partner: the company's own registrations and wins by month, read through the partner
+    index and kept a minute for the company (every partner role sees the company's deals). A
+    distributor's dealers' deals are not its own."""
     user = request.user
     if user.partner_id is None:
         return None
     deals = Deal.objects.visible_to(user).filter(partner_id=user.partner_id)
-    trend = deal_trend_by_month(deals, months=month_starts())
+    trend = per_scope_value(
+        "deals.trend_by_month",
+        f"partner-{user.partner_id}",
+        lambda: deal_trend_by_month(deals, months=month_starts()),
+    )
     return _registrations_chart(trend, as_of=None, key="own-registrations")
 
 

@@ -80,7 +80,7 @@
     var categoryAxis = { stacked: stacked, ticks: { autoSkip: true, maxRotation: 0 } };
     box.hidden = false;
     /* global Chart */
-    new Chart(document.getElementById(box.querySelector("canvas").id), {
+    new Chart(box.querySelector("canvas"), {
       type: config.kind,
       data: { labels: config.labels, datasets: datasets },
       options: {
