@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.utils import formats, timezone
@@ -80,7 +80,7 @@ def percent(part: int | Decimal, whole: int | Decimal) -> int | None:
     """A whole percentage, None when there is nothing to divide by (the chart leaves a gap)."""
     if not whole:
         return None
-    return int(round(Decimal(part) * 100 / Decimal(whole)))
+    return int((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("1"), ROUND_HALF_UP))
 
 
 @dataclass

@@ -197,6 +197,7 @@ FINANCE_CHARTS = FINANCE_ROLES | {Role.ADMIN}
 
 @widget(roles=FINANCE_CHARTS, order=21)
 def statements_trend_chart(request) -> dict:
+    """Finance: statements published and paid each month (counts, every partner's)."""
     trends, as_of = precomputed_value("settlement.trends")
     spec = ChartSpec(
         key="statements-by-month",
@@ -212,6 +213,7 @@ def statements_trend_chart(request) -> dict:
 
 @widget(roles=FINANCE_CHARTS, order=22)
 def reconciliation_trend_chart(request) -> dict:
+    """Finance: the reconciliation match rate of each month."""
     trends, as_of = precomputed_value("settlement.trends")
     spec = ChartSpec(
         key="reconciliation-by-month",
@@ -235,6 +237,7 @@ def reconciliation_trend_chart(request) -> dict:
 
 @widget(roles=FINANCE_CHARTS, order=23)
 def anomalies_trend_chart(request) -> dict:
+    """Finance: reconciliation anomalies raised and resolved each month."""
     trends, as_of = precomputed_value("settlement.trends")
     spec = ChartSpec(
         key="anomalies-by-month",
@@ -250,6 +253,7 @@ def anomalies_trend_chart(request) -> dict:
 
 @widget(roles=FINANCE_CHARTS, order=24)
 def payables_outstanding_chart(request) -> dict:
+    """Finance: what the vendor owes, per statement state, in the base currency."""
     trends, as_of = precomputed_value("settlement.trends")
     spec = ChartSpec(
         key="payables-outstanding",

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.choices import Role
-from core.dashboard_charts import last_quarters, month_starts
+from core.dashboard_charts import last_quarters, month_starts, percent
 from core.money import round_money
 from core.periods import Quarter
 from deals.choices import DealStatus
@@ -339,3 +339,10 @@ def test_chart_labels_follow_the_reader_language(client, finance_user):
         .text
     )
     assert f"{THIS_MONTH.year}年{THIS_MONTH.month}月" in html
+
+
+@pytest.mark.parametrize(
+    ("part", "whole", "expected"), [(1, 2, 50), (1, 8, 13), (5, 8, 63), (0, 3, 0), (1, 0, None)]
+)
+def test_chart_percentages_round_half_up_and_leave_a_gap_without_a_whole(part, whole, expected):
+    assert percent(part, whole) == expected
