@@ -10,13 +10,20 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import CHANNEL_ROLES, Role
 from accounts.scoping import scope_filter
 from core.dashboard import widget
+from core.dashboard_charts import ChartSpec, Series, chart_card, last_quarters
 from core.fx import FxRateMissing
 from core.periods import Quarter
 from core.precomputed import precomputed, precomputed_value
 
 from . import inputs
-from .choices import OPEN_APPLICATION_STATUSES, ApplicationStatus, Classification, ProposalStatus
-from .models import Partner, PartnerApplication, PartnerVisit, Tier, TierEvaluation
+from .choices import (
+    OPEN_APPLICATION_STATUSES,
+    ApplicationStatus,
+    Classification,
+    NpsWarningLevel,
+    ProposalStatus,
+)
+from .models import NpsWarning, Partner, PartnerApplication, PartnerVisit, Tier, TierEvaluation
 from .selectors import nps_warnings_alerting_for, tier_proposal_list_for
 
 CHANNEL_TEAM = CHANNEL_ROLES | {Role.ADMIN}
@@ -268,3 +275,55 @@ def nps_warnings(request) -> dict:
         "title": _("NPS warnings"),
         **nps_warnings_alerting_for(user=request.user),
     }
+
+
+# --- NPS warnings trend (DESIGN §2.4, §8) --------------------------------------------------------
+
+
+def nps_warning_counts_by_quarter(warnings, *, quarters: list[str]) -> dict:
+    """Red and yellow warnings per quarter over `quarters`: one grouped query on the
+    (quarter, level) index."""
+    counts = {
+        (quarter, level): n
+        for quarter, level, n in warnings.filter(
+            quarter__in=quarters, level__in=[NpsWarningLevel.RED, NpsWarningLevel.YELLOW]
+        )
+        .values_list("quarter", "level")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    return {
+        "quarters": quarters,
+        "red": [counts.get((q, NpsWarningLevel.RED), 0) for q in quarters],
+        "yellow": [counts.get((q, NpsWarningLevel.YELLOW), 0) for q in quarters],
+    }
+
+
+@precomputed("partners.nps_warnings_by_quarter", invalidated_by=(NpsWarning,))
+def _nps_warnings_by_quarter_all() -> dict:
+    return nps_warning_counts_by_quarter(
+        NpsWarning.objects.unrestricted("vendor-wide dashboard figure"), quarters=last_quarters()
+    )
+
+
+@widget(roles=CHANNEL_TEAM, order=44)
+def nps_warnings_trend_chart(request) -> dict:
+    """Staff: how many of the user's partners were graded red or yellow each quarter, next to
+    the latest quarter's warnings card."""
+    as_of = None
+    if manages_all(request.user):
+        figures, as_of = precomputed_value("partners.nps_warnings_by_quarter")
+    else:
+        figures = nps_warning_counts_by_quarter(
+            NpsWarning.objects.manageable_by(request.user), quarters=last_quarters()
+        )
+    spec = ChartSpec(
+        key="nps-warnings-by-quarter",
+        title=_("NPS warnings by quarter"),
+        labels=figures["quarters"],
+        series=[
+            Series(NpsWarningLevel.RED.label, figures["red"], stack="warnings", tone="bad"),
+            Series(NpsWarningLevel.YELLOW.label, figures["yellow"], stack="warnings", tone="warn"),
+        ],
+    )
+    return chart_card(spec, as_of=as_of)
