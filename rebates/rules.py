@@ -100,6 +100,8 @@ def trace_summary(trace: dict) -> str:
                 "total": trace.get("contract_count", 0),
             }
         )
+    if trace.get("revenue_source") == RevenueSource.SELL_THROUGH:
+        parts.append(_("revenue from sell-through"))
     return "; ".join(parts)
 
 

@@ -16,7 +16,7 @@ from inventory.choices import ReportKind
 from rebates.calculation import contract_revenue_refresh, contract_sums
 from rebates.choices import RevenueSource
 from rebates.models import Accrual, Programme
-from rebates.rules import trace_facts
+from rebates.rules import trace_facts, trace_summary
 from rebates.services import accruals_calculate
 from tests.deals.factories import ProductFactory
 from tests.factories import PartnerFactory, tier
@@ -257,3 +257,23 @@ def test_programme_page_and_api_carry_the_revenue_source(client, api_client, fin
     api_client.force_authenticate(finance_user)
     body = api_client.get("/api/v1/rebates/programmes/").json()
     assert body["results"][0]["revenue_source"] == "sell_through"
+
+
+def test_the_accrual_page_shows_the_source_and_the_end_customers(client, partner_user):
+    # given a sell-through accrual of the partner user's company
+    partner = partner_user.partner
+    prog = programme(revenue_source=SELL_THROUGH)
+    target(prog, partner, M)
+    report = InventoryReportFactory(partner=partner, month=datetime.date(2026, 8, 1))
+    sold(partner, 700_000, report=report, customer="91310000MA1CUSTOM1")
+    sold(partner, 300_000, report=report, customer="91310000MA1CUSTOM2")
+    run()
+    accrual = accrual_of(partner, prog)
+    # when the partner opens it
+    client.force_login(partner_user)
+    page = client.get(reverse("rebates:accrual_detail", args=[accrual.pk])).content.decode()
+    # then it says where the revenue came from, contract by end customer
+    assert "Revenue from" in page and "Sell-through (sales to end customers)" in page
+    assert "91310000MA1CUSTOM1" in page and "91310000MA1CUSTOM2" in page
+    # and the statement's one-line summary says so too
+    assert "revenue from sell-through" in trace_summary(accrual.trace)
