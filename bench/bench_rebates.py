@@ -36,6 +36,7 @@ def main() -> None:
     from core.periods import Quarter
     from rebates.calculation import contract_revenue_refresh
     from rebates.importers import sales_lines_load
+    from rebates.models import Programme
     from rebates.services import contract_revenue_add_new_lines, programme_ensure_default
 
     quarter = Quarter.parse(PERIOD)
@@ -62,6 +63,8 @@ def main() -> None:
                 """,
                 [PARTNERS],
             )
+        # (f)'s programme of an earlier run waits until (f).
+        Programme.objects.filter(revenue_source="sell_through").update(is_active=False)
         programme = programme_ensure_default()
         programme.strategic_product_codes = ["SKU-1", "SKU-2", "SKU-3"]
         programme.save(update_fields=["strategic_product_codes"])
@@ -260,6 +263,7 @@ def _sell_through(connection, *, quarter, calculate, finish) -> None:
         user, _ = User.objects.get_or_create(
             email="bench-inventory@prm.bench", defaults={"full_name": "Bench", "role": "admin"}
         )
+        Programme.objects.filter(name="Bench sell-through").update(is_active=True)
         programme = Programme.objects.filter(name="Bench sell-through").first()
         if programme is None:
             programme = programme_save(

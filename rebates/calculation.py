@@ -122,8 +122,12 @@ GROUP BY 1, 2, 3, 4, 5
 ORDER BY 1, 2, 3, 4, 5
 """
 
-# The highest sell-through report id: any new or corrected report raises it.
-_REPORT_WATERMARK_SQL = "SELECT coalesce(max(id), 0) FROM inventory_sell_through_report_v"
+# The highest id of the sell-through reports from the quarter's first month on: a new or corrected
+# report that may hold lines sold in the quarter raises it (a late sale may come in a later
+# month's report); reports of the months before leave the quarter alone.
+_REPORT_WATERMARK_SQL = """
+SELECT coalesce(max(id), 0) FROM inventory_sell_through_report_v WHERE month >= %(start)s
+"""
 
 
 def contract_revenue_refresh(*, programme_id: int, period: Quarter, build: bool = True) -> str:
@@ -191,9 +195,10 @@ def contract_revenue_refresh(*, programme_id: int, period: Quarter, build: bool 
 
 def _sell_through_refresh(cursor, params: dict, *, watermark, current: bool, build: bool) -> str:
     """`contract_revenue_refresh` of a sell-through programme quarter: rebuilt from the current
-    sell-through lines whenever a sell-through report arrived since (a corrected report replaces
-    lines, so nothing can be added to what was summed); "stale" instead when `build` is false."""
-    cursor.execute(_REPORT_WATERMARK_SQL)
+    sell-through lines whenever a sell-through report from its first month on arrived since (a
+    corrected report replaces lines, so nothing can be added to what was summed); "stale" instead
+    when `build` is false."""
+    cursor.execute(_REPORT_WATERMARK_SQL, params)
     if current and watermark >= cursor.fetchone()[0]:
         return "current"
     if not build:
@@ -202,7 +207,7 @@ def _sell_through_refresh(cursor, params: dict, *, watermark, current: bool, bui
     # Reports being written finish first and new ones wait: the lines of every report up to the
     # highest id are committed, so the build and its watermark agree.
     cursor.execute("LOCK TABLE inventory_sell_through_report_v IN SHARE MODE")
-    cursor.execute(_REPORT_WATERMARK_SQL)
+    cursor.execute(_REPORT_WATERMARK_SQL, params)
     params = params | {"upto": cursor.fetchone()[0]}
     cursor.execute(_STATE_SQL, params)
     watermark, current, _source = cursor.fetchone()

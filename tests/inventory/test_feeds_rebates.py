@@ -176,11 +176,13 @@ def test_a_new_report_rebuilds_the_quarter_and_nothing_else_does():
     sold(partner, 800_000)
     run()
     assert accrual_of(partner, prog).amount == Decimal("40000.00")
-    # when nothing arrived, then nothing is rebuilt (a sales line is not sell-through)
+    # when nothing arrived, then nothing is rebuilt (a sales line is not sell-through, and a
+    # report of a month before the quarter cannot hold its sales)
     line(partner, 5_000_000)
+    InventoryReportFactory(partner=partner, month=datetime.date(2026, 6, 1))
     assert contract_revenue_refresh(programme_id=prog.pk, period=PERIOD) == "current"
     # when a corrected report replaces the first
-    first = partner.inventory_reports.get()
+    first = partner.inventory_reports.get(month=datetime.date(2026, 8, 1))
     first.is_current = False
     first.save()
     first.lines.update(is_current=False)
