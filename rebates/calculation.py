@@ -3,8 +3,8 @@
 Sales lines are summed per contract as they arrive (`ContractRevenue`: added after each import, and
 before each run adds whatever is left), so a run never groups the quarter's lines again. A
 programme that takes its revenue from sell-through (§11) sums the partners' current sell-through
-lines instead (inventory's `inventory_sell_through_v`; the end customer is the contract), rebuilt
-when a sell-through report arrived since its last build. For each active programme and chunk of
+lines instead (inventory's `inventory_sell_through_v`; the end customer is the contract): new
+reports add their lines, a corrected report (which replaces lines) rebuilds the quarter. For each active programme and chunk of
 partners with a target in the quarter:
 
 1. sums per partner and line currency: one scan of the chunk's contract revenue;
@@ -105,10 +105,11 @@ ON CONFLICT (programme_id, period) DO UPDATE SET
 """  # noqa: S608 (constant SQL)
 
 # A sell-through programme's quarter, from the partners' current sell-through lines (inventory's
-# view, inventory/migrations/0002_sell_through_view.py): all sales, nothing to subtract. The
-# contract, for the cap, is the end customer (tax ID, else name).
+# view, inventory/migrations/0002_sell_through_view.py) of the reports whose ids lie in
+# (`after`, `upto`]: all sales, nothing to subtract. The contract, for the cap, is the end
+# customer (tax ID, else name).
 _SELL_THROUGH_SQL = """
-INSERT INTO rebates_contractrevenue
+INSERT INTO rebates_contractrevenue AS t
     (programme_id, period, partner_id, contract, currency, net, strategic_net)
 SELECT p.id, %(period)s, v.partner_id,
        left(coalesce(nullif(v.customer_tax_id, ''), v.customer_name), 60) COLLATE "C", v.currency,
@@ -117,9 +118,12 @@ SELECT p.id, %(period)s, v.partner_id,
 FROM inventory_sell_through_v v
 JOIN rebates_programme p ON p.id = %(programme)s
 WHERE v.sold_on BETWEEN %(start)s AND %(end)s
+  AND v.report_id > %(after)s AND v.report_id <= %(upto)s
   AND (cardinality(p.eligible_product_codes) = 0 OR v.product_sku = ANY(p.eligible_product_codes))
 GROUP BY 1, 2, 3, 4, 5
 ORDER BY 1, 2, 3, 4, 5
+ON CONFLICT (programme_id, period, partner_id, contract, currency) DO UPDATE
+    SET net = t.net + EXCLUDED.net, strategic_net = t.strategic_net + EXCLUDED.strategic_net
 """
 
 # The highest id of the sell-through reports from the quarter's first month on: a new or corrected
@@ -127,6 +131,15 @@ ORDER BY 1, 2, 3, 4, 5
 # month's report); reports of the months before leave the quarter alone.
 _REPORT_WATERMARK_SQL = """
 SELECT coalesce(max(id), 0) FROM inventory_sell_through_report_v WHERE month >= %(start)s
+"""
+
+# Whether a report arrived since the watermark that corrects an earlier one (a version after the
+# first): its predecessor's lines left the view, so the sums cannot just be added to.
+_CORRECTED_SQL = """
+SELECT EXISTS (
+    SELECT 1 FROM inventory_sell_through_report_v
+    WHERE month >= %(start)s AND id > %(after)s AND id <= %(upto)s AND version > 1
+)
 """
 
 
@@ -194,18 +207,18 @@ def contract_revenue_refresh(*, programme_id: int, period: Quarter, build: bool 
 
 
 def _sell_through_refresh(cursor, params: dict, *, watermark, current: bool, build: bool) -> str:
-    """`contract_revenue_refresh` of a sell-through programme quarter: rebuilt from the current
-    sell-through lines whenever a sell-through report from its first month on arrived since (a
-    corrected report replaces lines, so nothing can be added to what was summed); "stale" instead
-    when `build` is false."""
+    """`contract_revenue_refresh` of a sell-through programme quarter. New first versions of
+    reports (from the quarter's first month on) add their lines; a corrected report replaces lines
+    of its predecessor, so the quarter is rebuilt from the current lines ("stale" instead when
+    `build` is false, as for a programme whose products changed)."""
     cursor.execute(_REPORT_WATERMARK_SQL, params)
     if current and watermark >= cursor.fetchone()[0]:
         return "current"
-    if not build:
+    if not current and not build:
         return "stale"
     advisory_xact_lock(f"rebates.contract_revenue.{params['programme']}.{params['period']}")
     # Reports being written finish first and new ones wait: the lines of every report up to the
-    # highest id are committed, so the build and its watermark agree.
+    # highest id are committed, so the sums and their watermark agree.
     cursor.execute("LOCK TABLE inventory_sell_through_report_v IN SHARE MODE")
     cursor.execute(_REPORT_WATERMARK_SQL, params)
     params = params | {"upto": cursor.fetchone()[0]}
@@ -213,12 +226,20 @@ def _sell_through_refresh(cursor, params: dict, *, watermark, current: bool, bui
     watermark, current, _source = cursor.fetchone()
     if current and watermark >= params["upto"]:
         return "current"
+    if current:
+        cursor.execute(_CORRECTED_SQL, params | {"after": watermark})
+        if not cursor.fetchone()[0]:
+            cursor.execute(_SELL_THROUGH_SQL, params | {"after": watermark})
+            cursor.execute(_BUILD_SQL, params | {"built": False})
+            return "added"
+    if not build:
+        return "stale"
     cursor.execute(
         "DELETE FROM rebates_contractrevenue "
         "WHERE programme_id = %(programme)s AND period = %(period)s",
         params,
     )
-    cursor.execute(_SELL_THROUGH_SQL, params)
+    cursor.execute(_SELL_THROUGH_SQL, params | {"after": 0})
     cursor.execute(_BUILD_SQL, params | {"built": True})
     cursor.execute("SELECT rebates_contractrevenue_analyze()")
     return "built"

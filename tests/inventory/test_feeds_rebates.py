@@ -195,6 +195,34 @@ def test_a_new_report_rebuilds_the_quarter_and_nothing_else_does():
     assert contract_revenue_refresh(programme_id=prog.pk, period=PERIOD) == "current"
 
 
+def test_a_first_report_of_another_month_adds_its_lines():
+    # given a built sell-through quarter with August's report
+    partner = PartnerFactory(tier=tier("silver"))
+    prog = programme(revenue_source=SELL_THROUGH)
+    target(prog, partner, M)
+    sold(partner, 500_000, customer="A")
+    run()
+    # when September's first report arrives (one customer again, one new)
+    september = InventoryReportFactory(partner=partner, month=datetime.date(2026, 9, 1))
+    sold(partner, 300_000, report=september, customer="A", day=datetime.date(2026, 9, 3))
+    sold(partner, 200_000, report=september, customer="B", day=datetime.date(2026, 9, 4))
+    # then its lines are added to what was summed, without a rebuild
+    assert contract_revenue_refresh(programme_id=prog.pk, period=PERIOD, build=False) == "added"
+    run()
+    accrual = accrual_of(partner, prog)
+    assert accrual.amount == Decimal("100000.00")
+    assert [(c, n) for c, n, _s in contract_sums(accrual=accrual)] == [
+        ("A", Decimal("800000.00")),
+        ("B", Decimal("200000.00")),
+    ]
+    # and the same as a build from scratch
+    Programme.objects.filter(pk=prog.pk).update(strategic_product_codes=["NONE"])
+    assert contract_revenue_refresh(programme_id=prog.pk, period=PERIOD) == "built"
+    Programme.objects.filter(pk=prog.pk).update(strategic_product_codes=[])
+    run()
+    assert accrual_of(partner, prog).amount == Decimal("100000.00")
+
+
 def test_switching_a_programme_to_sell_through_rebuilds_its_revenue():
     # given a sell-in programme already calculated
     partner = PartnerFactory(tier=tier("silver"))
