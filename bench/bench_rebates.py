@@ -4,8 +4,11 @@ Creates (or reuses) the database `prm_bench_rebates` on the server of `DATABASE_
 generates 10,000 partners and 5,000,000 sales lines in one quarter in SQL, then measures:
 (a) a raw `GROUP BY partner` sum, (b) the full accrual calculation in one worker process (with its
 peak memory), the same split across 2 worker processes, and the import of 1,000,000 lines followed
-by adding them to the revenue per contract (what a worker does after each import).
-Sizes: BENCH_PARTNERS, BENCH_LINES, BENCH_IMPORT_LINES.
+by adding them to the revenue per contract (what a worker does after each import); then (f) adds
+a programme that takes its revenue from sell-through (DESIGN §5.1, §11) with
+BENCH_SELL_THROUGH_LINES current sell-through lines in the quarter and measures the calculation of
+both programmes, and again with nothing changed.
+Sizes: BENCH_PARTNERS, BENCH_LINES, BENCH_IMPORT_LINES, BENCH_SELL_THROUGH_LINES (0: skip (f)).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ BENCH_DB = os.environ.get("BENCH_DB", "prm_bench_rebates")
 PARTNERS = int(os.environ.get("BENCH_PARTNERS", "10000"))
 LINES = int(os.environ.get("BENCH_LINES", "5000000"))
 IMPORT_LINES = int(os.environ.get("BENCH_IMPORT_LINES", "1000000"))
+SELL_THROUGH_LINES = int(os.environ.get("BENCH_SELL_THROUGH_LINES", "1000000"))
 PERIOD = "2026Q3"
 
 
@@ -32,6 +36,7 @@ def main() -> None:
     from core.periods import Quarter
     from rebates.calculation import contract_revenue_refresh
     from rebates.importers import sales_lines_load
+    from rebates.models import Programme
     from rebates.services import contract_revenue_add_new_lines, programme_ensure_default
 
     quarter = Quarter.parse(PERIOD)
@@ -43,6 +48,8 @@ def main() -> None:
                 "TRUNCATE rebates_accrual, rebates_target, rebates_salesline, "
                 "rebates_contractrevenue, rebates_contractrevenuebuild RESTART IDENTITY"
             )
+            # The sell-through of (f), which refers to the partners deleted next.
+            cursor.execute("TRUNCATE inventory_inventoryreport, inventory_sellthroughline CASCADE")
             cursor.execute("DELETE FROM partners_partner WHERE tax_id LIKE 'BENCH%%'")
             cursor.execute(
                 """
@@ -56,6 +63,8 @@ def main() -> None:
                 """,
                 [PARTNERS],
             )
+        # (f)'s programme of an earlier run waits until (f).
+        Programme.objects.filter(revenue_source="sell_through").update(is_active=False)
         programme = programme_ensure_default()
         programme.strategic_product_codes = ["SKU-1", "SKU-2", "SKU-3"]
         programme.save(update_fields=["strategic_product_codes"])
@@ -227,6 +236,104 @@ def main() -> None:
     )
     print(f"    {outcome}")
     os.unlink(path)
+    if SELL_THROUGH_LINES:
+        _sell_through(connection, quarter=quarter, calculate=calculate, finish=finish)
+
+
+def _sell_through(connection, *, quarter, calculate, finish) -> None:
+    """(f) A sell-through programme beside the default one: both calculated in one run."""
+    from accounts.models import User
+    from deals.models import Product, ProductFamily
+    from rebates.models import Programme
+    from rebates.services import DEFAULT_BRACKETS, programme_save
+
+    def generate() -> Programme:
+        family, _ = ProductFamily.objects.get_or_create(code="bench", defaults={"name": "Bench"})
+        for i in range(50):
+            Product.objects.get_or_create(
+                sku=f"SKU-{i}",
+                defaults={
+                    "name": f"Bench product {i}",
+                    "family": family,
+                    "list_price": 1000,
+                    "floor_price": 600,
+                    "currency": "CNY",
+                },
+            )
+        user, _ = User.objects.get_or_create(
+            email="bench-inventory@prm.bench", defaults={"full_name": "Bench", "role": "admin"}
+        )
+        Programme.objects.filter(name="Bench sell-through").update(is_active=True)
+        programme = Programme.objects.filter(name="Bench sell-through").first()
+        if programme is None:
+            programme = programme_save(
+                actor=None,
+                programme=Programme(
+                    name="Bench sell-through",
+                    revenue_source="sell_through",
+                    strategic_product_codes=["SKU-1", "SKU-2", "SKU-3"],
+                ),
+                brackets=DEFAULT_BRACKETS,
+            )
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE inventory_inventoryreport, inventory_sellthroughline CASCADE")
+            cursor.execute("DELETE FROM rebates_target WHERE programme_id = %s", [programme.pk])
+            cursor.execute(
+                """
+                INSERT INTO rebates_target (programme_id, partner_id, period, amount, currency)
+                SELECT %s, id, %s, 250000 + (id %% 13) * 20000, 'CNY'
+                FROM partners_partner WHERE tax_id LIKE 'BENCH%%'
+                """,
+                [programme.pk, PERIOD],
+            )
+            # One sell-through report per partner and month of the quarter, then the lines.
+            cursor.execute(
+                """
+                INSERT INTO inventory_inventoryreport (partner_id, kind, month, version,
+                    is_current, source, reported_by_id, line_count, created_at)
+                SELECT p.id, 'sell_through', (%s::date + make_interval(months => m))::date, 1,
+                       true, 'import', %s, 0, now()
+                FROM partners_partner p, generate_series(0, 2) m
+                WHERE p.tax_id LIKE 'BENCH%%'
+                """,
+                [quarter.start, user.pk],
+            )
+            cursor.execute(
+                """
+                WITH p AS (SELECT min(id) AS first, count(*) AS n FROM partners_partner
+                           WHERE tax_id LIKE 'BENCH%%'),
+                g AS (SELECT g, p.first + (g %% p.n) AS partner_id, (g / p.n) %% 3 AS m
+                      FROM generate_series(1, %s) g, p)
+                INSERT INTO inventory_sellthroughline (report_id, partner_id, product_id, sold_on,
+                    quantity, unit_price, currency, customer_name, customer_tax_id,
+                    customer_region, serial_numbers, is_current)
+                SELECT r.id, g.partner_id, pr.id,
+                       (%s::date + make_interval(months => g.m::int))::date + (g %% 28),
+                       1 + g %% 5, ((g::bigint * 7919) %% 200000) / 100.0 + 10, 'CNY',
+                       'Customer ' || (g %% 40), '', 'CN-SH', '{}', true
+                FROM g
+                JOIN inventory_inventoryreport r ON r.partner_id = g.partner_id
+                     AND r.kind = 'sell_through'
+                     AND r.month = (%s::date + make_interval(months => g.m::int))::date
+                JOIN deals_product pr ON pr.sku = 'SKU-' || (g %% 50)
+                """,
+                [SELL_THROUGH_LINES, quarter.start, quarter.start],
+            )
+        connection.close()
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE inventory_sellthroughline")
+            cursor.execute("ANALYZE inventory_inventoryreport; ANALYZE rebates_target")
+        return programme
+
+    timed(f"(f) generate {SELL_THROUGH_LINES:,} sell-through lines (SQL)", generate)
+    connection.close()
+    out, seconds, rss = finish(calculate(1, None))
+    print(f"{'(f) calculation with a sell-through programme, 1 worker':<58} {seconds:8.2f} s")
+    print(f"    {out}\n    peak worker memory (RSS): {rss:.0f} MB")
+    print(f"    same amounts as evaluating every contract: {_every_contract_agrees(connection)}")
+    out, seconds, rss = finish(calculate(1, None))
+    print(f"{'(f) again: no new report, nothing rebuilt':<58} {seconds:8.2f} s")
+    print(f"    {out}")
 
 
 def _every_contract_agrees(connection) -> bool:

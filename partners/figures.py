@@ -16,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 # name -> source, registered by the app that owns the figure:
 # "revenue" and "revenue_target" (rebates), "certified_staff", "certified_staff_of" and
 # "certified_staff_retention" (training), "marketing_roi" (funds), "orders", "payments" and
-# "payment_behaviour" (settlement).
+# "payment_behaviour" (settlement), "inventory_health" (inventory).
 _figures: dict[str, Callable[..., Any]] = {}
 
 

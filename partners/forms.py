@@ -207,14 +207,31 @@ class ViolationForm(forms.Form):
 
 # --- scorecards, NPS and specializations (DESIGN §2.2, §2.4) ----------------------------------
 
+INVENTORY_WEIGHT_HELP = _(
+    "Optional: the share of the partner's stocked products whose days of inventory lie within "
+    "their family's limits. 0 leaves it out."
+)
 
-class ScorecardWeightsForm(forms.ModelForm):
+
+class _OptionalInventoryWeight:
+    """Inventory health is an optional criterion: a form that leaves it out weighs it 0."""
+
+    def clean_weight_inventory(self) -> int:
+        return self.cleaned_data.get("weight_inventory") or 0
+
+
+class ScorecardWeightsForm(_OptionalInventoryWeight, forms.ModelForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["weight_inventory"].required = False
+        self.fields["weight_inventory"].help_text = INVENTORY_WEIGHT_HELP
+
     class Meta:
         model = ScorecardWeights
         fields = WEIGHT_FIELDS
 
 
-class ScorecardWeightSetForm(forms.Form):
+class ScorecardWeightSetForm(_OptionalInventoryWeight, forms.Form):
     """A weight set by partner type and region; the service checks the sum and the overlaps."""
 
     name = forms.CharField(
@@ -248,6 +265,13 @@ class ScorecardWeightSetForm(forms.Form):
     )
     weight_team = forms.IntegerField(
         label=_("Team stability and certifications"), min_value=0, max_value=100
+    )
+    weight_inventory = forms.IntegerField(
+        label=_("Inventory health"),
+        min_value=0,
+        max_value=100,
+        required=False,
+        help_text=INVENTORY_WEIGHT_HELP,
     )
 
 

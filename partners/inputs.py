@@ -83,6 +83,15 @@ def marketing_roi_by_partner(*, partner_ids: Iterable[int]) -> dict[int, Decimal
     return figure("marketing_roi")(partner_ids=partner_ids)
 
 
+def inventory_health_by_partner(
+    *, partner_ids: Iterable[int] | None, as_of: datetime.date
+) -> dict[int, dict]:
+    """{partner id: {"as_of", "products", "healthy", "score"}}: how much of the partner's stock
+    lies within its families' days-of-inventory limits, from the inventory app (DESIGN §2.4, §11);
+    partners that reported no stock in the 90 days before `as_of` are absent."""
+    return figure("inventory_health")(partner_ids=partner_ids, as_of=as_of)
+
+
 def violations_by_partner(
     *, partner_ids: Iterable[int], since: datetime.date, until: datetime.date
 ) -> dict[int, int]:

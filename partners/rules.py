@@ -113,6 +113,12 @@ def roi_score(roi: Decimal | None) -> int:
     return NEUTRAL_SCORE if roi is None else _clamp(roi * ROI_POINTS_PER_UNIT)
 
 
+def inventory_score(health: dict | None) -> int:
+    """Inventory health: the share (0–100) of the partner's stocked products whose days of
+    inventory lie within their family's limits; no stock reported scores neutral (50)."""
+    return NEUTRAL_SCORE if health is None else _clamp(Decimal(health["score"]))
+
+
 def compliance_score(violations: int) -> int:
     """100 less 25 points per violation confirmed in the year, floored at 0."""
     return _clamp(100 - VIOLATION_PENALTY_POINTS * violations)
@@ -160,10 +166,12 @@ def weight_sets_overlap(first, second) -> bool:
 
 
 def weighted_total(scores: dict[str, int], weights: dict[str, int]) -> Decimal:
-    """Σ score × weight ÷ 100, to two decimals (half up). Keys pair `score_x` with `weight_x`."""
+    """Σ score × weight ÷ 100, to two decimals (half up). Keys pair `score_x` with `weight_x`; a
+    criterion weighed 0 needs no score (scorecards made before an optional one existed)."""
     total = sum(
         Decimal(scores[f"score_{name[len('weight_') :]}"]) * weight
         for name, weight in weights.items()
+        if weight
     )
     return (total / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 

@@ -1,8 +1,11 @@
 """The accrual calculation (DESIGN §5.1, §5.2): set-based SQL over per-contract revenue.
 
 Sales lines are summed per contract as they arrive (`ContractRevenue`: added after each import, and
-before each run adds whatever is left), so a run never groups the quarter's lines again. For each
-active programme and chunk of partners with a target in the quarter:
+before each run adds whatever is left), so a run never groups the quarter's lines again. A
+programme that takes its revenue from sell-through (§11) sums the partners' current sell-through
+lines instead (inventory's `inventory_sell_through_v`; the end customer is the contract): new
+reports add their lines, a corrected report (which replaces lines) rebuilds the quarter. For each active programme and chunk of
+partners with a target in the quarter:
 
 1. sums per partner and line currency: one scan of the chunk's contract revenue;
 2. the rules per partner: revenue R in the contract currency at the FX rate of the quarter's last
@@ -36,6 +39,7 @@ from core.money import MINOR_UNITS
 from core.periods import Quarter
 from partners.selectors import partner_nps_sql as surveyed_nps_sql
 
+from .choices import RevenueSource
 from .models import Programme
 
 
@@ -71,13 +75,71 @@ ON CONFLICT (programme_id, period, partner_id, contract, currency) DO UPDATE
     SET net = t.net + EXCLUDED.net, strategic_net = t.strategic_net + EXCLUDED.strategic_net
 """  # noqa: S608 (constant SQL)
 
-_STATE_SQL = """
-SELECT b.line_watermark,
-       b.products_key IS NOT DISTINCT FROM
-       rebates_products_key(p.eligible_product_codes, p.strategic_product_codes)
+# A build's fingerprint of what its rows were made from: the product codes, and for a sell-through
+# programme the source too (a programme that changes source is rebuilt).
+_BUILD_KEY = """
+CASE WHEN p.revenue_source = 'sell_through'
+     THEN md5(rebates_products_key(p.eligible_product_codes, p.strategic_product_codes)
+              || '/sell_through')
+     ELSE rebates_products_key(p.eligible_product_codes, p.strategic_product_codes) END
+"""
+
+_STATE_SQL = f"""
+SELECT b.line_watermark, b.products_key IS NOT DISTINCT FROM {_BUILD_KEY}, p.revenue_source
 FROM rebates_programme p
 LEFT JOIN rebates_contractrevenuebuild b ON b.programme_id = p.id AND b.period = %(period)s
 WHERE p.id = %(programme)s
+"""  # noqa: S608 (constant SQL)
+
+_BUILD_SQL = f"""
+INSERT INTO rebates_contractrevenuebuild
+    (programme_id, period, products_key, line_watermark, built_at, updated_at)
+SELECT p.id, %(period)s, {_BUILD_KEY}, %(upto)s, now(), now()
+FROM rebates_programme p WHERE p.id = %(programme)s
+ON CONFLICT (programme_id, period) DO UPDATE SET
+    products_key = EXCLUDED.products_key,
+    line_watermark = EXCLUDED.line_watermark,
+    built_at = CASE WHEN %(built)s THEN EXCLUDED.built_at
+                    ELSE rebates_contractrevenuebuild.built_at END,
+    updated_at = EXCLUDED.updated_at
+"""  # noqa: S608 (constant SQL)
+
+# A sell-through programme's quarter, from the partners' current sell-through lines (inventory's
+# view, inventory/migrations/0002_sell_through_view.py) of the reports whose ids lie in
+# (`after`, `upto`]: all sales, nothing to subtract. The contract, for the cap, is the end
+# customer (tax ID, else name).
+_SELL_THROUGH_SQL = """
+INSERT INTO rebates_contractrevenue AS t
+    (programme_id, period, partner_id, contract, currency, net, strategic_net)
+SELECT p.id, %(period)s, v.partner_id,
+       left(coalesce(nullif(v.customer_tax_id, ''), v.customer_name), 60) COLLATE "C", v.currency,
+       sum(v.amount),
+       coalesce(sum(v.amount) FILTER (WHERE v.product_sku = ANY(p.strategic_product_codes)), 0)
+FROM inventory_sell_through_v v
+JOIN rebates_programme p ON p.id = %(programme)s
+WHERE v.sold_on BETWEEN %(start)s AND %(end)s
+  AND v.report_id > %(after)s AND v.report_id <= %(upto)s
+  AND (cardinality(p.eligible_product_codes) = 0 OR v.product_sku = ANY(p.eligible_product_codes))
+GROUP BY 1, 2, 3, 4, 5
+ORDER BY 1, 2, 3, 4, 5
+ON CONFLICT (programme_id, period, partner_id, contract, currency) DO UPDATE
+    SET net = t.net + EXCLUDED.net, strategic_net = t.strategic_net + EXCLUDED.strategic_net
+"""
+
+# The highest id of the sell-through reports from the quarter's first month on: a new or corrected
+# report that may hold lines sold in the quarter raises it (a late sale may come in a later
+# month's report); reports of the months before leave the quarter alone.
+_REPORT_WATERMARK_SQL = """
+SELECT coalesce(max(id), 0) FROM inventory_sell_through_report_v WHERE month >= %(start)s
+"""
+
+# Whether a report arrived since the watermark that corrects an earlier one (a version after the
+# first): its predecessor's lines left the view, so the sums cannot just be added to.
+_CORRECTED_SQL = """
+SELECT EXISTS (
+    SELECT 1 FROM inventory_sell_through_report_v
+    WHERE month >= %(start)s AND id > %(after)s AND id <= %(upto)s AND version > 1
+)
 """
 
 
@@ -97,7 +159,11 @@ def contract_revenue_refresh(*, programme_id: int, period: Quarter, build: bool 
     }
     with connection.cursor() as cursor:
         cursor.execute(_STATE_SQL, params)
-        watermark, current = cursor.fetchone()
+        watermark, current, source = cursor.fetchone()
+        if source == RevenueSource.SELL_THROUGH:
+            return _sell_through_refresh(
+                cursor, params, watermark=watermark, current=current, build=build
+            )
         if not current and not build:
             return "stale"
         if current:
@@ -114,7 +180,7 @@ def contract_revenue_refresh(*, programme_id: int, period: Quarter, build: bool 
         cursor.execute("SELECT coalesce(max(id), 0) FROM rebates_salesline")
         params["upto"] = cursor.fetchone()[0]
         cursor.execute(_STATE_SQL, params)
-        watermark, current = cursor.fetchone()
+        watermark, current, _source = cursor.fetchone()
         if current and watermark >= params["upto"]:
             return "current"
         if not current and not build:
@@ -132,28 +198,51 @@ def contract_revenue_refresh(*, programme_id: int, period: Quarter, build: bool 
             params["after"] = 0
             cursor.execute(_ADD_LINES_SQL, params)
             outcome = "built"
-        cursor.execute(
-            """
-            INSERT INTO rebates_contractrevenuebuild
-                (programme_id, period, products_key, line_watermark, built_at, updated_at)
-            SELECT id, %(period)s,
-                   rebates_products_key(eligible_product_codes, strategic_product_codes),
-                   %(upto)s, now(), now()
-            FROM rebates_programme WHERE id = %(programme)s
-            ON CONFLICT (programme_id, period) DO UPDATE SET
-                products_key = EXCLUDED.products_key,
-                line_watermark = EXCLUDED.line_watermark,
-                built_at = CASE WHEN %(built)s THEN EXCLUDED.built_at
-                                ELSE rebates_contractrevenuebuild.built_at END,
-                updated_at = EXCLUDED.updated_at
-            """,
-            params | {"built": outcome == "built"},
-        )
+        cursor.execute(_BUILD_SQL, params | {"built": outcome == "built"})
         if outcome == "built":
             # Fresh statistics, or the first run plans for the empty table it saw before
             # (through the owner's function: the portal's role owns no table).
             cursor.execute("SELECT rebates_contractrevenue_analyze()")
     return outcome
+
+
+def _sell_through_refresh(cursor, params: dict, *, watermark, current: bool, build: bool) -> str:
+    """`contract_revenue_refresh` of a sell-through programme quarter. New first versions of
+    reports (from the quarter's first month on) add their lines; a corrected report replaces lines
+    of its predecessor, so the quarter is rebuilt from the current lines ("stale" instead when
+    `build` is false, as for a programme whose products changed)."""
+    cursor.execute(_REPORT_WATERMARK_SQL, params)
+    if current and watermark >= cursor.fetchone()[0]:
+        return "current"
+    if not current and not build:
+        return "stale"
+    advisory_xact_lock(f"rebates.contract_revenue.{params['programme']}.{params['period']}")
+    # Reports being written finish first and new ones wait: the lines of every report up to the
+    # highest id are committed, so the sums and their watermark agree.
+    cursor.execute("LOCK TABLE inventory_sell_through_report_v IN SHARE MODE")
+    cursor.execute(_REPORT_WATERMARK_SQL, params)
+    params = params | {"upto": cursor.fetchone()[0]}
+    cursor.execute(_STATE_SQL, params)
+    watermark, current, _source = cursor.fetchone()
+    if current and watermark >= params["upto"]:
+        return "current"
+    if current:
+        cursor.execute(_CORRECTED_SQL, params | {"after": watermark})
+        if not cursor.fetchone()[0]:
+            cursor.execute(_SELL_THROUGH_SQL, params | {"after": watermark})
+            cursor.execute(_BUILD_SQL, params | {"built": False})
+            return "added"
+    if not build:
+        return "stale"
+    cursor.execute(
+        "DELETE FROM rebates_contractrevenue "
+        "WHERE programme_id = %(programme)s AND period = %(period)s",
+        params,
+    )
+    cursor.execute(_SELL_THROUGH_SQL, params | {"after": 0})
+    cursor.execute(_BUILD_SQL, params | {"built": True})
+    cursor.execute("SELECT rebates_contractrevenue_analyze()")
+    return "built"
 
 
 # A contract is plain when n > 0 and 0 ≤ s ≤ n (see the module docstring). The condition of the
@@ -370,6 +459,7 @@ result AS (
            jsonb_build_object(
                'programme', prog.name,
                'mode', prog.mode,
+               'revenue_source', prog.revenue_source,
                'period', %(period)s,
                'currency', t.currency,
                'revenue', round(t.revenue, 4)::text,
@@ -539,6 +629,41 @@ def accruals_calculate_chunk(*, period: Quarter, partner_range: tuple[int, int])
     return written
 
 
+# The contracts of one partner's quarter, as the calculation summed them.
+_SELL_IN_CONTRACTS_SQL = f"""
+            SELECT coalesce(nullif(s.deal_reference, ''), s.order_number) AS contract, s.currency,
+                   sum({_SIGNED_NET}),
+                   coalesce(sum({_SIGNED_NET})
+                            FILTER (WHERE s.product_code = ANY(%(strategic)s::text[])), 0)
+            FROM rebates_salesline s
+            WHERE s.partner_id = %(partner)s AND s.invoice_date BETWEEN %(start)s AND %(end)s
+              AND (cardinality(%(eligible)s::text[]) = 0
+                   OR s.product_code = ANY(%(eligible)s::text[]))
+              AND (%(watermark)s::bigint IS NULL OR s.id <= %(watermark)s::bigint)
+              AND (%(all)s OR coalesce(nullif(s.deal_reference, ''), s.order_number)
+                              = ANY(%(contracts)s::text[]))
+            GROUP BY 1, 2
+            ORDER BY 1, 2
+"""  # noqa: S608 (a constant expression, values as parameters)
+
+# The same contracts as `_SELL_THROUGH_SQL` makes.
+_SELL_THROUGH_CONTRACTS_SQL = """
+            SELECT left(coalesce(nullif(v.customer_tax_id, ''), v.customer_name), 60)
+                       COLLATE "C" AS contract,
+                   v.currency, sum(v.amount),
+                   coalesce(sum(v.amount)
+                            FILTER (WHERE v.product_sku = ANY(%(strategic)s::text[])), 0)
+            FROM inventory_sell_through_v v
+            WHERE v.partner_id = %(partner)s AND v.sold_on BETWEEN %(start)s AND %(end)s
+              AND (cardinality(%(eligible)s::text[]) = 0
+                   OR v.product_sku = ANY(%(eligible)s::text[]))
+              AND (%(all)s OR left(coalesce(nullif(v.customer_tax_id, ''), v.customer_name), 60)
+                              = ANY(%(contracts)s::text[]))
+            GROUP BY 1, 2
+            ORDER BY 1, 2
+"""
+
+
 def contract_sums(
     *,
     accrual,
@@ -554,23 +679,14 @@ def contract_sums(
     programme = accrual.programme
     period = Quarter.parse(accrual.period)
     rates = {k: Decimal(v) for k, v in (accrual.trace.get("fx") or {}).items()}
+    if programme.revenue_source == RevenueSource.SELL_THROUGH:
+        # No returns, so no watermark of counted lines: the current sell-through lines.
+        sql = _SELL_THROUGH_CONTRACTS_SQL
+    else:
+        sql = _SELL_IN_CONTRACTS_SQL
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""
-            SELECT coalesce(nullif(s.deal_reference, ''), s.order_number) AS contract, s.currency,
-                   sum({_SIGNED_NET}),
-                   coalesce(sum({_SIGNED_NET})
-                            FILTER (WHERE s.product_code = ANY(%(strategic)s::text[])), 0)
-            FROM rebates_salesline s
-            WHERE s.partner_id = %(partner)s AND s.invoice_date BETWEEN %(start)s AND %(end)s
-              AND (cardinality(%(eligible)s::text[]) = 0
-                   OR s.product_code = ANY(%(eligible)s::text[]))
-              AND (%(watermark)s::bigint IS NULL OR s.id <= %(watermark)s::bigint)
-              AND (%(all)s OR coalesce(nullif(s.deal_reference, ''), s.order_number)
-                              = ANY(%(contracts)s::text[]))
-            GROUP BY 1, 2
-            ORDER BY 1, 2
-            """,  # noqa: S608 (a constant expression, values as parameters)
+            sql,
             {
                 "partner": accrual.partner_id,
                 "start": period.start,

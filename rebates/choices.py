@@ -22,3 +22,10 @@ class ProgrammeMode(models.TextChoices):
     RETROACTIVE = "retroactive", _("Brackets, retroactive")
     MARGINAL = "marginal", _("Brackets, marginal")
     BASE_SHARE = "base_share", _("Base plus share")
+
+
+class RevenueSource(models.TextChoices):
+    """Where a programme takes its revenue from (DESIGN §5.1, §11)."""
+
+    SELL_IN = "sell_in", _("Sell-in (sales lines)")
+    SELL_THROUGH = "sell_through", _("Sell-through (sales to end customers)")

@@ -9,17 +9,30 @@ from django.utils.translation import gettext_lazy as _
 from core.periods import Quarter
 from partners.models import Partner
 
+from .choices import RevenueSource
 from .models import PROGRAMME_FIELDS, Programme
 from .services import quarter_close_check
 
 
 class ProgrammeForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # A form that does not say takes its revenue where programmes always have: sell-in.
+        self.fields["revenue_source"].required = False
+
+    def clean_revenue_source(self) -> str:
+        return self.cleaned_data.get("revenue_source") or RevenueSource.SELL_IN
+
     class Meta:
         model = Programme
         fields = PROGRAMME_FIELDS
         help_texts = {
             "eligible_product_codes": _("Comma-separated product codes."),
             "strategic_product_codes": _("Comma-separated product codes."),
+            "revenue_source": _(
+                "Sell-through counts what partners reported selling to end customers; the end "
+                "customer is the contract the cap applies to."
+            ),
         }
 
 

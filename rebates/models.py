@@ -14,7 +14,7 @@ from accounts.scoping import Area, ScopedManager
 from core.bilingual import BilingualName, bilingual_given
 from core.money import CURRENCY_CHOICES
 
-from .choices import LineKind, LineSource, PeriodType, ProgrammeMode
+from .choices import LineKind, LineSource, PeriodType, ProgrammeMode, RevenueSource
 
 
 class SalesLine(models.Model):
@@ -92,6 +92,7 @@ PROGRAMME_FIELDS = [
     "name",
     "name_zh",
     "mode",
+    "revenue_source",
     "eligible_product_codes",
     "strategic_product_codes",
     "strategic_bonus",
@@ -120,6 +121,14 @@ class Programme(BilingualName, models.Model):
     )
     mode = models.CharField(
         _("rule"), max_length=12, choices=ProgrammeMode.choices, default=ProgrammeMode.RETROACTIVE
+    )
+    # Sell-through revenue is what partners reported selling to end customers (inventory's
+    # `inventory_sell_through_v`); its contract, for the cap, is the end customer.
+    revenue_source = models.CharField(
+        _("revenue from"),
+        max_length=12,
+        choices=RevenueSource.choices,
+        default=RevenueSource.SELL_IN,
     )
     eligible_product_codes = ArrayField(
         models.CharField(max_length=60),

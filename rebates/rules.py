@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from core.money import format_money, format_percent
 
-from .choices import ProgrammeMode
+from .choices import ProgrammeMode, RevenueSource
 
 
 def _dec(value) -> Decimal | None:
@@ -30,6 +30,8 @@ def trace_facts(trace: dict) -> list[tuple[str, str]]:
     nps = trace.get("nps")
     facts = [
         (_("Programme"), trace.get("programme", "")),
+        # Traces written before programmes had a choice counted sell-in.
+        (_("Revenue from"), str(RevenueSource(trace.get("revenue_source", "sell_in")).label)),
         (_("Eligible revenue counted"), money("revenue")),
         (_("Target"), money("target")),
         (_("Attainment"), _pct(trace.get("attainment"))),
@@ -98,6 +100,8 @@ def trace_summary(trace: dict) -> str:
                 "total": trace.get("contract_count", 0),
             }
         )
+    if trace.get("revenue_source") == RevenueSource.SELL_THROUGH:
+        parts.append(_("revenue from sell-through"))
     return "; ".join(parts)
 
 

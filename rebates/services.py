@@ -26,7 +26,7 @@ from settlement.models import SettlementEntry
 from settlement.services import settlement_entry_queue
 
 from .calculation import accruals_calculate_chunk, contract_revenue_refresh, contract_sums
-from .choices import LineKind, LineSource, ProgrammeMode
+from .choices import LineKind, LineSource, ProgrammeMode, RevenueSource
 from .models import (
     PROGRAMME_FIELDS,
     Accrual,
@@ -363,7 +363,10 @@ def clawbacks_queue(*, today: datetime.date | None = None) -> int:
         for line in lines.iterator(chunk_size=2000):
             if line.partner_id not in accruals_by_partner:
                 accruals_by_partner[line.partner_id] = list(
+                    # A sell-through programme never counted sales lines: a return takes
+                    # nothing back from it.
                     Accrual.objects.filter(partner_id=line.partner_id, period=close.period)
+                    .exclude(programme__revenue_source=RevenueSource.SELL_THROUGH)
                     .select_related("programme")
                     .order_by("programme_id")
                 )

@@ -366,6 +366,7 @@ def test_the_apps_above_register_the_hooks_of_the_apps_below():
         "orders",
         "payments",
         "payment_behaviour",
+        "inventory_health",
     }
     assert period_preparers() == (quarter_close_before_statements,)
     # a partner's exit checklist reaches the work of each app above partners through its step

@@ -195,6 +195,7 @@ class ScorecardSerializer(serializers.ModelSerializer):
             "score_satisfaction",
             "score_compliance",
             "score_team",
+            "score_inventory",
             "weights",
             "weight_set",
             "weight_set_name",

@@ -159,6 +159,7 @@ WEIGHT_FIELDS = [
     "weight_satisfaction",
     "weight_compliance",
     "weight_team",
+    "weight_inventory",
 ]
 
 
@@ -175,6 +176,8 @@ class ScorecardWeights(models.Model):
     weight_satisfaction = _weight_field(_("customer satisfaction (NPS)"), 20)
     weight_compliance = _weight_field(_("agreement compliance"), 15)
     weight_team = _weight_field(_("team stability and certifications"), 10)
+    # Optional (DESIGN §2.4): 0 unless chosen, e.g. for the partner types that hold stock.
+    weight_inventory = _weight_field(_("inventory health"), 0)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -193,6 +196,7 @@ class ScorecardWeights(models.Model):
                     - models.F("weight_satisfaction")
                     - models.F("weight_compliance")
                     - models.F("weight_team")
+                    - models.F("weight_inventory")
                 ),
             )
         ]
@@ -226,6 +230,7 @@ def _weights_sum_100(prefix: str) -> models.CheckConstraint:
             - models.F("weight_satisfaction")
             - models.F("weight_compliance")
             - models.F("weight_team")
+            - models.F("weight_inventory")
         ),
     )
 
@@ -248,6 +253,8 @@ class ScorecardWeightSet(models.Model):
     weight_satisfaction = _weight_field(_("customer satisfaction (NPS)"), 20)
     weight_compliance = _weight_field(_("agreement compliance"), 15)
     weight_team = _weight_field(_("team stability and certifications"), 10)
+    # Optional (DESIGN §2.4): 0 unless chosen, e.g. for the partner types that hold stock.
+    weight_inventory = _weight_field(_("inventory health"), 0)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("changed by"),
@@ -323,6 +330,7 @@ SCORE_FIELDS = [
     "score_satisfaction",
     "score_compliance",
     "score_team",
+    "score_inventory",
 ]
 
 
@@ -343,6 +351,8 @@ class Scorecard(models.Model):
     score_satisfaction = models.PositiveSmallIntegerField(_("customer satisfaction (NPS)"))
     score_compliance = models.PositiveSmallIntegerField(_("agreement compliance"))
     score_team = models.PositiveSmallIntegerField(_("team stability and certifications"))
+    # Scorecards made before the criterion existed weighed it 0.
+    score_inventory = models.PositiveSmallIntegerField(_("inventory health"), default=0)
     weights = models.JSONField(_("weights"), default=dict)
     weight_set = models.ForeignKey(
         ScorecardWeightSet,

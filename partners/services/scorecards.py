@@ -36,6 +36,7 @@ from ..models import (
 from ..rules import (
     classification_for,
     compliance_score,
+    inventory_score,
     nps_score,
     ratio_score,
     roi_score,
@@ -163,6 +164,7 @@ def _scorecard_inputs(*, partner_ids: list[int], kind: str, year: int | None) ->
         "retention": inputs.certified_staff_retention_by_partner(partner_ids=ids, as_of=as_of),
         "nps": inputs.nps_by_partner(partner_ids=ids, quarter=last),
         "roi": inputs.marketing_roi_by_partner(partner_ids=ids),
+        "inventory": inputs.inventory_health_by_partner(partner_ids=ids, as_of=as_of),
         "violations": inputs.violations_by_partner(partner_ids=ids, since=since, until=last.end),
     }
 
@@ -172,7 +174,7 @@ def _scorecard_results(partners: list[Partner], figures: dict) -> dict[int, dict
     tiers, span = figures["tiers"], figures["span"]
     revenue, targets, staff = figures["revenue"], figures["targets"], figures["staff"]
     retention, nps, roi = figures["retention"], figures["nps"], figures["roi"]
-    violations = figures["violations"]
+    violations, inventory = figures["violations"], figures["inventory"]
     results = {}
     for partner in partners:
         pid = partner.pk
@@ -193,6 +195,7 @@ def _scorecard_results(partners: list[Partner], figures: dict) -> dict[int, dict
                 "score_team": team_score(
                     cohort=cohort, retained=retained, certified=certified, required=staff_target
                 ),
+                "score_inventory": inventory_score(inventory.get(pid)),
             },
             "figures": {
                 "from": str(span[0]),
@@ -207,6 +210,7 @@ def _scorecard_results(partners: list[Partner], figures: dict) -> dict[int, dict
                 "certified_staff_target": staff_target,
                 "certified_staff_year_before": cohort,
                 "certified_staff_retained": retained,
+                "inventory_health": inventory.get(pid),
             },
         }
     return results

@@ -37,6 +37,7 @@ CONFIGURATION = {
     "django_celery_beat.PeriodicTask",
     "django_celery_beat.SolarSchedule",
     "funds.ApprovalRule",  # the MDF approval matrix
+    "inventory.FamilyAlertLimit",  # days-of-inventory limits per product family
     "partners.Tier",
     "training.Course",
     "training.Exam",

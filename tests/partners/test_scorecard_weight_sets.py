@@ -34,6 +34,7 @@ EVEN = {
     "weight_satisfaction": 20,
     "weight_compliance": 20,
     "weight_team": 20,
+    "weight_inventory": 0,  # optional (DESIGN §2.4): left out unless chosen
 }
 
 

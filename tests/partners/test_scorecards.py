@@ -31,6 +31,7 @@ WEIGHTS = {
     "weight_satisfaction": 20,
     "weight_compliance": 15,
     "weight_team": 10,
+    "weight_inventory": 0,  # optional (DESIGN §2.4): left out unless chosen
 }
 
 
