@@ -28,9 +28,7 @@ from core.jobs import job_kind, key_ranges
 from .choices import FlagKind, FlagStatus
 
 # The monthly scan as a job: channel staff follow it; its flags are theirs to review.
-FLAG_SCAN_JOB = job_kind(
-    "inventory.flag_scan", roles={Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR}
-)
+FLAG_SCAN_JOB = job_kind("inventory.flag_scan", roles={Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR})
 SCAN_CHUNKS = 8
 
 
@@ -220,9 +218,7 @@ def flags_raise(
         return 0
     scope, params = _scope(report_ids=report_ids, month=month, partner_range=partner_range)
     open_ = FlagStatus.OPEN
-    raised = _execute(
-        CROSS_REGION.format(scope=scope), [FlagKind.CROSS_REGION, open_, *params]
-    )
+    raised = _execute(CROSS_REGION.format(scope=scope), [FlagKind.CROSS_REGION, open_, *params])
     raised += _serial_clashes(report_ids=report_ids, month=month, partner_range=partner_range)
     rates = _rates(scope, params)
     raised += _execute(

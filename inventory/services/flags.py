@@ -70,14 +70,18 @@ def flag_may_review(user: User, flag: InventoryFlag) -> bool:
 
 
 def penalty_may_decide(user: User) -> bool:
-    return user.is_authenticated and not user.is_partner_user and (
-        user.is_admin or user.role in FREEZE_DECIDERS
+    return (
+        user.is_authenticated
+        and not user.is_partner_user
+        and (user.is_admin or user.role in FREEZE_DECIDERS)
     )
 
 
 def policy_may_edit(user: User) -> bool:
-    return user.is_authenticated and not user.is_partner_user and (
-        user.is_admin or user.role in POLICY_EDITORS
+    return (
+        user.is_authenticated
+        and not user.is_partner_user
+        and (user.is_admin or user.role in POLICY_EDITORS)
     )
 
 
@@ -91,9 +95,11 @@ def _reason(reason: str) -> str:
 
 def _already_reviewed(flag: InventoryFlag) -> ValidationError:
     who = flag.reviewed_by.full_name if flag.reviewed_by else _("the monthly scan")
-    when = date_format(timezone.localtime(flag.reviewed_at), "DATETIME_FORMAT") if (
-        flag.reviewed_at
-    ) else ""
+    when = (
+        date_format(timezone.localtime(flag.reviewed_at), "DATETIME_FORMAT")
+        if (flag.reviewed_at)
+        else ""
+    )
     return ValidationError(
         _("This flag was already %(status)s by %(who)s %(when)s; nothing was changed.")
         % {"status": flag.get_status_display().lower(), "who": who, "when": when}
@@ -178,8 +184,10 @@ def flag_confirm(*, flag: InventoryFlag, actor: User, reason: str) -> InventoryP
     flag = _lock_open_flag(flag, actor)
     now = timezone.now()
     rank = penalty_rank(partner=flag.partner, at=now)
-    step = (PenaltyStep.WARNING, PenaltyStep.DEDUCTION)[rank] if rank < 2 else (
-        PenaltyStep.FREEZE_PROPOSAL
+    step = (
+        (PenaltyStep.WARNING, PenaltyStep.DEDUCTION)[rank]
+        if rank < 2
+        else (PenaltyStep.FREEZE_PROPOSAL)
     )
     amount, currency = (None, "")
     if step == PenaltyStep.DEDUCTION:

@@ -26,6 +26,8 @@ READER = {
     "audit": Role.ADMIN,
     "jobs": Role.CHANNEL_MANAGER,
     "imports": Role.FINANCE,
+    # inventory flags
+    "inventory-flags": Role.CHANNEL_MANAGER,
 }
 
 

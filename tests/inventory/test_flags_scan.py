@@ -169,21 +169,31 @@ def test_the_floor_converts_with_the_rate_of_the_sale_date():
     # given a floor of 600 CNY; 1 USD = 7.00 CNY on Nov 10, 8.00 CNY on Nov 20
     product = ProductFactory(floor_price=Decimal("600.00"), currency="CNY")
     FxRate.objects.create(
-        base_currency="USD", quote_currency="CNY", rate_date=datetime.date(2026, 11, 10),
+        base_currency="USD",
+        quote_currency="CNY",
+        rate_date=datetime.date(2026, 11, 10),
         rate=Decimal("7.00"),
     )
     FxRate.objects.create(
-        base_currency="USD", quote_currency="CNY", rate_date=datetime.date(2026, 11, 20),
+        base_currency="USD",
+        quote_currency="CNY",
+        rate_date=datetime.date(2026, 11, 20),
         rate=Decimal("8.00"),
     )
     partner = PartnerFactory()
     # 80 USD: the floor is 85.71 USD at 7.00 (below), 75.00 USD at 8.00 (above)
     early = sell(
-        partner, product=product, currency="USD", unit_price=Decimal("80.00"),
+        partner,
+        product=product,
+        currency="USD",
+        unit_price=Decimal("80.00"),
         sold_on=datetime.date(2026, 11, 15),
     )
     sell(
-        partner, product=product, currency="USD", unit_price=Decimal("80.00"),
+        partner,
+        product=product,
+        currency="USD",
+        unit_price=Decimal("80.00"),
         sold_on=datetime.date(2026, 11, 21),
     )
     scans.flags_raise(month=NOV)
@@ -208,7 +218,9 @@ def test_a_held_check_is_settled_when_its_rate_arrives():
     sell(PartnerFactory(), product=product, currency="EUR", unit_price=Decimal("9999"))
     scans.flags_raise(month=NOV)
     FxRate.objects.create(
-        base_currency="EUR", quote_currency="CNY", rate_date=datetime.date(2026, 11, 1),
+        base_currency="EUR",
+        quote_currency="CNY",
+        rate_date=datetime.date(2026, 11, 1),
         rate=Decimal("8.00"),
     )
     scans.flags_raise(month=NOV)
