@@ -142,6 +142,11 @@ def _violation_description(flag: InventoryFlag) -> str:
     if flag.kind == FlagKind.CROSS_REGION:
         territory = ", ".join(evidence.get("territory") or []) or "—"
         text += f"; {evidence.get('customer_region', '')} ∉ [{territory}]"
+    elif flag.kind == FlagKind.BELOW_FLOOR and evidence.get("held"):
+        text += (
+            f"; {evidence.get('unit_price')} {evidence.get('currency')}, floor"
+            f" {evidence.get('floor')} {evidence.get('floor_currency')} (no FX rate)"
+        )
     elif flag.kind == FlagKind.BELOW_FLOOR:
         text += (
             f"; {evidence.get('unit_price')} {evidence.get('currency')}"
