@@ -134,12 +134,19 @@ def test_an_import_flags_the_earlier_line_of_the_other_partner_too():
     assert {f.line_id for f in flags(kind=FlagKind.SERIAL_CLASH)} == {october.pk, november.pk}
 
 
-def test_the_monthly_chunk_flags_its_partner_whose_other_month_line_clashes():
+def test_the_chunk_of_the_months_line_flags_both_sides_of_its_clash():
+    # given partner B's October line and partner A's November line with the same serial
     a, b = PartnerFactory(), PartnerFactory()
     october = sell(b, serials=["SN-7"], sold_on=datetime.date(2026, 10, 3))
-    sell(a, serials=["SN-7"])
+    november = sell(a, serials=["SN-7"])
+    # when November is scanned in chunks: B's chunk has no November line, A's has one
     scans.flags_raise(month=NOV, partner_range=(b.pk, b.pk))
-    assert [f.line_id for f in flags(kind=FlagKind.SERIAL_CLASH)] == [october.pk]
+    assert not flags(kind=FlagKind.SERIAL_CLASH)
+    scans.flags_raise(month=NOV, partner_range=(a.pk, a.pk))
+    # then A's chunk flags both sides, each naming the other
+    clash = {f.line_id: f for f in flags(kind=FlagKind.SERIAL_CLASH)}
+    assert set(clash) == {october.pk, november.pk}
+    assert clash[october.pk].other_line == november and clash[october.pk].partner == b
 
 
 def test_one_partner_reporting_a_serial_twice_or_an_obsolete_clash_is_no_clash():
