@@ -95,9 +95,11 @@ def generate() -> None:
             """,
             [MONTH, reporter.pk],
         )
-        # Line g: partner g mod P, product g mod 1000, day g mod 30. Its territory is the
-        # partner's region and CN-ZJ; 2 % of lines are sold to CN-XJ. The unit price is 700 CNY
-        # (or 100 USD) but about 1 % of lines at 500 (70 or 80 USD).
+        # Line g: partner g div (lines per partner), as a report's lines arrive together;
+        # product g mod 1000, day g mod 30; a serial of 0.5 % of the lines is also on a line of
+        # the previous partner. The territory is the partner's region and CN-ZJ; 2 % of lines
+        # are sold to CN-XJ. The unit price is 700 CNY (or 100 USD) but about 1 % of lines at
+        # 500 (70 or 80 USD).
         cursor.execute(
             """
             WITH partners AS (
@@ -121,12 +123,13 @@ def generate() -> None:
                         WHEN g %% 20 = 7 OR pr.currency = 'USD' THEN 'USD' ELSE 'CNY' END,
                    'Customer ' || g, '',
                    CASE WHEN g %% 50 = 11 THEN 'CN-XJ' ELSE pa.regions[1] END,
-                   ARRAY['SN-' || CASE WHEN g %% 200 = 13 THEN g - 1 ELSE g END], true
-            FROM generate_series(1, %s) g
-            JOIN partners pa ON pa.n = g %% %s
+                   ARRAY['SN-' || CASE WHEN g %% 200 = 13 THEN g - %s + 1 ELSE g END], true
+            FROM generate_series(0, %s - 1) g
+            JOIN partners pa ON pa.n = g / %s
             JOIN products pr ON pr.n = g %% %s
+            ORDER BY g
             """,
-            [MONTH, LINES, PARTNERS, PRODUCTS],
+            [MONTH, LINES // PARTNERS, LINES, LINES // PARTNERS, PRODUCTS],
         )
         cursor.execute(
             """
@@ -174,8 +177,8 @@ def main() -> None:
     rows.append((f"monthly scan ({CHUNKS} chunks, one worker)", seconds, raised))
     again, seconds = timed("re-run (idempotent: nothing new)", chunked)
     rows.append(("re-run, idempotent", seconds, again))
+    report_id = InventoryFlag.objects.values_list("line__report_id", flat=True).first()
     clear()
-    report_id = SellThroughLine.objects.values_list("report_id", flat=True).first()
     one, seconds = timed(
         "one report after its import", lambda: scans.flags_raise(report_ids=[report_id])
     )
