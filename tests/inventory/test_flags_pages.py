@@ -13,8 +13,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.choices import Role
-from inventory.choices import FlagKind, FlagStatus
-from inventory.models import InventoryFlag
+from inventory.choices import FlagKind, FlagStatus, PenaltyStep
+from inventory.models import InventoryFlag, InventoryPenalty
 from tests.conftest import login
 from tests.factories import PartnerFactory, PartnerUserFactory, staff
 from tests.inventory.factories import InventoryReportFactory, SellThroughLineFactory
@@ -179,9 +179,6 @@ def test_staff_confirm_through_the_api_and_a_stale_one_is_a_400(clash):
 
 
 def test_partner_sales_sees_the_penalty_but_not_the_deducted_amount(clash):
-    from inventory.choices import PenaltyStep
-    from inventory.models import InventoryPenalty
-
     InventoryFlag.objects.filter(pk=clash["flag"].pk).update(status=FlagStatus.CONFIRMED)
     InventoryPenalty.objects.create(
         partner=clash["home"],

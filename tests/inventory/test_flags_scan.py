@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from core.models import FxRate
-from inventory import scans
+from core.models import FxRate, JobRun, JobStatus
+from inventory import scans, tasks
 from inventory.choices import FlagKind, FlagStatus
 from inventory.models import InventoryFlag, InventoryReport, SoldSerial
 from tests.deals.factories import ProductFactory
@@ -234,3 +234,26 @@ def test_a_held_check_is_settled_when_its_rate_arrives():
     [flag] = flags(kind=FlagKind.BELOW_FLOOR)
     assert flag.evidence["held"] is False and flag.evidence["converted_floor"] == "75.00"
     assert flag.status == FlagStatus.DISMISSED and flag.reviewed_by is None
+
+
+# --- the monthly job --------------------------------------------------------------------------
+@pytest.mark.django_db(transaction=True)
+def test_the_monthly_job_fans_out_in_partner_chunks_and_finishes(monkeypatch):
+    # given two partners that sold outside their territory
+    first, second = PartnerFactory(regions=["CN-SH"]), PartnerFactory(regions=["CN-SH"])
+    sell(first, customer_region="CN-BJ")
+    sell(second, customer_region="CN-BJ")
+    # when the month's scan runs as a job of two chunks (eager: the chunks run inline)
+    result = tasks.inventory_flags_scan_month_task("2026-11-01", chunks=2)
+    # then each chunk ran once, the job succeeded and both lines are flagged
+    job = JobRun.objects.get(kind=scans.FLAG_SCAN_JOB)
+    assert result == {"chunks": 2} and job.status == JobStatus.SUCCEEDED
+    assert job.chunks.count() == 2
+    assert {f.partner for f in flags(kind=FlagKind.CROSS_REGION)} == {first, second}
+
+
+def test_the_monthly_beat_scans_the_month_that_ended(monkeypatch):
+    sent = []
+    monkeypatch.setattr(tasks.inventory_flags_scan_month_task, "delay", sent.append)
+    monkeypatch.setattr(tasks.timezone, "localdate", lambda: datetime.date(2026, 12, 6))
+    assert tasks.inventory_flags_scan_monthly_task() == "2026-11-01" and sent == ["2026-11-01"]
