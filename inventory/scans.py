@@ -194,6 +194,16 @@ WHERE fl.line_id = l.id AND fl.kind = %s AND fl.status = %s
 """
 
 
+# Open flags of lines a corrected report has since superseded: closed by the scan (no reviewer),
+# marked in the evidence; the new version's lines are checked on their own.
+SUPERSEDED_CLOSE = """
+UPDATE inventory_inventoryflag fl
+SET status = %s, reviewed_at = now(), evidence = fl.evidence || '{{"superseded": true}}'
+FROM inventory_sellthroughline l
+WHERE fl.line_id = l.id AND fl.status = %s AND NOT l.is_current AND {scope}
+"""
+
+
 def _rates(scope: str, params: list) -> list[list]:
     """The FX rates the price check needs, as four parallel arrays (base, quote, date, rate),
     from core's FX table (the latest rate on or before the sale date); a missing one is left out
@@ -254,12 +264,38 @@ def flags_raise(
     raised += _execute(
         BELOW_FLOOR.format(scope=scope), [*rates, *params, FlagKind.BELOW_FLOOR, open_]
     )
+    stale, stale_params = _superseded_scope(
+        report_ids=report_ids, month=month, partner_range=partner_range
+    )
+    _execute(
+        SUPERSEDED_CLOSE.format(scope=stale),
+        [FlagStatus.DISMISSED, FlagStatus.OPEN, *stale_params],
+    )
     if rates[0]:
         _execute(
             HELD_RECHECK.format(scope=scope),
             [*rates, FlagStatus.DISMISSED, FlagKind.BELOW_FLOOR, open_, *params],
         )
     return raised
+
+
+def _superseded_scope(
+    *,
+    report_ids: list[int] | None,
+    month: datetime.date | None,
+    partner_range: tuple[int, int] | None,
+) -> tuple[str, list]:
+    if report_ids is not None:
+        # The earlier versions of the reports' partner months.
+        return (
+            "l.report_id IN (SELECT o.id FROM inventory_inventoryreport o"
+            " JOIN inventory_inventoryreport r ON r.partner_id = o.partner_id"
+            " AND r.kind = o.kind AND r.month = o.month"
+            " WHERE r.id = ANY(%s) AND NOT o.is_current)",
+            [list(report_ids)],
+        )
+    scope, params = _scope(report_ids=None, month=month, partner_range=partner_range)
+    return scope.replace("l.is_current AND ", "", 1), params
 
 
 def scan_partner_ranges(*, chunks: int = SCAN_CHUNKS) -> list[list[int]]:

@@ -10,7 +10,7 @@ import pytest
 from core.models import FxRate, JobRun, JobStatus
 from inventory import scans, tasks
 from inventory.choices import FlagKind, FlagStatus
-from inventory.models import InventoryFlag, InventoryReport, SoldSerial
+from inventory.models import InventoryFlag, InventoryReport, SellThroughLine, SoldSerial
 from tests.deals.factories import ProductFactory
 from tests.factories import PartnerFactory
 from tests.inventory.factories import InventoryReportFactory, SellThroughLineFactory
@@ -257,3 +257,21 @@ def test_the_monthly_beat_scans_the_month_that_ended(monkeypatch):
     monkeypatch.setattr(tasks.inventory_flags_scan_month_task, "delay", sent.append)
     monkeypatch.setattr(tasks.timezone, "localdate", lambda: datetime.date(2026, 12, 6))
     assert tasks.inventory_flags_scan_monthly_task() == "2026-11-01" and sent == ["2026-11-01"]
+
+
+def test_a_corrected_report_closes_the_open_flags_of_the_version_it_supersedes():
+    # given a flagged line of version 1, then version 2 of the same month that sold at home
+    partner = PartnerFactory(regions=["CN-SH"])
+    first = InventoryReportFactory(partner=partner, version=1)
+    sell(partner, report=first, customer_region="CN-BJ")
+    scans.flags_raise(report_ids=[first.pk])
+    InventoryReport.objects.filter(pk=first.pk).update(is_current=False)
+    SellThroughLine.objects.filter(report=first).update(is_current=False)
+    second = InventoryReportFactory(partner=partner, version=2)
+    sell(partner, report=second, customer_region="CN-SH")
+    # when the new version is scanned after its import
+    scans.flags_raise(report_ids=[second.pk])
+    # then the old flag is closed by the scan, marked superseded, and nothing new is raised
+    [flag] = flags()
+    assert flag.status == FlagStatus.DISMISSED and flag.evidence["superseded"] is True
+    assert flag.reviewed_by is None
