@@ -607,6 +607,10 @@ PAGES: dict[str, Entry] = {
         denied=("distributor",),
         conceal=dict.fromkeys(PARTNER, other_company_name),
     ),
+    # Bulk dismissal: an empty selection answers 400 with field messages and changes nothing.
+    "inventory:flag_bulk_dismiss": post(
+        ("admin", "manager", "director"), denied=("finance", "legal", "cfo")
+    ),
     "inventory:flag_confirm": post(
         ("admin", "manager", "director"),
         pk("inventory_flag"),

@@ -6,11 +6,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.choices import FINANCE_ROLES, PARTNER_ROLES, STAFF_ROLES, Role
+from core.bulk import BULK_MAX_ROWS, BulkDecisionForm, bulk_apply
 from core.forms import apply_service_errors
 from core.permissions import role_required
 from core.views import listing, settings_form_saved
@@ -25,15 +27,49 @@ from ..services.flags import flag_may_review, penalty_may_decide
 
 ALL_ROLES = STAFF_ROLES | PARTNER_ROLES
 REVIEW_ROLES = {Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR}
+BULK_DECISIONS = (("dismiss", gettext_lazy("Dismiss")),)
 
 
 @role_required(*ALL_ROLES)
 def flag_list(request):
     flags = listing(request, INVENTORY_FLAG_LIST)
+    user = request.user
     return render(
         request,
         "inventory/flag_list.html",
-        {"listing": flags, "page": flags.page, "staff": not request.user.is_partner_user},
+        {
+            "listing": flags,
+            "page": flags.page,
+            "staff": not user.is_partner_user,
+            # Reviewers dismiss several open flags with one reason (each still checked alone).
+            "can_bulk": user.is_admin or user.role in REVIEW_ROLES,
+            "bulk_form": BulkDecisionForm(decisions=BULK_DECISIONS),
+            "bulk_limit": BULK_MAX_ROWS,
+        },
+    )
+
+
+@require_POST
+@role_required(*REVIEW_ROLES)
+def flag_bulk_dismiss(request):
+    """Dismiss the selected open flags with one reason; each passes its own rules and audit."""
+    form = BulkDecisionForm(request.POST, decisions=BULK_DECISIONS, reason_required=("dismiss",))
+    context = {"title": _("Diversion and price flags"), "back": reverse("inventory:flag_list")}
+    if not form.is_valid():
+        return render(request, "core/bulk_result.html", {**context, "form": form}, status=400)
+    reason = form.cleaned_data["reason"]
+    result = bulk_apply(
+        rows=selectors.flag_list_base_for(user=request.user),
+        ids=form.cleaned_data["ids"],
+        decision="dismiss",
+        act=lambda flag: services.flag_dismiss(flag=flag, actor=request.user, reason=reason),
+        label=lambda flag: f"{flag.get_kind_display()} — {flag.partner.legal_name}",
+        url=lambda flag: reverse("inventory:flag_detail", args=[flag.pk]),
+    )
+    return render(
+        request,
+        "core/bulk_result.html",
+        {**context, "result": result, "decision_label": _("Dismiss"), "reason": reason},
     )
 
 
@@ -169,6 +205,7 @@ def flag_settings(request):
 
 urlpatterns = [
     path("flags/", flag_list, name="flag_list"),
+    path("flags/dismiss/", flag_bulk_dismiss, name="flag_bulk_dismiss"),
     path("flags/<int:pk>/", flag_detail, name="flag_detail"),
     path("flags/<int:pk>/confirm/", flag_confirm, name="flag_confirm"),
     path("flags/<int:pk>/dismiss/", flag_dismiss, name="flag_dismiss"),

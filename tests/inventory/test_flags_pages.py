@@ -191,3 +191,40 @@ def test_partner_sales_sees_the_penalty_but_not_the_deducted_amount(clash):
     api.force_authenticate(PartnerUserFactory(partner=clash["home"], role=Role.PARTNER_SALES))
     [row] = api.get("/api/v1/inventory/penalties/").json()["results"]
     assert row["step"] == "deduction" and row["amount"] is None
+
+
+def test_a_manager_dismisses_several_flags_at_once_each_on_its_own(client, clash):
+    # given another open flag of the home partner, and one of a partner the manager does not own
+    second = InventoryFlag.objects.create(
+        partner=clash["home"], line=clash["flag"].line, kind=FlagKind.CROSS_REGION
+    )
+    foreign = InventoryFlag.objects.create(
+        partner=clash["rival"], line=clash["flag"].other_line, kind=FlagKind.CROSS_REGION
+    )
+    client = login(client, clash["manager"])
+    page = client.get(reverse("inventory:flag_list")).content.decode()
+    assert 'id="bulk-form"' in page and f'value="{clash["flag"].pk}"' in page
+    # when the three are dismissed with one reason
+    response = client.post(
+        reverse("inventory:flag_bulk_dismiss"),
+        {
+            "ids": [clash["flag"].pk, second.pk, foreign.pk],
+            "decision": "dismiss",
+            "reason": "Returns",
+        },
+    )
+    # then the manager's two are dismissed and the other is refused on its own row
+    assert response.status_code == 200
+    statuses = dict(InventoryFlag.objects.values_list("pk", "status"))
+    assert statuses[clash["flag"].pk] == statuses[second.pk] == FlagStatus.DISMISSED
+    assert statuses[foreign.pk] == FlagStatus.OPEN
+    assert "may not review" in response.content.decode()
+
+
+def test_a_bulk_dismissal_without_reason_changes_nothing(client, clash):
+    response = login(client, clash["manager"]).post(
+        reverse("inventory:flag_bulk_dismiss"), {"ids": [clash["flag"].pk], "decision": "dismiss"}
+    )
+    assert response.status_code == 400
+    clash["flag"].refresh_from_db()
+    assert clash["flag"].status == FlagStatus.OPEN
