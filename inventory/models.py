@@ -330,6 +330,7 @@ class InventoryPenalty(models.Model):
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decision = models.CharField(_("decision"), max_length=20, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = ScopedManager()
@@ -404,3 +405,7 @@ class InventoryAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner} · {self.get_kind_display()} {self.month:%Y-%m}"
+
+
+# Flag settings live in their own module; imported here so Django registers them with the app.
+from .models_flags import InventoryFlagPolicy  # noqa: E402, F401

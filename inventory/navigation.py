@@ -1,7 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 
-from accounts.choices import PARTNER_ROLES, STAFF_ROLES
+from accounts.choices import FINANCE_ROLES, PARTNER_ROLES, STAFF_ROLES
 from core.dashboard import nav_item
+from core.settings_pages import settings_section
 
 SECTION = _("Inventory")
 
@@ -20,3 +21,20 @@ nav_item(
     order=480,
     section=SECTION,
 )
+
+# --- diversion and price flags (DESIGN §11) ---
+nav_item(
+    _("Penalties and freeze proposals"),
+    "inventory:penalty_list",
+    roles=STAFF_ROLES,
+    order=485,
+    section=SECTION,
+)
+settings_section(
+    _("Diversion and price flags"),
+    "inventory:flag_settings",
+    roles=FINANCE_ROLES,
+    description=_("The penalty deduction for a second confirmed flag within 12 months"),
+    order=60,
+)
+# --- end of diversion and price flags ---

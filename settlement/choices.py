@@ -8,6 +8,8 @@ class EntryKind(models.TextChoices):
     CLAWBACK = "clawback", _("Clawback")
     ADJUSTMENT = "adjustment", _("Adjustment")
     DISPUTE_OUTCOME = "dispute_outcome", _("Dispute outcome")
+    # A deduction for a confirmed diversion or price flag (DESIGN §11); the amount is negative.
+    PENALTY = "penalty", _("Penalty deduction")
 
 
 class StatementState(models.TextChoices):

@@ -68,6 +68,15 @@ def search_home(w: World) -> dict:
     return {"q": w.home.legal_name}
 
 
+def other_company_name(w: World) -> list[str]:
+    return [w.other_company.legal_name, "Sweep Other Customer Ltd"]
+
+
+def other_company_id(w: World) -> list[str]:
+    """The other company of the home partner's serial clash, as its API ids would show."""
+    return ['"other_partner":', "Sweep Other Customer Ltd"]
+
+
 def home_link(w: World) -> str:
     return f"/partners/{w.home.pk}/"
 
@@ -626,7 +635,45 @@ PAGES: dict[str, Entry] = {
     # inventory (DESIGN §11)
     "inventory:stock": Entry(ok=STAFF),
     "inventory:report_list": Entry(ok=(*STAFF, *PARTNER)),
-    "inventory:flag_list": Entry(ok=(*STAFF, *PARTNER)),
+    # --- inventory flags (DESIGN §11): the flagged partner reads its flags, never who the other
+    # partner of a serial clash is; channel staff review; directors decide freeze proposals.
+    "inventory:flag_list": Entry(
+        ok=(*STAFF, *PARTNER),
+        marker=lambda w: w.inventory_flag.line.product.sku,
+        conceal=dict.fromkeys(PARTNER, other_company_name),
+    ),
+    "inventory:flag_detail": Entry(
+        ok=(*STAFF, *PARTNER),
+        kwargs=pk("inventory_flag"),
+        denied=("distributor",),
+        conceal=dict.fromkeys(PARTNER, other_company_name),
+    ),
+    # Bulk dismissal: an empty selection answers 400 with field messages and changes nothing.
+    "inventory:flag_bulk_dismiss": post(
+        ("admin", "manager", "director"), denied=("finance", "legal", "cfo")
+    ),
+    "inventory:flag_confirm": post(
+        ("admin", "manager", "director"),
+        pk("inventory_flag"),
+        data=lambda w: {"reason": "Seen twice"},
+        denied=("finance", "legal", "cfo"),
+    ),
+    "inventory:flag_dismiss": post(
+        ("admin", "manager", "director"),
+        pk("inventory_flag"),
+        data=lambda w: {"reason": "Returned unit"},
+        denied=("finance", "legal", "cfo"),
+    ),
+    "inventory:penalty_list": Entry(ok=STAFF),
+    "inventory:penalty_detail": Entry(ok=STAFF, kwargs=pk("inventory_penalty")),
+    "inventory:penalty_decide": post(
+        ("admin", "director"),
+        pk("inventory_penalty"),
+        data=lambda w: {"decision": "declined", "reason": "First season"},
+        denied=("manager", "finance"),
+    ),
+    "inventory:flag_settings": Entry(ok=FINANCE, denied=("manager", "director", "legal")),
+    # --- end of inventory flags
 }
 
 
@@ -997,6 +1044,35 @@ API: dict[str, Entry] = {
         data=lambda w: {"lines": [w.statement.lines.first().pk], "reason": "Wrong amount"},
         denied=("partner_sales", "distributor", "manager"),
     ),
+    # --- inventory flags (DESIGN §11): the partner's view never names the other partner of a clash
+    f"GET {V1}/inventory/flags/": api(
+        ALL,
+        marker=lambda w: w.inventory_flag.line.product.sku,
+        conceal=dict.fromkeys(PARTNER, other_company_id),
+    ),
+    f"GET {V1}/inventory/flags/{{id}}/": api(
+        ALL,
+        api_id("inventory_flag"),
+        denied=("distributor",),
+        conceal=dict.fromkeys(PARTNER, other_company_id),
+    ),
+    f"POST {V1}/inventory/flags/{{id}}/confirm/": api(
+        ("admin", "manager", "director"),
+        api_id("inventory_flag"),
+        data=lambda w: {"reason": "Seen twice"},
+        denied=("finance", "partner_admin"),
+    ),
+    f"POST {V1}/inventory/flags/{{id}}/dismiss/": api(
+        ("admin", "manager", "director"),
+        api_id("inventory_flag"),
+        data=lambda w: {"reason": "Returned unit"},
+        denied=("finance", "partner_admin"),
+    ),
+    f"GET {V1}/inventory/penalties/": api(ALL, marker=lambda w: "freeze_proposal"),
+    f"GET {V1}/inventory/penalties/{{id}}/": api(
+        ALL, api_id("inventory_penalty"), denied=("distributor",)
+    ),
+    # --- end of inventory flags
     # training
     f"GET {V1}/training/certifications/": api(CHANNEL, denied=("finance",)),
     f"GET {V1}/training/certifications/{{id}}/": api(

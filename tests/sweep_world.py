@@ -374,3 +374,40 @@ def _populate(world: World) -> None:
     objects["claim_attachment"] = ClaimAttachment.objects.create(
         claim=claim, file=ContentFile(PDF, name="invoice.pdf"), uploaded_by=users["partner_finance"]
     )
+    _populate_inventory_flags(world)
+
+
+# --- inventory flags (DESIGN §11) ---
+def _populate_inventory_flags(world: World) -> None:
+    """A serial clash of the home partner with the other company (who must stay anonymous to
+    the home partner), and a freeze proposal after a confirmed cross-region flag."""
+    from inventory.choices import FlagKind, FlagStatus, PenaltyStep
+    from inventory.models import InventoryFlag, InventoryPenalty
+    from tests.inventory.factories import SellThroughLineFactory
+
+    home, objects = world.home, world.objects
+    line = SellThroughLineFactory(
+        report__partner=home, report__reported_by=world.users["partner_admin"]
+    )
+    other_line = SellThroughLineFactory(
+        report__partner=world.other_company,
+        report__reported_by=world.users["other"],
+        customer_name="Sweep Other Customer Ltd",
+    )
+    objects["inventory_flag"] = InventoryFlag.objects.create(
+        partner=home,
+        line=line,
+        kind=FlagKind.SERIAL_CLASH,
+        other_partner=world.other_company,
+        other_line=other_line,
+        evidence={"serial": "SN-SWEEP", "other_sold_on": "2026-11-15", "other_quantity": 2},
+    )
+    confirmed = InventoryFlag.objects.create(
+        partner=home, line=line, kind=FlagKind.CROSS_REGION, status=FlagStatus.CONFIRMED
+    )
+    objects["inventory_penalty"] = InventoryPenalty.objects.create(
+        partner=home, flag=confirmed, step=PenaltyStep.FREEZE_PROPOSAL
+    )
+
+
+# --- end of inventory flags ---

@@ -53,6 +53,8 @@ from deals.models import Deal, DealLine, DealSettings, Lead
 from funds import services as funds
 from funds.defaults import ensure_default_matrix
 from funds.models import ApprovalRule
+from inventory import services as inventory
+from inventory.models import InventoryFlag
 from partners import services as partners
 from partners.models import CreditLimitProposal, TierEvaluation
 from rebates import services as rebates
@@ -69,6 +71,7 @@ from training import services as training
 from .deals.factories import DealFactory, ProductFactory
 from .factories import PartnerFactory, PartnerUserFactory, staff, tier
 from .funds.factories import allocation, pdf
+from .inventory.factories import InventoryReportFactory, SellThroughLineFactory
 from .partners.factories import (
     PartnerApplicationFactory,
     agreement_in,
@@ -116,6 +119,12 @@ NOT_ATOMIC: dict[str, str] = {
     "core.audit.diff": PURE,
     "core.audit.snapshot": PURE,
     "core.imports.importer_for": READ,
+    # --- inventory flags: who may review or decide, and the penalty count (reads)
+    "inventory.services.flags.flag_may_review": READ,
+    "inventory.services.flags.penalty_may_decide": PURE,
+    "inventory.services.flags.policy_may_edit": PURE,
+    "inventory.services.flags.penalty_rank": READ,
+    # --- end of inventory flags
     "core.imports.importers_for": READ,
     "core.imports.parse_currency": PURE,
     "core.imports.parse_date": PURE,
@@ -1595,3 +1604,46 @@ def test_saved_views_of_a_list(call):
     # then the view was stored and is gone
     assert deleted is True
     call.check()
+
+
+# --- inventory flags (DESIGN §11) ------------------------------------------------------------
+
+
+def _inventory_flag(partner, month: int) -> InventoryFlag:
+    report = InventoryReportFactory(partner=partner, month=datetime.date(2026, month, 1))
+    line = SellThroughLineFactory(report=report, partner=partner, customer_region="CN-BJ")
+    return InventoryFlag.objects.create(partner=partner, line=line, kind="cross_region")
+
+
+@exercises(
+    inventory.flag_confirm,
+    inventory.flag_dismiss,
+    inventory.penalty_freeze_decide,
+    inventory.flag_policy_update,
+)
+def test_inventory_flags(call):
+    # given a partner with four flags, a director and finance
+    partner, director = PartnerFactory(), staff(Role.CHANNEL_DIRECTOR)
+    flags = [_inventory_flag(partner, month) for month in (8, 9, 10, 11)]
+    # when finance sets the deduction, three flags are confirmed and one dismissed, and the
+    # director declines the freeze proposal, each outside a test transaction
+    call(inventory.flag_policy_update, actor=staff(Role.FINANCE), values={"deduction_amount": 1})
+    steps = [
+        call(inventory.flag_confirm, flag=flag, actor=director, reason="Beijing").step
+        for flag in flags[:3]
+    ]
+    call(inventory.flag_dismiss, flag=flags[3], actor=director, reason="Moved")
+    proposal = partner.inventory_penalties.get(step="freeze_proposal")
+    call(
+        inventory.penalty_freeze_decide,
+        penalty=proposal,
+        actor=director,
+        decision="declined",
+        reason="Seasonal",
+    )
+    # then the penalties were graduated and the proposal decided
+    assert steps == ["warning", "deduction", "freeze_proposal"]
+    call.check()
+
+
+# --- end of inventory flags

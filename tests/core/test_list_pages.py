@@ -36,6 +36,8 @@ READER = {
     "tier-proposals": Role.CHANNEL_MANAGER,
     "anomalies": Role.FINANCE,
     "price-lists": Role.FINANCE,
+    # inventory flags
+    "inventory-flags": Role.CHANNEL_MANAGER,
 }
 
 
