@@ -154,7 +154,8 @@ PAGES: dict[str, Entry] = {
         scoped=False,
         marker=lambda w: w.deal.project_name,
     ),
-    "core:import_list": Entry(ok=(*FINANCE, "manager"), denied=("legal",)),
+    # Partners import their inventory reports (DESIGN §11): they see their own uploads only.
+    "core:import_list": Entry(ok=(*FINANCE, "manager", *PARTNER), denied=("legal",)),
     "core:import_upload": Entry(
         ok=FINANCE, kwargs=lambda w: {"kind": "sales_lines"}, scoped=False, denied=("manager",)
     ),
