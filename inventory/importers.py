@@ -27,18 +27,18 @@ from collections.abc import Callable
 
 from django.utils.translation import gettext_lazy
 
-from accounts.choices import CHANNEL_ROLES, FINANCE_ROLES, PARTNER_ROLES
+from accounts.choices import PARTNER_ROLES
 from core.imports import StagedImporter, register
 
 from .choices import ReportKind
-from .services.reports import SPECS, inventory_lines_load
+from .services.reports import SPECS, STAFF_REPORTERS, inventory_lines_load
 
 
 class _ReportImporter(StagedImporter):
     """A partner (its own company, a distributor's dealers) or staff on a partner's behalf."""
 
     report_kind: str = ""
-    roles = frozenset(CHANNEL_ROLES | FINANCE_ROLES | PARTNER_ROLES)
+    roles = frozenset(STAFF_REPORTERS | PARTNER_ROLES)
 
     def load(
         self,

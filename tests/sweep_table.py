@@ -585,9 +585,100 @@ PAGES: dict[str, Entry] = {
     "healthz": Entry(ok=("anonymous",), public=True),
     # inventory (DESIGN §11)
     "inventory:stock": Entry(ok=STAFF),
-    "inventory:report_list": Entry(ok=(*STAFF, *PARTNER)),
+    # --- inventory reports (DESIGN §11): a distributor reads its dealers' reports ---
+    "inventory:report_list": Entry(
+        ok=(*STAFF, *PARTNER, "distributor"), marker=lambda w: inventory_marker(w)
+    ),
+    "inventory:report_detail": Entry(
+        ok=(*STAFF, *PARTNER, "distributor"),
+        kwargs=lambda w: {"pk": inventory_report(w).pk},
+    ),
+    # --- end of inventory reports ---
     "inventory:flag_list": Entry(ok=(*STAFF, *PARTNER)),
 }
+
+
+# --- inventory reports (DESIGN §11) -------------------------------------------------------------
+INVENTORY_CUSTOMER = "Sweep Inventory Customer"
+
+
+def inventory_report(w: World):
+    """The home partner's sell-through report (and an inventory report), made on first use: each
+    sweep test runs in a savepoint of the world, so it is looked up, or made, every time."""
+    from inventory.models import InventoryReport
+    from tests.inventory.factories import (
+        InventoryReportFactory,
+        InventorySnapshotFactory,
+        SellThroughLineFactory,
+    )
+
+    found = InventoryReport.objects.unrestricted("the sweep's own fixture").filter(
+        partner=w.home, kind="sell_through", is_current=True
+    )
+    if found.exists():
+        return found.first()
+    product = w.deal.lines.first().product
+    report = InventoryReportFactory(partner=w.home, reported_by=w.users["partner_admin"])
+    SellThroughLineFactory(report=report, product=product, customer_name=INVENTORY_CUSTOMER)
+    InventorySnapshotFactory(
+        report__partner=w.home, report__reported_by=w.users["partner_admin"], product=product
+    )
+    return report
+
+
+def inventory_marker(w: World) -> str:
+    inventory_report(w)
+    return w.home.legal_name
+
+
+def inventory_api_marker(w: World) -> str:
+    inventory_report(w)
+    return f'"partner":{w.home.pk},'
+
+
+def inventory_line_marker(w: World) -> str:
+    inventory_report(w)
+    return INVENTORY_CUSTOMER
+
+
+def inventory_row(model_name: str) -> Callable[[World], dict]:
+    def kwargs(w: World) -> dict:
+        report = inventory_report(w)
+        if model_name == "line":
+            return {"id": report.lines.first().pk}
+        from inventory.models import InventorySnapshot
+
+        row = InventorySnapshot.objects.unrestricted("the sweep's own fixture").filter(
+            partner=w.home
+        )
+        return {"id": row.first().pk}
+
+    return kwargs
+
+
+def inventory_payload(w: World) -> dict:
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return {
+        "partner": w.home.pk,
+        "kind": "sell_through",
+        "month": f"{today:%Y-%m}",
+        "lines": [
+            {
+                "sold_on": str(today.replace(day=1)),
+                "sku": w.deal.lines.first().product.sku,
+                "quantity": 1,
+                "unit_price": "900.00",
+                "currency": "CNY",
+                "customer_name": "Sweep API end customer",
+                "customer_region": "CN-SH",
+            }
+        ],
+    }
+
+
+# --- end of inventory reports ---------------------------------------------------------------
 
 
 def api(ok, kwargs=None, **extra) -> Entry:
@@ -946,6 +1037,28 @@ API: dict[str, Entry] = {
         data=lambda w: {"lines": [w.statement.lines.first().pk], "reason": "Wrong amount"},
         denied=("partner_sales", "distributor", "manager"),
     ),
+    # --- inventory reports (DESIGN §11): a distributor reads and reports its dealers' ---
+    f"GET {V1}/inventory/reports/": api((*ALL, "distributor"), marker=inventory_api_marker),
+    f"POST {V1}/inventory/reports/": api(
+        ("admin", "manager", "finance", *PARTNER, "distributor"),
+        denied=("legal",),
+        data=inventory_payload,
+    ),
+    f"GET {V1}/inventory/reports/{{id}}/": api(
+        (*ALL, "distributor"), lambda w: {"id": inventory_report(w).pk}
+    ),
+    f"GET {V1}/inventory/reports/{{id}}/lines/": api(
+        (*ALL, "distributor"), lambda w: {"id": inventory_report(w).pk}
+    ),
+    f"GET {V1}/inventory/sell-through-lines/": api(
+        (*ALL, "distributor"), marker=inventory_line_marker
+    ),
+    f"GET {V1}/inventory/sell-through-lines/{{id}}/": api(
+        (*ALL, "distributor"), inventory_row("line")
+    ),
+    f"GET {V1}/inventory/snapshots/": api((*ALL, "distributor"), marker=inventory_api_marker),
+    f"GET {V1}/inventory/snapshots/{{id}}/": api((*ALL, "distributor"), inventory_row("snapshot")),
+    # --- end of inventory reports ---
     # training
     f"GET {V1}/training/certifications/": api(CHANNEL, denied=("finance",)),
     f"GET {V1}/training/certifications/{{id}}/": api(

@@ -29,7 +29,7 @@ from ..lists import (
     snapshot_list_base_for,
 )
 from ..models import InventoryReport, InventorySnapshot, SellThroughLine
-from ..services import inventory_may_report_for, inventory_report_submit
+from ..services import inventory_may_report, inventory_may_report_for, inventory_report_submit
 from ..services.reports import MAX_API_LINES
 
 
@@ -144,6 +144,8 @@ class InventoryReportViewSet(_ScopedRead, mixins.ListModelMixin, mixins.Retrieve
     @extend_schema(request=ReportInputSerializer, responses={201: InventoryReportSerializer})
     @idempotent_create
     def create(self, request, *args, **kwargs):
+        if not inventory_may_report(request.user):
+            raise PermissionDenied
         data = ReportInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data

@@ -3,6 +3,7 @@ exports them here."""
 
 from .reports import (
     inventory_lines_load,
+    inventory_may_report,
     inventory_may_report_for,
     inventory_report_submit,
     inventory_reportable_partner_ids,
@@ -10,6 +11,7 @@ from .reports import (
 
 __all__ = [
     "inventory_lines_load",
+    "inventory_may_report",
     "inventory_may_report_for",
     "inventory_report_submit",
     "inventory_reportable_partner_ids",

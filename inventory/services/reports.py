@@ -30,6 +30,7 @@ from django.db.models import Min, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.choices import CHANNEL_ROLES, FINANCE_ROLES, Role
 from core.audit import audit_record_many
 from core.dbroles import STAGING_SCHEMA
 from core.imports import (
@@ -55,9 +56,24 @@ MAX_API_LINES = 10_000
 
 
 # --- who may report for whom -------------------------------------------------------------------
+# Vendor staff who import on a partner's behalf (legal reviewers do not).
+STAFF_REPORTERS = frozenset({Role.ADMIN, *CHANNEL_ROLES, *FINANCE_ROLES})
+
+
+def inventory_may_report(user) -> bool:
+    """Whether the user's role sends inventory reports at all: partner users, and the staff
+    who import on a partner's behalf."""
+    return bool(
+        user.is_authenticated
+        and (user.is_partner_user or user.is_admin or user.role in STAFF_REPORTERS)
+    )
+
+
 def inventory_reportable_partner_ids(user) -> set[int] | None:
     """The partners `user` may report for: None for vendor staff (any partner), else its own
     company and, for a distributor, its dealers."""
+    if not inventory_may_report(user):
+        return set()
     if not user.is_partner_user:
         return None
     dealers = Partner.objects.unrestricted("a distributor reports for its dealers").filter(
