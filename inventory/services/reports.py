@@ -426,9 +426,30 @@ def inventory_lines_load(
     """COPY a CSV text stream of report rows, check it in SQL and store it as new report
     versions, one per partner and month (all or nothing).
 
-    Returns (rows read, ids of the new reports, errors). Call inside a transaction: with errors
-    nothing is stored and the caller rolls back.
+    Returns (rows read, ids of the new reports, errors); with errors nothing is stored.
     """
+    with transaction.atomic():
+        return _lines_load(
+            stream,
+            kind=kind,
+            user=user,
+            source=source,
+            batch_id=batch_id,
+            month=month,
+            report=report,
+        )
+
+
+def _lines_load(
+    stream: io.TextIOBase,
+    *,
+    kind: str,
+    user,
+    source: str,
+    batch_id: int | None,
+    month: datetime.date | None,
+    report: Callable[[int, int | None], None] | None,
+) -> tuple[int, list[int], list[dict]]:
     spec = SPECS[ReportKind(kind)]
     first = stream.readline()
     if not first.strip():

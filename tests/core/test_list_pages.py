@@ -26,6 +26,7 @@ READER = {
     "audit": Role.ADMIN,
     "jobs": Role.CHANNEL_MANAGER,
     "imports": Role.FINANCE,
+    "inventory-reports": Role.CHANNEL_MANAGER,
 }
 
 
