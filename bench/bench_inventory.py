@@ -75,15 +75,19 @@ def build(*, rebuild: bool) -> Bench:
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM partners_partner WHERE tax_id LIKE 'INVB%%'")
         have = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT count(*) FROM inventory_inventoryreport WHERE month < %s", [IMPORT_MONTH]
+        )
+        history = cursor.fetchone()[0]
         cursor.execute("SELECT count(*) FROM inventory_sellthroughline")
         lines = cursor.fetchone()[0]
     user, _ = User.objects.get_or_create(
         email="bench-inventory@vendor.example",
         defaults={"full_name": "Bench importer", "role": Role.CHANNEL_MANAGER},
     )
-    if have == PARTNERS and not rebuild:
-        print(f"reusing {have:,} partners and {lines:,} sell-through lines in {BENCH_DB}")
-        return Bench(user=user, partners=have, history_lines=lines)
+    if have >= PARTNERS and history == PARTNERS * MONTHS * 2 and not rebuild:
+        print(f"reusing {PARTNERS:,} partners and {lines:,} sell-through lines in {BENCH_DB}")
+        return Bench(user=user, partners=PARTNERS, history_lines=lines)
     ensure_default_tiers(Tier)
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
@@ -92,7 +96,6 @@ def build(*, rebuild: bool) -> Bench:
             " inventory_sellthroughline, inventory_inventorysnapshot, inventory_inventoryalert,"
             " inventory_inventoryreport RESTART IDENTITY CASCADE"
         )
-        cursor.execute("DELETE FROM partners_partner WHERE tax_id LIKE 'INVB%%'")
         cursor.execute(
             """
             INSERT INTO partners_partner (legal_name, tax_id, country, partner_type, regions,
@@ -102,6 +105,7 @@ def build(*, rebuild: bool) -> Bench:
                    'reseller', '{CN-SH}', '', 'active', 'CNY', 0, '{}', now(), now(),
                    (SELECT id FROM partners_tier ORDER BY rank LIMIT 1)
             FROM generate_series(1, %s) g
+            ON CONFLICT (tax_id) DO NOTHING
             """,
             [PARTNERS],
         )
@@ -139,9 +143,9 @@ def build(*, rebuild: bool) -> Bench:
             FROM partners_partner p
             CROSS JOIN generate_series(1, %s) m
             CROSS JOIN (VALUES ('sell_through'), ('inventory')) k(kind)
-            WHERE p.tax_id LIKE 'INVB%%'
+            WHERE p.tax_id LIKE 'INVB%%' AND p.tax_id <= 'INVB' || lpad(%s::text, 8, '0')
             """,
-            [IMPORT_MONTH.isoformat(), user.pk, LINES_PER_REPORT, MONTHS],
+            [IMPORT_MONTH.isoformat(), user.pk, LINES_PER_REPORT, MONTHS, PARTNERS],
         )
         cursor.execute(
             """

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.choices import PARTNER_ROLES
 from core.imports import StagedImporter, register
+from core.models import ImportBatch
 
 from .choices import ReportKind
 from .services.reports import SPECS, STAFF_REPORTERS, inventory_lines_load
@@ -47,8 +48,6 @@ class _ReportImporter(StagedImporter):
         batch_id: int | None,
         report: Callable[[int, int | None], None] | None = None,
     ) -> tuple[int, int, list[dict]]:
-        from core.models import ImportBatch
-
         user = ImportBatch.objects.select_related("uploaded_by").get(pk=batch_id).uploaded_by
         count, report_ids, errors = inventory_lines_load(
             stream, kind=self.report_kind, user=user, batch_id=batch_id, report=report

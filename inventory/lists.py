@@ -4,6 +4,7 @@ the page, the API and exports."""
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import companies
@@ -30,8 +31,6 @@ def inventory_report_list_base_for(*, user) -> QuerySet[InventoryReport]:
 
 def inventory_report_get_for(*, user, pk: int) -> InventoryReport:
     """One report the user may read, else 404."""
-    from django.shortcuts import get_object_or_404
-
     return get_object_or_404(inventory_report_list_base_for(user=user), pk=pk)
 
 

@@ -568,27 +568,26 @@ def _store(
             {"kind": spec.kind, "reports": report_ids},
         )
         return report_ids
+    # The serial numbers are stored from the inserted rows themselves (no second read of the
+    # new lines): one row per serial, so a serial reported twice is found through one index.
     cursor.execute(
         f"""
-        INSERT INTO inventory_sellthroughline (
-            report_id, partner_id, product_id, sold_on, quantity, unit_price, currency,
-            customer_name, customer_tax_id, customer_region, serial_numbers, is_current)
-        SELECT r.id, t.partner_id, t.product_id, t.day, t.quantity, t.unit_price, t.currency,
-               t.customer_name, t.customer_tax_id, t.customer_region, t.serial_numbers, true
-        {joined}
-        -- In index order: each partner's new lines land on the same few index pages.
-        ORDER BY t.partner_id, t.product_id, t.day
+        WITH inserted AS (
+            INSERT INTO inventory_sellthroughline (
+                report_id, partner_id, product_id, sold_on, quantity, unit_price, currency,
+                customer_name, customer_tax_id, customer_region, serial_numbers, is_current)
+            SELECT r.id, t.partner_id, t.product_id, t.day, t.quantity, t.unit_price, t.currency,
+                   t.customer_name, t.customer_tax_id, t.customer_region, t.serial_numbers, true
+            {joined}
+            -- In index order: each partner's new lines land on the same few index pages.
+            ORDER BY t.partner_id, t.product_id, t.day
+            RETURNING id, partner_id, serial_numbers
+        )
+        INSERT INTO inventory_soldserial (line_id, partner_id, serial, is_current)
+        SELECT id, partner_id, unnest(serial_numbers), true
+        FROM inserted WHERE cardinality(serial_numbers) > 0
         """,  # noqa: S608
         {"kind": spec.kind, "reports": report_ids},
-    )
-    cursor.execute(
-        """
-        INSERT INTO inventory_soldserial (line_id, partner_id, serial, is_current)
-        SELECT l.id, l.partner_id, unnest(l.serial_numbers), true
-        FROM inventory_sellthroughline l
-        WHERE l.report_id = ANY(%(reports)s) AND cardinality(l.serial_numbers) > 0
-        """,
-        {"reports": report_ids},
     )
     return report_ids
 
