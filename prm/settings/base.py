@@ -347,6 +347,7 @@ SPECTACULAR_SETTINGS = {
         "ExitKindEnum": "partners.choices.ExitKind",
         "NpsWarningLevelEnum": "partners.choices.NpsWarningLevel",
         "LevelEnum": "training.choices.Level",  # its name before NPS warnings had a level too
+        "ReportKindEnum": "inventory.choices.ReportKind",
     },
 }
 
