@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.choices import PARTNER_ROLES
 from core.imports import StagedImporter, register
+from core.jobs import job_kind
 from core.models import ImportBatch
 
 from .choices import ReportKind
@@ -88,3 +89,7 @@ class InventorySnapshotImporter(_ReportImporter):
 
 
 REPORT_IMPORT_KINDS = (SellThroughImporter.kind, InventorySnapshotImporter.kind)
+
+# A partner's import job is its uploader's own: only the staff who import see every such job.
+for _kind in REPORT_IMPORT_KINDS:
+    job_kind(f"import.{_kind}", roles=STAFF_REPORTERS)

@@ -340,6 +340,7 @@ def test_a_partner_sees_only_its_own_uploads_on_the_import_pages(client, world, 
     batch = upload(client, world["dealer_user"], (HEADER + line()).encode(), committed)
     client.force_login(world["other_user"])
     assert client.get(reverse("core:import_detail", args=[batch.pk])).status_code == 404
+    assert client.get(reverse("core:job_detail", args=[batch.job_id])).status_code == 404
     page = client.get(reverse("core:import_list")).content.decode()
     assert "st.csv" not in page
     client.force_login(world["dealer_user"])
