@@ -211,3 +211,18 @@ def test_submit_outside_a_test_transaction_commits_versions_and_queues_the_scan(
     assert product.pk == second.lines.get().product_id
     tasks = OutboxMessage.objects.filter(task="inventory.tasks.inventory_reports_scan_task")
     assert sorted(m.args[0][0] for m in tasks) == [first.pk, second.pk]
+
+
+def test_an_inventory_report_by_api_and_a_negative_on_hand_refused(api_client, world):
+    api_client.force_authenticate(staff(Role.CHANNEL_MANAGER))
+    rows = [{"sku": "AP-200", "as_of": "2026-11-30", "on_hand": 12}]
+    body = {"partner": world["dealer"].pk, "kind": "inventory", "month": "2026-11", "lines": rows}
+    response = api_client.post(URL, body, format="json")
+    assert response.status_code == 201, response.json()
+    report = InventoryReport.objects.get()
+    assert (report.kind, report.reported_by_partner) == ("inventory", None)
+    assert list(report.snapshots.values_list("on_hand", flat=True)) == [12]
+    rows = [{"sku": "AP-200", "as_of": "2026-11-30", "on_hand": -4}]
+    response = api_client.post(URL, body | {"lines": rows}, format="json")
+    assert response.json() == {"lines[0].on_hand": ["The on-hand quantity must not be negative."]}
+    assert InventoryReport.objects.count() == 1
