@@ -35,7 +35,16 @@ def audit_event_list_for(*, user) -> QuerySet[AuditEvent]:
 def import_batch_list_for(*, user) -> QuerySet[ImportBatch]:
     """The imports of the kinds the user may run."""
     kinds = [importer.kind for importer in importers_for(user)]
-    return ImportBatch.objects.select_related("uploaded_by").filter(kind__in=kinds)
+    batches = ImportBatch.objects.select_related("uploaded_by").filter(kind__in=kinds)
+    return import_batches_visible_to(batches, user)
+
+
+def import_batches_visible_to(batches: QuerySet[ImportBatch], user) -> QuerySet[ImportBatch]:
+    """A partner user sees only its own company's uploads (imports partners may run, such as
+    their inventory reports); staff see every upload of the kinds they may run."""
+    if getattr(user, "is_partner_user", False):
+        return batches.filter(uploaded_by__partner_id=user.partner_id)
+    return batches
 
 
 def fx_rate_list_for(*, user) -> QuerySet[FxRate]:

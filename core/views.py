@@ -27,7 +27,14 @@ from .idempotency import idempotent_form
 from .import_batches import import_batch_create
 from .imports import import_limits, importer_for, importers_for
 from .jobs import job_can_resume, job_get_for, job_resume
-from .listings import AUDIT_LIST, FX_RATE_LIST, IMPORT_LIST, JOB_LIST, NOTIFICATION_LIST
+from .listings import (
+    AUDIT_LIST,
+    FX_RATE_LIST,
+    IMPORT_LIST,
+    JOB_LIST,
+    NOTIFICATION_LIST,
+    import_batches_visible_to,
+)
 from .lists import ListDefinition, Listing, list_definition, listing_for
 from .models import ImportBatch, JobRun, JobStatus
 from .notifications import (
@@ -343,7 +350,10 @@ def import_upload(request, kind: str):
 
 
 def _batch_for(request, pk: int) -> ImportBatch:
-    batch = get_object_or_404(ImportBatch.objects.select_related("job", "uploaded_by"), pk=pk)
+    batches = import_batches_visible_to(
+        ImportBatch.objects.select_related("job", "uploaded_by"), request.user
+    )
+    batch = get_object_or_404(batches, pk=pk)
     importer = importer_for(batch.kind)
     if importer is None or not importer.can_use(request.user):
         raise Http404

@@ -194,7 +194,8 @@ PAGES: dict[str, Entry] = {
         scoped=False,
         marker=lambda w: w.deal.project_name,
     ),
-    "core:import_list": Entry(ok=(*FINANCE, "manager"), denied=("legal",)),
+    # Partners import their inventory reports (DESIGN §11): they see their own uploads only.
+    "core:import_list": Entry(ok=(*FINANCE, "manager", *PARTNER), denied=("legal",)),
     "core:import_upload": Entry(
         ok=FINANCE, kwargs=lambda w: {"kind": "sales_lines"}, scoped=False, denied=("manager",)
     ),
@@ -634,7 +635,15 @@ PAGES: dict[str, Entry] = {
     ),
     # inventory (DESIGN §11)
     "inventory:stock": Entry(ok=STAFF),
-    "inventory:report_list": Entry(ok=(*STAFF, *PARTNER)),
+    # --- inventory reports (DESIGN §11): a distributor reads its dealers' reports ---
+    "inventory:report_list": Entry(
+        ok=(*STAFF, *PARTNER, "distributor"), marker=lambda w: inventory_marker(w)
+    ),
+    "inventory:report_detail": Entry(
+        ok=(*STAFF, *PARTNER, "distributor"),
+        kwargs=lambda w: {"pk": inventory_report(w).pk},
+    ),
+    # --- end of inventory reports ---
     # --- inventory flags (DESIGN §11): the flagged partner reads its flags, never who the other
     # partner of a serial clash is; channel staff review; directors decide freeze proposals.
     "inventory:flag_list": Entry(
@@ -675,6 +684,89 @@ PAGES: dict[str, Entry] = {
     "inventory:flag_settings": Entry(ok=FINANCE, denied=("manager", "director", "legal")),
     # --- end of inventory flags
 }
+
+
+# --- inventory reports (DESIGN §11) -------------------------------------------------------------
+INVENTORY_CUSTOMER = "Sweep Inventory Customer"
+
+
+def inventory_report(w: World):
+    """The home partner's sell-through report (and an inventory report), made on first use: each
+    sweep test runs in a savepoint of the world, so it is looked up, or made, every time."""
+    from inventory.models import InventoryReport
+    from tests.inventory.factories import (
+        InventoryReportFactory,
+        InventorySnapshotFactory,
+        SellThroughLineFactory,
+    )
+
+    found = InventoryReport.objects.unrestricted("the sweep's own fixture").filter(
+        partner=w.home, kind="sell_through", is_current=True
+    )
+    if found.exists():
+        return found.first()
+    product = w.deal.lines.first().product
+    report = InventoryReportFactory(partner=w.home, reported_by=w.users["partner_admin"])
+    SellThroughLineFactory(report=report, product=product, customer_name=INVENTORY_CUSTOMER)
+    InventorySnapshotFactory(
+        report__partner=w.home, report__reported_by=w.users["partner_admin"], product=product
+    )
+    return report
+
+
+def inventory_marker(w: World) -> str:
+    inventory_report(w)
+    return w.home.legal_name
+
+
+def inventory_api_marker(w: World) -> str:
+    inventory_report(w)
+    return f'"partner":{w.home.pk},'
+
+
+def inventory_line_marker(w: World) -> str:
+    inventory_report(w)
+    return INVENTORY_CUSTOMER
+
+
+def inventory_row(model_name: str) -> Callable[[World], dict]:
+    def kwargs(w: World) -> dict:
+        report = inventory_report(w)
+        if model_name == "line":
+            return {"id": report.lines.first().pk}
+        from inventory.models import InventorySnapshot
+
+        row = InventorySnapshot.objects.unrestricted("the sweep's own fixture").filter(
+            partner=w.home
+        )
+        return {"id": row.first().pk}
+
+    return kwargs
+
+
+def inventory_payload(w: World) -> dict:
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return {
+        "partner": w.home.pk,
+        "kind": "sell_through",
+        "month": f"{today:%Y-%m}",
+        "lines": [
+            {
+                "sold_on": str(today.replace(day=1)),
+                "sku": w.deal.lines.first().product.sku,
+                "quantity": 1,
+                "unit_price": "900.00",
+                "currency": "CNY",
+                "customer_name": "Sweep API end customer",
+                "customer_region": "CN-SH",
+            }
+        ],
+    }
+
+
+# --- end of inventory reports ---------------------------------------------------------------
 
 
 def api(ok, kwargs=None, **extra) -> Entry:
@@ -1073,6 +1165,28 @@ API: dict[str, Entry] = {
         ALL, api_id("inventory_penalty"), denied=("distributor",)
     ),
     # --- end of inventory flags
+    # --- inventory reports (DESIGN §11): a distributor reads and reports its dealers' ---
+    f"GET {V1}/inventory/reports/": api((*ALL, "distributor"), marker=inventory_api_marker),
+    f"POST {V1}/inventory/reports/": api(
+        ("admin", "manager", "finance", *PARTNER, "distributor"),
+        denied=("legal",),
+        data=inventory_payload,
+    ),
+    f"GET {V1}/inventory/reports/{{id}}/": api(
+        (*ALL, "distributor"), lambda w: {"id": inventory_report(w).pk}
+    ),
+    f"GET {V1}/inventory/reports/{{id}}/lines/": api(
+        (*ALL, "distributor"), lambda w: {"id": inventory_report(w).pk}
+    ),
+    f"GET {V1}/inventory/sell-through-lines/": api(
+        (*ALL, "distributor"), marker=inventory_line_marker
+    ),
+    f"GET {V1}/inventory/sell-through-lines/{{id}}/": api(
+        (*ALL, "distributor"), inventory_row("line")
+    ),
+    f"GET {V1}/inventory/snapshots/": api((*ALL, "distributor"), marker=inventory_api_marker),
+    f"GET {V1}/inventory/snapshots/{{id}}/": api((*ALL, "distributor"), inventory_row("snapshot")),
+    # --- end of inventory reports ---
     # training
     f"GET {V1}/training/certifications/": api(CHANNEL, denied=("finance",)),
     f"GET {V1}/training/certifications/{{id}}/": api(

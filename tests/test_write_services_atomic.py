@@ -110,6 +110,11 @@ LOCK_HELPER = "session lock helper (tests/core/test_jobs.py)"
 
 # Public functions deliberately not atomic as a whole, with why. Everything else is atomic.
 NOT_ATOMIC: dict[str, str] = {
+    # inventory reports
+    "inventory.services.reports.inventory_may_report": READ + " (who sends reports)",
+    "inventory.services.reports.inventory_may_report_for": READ + " (who may report for whom)",
+    "inventory.services.reports.inventory_reportable_partner_ids": READ
+    + " (the partners a user reports for)",
     # core
     "core.audit.audit_record": ONE_ROW + " (inside the caller's transaction)",
     "core.audit.audit_read": ONE_ROW + " (one row per read request)",
@@ -1272,6 +1277,45 @@ def test_training(call):
     # then
     assert passed.certification is not None and awarded.code
     assert reminded == 1
+    call.check()
+
+
+# --- inventory reports -----------------------------------------------------------------------
+
+
+@exercises(inventory.inventory_report_submit, inventory.inventory_lines_load)
+def test_inventory_reports_in(call):
+    # given a dealer and a product
+    from inventory.models import InventoryReport
+
+    dealer = PartnerFactory()
+    user = PartnerUserFactory(partner=dealer, role=Role.PARTNER_ADMIN)
+    product = ProductFactory()
+    line = {
+        "sold_on": "2026-11-02",
+        "sku": product.sku,
+        "quantity": "1",
+        "unit_price": "10.00",
+        "currency": "CNY",
+        "customer_name": "End customer",
+        "customer_region": "CN-SH",
+    }
+    # when its November report comes by API, then a corrected file by import
+    call(
+        inventory.inventory_report_submit,
+        partner=dealer,
+        kind="sell_through",
+        month=datetime.date(2026, 11, 1),
+        lines=[line],
+        actor=user,
+    )
+    csv_text = "sold_on,sku,quantity,unit_price,currency,customer_name,customer_region\n"
+    csv_text += f"2026-11-03,{product.sku},2,10.00,CNY,End customer,CN-SH\n"
+    call(inventory.inventory_lines_load, io.StringIO(csv_text), kind="sell_through", user=user)
+    # then two versions, the second current
+    assert list(
+        InventoryReport.objects.order_by("version").values_list("version", "is_current")
+    ) == [(1, False), (2, True)]
     call.check()
 
 

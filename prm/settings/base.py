@@ -348,6 +348,7 @@ SPECTACULAR_SETTINGS = {
         "NpsWarningLevelEnum": "partners.choices.NpsWarningLevel",
         "LevelEnum": "training.choices.Level",  # its name before NPS warnings had a level too
         "PriceLevelEnum": "deals.choices.PriceLevel",
+        "ReportKindEnum": "inventory.choices.ReportKind",
     },
 }
 

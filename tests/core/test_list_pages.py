@@ -38,6 +38,7 @@ READER = {
     "price-lists": Role.FINANCE,
     # inventory flags
     "inventory-flags": Role.CHANNEL_MANAGER,
+    "inventory-reports": Role.CHANNEL_MANAGER,
 }
 
 
