@@ -73,8 +73,14 @@ def other_company_name(w: World) -> list[str]:
 
 
 def other_company_id(w: World) -> list[str]:
-    """The other company of the home partner's serial clash, as its API ids would show."""
-    return ['"other_partner":', "Sweep Other Customer Ltd"]
+    """The other company of the home partner's serial clash, as its API ids would show (the
+    partner's view carries `other_partner` and `other_line` as null only)."""
+    other = w.inventory_flag.other_partner_id
+    return [
+        f'"other_partner":{other}',
+        f'"other_line":{w.inventory_flag.other_line_id}',
+        "Sweep Other Customer Ltd",
+    ]
 
 
 def home_link(w: World) -> str:
@@ -700,17 +706,21 @@ def inventory_report(w: World):
         SellThroughLineFactory,
     )
 
-    found = InventoryReport.objects.unrestricted("the sweep's own fixture").filter(
-        partner=w.home, kind="sell_through", is_current=True
+    reports = InventoryReport.objects.unrestricted("the sweep's own fixture").filter(
+        partner=w.home, is_current=True
     )
-    if found.exists():
-        return found.first()
     product = w.deal.lines.first().product
-    report = InventoryReportFactory(partner=w.home, reported_by=w.users["partner_admin"])
-    SellThroughLineFactory(report=report, product=product, customer_name=INVENTORY_CUSTOMER)
-    InventorySnapshotFactory(
-        report__partner=w.home, report__reported_by=w.users["partner_admin"], product=product
+    if not reports.filter(kind="inventory").exists():
+        InventorySnapshotFactory(
+            report__partner=w.home, report__reported_by=w.users["partner_admin"], product=product
+        )
+    found = reports.filter(kind="sell_through", lines__customer_name=INVENTORY_CUSTOMER).first()
+    if found is not None:
+        return found
+    report = InventoryReportFactory(
+        partner=w.home, reported_by=w.users["partner_admin"], month=datetime.date(2026, 10, 1)
     )
+    SellThroughLineFactory(report=report, product=product, customer_name=INVENTORY_CUSTOMER)
     return report
 
 

@@ -90,15 +90,14 @@ class InventoryFlagSerializer(serializers.ModelSerializer):
 
 class PartnerInventoryFlagSerializer(InventoryFlagSerializer):
     """A flag as the flagged partner sees it: of a clash only the other line's date and quantity
-    (in `evidence`), never who reported it."""
+    (in `evidence`), never who reported it — `other_partner` and `other_line` are always null, so
+    the response keeps the documented shape."""
 
-    class Meta(InventoryFlagSerializer.Meta):
-        fields = [
-            f
-            for f in InventoryFlagSerializer.Meta.fields
-            if f not in ("other_partner", "other_line")
-        ]
-        read_only_fields = fields
+    def to_representation(self, flag: InventoryFlag) -> dict:
+        data = super().to_representation(flag)
+        data["other_partner"] = None
+        data["other_line"] = None
+        return data
 
 
 class FlagReviewInputSerializer(serializers.Serializer):

@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -35,7 +36,7 @@ from ..services.reports import MAX_API_LINES
 
 # --- serializers ------------------------------------------------------------------------------
 class InventoryReportSerializer(serializers.ModelSerializer):
-    month = serializers.DateField(format="%Y-%m")
+    month = serializers.SerializerMethodField(help_text="The month reported, YYYY-MM.")
 
     class Meta:
         model = InventoryReport
@@ -51,6 +52,10 @@ class InventoryReportSerializer(serializers.ModelSerializer):
             "line_count",
             "created_at",
         ]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_month(self, report: InventoryReport) -> str:
+        return report.month.strftime("%Y-%m")
 
 
 class SellThroughLineSerializer(serializers.ModelSerializer):
@@ -175,7 +180,16 @@ class InventoryReportViewSet(_ScopedRead, mixins.ListModelMixin, mixins.Retrieve
             raise ValidationError(exc.message_dict) from exc
         return Response(InventoryReportSerializer(report).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses={200: SellThroughLineSerializer(many=True)})
+    @extend_schema(
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="InventoryReportLine",
+                serializers=[SellThroughLineSerializer, SnapshotSerializer],
+                resource_type_field_name=None,
+                many=True,
+            )
+        }
+    )
     @action(detail=True, methods=["get"], filter_backends=[])
     def lines(self, request, pk=None):
         """The report's rows, paginated: sell-through lines, or inventory rows for an inventory
