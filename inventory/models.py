@@ -404,3 +404,7 @@ class InventoryAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner} · {self.get_kind_display()} {self.month:%Y-%m}"
+
+
+# The precomputed figures the inventory pages read (DESIGN §10).
+from .models_figures import InventoryFigure, InventoryRollup  # noqa: E402, F401
