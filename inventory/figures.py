@@ -277,18 +277,21 @@ def inventory_figures_refresh(
     *,
     through: datetime.date | None = None,
     months: int = TREND_MONTHS + 1,
+    rollup_months: int | None = None,
     alerts: bool = True,
 ) -> int:
     """Rebuild the figures of `partner_ids` (every partner with reports when None) for the
     `months` months ending with `through` (this month), chunk by chunk, then the group sums of
-    those months, then raise this month's alerts. Idempotent; returns the figure rows written."""
+    the last `rollup_months` months (default: the same months), then raise this month's alerts.
+    Idempotent; returns the figure rows written."""
     through = month_start(through or timezone.localdate())
     start = month_add(through, -(months - 1))
     ids = sorted(set(partner_ids)) if partner_ids is not None else _partner_ids_with_data()
     count = 0
     for chunk in _chunks(ids, CHUNK_PARTNERS):
         count += _figures_rebuild(chunk, start, through)
-    rollups_rebuild([month_add(start, i) for i in range(months)])
+    rollup_months = rollup_months or months
+    rollups_rebuild([month_add(through, -i) for i in range(rollup_months)])
     if alerts:
         inventory_alerts_raise(month=through, partner_ids=ids if partner_ids is not None else None)
     return count
@@ -356,3 +359,12 @@ def _alerts_notify(raised: list[tuple[int, str]], month: datetime.date) -> None:
                 "partners": partners,
             },
         )
+
+
+def inventory_limits_apply(family_id: int, *, through: datetime.date | None = None) -> None:
+    """Flag a family's figures again by its new limits and rebuild the trend's group sums."""
+    through = month_start(through or timezone.localdate())
+    start = month_add(through, -TREND_MONTHS)
+    with transaction.atomic():
+        figures_flags_update(start=start, through=through, family_id=family_id)
+    rollups_rebuild([month_add(through, -i) for i in range(TREND_MONTHS + 1)])

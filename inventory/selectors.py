@@ -15,7 +15,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q, QuerySet, Subquery, Sum
+from django.db.models import Q, QuerySet, Subquery, Sum
 
 from accounts.scoping import partner_ids_visible_to
 from deals.models import ProductFamily
@@ -271,21 +271,6 @@ def partner_positions_for(*, user, partner_id: int, limit: int = 100) -> list[In
         .filter(partner_id=partner_id)
         .order_by("-days_of_inventory", "product__sku", "pk")[:limit]
     )
-
-
-def alert_counts_for(*, user, month: datetime.date | None = None) -> dict[str, int]:
-    """Open alerts of the month by kind, for the cards."""
-    month = month or latest_month()
-    if month is None:
-        return {}
-    rows = (
-        stock_alert_base_for(user=user)
-        .filter(month=month)
-        .order_by()
-        .values("kind")
-        .annotate(n=Count("pk"))
-    )
-    return {row["kind"]: row["n"] for row in rows}
 
 
 def alert_limits() -> list[tuple[ProductFamily, FamilyAlertLimit | None]]:

@@ -96,6 +96,15 @@ def module(w: World) -> dict:
     return {"course_pk": w.course.pk, "pk": w.module.pk}
 
 
+# inventory stock: a product and a family of the world's deal.
+def inventory_product(w: World) -> dict:
+    return {"pk": w.deal.lines.first().product_id}
+
+
+def inventory_family(w: World) -> dict:
+    return {"id": w.deal.lines.first().product.family_id}
+
+
 def post(ok, kwargs=None, **extra) -> Entry:
     return Entry(ok=ok, kwargs=kwargs, method="POST", **extra)
 
@@ -583,7 +592,15 @@ PAGES: dict[str, Entry] = {
     ),
     "healthz": Entry(ok=("anonymous",), public=True),
     # inventory (DESIGN §11)
+    # --- inventory stock: figures, alerts and limits (DESIGN §11) ---
     "inventory:stock": Entry(ok=STAFF),
+    # A partner's own positions; a distributor's with its dealers'.
+    "inventory:positions": Entry(ok=(*STAFF, *PARTNER, "distributor")),
+    "inventory:partner_detail": Entry(ok=(*STAFF, *PARTNER, "distributor"), kwargs=home),
+    "inventory:product_detail": Entry(ok=STAFF, kwargs=inventory_product, scoped=False),
+    "inventory:alert_list": Entry(ok=(*STAFF, *PARTNER, "distributor")),
+    "inventory:alert_limits": Entry(ok=("admin", "director"), denied=("manager", "finance")),
+    # --- end inventory stock ---
     "inventory:report_list": Entry(ok=(*STAFF, *PARTNER)),
     "inventory:flag_list": Entry(ok=(*STAFF, *PARTNER)),
 }
@@ -702,6 +719,20 @@ API: dict[str, Entry] = {
     f"GET {V1}/search/": api((*ALL, "distributor"), data=search_home, marker=home_link),
     f"PATCH {V1}/me/": api(ALL, data=lambda w: {"language": "en"}),
     # MDF: the balance and ledger are company finance (DESIGN §1)
+    # --- inventory stock (DESIGN §11) ---
+    f"GET {V1}/inventory/positions/": api((*ALL, "distributor")),
+    f"GET {V1}/inventory/stock/": api(STAFF),
+    f"GET {V1}/inventory/alerts/": api((*ALL, "distributor")),
+    f"GET {V1}/inventory/alert-limits/": api(STAFF),
+    f"GET {V1}/inventory/alert-limits/{{id}}/": api(STAFF, inventory_family, scoped=False),
+    f"PATCH {V1}/inventory/alert-limits/{{id}}/": api(
+        ("admin", "director"),
+        inventory_family,
+        scoped=False,
+        denied=("manager", "finance"),
+        data=lambda w: {"ageing_days": 100, "stock_out_days": 5},
+    ),
+    # --- end inventory stock ---
     f"GET {V1}/mdf/balance/": api(PARTNER_FINANCE, denied=("partner_sales",)),
     f"GET {V1}/deals/settings/": api(("admin",), denied=("manager", "director", "finance")),
     f"PATCH {V1}/deals/settings/": api(

@@ -422,7 +422,16 @@ CELERY_TIMEZONE = TIME_ZONE
 # The schedule lives in code (reviewed): each app lists its periodic tasks in `<app>/schedules.py`
 # as a plain `SCHEDULE` dict; django-celery-beat copies them into rows administrators can edit.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
-for _app in ("core", "partners", "training", "deals", "rebates", "settlement", "funds"):
+for _app in (
+    "core",
+    "partners",
+    "training",
+    "deals",
+    "rebates",
+    "settlement",
+    "funds",
+    "inventory",
+):
     try:
         CELERY_BEAT_SCHEDULE.update(importlib.import_module(f"{_app}.schedules").SCHEDULE)
     except ModuleNotFoundError as _exc:

@@ -26,6 +26,10 @@ READER = {
     "audit": Role.ADMIN,
     "jobs": Role.CHANNEL_MANAGER,
     "imports": Role.FINANCE,
+    # inventory stock
+    "inventory-stock": Role.CHANNEL_MANAGER,
+    "inventory-positions": Role.CHANNEL_MANAGER,
+    "inventory-alerts": Role.CHANNEL_MANAGER,
 }
 
 

@@ -1,0 +1,1 @@
+"""Inventory's write services (each atomic)."""
