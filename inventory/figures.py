@@ -361,10 +361,19 @@ def _alerts_notify(raised: list[tuple[int, str]], month: datetime.date) -> None:
         )
 
 
-def inventory_limits_apply(family_id: int, *, through: datetime.date | None = None) -> None:
-    """Flag a family's figures again by its new limits and rebuild the trend's group sums."""
-    through = month_start(through or timezone.localdate())
-    start = month_add(through, -TREND_MONTHS)
+def inventory_limits_apply(family_id: int) -> None:
+    """Flag a family's figures again by its new limits and rebuild the trend's group sums (the
+    13 months ending with the newest refreshed one)."""
     with transaction.atomic():
-        figures_flags_update(start=start, through=through, family_id=family_id)
-    rollups_rebuild([month_add(through, -i) for i in range(TREND_MONTHS + 1)])
+        figures_flags_update(
+            start=datetime.date.min, through=datetime.date.max, family_id=family_id
+        )
+    newest = (
+        InventoryRollup.objects.unrestricted("the newest refreshed month")
+        .filter(dimension=RollupDimension.TOTAL)
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .first()
+    )
+    if newest is not None:
+        rollups_rebuild([month_add(newest, -i) for i in range(TREND_MONTHS + 1)])
