@@ -53,6 +53,8 @@ from deals.models import Deal, DealLine, DealSettings, Lead
 from funds import services as funds
 from funds.defaults import ensure_default_matrix
 from funds.models import ApprovalRule
+from inventory.models import FamilyAlertLimit
+from inventory.services import stock as inventory_stock
 from partners import services as partners
 from partners.models import CreditLimitProposal, TierEvaluation
 from rebates import services as rebates
@@ -254,6 +256,8 @@ NOT_ATOMIC: dict[str, str] = {
     "funds.services.ledger.mdf_expire_all": CHUNKED,
     "funds.services.requests.fund_request_release_unclaimed": CHUNKED,
     "funds.services.requests.fund_requests_open_of": READ,
+    # inventory stock
+    "inventory.services.stock.may_set_alert_limits": READ,
 }
 
 
@@ -1554,4 +1558,23 @@ def test_saved_views_of_a_list(call):
     deleted = call(saved_views.saved_view_delete, user=manager, pk=view.pk)
     # then the view was stored and is gone
     assert deleted is True
+    call.check()
+
+
+# --- inventory stock -------------------------------------------------------------------------
+
+
+@exercises(inventory_stock.alert_limit_set)
+def test_inventory_alert_limits(call):
+    # given a product family, when a director sets its limits outside a test transaction
+    family = ProductFactory().family
+    changes = call(
+        inventory_stock.alert_limit_set,
+        actor=staff(Role.CHANNEL_DIRECTOR),
+        family=family,
+        values={"ageing_days": 90, "stock_out_days": 5},
+    )
+    # then they are stored (and audited)
+    assert changes["ageing_days"]["after"] == 90
+    assert FamilyAlertLimit.objects.get(family=family).stock_out_days == 5
     call.check()

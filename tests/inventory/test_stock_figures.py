@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from inventory.figures import inventory_figures_refresh
-from inventory.models import InventoryFigure, InventoryRollup
+from inventory.models import InventoryAlert, InventoryFigure, InventoryRollup
 from inventory.selectors import days_of_inventory, turnover
 
 from .stock_world import DEC, NOV, build_stock_world
@@ -103,3 +103,16 @@ def test_the_refresh_is_idempotent():
     inventory_figures_refresh(through=NOV)
     assert InventoryFigure.objects.unrestricted("test").count() == before
     assert InventoryRollup.objects.unrestricted("test").count() == rollups
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_refresh_commits_outside_a_test_transaction():
+    # given real commits (the rollup rebuild takes a transaction-level advisory lock)
+    world = build_stock_world(refresh=False)
+    # when the refresh runs twice, as after an import and at night
+    first = inventory_figures_refresh([world.home.pk], through=NOV, rollup_months=2)
+    inventory_figures_refresh(through=NOV)
+    # then its rows stand once, and the home manager's alerts were raised once
+    assert first > 0
+    assert figure(world.home, world.product_a).days_of_inventory == Decimal("60.0")
+    assert InventoryAlert.objects.unrestricted("test").filter(partner=world.home).count() == 2
