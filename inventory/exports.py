@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.choices import STAFF_ROLES
 from core.exports import ExportRows, export_choice, export_list_rows, export_register
@@ -93,7 +94,7 @@ export_register(
     roles=STAFF_ROLES,
     columns=(
         _("Group"),
-        _("Name"),
+        pgettext_lazy("inventory group", "Name"),
         _("Region"),
         _("Family"),
         _("Month"),

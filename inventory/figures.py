@@ -119,9 +119,10 @@ WHERE lim.id = f.id
 
 # Sums of one group; DOI and turnover from the sums (never an average of ratios).
 ROLLUP_COLUMNS = """
-    COUNT(*), SUM(COALESCE(f.on_hand, 0)), SUM(f.sold_month), SUM(f.sold_90d), SUM(f.sold_12m),
-    SUM(COALESCE(f.avg_on_hand_12m, 0)),
-    CASE WHEN SUM(f.sold_90d) > 0 THEN ROUND(SUM(COALESCE(f.on_hand, 0)) * 90.0 / SUM(f.sold_90d), 1)
+    COUNT(*), COUNT(f.on_hand), SUM(COALESCE(f.on_hand, 0)), SUM(f.sold_month), SUM(f.sold_90d),
+    SUM(f.sold_12m), SUM(COALESCE(f.avg_on_hand_12m, 0)),
+    CASE WHEN COUNT(f.on_hand) = 0 THEN NULL
+         WHEN SUM(f.sold_90d) > 0 THEN ROUND(SUM(COALESCE(f.on_hand, 0)) * 90.0 / SUM(f.sold_90d), 1)
          WHEN SUM(COALESCE(f.on_hand, 0)) = 0 THEN 0 END,
     CASE WHEN SUM(COALESCE(f.avg_on_hand_12m, 0)) > 0
          THEN ROUND(SUM(f.sold_12m) / SUM(COALESCE(f.avg_on_hand_12m, 0)), 2) END,
@@ -130,7 +131,7 @@ ROLLUP_COLUMNS = """
 ROLLUP_INSERT = """
 INSERT INTO inventory_inventoryrollup
     (dimension, partner_id, product_id, family_id, region, partner_regions, label, month,
-     positions, on_hand, sold_month, sold_90d, sold_12m, avg_on_hand_12m, days_of_inventory,
+     positions, reported, on_hand, sold_month, sold_90d, sold_12m, avg_on_hand_12m, days_of_inventory,
      turnover, ageing_count, stock_out_count)
 SELECT {keys}, '', f.month, {columns}
 FROM inventory_inventoryfigure f {unnest}

@@ -4,6 +4,7 @@ page, the API and exports."""
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.lists import Column, ListDefinition, list_register
 
@@ -18,7 +19,7 @@ STOCK_LIST = list_register(
         base=stock_rollup_base_for,
         filterset=StockRollupFilterSet,
         columns=(
-            Column("name", _("Name"), sort="name"),
+            Column("name", pgettext_lazy("inventory group", "Name"), sort="name"),
             Column("positions", _("Positions"), num=True),
             Column("on_hand", _("On hand"), sort="on_hand", num=True),
             Column("sold_90d", _("Sold in 90 days"), sort="sold_90d", num=True),

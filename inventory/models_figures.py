@@ -142,6 +142,8 @@ class InventoryRollup(models.Model):
     label = models.CharField(_("name"), max_length=260, default="")
     month = models.DateField(_("month"))
     positions = models.PositiveIntegerField(_("positions"), default=0)
+    # Positions with an on-hand figure: with none, the group's days of inventory are unknown.
+    reported = models.PositiveIntegerField(_("positions with stock reported"), default=0)
     on_hand = models.BigIntegerField(_("on hand"), default=0)
     sold_month = models.BigIntegerField(_("sold in the month"), default=0)
     sold_90d = models.BigIntegerField(_("sold in 90 days"), default=0)

@@ -117,6 +117,7 @@ def stock_trend(condition: Q, *, through: datetime.date | None = None) -> list[T
         .filter(condition, month__range=(start, through))
         .values("month")
         .annotate(
+            reported_sum=Sum("reported"),
             on_hand_sum=Sum("on_hand"),
             sold_month_sum=Sum("sold_month"),
             sold_90d_sum=Sum("sold_90d"),
@@ -138,7 +139,9 @@ def stock_trend(condition: Q, *, through: datetime.date | None = None) -> list[T
                 month=month,
                 on_hand=row["on_hand_sum"],
                 sold_month=row["sold_month_sum"],
-                days_of_inventory=days_of_inventory(row["on_hand_sum"], row["sold_90d_sum"]),
+                days_of_inventory=days_of_inventory(
+                    row["on_hand_sum"] if row["reported_sum"] else None, row["sold_90d_sum"]
+                ),
                 turnover=turnover(row["sold_12m_sum"], row["avg_sum"]),
             )
         )
@@ -211,6 +214,7 @@ def partner_summary(*, partner_ids) -> dict:
         InventoryRollup.objects.unrestricted("sums of partners the caller authorised")
         .filter(partners_trend_condition(partner_ids), month=_latest_month())
         .aggregate(
+            reported=Sum("reported"),
             on_hand=Sum("on_hand"),
             sold_90d=Sum("sold_90d"),
             sold_12m=Sum("sold_12m"),
@@ -224,7 +228,9 @@ def partner_summary(*, partner_ids) -> dict:
         return {}
     return {
         "on_hand": totals["on_hand"],
-        "days_of_inventory": days_of_inventory(totals["on_hand"], totals["sold_90d"]),
+        "days_of_inventory": days_of_inventory(
+            totals["on_hand"] if totals["reported"] else None, totals["sold_90d"]
+        ),
         "turnover": turnover(totals["sold_12m"], totals["avg"]),
         "ageing": totals["ageing"],
         "stock_out": totals["stock_out"],

@@ -116,3 +116,16 @@ def test_the_refresh_commits_outside_a_test_transaction():
     assert first > 0
     assert figure(world.home, world.product_a).days_of_inventory == Decimal("60.0")
     assert InventoryAlert.objects.unrestricted("test").filter(partner=world.home).count() == 2
+
+
+def test_a_month_with_sales_but_no_stock_reported_has_no_days_of_inventory():
+    build_stock_world()
+    september = InventoryRollup.objects.unrestricted("test").get(
+        dimension="total", month=datetime.date(2026, 9, 1)
+    )
+    assert (september.sold_month, september.reported, september.days_of_inventory) == (30, 0, None)
+    from inventory.selectors import stock_trend, total_trend_condition
+
+    points = {p.month: p for p in stock_trend(total_trend_condition(), through=NOV)}
+    assert points[datetime.date(2026, 9, 1)].days_of_inventory is None
+    assert points[NOV].days_of_inventory == Decimal("103.5")  # 237 × 90 ÷ 206
