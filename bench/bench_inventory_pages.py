@@ -182,8 +182,8 @@ def pages(requests: int) -> None:
     from partners.models import Partner
 
     manager = User.objects.get(email="bench-inv-manager@example.com")
-    distributor = Partner.objects.unrestricted("bench").filter(tax_id="BINVD00000001").get()
-    partner_user, _created = User.objects.get_or_create(
+    distributor = Partner.objects.unrestricted("bench").filter(tax_id="BINVD00000000").get()
+    partner_user, _created = User.objects.update_or_create(
         email="bench-inv-distributor@example.com",
         defaults={
             "full_name": "Bench distributor admin",
@@ -200,8 +200,12 @@ def pages(requests: int) -> None:
     staff_api.force_authenticate(manager)
     partner_api.force_authenticate(partner_user)
 
-    def vary(*options: dict) -> list[dict]:
-        return [dict(options[i % len(options)], page=str(1 + i % 3)) for i in range(requests)]
+    def vary(*options: dict, pages: int = 3) -> list[dict]:
+        return [dict(options[i % len(options)], page=str(1 + i % pages)) for i in range(requests)]
+
+    def first_pages(params: list[dict]) -> list[dict]:
+        # The API answers a page past the end with 404: its lists are read from their first page.
+        return [dict(p, page="1") for p in params]
 
     overview = vary(
         {},
@@ -237,10 +241,22 @@ def pages(requests: int) -> None:
             vary({}),
         ),
         ("staff", "product page", staff_client, f"/inventory/products/{product.pk}/", vary({})),
-        ("staff", "API stock groups", staff_api, "/api/v1/inventory/stock/", overview),
-        ("staff", "API positions", staff_api, "/api/v1/inventory/positions/", positions),
-        ("partner", "API positions", partner_api, "/api/v1/inventory/positions/", positions),
-        ("staff", "API alerts", staff_api, "/api/v1/inventory/alerts/", alerts),
+        ("staff", "API stock groups", staff_api, "/api/v1/inventory/stock/", first_pages(overview)),
+        (
+            "staff",
+            "API positions",
+            staff_api,
+            "/api/v1/inventory/positions/",
+            first_pages(positions),
+        ),
+        (
+            "partner",
+            "API positions",
+            partner_api,
+            "/api/v1/inventory/positions/",
+            first_pages(positions),
+        ),
+        ("staff", "API alerts", staff_api, "/api/v1/inventory/alerts/", first_pages(alerts)),
         ("staff", "dashboard (all cards)", staff_client, "/", vary({})),
         ("partner", "dashboard (all cards)", partner_client, "/", vary({})),
     ]
@@ -304,10 +320,10 @@ def main() -> None:
         timed("build (partners, a year of reports, refresh)", build)
     if args.build_only:
         return
-    print(f"load average {os.getloadavg()[0]:.2f} (2 cores shared)")
-    pages(args.requests)
     if not args.no_refresh:
         refresh_costs()
+    print(f"load average {os.getloadavg()[0]:.2f} (2 cores shared)")
+    pages(args.requests)
 
 
 if __name__ == "__main__":

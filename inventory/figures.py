@@ -57,9 +57,9 @@ WITH months AS (
        AND sold_on < %(end)s
 )
 INSERT INTO inventory_inventoryfigure
-    (partner_id, product_id, partner_regions, month, as_of, on_hand, sold_month, sold_90d,
+    (partner_id, product_id, partner_regions, partner_name, month, as_of, on_hand, sold_month, sold_90d,
      sold_12m, avg_on_hand_12m, avg_daily, days_of_inventory, turnover, ageing, stock_out)
-SELECT p.partner_id, p.product_id, '{}', m.month, s.as_of, s.on_hand,
+SELECT p.partner_id, p.product_id, '{}', '', m.month, s.as_of, s.on_hand,
        COALESCE(sm.qty, 0), COALESCE(s90.qty, 0), COALESCE(s12.qty, 0), ROUND(a.avg_on_hand, 2),
        ROUND(COALESCE(s90.qty, 0) / 90.0, 4),
        CASE WHEN s.on_hand IS NULL THEN NULL
@@ -200,6 +200,11 @@ def _figures_rebuild(ids: list[int], start: datetime.date, through: datetime.dat
                 Partner.objects.unrestricted("the refresh copies every partner's regions")
                 .filter(pk=OuterRef("partner_id"))
                 .values("regions")[:1]
+            ),
+            partner_name=Subquery(
+                Partner.objects.unrestricted("the refresh copies every partner's name")
+                .filter(pk=OuterRef("partner_id"))
+                .values("legal_name")[:1]
             ),
         )
         figures_flags_update(start=start, through=through, partner_ids=ids)

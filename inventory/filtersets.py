@@ -7,8 +7,8 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from core.filters import CodeOrNameFilter, ListFilterSet, SortFilter, codes_matching, text_search
-from deals.models import ProductFamily
+from core.filters import CodeOrNameFilter, ListFilterSet, SortFilter, codes_matching
+from deals.models import Product, ProductFamily
 from partners.regions import REGIONS
 
 from .choices import AlertKind
@@ -164,11 +164,9 @@ class StockPositionFilterSet(ListFilterSet):
     """Partner × product positions this month (staff: everyone's; partners: their own and a
     distributor's dealers')."""
 
-    q = django_filters.CharFilter(
-        label=_("Product"), method=text_search(["product__name"], exact=["product__sku"])
-    )
+    q = django_filters.CharFilter(label=_("Product"), method="filter_product")
     partner = django_filters.CharFilter(
-        label=_("Partner"), field_name="partner__legal_name", lookup_expr="icontains"
+        label=_("Partner"), field_name="partner_name", lookup_expr="icontains"
     )
     partner_id = django_filters.NumberFilter(
         field_name="partner_id", widget=forms.HiddenInput, label=_("Partner ID")
@@ -189,7 +187,7 @@ class StockPositionFilterSet(ListFilterSet):
     alerts = AlertOnly(label=_("Alerts"), ageing=Q(ageing=True), stock_out=Q(stock_out=True))
     sort = SortFilter(
         fields=(
-            ("partner__legal_name", "partner"),
+            ("partner_name", "partner"),
             ("product__sku", "product"),
             ("on_hand", "on_hand"),
             ("sold_90d", "sold_90d"),
@@ -202,6 +200,17 @@ class StockPositionFilterSet(ListFilterSet):
     class Meta:
         model = InventoryFigure
         fields: list[str] = []
+
+    def filter_product(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        """SKU (whole) or product name (part): the few matching products first, then their
+        positions through the (product, month) index."""
+        value = value.strip()
+        if not value:
+            return qs
+        products = Product.objects.filter(
+            Q(sku=value) | Q(sku=value.upper()) | Q(name__icontains=value)
+        ).values("pk")
+        return qs.filter(product_id__in=products)
 
 
 class StockAlertFilterSet(ListFilterSet):

@@ -68,17 +68,20 @@ def turnover(sold_12m: int, avg_on_hand: Decimal | None) -> Decimal | None:
 # --- lists -----------------------------------------------------------------------------------
 def stock_position_base_for(*, user) -> QuerySet[InventoryFigure]:
     """This month's figure of every partner × product the user may see: a partner user its own
-    company's and, for a distributor, its dealers'."""
-    return (
-        InventoryFigure.objects.visible_to(user)
-        .filter(month=_latest_month())
-        .select_related("partner", "product", "family")
-    )
+    company's and, for a distributor, its dealers'. The month is a constant in the query, so the
+    planner reads the (month, sort column) indexes in order."""
+    month = latest_month()
+    figures = InventoryFigure.objects.visible_to(user)
+    if month is None:
+        return figures.none()
+    return figures.filter(month=month).select_related("partner", "product", "family")
 
 
 def stock_rollup_base_for(*, user) -> QuerySet[InventoryRollup]:
     """This month's group sums (vendor staff only: partner users get no rows)."""
-    return InventoryRollup.objects.visible_to(user).filter(month=_latest_month())
+    month = latest_month()
+    rollups = InventoryRollup.objects.visible_to(user)
+    return rollups.filter(month=month) if month is not None else rollups.none()
 
 
 def stock_alert_base_for(*, user) -> QuerySet[InventoryAlert]:
