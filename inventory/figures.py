@@ -296,6 +296,9 @@ def inventory_figures_refresh(
     count = 0
     for chunk in _chunks(ids, CHUNK_PARTNERS):
         count += _figures_rebuild(chunk, start, through)
+    if partner_ids is None:  # after rewriting every partner's rows, fresh planner statistics
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE inventory_inventoryfigure")
     rollup_months = rollup_months or months
     rollups_rebuild([month_add(through, -i) for i in range(rollup_months)])
     if alerts:
