@@ -288,8 +288,11 @@ def inventory_figures_refresh(
 ) -> int:
     """Rebuild the figures of `partner_ids` (every partner with reports when None) for the
     `months` months ending with `through` (this month), chunk by chunk, then the group sums of
-    the last `rollup_months` months (default: the same months), then raise this month's alerts.
-    Idempotent; returns the figure rows written."""
+    the last `rollup_months` months, then raise this month's alerts. Idempotent; returns the
+    figure rows written.
+
+    The group sums read every partner's figures: after one report (partner ids given) only the
+    last two months are summed again by default, the nightly run (None) sums the trend's 13."""
     through = month_start(through or timezone.localdate())
     start = month_add(through, -(months - 1))
     ids = sorted(set(partner_ids)) if partner_ids is not None else _partner_ids_with_data()
@@ -299,7 +302,8 @@ def inventory_figures_refresh(
     if partner_ids is None:  # after rewriting every partner's rows, fresh planner statistics
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE inventory_inventoryfigure")
-    rollup_months = rollup_months or months
+    if rollup_months is None:
+        rollup_months = months if partner_ids is None else min(months, 2)
     rollups_rebuild([month_add(through, -i) for i in range(rollup_months)])
     if alerts:
         inventory_alerts_raise(month=through, partner_ids=ids if partner_ids is not None else None)

@@ -21,7 +21,7 @@ def inventory_figures_refresh_batch_task(partner_ids: list[int]) -> int:
     sums of the last two months, and raise this month's alerts. Idempotent."""
     from .figures import inventory_figures_refresh
 
-    return inventory_figures_refresh(partner_ids, rollup_months=2)
+    return inventory_figures_refresh(partner_ids)
 
 
 @shared_task(acks_late=True, time_limit=60 * 60, soft_time_limit=55 * 60)

@@ -129,3 +129,17 @@ def test_a_month_with_sales_but_no_stock_reported_has_no_days_of_inventory():
     points = {p.month: p for p in stock_trend(total_trend_condition(), through=NOV)}
     assert points[datetime.date(2026, 9, 1)].days_of_inventory is None
     assert points[NOV].days_of_inventory == Decimal("103.5")  # 237 × 90 ÷ 206
+
+
+def test_the_task_run_after_an_import_refreshes_that_partner_up_to_this_month():
+    from django.utils import timezone
+
+    from inventory.tasks import inventory_figures_refresh_batch_task
+
+    world = build_stock_world(refresh=False)
+    inventory_figures_refresh_batch_task.delay([world.home.pk])
+    this_month = timezone.localdate().replace(day=1)
+    current = figure(world.home, world.product_a, this_month)
+    # the November snapshot carried forward, its 90 days of sales
+    assert (current.on_hand, current.days_of_inventory) == (120, Decimal("60.0"))
+    assert not InventoryFigure.objects.unrestricted("test").filter(partner=world.other).exists()
