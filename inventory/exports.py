@@ -6,11 +6,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from accounts.choices import STAFF_ROLES
 from core.exports import ExportRows, export_choice, export_list_rows, export_register
 
-from .lists import INVENTORY_FLAG_LIST, INVENTORY_REPORT_LIST
-from .models import InventoryReport
+from .lists import ALERT_LIST, INVENTORY_FLAG_LIST, INVENTORY_REPORT_LIST, POSITION_LIST, STOCK_LIST
+from .models import InventoryAlert, InventoryReport
+from .models_figures import InventoryFigure, InventoryRollup
 
 
 # --- inventory reports (reports in) ----------------------------------------------------------------
@@ -112,3 +115,135 @@ export_register(
     rows_for=inventory_flag_rows_for,
 )
 # --- end of diversion and price flags ---
+
+# --- inventory stock -------------------------------------------------------------------------
+
+
+def _days(value) -> Any:
+    return "∞" if value is None else value
+
+
+def stock_rollup_export_row(row: InventoryRollup) -> list:
+    return [
+        export_choice(row, "dimension"),
+        row.label,
+        row.region,
+        row.family.name if row.family_id else "",
+        row.month,
+        row.positions,
+        row.on_hand,
+        row.sold_90d,
+        _days(row.days_of_inventory) if row.on_hand else row.days_of_inventory,
+        row.turnover,
+        row.ageing_count,
+        row.stock_out_count,
+    ]
+
+
+def stock_rollup_rows_for(user, params: Mapping[str, Any]) -> ExportRows:
+    records = export_list_rows(STOCK_LIST, user=user, params=params).select_related("family")
+    return ExportRows(records=records, row=stock_rollup_export_row)
+
+
+def stock_position_export_row(row: InventoryFigure) -> list:
+    return [
+        row.partner.legal_name,
+        row.product.sku,
+        row.product.name,
+        row.family.name if row.family_id else "",
+        " ".join(row.partner_regions),
+        row.month,
+        row.as_of,
+        row.on_hand,
+        row.sold_90d,
+        row.avg_daily,
+        _days(row.days_of_inventory) if row.on_hand else row.days_of_inventory,
+        row.turnover,
+        row.ageing,
+        row.stock_out,
+    ]
+
+
+def stock_position_rows_for(user, params: Mapping[str, Any]) -> ExportRows:
+    return ExportRows(
+        records=export_list_rows(POSITION_LIST, user=user, params=params),
+        row=stock_position_export_row,
+    )
+
+
+def stock_alert_export_row(alert: InventoryAlert) -> list:
+    return [
+        alert.month,
+        alert.partner.legal_name,
+        alert.product.sku,
+        alert.product.name,
+        export_choice(alert, "kind"),
+        _days(alert.days_of_inventory) if alert.on_hand else alert.days_of_inventory,
+        alert.on_hand,
+        alert.created_at,
+    ]
+
+
+def stock_alert_rows_for(user, params: Mapping[str, Any]) -> ExportRows:
+    return ExportRows(
+        records=export_list_rows(ALERT_LIST, user=user, params=params), row=stock_alert_export_row
+    )
+
+
+export_register(
+    "inventory-stock",
+    title=_("Channel inventory"),
+    roles=STAFF_ROLES,
+    columns=(
+        _("Group"),
+        pgettext_lazy("inventory group", "Name"),
+        _("Region"),
+        _("Family"),
+        _("Month"),
+        _("Positions"),
+        _("On hand"),
+        _("Sold in 90 days"),
+        _("Days of inventory"),
+        _("Turnover (12 months)"),
+        _("Ageing"),
+        _("Stock-outs"),
+    ),
+    rows_for=stock_rollup_rows_for,
+)
+export_register(
+    "inventory-positions",
+    title=_("Inventory positions"),
+    columns=(
+        _("Partner"),
+        _("SKU"),
+        _("Product"),
+        _("Family"),
+        _("Regions"),
+        _("Month"),
+        _("As of"),
+        _("On hand"),
+        _("Sold in 90 days"),
+        _("Average daily sell-through"),
+        _("Days of inventory"),
+        _("Turnover (12 months)"),
+        _("Ageing"),
+        _("Stock-out"),
+    ),
+    rows_for=stock_position_rows_for,
+)
+export_register(
+    "inventory-alerts",
+    title=_("Inventory alerts"),
+    columns=(
+        _("Month"),
+        _("Partner"),
+        _("SKU"),
+        _("Product"),
+        _("Alert"),
+        _("Days of inventory"),
+        _("On hand"),
+        _("Raised"),
+    ),
+    rows_for=stock_alert_rows_for,
+)
+# --- end inventory stock ---------------------------------------------------------------------

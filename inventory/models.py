@@ -408,4 +408,6 @@ class InventoryAlert(models.Model):
 
 
 # Flag settings live in their own module; imported here so Django registers them with the app.
+# The precomputed figures the inventory pages read (DESIGN §10).
+from .models_figures import InventoryFigure, InventoryRollup  # noqa: E402, F401
 from .models_flags import InventoryFlagPolicy  # noqa: E402, F401

@@ -38,3 +38,18 @@ settings_section(
     order=60,
 )
 # --- end of diversion and price flags ---
+# --- inventory stock -------------------------------------------------------------------------
+from core.settings_pages import settings_section  # noqa: E402
+
+nav_item(_("My inventory"), "inventory:positions", roles=PARTNER_ROLES, order=470, section=SECTION)
+nav_item(
+    _("Inventory alerts"), "inventory:alert_list", roles=STAFF_ROLES, order=472, section=SECTION
+)
+settings_section(
+    _("Inventory alert limits"),
+    "inventory:alert_limits",
+    roles={"channel_director"},
+    description=_("Days of inventory above which stock is ageing, and below which it runs out."),
+    order=470,
+)
+# --- end inventory stock ---------------------------------------------------------------------

@@ -19,3 +19,14 @@ notification_kind(
     roles={Role.CHANNEL_DIRECTOR},
 )
 # --- end of diversion and price flags ---
+# --- inventory stock -------------------------------------------------------------------------
+
+
+# One summary per channel manager when a refresh raises ageing or stock-out alerts.
+notification_kind(
+    "inventory.alerts",
+    _("Inventory ageing and stock-out alerts"),
+    group=NotificationGroup.PARTNERS,
+    roles={Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR, Role.ADMIN},
+)
+# --- end inventory stock ---------------------------------------------------------------------

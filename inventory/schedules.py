@@ -9,4 +9,9 @@ SCHEDULE = {
         "schedule": crontab(day_of_month=6, hour=3, minute=15),
     },
     # --- end of diversion and price flags ---
+    # --- inventory stock: figures, group sums and alerts of the night ---------------------------
+    "inventory.figures-nightly": {
+        "task": "inventory.tasks.inventory_figures_nightly_batch_task",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }

@@ -142,6 +142,15 @@ def price_payload(w: World) -> dict:
     }
 
 
+# inventory stock: a product and a family of the world's deal.
+def inventory_product(w: World) -> dict:
+    return {"pk": w.deal.lines.first().product_id}
+
+
+def inventory_family(w: World) -> dict:
+    return {"id": w.deal.lines.first().product.family_id}
+
+
 def post(ok, kwargs=None, **extra) -> Entry:
     return Entry(ok=ok, kwargs=kwargs, method="POST", **extra)
 
@@ -640,6 +649,7 @@ PAGES: dict[str, Entry] = {
         ok=PRICE_LISTS, kwargs=product_pk, scoped=False, denied=("manager", "legal", "cfo")
     ),
     # inventory (DESIGN §11)
+    # --- inventory stock: figures, alerts and limits (DESIGN §11) ---
     "inventory:stock": Entry(ok=STAFF),
     # --- inventory reports (DESIGN §11): a distributor reads its dealers' reports ---
     "inventory:report_list": Entry(
@@ -689,6 +699,13 @@ PAGES: dict[str, Entry] = {
     ),
     "inventory:flag_settings": Entry(ok=FINANCE, denied=("manager", "director", "legal")),
     # --- end of inventory flags
+    # A partner's own positions; a distributor's with its dealers'.
+    "inventory:positions": Entry(ok=(*STAFF, *PARTNER, "distributor")),
+    "inventory:partner_detail": Entry(ok=(*STAFF, *PARTNER, "distributor"), kwargs=home),
+    "inventory:product_detail": Entry(ok=STAFF, kwargs=inventory_product, scoped=False),
+    "inventory:alert_list": Entry(ok=(*STAFF, *PARTNER, "distributor")),
+    "inventory:alert_limits": Entry(ok=("admin", "director"), denied=("manager", "finance")),
+    # --- end inventory stock ---
 }
 
 
@@ -900,6 +917,20 @@ API: dict[str, Entry] = {
     f"GET {V1}/search/": api((*ALL, "distributor"), data=search_home, marker=home_link),
     f"PATCH {V1}/me/": api(ALL, data=lambda w: {"language": "en"}),
     # MDF: the balance and ledger are company finance (DESIGN §1)
+    # --- inventory stock (DESIGN §11) ---
+    f"GET {V1}/inventory/positions/": api((*ALL, "distributor")),
+    f"GET {V1}/inventory/stock/": api(STAFF),
+    f"GET {V1}/inventory/alerts/": api((*ALL, "distributor")),
+    f"GET {V1}/inventory/alert-limits/": api(STAFF),
+    f"GET {V1}/inventory/alert-limits/{{id}}/": api(STAFF, inventory_family, scoped=False),
+    f"PATCH {V1}/inventory/alert-limits/{{id}}/": api(
+        ("admin", "director"),
+        inventory_family,
+        scoped=False,
+        denied=("manager", "finance"),
+        data=lambda w: {"ageing_days": 100, "stock_out_days": 5},
+    ),
+    # --- end inventory stock ---
     f"GET {V1}/mdf/balance/": api(PARTNER_FINANCE, denied=("partner_sales",)),
     f"GET {V1}/deals/settings/": api(("admin",), denied=("manager", "director", "finance")),
     f"PATCH {V1}/deals/settings/": api(

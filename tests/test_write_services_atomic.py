@@ -54,7 +54,8 @@ from funds import services as funds
 from funds.defaults import ensure_default_matrix
 from funds.models import ApprovalRule
 from inventory import services as inventory
-from inventory.models import InventoryFlag
+from inventory.models import FamilyAlertLimit, InventoryFlag
+from inventory.services import stock as inventory_stock
 from partners import services as partners
 from partners.models import CreditLimitProposal, TierEvaluation
 from rebates import services as rebates
@@ -269,6 +270,8 @@ NOT_ATOMIC: dict[str, str] = {
     "funds.services.ledger.mdf_expire_all": CHUNKED,
     "funds.services.requests.fund_request_release_unclaimed": CHUNKED,
     "funds.services.requests.fund_requests_open_of": READ,
+    # inventory stock
+    "inventory.services.stock.may_set_alert_limits": READ,
 }
 
 
@@ -1691,3 +1694,20 @@ def test_inventory_flags(call):
 
 
 # --- end of inventory flags
+# --- inventory stock -------------------------------------------------------------------------
+
+
+@exercises(inventory_stock.alert_limit_set)
+def test_inventory_alert_limits(call):
+    # given a product family, when a director sets its limits outside a test transaction
+    family = ProductFactory().family
+    changes = call(
+        inventory_stock.alert_limit_set,
+        actor=staff(Role.CHANNEL_DIRECTOR),
+        family=family,
+        values={"ageing_days": 90, "stock_out_days": 5},
+    )
+    # then they are stored (and audited)
+    assert changes["ageing_days"]["after"] == 90
+    assert FamilyAlertLimit.objects.get(family=family).stock_out_days == 5
+    call.check()

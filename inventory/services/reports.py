@@ -51,6 +51,7 @@ from ..choices import ReportKind, ReportSource
 from ..models import InventoryReport
 
 SCAN_TASK = "inventory.tasks.inventory_reports_scan_task"
+FIGURES_TASK = "inventory.tasks.inventory_figures_refresh_batch_task"
 # Lines one API call may carry (a month of one partner is about 200; files go through imports).
 MAX_API_LINES = 10_000
 
@@ -615,10 +616,12 @@ def _rows_retire(cursor: CursorWrapper, spec: KindSpec, report_ids: list[int]) -
 
 
 def _after_store(spec: KindSpec, report_ids: list[int], *, user) -> None:
-    """Audit each new version; queue the scan of new sell-through (sent after commit)."""
+    """Audit each new version; queue the scan of new sell-through and the refresh of the
+    partners' figures and alerts (both sent after commit)."""
     reports = InventoryReport.objects.unrestricted("the reports this call just stored").filter(
         pk__in=report_ids
     )
+    partner_ids = sorted(set(reports.values_list("partner_id", flat=True)))
     audit_record_many(
         actor=user,
         action="inventory_report.received",
@@ -629,6 +632,8 @@ def _after_store(spec: KindSpec, report_ids: list[int], *, user) -> None:
     )
     if spec.kind == ReportKind.SELL_THROUGH and report_ids:
         outbox_enqueue(SCAN_TASK, args=[report_ids])
+    if partner_ids:
+        outbox_enqueue(FIGURES_TASK, args=[partner_ids])
 
 
 # --- the API's door: one report of one partner and month -----------------------------------------

@@ -39,6 +39,10 @@ READER = {
     # inventory flags
     "inventory-flags": Role.CHANNEL_MANAGER,
     "inventory-reports": Role.CHANNEL_MANAGER,
+    # inventory stock
+    "inventory-stock": Role.CHANNEL_MANAGER,
+    "inventory-positions": Role.CHANNEL_MANAGER,
+    "inventory-alerts": Role.CHANNEL_MANAGER,
 }
 
 
