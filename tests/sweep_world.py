@@ -408,6 +408,36 @@ def _populate_inventory_flags(world: World) -> None:
     objects["inventory_penalty"] = InventoryPenalty.objects.create(
         partner=home, flag=confirmed, step=PenaltyStep.FREEZE_PROPOSAL
     )
+    _populate_inventory_stock(world, product=line.product)
+
+
+def _populate_inventory_stock(world: World, *, product) -> None:
+    """The home partner's stock of that product, its figures and an ageing alert."""
+    import datetime
+
+    from inventory.choices import AlertKind, ReportKind
+    from inventory.figures import inventory_figures_refresh
+    from inventory.models import InventoryAlert
+    from tests.inventory.factories import InventorySnapshotFactory
+
+    home = world.home
+    InventorySnapshotFactory(
+        report__partner=home,
+        report__kind=ReportKind.INVENTORY,
+        report__reported_by=world.users["partner_admin"],
+        product=product,
+        as_of=datetime.date(2026, 11, 30),
+        on_hand=40,
+    )
+    inventory_figures_refresh([home.pk], alerts=False)
+    InventoryAlert.objects.create(
+        partner=home,
+        product=product,
+        kind=AlertKind.AGEING,
+        month=datetime.date(2026, 11, 1),
+        days_of_inventory=400,
+        on_hand=40,
+    )
 
 
 # --- end of inventory flags ---

@@ -106,7 +106,9 @@ def _known_ids(base_url: str, world: ApiWorld, paths: list[str]) -> dict[str, li
         found: set[int] = set()
         for _who, headers in world.headers():
             response = requests.get(base_url + collection, headers=headers, timeout=30)
-            rows = response.json().get("results", []) if response.ok else []
+            data = response.json() if response.ok else {}
+            # A paginated collection, or a short fixed list (e.g. the product families' limits)
+            rows = data.get("results", []) if isinstance(data, dict) else data
             found |= {row["id"] for row in rows[:20] if isinstance(row.get("id"), int)}
         ids[collection] = sorted(found)
     return ids

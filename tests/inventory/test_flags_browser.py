@@ -57,7 +57,7 @@ def test_a_manager_confirms_two_diversion_flags_into_a_warning_then_a_deduction(
     assert page.locator("#flag-table tbody tr").count() == 2
     screenshot(page, "inventory-flags-queue-1366")
     page.goto(f"/inventory/flags/{first.pk}/")
-    assert "CN-SH" in page.inner_text("#territory")
+    assert "Shanghai" in page.inner_text("#territory")
     screenshot(page, "inventory-flag-evidence-1366")
     _confirm(page, first, "Sold to a Beijing customer, outside the territory.")
 
