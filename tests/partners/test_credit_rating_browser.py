@@ -99,7 +99,10 @@ def test_manager_dashboard_shows_the_nps_warnings_with_the_trend(browser, live_s
         answers(low, str(Q3), [9, 8, 7, 6, 8])
         services.nps_warning_run(quarter=Q3)
         sign_in(page, manager)
-        card = page.locator(".card:has(h2:has-text('NPS warnings'))")
+        # the warnings card (the chart of warnings by quarter is another card)
+        card = page.locator(".card:has(h2:has-text('NPS warnings'))").filter(
+            has=page.locator("svg.spark")
+        )
         card.wait_for()
         assert card.locator("text=华东数字科技有限公司").count() == 1
         assert card.locator("svg.spark polyline").count() == 2
