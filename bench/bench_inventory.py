@@ -347,6 +347,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--build-only", action="store_true")
+    parser.add_argument(
+        "--only", action="append", default=[], help="a measurement's name (repeatable)"
+    )
     args = parser.parse_args()
     bench_database(BENCH_DB)
     bench = build(rebuild=args.rebuild)
@@ -354,6 +357,8 @@ def main() -> None:
         return
     rows = []
     for measure in MEASUREMENTS:
+        if args.only and measure.__name__ not in args.only:
+            continue
         row = measure(bench)
         print(f"  {row.name}: {row.seconds:.2f} s", flush=True)
         rows.append(row)
