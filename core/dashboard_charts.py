@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.db.models import Count, QuerySet
+from django.db.models.functions import TruncMonth
 from django.utils import formats, timezone
 
 from .money import format_money
@@ -74,6 +76,22 @@ def by_month(rows: Iterable[tuple[Any, Any]]) -> dict[datetime.date, Any]:
             month = timezone.localtime(month).date() if timezone.is_aware(month) else month.date()
         out[month.replace(day=1)] = value
     return out
+
+
+def per_month(
+    queryset: QuerySet, date_field: str, since: datetime.datetime, figure: Any = None
+) -> dict[datetime.date, Any]:
+    """{month start: figure} of the rows of `queryset` whose `date_field` (a date-time) is on or
+    after `since`, grouped by its month; the figure counts the rows unless another aggregate is
+    given. One grouped query."""
+    rows = (
+        queryset.filter(**{f"{date_field}__gte": since})
+        .annotate(month=TruncMonth(date_field))
+        .values_list("month")
+        .annotate(n=figure if figure is not None else Count("pk"))
+        .order_by()
+    )
+    return by_month(rows)
 
 
 def percent(part: int | Decimal, whole: int | Decimal) -> int | None:

@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, F, Sum
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -18,11 +17,11 @@ from core.dashboard_charts import (
     PERCENT,
     ChartSpec,
     Series,
-    by_month,
     chart_card,
     month_label,
     month_start_aware,
     month_starts,
+    per_month,
     percent,
 )
 from core.fx import FxRateMissing, fx_convert
@@ -129,41 +128,16 @@ def finance_trends() -> dict:
     months = month_starts()
     start = month_start_aware(months[0])
     statements = Statement.objects.unrestricted(reason)
-    published = by_month(
-        statements.filter(published_at__gte=start)
-        .annotate(month=TruncMonth("published_at"))
-        .values_list("month")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    paid = by_month(
-        statements.filter(paid_at__gte=start)
-        .annotate(month=TruncMonth("paid_at"))
-        .values_list("month")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    published = per_month(statements, "published_at", start)
+    paid = per_month(statements, "paid_at", start)
     anomalies = ReconciliationAnomaly.objects.unrestricted(reason)
-    raised = by_month(
-        anomalies.filter(created_at__gte=start)
-        .annotate(month=TruncMonth("created_at"))
-        .values_list("month")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    closed = by_month(
-        anomalies.filter(closed_at__gte=start)
-        .annotate(month=TruncMonth("closed_at"))
-        .values_list("month")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    matched = by_month(
-        ReconciliationRun.objects.filter(finished_at__gte=start)
-        .annotate(month=TruncMonth("finished_at"))
-        .values_list("month")
-        .annotate(n=Sum(F("matched_by_reference") + F("matched_by_window")))
-        .order_by()
+    raised = per_month(anomalies, "created_at", start)
+    closed = per_month(anomalies, "closed_at", start)
+    matched = per_month(
+        ReconciliationRun.objects.all(),
+        "finished_at",
+        start,
+        Sum(F("matched_by_reference") + F("matched_by_window")),
     )
     base = settings.PRM_BASE_CURRENCY
     today = timezone.localdate()

@@ -4,8 +4,11 @@ The lists take the same filters and sort keys as their pages (`inventory.filters
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django_filters.rest_framework import DjangoFilterBackend
@@ -134,45 +137,46 @@ def _limit_data(family: ProductFamily, limit) -> dict:
     }
 
 
-class StockPositionList(generics.ListAPIView):
+class _ScopedList(generics.ListAPIView):
+    """A list read through its page's base selector (`base(user=)`) and FilterSet."""
+
+    filter_backends = [DjangoFilterBackend]
+    model: type
+    base: Callable[..., QuerySet]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.model.objects.none()
+        return type(self).base(user=self.request.user)
+
+
+class StockPositionList(_ScopedList):
     """This month's figure per partner × product: a partner's own (a distributor's with its
     dealers'), everyone's for staff."""
 
     serializer_class = StockPositionSerializer
-    filter_backends = [DjangoFilterBackend]
     filterset_class = StockPositionFilterSet
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return InventoryFigure.objects.none()
-        return stock_position_base_for(user=self.request.user)
+    model = InventoryFigure
+    base = staticmethod(stock_position_base_for)
 
 
-class StockGroupList(generics.ListAPIView):
+class StockGroupList(_ScopedList):
     """This month's sums by partner, product, family or region (`group`), vendor staff only."""
 
     serializer_class = StockGroupSerializer
     permission_classes = [IsVendorStaff]
-    filter_backends = [DjangoFilterBackend]
     filterset_class = StockRollupFilterSet
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return InventoryRollup.objects.none()
-        return stock_rollup_base_for(user=self.request.user)
+    model = InventoryRollup
+    base = staticmethod(stock_rollup_base_for)
 
 
-class StockAlertList(generics.ListAPIView):
+class StockAlertList(_ScopedList):
     """Ageing and stock-out alerts the user may see."""
 
     serializer_class = StockAlertSerializer
-    filter_backends = [DjangoFilterBackend]
     filterset_class = StockAlertFilterSet
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return InventoryAlert.objects.none()
-        return stock_alert_base_for(user=self.request.user)
+    model = InventoryAlert
+    base = staticmethod(stock_alert_base_for)
 
 
 class AlertLimitList(APIView):

@@ -26,3 +26,8 @@ if env("PRM_TEST_TASK_QUEUE", ""):  # noqa: F405
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "1000/minute", "user": "10000/minute"}  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Each pytest-xdist process keeps its cache keys apart (the precomputed dashboard figures, the
+# throttles): a test clears only its own process's keys, never another's mid-test. A worker or web
+# process a test starts inherits the variable, hence the prefix.
+if "CACHES" in globals() and CACHES["default"]["BACKEND"].endswith("RedisCache"):  # noqa: F405
+    CACHES["default"]["KEY_PREFIX"] = "test-" + os.environ.get("PYTEST_XDIST_WORKER", "main")  # noqa: F405
