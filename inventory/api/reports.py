@@ -4,6 +4,8 @@ like the pages (a partner reads its own, a distributor also its dealers')."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
@@ -124,17 +126,17 @@ class ReportInputSerializer(serializers.Serializer):
 
 # --- views ------------------------------------------------------------------------------------
 class _ScopedRead(viewsets.GenericViewSet):
+    """Rows read through their list's base selector (`base(user=)`), scoped like the pages."""
+
     permission_classes = [IsAuthenticated]
     filter_backends = [DjangoFilterBackend]
     model: type = InventoryReport
-
-    def base_for(self, user) -> QuerySet:
-        raise NotImplementedError
+    base: Callable[..., QuerySet] = staticmethod(inventory_report_list_base_for)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.model.objects.none()
-        return self.base_for(self.request.user)
+        return type(self).base(user=self.request.user)
 
 
 class InventoryReportViewSet(_ScopedRead, mixins.ListModelMixin, mixins.RetrieveModelMixin):
@@ -143,8 +145,7 @@ class InventoryReportViewSet(_ScopedRead, mixins.ListModelMixin, mixins.Retrieve
     serializer_class = InventoryReportSerializer
     filterset_class = ReportFilterSet
 
-    def base_for(self, user) -> QuerySet:
-        return inventory_report_list_base_for(user=user)
+    base = staticmethod(inventory_report_list_base_for)
 
     @extend_schema(request=ReportInputSerializer, responses={201: InventoryReportSerializer})
     @idempotent_create
@@ -212,8 +213,7 @@ class SellThroughLineViewSet(_ScopedRead, mixins.ListModelMixin, mixins.Retrieve
     serializer_class = SellThroughLineSerializer
     filterset_class = SellThroughLineFilterSet
 
-    def base_for(self, user) -> QuerySet:
-        return sell_through_line_list_base_for(user=user)
+    base = staticmethod(sell_through_line_list_base_for)
 
 
 class SnapshotViewSet(_ScopedRead, mixins.ListModelMixin, mixins.RetrieveModelMixin):
@@ -223,8 +223,7 @@ class SnapshotViewSet(_ScopedRead, mixins.ListModelMixin, mixins.RetrieveModelMi
     serializer_class = SnapshotSerializer
     filterset_class = SnapshotFilterSet
 
-    def base_for(self, user) -> QuerySet:
-        return snapshot_list_base_for(user=user)
+    base = staticmethod(snapshot_list_base_for)
 
 
 router = SimpleRouter()
