@@ -175,7 +175,16 @@ class DealQueueFilterSet(ListFilterSet):
     """The approval queue (DESIGN §4.3, §8.1): SLA due first unless another column is chosen; the
     flag comes from the queue's tabs (each with its count)."""
 
-    q = django_filters.CharFilter(label=_("Search"), method="filter_search")
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="filter_search",
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": _("Customer, project, partner, tax ID or number"),
+            }
+        ),
+    )
     flag = django_filters.ChoiceFilter(
         label=_("Show"),
         choices=[(key, label) for key, (label, _q) in QUEUE_FLAGS.items()],
