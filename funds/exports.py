@@ -7,10 +7,11 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from accounts.scoping import sees_company_finance
 from core.exports import ExportRows, export_choice, export_list_rows, export_register
 
-from .lists import FUND_REQUEST_LIST
-from .models import FundRequest
+from .lists import FUND_REQUEST_LIST, MDF_LEDGER_LIST
+from .models import FundRequest, MdfLedgerEntry
 
 
 def fund_request_export_row(fund_request: FundRequest) -> list:
@@ -58,4 +59,41 @@ export_register(
         _("Submitted"),
     ),
     rows_for=fund_request_rows_for,
+)
+
+
+def mdf_entry_export_row(entry: MdfLedgerEntry) -> list:
+    return [
+        entry.created_at,
+        entry.partner.legal_name,
+        export_choice(entry, "kind"),
+        entry.quarter,
+        entry.reason,
+        entry.amount,
+        entry.currency,
+    ]
+
+
+def mdf_entry_rows_for(user, params: Mapping[str, Any]) -> ExportRows:
+    """The MDF ledger exactly as its page filters and sorts it (`funds.lists`)."""
+    return ExportRows(
+        records=export_list_rows(MDF_LEDGER_LIST, user=user, params=params),
+        row=mdf_entry_export_row,
+    )
+
+
+export_register(
+    "mdf-ledger",
+    title=_("MDF ledger"),
+    columns=(
+        _("Date"),
+        _("Partner"),
+        _("Kind"),
+        _("Quarter"),
+        _("Reason"),
+        _("Amount"),
+        _("Currency"),
+    ),
+    rows_for=mdf_entry_rows_for,
+    allowed=sees_company_finance,
 )

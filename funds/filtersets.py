@@ -4,6 +4,7 @@ API (DESIGN §8.1)."""
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -15,8 +16,8 @@ from core.filters import (
     SortFilter,
 )
 
-from .choices import ActivityType, RequestStatus
-from .models import FundRequest
+from .choices import ActivityType, LedgerKind, RequestStatus
+from .models import FundRequest, MdfLedgerEntry
 
 
 class FundRequestFilterSet(ListFilterSet):
@@ -43,6 +44,32 @@ class FundRequestFilterSet(ListFilterSet):
 
     class Meta:
         model = FundRequest
+        fields: list[str] = []
+
+
+# --- the ledger ------------------------------------------------------------------------------
+class MdfLedgerFilterSet(ListFilterSet):
+    """The MDF ledger (DESIGN §7): one definition for the staff page, the API and the export.
+    `partner` is a company's id (the page then shows its balance), `partner_name` a part of a
+    name."""
+
+    partner = django_filters.NumberFilter(
+        label=_("Partner"), field_name="partner_id", widget=forms.HiddenInput
+    )
+    partner_name = django_filters.CharFilter(
+        label=_("Partner"), field_name="partner__legal_name", lookup_expr="icontains"
+    )
+    kind = MultiChoiceFilter(label=_("Kind"), choices=LedgerKind.choices)
+    quarter = django_filters.CharFilter(label=_("Quarter"), lookup_expr="iexact")
+    created = DateRangeFilter(label=_("Date"), field_name="created_at")
+    amount = AmountRangeFilter(label=_("Amount"), field_name="amount")
+    sort = SortFilter(
+        fields=(("created_at", "date"), ("amount", "amount"), ("partner__legal_name", "partner")),
+        default="-date",
+    )
+
+    class Meta:
+        model = MdfLedgerEntry
         fields: list[str] = []
 
 

@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.lists import Column, ListDefinition, list_register
 
-from .filtersets import FundRequestFilterSet, FundRequestQueueFilterSet
-from .selectors import fund_request_list_base_for, fund_request_queue_for
+from .filtersets import FundRequestFilterSet, FundRequestQueueFilterSet, MdfLedgerFilterSet
+from .selectors import fund_request_list_base_for, fund_request_queue_for, mdf_entry_list_for
 
 FUND_REQUEST_LIST = list_register(
     ListDefinition(
@@ -43,6 +43,23 @@ FUND_REQUEST_QUEUE_LIST = list_register(
             Column("amount_cny", _("CNY equivalent"), sort="amount", num=True),
             Column("approvals", _("Approvals")),
             Column("submitted", _("Submitted"), sort="submitted"),
+        ),
+    )
+)
+
+MDF_LEDGER_LIST = list_register(
+    ListDefinition(
+        key="mdf-ledger",
+        url_name="funds:ledger",
+        base=mdf_entry_list_for,
+        filterset=MdfLedgerFilterSet,
+        columns=(
+            Column("date", _("Date"), sort="date"),
+            Column("partner", _("Partner"), sort="partner", staff_only=True),
+            Column("kind", _("Kind")),
+            Column("quarter", _("Quarter")),
+            Column("reason", _("Reason")),
+            Column("amount", _("Amount"), sort="amount", num=True),
         ),
     )
 )

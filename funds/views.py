@@ -29,7 +29,7 @@ from core.views import listing, paginate
 from partners.models import Partner
 
 from . import selectors, services
-from .choices import ClaimStatus, LedgerKind, RequestStatus
+from .choices import ClaimStatus, RequestStatus
 from .forms import (
     ActivityResultForm,
     AllocationForm,
@@ -37,7 +37,7 @@ from .forms import (
     DecisionForm,
     FundRequestForm,
 )
-from .lists import FUND_REQUEST_LIST, FUND_REQUEST_QUEUE_LIST
+from .lists import FUND_REQUEST_LIST, FUND_REQUEST_QUEUE_LIST, MDF_LEDGER_LIST
 from .models import ClaimAttachment, FundRequestAttachment
 
 ALL_ROLES = STAFF_ROLES | PARTNER_ROLES
@@ -64,20 +64,14 @@ def balance(request):
 
 @role_required(*STAFF_ROLES)
 def ledger(request):
-    partners = Partner.objects.visible_to(request.user).order_by("legal_name")
+    """Every MDF movement, filtered and sorted like every list; with `?partner=<id>` the
+    company's balance above its entries."""
+    entries = listing(request, MDF_LEDGER_LIST)
     partner = None
     if request.GET.get("partner"):
+        partners = Partner.objects.visible_to(request.user)
         partner = get_scoped_or_404(partners, request.user, pk=request.GET["partner"])
-    entries = selectors.mdf_entry_list_for(user=request.user, partner=partner)
-    kind = request.GET.get("kind", "")
-    if kind:
-        entries = entries.filter(kind=kind)
-    context = {
-        "page": paginate(request, entries),
-        "partner": partner,
-        "kind": kind,
-        "kinds": LedgerKind.choices,
-    }
+    context = {"listing": entries, "page": entries.page, "partner": partner}
     if partner is not None:
         context["summary"] = selectors.mdf_summary(partner=partner)
         context["roi"] = selectors.partner_roi(partner=partner)

@@ -21,7 +21,7 @@ from core.bulk import bulk_apply
 from partners.models import Partner
 
 from .. import selectors, services
-from ..filtersets import FundRequestFilterSet
+from ..filtersets import FundRequestFilterSet, MdfLedgerFilterSet
 from ..models import Claim, FundRequest, MdfLedgerEntry
 from .serializers import (
     ClaimInputSerializer,
@@ -57,10 +57,12 @@ class MdfBalanceApi(APIView):
 
 
 class MdfLedgerEntryViewSet(ScopedReadOnlyViewSet):
+    # The ledger page's FilterSet: the same filters and sort keys (`funds.lists.MDF_LEDGER_LIST`).
     queryset = MdfLedgerEntry.objects.select_related("partner")
     serializer_class = MdfLedgerEntrySerializer
     permission_classes = [SeesCompanyFinance]
-    filterset_fields = ["partner", "kind", "quarter"]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = MdfLedgerFilterSet
 
 
 class FundRequestViewSet(ScopedReadOnlyViewSet):

@@ -35,6 +35,7 @@ READER = {
     "applications": Role.CHANNEL_MANAGER,
     "tier-proposals": Role.CHANNEL_MANAGER,
     "anomalies": Role.FINANCE,
+    "mdf-ledger": Role.FINANCE,
     "price-lists": Role.FINANCE,
     # inventory flags
     "inventory-flags": Role.CHANNEL_MANAGER,

@@ -274,3 +274,25 @@ def test_allocation_page_records_allocation(client, partner):
     )
     assert response.status_code == 302
     assert mdf_balance(partner=partner) == Decimal("100.00")
+
+
+def test_ledger_page_api_and_export_filter_alike(client):
+    from rest_framework.test import APIClient
+
+    east = PartnerFactory(legal_name="Eastwind Ledger Co")
+    west = PartnerFactory(legal_name="Westgate Ledger Co")
+    allocation(east, "100")
+    allocation(west, "200")
+    allocation(east, "300", kind=LedgerKind.ACCRUAL)
+    finance = staff(Role.FINANCE)
+    query = {"partner_name": "eastwind", "sort": "amount"}
+    client.force_login(finance)
+    page = client.get(reverse("funds:ledger"), query)
+    shown = [e.partner.legal_name for e in page.context["page"].object_list]
+    api = APIClient()
+    api.force_authenticate(finance)
+    listed = api.get("/api/v1/mdf/ledger/", query).json()["results"]
+    export = client.get(reverse("core:export", args=["mdf-ledger"]), {"format": "csv", **query})
+    assert shown == ["Eastwind Ledger Co", "Eastwind Ledger Co"]
+    assert [e["amount"] for e in listed] == ["100.00", "300.00"]
+    assert "Westgate" not in export.getvalue().decode("utf-8-sig")
