@@ -38,7 +38,9 @@ class ProductFamily(BilingualName, models.Model):
 
     code = models.CharField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name (English)"), max_length=200, blank=True)
-    name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True, default="")
+    name_zh = models.CharField(
+        _("name (Chinese)"), max_length=200, blank=True, default="", db_default=""
+    )
 
     scope_partner_path = None
 
@@ -59,7 +61,9 @@ class Product(BilingualName, models.Model):
 
     sku = models.CharField(_("SKU"), max_length=60, unique=True)
     name = models.CharField(_("name (English)"), max_length=200, blank=True)
-    name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True, default="")
+    name_zh = models.CharField(
+        _("name (Chinese)"), max_length=200, blank=True, default="", db_default=""
+    )
     family = models.ForeignKey(
         ProductFamily, on_delete=models.PROTECT, related_name="products", verbose_name=_("family")
     )

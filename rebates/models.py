@@ -115,7 +115,9 @@ class Programme(BilingualName, models.Model):
     scope_partner_path = None
 
     name = models.CharField(_("name (English)"), max_length=120, blank=True)
-    name_zh = models.CharField(_("name (Chinese)"), max_length=120, blank=True, default="")
+    name_zh = models.CharField(
+        _("name (Chinese)"), max_length=120, blank=True, default="", db_default=""
+    )
     period_type = models.CharField(
         _("period"), max_length=10, choices=PeriodType.choices, default=PeriodType.QUARTER
     )

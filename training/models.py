@@ -26,7 +26,9 @@ class Course(BilingualName, models.Model):
     bilingual_field = "title"
 
     title = models.CharField(_("title (English)"), max_length=200, blank=True)
-    title_zh = models.CharField(_("title (Chinese)"), max_length=200, blank=True, default="")
+    title_zh = models.CharField(
+        _("title (Chinese)"), max_length=200, blank=True, default="", db_default=""
+    )
     track = models.CharField(_("track"), max_length=20, choices=Track.choices)
     level = models.CharField(_("level"), max_length=20, choices=Level.choices)
     description = models.TextField(_("description"), blank=True)
@@ -53,7 +55,9 @@ class Module(BilingualName, models.Model):
     )
     position = models.PositiveSmallIntegerField(_("position"))
     title = models.CharField(_("title (English)"), max_length=200, blank=True)
-    title_zh = models.CharField(_("title (Chinese)"), max_length=200, blank=True, default="")
+    title_zh = models.CharField(
+        _("title (Chinese)"), max_length=200, blank=True, default="", db_default=""
+    )
     body = models.TextField(_("text"), blank=True)
     attachment = models.FileField(
         _("file"), upload_to="training/modules/", blank=True, validators=[validate_document]
