@@ -131,6 +131,7 @@ class Programme(BilingualName, models.Model):
         max_length=12,
         choices=RevenueSource.choices,
         default=RevenueSource.SELL_IN,
+        db_default=RevenueSource.SELL_IN,
     )
     eligible_product_codes = ArrayField(
         models.CharField(max_length=60),
