@@ -197,8 +197,8 @@ def step_settlement(c) -> None:
         """
     )
     c.execute(
-        "INSERT INTO settlement_reconciliationrun (chunks, chunks_done, created_at, finished_at) "
-        "VALUES (1, 1, now(), now())"
+        "INSERT INTO settlement_reconciliationrun (chunks, chunks_done, created_at, finished_at, "
+        "matched_by_reference, matched_by_window) VALUES (1, 1, now(), now(), 0, 0)"
     )
     c.execute(
         """
@@ -320,9 +320,10 @@ def step_audit(c) -> None:
     )
     c.execute(
         """
-        INSERT INTO core_notification (kind, title, body, url, created_at, read_at, recipient_id)
+        INSERT INTO core_notification (kind, title, body, url, created_at, read_at, recipient_id,
+            title_key, body_key, params, by_email)
         SELECT 'deal_decided', 'Deal decided', '', '/deals/', now() - make_interval(mins => g),
-               CASE WHEN g %% 3 = 0 THEN NULL ELSE now() END, u.id
+               CASE WHEN g %% 3 = 0 THEN NULL ELSE now() END, u.id, '', '', '{}'::jsonb, false
         FROM generate_series(1, 500000) g
         JOIN accounts_user u ON u.id = (SELECT min(id) FROM accounts_user) + (g %% 50200)
         """
