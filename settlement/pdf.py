@@ -89,7 +89,7 @@ def _lines_columns(headers: list[tuple[str, bool]], rows: list[PdfLine]) -> list
         for column, text in enumerate(texts):
             cells[column].append(description if text is None else [Text(text, TEXT_SIZE)])
     widths = column_widths(
-        # The numeric columns do not wrap (`.num`), nor does a line number.
+        # The numeric columns do not wrap (`.num`); a line number has nowhere to break.
         [Column(cells[n], nowrap=n == 0 or numeric) for n, (_, numeric) in enumerate(headers)],
         table_width=LINES_TABLE_WIDTH,
         padding=LINES_CELL_PADDING,
