@@ -67,9 +67,9 @@ SELECT p.id, %(period)s, 1, 'ST-B-' || p.tax_id, 'CNY', 'draft', 5000, 0, 0, 0, 
        upper(substr(md5(p.tax_id), 1, 16)), now(), false
 FROM partners_partner p WHERE p.tax_id LIKE 'BST%%';
 
-INSERT INTO settlement_statementline (statement_id, kind, description, amount, original_amount,
-    original_currency, fx_rate)
-SELECT s.id, 'rebate_accrual', '返利 第' || l || '行 Rebate line ' || l, 1000, 1000, 'CNY', 1
+INSERT INTO settlement_statementline (statement_id, kind, description, description_key, amount,
+    original_amount, original_currency, fx_rate)
+SELECT s.id, 'rebate_accrual', '返利 第' || l || '行 Rebate line ' || l, '', 1000, 1000, 'CNY', 1
 FROM settlement_statement s, generate_series(1, 5) l WHERE s.number LIKE 'ST-B-%%';
 
 UPDATE settlement_statement SET state = 'in_review' WHERE number LIKE 'ST-B-%%';

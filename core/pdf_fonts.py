@@ -11,12 +11,18 @@ falls back to the full font, which the stylesheets name next (`"PRM Sans CJK", "
 The cut is made with HarfBuzz's subsetter (libharfbuzz-subset, which WeasyPrint uses too) in about
 0.2 s per face; where the library or the font is missing, `cjk_faces()` returns nothing and the
 documents use the full font, as fast as before.
+
+`text_width()` measures a line of text in the cut faces from their advance widths (what Pango lays
+out, to a hundredth of a pixel for our texts), so a document can size its table columns itself
+instead of WeasyPrint measuring every cell (`core.pdf_tables`).
 """
 
 from __future__ import annotations
 
 import ctypes.util
+import io
 import logging
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
@@ -200,3 +206,40 @@ def cjk_faces() -> tuple[CutFace, ...]:
             continue
         faces.append(CutFace(weight=css_weight, data=data))
     return tuple(faces)
+
+
+PX_PER_PT = 96 / 72
+
+
+@cache
+def _advances() -> dict[int, dict[int, float]]:
+    """{CSS weight: {code point: advance in em}} of the cut faces, read once per process."""
+    from fontTools.ttLib import TTFont
+
+    advances = {}
+    for face in cjk_faces():
+        font = TTFont(io.BytesIO(face.data), lazy=True)
+        units = font["head"].unitsPerEm
+        metrics = font["hmtx"].metrics
+        advances[face.weight] = {
+            code: metrics[glyph][0] / units for code, glyph in font.getBestCmap().items()
+        }
+    return advances
+
+
+def _fallback_advance(character: str) -> float:
+    """A character outside the cut face (drawn by the full font): ideographs are square."""
+    return 1.0 if unicodedata.east_asian_width(character) in "WF" else 0.6
+
+
+def text_width(text: str, *, size: float, weight: int = 400) -> float | None:
+    """The width in CSS px of `text` on one line in "PRM Sans CJK" at `size` pt (white space
+    collapsed, no kerning); None where there are no cut faces to measure with."""
+    advances = _advances().get(weight)
+    if advances is None:
+        return None
+    em = 0.0
+    for character in " ".join(text.split()):
+        advance = advances.get(ord(character))
+        em += _fallback_advance(character) if advance is None else advance
+    return em * size * PX_PER_PT

@@ -1,7 +1,9 @@
 """The statement PDF reads as its data says, Chinese included, and the fast rendering (cut Chinese
-faces, stylesheet parsed once, a chunk's rows in a few queries) changes nothing on the page."""
+faces, stylesheet parsed once, the lines table's columns sized ahead, a chunk's rows in a few
+queries) changes nothing on the page."""
 
 import io
+import re
 import shutil
 import subprocess
 from decimal import Decimal
@@ -18,6 +20,7 @@ from core.money import format_money
 from core.pdf import pdf_render
 from core.pdf_fonts import FAMILY
 from settlement import exports, services
+from settlement import pdf as settlement_pdf
 from settlement.choices import EntryKind
 from settlement.models import PartnerTaxProfile
 from settlement.pdf import STYLESHEET, statement_pdf_html, statement_pdf_render
@@ -221,3 +224,78 @@ def test_pdf_shows_the_tax_rate_as_a_percentage_and_the_tax_withheld(language):
     assert "0.0600" not in text
     assert f"CNY {statement.payable:,.2f}" in text
     assert "-0.00" not in text
+
+
+LONG = [
+    "返利 标准计划 合同 SO-0001 · Rebate standard programme for the eastern region",
+    "Marketing fund reimbursement Q3, trade show Shanghai and Beijing",
+    "折扣 第三季度 退货冲销 上海华东数字科技有限公司",
+]
+SHORT = ["Q3", "返利"]
+
+
+def _statement_with(partner, descriptions, amounts):
+    for description, amount in zip(descriptions, amounts, strict=True):
+        queue_entry(partner, amount, description=description)
+    return services.statement_build(partner=partner, period=PERIOD)
+
+
+def _automatic(monkeypatch):
+    """Render the lines table as before: no widths given, WeasyPrint measures every cell."""
+    monkeypatch.setattr(settlement_pdf, "_lines_columns", lambda headers, rows: None)
+
+
+def _laid_out_widths(html: str) -> list[float]:
+    """The lines table's column widths as WeasyPrint lays the page out (full font, no cache)."""
+    from weasyprint import CSS, HTML
+    from weasyprint.formatting_structure import boxes
+
+    full_font = STYLESHEET.read_text().replace(f'"{FAMILY}", ', "")
+    document = HTML(string=html).render(stylesheets=[CSS(string=full_font)])
+    page = document.pages[0]._page_box
+    tables = [box for box in page.descendants() if isinstance(box, boxes.TableBox)]
+    return next(t.column_widths for t in tables if len(t.column_widths) == 6)
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize(
+    ("descriptions", "amounts", "detail"),
+    [
+        (LONG, ["1000.25", "-25000", "1234567890.5"], "3.00 % of CNY 1,000,000.00 (gold tier)"),
+        (SHORT, ["10", "20"], ""),
+    ],
+    ids=["long", "short"],
+)
+def test_the_lines_columns_are_sized_as_automatic_layout_sizes_them(
+    monkeypatch, language, descriptions, amounts, detail
+):
+    statement = _statement_with(PartnerFactory(), descriptions, amounts)
+    if detail:
+        statement.line_details = {line.pk: detail for line in statement.lines.all()}
+
+    sized = statement_pdf_html(statement=statement, language=language)
+    given = [float(w) for w in re.findall(r'<col style="width: ([0-9.]+)px">', sized)]
+    _automatic(monkeypatch)
+    unsized = statement_pdf_html(statement=statement, language=language)
+    automatic = _laid_out_widths(unsized)
+
+    assert 'class="sized"' in sized
+    assert 'class="sized"' not in unsized
+    assert len(given) == 5  # all but the description, which takes the rest
+    expected = [width for n, width in enumerate(automatic) if n != settlement_pdf.DESCRIPTION]
+    assert given == pytest.approx(expected, abs=1.5)
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_sized_lines_table_reads_word_for_word_as_the_automatic_one(monkeypatch, language):
+    partner = PartnerFactory(legal_name="上海华东数字科技有限公司")
+    statement = _statement_with(
+        partner, LONG * 6 + SHORT, ["1000.25", "-25000", "1234567890.5"] * 6 + ["1", "2"]
+    )
+
+    sized = _words(statement_pdf_render(statement=statement, language=language))
+    _automatic(monkeypatch)
+    automatic = _words(statement_pdf_render(statement=statement, language=language))
+
+    assert sized == automatic
+    assert "CNY 1,234,567,890.50" in sized
