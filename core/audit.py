@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 from typing import Any
 
+from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models
 from django.utils import timezone
@@ -156,6 +159,17 @@ def audit_read(
     actor_obj = actor if getattr(actor, "is_authenticated", False) else None
     ids = [_jsonable(pk) for pk in ids]
     single = len(ids) == 1
+    recorded = _reads_recorded.get()
+    if recorded is not None:
+        recorded.append(
+            {
+                "action": action,
+                "model": model._meta.label,
+                "ids": ids,
+                "partner_id": partner_id,
+                "context": {k: _jsonable(v) for k, v in (context or {}).items()},
+            }
+        )
     return AuditEvent.objects.create(
         actor=actor_obj,
         actor_repr=(actor_obj.email if actor_obj else "system"),
@@ -167,6 +181,37 @@ def audit_read(
         changes={"ids": ids, "count": len(ids)}
         | {k: _jsonable(v) for k, v in (context or {}).items()},
     )
+
+
+# The reads `audit_read` logged while a cached response was computed (core/microcache.py): a
+# later request answered from that cache logs them again, so every read has its row (DESIGN §9).
+_reads_recorded: ContextVar[list[dict[str, Any]] | None] = ContextVar(
+    "reads_recorded", default=None
+)
+
+
+@contextmanager
+def audit_reads_recorded() -> Iterator[list[dict[str, Any]]]:
+    """Collect, besides writing them, the reads `audit_read` logs inside the block."""
+    recorded: list[dict[str, Any]] = []
+    token = _reads_recorded.set(recorded)
+    try:
+        yield recorded
+    finally:
+        _reads_recorded.reset(token)
+
+
+def audit_reads_replay(*, actor, recorded: Iterable[dict[str, Any]]) -> None:
+    """Log again, for `actor`, the reads recorded by `audit_reads_recorded`."""
+    for read in recorded:
+        audit_read(
+            actor=actor,
+            action=read["action"],
+            model=apps.get_model(read["model"]),
+            ids=read["ids"],
+            partner_id=read["partner_id"],
+            context=read["context"],
+        )
 
 
 def audit_event_list(*, filters: dict[str, Any] | None = None) -> models.QuerySet[AuditEvent]:

@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.ActiveCompanyMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
+    "core.microcache.MicrocacheWriteMiddleware",
     "core.middleware.NulCharacterGuardMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -148,6 +149,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The hot lists and dashboards answer a user's repeated request from a cache of whole responses
+# for this many seconds (core/microcache.py); the user's own changes show at once. 0: off.
+PRM_MICROCACHE_SECONDS = float(env("PRM_MICROCACHE_SECONDS", "5"))
 
 # --- Authentication ------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
