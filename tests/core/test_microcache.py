@@ -212,7 +212,7 @@ def test_with_the_cache_down_lists_are_still_served(partner_user, settings):
     DealFactory(partner=partner_user.partner, project_name="Still here")
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{port}/0",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
@@ -230,4 +230,3 @@ def test_with_the_cache_down_lists_are_still_served(partner_user, settings):
     assert "Written now" in browser.get("/deals/").text
     # Every read was audited, none from a cache (the first, warming page too).
     assert AuditEvent.objects.filter(action="deal.listed").count() == 6
-
