@@ -381,6 +381,7 @@ LEAD_PUBLISHER_ROLES = (*CHANNEL_ROLES, Role.ADMIN)
 
 
 @login_required
+@microcached
 def lead_list(request):
     """Partners: the leads offered to their company. Staff: every lead and its state."""
     export_format = request.GET.get("export", "")
