@@ -134,10 +134,11 @@ DATABASE_ROUTERS = ["core.dbrouter.ReplicaRouter"]
 DATABASE_OWNER_URL = env("DATABASE_OWNER_URL")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache (API rate limits) ---------------------------------------------------------------
+# --- Cache (API rate limits, dashboard figures, the response cache) ---------------------------
 # Nothing a page needs lives only here: sessions are in PostgreSQL (the default engine), and so are
-# sign-in lockouts (django-axes' database handler). The API throttles fail open when the cache is
-# down (core/api/throttling.py); short timeouts keep a hung Redis from hanging a request.
+# sign-in lockouts (django-axes' database handler). The API throttles and the response cache fail
+# open when the cache is down (core/api/throttling.py, core/microcache.py); short timeouts keep a
+# hung Redis from hanging a request.
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CACHES = {
