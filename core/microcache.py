@@ -7,7 +7,8 @@ without running the view. What a cached answer may and may not be:
 - **Only the same user, session and request**: the key is made of the user (id, role, company,
   superuser flag), the session (its key, the password hash it was signed in with, the CSRF cookie
   — so the form tokens in a cached page stay valid for that browser), the language, the path with
-  its sorted query, the `Accept` and `HX-*` headers, and a version (below). A cached answer never
+  its sorted query, and the `Accept` and `HX-*` headers; an answer is kept with the versions
+  (below) it was computed under and served only while they are current. A cached answer never
   crosses users or companies.
 - **Authentication and permissions run first**: the cache sits inside the view (after
   `login_required`, role checks, DRF authentication, permissions and throttles), so a sign-out,
@@ -208,6 +209,7 @@ class MicrocacheWriteMiddleware:
 @dataclass
 class _Lookup:
     key: str
+    versions: list[Any]
     response: HttpResponse | None = None
 
 
@@ -219,7 +221,7 @@ def _has_messages(request: HttpRequest) -> bool:
         return True
 
 
-def _key(request: HttpRequest, versions: list[Any]) -> str:
+def _key(request: HttpRequest) -> str:
     user = request.user
     session = getattr(request, "session", None)
     headers = sorted(
@@ -238,7 +240,6 @@ def _key(request: HttpRequest, versions: list[Any]) -> str:
         repr(sorted(request.GET.lists())),
         request.META.get("HTTP_ACCEPT", ""),
         repr(headers),
-        repr(versions),
     ]
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
     return f"mc:r:{digest}"
@@ -253,25 +254,25 @@ def lookup(request: HttpRequest) -> _Lookup | None:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or _has_messages(request):
         return None
-    cache = _cache()
+    key, version_keys = _key(request), _version_keys_of(user)
     try:
-        keys = _version_keys_of(user)
-        found = cache.get_many(keys)
-        key = _key(request, [found.get(k, 0) for k in keys])
-        entry = cache.get(key)
+        # The answer and the versions it must have been stored under, in one round trip.
+        found = _cache().get_many([key, *version_keys])
     except Exception as exc:  # noqa: BLE001 (any cache backend failure: fail open)
         _failed(exc)
         return None
-    if entry is None:
-        return _Lookup(key=key)
-    status, headers, content, reads = entry
+    versions = [found.get(k, 0) for k in version_keys]
+    entry = found.get(key)
+    if entry is None or entry[0] != versions:
+        return _Lookup(key=key, versions=versions)
+    _versions, status, headers, content, reads = entry
     if reads:
         audit_reads_replay(actor=user, recorded=reads)
     response = HttpResponse(content, status=status)
     for name, value in headers:
         response[name] = value
     response["X-Response-Cache"] = "hit"
-    return _Lookup(key=key, response=response)
+    return _Lookup(key=key, versions=versions, response=response)
 
 
 def _storable(request: HttpRequest, response: HttpResponse) -> bool:
@@ -301,7 +302,9 @@ def store(
     headers = [(k, v) for k, v in response.items() if k.lower() not in ("set-cookie", "vary")]
     try:
         _cache().set(
-            lookup_.key, (response.status_code, headers, response.content, reads), seconds()
+            lookup_.key,
+            (lookup_.versions, response.status_code, headers, response.content, reads),
+            seconds(),
         )
     except Exception as exc:  # noqa: BLE001 (any cache backend failure: fail open)
         _failed(exc)

@@ -230,3 +230,16 @@ def test_with_the_cache_down_lists_are_still_served(partner_user, settings):
     assert "Written now" in browser.get("/deals/").text
     # Every read was audited, none from a cache (the first, warming page too).
     assert AuditEvent.objects.filter(action="deal.listed").count() == 6
+
+
+def test_a_change_to_a_companys_row_by_someone_else_shows_to_it_at_once(partner_user):
+    deal = DealFactory(partner=partner_user.partner, project_name="Before the change")
+    api = token_client(partner_user)
+    assert api.get("/api/v1/deals/")[CACHED] == "miss"
+    assert api.get("/api/v1/deals/")[CACHED] == "hit"
+    # A save elsewhere (staff, a task): committed, it bumps the version of the row's company.
+    deal.project_name = "After the change"
+    deal.save(update_fields=["project_name"])
+    answer = api.get("/api/v1/deals/")
+    assert answer[CACHED] == "miss"
+    assert answer.json()["results"][0]["project_name"] == "After the change"
