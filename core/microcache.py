@@ -28,7 +28,8 @@ without running the view. What a cached answer may and may not be:
   is not tried again for a few seconds, so a hung Redis costs one timeout, not one per request).
 
 Use `@microcached` under the view's permission decorators, and `MicrocachedListMixin` on an API
-viewset. `PRM_MICROCACHE_SECONDS = 0` turns it off.
+viewset. `PRM_MICROCACHE_SECONDS = 0` turns it off; without a shared cache (no `REDIS_URL`: a
+cache per process) it is off too.
 """
 
 from __future__ import annotations
@@ -44,8 +45,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY
 from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
@@ -89,8 +91,14 @@ def _cache():
     return caches["default"]
 
 
+def _shared() -> bool:
+    """Whether every web process sees the same cache: a process-local one (no REDIS_URL) would
+    keep a process's answers past another process's version bump."""
+    return not isinstance(_cache(), LocMemCache)
+
+
 def _available() -> bool:
-    return seconds() > 0 and time.monotonic() >= _paused_until
+    return seconds() > 0 and time.monotonic() >= _paused_until and _shared()
 
 
 def _failed(exc: Exception) -> None:
@@ -181,9 +189,15 @@ def _row_written(sender, instance, using, **kwargs) -> None:
     bump_on_commit(keys, using=using)
 
 
+def _relation_changed(sender, instance, action, using, **kwargs) -> None:
+    if action.startswith("post_"):
+        _row_written(type(instance), instance, using)
+
+
 def connect_signals() -> None:
     post_save.connect(_row_written, dispatch_uid="microcache-save")
     post_delete.connect(_row_written, dispatch_uid="microcache-delete")
+    m2m_changed.connect(_relation_changed, dispatch_uid="microcache-m2m")
 
 
 class MicrocacheWriteMiddleware:
