@@ -22,7 +22,9 @@ Options: --requests N (20), --only REGEX (routes whose path it matches, e.g. "^/
 --throughput-seconds S (10), --clients N (8), --misses (each common list also with a query
 parameter per request, so that no answer comes from the response cache), --rebuild, --build-only.
 Throughput without --misses repeats one URL per user: after the first request of each few
-seconds, answers come from the response cache (`PRM_MICROCACHE_SECONDS=0` turns it off).
+seconds, answers come from the response cache (`PRM_MICROCACHE_SECONDS=0` turns it off). Set
+REDIS_URL as in production: without it every gunicorn worker has a cache of its own, the
+response cache is off and the API throttles count per worker.
 The machine's 2 cores are shared: the figures carry the load average they were measured at.
 """
 
@@ -462,6 +464,13 @@ def run(args) -> None:
     print(
         f"\n{BENCH_DB}: {deals:,} deals, {partners:,} partners; load average "
         f"{os.getloadavg()[0]:.1f} (2 cores shared: expect noisy figures)"
+    )
+    from django.conf import settings
+
+    print(
+        f"cache: {settings.CACHES['default']['BACKEND']}; response cache "
+        f"{getattr(settings, 'PRM_MICROCACHE_SECONDS', 0):g} s"
+        + ("" if os.environ.get("REDIS_URL") else " (off: no REDIS_URL, a cache per process)")
     )
     import logging
 
