@@ -6,8 +6,8 @@ without running the view. What a cached answer may and may not be:
 
 - **Only the same user, session and request**: the key is made of the user (id, role, company,
   superuser flag), the session (its key, the password hash it was signed in with, the CSRF cookie
-  — so the form tokens in a cached page stay valid for that browser), the language, the path with
-  its sorted query, and the `Accept` and `HX-*` headers; an answer is kept with the versions
+  — so the form tokens in a cached page stay valid for that browser), the language, the host and
+  scheme, the path with its sorted query, and the `Accept` and `HX-*` headers; an answer is kept with the versions
   (below) it was computed under and served only while they are current. A cached answer never
   crosses users or companies.
 - **Authentication and permissions run first**: the cache sits inside the view (after
@@ -250,6 +250,9 @@ def _key(request: HttpRequest) -> str:
         str(session.get(HASH_SESSION_KEY, "")) if session is not None else "",
         request.COOKIES.get(settings.CSRF_COOKIE_NAME, ""),
         translation.get_language() or "",
+        # Answers hold absolute links (the API's `next`): the host and scheme they were built for.
+        request.get_host(),
+        request.scheme,
         request.path,
         repr(sorted(request.GET.lists())),
         request.META.get("HTTP_ACCEPT", ""),

@@ -246,3 +246,13 @@ def test_a_change_to_a_companys_row_by_someone_else_shows_to_it_at_once(partner_
     answer = api.get("/api/v1/deals/")
     assert answer[CACHED] == "miss"
     assert answer.json()["results"][0]["project_name"] == "After the change"
+
+
+def test_an_answer_with_absolute_links_is_kept_per_host_and_scheme(partner_user, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "portal.example"]
+    DealFactory.create_batch(2, partner=partner_user.partner)
+    api = token_client(partner_user)
+    assert api.get("/api/v1/deals/?page_size=1")[CACHED] == "miss"
+    other = api.get("/api/v1/deals/?page_size=1", HTTP_HOST="portal.example", secure=True)
+    assert other[CACHED] == "miss"
+    assert other.json()["next"].startswith("https://portal.example/")
