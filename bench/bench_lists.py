@@ -19,7 +19,12 @@ proportions; set-based SQL, a few minutes). Then:
 
 Options: --requests N (20), --only REGEX (routes whose path it matches, e.g. "^/$|^/api/"),
 --no-throughput,
---throughput-seconds S (10), --clients N (8), --rebuild, --build-only.
+--throughput-seconds S (10), --clients N (8), --misses (each common list also with a query
+parameter per request, so that no answer comes from the response cache), --rebuild, --build-only.
+Throughput without --misses repeats one URL per user: after the first request of each few
+seconds, answers come from the response cache (`PRM_MICROCACHE_SECONDS=0` turns it off). Set
+REDIS_URL as in production: without it every gunicorn worker has a cache of its own, the
+response cache is off and the API throttles count per worker.
 The machine's 2 cores are shared: the figures carry the load average they were measured at.
 """
 
@@ -317,9 +322,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def load(port: int, path: str, headers: dict, seconds: float, clients: int) -> tuple[float, list]:
-    """Requests/s and latencies of `clients` threads GETting `path` for `seconds`."""
+def load(
+    port: int, path: str, headers: dict, seconds: float, clients: int, bust: bool = False
+) -> tuple[float, list]:
+    """Requests/s and latencies of `clients` threads GETting `path` for `seconds`; with `bust`
+    every request carries a query parameter of its own, so none is answered from the response
+    cache (core/microcache.py): the cost of computing the list."""
     latencies: list[float] = []
+    counter = iter(range(10**9))
     errors: list[int] = []
     lock = threading.Lock()
     stop = time.perf_counter() + seconds
@@ -330,7 +340,8 @@ def load(port: int, path: str, headers: dict, seconds: float, clients: int) -> t
         while time.perf_counter() < stop:
             started = time.perf_counter()
             try:
-                conn.request("GET", path, headers=headers)
+                url = f"{path}?bust={next(counter)}" if bust else path
+                conn.request("GET", url, headers=headers)
                 response = conn.getresponse()
                 response.read()
             except (OSError, http.client.HTTPException):
@@ -398,6 +409,11 @@ def run_throughput(args, users: dict, routes, results: list[Result]) -> list[tup
             browser = Client()
             browser.force_login(user)
             cookies[label] = browser.cookies[settings.SESSION_COOKIE_NAME].value
+        # A browser holds the CSRF cookie its first page set; a page computed for a request
+        # without one sets a new cookie, and such an answer is never served from a cache.
+        from django.middleware.csrf import _get_new_csrf_string
+
+        csrf = f"{settings.CSRF_COOKIE_NAME}={_get_new_csrf_string()}"
         by_name = {name: (path, api) for path, name, api in routes}
         medians = {(r.name, r.actor): r.median for r in results if r.times and not r.query}
         for label, name in COMMON:
@@ -414,19 +430,20 @@ def run_throughput(args, users: dict, routes, results: list[Result]) -> list[tup
                 token, _ = Token.objects.get_or_create(user=users[label])
                 headers = {"Authorization": f"Token {token.key}"}
             else:
-                headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookies[label]}"}
+                headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookies[label]}; {csrf}"}
             load(port, path, headers, 1.0, 2)  # warm both workers
-            rps, latencies, errors = load(
-                port, path, headers, args.throughput_seconds, args.clients
-            )
-            median = statistics.median(latencies) if latencies else float("nan")
-            rows.append((path, label, rps, median, len(errors)))
-            print(
-                f"{path:<44}{label:<12}{rps:>9.1f} req/s  median {median:7.1f} ms"
-                f"{'  errors ' + str(len(errors)) if errors else ''}  "
-                f"{'met' if rps >= GOAL_RPS else 'NOT MET'}",
-                flush=True,
-            )
+            for bust in (False, True) if args.misses else (False,):
+                rps, latencies, errors = load(
+                    port, path, headers, args.throughput_seconds, args.clients, bust
+                )
+                median = statistics.median(latencies) if latencies else float("nan")
+                rows.append((path, label, rps, median, len(errors)))
+                print(
+                    f"{path + (' (misses)' if bust else ''):<44}{label:<12}{rps:>9.1f} req/s  "
+                    f"median {median:7.1f} ms{'  errors ' + str(len(errors)) if errors else ''}  "
+                    f"{'met' if rps >= GOAL_RPS else 'NOT MET'}",
+                    flush=True,
+                )
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -447,6 +464,13 @@ def run(args) -> None:
     print(
         f"\n{BENCH_DB}: {deals:,} deals, {partners:,} partners; load average "
         f"{os.getloadavg()[0]:.1f} (2 cores shared: expect noisy figures)"
+    )
+    from django.conf import settings
+
+    print(
+        f"cache: {settings.CACHES['default']['BACKEND']}; response cache "
+        f"{getattr(settings, 'PRM_MICROCACHE_SECONDS', 0):g} s"
+        + ("" if os.environ.get("REDIS_URL") else " (off: no REDIS_URL, a cache per process)")
     )
     import logging
 
@@ -496,6 +520,7 @@ def main() -> None:
     parser.add_argument("--no-throughput", action="store_true")
     parser.add_argument("--throughput-seconds", type=float, default=10.0)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--misses", action="store_true")
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--build-only", action="store_true")
     parser.add_argument("--cards-only", action="store_true")

@@ -21,6 +21,8 @@ class CoreConfig(AppConfig):
             listings,
             outbox,
         )
+        from .microcache import connect_signals
 
+        connect_signals()
         dashboard.autodiscover()
         import_jobs.register_job_hooks()

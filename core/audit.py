@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 from typing import Any
 
@@ -156,17 +158,76 @@ def audit_read(
     actor_obj = actor if getattr(actor, "is_authenticated", False) else None
     ids = [_jsonable(pk) for pk in ids]
     single = len(ids) == 1
-    return AuditEvent.objects.create(
-        actor=actor_obj,
-        actor_repr=(actor_obj.email if actor_obj else "system"),
-        action=action,
-        content_type=ContentType.objects.get_for_model(model) if single else None,
-        object_id=str(ids[0]) if single else "",
-        object_repr=f"{model._meta.verbose_name_plural}: {len(ids)}"[:300],
-        partner_id=partner_id,
-        changes={"ids": ids, "count": len(ids)}
+    row = {
+        "action": action,
+        "content_type": ContentType.objects.get_for_model(model) if single else None,
+        "object_id": str(ids[0]) if single else "",
+        "object_repr": f"{model._meta.verbose_name_plural}: {len(ids)}"[:300],
+        "partner_id": partner_id,
+        "changes": {"ids": ids, "count": len(ids)}
         | {k: _jsonable(v) for k, v in (context or {}).items()},
+    }
+    recorded = _reads_recorded.get()
+    if recorded is not None:
+        content_type = row["content_type"]
+        recorded.append(row | {"content_type": content_type.pk if content_type else None})
+    return AuditEvent.objects.create(
+        actor=actor_obj, actor_repr=(actor_obj.email if actor_obj else "system"), **row
     )
+
+
+# The reads `audit_read` logged while a cached response was computed (core/microcache.py): a
+# later request answered from that cache logs them again, so every read has its row (DESIGN §9).
+_reads_recorded: ContextVar[list[dict[str, Any]] | None] = ContextVar(
+    "reads_recorded", default=None
+)
+
+
+@contextmanager
+def audit_reads_recorded() -> Iterator[list[dict[str, Any]]]:
+    """Collect, besides writing them, the reads `audit_read` logs inside the block."""
+    recorded: list[dict[str, Any]] = []
+    token = _reads_recorded.set(recorded)
+    try:
+        yield recorded
+    finally:
+        _reads_recorded.reset(token)
+
+
+def audit_reads_replay(*, actor, recorded: Sequence[dict[str, Any]]) -> int:
+    """Log again, for `actor` and now, the reads recorded by `audit_reads_recorded`: the same
+    rows as `audit_read` wrote, in one INSERT without model instances (a cached answer's reads are
+    logged on every answer, so they are on the hot path). Returns the number of rows."""
+    if not recorded:
+        return 0
+    actor_obj = actor if getattr(actor, "is_authenticated", False) else None
+    actor_repr = actor_obj.email if actor_obj else "system"
+    now = timezone.now()
+    rows = [
+        (
+            now,
+            actor_obj.pk if actor_obj else None,
+            actor_repr,
+            read["action"],
+            read["content_type"],
+            read["object_id"],
+            read["object_repr"],
+            read["partner_id"],
+            json.dumps(read["changes"]),
+            "",
+        )
+        for read in recorded
+    ]
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    row_sql = "(" + ", ".join(["%s"] * 10) + ")"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (created_at, actor_id, actor_repr, action, "  # noqa: S608 (our table, placeholders only)
+            "content_type_id, object_id, object_repr, partner_id, changes, note) "
+            f"VALUES {', '.join([row_sql] * len(rows))}",
+            [value for row in rows for value in row],
+        )
+    return len(rows)
 
 
 def audit_event_list(*, filters: dict[str, Any] | None = None) -> models.QuerySet[AuditEvent]:

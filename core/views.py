@@ -36,6 +36,7 @@ from .listings import (
     import_batches_visible_to,
 )
 from .lists import ListDefinition, Listing, list_definition, listing_for
+from .microcache import microcached
 from .models import ImportBatch, JobRun, JobStatus
 from .notifications import (
     notification_kinds_for,
@@ -126,6 +127,7 @@ def healthz(request) -> JsonResponse:
 
 
 @login_required
+@microcached
 def dashboard(request):
     return render(request, "core/dashboard.html", {"widgets": widgets_for(request)})
 

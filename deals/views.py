@@ -21,6 +21,7 @@ from core.exports import EXPORT_FORMATS
 from core.forms import apply_service_errors
 from core.idempotency import idempotent_form
 from core.lists import NAVIGATION_PARAMS
+from core.microcache import microcached
 from core.permissions import role_required
 from core.views import export_page, listing, settings_form_saved
 from partners.selectors import partner_exit_get_for, partners_receiving_for
@@ -67,6 +68,7 @@ def _filters_asked(request) -> dict:
 
 
 @login_required
+@microcached
 def deal_list(request):
     export_format = request.GET.get("export", "")
     if export_format in EXPORT_FORMATS:
@@ -308,6 +310,7 @@ def _query(request, **changes) -> str:
 
 
 @role_required(*CHANNEL_ROLES)
+@microcached
 def deal_queue(request):
     """Registrations to decide, SLA due first, with search, flags (counted), sorting, saved views,
     page sizes and a bulk decision on the selected rows (DESIGN §4.3, §8.1)."""
@@ -378,6 +381,7 @@ LEAD_PUBLISHER_ROLES = (*CHANNEL_ROLES, Role.ADMIN)
 
 
 @login_required
+@microcached
 def lead_list(request):
     """Partners: the leads offered to their company. Staff: every lead and its state."""
     export_format = request.GET.get("export", "")

@@ -46,7 +46,7 @@ from core import (
     saved_views,
     transitions,
 )
-from core.models import ChunkState, FxRate, ImportBatch, JobChunk, JobRun
+from core.models import AuditEvent, ChunkState, FxRate, ImportBatch, JobChunk, JobRun
 from core.periods import Quarter
 from deals import services as deals
 from deals.models import Deal, DealLine, DealSettings, Lead
@@ -122,6 +122,8 @@ NOT_ATOMIC: dict[str, str] = {
     "core.audit.audit_record_many": "one INSERT of a batch's rows, no lock (inside the caller's "
     "transaction)",
     "core.audit.audit_event_list": READ,
+    "core.audit.audit_reads_recorded": PURE + " (collects the reads logged inside it)",
+    "core.audit.audit_reads_replay": ONE_ROW + " per recorded read (a cached answer's reads)",
     "core.audit.diff": PURE,
     "core.audit.snapshot": PURE,
     "core.imports.importer_for": READ,
@@ -1423,6 +1425,7 @@ def test_market_development_funds(call, time_machine):
     audit.audit_record,
     audit.audit_record_many,
     audit.audit_read,
+    audit.audit_reads_replay,
     notifications.notify,
     notifications.notification_mark_read,
     notifications.notification_preferences_update,
@@ -1453,15 +1456,17 @@ def test_core_audit_notifications_jobs_and_imports(call):
         action="tests.checked_many",
         events=[(finance, {"checked": True})],
     )
-    call(
-        audit.audit_read,
-        actor=finance,
-        action="tests.listed",
-        model=FxRate,
-        ids=[1, 2],
-        partner_id=None,
-        context={"door": "page"},
-    )
+    with audit.audit_reads_recorded() as reads:
+        call(
+            audit.audit_read,
+            actor=finance,
+            action="tests.listed",
+            model=FxRate,
+            ids=[1, 2],
+            partner_id=None,
+            context={"door": "page"},
+        )
+    call(audit.audit_reads_replay, actor=finance, recorded=reads)
     call(notifications.notify, recipients=[finance], kind="tests.note", title="Hello", email=False)
     read = call(notifications.notification_mark_read, user=finance)
     call(
@@ -1496,6 +1501,7 @@ def test_core_audit_notifications_jobs_and_imports(call):
     uploaded.refresh_from_db()
     assert (uploaded.status, imported.status, abandoned) == ("imported", "imported", 0)
     assert read == 1 and FxRate.objects.count() == 2
+    assert AuditEvent.objects.filter(action="tests.listed").count() == 2
     assert set(JobRun.objects.values_list("status", flat=True)) >= {"succeeded", "failed"}
     call.check()
 

@@ -18,6 +18,7 @@ from core.api.bulk import BulkDecisionSerializer, BulkResultSerializer, bulk_res
 from core.api.idempotency import idempotent_create
 from core.api.views import HasRole
 from core.bulk import bulk_apply
+from core.microcache import MicrocachedListMixin
 
 from .. import services
 from ..customer_data import SENSITIVE_CUSTOMER_FIELDS, customer_data_shown
@@ -70,7 +71,7 @@ def _audited_list(view, request, *, model_records) -> Response:
     return view.get_paginated_response(view.get_serializer(rows, many=True).data)
 
 
-class DealViewSet(ScopedModelViewSet):
+class DealViewSet(MicrocachedListMixin, ScopedModelViewSet):
     """Deal registrations. Drafts are created and edited here; transitions have their own POSTs."""
 
     # The deal list's own FilterSet: the same filters and sort keys (`?sort=`) as the page.
@@ -200,7 +201,9 @@ LEAD_OR_OFFER = PolymorphicProxySerializer(
 @extend_schema_view(
     list=extend_schema(responses=LEAD_OR_OFFER), retrieve=extend_schema(responses=LEAD_OR_OFFER)
 )
-class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class LeadViewSet(
+    MicrocachedListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Leads. Staff list and publish them; partners list the offers made to their company (the lead
     and their own offer, never who else was offered it) and accept or decline them."""
 

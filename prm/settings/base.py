@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.ActiveCompanyMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
+    "core.microcache.MicrocacheWriteMiddleware",
     "core.middleware.NulCharacterGuardMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -133,21 +134,27 @@ DATABASE_ROUTERS = ["core.dbrouter.ReplicaRouter"]
 DATABASE_OWNER_URL = env("DATABASE_OWNER_URL")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache (API rate limits) ---------------------------------------------------------------
+# --- Cache (API rate limits, dashboard figures, the response cache) ---------------------------
 # Nothing a page needs lives only here: sessions are in PostgreSQL (the default engine), and so are
-# sign-in lockouts (django-axes' database handler). The API throttles fail open when the cache is
-# down (core/api/throttling.py); short timeouts keep a hung Redis from hanging a request.
+# sign-in lockouts (django-axes' database handler). The API throttles and the response cache fail
+# open when the cache is down (core/api/throttling.py, core/microcache.py); short timeouts keep a
+# hung Redis from hanging a request.
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's, with one Redis client per pool instead of one per call (core/cache.py).
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The hot lists and dashboards answer a user's repeated request from a cache of whole responses
+# for this many seconds (core/microcache.py); the user's own changes show at once. 0: off.
+PRM_MICROCACHE_SECONDS = float(env("PRM_MICROCACHE_SECONDS", "5"))
 
 # --- Authentication ------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -24,6 +24,9 @@ if env("PRM_TEST_TASK_QUEUE", ""):  # noqa: F405
     PRM_INTERACTIVE_QUEUE = PRM_BATCH_QUEUE = env("PRM_TEST_TASK_QUEUE")  # noqa: F405
     CELERY_TASK_DEFAULT_QUEUE = PRM_INTERACTIVE_QUEUE
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "1000/minute", "user": "10000/minute"}  # noqa: F405
+# The response cache is off unless a test turns it on (tests/core/test_microcache.py): most tests
+# write rows set-based inside their transaction and read the page again at once.
+PRM_MICROCACHE_SECONDS = float(env("PRM_MICROCACHE_SECONDS", "0"))
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Each pytest-xdist process keeps its cache keys apart (the precomputed dashboard figures, the
