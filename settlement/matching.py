@@ -36,13 +36,7 @@ from .models import SettlementPolicy
 WINDOW_PASSES = 3
 # An order's paid and delivered totals are numeric(18,4): below 10^14.
 MONEY_LIMIT = Decimal(10) ** 14
-TEMP_TABLES = (
-    "recon_new",
-    "recon_open_payment",
-    "recon_open_delivery",
-    "recon_figures",
-    "recon_new_payment",
-)
+TEMP_TABLES = ("recon_payment", "recon_delivery", "recon_figures")
 
 # Won deals read through the deals app's view (deals/migrations/0008_won_line_view.py).
 _SYNC_FROM_DEALS = """
@@ -68,66 +62,55 @@ _PARTNERS = """
     UNION SELECT partner_id FROM settlement_delivery
 """
 
-# Per chunk, the payments (deliveries) not matched yet are copied to a temporary table; each step
-# matches from it and takes out what it matched, so a re-run only looks at what is still open.
-_OPEN = """
-    CREATE TEMP TABLE recon_open_{item} ON COMMIT DROP AS
-    SELECT x.id, x.partner_id, x.{ref} AS ref, x.{date} AS day, x.amount, x.currency
+# Per chunk, the payments (deliveries) not matched yet are copied to a temporary table together
+# with the order their reference names (the reference rule: same partner and currency), in one
+# pass; the window steps then fill in `order_id` for some of those still without one, so a re-run
+# only looks at what is still open and no match is copied twice.
+_ITEMS = """
+    CREATE TEMP TABLE recon_{item} ON COMMIT DROP AS
+    SELECT x.id, x.partner_id, x.{date} AS day, x.amount, x.currency, o.id AS order_id,
+           (CASE WHEN o.id IS NOT NULL THEN 'reference' END)::varchar(10) AS method
     FROM {table} x
+    LEFT JOIN settlement_order o
+      ON o.reference = x.{ref} AND o.partner_id = x.partner_id AND o.currency = x.currency
+     AND x.{ref} <> ''
     WHERE x.partner_id BETWEEN %(lo)s AND %(hi)s
       AND NOT EXISTS (SELECT 1 FROM settlement_reconciliationmatch m WHERE m.{item}_id = x.id)
 """
 
-# The chunk's matches, decided before any is written (one row per payment or delivery).
-_NEW = """
-    CREATE TEMP TABLE recon_new (
-        order_id bigint NOT NULL, payment_id bigint, delivery_id bigint,
-        amount numeric(18, 4) NOT NULL, method varchar(10) NOT NULL
-    ) ON COMMIT DROP
-"""
-
-# Each step adds its matches to `recon_new` and takes their items out of open (the DELETE's row
-# count is the step's).
-_BY_REFERENCE = """
-    WITH found AS (
-        INSERT INTO recon_new (order_id, {item}_id, amount, method)
-        SELECT o.id, x.id, x.amount, 'reference'
-        FROM recon_open_{item} x
-        JOIN settlement_order o
-          ON o.reference = x.ref AND o.partner_id = x.partner_id AND o.currency = x.currency
-        WHERE x.ref <> ''
-        RETURNING {item}_id
-    )
-    DELETE FROM recon_open_{item} WHERE id IN (SELECT {item}_id FROM found)
-"""
-
 # Orders that already have a payment (delivery), matched earlier or in this chunk, are not
-# candidates.
+# candidates. The UPDATE's row count is the step's.
 _BY_WINDOW = """
     WITH candidate AS (
-        SELECT x.id AS xid, x.amount, o.id AS oid, abs(x.day - o.order_date) AS gap
-        FROM recon_open_{item} x
+        SELECT x.id AS xid, o.id AS oid, abs(x.day - o.order_date) AS gap
+        FROM recon_{item} x
         JOIN settlement_order o
           ON o.partner_id = x.partner_id AND o.currency = x.currency AND o.amount = x.amount
          AND o.order_date BETWEEN x.day - %(window)s AND x.day + %(window)s
-        WHERE NOT EXISTS (
+        WHERE x.order_id IS NULL AND NOT EXISTS (
             SELECT 1 FROM settlement_reconciliationmatch m
             WHERE m.order_id = o.id AND m.{item}_id IS NOT NULL
         ) AND NOT EXISTS (
-            SELECT 1 FROM recon_new n WHERE n.order_id = o.id AND n.{item}_id IS NOT NULL
+            SELECT 1 FROM recon_{item} n WHERE n.order_id = o.id
         )
     ), ranked AS (
-        SELECT xid, oid, amount,
+        SELECT xid, oid,
                row_number() OVER (PARTITION BY xid ORDER BY gap, oid) AS by_item,
                row_number() OVER (PARTITION BY oid ORDER BY gap, xid) AS by_order
         FROM candidate
-    ), found AS (
-        INSERT INTO recon_new (order_id, {item}_id, amount, method)
-        SELECT oid, xid, amount, 'window' FROM ranked
-        WHERE by_item = 1 AND by_order = 1
-        RETURNING {item}_id
     )
-    DELETE FROM recon_open_{item} WHERE id IN (SELECT {item}_id FROM found)
+    UPDATE recon_{item} x SET order_id = r.oid, method = 'window'
+    FROM ranked r
+    WHERE x.id = r.xid AND r.by_item = 1 AND r.by_order = 1
+"""
+
+# The chunk's new matches, both kinds (read twice: summed into the figures, then written).
+_NEW = """
+    SELECT order_id, id AS payment_id, NULL::bigint AS delivery_id, amount, method
+    FROM recon_payment WHERE order_id IS NOT NULL
+    UNION ALL
+    SELECT order_id, NULL::bigint, id, amount, method
+    FROM recon_delivery WHERE order_id IS NOT NULL
 """
 
 # Matches only ever get added, so only the orders that got one in this chunk can change: their
@@ -141,11 +124,11 @@ _FIGURES = """
            coalesce(sum(s.amount) FILTER (WHERE s.payment_id IS NOT NULL), 0) AS paid,
            coalesce(sum(s.amount) FILTER (WHERE s.delivery_id IS NOT NULL), 0) AS delivered
     FROM (
-        SELECT n.order_id, n.payment_id, n.delivery_id, n.amount FROM recon_new n
+        SELECT n.order_id, n.payment_id, n.delivery_id, n.amount FROM ({new}) n
         UNION ALL
         SELECT m.order_id, m.payment_id, m.delivery_id, m.amount
         FROM settlement_reconciliationmatch m
-        WHERE m.order_id IN (SELECT order_id FROM recon_new)
+        WHERE m.order_id IN (SELECT order_id FROM ({new}) n)
     ) s
     GROUP BY s.order_id
 """
@@ -156,7 +139,7 @@ _FIGURES = """
 _WRITE = """
     INSERT INTO settlement_reconciliationmatch
         (run_id, order_id, payment_id, delivery_id, amount, method, created_at)
-    SELECT %(run)s, order_id, payment_id, delivery_id, amount, method, now() FROM recon_new
+    SELECT %(run)s, order_id, payment_id, delivery_id, amount, method, now() FROM ({new}) n
 """
 
 # The run counts what its chunks matched, in the chunk's transaction (last, so the run's row is
@@ -200,17 +183,11 @@ _OUT_OF_RANGE = """
     ORDER BY o.id
 """
 
-# Payments seen for the first time in this chunk: matched now, or still without an order.
-_NEW_PAYMENTS = """
-    CREATE TEMP TABLE recon_new_payment ON COMMIT DROP AS
-    SELECT payment_id AS id FROM recon_new WHERE payment_id IS NOT NULL
-    UNION ALL SELECT id FROM recon_open_payment
-"""
-
-# A pair of payments (earlier q, later p) is looked at when either of them is new.
+# A pair of payments (earlier q, later p) is looked at when either of them is new: seen for the
+# first time in this chunk (`recon_payment`: matched now, or still without an order).
 _DUPLICATE_PAYMENTS = """
     WITH pairs AS (
-        SELECT p.id AS pid, q.id AS qid FROM recon_new_payment n
+        SELECT p.id AS pid, q.id AS qid FROM recon_payment n
         JOIN settlement_payment p ON p.id = n.id
         JOIN settlement_payment q
           ON q.partner_id = p.partner_id AND q.reference = p.reference
@@ -218,7 +195,7 @@ _DUPLICATE_PAYMENTS = """
          AND (q.paid_on, q.id) < (p.paid_on, p.id) AND p.paid_on - q.paid_on <= %(duplicate_days)s
         WHERE p.reference <> ''
         UNION
-        SELECT p.id, q.id FROM recon_new_payment n
+        SELECT p.id, q.id FROM recon_payment n
         JOIN settlement_payment q ON q.id = n.id
         JOIN settlement_payment p
           ON p.partner_id = q.partner_id AND p.reference = q.reference
@@ -246,7 +223,8 @@ _WITHOUT_ORDER = """
     )
     SELECT %(kind)s, x.partner_id, %(run)s, NULL, {payment}, NULL, {delivery},
            NULL, x.amount, x.currency, 'open', now()
-    FROM recon_open_{item} x
+    FROM recon_{item} x
+    WHERE x.order_id IS NULL
     ORDER BY x.id
     ON CONFLICT DO NOTHING
 """
@@ -320,42 +298,34 @@ def match_chunk(*, run_id: int, partner_range: tuple[int, int]) -> dict[str, int
         cursor.execute("SET LOCAL synchronous_commit = off")
         # Dropped at commit; dropped here too when the chunk runs inside a larger transaction.
         cursor.execute(f"DROP TABLE IF EXISTS {', '.join(TEMP_TABLES)}")
-        cursor.execute(_NEW)
         matched = {"reference": 0, "window": 0}
         # Payments and deliveries never compete for a match: each kind goes through the rules on
-        # its own, references first.
+        # its own, references first (taken with the open items themselves).
         for item, names in ITEMS.items():
-            cursor.execute(_OPEN.format(item=item, **names), params)
-            cursor.execute(f"ANALYZE recon_open_{item}")
-            cursor.execute(_BY_REFERENCE.format(item=item), params)
-            matched["reference"] += cursor.rowcount
-        # The window steps look up, per candidate order, whether it has its payment (delivery)
-        # already: an index, built once over the reference matches, keeps that one probe whatever
-        # plan the estimates lead to.
-        cursor.execute("CREATE INDEX ON recon_new (order_id)")
-        cursor.execute("ANALYZE recon_new")
-        for item in ITEMS:
-            cursor.execute(f"ANALYZE recon_open_{item}")
+            cursor.execute(_ITEMS.format(item=item, **names), params)
+            # The window steps look up, per candidate order, whether it has its payment (delivery)
+            # already: an index keeps that one probe whatever plan the estimates lead to.
+            cursor.execute(f"CREATE INDEX ON recon_{item} (order_id)")
+            cursor.execute(f"ANALYZE recon_{item}")
+            cursor.execute(f"SELECT count(order_id) FROM recon_{item}")
+            matched["reference"] += cursor.fetchone()[0]
             for _pass in range(WINDOW_PASSES):
                 cursor.execute(_BY_WINDOW.format(item=item), params)
                 matched["window"] += cursor.rowcount
                 if cursor.rowcount == 0:
                     break
         counts["matches"] = matched["reference"] + matched["window"]
-        cursor.execute("ANALYZE recon_new")
         # A hash of a million orders' running sums outgrows work_mem and spills; sorting the
         # matches by order and summing each run of rows needs no memory per order.
         cursor.execute("SET LOCAL enable_hashagg = off")
-        cursor.execute(_FIGURES)
+        cursor.execute(_FIGURES.format(new=_NEW))
         cursor.execute("SET LOCAL enable_hashagg = on")
         cursor.execute("ANALYZE recon_figures")
-        cursor.execute(_WRITE, params)
+        cursor.execute(_WRITE.format(new=_NEW), params)
         cursor.execute(_ORDER_FIGURES, params)
         counts["orders_updated"] = cursor.rowcount
         cursor.execute(_OUT_OF_RANGE, params)
         counts["anomalies"] += cursor.rowcount
-        cursor.execute(_NEW_PAYMENTS)
-        cursor.execute("ANALYZE recon_new_payment")
         cursor.execute(_DUPLICATE_PAYMENTS, params)
         counts["anomalies"] += cursor.rowcount
         for item, kind in (
