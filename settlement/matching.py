@@ -36,7 +36,13 @@ from .models import SettlementPolicy
 WINDOW_PASSES = 3
 # An order's paid and delivered totals are numeric(18,4): below 10^14.
 MONEY_LIMIT = Decimal(10) ** 14
-TEMP_TABLES = ("recon_payment", "recon_delivery", "recon_figures")
+TEMP_TABLES = (
+    "recon_payment",
+    "recon_delivery",
+    "recon_candidate_payment",
+    "recon_candidate_delivery",
+    "recon_figures",
+)
 
 # Won deals read through the deals app's view (deals/migrations/0008_won_line_view.py).
 _SYNC_FROM_DEALS = """
@@ -78,30 +84,42 @@ _ITEMS = """
       AND NOT EXISTS (SELECT 1 FROM settlement_reconciliationmatch m WHERE m.{item}_id = x.id)
 """
 
-# Orders that already have a payment (delivery), matched earlier or in this chunk, are not
-# candidates. The UPDATE's row count is the step's.
+# The window rule's candidate pairs, once per kind: open items and the orders they could match.
+# Orders that already have a payment (delivery), matched earlier or by reference in this chunk, are
+# not candidates.
+_CANDIDATES = """
+    CREATE TEMP TABLE recon_candidate_{item} ON COMMIT DROP AS
+    SELECT x.id AS xid, o.id AS oid, abs(x.day - o.order_date) AS gap
+    FROM recon_{item} x
+    JOIN settlement_order o
+      ON o.partner_id = x.partner_id AND o.currency = x.currency AND o.amount = x.amount
+     AND o.order_date BETWEEN x.day - %(window)s AND x.day + %(window)s
+    WHERE x.order_id IS NULL AND NOT EXISTS (
+        SELECT 1 FROM settlement_reconciliationmatch m
+        WHERE m.order_id = o.id AND m.{item}_id IS NOT NULL
+    ) AND NOT EXISTS (
+        SELECT 1 FROM recon_{item} n WHERE n.order_id = o.id
+    )
+"""
+
+# One pass: mutual closest pairs become window matches, and every candidate pair of a matched item
+# or a now taken order drops out (what the next pass would exclude). Returns the pass's count.
 _BY_WINDOW = """
-    WITH candidate AS (
-        SELECT x.id AS xid, o.id AS oid, abs(x.day - o.order_date) AS gap
-        FROM recon_{item} x
-        JOIN settlement_order o
-          ON o.partner_id = x.partner_id AND o.currency = x.currency AND o.amount = x.amount
-         AND o.order_date BETWEEN x.day - %(window)s AND x.day + %(window)s
-        WHERE x.order_id IS NULL AND NOT EXISTS (
-            SELECT 1 FROM settlement_reconciliationmatch m
-            WHERE m.order_id = o.id AND m.{item}_id IS NOT NULL
-        ) AND NOT EXISTS (
-            SELECT 1 FROM recon_{item} n WHERE n.order_id = o.id
-        )
-    ), ranked AS (
+    WITH ranked AS (
         SELECT xid, oid,
                row_number() OVER (PARTITION BY xid ORDER BY gap, oid) AS by_item,
                row_number() OVER (PARTITION BY oid ORDER BY gap, xid) AS by_order
-        FROM candidate
+        FROM recon_candidate_{item}
+    ), found AS (
+        UPDATE recon_{item} x SET order_id = r.oid, method = 'window'
+        FROM ranked r
+        WHERE x.id = r.xid AND r.by_item = 1 AND r.by_order = 1
+        RETURNING x.id, x.order_id
+    ), taken AS (
+        DELETE FROM recon_candidate_{item} c
+        WHERE c.xid IN (SELECT id FROM found) OR c.oid IN (SELECT order_id FROM found)
     )
-    UPDATE recon_{item} x SET order_id = r.oid, method = 'window'
-    FROM ranked r
-    WHERE x.id = r.xid AND r.by_item = 1 AND r.by_order = 1
+    SELECT count(*) FROM found
 """
 
 # The chunk's new matches, both kinds (read twice: summed into the figures, then written).
@@ -184,9 +202,9 @@ _OUT_OF_RANGE = """
 """
 
 # A pair of payments (earlier q, later p) is looked at when either of them is new: seen for the
-# first time in this chunk (`recon_payment`: matched now, or still without an order).
-_DUPLICATE_PAYMENTS = """
-    WITH pairs AS (
+# first time in this chunk (`recon_payment`: matched now, or still without an order). A few new
+# payments look up their pairs through the partner's index, from either side of the pair.
+_PAIRS_OF_FEW = """
         SELECT p.id AS pid, q.id AS qid FROM recon_payment n
         JOIN settlement_payment p ON p.id = n.id
         JOIN settlement_payment q
@@ -202,7 +220,24 @@ _DUPLICATE_PAYMENTS = """
          AND p.amount = q.amount AND p.currency = q.currency
          AND (q.paid_on, q.id) < (p.paid_on, p.id) AND p.paid_on - q.paid_on <= %(duplicate_days)s
         WHERE q.reference <> ''
-    )
+"""
+
+# Many new payments (a fresh run): one pass pairs the chunk's payments among themselves (a hash
+# join) and keeps the pairs with a new payment, instead of joining every payment twice.
+_PAIRS_OF_MANY = """
+        SELECT p.id AS pid, q.id AS qid FROM settlement_payment p
+        JOIN settlement_payment q
+          ON q.partner_id = p.partner_id AND q.reference = p.reference
+         AND q.amount = p.amount AND q.currency = p.currency
+         AND (q.paid_on, q.id) < (p.paid_on, p.id) AND p.paid_on - q.paid_on <= %(duplicate_days)s
+        WHERE p.partner_id BETWEEN %(lo)s AND %(hi)s AND p.reference <> ''
+          AND (p.id IN (SELECT id FROM recon_payment) OR q.id IN (SELECT id FROM recon_payment))
+"""
+# From this many new payments in a chunk on, the single pass over the chunk's payments is cheaper.
+PAIRS_OF_MANY_FROM = 20_000
+
+_DUPLICATE_PAYMENTS = """
+    WITH pairs AS ({pairs})
     INSERT INTO settlement_reconciliationanomaly (
         kind, partner_id, run_id, order_id, payment_id, related_payment_id, delivery_id,
         expected_amount, actual_amount, currency, state, created_at
@@ -296,6 +331,8 @@ def match_chunk(*, run_id: int, partner_range: tuple[int, int]) -> dict[str, int
         # The chunk commits once: not waiting for its WAL flush changes nothing about atomicity (a
         # crash right after the commit loses the whole chunk, which the next run matches again).
         cursor.execute("SET LOCAL synchronous_commit = off")
+        # Compiling each large statement (JIT) costs more than it saves on these plain joins.
+        cursor.execute("SET LOCAL jit = off")
         # Dropped at commit; dropped here too when the chunk runs inside a larger transaction.
         cursor.execute(f"DROP TABLE IF EXISTS {', '.join(TEMP_TABLES)}")
         matched = {"reference": 0, "window": 0}
@@ -303,31 +340,41 @@ def match_chunk(*, run_id: int, partner_range: tuple[int, int]) -> dict[str, int
         # its own, references first (taken with the open items themselves).
         for item, names in ITEMS.items():
             cursor.execute(_ITEMS.format(item=item, **names), params)
+            if item == "payment":
+                new_payments = cursor.rowcount
             # The window steps look up, per candidate order, whether it has its payment (delivery)
             # already: an index keeps that one probe whatever plan the estimates lead to.
             cursor.execute(f"CREATE INDEX ON recon_{item} (order_id)")
             cursor.execute(f"ANALYZE recon_{item}")
             cursor.execute(f"SELECT count(order_id) FROM recon_{item}")
             matched["reference"] += cursor.fetchone()[0]
+            cursor.execute(_CANDIDATES.format(item=item), params)
             for _pass in range(WINDOW_PASSES):
-                cursor.execute(_BY_WINDOW.format(item=item), params)
-                matched["window"] += cursor.rowcount
-                if cursor.rowcount == 0:
+                cursor.execute(_BY_WINDOW.format(item=item))
+                found = cursor.fetchone()[0]
+                matched["window"] += found
+                if found == 0:
                     break
         counts["matches"] = matched["reference"] + matched["window"]
         # A hash of a million orders' running sums outgrows work_mem and spills; sorting the
         # matches by order and summing each run of rows needs no memory per order.
+        # The sort of two million matches fits in 256 MB (at 128 MB it went to disk).
         cursor.execute("SET LOCAL enable_hashagg = off")
+        cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute(_FIGURES.format(new=_NEW))
         cursor.execute("SET LOCAL enable_hashagg = on")
+        cursor.execute("SET LOCAL work_mem = '128MB'")
         cursor.execute("ANALYZE recon_figures")
         cursor.execute(_WRITE.format(new=_NEW), params)
         cursor.execute(_ORDER_FIGURES, params)
         counts["orders_updated"] = cursor.rowcount
         cursor.execute(_OUT_OF_RANGE, params)
         counts["anomalies"] += cursor.rowcount
-        cursor.execute(_DUPLICATE_PAYMENTS, params)
-        counts["anomalies"] += cursor.rowcount
+        # Two payments that were both there before were paired then: no new payment, no new pair.
+        if new_payments:
+            pairs = _PAIRS_OF_MANY if new_payments >= PAIRS_OF_MANY_FROM else _PAIRS_OF_FEW
+            cursor.execute(_DUPLICATE_PAYMENTS.format(pairs=pairs), params)
+            counts["anomalies"] += cursor.rowcount
         for item, kind in (
             ("payment", "payment_without_order"),
             ("delivery", "delivery_without_order"),
