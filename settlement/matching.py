@@ -158,6 +158,7 @@ _WRITE = """
     INSERT INTO settlement_reconciliationmatch
         (run_id, order_id, payment_id, delivery_id, amount, method, created_at)
     SELECT %(run)s, order_id, payment_id, delivery_id, amount, method, now() FROM ({new}) n
+    ORDER BY order_id
 """
 
 # The run counts what its chunks matched, in the chunk's transaction (last, so the run's row is
