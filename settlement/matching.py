@@ -6,10 +6,12 @@ are protected by unique constraints; an order's figures are recomputed only when
 match), so running a chunk again, or after a worker died mid-chunk, changes nothing, and a re-run
 only reads what is still open.
 
-A chunk decides every match in temporary tables first (they write no WAL), then writes them to the
-match table in one INSERT … SELECT: a fresh run of a million payments and a million deliveries
-writes two million rows in one statement, each with three index entries besides its key, and the
-order figures are summed from the chunk's new matches plus whatever the orders had before.
+A chunk decides every match in temporary tables first (they write no WAL): one per kind of item,
+holding the open items with the order their reference names (one join), to which the window
+passes add theirs. It then writes them to the match table in one INSERT … SELECT: a fresh run of a
+million payments and a million deliveries writes two million rows in one statement, each with
+three index entries besides its key, and the order figures are summed from the chunk's new
+matches plus whatever the orders had before.
 
 Rules, in order, for payments and then for deliveries:
 1. by reference: the payment's reference (the delivery's order number) is an order number of the
@@ -61,11 +63,13 @@ _SYNC_FROM_DEALS = """
     ON CONFLICT DO NOTHING
 """
 
-# The partners a reconciliation run splits into chunks: those with orders, payments or deliveries.
+# The partners a reconciliation run splits into chunks: those with orders, payments or deliveries
+# (a few index probes per partner, rather than sorting every row's partner to find the distinct).
 _PARTNERS = """
-    SELECT partner_id FROM settlement_order
-    UNION SELECT partner_id FROM settlement_payment
-    UNION SELECT partner_id FROM settlement_delivery
+    SELECT p.id AS partner_id FROM partners_partner p
+    WHERE EXISTS (SELECT 1 FROM settlement_order o WHERE o.partner_id = p.id)
+       OR EXISTS (SELECT 1 FROM settlement_payment x WHERE x.partner_id = p.id)
+       OR EXISTS (SELECT 1 FROM settlement_delivery d WHERE d.partner_id = p.id)
 """
 
 # Per chunk, the payments (deliveries) not matched yet are copied to a temporary table together
