@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from core.jobs import key_ranges
 
@@ -338,6 +338,15 @@ def match_chunk(*, run_id: int, partner_range: tuple[int, int]) -> dict[str, int
         cursor.execute("SET LOCAL synchronous_commit = off")
         # Compiling each large statement (JIT) costs more than it saves on these plain joins.
         cursor.execute("SET LOCAL jit = off")
+        # The temporary tables (about 90 MB a kind at a million items) are read several times: kept
+        # in the backend's own buffers rather than passed through the file system each time. The
+        # size can only be chosen before the session's first temporary table (an error after, which
+        # the savepoint absorbs: the session keeps the buffers it has).
+        try:
+            with transaction.atomic():
+                cursor.execute("SET LOCAL temp_buffers = '256MB'")
+        except DatabaseError:
+            pass
         # Dropped at commit; dropped here too when the chunk runs inside a larger transaction.
         cursor.execute(f"DROP TABLE IF EXISTS {', '.join(TEMP_TABLES)}")
         matched = {"reference": 0, "window": 0}
