@@ -88,6 +88,8 @@ _ITEMS = """
       AND NOT EXISTS (SELECT 1 FROM settlement_reconciliationmatch m WHERE m.{item}_id = x.id)
 """
 
+_COUNT_BY_REFERENCE = "SELECT count(order_id) FROM recon_{item}"
+
 # The window rule's candidate pairs, once per kind: open items and the orders they could match.
 # Orders that already have a payment (delivery), matched earlier or by reference in this chunk, are
 # not candidates.
@@ -360,7 +362,7 @@ def match_chunk(*, run_id: int, partner_range: tuple[int, int]) -> dict[str, int
             # already: an index keeps that one probe whatever plan the estimates lead to.
             cursor.execute(f"CREATE INDEX ON recon_{item} (order_id)")
             cursor.execute(f"ANALYZE recon_{item}")
-            cursor.execute(f"SELECT count(order_id) FROM recon_{item}")
+            cursor.execute(_COUNT_BY_REFERENCE.format(item=item))
             matched["reference"] += cursor.fetchone()[0]
             cursor.execute(_CANDIDATES.format(item=item), params)
             for _pass in range(WINDOW_PASSES):
