@@ -72,6 +72,10 @@ _PARTNERS = """
        OR EXISTS (SELECT 1 FROM settlement_delivery d WHERE d.partner_id = p.id)
 """
 
+# Every join with the orders names the chunk's partner range on the order's side too (matches are
+# always within one partner): the planner reads and hashes only the chunk's orders, so a run split
+# in chunks or across workers does not read every order once per chunk.
+#
 # Per chunk, the payments (deliveries) not matched yet are copied to a temporary table together
 # with the order their reference names (the reference rule: same partner and currency), in one
 # pass; the window steps then fill in `order_id` for some of those still without one, so a re-run
@@ -83,7 +87,7 @@ _ITEMS = """
     FROM {table} x
     LEFT JOIN settlement_order o
       ON o.reference = x.{ref} AND o.partner_id = x.partner_id AND o.currency = x.currency
-     AND x.{ref} <> ''
+     AND x.{ref} <> '' AND o.partner_id BETWEEN %(lo)s AND %(hi)s
     WHERE x.partner_id BETWEEN %(lo)s AND %(hi)s
       AND NOT EXISTS (SELECT 1 FROM settlement_reconciliationmatch m WHERE m.{item}_id = x.id)
 """
@@ -100,7 +104,7 @@ _CANDIDATES = """
     JOIN settlement_order o
       ON o.partner_id = x.partner_id AND o.currency = x.currency AND o.amount = x.amount
      AND o.order_date BETWEEN x.day - %(window)s AND x.day + %(window)s
-    WHERE x.order_id IS NULL AND NOT EXISTS (
+    WHERE x.order_id IS NULL AND o.partner_id BETWEEN %(lo)s AND %(hi)s AND NOT EXISTS (
         SELECT 1 FROM settlement_reconciliationmatch m
         WHERE m.order_id = o.id AND m.{item}_id IS NOT NULL
     ) AND NOT EXISTS (
@@ -186,7 +190,8 @@ _ORDER_FIGURES = """
             ELSE 'overpaid'
         END
     FROM recon_figures f
-    WHERE o.id = f.order_id AND f.paid < %(money_limit)s AND f.delivered < %(money_limit)s
+    WHERE o.id = f.order_id AND o.partner_id BETWEEN %(lo)s AND %(hi)s
+      AND f.paid < %(money_limit)s AND f.delivered < %(money_limit)s
 """
 
 # An order whose paid or delivered total does not fit its figures (numeric(18,4)) keeps them
@@ -237,8 +242,8 @@ _PAIRS_OF_MANY = """
           ON q.partner_id = p.partner_id AND q.reference = p.reference
          AND q.amount = p.amount AND q.currency = p.currency
          AND (q.paid_on, q.id) < (p.paid_on, p.id) AND p.paid_on - q.paid_on <= %(duplicate_days)s
-        WHERE p.partner_id BETWEEN %(lo)s AND %(hi)s AND p.reference <> ''
-          AND (p.id IN (SELECT id FROM recon_payment) OR q.id IN (SELECT id FROM recon_payment))
+        WHERE p.partner_id BETWEEN %(lo)s AND %(hi)s AND q.partner_id BETWEEN %(lo)s AND %(hi)s
+          AND p.reference <> '' AND (p.id IN (SELECT id FROM recon_payment) OR q.id IN (SELECT id FROM recon_payment))
 """
 # From this many new payments in a chunk on, the single pass over the chunk's payments is cheaper.
 PAIRS_OF_MANY_FROM = 20_000
