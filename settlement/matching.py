@@ -63,13 +63,32 @@ _SYNC_FROM_DEALS = """
     ON CONFLICT DO NOTHING
 """
 
-# The partners a reconciliation run splits into chunks: those with orders, payments or deliveries
-# (a few index probes per partner, rather than sorting every row's partner to find the distinct).
+# The partners a reconciliation run splits into chunks: those with orders, payments or deliveries.
+# Each table's partner index is walked from one partner to the next (one probe per partner) rather
+# than sorting every row's partner to find the distinct ones.
 _PARTNERS = """
-    SELECT p.id AS partner_id FROM partners_partner p
-    WHERE EXISTS (SELECT 1 FROM settlement_order o WHERE o.partner_id = p.id)
-       OR EXISTS (SELECT 1 FROM settlement_payment x WHERE x.partner_id = p.id)
-       OR EXISTS (SELECT 1 FROM settlement_delivery d WHERE d.partner_id = p.id)
+    WITH RECURSIVE
+    o(p) AS (
+        SELECT min(partner_id) FROM settlement_order
+        UNION ALL
+        SELECT (SELECT min(t.partner_id) FROM settlement_order t WHERE t.partner_id > o.p)
+        FROM o WHERE o.p IS NOT NULL
+    ),
+    x(p) AS (
+        SELECT min(partner_id) FROM settlement_payment
+        UNION ALL
+        SELECT (SELECT min(t.partner_id) FROM settlement_payment t WHERE t.partner_id > x.p)
+        FROM x WHERE x.p IS NOT NULL
+    ),
+    d(p) AS (
+        SELECT min(partner_id) FROM settlement_delivery
+        UNION ALL
+        SELECT (SELECT min(t.partner_id) FROM settlement_delivery t WHERE t.partner_id > d.p)
+        FROM d WHERE d.p IS NOT NULL
+    )
+    SELECT p AS partner_id FROM o WHERE p IS NOT NULL
+    UNION SELECT p FROM x WHERE p IS NOT NULL
+    UNION SELECT p FROM d WHERE p IS NOT NULL
 """
 
 # Every join with the orders names the chunk's partner range on the order's side too (matches are
