@@ -293,3 +293,28 @@ def test_duplicate_found_when_the_earlier_payment_is_imported_later(partner):
     # then the later one is the duplicate of the earlier one
     [duplicate] = anomalies(AnomalyKind.DUPLICATE_PAYMENT)
     assert duplicate.payment == later and duplicate.related_payment == earlier
+
+
+@pytest.mark.django_db(transaction=True)
+def test_matches_in_a_session_that_already_used_temporary_tables():
+    """The job asks for larger buffers for its temporary tables, which a session can only get
+    before its first one: a session that had some already matches with the buffers it has."""
+    from django.db import connection
+
+    # given a fresh session whose temporary-table buffers are fixed by an earlier temporary table
+    connection.close()
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE earlier (id int)")
+        cursor.execute("INSERT INTO earlier VALUES (1)")
+    partner = PartnerFactory()
+    so = order(partner, "1000.00", reference="SO-T")
+    payment(partner, "1000.00", reference="SO-T")
+    # when
+    run_matching()
+    # then
+    so.refresh_from_db()
+    assert so.status == OrderStatus.MATCHED
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW temp_buffers")
+        assert cursor.fetchone() == ("8MB",)
+        cursor.execute("DROP TABLE earlier")
