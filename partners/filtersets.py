@@ -66,9 +66,9 @@ class PartnerFilterSet(ListFilterSet):
         label=_("Channel manager"),
         field_name="channel_manager",
         # Only what an option shows: the page lists every manager on every request.
-        queryset=User.objects.filter(
-            role__in=[Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR]
-        ).only("pk", "full_name", "email"),
+        queryset=User.objects.filter(role__in=[Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR]).only(
+            "pk", "full_name", "email"
+        ),
     )
     specialization = django_filters.CharFilter(
         label=_("Specialization"), method="filter_specialization", widget=IndustryInput
