@@ -103,6 +103,8 @@ ESTIMATE_TRUSTED_ABOVE = 2 * COUNT_CAP
 
 def estimated_count(queryset: QuerySet) -> int:
     """PostgreSQL's estimate of how many rows match (planned, not run: no row is read)."""
+    if queryset.query.is_empty():
+        return 0
     try:
         plan = queryset.order_by().values("pk").explain(format="json")
     except EmptyResultSet:
