@@ -69,6 +69,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         indexes = [
             GinIndex(fields=["full_name"], name="user_name_trgm", opclasses=["gin_trgm_ops"]),
             GinIndex(fields=["email"], name="user_email_trgm", opclasses=["gin_trgm_ops"]),
+            # The staff of a role in name order (the partner directory's channel manager filter,
+            # on every page): not a scan of every partner user (DESIGN §10).
+            models.Index(fields=["role", "full_name", "email"], name="user_role_name"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -15,6 +15,8 @@ from django.db.models import Q, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from .fast_widgets import use_fast_widgets
+
 
 def codes_matching(choices: Iterable[tuple[str, object]], typed: str) -> list[str]:
     """The codes of `choices` that `typed` names: the code itself in any case, or (part of) its
@@ -146,6 +148,14 @@ class ListFilterSet(django_filters.FilterSet):
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None, user=None):
         super().__init__(data, queryset, request=request, prefix=prefix)
         self.user = user if user is not None else getattr(request, "user", None)
+
+    @property
+    def form(self):
+        """The filter form, its selects and checkboxes written out in Python (a page renders it
+        on every request: `core.fast_widgets`)."""
+        if not hasattr(self, "_form"):
+            use_fast_widgets(super().form)
+        return self._form
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         queryset = super().filter_queryset(queryset)

@@ -12,15 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from core.exports import (
     ExportRows,
     export_choice,
-    export_choice_clean,
     export_filters_of,
     export_list_rows,
     export_register,
 )
 
-from . import selectors
 from .customer_data import customer_data_shown
-from .lists import DEAL_LIST, LEAD_LIST, PRICE_LIST_LIST
+from .lists import DEAL_LIST, LEAD_LIST, LEAD_OFFER_LIST, PRICE_LIST_LIST, lead_offer_params
 from .models import Deal, Lead, Product
 from .permissions import price_list_can_manage
 
@@ -130,14 +128,17 @@ def deal_rows_for(user, params: Mapping[str, Any]) -> ExportRows:
 
 
 def lead_rows_for(user, params: Mapping[str, Any]) -> ExportRows:
-    """Partners: the leads offered to their company (`show` open or all); staff: every lead by
-    `status` — the two lists of the lead page."""
+    """Partners: the leads offered to their company as the offer list filters them
+    (`LEAD_OFFER_LIST`, open ones unless `show=all`); staff: every lead (`LEAD_LIST`) — the two
+    lists of the lead page."""
     if user.is_partner_user:
-        show = export_choice_clean(params, "show", ("open", "all")) or "open"
+        params = lead_offer_params(params)
         return ExportRows(
-            records=selectors.lead_offers_for(user=user, show=show),
-            row=lead_export_row,
-            prepare=_customer_data(user, {"show": show}, record_of=lambda offer: offer.lead),
+            records=export_list_rows(LEAD_OFFER_LIST, user=user, params=params),
+            row=lead_export_row,  # `prepare` hands on the offers' leads, masked
+            prepare=_customer_data(
+                user, export_filters_of(params), record_of=lambda offer: offer.lead
+            ),
         )
     return ExportRows(
         records=export_list_rows(LEAD_LIST, user=user, params=params),

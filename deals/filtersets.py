@@ -24,8 +24,15 @@ from core.filters import (
 from core.money import CURRENCY_CHOICES
 from partners.regions import REGIONS
 
-from .choices import PENDING_STATUSES, DealStatus, LeadStatus, PriceLevel
-from .models import Deal, DealLine, Lead, PriceListEntry, Product, ProductFamily
+from .choices import (
+    AVAILABLE_LEAD_STATUSES,
+    PENDING_STATUSES,
+    DealStatus,
+    LeadOfferStatus,
+    LeadStatus,
+    PriceLevel,
+)
+from .models import Deal, DealLine, Lead, LeadOffer, PriceListEntry, Product, ProductFamily
 from .rules import normalize_customer_name
 
 
@@ -132,6 +139,53 @@ class LeadFilterSet(ListFilterSet):
     class Meta:
         model = Lead
         fields: list[str] = []
+
+
+# The partner's lead list shows its open offers unless all are asked (`?show=all`).
+OFFER_SHOW_CHOICES = (("open", _("Open offers only")), ("all", _("All offers")))
+
+
+class LeadOfferFilterSet(ListFilterSet):
+    """The leads offered to the reader's company (DESIGN §4.6): the partner's lead page, its
+    export and the partner's `GET /api/v1/leads/`."""
+
+    show = django_filters.ChoiceFilter(
+        label=_("Show"), choices=OFFER_SHOW_CHOICES, method="filter_show", empty_label=None
+    )
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method=text_search(
+            ["lead__customer_name", "lead__project_name"], exact=["lead__customer_tax_id"]
+        ),
+    )
+    status = MultiChoiceFilter(label=_("Answer"), choices=LeadOfferStatus.choices)
+    region = CodeOrNameFilter(
+        label=_("Region"), field_name="lead__customer_region", choices=REGIONS
+    )
+    exclusive = YesNoFilter(label=_("Exclusive offer"), field_name="exclusive")
+    offered = DateRangeFilter(label=_("Offered"), field_name="offered_at")
+    value = AmountRangeFilter(label=_("Estimated value"), field_name="lead__estimated_value")
+    sort = SortFilter(
+        fields=(
+            ("offered_at", "offered"),
+            ("lead__project_name", "project"),
+            ("lead__customer_name", "customer"),
+            ("lead__customer_region", "region"),
+            ("lead__estimated_value", "value"),
+            ("status", "status"),
+        ),
+        default="-offered",
+    )
+
+    class Meta:
+        model = LeadOffer
+        fields: list[str] = []
+
+    def filter_show(self, qs: QuerySet, _name: str, value: str) -> QuerySet:
+        """Open: offers not answered yet of leads still to be taken."""
+        if value != "open":
+            return qs
+        return qs.filter(status=LeadOfferStatus.OFFERED, lead__status__in=AVAILABLE_LEAD_STATUSES)
 
 
 # --- the approval queue ----------------------------------------------------------------------

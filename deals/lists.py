@@ -3,15 +3,26 @@ for the page, the API and exports (`DEAL_LIST.queryset_for(user=, params=)`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from core.lists import Column, ListDefinition, list_register
 
-from .filtersets import DealFilterSet, DealQueueFilterSet, LeadFilterSet, PriceListFilterSet
+from .filtersets import (
+    DealFilterSet,
+    DealQueueFilterSet,
+    LeadFilterSet,
+    LeadOfferFilterSet,
+    PriceListFilterSet,
+)
 from .selectors import (
     deal_list_base_for,
     deal_queue_for,
     lead_list_base_for,
+    lead_offer_list_base_for,
     price_list_products_for,
 )
 
@@ -21,6 +32,7 @@ DEAL_LIST = list_register(
         url_name="deals:list",
         base=deal_list_base_for,
         filterset=DealFilterSet,
+        deferred_rows=True,
         columns=(
             Column("project", _("Project"), sort="project"),
             Column("customer", _("Customer"), sort="customer"),
@@ -51,6 +63,26 @@ LEAD_LIST = list_register(
             Column("offers", _("Offers"), num=True),
             Column("accepted_by", _("Accepted by")),
             Column("published", _("Published on"), sort="published"),
+        ),
+    )
+)
+
+# The partner's side of the lead page (same URL): the offers made to its company.
+LEAD_OFFER_LIST = list_register(
+    ListDefinition(
+        key="lead-offers",
+        url_name="deals:lead_list",
+        base=lead_offer_list_base_for,
+        filterset=LeadOfferFilterSet,
+        columns=(
+            Column("project", _("Project"), sort="project"),
+            Column("customer", _("Customer"), sort="customer"),
+            Column("region", _("Region"), sort="region"),
+            Column("industry", _("Industry")),
+            Column("value", _("Estimated value"), sort="value", num=True),
+            Column("offer", _("Offer")),
+            Column("offered", _("Offered"), sort="offered", default=False),
+            Column("answer", _("Answer"), sort="status"),
         ),
     )
 )
@@ -89,3 +121,18 @@ PRICE_LIST_LIST = list_register(
         ),
     )
 )
+
+
+def lead_offer_params(params: Mapping[str, Any]) -> QueryDict:
+    """The partner lead page's query with its default filled in: open offers unless all are
+    asked (the page, its export and its saved views agree on what no `show` means)."""
+    query = QueryDict(mutable=True)
+    if hasattr(params, "lists"):
+        for name, values in params.lists():
+            query.setlist(name, values)
+    else:
+        for name, value in params.items():
+            query[name] = value
+    if not query.get("show"):
+        query["show"] = "open"
+    return query

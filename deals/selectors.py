@@ -257,6 +257,12 @@ def lead_offers_for(*, user, show: str = "open") -> QuerySet[LeadOffer]:
     return qs.order_by("-offered_at", "-pk")
 
 
+def lead_offer_list_base_for(*, user) -> QuerySet[LeadOffer]:
+    """The offers made to the user's company with their leads (a distributor also sees its
+    dealers'); `deals.lists.LEAD_OFFER_LIST` filters and sorts them."""
+    return LeadOffer.objects.visible_to(user).select_related("lead", "partner")
+
+
 def lead_list_base_for(*, user) -> QuerySet[Lead]:
     """Staff list of leads with the accepting partner (`deals.lists.LEAD_LIST` filters them)."""
     return Lead.objects.visible_to(user).select_related("accepted_partner")

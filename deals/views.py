@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +19,7 @@ from core.bulk import BULK_MAX_ROWS, BulkDecisionForm, bulk_apply
 from core.exports import EXPORT_FORMATS
 from core.forms import apply_service_errors
 from core.idempotency import idempotent_form
-from core.lists import NAVIGATION_PARAMS
+from core.lists import NAVIGATION_PARAMS, chosen_columns
 from core.microcache import microcached
 from core.permissions import role_required
 from core.views import export_page, listing, settings_form_saved
@@ -43,7 +42,14 @@ from .forms import (
     ReasonForm,
     WonForm,
 )
-from .lists import DEAL_LIST, DEAL_QUEUE_LIST, LEAD_LIST, PRICE_LIST_LIST
+from .lists import (
+    DEAL_LIST,
+    DEAL_QUEUE_LIST,
+    LEAD_LIST,
+    LEAD_OFFER_LIST,
+    PRICE_LIST_LIST,
+    lead_offer_params,
+)
 from .models import Deal, DealSettings
 from .permissions import (
     PRICE_LIST_ROLES,
@@ -388,22 +394,26 @@ def lead_list(request):
     if export_format in EXPORT_FORMATS:
         return export_page(request, "leads", export_format)
     if request.user.is_partner_user:
-        show = "all" if request.GET.get("show") == "all" else "open"
-        offers = selectors.lead_offers_for(user=request.user, show=show)
-        page = Paginator(offers, 50).get_page(request.GET.get("page"))
-        page.object_list = list(page.object_list)
+        params = lead_offer_params(request.GET)
+        offers = listing(request, LEAD_OFFER_LIST, params)
+        page = offers.page
         customer_data_shown(
             user=request.user,
             records=[offer.lead for offer in page.object_list],
             view="list",
             door="page",
-            filters={"show": show},
-            page=page.number,
+            filters=_filters_asked(request) | {"show": params["show"]},
+            page=page.number or 0,
         )
         return render(
             request,
             "deals/lead_offers.html",
-            {"page": page, "show": show, "can_answer": request.user.role in REGISTRANT_ROLES},
+            {
+                "listing": offers,
+                "page": page,
+                "shows": offers.shows,
+                "can_answer": request.user.role in REGISTRANT_ROLES,
+            },
         )
     leads = listing(request, LEAD_LIST)
     selectors.lead_offer_counts_attach(leads.page.object_list)
@@ -457,11 +467,18 @@ def lead_detail(request, pk):
 
 
 def _offer_row(request, offer, error: str = ""):
+    """The answered offer's row, with the columns the list showed (sent along by its form)."""
     customer_data_shown(user=request.user, records=[offer.lead], view="detail", door="htmx")
+    shown = chosen_columns(LEAD_OFFER_LIST.columns_for(request.user), request.POST)
     return render(
         request,
         "deals/partials/lead_offer_row.html",
-        {"offer": offer, "error": error, "can_answer": True},
+        {
+            "offer": offer,
+            "error": error,
+            "can_answer": True,
+            "shows": {column.key: True for column in shown},
+        },
     )
 
 

@@ -65,7 +65,10 @@ class PartnerFilterSet(ListFilterSet):
     manager = django_filters.ModelChoiceFilter(
         label=_("Channel manager"),
         field_name="channel_manager",
-        queryset=User.objects.filter(role__in=[Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR]),
+        # Only what an option shows: the page lists every manager on every request.
+        queryset=User.objects.filter(role__in=[Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR]).only(
+            "pk", "full_name", "email"
+        ),
     )
     specialization = django_filters.CharFilter(
         label=_("Specialization"), method="filter_specialization", widget=IndustryInput

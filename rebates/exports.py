@@ -8,10 +8,18 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from accounts.choices import Role
 from accounts.scoping import sees_company_finance, sees_partner_details
-from core.exports import ExportRows, export_filters_clean, export_register
+from core.exports import (
+    ExportRows,
+    export_choice,
+    export_filters_clean,
+    export_list_rows,
+    export_register,
+)
 
 from .forms import AccrualFilterForm
+from .lists import PROGRAMME_LIST
 from .selectors import accrual_list_for
 
 
@@ -54,4 +62,45 @@ export_register(
     ),
     rows_for=accrual_rows_for,
     allowed=sees_company_finance,
+)
+
+
+def programme_export_row(programme) -> list:
+    return [
+        programme.display_name,
+        programme.name,
+        programme.name_zh,
+        export_choice(programme, "mode"),
+        export_choice(programme, "revenue_source"),
+        "; ".join(str(bracket) for bracket in programme.brackets.all()),
+        programme.contract_cap,
+        str(_("Active") if programme.is_active else _("Inactive")),
+        programme.created_at,
+    ]
+
+
+def programme_rows_for(user, params: Mapping[str, Any]) -> ExportRows:
+    """The programme list exactly as its page filters and sorts it (`PROGRAMME_LIST`)."""
+    return ExportRows(
+        records=export_list_rows(PROGRAMME_LIST, user=user, params=params),
+        row=programme_export_row,
+    )
+
+
+export_register(
+    "rebate-programmes",
+    title=_("Rebate programmes"),
+    columns=(
+        _("Name"),
+        _("Name (English)"),
+        _("Name (Chinese)"),
+        _("Rule"),
+        _("Revenue from"),
+        _("Brackets"),
+        _("Cap per contract"),
+        _("Status"),
+        _("Created"),
+    ),
+    rows_for=programme_rows_for,
+    roles=(Role.FINANCE, Role.CFO, Role.CHANNEL_DIRECTOR),
 )

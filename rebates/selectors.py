@@ -64,13 +64,19 @@ def accrual_what_if_for(*, user, period: str) -> QuerySet:
     )
 
 
-def programme_list_for(*, user) -> QuerySet:
-    """Programmes in the order of their names as the reader reads them (English or Chinese)."""
+def programme_list_base_for(*, user) -> QuerySet:
+    """Programmes with their brackets and `sort_name`, the name as the reader reads it (English or
+    Chinese); `rebates.lists.PROGRAMME_LIST` filters and sorts them."""
     return (
         Programme.objects.visible_to(user)
         .prefetch_related("brackets")
-        .order_by(localized_expression("name"), "pk")
+        .annotate(sort_name=localized_expression("name"))
     )
+
+
+def programme_list_for(*, user) -> QuerySet:
+    """Programmes in the order of their names as the reader reads them (English or Chinese)."""
+    return programme_list_base_for(user=user).order_by("sort_name", "pk")
 
 
 def target_list_for(*, user, period: str | None = None) -> QuerySet:

@@ -16,7 +16,7 @@ from core.forms import apply_service_errors
 from core.jobs import job_create
 from core.outbox import outbox_enqueue, queued_notice
 from core.permissions import role_required
-from core.views import export_page, paginate
+from core.views import export_page, listing, paginate
 
 from . import jobs
 from .calculation import contract_sums
@@ -29,13 +29,13 @@ from .forms import (
     TargetForm,
     brackets_from,
 )
+from .lists import PROGRAMME_LIST
 from .models import Programme
 from .rules import contract_rebate, trace_facts, what_if
 from .selectors import (
     accrual_failure_list_for,
     accrual_get_for,
     accrual_list_for,
-    programme_list_for,
     quarter_close_get,
     quarter_closes_for,
     target_list_for,
@@ -148,10 +148,14 @@ def quarter_close(request):
 
 @role_required(*PROGRAMME_ROLES)
 def programme_list(request):
+    export_format = request.GET.get("export", "")
+    if export_format in EXPORT_FORMATS:
+        return export_page(request, "rebate-programmes", export_format)
+    programmes = listing(request, PROGRAMME_LIST)
     return render(
         request,
         "rebates/programme_list.html",
-        {"programmes": programme_list_for(user=request.user)},
+        {"listing": programmes, "page": programmes.page},
     )
 
 

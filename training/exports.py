@@ -10,10 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Role
-from core.exports import ExportRows, export_choice, export_register
+from core.exports import ExportRows, export_choice, export_list_rows, export_register
 from core.params import parse_id
 
 from . import selectors
+from .lists import COVERAGE_LIST
 from .models import Certification
 
 
@@ -60,4 +61,50 @@ export_register(
         _("Status"),
     ),
     rows_for=certification_rows_for,
+)
+
+
+def coverage_export_row(partner) -> list:
+    """One partner's coverage; `next_tier` is attached per chunk (`selectors.with_next_tier`)."""
+    tier, following = partner.tier, partner.next_tier
+    return [
+        partner.legal_name,
+        str(tier),
+        partner.certified,
+        tier.min_certified_staff,
+        partner.senior_certified,
+        tier.min_senior_certified_staff,
+        str(following) if following else "",
+        following.min_certified_staff if following else "",
+        following.min_senior_certified_staff if following else "",
+        partner.expiring,
+    ]
+
+
+def coverage_rows_for(user, params: Mapping[str, Any]) -> ExportRows:
+    """The coverage report exactly as its page filters and sorts it (`COVERAGE_LIST`)."""
+    return ExportRows(
+        records=export_list_rows(COVERAGE_LIST, user=user, params=params),
+        row=coverage_export_row,
+        prepare=lambda records, **_kwargs: selectors.with_next_tier(records),
+    )
+
+
+export_register(
+    "coverage",
+    title=_("Certification coverage"),
+    columns=(
+        _("Partner"),
+        _("Tier"),
+        _("Certified staff"),
+        _("Required by the tier"),
+        _("Senior certified staff"),
+        _("Senior required by the tier"),
+        _("Next tier"),
+        _("Required by the next tier"),
+        _("Senior required by the next tier"),
+        _("Expiring within 60 days"),
+    ),
+    rows_for=coverage_rows_for,
+    roles=(Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR),
 )

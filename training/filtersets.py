@@ -4,11 +4,21 @@ API (DESIGN §8.1)."""
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from core.filters import DateRangeFilter, ListFilterSet, MultiChoiceFilter, SortFilter
+from core.filters import (
+    CodeOrNameFilter,
+    DateRangeFilter,
+    ListFilterSet,
+    MultiChoiceFilter,
+    SortFilter,
+    YesNoFilter,
+)
+from partners.choices import TierCode
 from partners.filtersets import PartnerRefFilter
+from partners.models import Partner
+from partners.regions import REGIONS
 
 from .choices import Level, Track
 from .models import Certification, Course
@@ -55,3 +65,49 @@ class CertificationFilterSet(ListFilterSet):
     class Meta:
         model = Certification
         fields: list[str] = []
+
+
+# Below the current tier's requirement of certified staff or of senior certified staff.
+BELOW_TIER = Q(certified__lt=F("tier__min_certified_staff")) | Q(
+    senior_certified__lt=F("tier__min_senior_certified_staff")
+)
+
+
+class CoverageFilterSet(ListFilterSet):
+    """Certification coverage by partner (rows of `training.selectors.coverage_report`)."""
+
+    q = django_filters.CharFilter(label=_("Partner"), method="filter_q")
+    tier = MultiChoiceFilter(label=_("Tier"), field_name="tier__code", choices=TierCode.choices)
+    region = CodeOrNameFilter(
+        label=_("Region"), field_name="regions", lookup_expr="overlap", choices=REGIONS
+    )
+    below = YesNoFilter(label=_("Below the tier's requirement"), method="filter_below")
+    expiring = YesNoFilter(label=_("Certifications expiring"), method="filter_expiring")
+    sort = SortFilter(
+        fields=(
+            ("legal_name", "partner"),
+            ("tier__rank", "tier"),
+            ("certified", "certified"),
+            ("senior_certified", "senior"),
+            ("expiring", "expiring"),
+        ),
+        default="partner",
+    )
+
+    class Meta:
+        model = Partner
+        fields: list[str] = []
+
+    def filter_q(self, qs: QuerySet, _name: str, value: str) -> QuerySet:
+        value = value.strip()
+        return qs.filter(legal_name__icontains=value) if value else qs
+
+    def filter_below(self, qs: QuerySet, _name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return qs
+        return qs.filter(BELOW_TIER) if value else qs.exclude(BELOW_TIER)
+
+    def filter_expiring(self, qs: QuerySet, _name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return qs
+        return qs.filter(expiring__gt=0) if value else qs.filter(expiring=0)

@@ -228,7 +228,11 @@ class Certification(models.Model):
         verbose_name = _("certification")
         verbose_name_plural = _("certifications")
         ordering = ["-issued_on", "pk"]
-        indexes = [models.Index(fields=["partner", "expires_on"])]
+        indexes = [
+            models.Index(fields=["partner", "expires_on"]),
+            # The certification list's order (page and API): newest first, from the index.
+            models.Index(fields=["-issued_on", "-id"], name="certification_recent"),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="certification_expires_after_issue",

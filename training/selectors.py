@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -194,26 +195,58 @@ def coverage_report(*, user, as_of: date | None = None):
     return _coverage(Partner.objects.visible_to(user), as_of)
 
 
+def _certified_count(valid, *, distinct_users: bool = True) -> Coalesce:
+    """A correlated count of the row's partner's valid certifications (their distinct holders)."""
+    counted = Count("user", distinct=True) if distinct_users else Count("pk")
+    rows = (
+        Certification.objects.unrestricted("counts for a partner row already scoped")
+        .filter(valid, partner=OuterRef("pk"))
+        .order_by()
+        .values("partner")
+        .annotate(n=counted)
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
 def _coverage(partners, as_of: date | None):
+    """Partners with `certified`, `senior_certified` and `expiring` counts, each a correlated
+    subquery: a page sorted by name counts its own rows only, not every partner's (DESIGN §10)."""
     as_of = as_of or timezone.localdate()
-    valid = Q(certifications__issued_on__lte=as_of, certifications__expires_on__gt=as_of) & (
-        Q(certifications__detached_on__isnull=True) | Q(certifications__detached_on__gt=as_of)
+    valid = Q(issued_on__lte=as_of, expires_on__gt=as_of) & (
+        Q(detached_on__isnull=True) | Q(detached_on__gt=as_of)
     )
     return (
         partners.select_related("tier")
         .annotate(
-            certified=Count("certifications__user", filter=valid, distinct=True),
-            senior_certified=Count(
-                "certifications__user",
-                filter=valid & Q(certifications__level=Level.SENIOR),
-                distinct=True,
-            ),
-            expiring=Count(
-                "certifications",
-                filter=valid & Q(certifications__expires_on__lte=as_of + timedelta(days=60)),
+            certified=_certified_count(valid),
+            senior_certified=_certified_count(valid & Q(level=Level.SENIOR)),
+            expiring=_certified_count(
+                valid & Q(expires_on__lte=as_of + timedelta(days=60)), distinct_users=False
             ),
         )
         .order_by("legal_name")
+    )
+
+
+def _coverage_grouped(partners, as_of: date | None):
+    """The same counts as `_coverage` in one join and GROUP BY: cheaper when every partner is
+    counted anyway (the dashboard's summary over all of them)."""
+    as_of = as_of or timezone.localdate()
+    valid = Q(certifications__issued_on__lte=as_of, certifications__expires_on__gt=as_of) & (
+        Q(certifications__detached_on__isnull=True) | Q(certifications__detached_on__gt=as_of)
+    )
+    return partners.select_related("tier").annotate(
+        certified=Count("certifications__user", filter=valid, distinct=True),
+        senior_certified=Count(
+            "certifications__user",
+            filter=valid & Q(certifications__level=Level.SENIOR),
+            distinct=True,
+        ),
+        expiring=Count(
+            "certifications",
+            filter=valid & Q(certifications__expires_on__lte=as_of + timedelta(days=60)),
+        ),
     )
 
 
@@ -230,14 +263,14 @@ def with_next_tier(partners) -> list:
 def coverage_summary_for(*, user, as_of: date | None = None) -> dict:
     """For the staff dashboard: partners below their tier's certification requirement, and
     certifications expiring within 60 days, across the partners the user sees."""
-    return _coverage_summary(coverage_report(user=user, as_of=as_of).order_by())
+    return _coverage_summary(_coverage_grouped(Partner.objects.visible_to(user), as_of).order_by())
 
 
 def coverage_summary_all() -> dict:
     """`coverage_summary_for` over every partner, today: the staff dashboard's figure,
     precomputed each minute (training/dashboard.py)."""
     partners = Partner.objects.unrestricted("vendor-wide dashboard figure, no user")
-    return _coverage_summary(_coverage(partners, None).order_by())
+    return _coverage_summary(_coverage_grouped(partners, None).order_by())
 
 
 def _coverage_summary(rows) -> dict:

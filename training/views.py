@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,15 +15,16 @@ from django.views.decorators.http import require_POST
 from accounts.choices import Role
 from core.audit import audit_record
 from core.dbrouter import reads_from_replica
+from core.exports import EXPORT_FORMATS
 from core.files import stored_file_response
 from core.params import parse_id
 from core.permissions import role_required
-from core.views import listing
+from core.views import export_page, listing
 
 from . import selectors, services
 from .choices import AttemptStatus
 from .forms import CourseForm, ExamForm, ModuleForm, QuestionForm
-from .lists import CERTIFICATION_LIST, COURSE_LIST
+from .lists import CERTIFICATION_LIST, COURSE_LIST, COVERAGE_LIST
 from .models import Attempt, Exam, Module, Question
 
 AUTHORS = (Role.ADMIN, Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR)
@@ -327,7 +327,11 @@ def coverage(request):
 @role_required(*AUTHORS)
 @reads_from_replica
 def coverage_report(request):
-    rows = selectors.coverage_report(user=request.user)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    page.object_list = selectors.with_next_tier(page.object_list)
-    return render(request, "training/coverage_report.html", {"page": page})
+    export_format = request.GET.get("export", "")
+    if export_format in EXPORT_FORMATS:
+        return export_page(request, "coverage", export_format)
+    coverage = listing(request, COVERAGE_LIST)
+    coverage.page.object_list = selectors.with_next_tier(coverage.page.object_list)
+    return render(
+        request, "training/coverage_report.html", {"listing": coverage, "page": coverage.page}
+    )

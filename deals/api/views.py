@@ -22,7 +22,12 @@ from core.microcache import MicrocachedListMixin
 
 from .. import services
 from ..customer_data import SENSITIVE_CUSTOMER_FIELDS, customer_data_shown
-from ..filtersets import DealFilterSet, PriceListEntryFilterSet
+from ..filtersets import (
+    DealFilterSet,
+    LeadFilterSet,
+    LeadOfferFilterSet,
+    PriceListEntryFilterSet,
+)
 from ..models import Deal, DealSettings, Lead, LeadOffer, PriceListEntry
 from ..permissions import PRICE_LIST_ROLES
 from ..selectors import deal_decidable_for, price_list_entries_for
@@ -209,10 +214,18 @@ class LeadViewSet(
 
     queryset = Lead.objects.none()
     permission_classes = [IsAuthenticated]
-    filterset_fields = ["status"]
+    filter_backends = [DjangoFilterBackend]
 
     def _partner(self) -> bool:
         return getattr(self.request.user, "is_partner_user", False)
+
+    @property
+    def filterset_class(self):
+        """The lead page's own filters and sort keys: the offer list's for a partner (all offers
+        unless `?show=open`), the lead list's for staff."""
+        if getattr(self, "swagger_fake_view", False) or not self._partner():
+            return LeadFilterSet
+        return LeadOfferFilterSet
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -224,12 +237,6 @@ class LeadViewSet(
 
     def get_serializer_class(self):
         return LeadOfferSerializer if self._partner() else LeadSerializer
-
-    def filter_queryset(self, queryset):
-        if self._partner():
-            status_filter = self.request.query_params.get("status")
-            return queryset.filter(status=status_filter) if status_filter else queryset
-        return super().filter_queryset(queryset)
 
     def get_object(self):
         if self._partner():

@@ -135,6 +135,9 @@ class Partner(models.Model):
             models.Index(fields=["channel_manager", "status"], name="partner_manager_status"),
             # The global search (DESIGN §8.1); the tax ID is unique, hence indexed already.
             GinIndex(fields=["legal_name"], name="partner_name_trgm", opclasses=["gin_trgm_ops"]),
+            # The directory's order (by name): the first page is read from the index, not every
+            # partner joined and sorted (DESIGN §10).
+            models.Index(fields=["legal_name", "id"], name="partner_name_order"),
         ]
         constraints = [
             models.CheckConstraint(

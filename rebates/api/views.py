@@ -1,8 +1,12 @@
+from django_filters.rest_framework import DjangoFilterBackend
+
 from accounts.api.permissions import SeesCompanyFinance
 from accounts.api.viewsets import ScopedReadOnlyViewSet
 from accounts.choices import Role
 from core.api.views import HasRole
+from core.bilingual import localized_expression
 
+from ..filtersets import ProgrammeFilterSet
 from ..models import Accrual, Programme
 from .serializers import AccrualSerializer, ProgrammeSerializer
 
@@ -23,8 +27,15 @@ class AccrualViewSet(ScopedReadOnlyViewSet):
 
 
 class ProgrammeViewSet(ScopedReadOnlyViewSet):
-    queryset = Programme.objects.prefetch_related("brackets").order_by("name")
+    """Rebate programmes, with the programme page's filters and sort keys (`?sort=`)."""
+
+    queryset = Programme.objects.prefetch_related("brackets")
     serializer_class = ProgrammeSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ProgrammeFilterSet
     permission_classes = [
         HasRole.of(Role.FINANCE, Role.CFO, Role.CHANNEL_DIRECTOR, Role.CHANNEL_MANAGER)
     ]
+
+    def get_queryset(self):
+        return super().get_queryset().annotate(sort_name=localized_expression("name"))

@@ -234,6 +234,8 @@ class Statement(models.Model):
             # partner, not every statement (DESIGN §10).
             models.Index(fields=["-period", "partner"], name="statement_list_order"),
             models.Index(fields=["partner", "-period", "-id"], name="statement_partner_period"),
+            # The statement page's own order (newest quarter, then newest statement).
+            models.Index(fields=["-period", "-id"], name="statement_period_recent"),
         ]
 
     def __str__(self) -> str:

@@ -37,6 +37,8 @@ def test_every_list_of_the_issue_has_an_export():
         "certifications",
         "audit",
         "anomalies",
+        "coverage",
+        "rebate-programmes",
     } <= set(export_keys())
 
 

@@ -5,9 +5,9 @@ sort keys, its header offers saved views, and an export job can rebuild its rows
 import pytest
 from django.http import QueryDict
 
-from accounts.choices import Role
+from accounts.choices import PARTNER_ROLES, Role
 from core.lists import _lists
-from tests.factories import staff
+from tests.factories import PartnerUserFactory, staff
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +37,9 @@ READER = {
     "anomalies": Role.FINANCE,
     "mdf-ledger": Role.FINANCE,
     "price-lists": Role.FINANCE,
+    "lead-offers": Role.PARTNER_SALES,  # a partner's list: the offers made to its company
+    "coverage": Role.CHANNEL_MANAGER,
+    "rebate-programmes": Role.FINANCE,
     # inventory flags
     "inventory-flags": Role.CHANNEL_MANAGER,
     "inventory-reports": Role.CHANNEL_MANAGER,
@@ -47,6 +50,12 @@ READER = {
 }
 
 
+def reader(key: str):
+    """A user of the list's reader role: staff, or a partner user of a company of its own."""
+    role = READER[key]
+    return PartnerUserFactory(role=role) if role in PARTNER_ROLES else staff(role)
+
+
 def test_every_registered_list_has_a_reader_here():
     assert sorted(_lists) == sorted(READER)
 
@@ -54,7 +63,7 @@ def test_every_registered_list_has_a_reader_here():
 @pytest.mark.parametrize("key", sorted(READER))
 def test_list_sorts_by_each_key_with_few_queries(client, django_assert_max_num_queries, key):
     definition = _lists[key]
-    user = staff(READER[key])
+    user = reader(key)
     client.force_login(user)
     for column in [c for c in definition.columns if c.sort]:
         for sort in (column.sort, f"-{column.sort}"):
@@ -68,7 +77,7 @@ def test_list_sorts_by_each_key_with_few_queries(client, django_assert_max_num_q
 @pytest.mark.parametrize("key", sorted(READER))
 def test_rows_rebuilt_without_a_request(key):
     definition = _lists[key]
-    rows = definition.queryset_for(user=staff(READER[key]), params=QueryDict("sort=nonsense"))
+    rows = definition.queryset_for(user=reader(key), params=QueryDict("sort=nonsense"))
     assert list(rows[:5]) is not None
     assert rows.query.order_by[-1] in ("pk", "-pk")
 

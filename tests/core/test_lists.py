@@ -33,3 +33,59 @@ def test_capped_count_stops_after_the_cap():
     rows = Deal.objects.unrestricted("test")
     assert capped_count(rows, cap=2) == 3
     assert capped_count(rows, cap=10) == 4
+
+
+@pytest.mark.django_db
+def test_the_planners_estimate_far_above_the_cap_spares_the_count(
+    monkeypatch, django_assert_num_queries
+):
+    from core import lists
+
+    for _ in range(3):
+        DealFactory()
+    rows = Deal.objects.unrestricted("test").order_by("-pk")
+    assert lists.estimated_count(rows) >= 0
+    assert lists.estimated_count(rows.none()) == 0
+    # when the planner expects far more rows than the cap, no row is counted
+    monkeypatch.setattr(lists, "estimated_count", lambda qs: lists.ESTIMATE_TRUSTED_ABOVE + 1)
+    with django_assert_num_queries(0):
+        assert lists.list_count(rows, cap=2) == 3
+    # otherwise the capped count answers exactly
+    monkeypatch.setattr(lists, "estimated_count", lambda qs: 1)
+    assert lists.list_count(rows, cap=10) == 3
+
+
+@pytest.mark.django_db
+def test_deferred_rows_are_the_same_page_in_the_same_order():
+    from django.http import QueryDict
+
+    from core.lists import paginate_list
+
+    for n in range(7):
+        DealFactory(project_name=f"P{n}")
+    rows = Deal.objects.unrestricted("test").select_related("partner").order_by("project_name")
+    rows = rows.order_by("-project_name", "-pk")
+    for query in ("size=25", "size=25&page=2"):
+        plain = paginate_list(rows, QueryDict(query))
+        deferred = paginate_list(rows, QueryDict(query), deferred=True)
+        assert [d.pk for d in deferred] == [d.pk for d in plain]
+        assert (deferred.count, deferred.next_query) == (plain.count, plain.next_query)
+
+
+@pytest.mark.parametrize("multiple", [False, True])
+def test_fast_choice_widgets_write_what_djangos_templates_write(multiple):
+    import re
+
+    from django import forms
+
+    from core.fast_widgets import fast_widget_class
+
+    widget_class = forms.CheckboxSelectMultiple if multiple else forms.Select
+    choices = [("", "any"), ("a&b", "A & <B>"), ("c", "C")]
+    value = ["a&b"] if multiple else "a&b"
+
+    def html(cls) -> str:
+        rendered = cls(choices=choices).render("f", value, {"id": "id_f"})
+        return re.sub(r">\s+", ">", re.sub(r"\s+<", "<", str(rendered)))
+
+    assert html(fast_widget_class(widget_class)) == html(widget_class)
