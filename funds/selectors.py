@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db.models import (
     Count,
     DecimalField,
+    Exists,
     F,
     OuterRef,
     Q,
@@ -19,7 +20,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.scoping import get_scoped_or_404
+from accounts.scoping import get_scoped_or_404, scope_filter
 from core.fx import FxRateMissing, fx_convert
 from core.money import round_money
 from deals.choices import DealStatus
@@ -335,24 +336,39 @@ def roi_by_partner(*, partner_ids) -> dict[int, Decimal]:
     return {pk: _ratio(figures[pk]["revenue"], amount) for pk, amount in spent.items()}
 
 
+def _ledger_sum(kinds=None) -> Coalesce:
+    """A correlated sum of the row's partner's ledger entries (of `kinds`, or all of them)."""
+    rows = MdfLedgerEntry.objects.unrestricted("correlated to the scoped partners").filter(
+        partner=OuterRef("pk")
+    )
+    if kinds is not None:
+        rows = rows.filter(kind__in=kinds)
+    total = rows.order_by().values("partner").annotate(total=Sum("amount")).values("total")
+    return Coalesce(Subquery(total), ZERO)
+
+
 def partner_roi_list_for(*, user):
-    """Partners the staff user sees that have MDF, with allocated and used funds and balance."""
-    entries = Q(mdf_entries__isnull=False)
+    """Partners the staff user sees that have MDF, with allocated and used funds and balance.
+
+    Each figure is a correlated subquery: a page sorted by name sums its own partners' entries,
+    not the ledger of every partner before paging (DESIGN §10)."""
+    has_entries = Exists(
+        MdfLedgerEntry.objects.unrestricted("correlated to the scoped partners").filter(
+            partner=OuterRef("pk")
+        )
+    )
     return (
         Partner.objects.visible_to(user)
-        .filter(entries)
+        .filter(has_entries)
         .annotate(
-            allocated=Coalesce(
-                Sum("mdf_entries__amount", filter=Q(mdf_entries__kind__in=ALLOCATION_KINDS)), ZERO
-            ),
-            used=-Coalesce(
-                Sum("mdf_entries__amount", filter=Q(mdf_entries__kind__in=USED_KINDS)), ZERO
-            ),
-            balance=Coalesce(Sum("mdf_entries__amount"), ZERO),
+            allocated=_ledger_sum(ALLOCATION_KINDS),
+            used=-_ledger_sum(USED_KINDS),
+            balance=_ledger_sum(),
             activities=Coalesce(
                 Subquery(
                     FundRequest.objects.unrestricted("correlated to the scoped partners")
                     .filter(partner=OuterRef("pk"), status__in=ATTRIBUTABLE_STATUSES)
+                    .order_by()
                     .values("partner")
                     .annotate(n=Count("pk"))
                     .values("n")
@@ -362,6 +378,21 @@ def partner_roi_list_for(*, user):
         )
         .select_related("tier")
         .order_by("legal_name", "pk")
+    )
+
+
+def partner_roi_count_for(*, user) -> int:
+    """How many partners `partner_roi_list_for` lists. For a user who sees every partner: the
+    ledger's distinct partners, read in order from its partner index (10 ms over 100,000 entries)
+    rather than a probe per partner (20 ms, DESIGN §10); a narrower scope counts its own rows."""
+    if scope_filter(Partner, user, "view") is not None:
+        return partner_roi_list_for(user=user).count()
+    return (
+        MdfLedgerEntry.objects.unrestricted("the user sees every partner")
+        .order_by()
+        .values("partner_id")
+        .distinct()
+        .count()
     )
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Case, DecimalField, F, Q, QuerySet, Sum, When
+from django.db.models import Case, DecimalField, F, Q, QuerySet, Subquery, Sum, When
 
 from accounts.scoping import get_scoped_or_404
 from core.bilingual import localized_expression
@@ -35,6 +35,48 @@ def accrual_list_for(*, user, filters: dict | None = None) -> QuerySet:
             | Q(partner__tax_id__iexact=filters["partner"])
         )
     return qs.order_by("-period", "partner__legal_name", "programme__name")
+
+
+class NewestQuarterFirst:
+    """`accrual_list_for` rows for the pager, a page of the newest quarter read from that quarter.
+
+    The list's order (newest quarter, then partner and programme by name) joins every accrual of
+    the newest quarter to its partner to sort them (20,000 at full scale: 50 ms), as the quarter
+    is not known in advance. Asked for that one quarter, PostgreSQL walks the partners' name index
+    instead and stops after the page (1 ms). A page that reaches past the newest quarter is read
+    the general way: same rows, same order (DESIGN §10). So is a short list (a partner's own),
+    which the general way reads as fast in one query.
+    """
+
+    ordered = True
+    SHORT = 1_000
+
+    def __init__(self, queryset: QuerySet) -> None:
+        self.queryset = queryset
+        self._count: int | None = None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self.queryset.count()
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self):
+        return iter(self.queryset)
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice) or index.stop is None or index.step is not None:
+            return self.queryset[index]
+        start = index.start or 0
+        if self.count() <= self.SHORT:
+            return list(self.queryset[index])
+        newest = self.queryset.order_by("-period").values("period")[:1]
+        rows = list(self.queryset.filter(period=Subquery(newest))[index])
+        if len(rows) == index.stop - start:
+            return rows
+        return list(self.queryset[index])
 
 
 def accrual_failure_list_for(*, user, limit: int = 50) -> list[AccrualFailure]:

@@ -283,3 +283,18 @@ def test_deal_api_list_reads_activities_in_one_query(
     shown = {row["id"]: row["fund_request"] for row in response.data["results"]}
     assert sorted(v for v in shown.values() if v) == [approved.pk] * 3
     assert len(activity_reads) == 1
+
+
+def test_roi_count_matches_the_listed_partners(approved, partner, other_partner):
+    from funds.selectors import partner_roi_count_for, partner_roi_list_for
+    from tests.factories import PartnerFactory
+
+    allocation(other_partner, "3000.00")
+    PartnerFactory()  # no MDF: not listed, not counted
+    manager = staff(Role.CHANNEL_MANAGER)
+    partner.channel_manager = manager
+    partner.save(update_fields=["channel_manager"])
+    for user in (staff(Role.CHANNEL_DIRECTOR), staff(Role.FINANCE), manager):
+        listed = partner_roi_list_for(user=user)
+        assert partner_roi_count_for(user=user) == len(list(listed))
+    assert partner_roi_count_for(user=staff(Role.CHANNEL_DIRECTOR)) == 2

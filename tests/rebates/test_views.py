@@ -137,7 +137,7 @@ def test_programme_pages_refuse_partners_and_managers(client, partner_user, mana
 def test_target_set_with_bad_period_gives_field_error(client, finance_user, partner):
     prog = programme()
     client.force_login(finance_user)
-    data = {"programme": prog.pk, "partner": partner.pk, "period": "2026Q9", "amount": "100"}
+    data = {"programme": prog.pk, "partner": partner.tax_id, "period": "2026Q9", "amount": "100"}
     response = client.post(reverse("rebates:target_list"), data)
     assert "error-period" in response.content.decode()
     assert not Target.objects.exists()
@@ -286,3 +286,49 @@ def test_what_if_of_a_tier_without_rebate_says_so(client, time_machine):
     assert "paying about" not in dashboard
     assert "current tier earns no rebate in this programme (tier multiplier × 0)" in detail
     assert "There the rebate would be about" not in detail
+
+
+def test_target_form_names_the_partner_by_tax_id_or_name(client, finance_user, partner):
+    # a text field, not a select of every partner (10,000 options at full scale)
+    prog = programme()
+    client.force_login(finance_user)
+    page = client.get(reverse("rebates:target_list")).content.decode()
+    assert 'name="partner"' in page and "<option" not in page.split('name="partner"')[1][:200]
+    data = {"programme": prog.pk, "partner": "No such partner", "period": "2026Q3", "amount": "1"}
+    response = client.post(reverse("rebates:target_list"), data)
+    assert "error-partner" in response.content.decode()
+    data["partner"] = partner.legal_name
+    assert client.post(reverse("rebates:target_list"), data).status_code == 302
+    assert Target.objects.get().partner == partner
+
+
+def test_newest_quarter_pages_hold_the_lists_order(finance_user, monkeypatch):
+    # pages of the newest quarter are read from it alone; past it, the general way
+    from django.utils import timezone
+
+    from rebates.selectors import NewestQuarterFirst, accrual_list_for
+
+    prog = programme()
+    partners = [PartnerFactory() for _ in range(4)]
+    for period in ("2026Q2", "2026Q3"):
+        for p in partners:
+            Accrual.objects.create(
+                partner=p,
+                programme=prog,
+                period=period,
+                amount=Decimal("1"),
+                currency="CNY",
+                revenue=Decimal("0"),
+                target=Decimal("0"),
+                attainment=Decimal("0"),
+                effective_rate=Decimal("0"),
+                inputs_hash="x",
+                calculated_at=timezone.now(),
+            )
+    monkeypatch.setattr(NewestQuarterFirst, "SHORT", 0)
+    accruals = accrual_list_for(user=finance_user)
+    rows = NewestQuarterFirst(accruals)
+    assert rows.count() == 8
+    for start, stop in [(0, 3), (0, 4), (2, 6), (4, 8), (6, 8), (8, 8)]:
+        assert [a.pk for a in rows[start:stop]] == [a.pk for a in accruals[start:stop]]
+    assert {a.period for a in rows[0:4]} == {"2026Q3"}
