@@ -28,6 +28,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.scoping import get_scoped_or_404
+from core.lists import capped_counts
 from core.money import round_money
 from core.search import CANDIDATES
 from partners.choices import PartnerStatus
@@ -103,11 +104,14 @@ def deal_queue_for(*, user) -> QuerySet[Deal]:
 
 
 def deal_queue_counts(queue: QuerySet[Deal]) -> dict[str, int]:
-    """How many of `queue` carry each flag (and `all`), in one aggregate with FILTER clauses."""
+    """How many of `queue` carry each flag (and `all`), in one statement, each count capped at
+    `COUNT_CAP` + 1: a vendor-wide queue of 200,000 pending registrations is not counted on every
+    request (DESIGN §10); each figure reads at most cap + 1 entries of an index (all pending and
+    breached: `deal_pending_sla_due`; conflicts: by status; the rarer flags: their own partial
+    indexes). A count above the cap means "more than COUNT_CAP"."""
     now = timezone.now()
-    return queue.order_by().aggregate(
-        all=Count("pk"),
-        **{flag: Count("pk", filter=queue_flag_q(flag, now=now)) for flag in QUEUE_FLAGS},
+    return capped_counts(
+        {"all": queue, **{flag: queue.filter(queue_flag_q(flag, now=now)) for flag in QUEUE_FLAGS}}
     )
 
 

@@ -19,7 +19,7 @@ from core.bulk import BULK_MAX_ROWS, BulkDecisionForm, bulk_apply
 from core.exports import EXPORT_FORMATS
 from core.forms import apply_service_errors
 from core.idempotency import idempotent_form
-from core.lists import NAVIGATION_PARAMS, chosen_columns
+from core.lists import COUNT_CAP, NAVIGATION_PARAMS, chosen_columns
 from core.microcache import microcached
 from core.permissions import role_required
 from core.views import export_page, listing, settings_form_saved
@@ -334,6 +334,9 @@ def deal_queue(request):
         ),
     ]
     for tab in tabs:
+        # Counted up to the cap: beyond it the tab says "10,000+", as the pager does.
+        tab["capped"] = tab["count"] > COUNT_CAP
+        tab["count"] = min(tab["count"], COUNT_CAP)
         tab["active"] = tab["key"] == flag
         tab["query"] = _query(request, flag=tab["key"])
     context = {
