@@ -22,6 +22,7 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connections
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.urls import reverse
@@ -93,6 +94,33 @@ def list_definition(key: str) -> ListDefinition | None:
 def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> int:
     """How many rows match, counting no further than cap + 1 (a LIMIT inside the COUNT)."""
     return queryset.order_by().values("pk")[: cap + 1].count()
+
+
+def capped_counts(querysets: Mapping[str, QuerySet], cap: int = COUNT_CAP) -> dict[str, int]:
+    """`capped_count` of each named queryset, in one statement: a scalar subquery per figure,
+    each stopping at cap + 1 rows (a queue's tabs: one round trip, none counting past the cap)."""
+    parts: list[str] = []
+    params: list[Any] = []
+    using = "default"
+    for queryset in querysets.values():
+        using = queryset.db
+        limited = queryset.order_by().values("pk")[: cap + 1]
+        try:
+            if limited.query.is_empty():
+                raise EmptyResultSet
+            sql, sql_params = limited.query.get_compiler(using=queryset.db).as_sql()
+        except EmptyResultSet:
+            parts.append("0")
+            continue
+        # The ORM's own compiled SQL, its parameters passed apart.
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped)")  # noqa: S608
+        params.extend(sql_params)
+    if not parts:
+        return {}
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return {name: int(n) for name, n in zip(querysets, row, strict=True)}
 
 
 # A planner estimate this many times the cap is trusted without counting: counting even the first

@@ -399,6 +399,19 @@ class Deal(models.Model):
                 name="deal_pending_sla_due",
                 condition=Q(status__in=PENDING_STATUSES),
             ),
+            # The queue's rarer flags (its tabs count each one, capped, and list it by SLA due):
+            # small partial indexes, so neither walks every pending registration to find few.
+            models.Index(
+                fields=["sla_due_at", "id"],
+                name="deal_pending_cross_region",
+                condition=Q(status__in=PENDING_STATUSES) & Q(cross_region=True),
+            ),
+            models.Index(
+                fields=["sla_due_at", "id"],
+                name="deal_pending_below_floor",
+                condition=Q(status__in=PENDING_STATUSES)
+                & (Q(below_floor=True) | Q(price_check_held=True)),
+            ),
             # The deal list (DESIGN §10): each scope + default order walks an index and stops
             # after one page — staff newest first, a partner's own (partner first), by state.
             models.Index(fields=["-created_at", "-id"], name="deal_created"),

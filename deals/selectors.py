@@ -28,6 +28,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.scoping import get_scoped_or_404
+from core.lists import capped_counts
 from core.money import round_money
 from core.search import CANDIDATES
 from partners.choices import PartnerStatus
@@ -102,12 +103,22 @@ def deal_queue_for(*, user) -> QuerySet[Deal]:
     )
 
 
-def deal_queue_counts(queue: QuerySet[Deal]) -> dict[str, int]:
-    """How many of `queue` carry each flag (and `all`), in one aggregate with FILTER clauses."""
+def deal_queue_counts(queue: QuerySet[Deal], *, searched: bool = False) -> dict[str, int]:
+    """How many of `queue` carry each flag (and `all`), in one statement.
+
+    The whole queue (200,000 pending registrations at full scale, DESIGN §10): each count is
+    capped at `COUNT_CAP` + 1 and reads at most that many entries of an index (all and breached:
+    `deal_pending_sla_due`; conflicts: by status; the rarer flags: their partial indexes); a count
+    above the cap means "more than COUNT_CAP". A `searched` queue is already narrowed by a search
+    that reads its matches anyway: one pass over them with a FILTER per flag, exact."""
     now = timezone.now()
-    return queue.order_by().aggregate(
-        all=Count("pk"),
-        **{flag: Count("pk", filter=queue_flag_q(flag, now=now)) for flag in QUEUE_FLAGS},
+    if searched:
+        return queue.order_by().aggregate(
+            all=Count("pk"),
+            **{flag: Count("pk", filter=queue_flag_q(flag, now=now)) for flag in QUEUE_FLAGS},
+        )
+    return capped_counts(
+        {"all": queue, **{flag: queue.filter(queue_flag_q(flag, now=now)) for flag in QUEUE_FLAGS}}
     )
 
 

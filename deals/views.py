@@ -19,7 +19,7 @@ from core.bulk import BULK_MAX_ROWS, BulkDecisionForm, bulk_apply
 from core.exports import EXPORT_FORMATS
 from core.forms import apply_service_errors
 from core.idempotency import idempotent_form
-from core.lists import NAVIGATION_PARAMS, chosen_columns
+from core.lists import COUNT_CAP, NAVIGATION_PARAMS, chosen_columns
 from core.microcache import microcached
 from core.permissions import role_required
 from core.views import export_page, listing, settings_form_saved
@@ -324,7 +324,9 @@ def deal_queue(request):
     form = queue.filterset.form
     search = form.cleaned_data.get("q", "") if queue.filterset.is_valid() else ""
     base = selectors.deal_queue_for(user=request.user)
-    counts = selectors.deal_queue_counts(base.filter(queue_search_q(search)) if search else base)
+    counts = selectors.deal_queue_counts(
+        base.filter(queue_search_q(search)) if search else base, searched=bool(search)
+    )
     flag = form.cleaned_data.get("flag", "") if queue.filterset.is_valid() else ""
     tabs = [
         {"key": "", "label": _("All waiting"), "count": counts["all"]},
@@ -334,6 +336,11 @@ def deal_queue(request):
         ),
     ]
     for tab in tabs:
+        # The whole queue is counted up to the cap: beyond it the tab says "10,000+", as the
+        # pager does (a searched queue is counted exactly).
+        tab["capped"] = not search and tab["count"] > COUNT_CAP
+        if tab["capped"]:
+            tab["count"] = COUNT_CAP
         tab["active"] = tab["key"] == flag
         tab["query"] = _query(request, flag=tab["key"])
     context = {

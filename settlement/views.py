@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -338,13 +339,16 @@ def reconciliation_order_list(request):
 def anomaly_list(request):
     """The finance queue: filters, one resolution per row, or one for the selected rows."""
     anomalies = listing(request, ANOMALY_LIST)
+    resolve_form = AnomalyResolveForm()
     return render(
         request,
         "settlement/anomaly_list.html",
         {
             "listing": anomalies,
             "page": anomalies.page,
-            "resolve_form": AnomalyResolveForm(),
+            "resolve_form": resolve_form,
+            # The same empty form on every open row: rendered once, not once per row.
+            "resolve_fields": render_to_string("includes/form.html", {"form": resolve_form}),
             "bulk": True,
             "bulk_form": BulkDecisionForm(
                 decisions=ResolutionAction.choices, reason_required=ResolutionAction.values

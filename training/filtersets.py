@@ -67,9 +67,14 @@ class CertificationFilterSet(ListFilterSet):
         fields: list[str] = []
 
 
-# Below the current tier's requirement of certified staff or of senior certified staff.
-BELOW_TIER = Q(certified__lt=F("tier__min_certified_staff")) | Q(
-    senior_certified__lt=F("tier__min_senior_certified_staff")
+# Below the current tier's requirement of certified staff or of senior certified staff. A
+# requirement of zero is never missed: tested first, it spares counting that partner's
+# certifications (a count per partner, 10,000 partners, on every filtered request).
+BELOW_TIER = (
+    Q(tier__min_certified_staff__gt=0) & Q(certified__lt=F("tier__min_certified_staff"))
+) | (
+    Q(tier__min_senior_certified_staff__gt=0)
+    & Q(senior_certified__lt=F("tier__min_senior_certified_staff"))
 )
 
 

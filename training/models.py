@@ -232,6 +232,13 @@ class Certification(models.Model):
             models.Index(fields=["partner", "expires_on"]),
             # The certification list's order (page and API): newest first, from the index.
             models.Index(fields=["-issued_on", "-id"], name="certification_recent"),
+            # The coverage list counts each partner's valid certifications (their holders, the
+            # senior ones) in correlated subqueries: answered from this index alone.
+            models.Index(
+                fields=["partner", "expires_on"],
+                include=["issued_on", "detached_on", "level", "user"],
+                name="certification_partner_valid",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -3,7 +3,7 @@
 import pytest
 
 from core.filters import codes_matching
-from core.lists import capped_count
+from core.lists import capped_count, capped_counts
 from deals.models import Deal
 from partners.regions import REGIONS
 from tests.deals.factories import DealFactory
@@ -33,6 +33,27 @@ def test_capped_count_stops_after_the_cap():
     rows = Deal.objects.unrestricted("test")
     assert capped_count(rows, cap=2) == 3
     assert capped_count(rows, cap=10) == 4
+
+
+@pytest.mark.django_db
+def test_capped_counts_count_each_queryset_in_one_statement(django_assert_num_queries):
+    first = DealFactory(project_name="Counted A")
+    for _ in range(3):
+        DealFactory()
+    rows = Deal.objects.unrestricted("test")
+
+    with django_assert_num_queries(1):
+        counts = capped_counts(
+            {
+                "all": rows,
+                "one": rows.filter(pk=first.pk),
+                "none": rows.none(),
+                "params": rows.filter(project_name="Counted A"),
+            },
+            cap=2,
+        )
+
+    assert counts == {"all": 3, "one": 1, "none": 0, "params": 1}
 
 
 @pytest.mark.django_db
