@@ -6,6 +6,7 @@ app_name = "partners"
 
 urlpatterns = [
     path("", views.partner_list, name="partner_list"),
+    path("suggestions/", views.partner_suggestions, name="partner_suggestions"),
     path("<int:pk>/", views.partner_detail, name="partner_detail"),
     path("<int:pk>/edit/", views.partner_edit, name="partner_edit"),
     path("<int:pk>/freeze/", views.partner_freeze, name="partner_freeze"),

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.periods import Quarter
 from partners.models import Partner
+from partners.widgets import PartnerKeyInput
 
 from .choices import RevenueSource
 from .models import PROGRAMME_FIELDS, Programme
@@ -64,6 +65,7 @@ class PartnerByKeyField(forms.CharField):
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("max_length", 200)
         kwargs.setdefault("help_text", _("Tax ID or exact legal name."))
+        kwargs.setdefault("widget", PartnerKeyInput)
         super().__init__(**kwargs)
 
     def clean(self, value) -> Partner:

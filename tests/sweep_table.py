@@ -246,6 +246,7 @@ PAGES: dict[str, Entry] = {
     "accounts:token_revoke": post((*STAFF, *PARTNER)),
     # partners
     "partners:partner_list": Entry(ok=STAFF),
+    "partners:partner_suggestions": Entry(ok=STAFF),
     # A distributor reads its dealer's profile summary: not its tax ID, credit or scorecard;
     # partner sales sees no credit (DESIGN §1).
     "partners:partner_detail": Entry(

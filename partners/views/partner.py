@@ -53,6 +53,22 @@ def partner_list(request):
     )
 
 
+SUGGESTIONS = 10
+
+
+@role_required(*STAFF_ROLES)
+def partner_suggestions(request):
+    """Partners whose name or tax ID matches what is typed into a partner field (`?q=`, or the
+    field's own `partner` parameter as htmx sends it), as `<option>`s for its `<datalist>`."""
+    text = (request.GET.get("q") or request.GET.get("partner") or "").strip()[:100]
+    partners = []
+    if len(text) >= 2:
+        partners = selectors.partner_search_for(
+            user=request.user, text=text, code=text.replace(" ", "").upper(), limit=SUGGESTIONS
+        )
+    return render(request, "partners/partials/partner_options.html", {"partners": partners})
+
+
 def _detail_context(request, partner) -> dict:
     """The partner page; a distributor looking at a dealer gets its profile summary only."""
     user = request.user
