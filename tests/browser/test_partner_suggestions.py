@@ -1,4 +1,5 @@
-"""A partner field typed by name gets suggestions in a real browser (the rebate target form)."""
+"""A partner field typed by name gets suggestions in a real browser (the rebate target form), in
+English and Chinese, on a desktop and on a phone."""
 
 import pytest
 
@@ -6,27 +7,46 @@ from accounts.choices import Role
 from tests.rebates.factories import programme
 
 from ..factories import PartnerFactory, UserFactory
-from .harness import screenshot, sign_in
+from .harness import PHONE, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_typing_a_partner_name_suggests_it_and_the_tax_id_is_entered(page):
-    # given finance and a partner among others
-    star = PartnerFactory(legal_name="上海星辰科技有限公司", tax_id="91310000STAR00001X")
-    PartnerFactory(legal_name="Contoso Trading Ltd")
-    programme()
-    sign_in(page, UserFactory(role=Role.FINANCE))
-    page.goto("/rebates/targets/")
-
-    # when part of the name is typed into the partner field
-    page.fill("#id_partner", "星辰科技")
-    page.wait_for_selector("#id_partner-suggestions option", state="attached")
-
-    # then the datalist offers that partner by its tax ID, and no other
-    options = page.eval_on_selector_all(
-        "#id_partner-suggestions option", "els => els.map(e => [e.value, e.textContent])"
+@pytest.mark.parametrize(("language", "label"), [("en", "Partner"), ("zh-hans", "合作伙伴")])
+@pytest.mark.parametrize("width", [1366, PHONE["width"]])
+def test_typing_a_partner_name_suggests_it_by_its_tax_id(
+    browser, live_server, width, language, label
+):
+    context = browser.new_context(
+        base_url=live_server.url,
+        locale="en-US",
+        viewport={"width": width, "height": 900 if width > PHONE["width"] else PHONE["height"]},
     )
-    assert options == [[star.tax_id, star.legal_name]]
-    screenshot(page, "target-partner-suggestions-en")
-    assert not [e for e in page.console_errors if "Content Security Policy" in e]
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    try:
+        # given finance and a partner among others
+        star = PartnerFactory(legal_name="上海星辰科技有限公司", tax_id="91310000STAR00001X")
+        PartnerFactory(legal_name="Contoso Trading Ltd")
+        programme()
+        user = UserFactory(role=Role.FINANCE, language=language)
+        sign_in(page, user)
+        page.goto("/rebates/targets/")
+        assert label in page.text_content("label[for=id_partner]")
+
+        # when part of the name is typed into the partner field
+        page.fill("#id_partner", "星辰科技")
+        page.wait_for_selector("#id_partner-suggestions option", state="attached")
+
+        # then the datalist offers that partner by its tax ID, and no other
+        options = page.eval_on_selector_all(
+            "#id_partner-suggestions option", "els => els.map(e => [e.value, e.textContent])"
+        )
+        assert options == [[star.tax_id, star.legal_name]]
+        field = page.locator("#id_partner").bounding_box()
+        assert field["x"] >= 0 and field["x"] + field["width"] <= width
+        screenshot(page, f"target-partner-suggestions-{width}-{language}")
+        assert not [e for e in errors if "Content Security Policy" in e]
+    finally:
+        context.close()
