@@ -23,7 +23,10 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.models import Group
-from django.db import models, transaction
+from django.core.paginator import Paginator
+from django.db import connections, models, transaction
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 from django_celery_beat import admin as beat_admin
 from django_celery_beat.models import (
     ClockedSchedule,
@@ -37,7 +40,10 @@ from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
 from .audit import audit_record, diff, snapshot
+from .audit_display import audit_action_label
+from .lists import ESTIMATE_TRUSTED_ABOVE, estimated_count
 from .models import AuditEvent, FxRate, ImportBatch, JobRun, Notification
+from .notifications import notification_kinds
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -53,6 +59,82 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class EstimatedCountPaginator(Paginator):
+    """The pager of a table of millions of rows: PostgreSQL's estimate when it is far above what
+    counting costs little (2,000,000 audit rows took 55 ms to count, twice a page), the exact
+    count otherwise. The last pages of an estimate may be short or empty; no row is hidden."""
+
+    @cached_property
+    def count(self) -> int:
+        estimate = estimated_count(self.object_list)
+        return estimate if estimate > ESTIMATE_TRUSTED_ABOVE else self.object_list.count()
+
+
+class LargeTableAdmin(ReadOnlyAdmin):
+    """Browsing an append-only table at full scale (DESIGN §10): an estimated pager and no second
+    count of the whole table for "(n total)"."""
+
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+
+
+class IndexedValuesFilter(admin.SimpleListFilter):
+    """A filter by the distinct values of an indexed column, found by walking its index (one probe
+    a value) instead of `SELECT DISTINCT` over every row, which the default filter runs."""
+
+    field_name = ""
+
+    def lookups(self, request, model_admin) -> list[tuple[str, str]]:
+        model = model_admin.model
+        table = connections["default"].ops.quote_name(model._meta.db_table)
+        column = connections["default"].ops.quote_name(
+            model._meta.get_field(self.field_name).column
+        )
+        # Identifiers from the model's own meta, quoted; no value from the request.
+        walk = f"SELECT {column} FROM {table}"  # noqa: S608
+        sql = (
+            f"WITH RECURSIVE walk(value) AS (({walk} ORDER BY 1 LIMIT 1) UNION ALL "  # noqa: S608
+            f"SELECT ({walk} WHERE {column} > walk.value ORDER BY 1 LIMIT 1) FROM walk "
+            "WHERE walk.value IS NOT NULL) SELECT value FROM walk WHERE value IS NOT NULL"
+        )
+        with connections["default"].cursor() as cursor:
+            cursor.execute(sql)
+            return [(value, self.label(value)) for (value,) in cursor.fetchall()]
+
+    def label(self, value: str) -> str:
+        return value
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(**{self.field_name: self.value()})
+        return queryset
+
+
+class AuditActionFilter(IndexedValuesFilter):
+    title = _("action")
+    parameter_name = "action"
+    field_name = "action"
+
+    def label(self, value: str) -> str:
+        return f"{audit_action_label(value)} ({value})"
+
+
+class NotificationKindFilter(admin.SimpleListFilter):
+    """The kinds the code declares (`core.notifications.notification_kind`): the column has no
+    index of its own, and reading 500,000 rows for its distinct values took 50 ms."""
+
+    title = _("kind")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin) -> list[tuple[str, str]]:
+        return sorted(((kind, str(entry.label)) for kind, entry in notification_kinds().items()))
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(kind=self.value())
+        return queryset
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -220,9 +302,9 @@ def _audited_grants_form(base: type, actor, action: str) -> type:
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
+class AuditEventAdmin(LargeTableAdmin):
     list_display = ["created_at", "actor_repr", "action", "object_repr"]
-    list_filter = ["action"]
+    list_filter = [AuditActionFilter]
     search_fields = ["actor_repr", "object_repr", "action"]
 
 
@@ -253,9 +335,13 @@ class FxRateAdmin(AuditedAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin):
+class NotificationAdmin(LargeTableAdmin):
     list_display = ["created_at", "recipient", "kind", "title", "read_at"]
-    list_filter = ["kind"]
+    list_filter = [NotificationKindFilter]
+    # Newest first by id, which its primary key serves: no index sorts all notifications by
+    # time (each person's inbox index leads with the recipient); ids follow creation.
+    ordering = ["-id"]
+    sortable_by = ["created_at", "kind"]
 
 
 # --- installed packages' models, under the same policy ----------------------------------------

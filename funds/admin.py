@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import STAFF_ROLES, Role
-from core.admin import AuditedAdmin, ReadOnlyAdmin
+from core.admin import AuditedAdmin, LargeTableAdmin, ReadOnlyAdmin
 
 from .models import ApprovalRule, Claim, FundRequest, MdfLedgerEntry
 
@@ -72,7 +72,7 @@ class ApprovalRuleAdmin(AuditedAdmin):
 
 
 @admin.register(MdfLedgerEntry)
-class MdfLedgerEntryAdmin(ReadOnlyAdmin):
+class MdfLedgerEntryAdmin(LargeTableAdmin):
     list_display = ["created_at", "partner", "kind", "currency", "amount", "quarter"]
     list_filter = ["kind", "quarter"]
     search_fields = ["partner__legal_name", "reason"]

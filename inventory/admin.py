@@ -5,7 +5,7 @@ The days-of-inventory limits per product family are configuration, edited here a
 
 from django.contrib import admin
 
-from core.admin import AuditedAdmin, ReadOnlyAdmin
+from core.admin import AuditedAdmin, LargeTableAdmin, ReadOnlyAdmin
 
 from .models import (
     FamilyAlertLimit,
@@ -36,7 +36,7 @@ class InventoryReportAdmin(ReadOnlyAdmin):
 
 
 @admin.register(InventorySnapshot)
-class InventorySnapshotAdmin(ReadOnlyAdmin):
+class InventorySnapshotAdmin(LargeTableAdmin):
     list_display = ["partner", "product", "as_of", "on_hand", "is_current"]
     list_filter = ["is_current"]
     search_fields = ["partner__legal_name", "product__sku"]
@@ -47,7 +47,7 @@ class InventorySnapshotAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SellThroughLine)
-class SellThroughLineAdmin(ReadOnlyAdmin):
+class SellThroughLineAdmin(LargeTableAdmin):
     list_display = [
         "partner",
         "product",
@@ -67,7 +67,7 @@ class SellThroughLineAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SoldSerial)
-class SoldSerialAdmin(ReadOnlyAdmin):
+class SoldSerialAdmin(LargeTableAdmin):
     list_display = ["serial", "partner", "line", "is_current"]
     search_fields = ["serial"]
     list_select_related = ["partner", "line"]
