@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from core.bulk import BulkIdsField
 from core.industries import IndustryInput, industry_code
 from core.money import CURRENCY_CHOICES
+from partners.fields import PartnerByKeyField
 from partners.models import Tier
 
 from .attribution import activity_of, attributable_requests_for
@@ -139,11 +140,11 @@ class HandoverForm(forms.Form):
     no partner chosen means back to the vendor."""
 
     ids = BulkIdsField()
-    to_partner = forms.ModelChoiceField(
+    to_partner = PartnerByKeyField(
         label=_("Hand over to"),
-        queryset=None,
         required=False,
-        empty_label=_("The vendor (protection ends)"),
+        suggest="receive",
+        help_text=_("Tax ID or exact legal name; empty: back to the vendor (protection ends)."),
     )
     note = forms.CharField(
         label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})

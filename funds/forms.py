@@ -5,6 +5,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from partners.fields import PartnerByKeyField
+
 from .choices import ActivityType
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -46,7 +48,7 @@ class FundRequestForm(forms.Form):
 
 
 class AllocationForm(forms.Form):
-    partner = forms.ModelChoiceField(label=_("Partner"), queryset=None)
+    partner = PartnerByKeyField(label=_("Partner"), suggest="manage")
     amount = forms.DecimalField(label=_("Amount"), min_value=Decimal("0.01"), **MONEY)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea)
 

@@ -93,7 +93,7 @@ def roi_report(request):
 
 @role_required(*ALLOCATE_ROLES)
 def allocate(request):
-    partners = Partner.objects.manageable_by(request.user).order_by("legal_name")
+    partners = Partner.objects.manageable_by(request.user)
     form = AllocationForm(request.POST or None, partners=partners)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -21,6 +21,7 @@ from .choices import (
     ViolationKind,
     VisitKind,
 )
+from .fields import PartnerByKeyField
 from .models import WEIGHT_FIELDS, Partner, PartnerApplication, ScorecardWeights
 from .regions import REGIONS
 from .rules import SPECIALIZATION_MAX_LENGTH, is_valid_credit_code, normalise_specialization
@@ -329,13 +330,13 @@ class AgreementForm(forms.Form):
 
 
 class AgreementCreateForm(AgreementForm):
-    partner = forms.ModelChoiceField(label=_("Partner"), queryset=Partner.objects.none())
+    partner = PartnerByKeyField(label=_("Partner"), suggest="manage")
 
     field_order = ["partner", "title", "terms", "start_date", "end_date"]
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["partner"].queryset = Partner.objects.manageable_by(user).order_by("legal_name")
+        self.fields["partner"].queryset = Partner.objects.manageable_by(user)
 
 
 class AgreementReviewForm(forms.Form):
@@ -425,7 +426,7 @@ class ReportReviewForm(forms.Form):
 
 
 class VisitPlanForm(forms.Form):
-    partner = forms.ModelChoiceField(label=_("Partner"), queryset=Partner.objects.none())
+    partner = PartnerByKeyField(label=_("Partner"), suggest="manage")
     kind = forms.ChoiceField(label=_("Kind"), choices=VisitKind.choices)
     planned_on = forms.DateField(label=_("Planned for"), widget=DATE_INPUT)
     agenda = forms.CharField(label=_("Agenda"), widget=TEXT_AREA, required=False)
@@ -433,7 +434,14 @@ class VisitPlanForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["partner"].queryset = Partner.objects.manageable_by(user).order_by("legal_name")
+        field = self.fields["partner"]
+        field.queryset = Partner.objects.manageable_by(user)
+        # A page may name the partner by id (`?partner=<pk>` from the visits page's flags).
+        if not self.is_bound and self.initial.get("partner"):
+            self.initial = {
+                **dict(self.initial.items()),
+                "partner": field.partner_for_initial(self.initial["partner"]),
+            }
 
 
 class VisitRecordForm(forms.Form):

@@ -7,8 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.periods import Quarter
-from partners.models import Partner
-from partners.widgets import PartnerKeyInput
+from partners.fields import PartnerByKeyField
 
 from .choices import RevenueSource
 from .models import PROGRAMME_FIELDS, Programme
@@ -56,29 +55,6 @@ def brackets_from(formset) -> list[tuple]:
         for f in formset.forms
         if f.cleaned_data and not f.cleaned_data.get("DELETE")
     ]
-
-
-class PartnerByKeyField(forms.CharField):
-    """A partner named by its tax ID or its exact legal name. A select of every partner would
-    write 10,000 options (half a megabyte, 200 ms) into the page at full scale (DESIGN §10)."""
-
-    def __init__(self, **kwargs) -> None:
-        kwargs.setdefault("max_length", 200)
-        kwargs.setdefault("help_text", _("Tax ID or exact legal name."))
-        kwargs.setdefault("widget", PartnerKeyInput)
-        super().__init__(**kwargs)
-
-    def clean(self, value) -> Partner:
-        key = super().clean(value)
-        partner = Partner.objects.filter(tax_id=key).first()
-        if partner is not None:
-            return partner
-        named = list(Partner.objects.filter(legal_name=key).order_by("pk")[:2])
-        if not named:
-            raise ValidationError(_("No partner has this tax ID or name."), code="invalid_choice")
-        if len(named) > 1:
-            raise ValidationError(_("Several partners have this name: enter the tax ID."))
-        return named[0]
 
 
 class TargetForm(forms.Form):

@@ -106,13 +106,13 @@ def exit_checklist(*, partner_exit: PartnerExit, staff: bool) -> list[ChecklistR
     return rows
 
 
-def partners_receiving_for(*, user: User, leaving_id: int) -> QuerySet[Partner]:
+def partners_receiving_for(*, user: User, leaving_id: int | None = None) -> QuerySet[Partner]:
     """The partners the user may hand a leaving partner's deals to: active, seen by the user,
     not leaving themselves."""
-    return (
+    partners = (
         Partner.objects.visible_to(user)
         .filter(status=PartnerStatus.ACTIVE)
-        .exclude(pk=leaving_id)
         .exclude(pk__in=partner_ids_in_exit())
         .order_by("legal_name")
     )
+    return partners if leaving_id is None else partners.exclude(pk=leaving_id)

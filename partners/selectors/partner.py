@@ -14,6 +14,7 @@ from accounts.scoping import get_scoped_or_404
 from core.search import CANDIDATES
 
 from ..models import ComplianceViolation, Partner, PartnerApplication
+from .exits import partners_receiving_for
 
 
 def partner_list_base_for(*, user: User) -> QuerySet[Partner]:
@@ -41,9 +42,24 @@ def _name_match(field: str, text: str) -> Q:
     return match | Q(**{f"{field}__trigram_contains": text}) if len(text) >= 3 else match
 
 
-def partner_search_for(*, user: User, text: str, code: str, limit: int) -> list[Partner]:
-    """Partners the user may see whose legal name matches `text` or whose tax ID (USCC) is
-    `code` exactly, best first; the name match is capped before it is ranked."""
+def partner_suggestion_base_for(*, user: User, scope: str) -> QuerySet[Partner]:
+    """The partners a partner field suggests (`partners.widgets.SUGGESTION_SCOPES`): those the
+    user manages ("manage"), those that may receive a leaving partner's work ("receive": active,
+    not leaving), otherwise those the user may see."""
+    if scope == "manage":
+        return Partner.objects.manageable_by(user)
+    if scope == "receive":
+        return partners_receiving_for(user=user)
+    return Partner.objects.visible_to(user)
+
+
+def partner_search_for(
+    *, user: User, text: str, code: str, limit: int, within: QuerySet[Partner] | None = None
+) -> list[Partner]:
+    """Partners the user may see (or those of `within`, already scoped) whose legal name matches
+    `text` or whose tax ID (USCC) is `code` exactly, best first; the name match is capped before
+    it is ranked."""
+    partners = Partner.objects.visible_to(user) if within is None else within
     match = _name_match("legal_name", text)
     exact = Q(legal_name__iexact=text)
     if code:
@@ -51,10 +67,9 @@ def partner_search_for(*, user: User, text: str, code: str, limit: int) -> list[
         by_code = Q(tax_id=code, pk=user.partner_id) if user.is_partner_user else Q(tax_id=code)
         match |= by_code
         exact |= by_code
-    candidates = Partner.objects.visible_to(user).filter(match).order_by().values("pk")[:CANDIDATES]
+    candidates = partners.filter(match).order_by().values("pk")[:CANDIDATES]
     return list(
-        Partner.objects.visible_to(user)
-        .filter(pk__in=candidates)
+        partners.filter(pk__in=candidates)
         .select_related("tier")
         .annotate(
             rank=Case(

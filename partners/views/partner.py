@@ -40,6 +40,7 @@ from ..forms import (
     ViolationForm,
 )
 from ..lists import APPLICATION_LIST, PARTNER_LIST
+from ..widgets import DEFAULT_FIELD, SUGGESTION_SCOPES
 from ._common import CHANNEL
 
 # --- directory and profile --------------------------------------------------------------------
@@ -59,12 +60,20 @@ SUGGESTIONS = 10
 @role_required(*STAFF_ROLES)
 def partner_suggestions(request):
     """Partners whose name or tax ID matches what is typed into a partner field (`?q=`, or the
-    field's own `partner` parameter as htmx sends it), as `<option>`s for its `<datalist>`."""
-    text = (request.GET.get("q") or request.GET.get("partner") or "").strip()[:100]
+    field's own parameter as htmx sends it: `partner`, or the one `?field=` names), as
+    `<option>`s for its `<datalist>`; among those the user may see, or those the field's `?scope=`
+    names (`manage`: the partners the user manages)."""
+    field = request.GET.get("field") or DEFAULT_FIELD
+    text = (request.GET.get("q") or request.GET.get(field) or "").strip()[:100]
+    scope = request.GET.get("scope", "view")
     partners = []
-    if len(text) >= 2:
+    if len(text) >= 2 and scope in SUGGESTION_SCOPES:
         partners = selectors.partner_search_for(
-            user=request.user, text=text, code=text.replace(" ", "").upper(), limit=SUGGESTIONS
+            user=request.user,
+            text=text,
+            code=text.replace(" ", "").upper(),
+            limit=SUGGESTIONS,
+            within=selectors.partner_suggestion_base_for(user=request.user, scope=scope),
         )
     return render(request, "partners/partials/partner_options.html", {"partners": partners})
 

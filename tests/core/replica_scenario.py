@@ -101,7 +101,7 @@ def scenario() -> dict:
     # when a director allocates 500 more from the page: the page after the POST shows the write
     response = client.post(
         reverse("funds:allocate"),
-        {"partner": partner.pk, "amount": "500", "reason": "Second allocation R2"},
+        {"partner": partner.tax_id, "amount": "500", "reason": "Second allocation R2"},
         follow=True,
     )
     seen["after_post"] = {

@@ -260,7 +260,7 @@ def test_allocation_page_shows_field_error_without_reason(client, partner):
     director = staff(Role.CHANNEL_DIRECTOR)
     client.force_login(director)
     response = client.post(
-        reverse("funds:allocate"), {"partner": partner.pk, "amount": "100", "reason": ""}
+        reverse("funds:allocate"), {"partner": partner.tax_id, "amount": "100", "reason": ""}
     )
     assert response.status_code == 200
     assert "reason" in response.context["form"].errors
@@ -270,7 +270,7 @@ def test_allocation_page_shows_field_error_without_reason(client, partner):
 def test_allocation_page_records_allocation(client, partner):
     client.force_login(staff(Role.CHANNEL_DIRECTOR))
     response = client.post(
-        reverse("funds:allocate"), {"partner": partner.pk, "amount": "100", "reason": "Summit"}
+        reverse("funds:allocate"), {"partner": partner.tax_id, "amount": "100", "reason": "Summit"}
     )
     assert response.status_code == 302
     assert mdf_balance(partner=partner) == Decimal("100.00")

@@ -23,7 +23,7 @@ def test_a_manager_walks_a_partner_exit(page):
     # given a managed partner with two open registrations and another partner to receive them
     manager = UserFactory(role=Role.CHANNEL_MANAGER, full_name="Wang Lei")
     leaving = PartnerFactory(channel_manager=manager, legal_name="杭州远景网络科技有限公司")
-    PartnerFactory(channel_manager=manager, legal_name="上海华信系统集成有限公司")
+    receiver = PartnerFactory(channel_manager=manager, legal_name="上海华信系统集成有限公司")
     sales = PartnerUserFactory(partner=leaving, role=Role.PARTNER_SALES)
     admin = PartnerUserFactory(partner=leaving, role=Role.PARTNER_ADMIN, language="zh-hans")
     deals = [
@@ -51,7 +51,10 @@ def test_a_manager_walks_a_partner_exit(page):
     page.wait_for_selector("h1:has-text('Hand over deals')")
     for deal in deals[:2]:
         page.check(f"tr[data-deal='{deal.pk}'] input[data-bulk-row]")
-    page.select_option("select[name=to_partner]", label="上海华信系统集成有限公司")
+    with page.expect_response(lambda r: "/partners/suggestions/" in r.url) as answer:
+        page.fill("input[name=to_partner]", "华信系统")
+    assert f'value="{receiver.tax_id}"' in answer.value.text()
+    page.fill("input[name=to_partner]", receiver.tax_id)  # the suggestion picked
     screenshot(page, "deals-exit-handover-1366")
     page.click("button:has-text('Hand over the selected deals')")
     page.wait_for_selector("#handover-result")

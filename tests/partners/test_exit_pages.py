@@ -194,7 +194,11 @@ def test_bulk_handover_to_a_chosen_partner(client, world, django_assert_max_num_
 
     response = client.post(
         url,
-        {"ids": [deals[0].pk, deals[1].pk], "to_partner": world["receiver"].pk, "note": "Region"},
+        {
+            "ids": [deals[0].pk, deals[1].pk],
+            "to_partner": world["receiver"].tax_id,
+            "note": "Region",
+        },
     )
 
     assert response.status_code == 200
@@ -251,7 +255,7 @@ def test_the_receiver_sees_the_handed_deal_and_the_leaver_loses_it(client, world
     login(client, world["manager"])
     client.post(
         reverse("deals:exit_handover", args=[partner_exit.pk]),
-        {"ids": [deal.pk], "to_partner": world["receiver"].pk},
+        {"ids": [deal.pk], "to_partner": world["receiver"].tax_id},
     )
     login(client, world["sales"])
     assert client.get(reverse("deals:detail", args=[deal.pk])).status_code == 404
@@ -360,7 +364,7 @@ def test_a_handed_deal_shows_the_contact_to_the_receivers_admin_and_masks_it_to_
     login(client, world["manager"])
     client.post(
         reverse("deals:exit_handover", args=[partner_exit.pk]),
-        {"ids": [deal.pk], "to_partner": world["receiver"].pk},
+        {"ids": [deal.pk], "to_partner": world["receiver"].tax_id},
     )
     url = reverse("deals:detail", args=[deal.pk])
     # then the receiving company's admin reads it in full, its other sellers masked (DESIGN §2.7)

@@ -167,7 +167,7 @@ def test_create_an_agreement_from_the_form(client, manager, managed):
     response = client.post(
         reverse("partners:agreement_create"),
         {
-            "partner": managed.pk,
+            "partner": managed.tax_id,
             "title": "Reseller agreement",
             "start_date": "2026-01-01",
             "end_date": "2026-12-31",
@@ -189,7 +189,7 @@ def test_create_an_agreement_from_the_form(client, manager, managed):
 )
 def test_agreement_form_bad_input(client, manager, managed, data, field):
     payload = {
-        "partner": managed.pk,
+        "partner": managed.tax_id,
         "title": "Reseller agreement",
         "start_date": "2026-01-01",
         "end_date": "2026-12-31",
@@ -207,7 +207,7 @@ def test_agreement_form_offers_only_managed_partners(client, manager, managed, o
     response = client.post(
         reverse("partners:agreement_create"),
         {
-            "partner": other_partner.pk,
+            "partner": other_partner.tax_id,
             "title": "x",
             "start_date": "2026-01-01",
             "end_date": "2026-12-31",
@@ -613,7 +613,7 @@ def test_plan_and_record_a_visit_from_the_pages(client, manager, managed, time_m
     client.force_login(manager)
     response = client.post(
         reverse("partners:visit_create"),
-        {"partner": managed.pk, "kind": "review", "planned_on": "2026-05-19"},
+        {"partner": managed.tax_id, "kind": "review", "planned_on": "2026-05-19"},
     )
     visit = PartnerVisit.objects.get()
     assert response.status_code == 302
@@ -640,7 +640,7 @@ def test_plan_and_record_a_visit_from_the_pages(client, manager, managed, time_m
     ],
 )
 def test_visit_form_bad_input(client, manager, managed, data, field):
-    payload = {"partner": managed.pk, "kind": "review", "planned_on": "2026-05-19"}
+    payload = {"partner": managed.tax_id, "kind": "review", "planned_on": "2026-05-19"}
     payload.update(data)
     client.force_login(manager)
     response = client.post(reverse("partners:visit_create"), payload)
