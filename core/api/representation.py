@@ -39,16 +39,15 @@ PLAIN_FIELDS = (
     drf_fields.UUIDField,
 )
 
-Reader = Callable[[Any], Any]
+Reader = Callable[[Any], Any]  # a custom field's value of a row, as JSON
 
 
 @dataclass(frozen=True)
 class _Step:
     name: str
-    read: Reader | None  # the value, from the row (None for a method field)
-    convert: Callable[[Any], Any] | None  # the field's to_representation (None: as read)
+    path: str = ""  # the value's attribute path from the row ("" for a method or custom field)
+    convert: Callable[[Any], Any] | None = None  # the field's to_representation (None: as read)
     method: str = ""  # a SerializerMethodField's method, called on the live serializer
-    custom: bool = False  # read (and converted) by a reader the caller gives
 
 
 # DRF value fields whose `to_representation` gives back the value itself (an equal value, the same
@@ -86,7 +85,7 @@ def _plain_step(field: drf_fields.Field, model) -> _Step | None:
     column = _column(model, field.source_attrs)
     same = column is not None and isinstance(column, IDENTITY_FOR_COLUMNS.get(cls, ()))
     convert = None if same else field.to_representation
-    return _Step(field.field_name, attrgetter(".".join(field.source_attrs)), convert)
+    return _Step(field.field_name, ".".join(field.source_attrs), convert)
 
 
 def _relation_step(field: drf_fields.Field, model) -> _Step | None:
@@ -98,11 +97,9 @@ def _relation_step(field: drf_fields.Field, model) -> _Step | None:
         *path, last = field.source_attrs
         if path or model is None:
             return None
-        return _Step(field.field_name, attrgetter(model._meta.get_field(last).attname), None)
+        return _Step(field.field_name, model._meta.get_field(last).attname)
     if cls is relations.SlugRelatedField:
-        return _Step(
-            field.field_name, attrgetter(".".join(field.source_attrs)), field.to_representation
-        )
+        return _Step(field.field_name, ".".join(field.source_attrs), field.to_representation)
     return None
 
 
@@ -119,10 +116,10 @@ class ReadPlan:
         for field in prototype._readable_fields:
             name = field.field_name
             if name in custom:
-                steps.append(_Step(name, None, None, custom=True))
+                steps.append(_Step(name))
                 continue
             if isinstance(field, serializers.SerializerMethodField):
-                steps.append(_Step(name, None, None, method=field.method_name))
+                steps.append(_Step(name, method=field.method_name))
                 continue
             step = _plain_step(field, model) or _relation_step(field, model)
             if step is None:
@@ -134,6 +131,22 @@ class ReadPlan:
         if unknown:
             raise ImproperlyConfigured(f"{serializer_class.__name__} has no field {unknown}.")
         self.steps = tuple(steps)
+        # A row is its keys in the fields' order, filled in four passes: the values as read (one
+        # `attrgetter` of them all), the converted ones, the method fields, the custom ones.
+        self._keys = dict.fromkeys(step.name for step in steps)
+        plain = [step for step in steps if step.path and step.convert is None]
+        self._plain_names = tuple(step.name for step in plain)
+        self._read_plain = attrgetter(*(step.path for step in plain)) if plain else None
+        if len(plain) == 1:
+            read_one = self._read_plain
+            self._read_plain = lambda row: (read_one(row),)
+        self._converted = tuple(
+            (step.name, attrgetter(step.path), step.convert)
+            for step in steps
+            if step.path and step.convert is not None
+        )
+        self._methods = tuple((step.name, step.method) for step in steps if step.method)
+        self._custom = tuple(step.name for step in steps if not step.path and not step.method)
 
     @classmethod
     def of(cls, serializer_class: type[serializers.Serializer], custom: Iterable[str] = ()):
@@ -154,15 +167,15 @@ class ReadPlan:
     ) -> dict[str, Any]:
         """`row` as `serializer.to_representation(row)` gives it, before any override of it.
         `serializer` answers the method fields, `readers` the custom ones (already converted)."""
-        data = {}
-        for step in self.steps:
-            if step.read is not None:
-                value = step.read(row)
-                if value is not None and step.convert is not None:
-                    value = step.convert(value)
-            elif step.method:
-                value = getattr(serializer, step.method)(row)
-            else:
-                value = readers[step.name](row)
-            data[step.name] = value
+        data = self._keys.copy()
+        if self._read_plain is not None:
+            data.update(zip(self._plain_names, self._read_plain(row), strict=True))
+        for name, read, convert in self._converted:
+            value = read(row)
+            # DRF answers None for a missing value without asking the field.
+            data[name] = None if value is None else convert(value)
+        for name, method in self._methods:
+            data[name] = getattr(serializer, method)(row)
+        for name in self._custom:
+            data[name] = readers[name](row)
         return data
