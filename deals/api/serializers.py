@@ -52,8 +52,8 @@ class ActivityField(serializers.PrimaryKeyRelatedField):
         return attributable_requests_for(partner_id=getattr(user, "partner_id", None))
 
     def get_attribute(self, instance: Deal):
-        known = self.context.get("deal_activities")
-        return known.get(instance.pk) if known is not None else activity_of(instance)
+        # One deal at a time: the list reads its page's activities at once (DealListSerializer).
+        return activity_of(instance)
 
 
 class DealListSerializer(serializers.ListSerializer):

@@ -18,7 +18,8 @@ from deals.api.serializers import DealSerializer
 from deals.choices import DealStatus
 from deals.models import Deal
 from funds import services as fund_services
-from funds.models import ActivityDeal
+from funds.defaults import ensure_default_matrix
+from funds.models import ActivityDeal, ApprovalRule
 from partners.choices import PartnerType
 from tests.factories import PartnerFactory, PartnerUserFactory, staff
 from tests.funds.factories import allocation, submit
@@ -102,7 +103,8 @@ def world():
     Deal.objects.filter(pk=deals[4].pk).update(
         status=DealStatus.SUBMITTED, submitted_at=now, price_check_held=True
     )
-    # From an MDF activity.
+    # From an MDF activity (the approval matrix is flushed by transactional tests: put it back).
+    ensure_default_matrix(ApprovalRule)
     allocation(reseller, "10000.00")
     request = submit(reseller, users["reseller"], "2000.00")
     approved = fund_services.fund_request_approve(
