@@ -96,6 +96,17 @@ class DealFilterSet(ListFilterSet):
         model = Deal
         fields: list[str] = []
 
+    def get_form_class(self):
+        """The filter form's class, built once: these filters are the same for every reader and
+        every request (django-filter builds the class, and a form field per filter, on each; the
+        form itself still copies its fields). Labels and choices stay lazy, in the reader's
+        language."""
+        cls = type(self)
+        form_class = cls.__dict__.get("_form_class")
+        if form_class is None:
+            form_class = cls._form_class = super().get_form_class()
+        return form_class
+
     def filter_sla_breached(self, qs: QuerySet, _name: str, value: bool | None) -> QuerySet:
         if value is None:
             return qs

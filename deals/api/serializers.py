@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from django.db.models import prefetch_related_objects
 from django.db.models.manager import BaseManager
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api.representation import ReadPlan
 from core.money import CURRENCY_CHOICES
 from partners.models import Tier
 
@@ -50,16 +52,96 @@ class ActivityField(serializers.PrimaryKeyRelatedField):
         return attributable_requests_for(partner_id=getattr(user, "partner_id", None))
 
     def get_attribute(self, instance: Deal):
-        known = self.context.get("deal_activities")
-        return known.get(instance.pk) if known is not None else activity_of(instance)
+        # One deal at a time: the list reads its page's activities at once (DealListSerializer).
+        return activity_of(instance)
 
 
 class DealListSerializer(serializers.ListSerializer):
+    """A page of deals, each as `DealSerializer` gives it (the detail's representation).
+
+    A list pays DRF's per-field machinery on every value of every row, so it is read through a
+    `ReadPlan` of `DealSerializer` and `DealLineSerializer` (their own fields, read once per
+    process) instead: the page's lines in one query of their columns and their products' names,
+    its MDF activities in another. The deals come without their lines (the list's queryset); a
+    held price check still reads the deal's lines and products, as the detail does.
+    """
+
     def to_representation(self, data):
         deals = list(data.all() if isinstance(data, BaseManager) else data)
-        # One read of the page's activities instead of one per deal.
-        self.context["deal_activities"] = activities_of(deal.pk for deal in deals)
-        return super().to_representation(deals)
+        child = self.child
+        activities = activities_of(deal.pk for deal in deals)
+        held = [deal for deal in deals if deal.price_check_held]
+        if held:
+            prefetch_related_objects(held, "lines__product")
+        lines = _line_rows(deals)
+        line_plan = ReadPlan.of(DealLineSerializer)
+        plan = ReadPlan.of(type(child), custom=("fund_request", "lines"))
+        readers = {
+            "fund_request": lambda deal: _pk(activities.get(deal.pk)),
+            "lines": lambda deal: [line_plan.represent(row) for row in lines.get(deal.pk, ())],
+        }
+        return [
+            child.with_contact(plan.represent(deal, serializer=child, readers=readers), deal)
+            for deal in deals
+        ]
+
+
+class _LineRow:
+    """A deal line as the list reads it: its columns and its product's names."""
+
+    __slots__ = ("product", "quantity", "unit_price", "final", "floor_price")
+
+    def __init__(self, product, quantity, unit_price, final, floor_price):
+        self.product = product
+        self.quantity = quantity
+        self.unit_price = unit_price
+        self.final = final
+        self.floor_price = floor_price
+
+
+# What the lines show of their product, in the model's column order (as `Model.from_db` takes it).
+LINE_PRODUCT_FIELDS = tuple(
+    field.attname
+    for field in Product._meta.concrete_fields
+    if field.attname in {"id", "sku", "name", "name_zh"}
+)
+PRODUCT_ID = LINE_PRODUCT_FIELDS.index("id")
+
+
+def _line_rows(deals: list[Deal]) -> dict[int, list[_LineRow]]:
+    """The lines of these deals in their order (by id), with their products (one query)."""
+    if not deals:
+        return {}
+    products: dict[int, Product] = {}
+    by_deal: dict[int, list[_LineRow]] = {}
+    rows = (
+        DealLine.objects.unrestricted("the deals the caller has already scoped")
+        .filter(deal_id__in=[deal.pk for deal in deals])
+        .order_by("pk")
+        .values_list(
+            "deal_id",
+            "quantity",
+            "unit_price",
+            "final",
+            "floor_price",
+            *(f"product__{name}" for name in LINE_PRODUCT_FIELDS),
+        )
+    )
+    for deal_id, quantity, unit_price, final, floor_price, *product_values in rows:
+        product_id = product_values[PRODUCT_ID]
+        product = products.get(product_id)
+        if product is None:
+            product = products[product_id] = Product.from_db(
+                rows.db, LINE_PRODUCT_FIELDS, product_values
+            )
+        by_deal.setdefault(deal_id, []).append(
+            _LineRow(product, quantity, unit_price, final, floor_price)
+        )
+    return by_deal
+
+
+def _pk(row):
+    return None if row is None else row.pk
 
 
 class DealSerializer(serializers.ModelSerializer):
@@ -131,7 +213,10 @@ class DealSerializer(serializers.ModelSerializer):
                 self.fields[name].read_only = True
 
     def to_representation(self, instance: Deal) -> dict:
-        data = super().to_representation(instance)
+        return self.with_contact(super().to_representation(instance), instance)
+
+    def with_contact(self, data: dict, instance: Deal) -> dict:
+        """The sensitive customer fields as the requesting user may see them."""
         return data | _contact_fields(self, instance)
 
     def get_has_conflict(self, deal: Deal) -> bool:

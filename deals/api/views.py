@@ -86,6 +86,14 @@ class DealViewSet(MicrocachedListMixin, ScopedModelViewSet):
     filter_backends = [DjangoFilterBackend]
     filterset_class = DealFilterSet
 
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "list":
+            # The list's serializer reads the page's lines itself (DealListSerializer), and the
+            # representation names the partner by its id only.
+            return queryset.select_related(None).prefetch_related(None)
+        return queryset
+
     def list(self, request, *args, **kwargs):
         return _audited_list(self, request, model_records=lambda page: page)
 

@@ -213,3 +213,23 @@ def test_count_is_capped_and_deep_pages_go_by_keyset(client, monkeypatch, world)
         assert page.number is None and page.has_previous
         seen += [d.pk for d in page.object_list]
     assert seen == _ids(user, "") and len(seen) == 3
+
+
+def test_the_filter_form_built_once_speaks_each_readers_language():
+    """The form class is built once for every request: its labels, choices and messages stay in
+    the language of the request that renders it."""
+    from django.http import QueryDict
+    from django.utils import translation
+
+    from deals.filtersets import DealFilterSet
+
+    with translation.override("en"):
+        english = DealFilterSet(QueryDict("expected_close_after=not-a-date")).form
+        assert "Expected close date" in english.as_p()
+    with translation.override("zh-hans"):
+        chinese = DealFilterSet(QueryDict("expected_close_after=not-a-date")).form
+        html = chinese.as_p()
+        assert "预计成交日期" in html and "Expected close date" not in html
+        assert not chinese.is_valid() and "expected_close" in chinese.errors
+    assert type(english) is type(chinese)
+    assert english.fields["status"] is not chinese.fields["status"]
