@@ -429,6 +429,31 @@ class Deal(models.Model):
             # Sorting the list by customer or project walks an index too.
             models.Index(fields=["customer_name", "id"], name="deal_customer_name"),
             models.Index(fields=["project_name", "id"], name="deal_project_name"),
+            # The approval queue's search (DESIGN §4.3): customer, project and tax ID as
+            # `icontains` / `iexact` compare them, and the fingerprint, among pending
+            # registrations only, so that a word common in decided ones costs nothing; with the
+            # partner ids PostgreSQL ORs them in one bitmap instead of reading the whole queue.
+            GinIndex(
+                OpClass(Upper("customer_name"), name="gin_trgm_ops"),
+                name="deal_pending_customer_trgm",
+                condition=Q(status__in=PENDING_STATUSES),
+            ),
+            GinIndex(
+                OpClass(Upper("project_name"), name="gin_trgm_ops"),
+                name="deal_pending_project_trgm",
+                condition=Q(status__in=PENDING_STATUSES),
+            ),
+            models.Index(
+                Upper("customer_tax_id"),
+                name="deal_pending_tax_id",
+                condition=Q(status__in=PENDING_STATUSES),
+            ),
+            GinIndex(
+                fields=["customer_fingerprint"],
+                name="deal_pending_fingerprint_trgm",
+                opclasses=["gin_trgm_ops"],
+                condition=Q(status__in=PENDING_STATUSES),
+            ),
         ]
 
     def __str__(self) -> str:
