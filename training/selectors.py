@@ -5,7 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -209,9 +222,39 @@ def _certified_count(valid, *, distinct_users: bool = True) -> Coalesce:
     return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
 
+def _below_requirement(certified, senior_certified) -> ExpressionWrapper:
+    """Fewer certified staff, or senior certified staff, than the partner's tier requires. A
+    requirement of zero is never missed: tested first, it spares counting that partner."""
+    below = (Q(tier__min_certified_staff__gt=0) & Q(tier__min_certified_staff__gt=certified)) | (
+        Q(tier__min_senior_certified_staff__gt=0)
+        & Q(tier__min_senior_certified_staff__gt=senior_certified)
+    )
+    return ExpressionWrapper(below, output_field=BooleanField())
+
+
+def _below_tier(as_of: date) -> Case:
+    """Below the current tier's requirement on `as_of`: from the partner's counted certified
+    staff (`PartnerCoverage`) when they hold on that day, else counted live (the correlated
+    subqueries, evaluated for that partner only). Filtered on, 10,000 partners are compared
+    with their counts instead of each counting its certifications (DESIGN §10)."""
+    holds = Q(certification_coverage__counted_on__lte=as_of) & (
+        Q(certification_coverage__valid_until__isnull=True)
+        | Q(certification_coverage__valid_until__gt=as_of)
+    )
+    counted = _below_requirement(
+        F("certification_coverage__certified"), F("certification_coverage__senior_certified")
+    )
+    return Case(
+        When(holds, then=counted),
+        default=_below_requirement(F("certified"), F("senior_certified")),
+        output_field=BooleanField(),
+    )
+
+
 def _coverage(partners, as_of: date | None):
     """Partners with `certified`, `senior_certified` and `expiring` counts, each a correlated
-    subquery: a page sorted by name counts its own rows only, not every partner's (DESIGN §10)."""
+    subquery: a page sorted by name counts its own rows only, not every partner's (DESIGN §10);
+    and `below_tier`, whether they miss their tier's requirement."""
     as_of = as_of or timezone.localdate()
     valid = Q(issued_on__lte=as_of, expires_on__gt=as_of) & (
         Q(detached_on__isnull=True) | Q(detached_on__gt=as_of)
@@ -225,6 +268,7 @@ def _coverage(partners, as_of: date | None):
                 valid & Q(expires_on__lte=as_of + timedelta(days=60)), distinct_users=False
             ),
         )
+        .annotate(below_tier=_below_tier(as_of))
         .order_by("legal_name")
     )
 
