@@ -22,6 +22,7 @@ from partners.regions import REGIONS
 
 from .choices import Level, Track
 from .models import Certification, Course
+from .selectors import coverage_below_tier
 
 
 class CourseFilterSet(ListFilterSet):
@@ -99,7 +100,7 @@ class CoverageFilterSet(ListFilterSet):
     def filter_below(self, qs: QuerySet, _name: str, value: bool | None) -> QuerySet:
         if value is None:
             return qs
-        return qs.filter(below_tier=value)
+        return qs.alias(below_tier=coverage_below_tier()).filter(below_tier=value)
 
     def filter_expiring(self, qs: QuerySet, _name: str, value: bool | None) -> QuerySet:
         if value is None:

@@ -232,11 +232,13 @@ def _below_requirement(certified, senior_certified) -> ExpressionWrapper:
     return ExpressionWrapper(below, output_field=BooleanField())
 
 
-def _below_tier(as_of: date) -> Case:
-    """Below the current tier's requirement on `as_of`: from the partner's counted certified
-    staff (`PartnerCoverage`) when they hold on that day, else counted live (the correlated
-    subqueries, evaluated for that partner only). Filtered on, 10,000 partners are compared
-    with their counts instead of each counting its certifications (DESIGN §10)."""
+def coverage_below_tier(as_of: date | None = None) -> Case:
+    """For `coverage_report` rows: below the current tier's requirement on `as_of` (today), from
+    the partner's counted certified staff (`PartnerCoverage`) when they hold on that day, else
+    counted live (the rows' correlated subqueries, evaluated for that partner only). Filtered
+    on, 10,000 partners are compared with their counts instead of each counting its
+    certifications (DESIGN §10)."""
+    as_of = as_of or timezone.localdate()
     holds = Q(certification_coverage__counted_on__lte=as_of) & (
         Q(certification_coverage__valid_until__isnull=True)
         | Q(certification_coverage__valid_until__gt=as_of)
@@ -253,8 +255,7 @@ def _below_tier(as_of: date) -> Case:
 
 def _coverage(partners, as_of: date | None):
     """Partners with `certified`, `senior_certified` and `expiring` counts, each a correlated
-    subquery: a page sorted by name counts its own rows only, not every partner's (DESIGN §10);
-    and `below_tier`, whether they miss their tier's requirement."""
+    subquery: a page sorted by name counts its own rows only, not every partner's (DESIGN §10)."""
     as_of = as_of or timezone.localdate()
     valid = Q(issued_on__lte=as_of, expires_on__gt=as_of) & (
         Q(detached_on__isnull=True) | Q(detached_on__gt=as_of)
@@ -268,7 +269,6 @@ def _coverage(partners, as_of: date | None):
                 valid & Q(expires_on__lte=as_of + timedelta(days=60)), distinct_users=False
             ),
         )
-        .annotate(below_tier=_below_tier(as_of))
         .order_by("legal_name")
     )
 

@@ -14,7 +14,7 @@ from partners.models import Partner
 from tests.factories import PartnerFactory, PartnerUserFactory, staff, tier
 from training.choices import Level
 from training.models import Certification, PartnerCoverage
-from training.selectors import coverage_report
+from training.selectors import coverage_below_tier, coverage_report
 from training.services import partner_coverage_refresh
 
 from .factories import CertificationFactory, CourseFactory
@@ -48,7 +48,11 @@ def certify(partner, *, issued_on=TODAY, expires_on=None, level=Level.MID):
 
 
 def below(user, as_of=None) -> set[str]:
-    rows = coverage_report(user=user, as_of=as_of).filter(below_tier=True)
+    rows = (
+        coverage_report(user=user, as_of=as_of)
+        .alias(below_tier=coverage_below_tier(as_of))
+        .filter(below_tier=True)
+    )
     return set(rows.values_list("legal_name", flat=True))
 
 
