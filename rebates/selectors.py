@@ -88,55 +88,52 @@ class QuarterPages:
             if len(rows) == index.stop:
                 return rows
             return list(self.queryset[index])
-        located = self._locate(start, index.stop)
+        located = self._locate(start)
         if located is None:
             return list(self.queryset[index])
-        first, last, before, in_first = located
-        if first != last:  # the page runs into the next quarter (one page in 400 at full scale)
-            rows = self.queryset.filter(period__lte=first, period__gte=last)
-            return _keys_first(rows, start - before, index.stop - before)
+        first, before, in_first = located
+        offset, stop = start - before, index.stop - before
+        if stop > in_first:  # the page runs into the next quarter (one page in 400 at full scale)
+            return _keys_first(self.queryset.filter(period__lte=first), offset, stop)
         # An equality, which the planner estimates well: it walks the partners' names from the
         # nearer end of the quarter (the end's rows read backwards, then turned round).
         rows = self.queryset.filter(period=first)
-        offset, stop = start - before, index.stop - before
         if offset * 2 <= in_first:
             return _keys_first(rows, offset, stop)
         return list(reversed(_keys_first(rows.reverse(), in_first - stop, in_first - offset)))
 
-    def _locate(self, start: int, stop: int) -> tuple[str, str, int, int] | None:
-        """(period of row `start`, period of row `stop` - 1, rows before the first one's period,
-        rows of that period), in one statement read from the period index, from the nearer end
-        of the list; None when the rows are not there (any more)."""
+    def _locate(self, start: int) -> tuple[str, int, int] | None:
+        """(period of row `start`, rows before that period's, rows of that period), in one
+        statement read from the period index, from the nearer end of the list; None when the
+        rows are not there (any more)."""
         total = self.count()
-        if start * 2 < total:
+        newer_half = start * 2 < total
+        if newer_half:
             periods = self.queryset.order_by("-period").values("period")
-            first, last = periods[start : start + 1], periods[stop - 1 : stop]
+            first = periods[start : start + 1]
             before = self.queryset.filter(period__gt=Subquery(first))
         else:  # counted from the oldest row
             periods = self.queryset.order_by("period").values("period")
             first = periods[total - 1 - start : total - start]
-            last = periods[total - stop : total - stop + 1]
             before = self.queryset.filter(period__lte=Subquery(first))
         same = self.queryset.filter(period=Subquery(first))
         parts, params = [], []
-        for queryset in (first, last, before.order_by().values("pk"), same.order_by().values("pk")):
+        for queryset in (first, before.order_by().values("pk"), same.order_by().values("pk")):
             sql, sql_params = queryset.query.get_compiler(using=queryset.db).as_sql()
             parts.append(sql)
             params.extend(sql_params)
         # The ORM's own compiled SQL, its parameters passed apart.
         statement = (
-            f"SELECT ({parts[0]}), ({parts[1]}), (SELECT COUNT(*) FROM ({parts[2]}) AS b),"  # noqa: S608
-            f" (SELECT COUNT(*) FROM ({parts[3]}) AS s)"
+            f"SELECT ({parts[0]}), (SELECT COUNT(*) FROM ({parts[1]}) AS b),"  # noqa: S608
+            f" (SELECT COUNT(*) FROM ({parts[2]}) AS s)"
         )
         with connections[self.queryset.db].cursor() as cursor:
             cursor.execute(statement, params)
-            first_period, last_period, counted, in_first = cursor.fetchone()
-        if first_period is None or last_period is None:
-            return None
-        before = counted if start * 2 < total else total - counted
-        if not before <= start < stop <= before + in_first and first_period == last_period:
+            first_period, counted, in_first = cursor.fetchone()
+        before = counted if newer_half else total - counted
+        if first_period is None or not before <= start < before + in_first:
             return None  # written meanwhile: read the general way
-        return first_period, last_period, before, in_first
+        return first_period, before, in_first
 
 
 def accrual_failure_list_for(*, user, limit: int = 50) -> list[AccrualFailure]:
