@@ -357,7 +357,11 @@ def searchable(manager, partner):
         ("91310000ab12cd34ef", {"tax_id"}),
         ("上海星辰", {"chinese"}),
         ("星辰网络", {"chinese"}),
-        ("上海", {"chinese"}),  # two characters: no trigram, filtered in place
+        ("上海", {"chinese"}),  # two characters: no trigram, looked up by bigram
+        ("pH", {"customer"}),
+        ("AB", {"project"}),
+        ("星辰科技", {"chinese"}),  # its fingerprint is two characters: 星辰
+        ("q", set()),  # one character: filtered in place
         ("ｃｏｎｔｏｓｏ　Ｐｈａｒｍａ有限公司", {"customer"}),  # another spelling: the fingerprint
         ("nothing like it", set()),
     ],
@@ -389,9 +393,10 @@ def test_queue_search_by_number(client, manager, searchable):
         ("contoso", True),
         ("上海星辰", True),
         ("91310000AB12CD34EF", True),
-        ("上海", False),  # no trigram in two characters
-        ("星辰科技", False),  # its fingerprint is 星辰: two characters
-        ("ab cd", False),
+        ("上海", True),  # no trigram in two characters, but a bigram
+        ("星辰科技", True),  # its fingerprint is 星辰: a bigram
+        ("ab cd", False),  # neither a trigram nor one bigram
+        ("x", False),
     ],
 )
 def test_queue_search_gathers_matches_first_only_when_indexes_answer(text, indexed):
