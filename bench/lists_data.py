@@ -330,6 +330,13 @@ def step_audit(c) -> None:
     )
 
 
+def step_coverage(_c) -> None:
+    """Each partner's certified staff counted, as the beat keeps them (every ten minutes)."""
+    from training.services import partner_coverage_refresh
+
+    partner_coverage_refresh()
+
+
 STEPS: list[tuple[str, Callable]] = [
     ("deals", step_deals),
     ("people", step_people),
@@ -339,6 +346,7 @@ STEPS: list[tuple[str, Callable]] = [
     ("funds", step_funds),
     ("partners", step_partners),
     ("audit", step_audit),
+    ("coverage", step_coverage),
 ]
 
 

@@ -160,3 +160,15 @@ class TrigramContains(Lookup):
 
 for _field in (CharField, TextField):  # EmailField and the rest inherit it
     _field.register_lookup(TrigramContains)
+
+
+class EqualsAny(Lookup):
+    """`lhs = ANY(rhs)`, rhs an array (e.g. an `ArraySubquery` of ids): unlike `IN (SELECT ...)`,
+    an index condition, so it can join other conditions' bitmaps in an OR."""
+
+    lookup_name = "equals_any"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]

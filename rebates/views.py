@@ -33,7 +33,7 @@ from .lists import PROGRAMME_LIST
 from .models import Programme
 from .rules import contract_rebate, trace_facts, what_if
 from .selectors import (
-    NewestQuarterFirst,
+    QuarterPages,
     accrual_failure_list_for,
     accrual_get_for,
     accrual_list_for,
@@ -63,7 +63,7 @@ def accrual_list(request):
         "rebates/accrual_list.html",
         {
             "form": form,
-            "page": paginate(request, NewestQuarterFirst(accruals)),
+            "page": paginate(request, QuarterPages(accruals)),
             "can_run": can_run,
             "closes": list(quarter_closes_for(user=request.user)[:8]) if can_run else [],
             "failures": accrual_failure_list_for(user=request.user) if can_run else [],

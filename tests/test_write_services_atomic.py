@@ -1249,6 +1249,7 @@ def test_settings(call):
     training.attempt_submit,
     training.certification_award,
     training.certification_send_expiry_reminders,
+    training.partner_coverage_refresh,
 )
 def test_training(call):
     # given a partner seller, a course module, an exam bank and a certificate expiring soon
@@ -1279,9 +1280,11 @@ def test_training(call):
     started = call(training.attempt_start, user=seller, exam=other_exam)
     awarded = call(training.certification_award, attempt=started, on=today)
     reminded = call(training.certification_send_expiry_reminders, today=today)
+    counted = call(training.partner_coverage_refresh, today=today)
     # then
     assert passed.certification is not None and awarded.code
     assert reminded == 1
+    assert counted >= 1
     call.check()
 
 

@@ -4,7 +4,7 @@ API (DESIGN §8.1)."""
 from __future__ import annotations
 
 import django_filters
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from core.filters import (
@@ -22,6 +22,7 @@ from partners.regions import REGIONS
 
 from .choices import Level, Track
 from .models import Certification, Course
+from .selectors import coverage_below_tier
 
 
 class CourseFilterSet(ListFilterSet):
@@ -67,17 +68,6 @@ class CertificationFilterSet(ListFilterSet):
         fields: list[str] = []
 
 
-# Below the current tier's requirement of certified staff or of senior certified staff. A
-# requirement of zero is never missed: tested first, it spares counting that partner's
-# certifications (a count per partner, 10,000 partners, on every filtered request).
-BELOW_TIER = (
-    Q(tier__min_certified_staff__gt=0) & Q(certified__lt=F("tier__min_certified_staff"))
-) | (
-    Q(tier__min_senior_certified_staff__gt=0)
-    & Q(senior_certified__lt=F("tier__min_senior_certified_staff"))
-)
-
-
 class CoverageFilterSet(ListFilterSet):
     """Certification coverage by partner (rows of `training.selectors.coverage_report`)."""
 
@@ -110,7 +100,7 @@ class CoverageFilterSet(ListFilterSet):
     def filter_below(self, qs: QuerySet, _name: str, value: bool | None) -> QuerySet:
         if value is None:
             return qs
-        return qs.filter(BELOW_TIER) if value else qs.exclude(BELOW_TIER)
+        return qs.alias(below_tier=coverage_below_tier()).filter(below_tier=value)
 
     def filter_expiring(self, qs: QuerySet, _name: str, value: bool | None) -> QuerySet:
         if value is None:

@@ -254,6 +254,33 @@ class Certification(models.Model):
         return self.issued_on <= day < self.expires_on
 
 
+class PartnerCoverage(models.Model):
+    """A partner's certified staff counted on `counted_on` (distinct holders of a valid
+    certification, and of a senior one), which hold until `valid_until`: the next day one of its
+    certifications starts, ends or is detached (none ahead: null). The coverage list's "below the
+    requirement" reads these instead of counting every partner's certifications; a partner
+    without a row holding on the day is counted live. A database trigger drops the row whenever
+    one of the partner's certifications is written; `partner_coverage_refresh` counts afresh."""
+
+    partner = models.OneToOneField(
+        "partners.Partner",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="certification_coverage",
+    )
+    certified = models.PositiveIntegerField(_("certified staff"))
+    senior_certified = models.PositiveIntegerField(_("senior certified staff"))
+    counted_on = models.DateField(_("counted on"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("certification coverage")
+        verbose_name_plural = _("certification coverage")
+
+    def __str__(self) -> str:
+        return f"{self.partner_id}: {self.certified} / {self.senior_certified}"
+
+
 class ExpiryReminder(models.Model):
     """The expiry reminder of one certification: the unique constraint makes it once, ever."""
 

@@ -5,7 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -207,6 +220,37 @@ def _certified_count(valid, *, distinct_users: bool = True) -> Coalesce:
         .values("n")
     )
     return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
+def _below_requirement(certified, senior_certified) -> ExpressionWrapper:
+    """Fewer certified staff, or senior certified staff, than the partner's tier requires. A
+    requirement of zero is never missed: tested first, it spares counting that partner."""
+    below = (Q(tier__min_certified_staff__gt=0) & Q(tier__min_certified_staff__gt=certified)) | (
+        Q(tier__min_senior_certified_staff__gt=0)
+        & Q(tier__min_senior_certified_staff__gt=senior_certified)
+    )
+    return ExpressionWrapper(below, output_field=BooleanField())
+
+
+def coverage_below_tier(as_of: date | None = None) -> Case:
+    """For `coverage_report` rows: below the current tier's requirement on `as_of` (today), from
+    the partner's counted certified staff (`PartnerCoverage`) when they hold on that day, else
+    counted live (the rows' correlated subqueries, evaluated for that partner only). Filtered
+    on, 10,000 partners are compared with their counts instead of each counting its
+    certifications (DESIGN §10)."""
+    as_of = as_of or timezone.localdate()
+    holds = Q(certification_coverage__counted_on__lte=as_of) & (
+        Q(certification_coverage__valid_until__isnull=True)
+        | Q(certification_coverage__valid_until__gt=as_of)
+    )
+    counted = _below_requirement(
+        F("certification_coverage__certified"), F("certification_coverage__senior_certified")
+    )
+    return Case(
+        When(holds, then=counted),
+        default=_below_requirement(F("certified"), F("senior_certified")),
+        output_field=BooleanField(),
+    )
 
 
 def _coverage(partners, as_of: date | None):

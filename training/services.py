@@ -11,6 +11,7 @@ from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,9 +19,18 @@ from django.utils.translation import gettext_lazy as _
 from accounts.scoping import can_manage_partner
 from core.notifications import Audience, notify, partner_audiences
 from core.transitions import Notice, transition_record
+from partners.models import Partner
 
-from .choices import AttemptStatus, QuestionKind
-from .models import Attempt, Certification, Exam, Module, ModuleCompletion, Question
+from .choices import AttemptStatus, Level, QuestionKind
+from .models import (
+    Attempt,
+    Certification,
+    Exam,
+    Module,
+    ModuleCompletion,
+    PartnerCoverage,
+    Question,
+)
 
 ATTEMPT_WINDOW = timedelta(days=30)
 VALIDITY_MONTHS = 24
@@ -271,3 +281,63 @@ def certifications_detach(*, partner, actor) -> str:
             changes={"detached_on": {"before": None, "after": today.isoformat()}},
         )
     return str(_("%(count)s certifications detached.") % {"count": len(certifications)})
+
+
+@transaction.atomic
+def partner_coverage_refresh(*, today: date | None = None) -> int:
+    """Count afresh the certified staff of every partner whose counted row does not hold on
+    `today` (none yet, dropped by a certification's write, or a certification started, ended or
+    was detached since): what the coverage list's "below the requirement" reads. Certifications
+    are locked against writes meanwhile (SHARE), so no count is stored from a moment a concurrent
+    write has outdated. Returns how many partners were counted."""
+    today = today or timezone.localdate()
+    with connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {Certification._meta.db_table} IN SHARE MODE")
+    holding = PartnerCoverage.objects.filter(counted_on__lte=today).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gt=today)
+    )
+    stale = list(
+        Partner.objects.unrestricted("certified staff of every partner, counted ahead")
+        .exclude(pk__in=holding.values("partner_id"))
+        .values_list("pk", flat=True)
+    )
+    if not stale:
+        return 0
+    valid = Q(issued_on__lte=today, expires_on__gt=today) & (
+        Q(detached_on__isnull=True) | Q(detached_on__gt=today)
+    )
+    counted = {
+        row["partner_id"]: row
+        for row in Certification.objects.unrestricted("certified staff of every partner")
+        .filter(partner_id__in=stale)
+        .order_by()
+        .values("partner_id")
+        .annotate(
+            certified=Count("user", filter=valid, distinct=True),
+            senior_certified=Count("user", filter=valid & Q(level=Level.SENIOR), distinct=True),
+            next_issue=Min("issued_on", filter=Q(issued_on__gt=today)),
+            next_expiry=Min("expires_on", filter=Q(expires_on__gt=today)),
+            next_detach=Min("detached_on", filter=Q(detached_on__gt=today)),
+        )
+    }
+    rows = []
+    for partner_id in stale:
+        row = counted.get(partner_id, {})
+        ahead = [row.get(k) for k in ("next_issue", "next_expiry", "next_detach") if row.get(k)]
+        rows.append(
+            PartnerCoverage(
+                partner_id=partner_id,
+                certified=row.get("certified", 0),
+                senior_certified=row.get("senior_certified", 0),
+                counted_on=today,
+                valid_until=min(ahead) if ahead else None,
+            )
+        )
+    PartnerCoverage.objects.bulk_create(
+        rows,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["partner"],
+        update_fields=["certified", "senior_certified", "counted_on", "valid_until"],
+    )
+    return len(rows)

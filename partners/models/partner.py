@@ -6,9 +6,10 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -135,6 +136,11 @@ class Partner(models.Model):
             models.Index(fields=["channel_manager", "status"], name="partner_manager_status"),
             # The global search (DESIGN §8.1); the tax ID is unique, hence indexed already.
             GinIndex(fields=["legal_name"], name="partner_name_trgm", opclasses=["gin_trgm_ops"]),
+            # A name by any part in any case as `icontains` compares it (UPPER on both sides):
+            # the directory's search, the approval queue's search by partner.
+            GinIndex(
+                OpClass(Upper("legal_name"), name="gin_trgm_ops"), name="partner_name_upper_trgm"
+            ),
             # The directory's order (by name): the first page is read from the index, not every
             # partner joined and sorted (DESIGN §10).
             models.Index(fields=["legal_name", "id"], name="partner_name_order"),

@@ -317,3 +317,112 @@ def test_api_bulk_decision_refuses_partner_users(partner):
     assert response.status_code in (403, 404)
     deal.refresh_from_db()
     assert deal.status == DealStatus.SUBMITTED
+
+
+# --- the queue's search ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def searchable(manager, partner):
+    """Pending registrations to search among, and one decided, one of another manager's partner."""
+    named = PartnerFactory(channel_manager=manager, legal_name="Northwind Traders Ltd")
+    return {
+        "customer": submitted(
+            partner=partner, customer_name="Contoso Pharma Ltd", project_name="A"
+        ),
+        "project": submitted(
+            partner=partner, customer_name="Plain Ltd", project_name="Fabrikam Roll"
+        ),
+        "partner": submitted(partner=named, customer_name="Other Ltd", project_name="B"),
+        "tax_id": submitted(
+            partner=partner, customer_name="Taxed Ltd", customer_tax_id="91310000AB12CD34EF"
+        ),
+        "chinese": submitted(
+            partner=partner, customer_name="上海星辰网络科技有限公司", project_name="D"
+        ),
+        "decided": DealFactory(
+            partner=partner, customer_name="Contoso Pharma Ltd", status=DealStatus.APPROVED
+        ),
+        "elsewhere": submitted(partner=PartnerFactory(), customer_name="Contoso Pharma Ltd"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("contoso", {"customer"}),
+        ("CONTOSO pharma", {"customer"}),
+        ("fabrikam", {"project"}),
+        ("northwind trad", {"partner"}),
+        ("91310000ab12cd34ef", {"tax_id"}),
+        ("上海星辰", {"chinese"}),
+        ("星辰网络", {"chinese"}),
+        ("上海", {"chinese"}),  # two characters: no trigram, looked up by bigram
+        ("pH", {"customer"}),
+        ("AB", {"project"}),
+        ("星辰科技", {"chinese"}),  # its fingerprint is two characters: 星辰
+        ("q", set()),  # one character: filtered in place
+        ("ｃｏｎｔｏｓｏ　Ｐｈａｒｍａ有限公司", {"customer"}),  # another spelling: the fingerprint
+        ("nothing like it", set()),
+    ],
+)
+def test_queue_search_finds_by_customer_project_partner_tax_id_and_chinese_name(
+    client, manager, searchable, text, expected
+):
+    # given pending registrations, a decided one and one of a partner the manager does not manage
+    # when the manager searches the queue
+    response = login(client, manager).get(QUEUE, {"q": text})
+
+    # then exactly the pending, managed matches are listed and counted
+    listed = {key for key, deal in searchable.items() if f"/deals/{deal.pk}/" in response.text}
+    assert listed == expected
+    counts = dict(re.findall(r'data-flag="(\w+)".*?data-count>(\d+)<', response.text))
+    assert int(counts["all"]) == len(expected)
+
+
+def test_queue_search_by_number(client, manager, searchable):
+    deal = searchable["project"]
+    response = login(client, manager).get(QUEUE, {"q": f"#{deal.pk}"})
+    assert f"/deals/{deal.pk}/" in response.text
+    assert f"/deals/{searchable['customer'].pk}/" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("text", "indexed"),
+    [
+        ("contoso", True),
+        ("上海星辰", True),
+        ("91310000AB12CD34EF", True),
+        ("上海", True),  # no trigram in two characters, but a bigram
+        ("星辰科技", True),  # its fingerprint is 星辰: a bigram
+        ("ab cd", False),  # neither a trigram nor one bigram
+        ("x", False),
+    ],
+)
+def test_queue_search_gathers_matches_first_only_when_indexes_answer(text, indexed):
+    from deals.filtersets import queue_search_indexed
+
+    assert queue_search_indexed(text) is indexed
+
+
+def test_queue_search_pages_and_sorts_its_matches_like_the_whole_queue(client, manager, partner):
+    # given more matches than a page, due at different moments
+    for i in range(55):
+        deal = submitted(partner=partner, customer_name=f"Contoso branch {i:02d} Ltd")
+        due = timezone.now() + datetime.timedelta(hours=i)
+        Deal.objects.filter(pk=deal.pk).update(sla_due_at=due)
+    submitted(partner=partner, customer_name="Unrelated Ltd")
+    login(client, manager)
+
+    # when the manager searches, by SLA due (the default) and by customer descending
+    first = client.get(QUEUE, {"q": "contoso branch"}).text
+    second = client.get(QUEUE, {"q": "contoso branch", "page": 2}).text
+    by_customer = client.get(QUEUE, {"q": "contoso branch", "sort": "-customer"}).text
+
+    # then the pages follow the order, split at the page size, and the count is exact
+    assert "Contoso branch 00 Ltd" in first and "Contoso branch 49 Ltd" in first
+    assert "Contoso branch 50 Ltd" not in first and "Contoso branch 54 Ltd" in second
+    assert by_customer.index("Contoso branch 54") < by_customer.index("Contoso branch 53")
+    assert "Unrelated Ltd" not in first + second
+    counts = dict(re.findall(r'data-flag="(\w+)".*?data-count>(\d+)<', first))
+    assert counts["all"] == "55"

@@ -306,7 +306,7 @@ def test_newest_quarter_pages_hold_the_lists_order(finance_user, monkeypatch):
     # pages of the newest quarter are read from it alone; past it, the general way
     from django.utils import timezone
 
-    from rebates.selectors import NewestQuarterFirst, accrual_list_for
+    from rebates.selectors import QuarterPages, accrual_list_for
 
     prog = programme()
     partners = [PartnerFactory() for _ in range(4)]
@@ -325,10 +325,46 @@ def test_newest_quarter_pages_hold_the_lists_order(finance_user, monkeypatch):
                 inputs_hash="x",
                 calculated_at=timezone.now(),
             )
-    monkeypatch.setattr(NewestQuarterFirst, "SHORT", 0)
+    monkeypatch.setattr(QuarterPages, "SHORT", 0)
     accruals = accrual_list_for(user=finance_user)
-    rows = NewestQuarterFirst(accruals)
+    rows = QuarterPages(accruals)
     assert rows.count() == 8
     for start, stop in [(0, 3), (0, 4), (2, 6), (4, 8), (6, 8), (8, 8)]:
         assert [a.pk for a in rows[start:stop]] == [a.pk for a in accruals[start:stop]]
     assert {a.period for a in rows[0:4]} == {"2026Q3"}
+
+
+def test_pages_of_every_quarter_hold_the_lists_order(finance_user, monkeypatch):
+    # any page past the first is read from the quarter(s) it falls in, from the nearer end
+    from django.utils import timezone
+
+    from rebates.selectors import QuarterPages, accrual_list_for
+
+    # given three quarters of accruals, one of them with fewer partners
+    prog = programme()
+    partners = [PartnerFactory() for _ in range(5)]
+    for period, count in (("2026Q1", 5), ("2026Q2", 3), ("2026Q3", 5)):
+        for p in partners[:count]:
+            Accrual.objects.create(
+                partner=p,
+                programme=prog,
+                period=period,
+                amount=Decimal("1"),
+                currency="CNY",
+                revenue=Decimal("0"),
+                target=Decimal("0"),
+                attainment=Decimal("0"),
+                effective_rate=Decimal("0"),
+                inputs_hash="x",
+                calculated_at=timezone.now(),
+            )
+    monkeypatch.setattr(QuarterPages, "SHORT", 0)
+    accruals = accrual_list_for(user=finance_user)
+    expected = [a.pk for a in accruals]
+    assert len(expected) == 13
+
+    # when every slice is read through the pager's rows, then each is the list's own slice
+    for start in range(13):
+        for stop in range(start + 1, 14):
+            rows = QuarterPages(accrual_list_for(user=finance_user))
+            assert [a.pk for a in rows[start:stop]] == expected[start:stop], (start, stop)
