@@ -408,6 +408,21 @@ class Deal(models.Model):
                 name="deal_pending_sla_due",
                 condition=Q(status__in=PENDING_STATUSES),
             ),
+            # The queue's other sortable columns, either way: without them a sort by submission
+            # or customer sorted all 200,000 pending registrations, or walked the whole table's
+            # index past the decided ones (0.6 s).
+            *(
+                models.Index(
+                    fields=[column, "id"],
+                    name=f"deal_pending_{key}",
+                    condition=Q(status__in=PENDING_STATUSES),
+                )
+                for column, key in (
+                    ("submitted_at", "submitted"),
+                    ("customer_name", "customer"),
+                    ("project_name", "project"),
+                )
+            ),
             # The queue's rarer flags (its tabs count each one, capped, and list it by SLA due):
             # small partial indexes, so neither walks every pending registration to find few.
             models.Index(

@@ -6,9 +6,11 @@ from guardian.shortcuts import assign_perm
 from accounts.choices import Role
 from accounts.scoping import can_manage_partner
 from core.models import AuditEvent
+from deals.models import Deal
 from partners.choices import PartnerType
 from partners.models import Partner
 
+from ..deals.factories import DealFactory
 from ..factories import PartnerFactory, PartnerUserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +86,22 @@ def test_staff_role_cannot_belong_to_a_company(partner):
 
     with pytest.raises(IntegrityError):
         UserFactory(role=Role.FINANCE, partner=partner)
+
+
+def test_a_distributor_reads_its_dealers_deals_through_an_array_of_their_ids():
+    # given a distributor with a dealer, and a partner outside it, each with a registration
+    distributor = PartnerFactory(partner_type=PartnerType.DISTRIBUTOR)
+    dealer = PartnerFactory(parent=distributor)
+    outsider = PartnerFactory()
+    own, dealers, other = (DealFactory(partner=p) for p in (distributor, dealer, outsider))
+    user = PartnerUserFactory(partner=distributor)
+    # when its visible registrations are read, filtered to nothing of its own
+    visible = Deal.objects.visible_to(user)
+    # then it reads its own and its dealer's, not the outsider's
+    assert set(visible) == {own, dealers}
+    assert not visible.filter(pk=other.pk).exists()
+    # and the ids come as an array (`= ANY`), which the planner looks up by partner, not as
+    # `IN (subquery)`, from which it may walk every registration in the list's order
+    sql = str(visible.filter(status="approved").query)
+    assert "= ANY(" in sql
+    assert '"partner_id" IN (SELECT' not in sql
