@@ -71,7 +71,13 @@ class StandardPagination(PageNumberPagination):
         if offset > MAX_OFFSET:
             # Past any list's end (and past what PostgreSQL's OFFSET takes): no such page.
             raise NotFound(self.invalid_page_message)
-        rows = list(queryset[offset : offset + page_size + 1])
+        stop = offset + page_size + 1
+        if getattr(view, "deferred_rows", False) and isinstance(queryset, models.QuerySet):
+            # The page's keys first (from an index alone, where one holds the scope and order),
+            # then its rows by key: a distributor's 5,000 deals sorted as keys, not as rows.
+            rows = list(queryset.filter(pk__in=queryset.values("pk")[offset:stop]))
+        else:
+            rows = list(queryset[offset:stop])
         has_next = len(rows) > page_size
         rows = rows[:page_size]
         if number > 1 and not rows:

@@ -85,6 +85,7 @@ class DealViewSet(MicrocachedListMixin, ScopedModelViewSet):
     permission_classes = [IsAuthenticated]
     filter_backends = [DjangoFilterBackend]
     filterset_class = DealFilterSet
+    deferred_rows = True  # as the page does (deals.lists): keys first, then the rows
 
     def get_queryset(self):
         queryset = super().get_queryset()
