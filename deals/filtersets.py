@@ -237,6 +237,26 @@ QUEUE_FLAGS = {
 }
 
 QUEUE_DEFAULT_SORT = "sla_due"
+# A search matching more pending registrations than this (公司, 有限: most customers' names) is
+# filtered in place, the queue walked in its order, and its tabs counted up to the cap.
+QUEUE_SEARCH_GATHER_MAX = 20_000
+
+
+class IdsIn(Func):
+    """`id = ANY('{…}'::bigint[])`: the ids as one array literal, which PostgreSQL reads at once
+    (an `ARRAY[…]` of 10,000 elements is planned element by element: 18 ms)."""
+
+    output_field = BooleanField()
+    template = "%(expressions)s = ANY(%%s::bigint[])"
+    arity = 1
+
+    def __init__(self, ids: list[int]):
+        self.ids = "{" + ",".join(str(int(i)) for i in ids) + "}"
+        super().__init__(F("pk"))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = super().as_sql(compiler, connection, **extra_context)
+        return sql, [*params, self.ids]
 
 
 def queue_flag_q(flag: str, *, now=None) -> Q:
@@ -351,6 +371,8 @@ class DealQueueFilterSet(ListFilterSet):
         default=QUEUE_DEFAULT_SORT,
     )
 
+    search_ids: list[int] | None = None  # the matches of a search, when gathered
+
     class Meta:
         model = Deal
         fields: list[str] = []
@@ -359,15 +381,22 @@ class DealQueueFilterSet(ListFilterSet):
         """A search its indexes answer gathers its matches first (one bitmap over them), then
         sorts and pages them: filtered in place, PostgreSQL may walk the whole queue in SLA order
         looking for them, when the planner, from every registration's statistics, expects many
-        (900 ms for a word common among decided registrations and absent from the queue). A
-        search no index answers (one character, "a b") is filtered in place: walking in order
-        then finds a page soonest."""
+        (900 ms for a word common among decided registrations and absent from the queue). The
+        gathered ids are kept (`search_ids`) for the queue's tabs, so the search runs once. A
+        search no index answers (one character, "a b"), or one most of the queue matches (more
+        than `QUEUE_SEARCH_GATHER_MAX`: 公司, 有限), is filtered in place: walking in order then
+        finds a page soonest."""
         if not value.strip():
             return queryset
         if not queue_search_indexed(value):
             return queryset.filter(queue_search_q(value))
-        matches = queryset.filter(queue_search_q(value)).order_by().values("pk")
-        return queryset.filter(EqualsAny(F("pk"), ArraySubquery(matches)))
+        # The matches' ids are read once; the page, the pager and the tabs all take them.
+        matches = queryset.filter(queue_search_q(value)).order_by().values_list("pk", flat=True)
+        ids = list(matches[: QUEUE_SEARCH_GATHER_MAX + 1])
+        if len(ids) > QUEUE_SEARCH_GATHER_MAX:
+            return queryset.filter(queue_search_q(value))
+        self.search_ids = ids
+        return queryset.filter(IdsIn(ids))
 
     def filter_flag(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(queue_flag_q(value)) if value else queryset

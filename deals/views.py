@@ -29,7 +29,7 @@ from . import selectors, services
 from .attribution import activities_of
 from .choices import DealStatus, LeadStatus
 from .customer_data import customer_data_shown
-from .filtersets import QUEUE_FLAGS, queue_search_q
+from .filtersets import QUEUE_FLAGS, IdsIn, queue_search_q
 from .forms import (
     DealForm,
     DealLineFormSet,
@@ -324,9 +324,14 @@ def deal_queue(request):
     form = queue.filterset.form
     search = form.cleaned_data.get("q", "") if queue.filterset.is_valid() else ""
     base = selectors.deal_queue_for(user=request.user)
-    counts = selectors.deal_queue_counts(
-        base.filter(queue_search_q(search)) if search else base, searched=bool(search)
-    )
+    # The tabs count a search exactly when it gathered its matches (at most
+    # QUEUE_SEARCH_GATHER_MAX of them), and up to the cap, like the whole queue, otherwise.
+    gathered = queue.filterset.search_ids if search else None
+    if gathered is not None:
+        counted, exact = base.filter(IdsIn(gathered)), True
+    else:
+        counted, exact = (base.filter(queue_search_q(search)) if search else base), False
+    counts = selectors.deal_queue_counts(counted, searched=exact)
     flag = form.cleaned_data.get("flag", "") if queue.filterset.is_valid() else ""
     tabs = [
         {"key": "", "label": _("All waiting"), "count": counts["all"]},
@@ -336,9 +341,8 @@ def deal_queue(request):
         ),
     ]
     for tab in tabs:
-        # The whole queue is counted up to the cap: beyond it the tab says "10,000+", as the
-        # pager does (a searched queue is counted exactly).
-        tab["capped"] = not search and tab["count"] > COUNT_CAP
+        # Counted up to the cap: beyond it the tab says "10,000+", as the pager does.
+        tab["capped"] = not exact and tab["count"] > COUNT_CAP
         if tab["capped"]:
             tab["count"] = COUNT_CAP
         tab["active"] = tab["key"] == flag

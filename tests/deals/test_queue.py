@@ -426,3 +426,32 @@ def test_queue_search_pages_and_sorts_its_matches_like_the_whole_queue(client, m
     assert "Unrelated Ltd" not in first + second
     counts = dict(re.findall(r'data-flag="(\w+)".*?data-count>(\d+)<', first))
     assert counts["all"] == "55"
+
+
+@pytest.mark.parametrize("gather_max", [100, 2])
+def test_a_search_most_of_the_queue_matches_is_filtered_in_place_with_the_same_answer(
+    client, manager, partner, monkeypatch, gather_max
+):
+    # given three pending registrations with a common word and one without; a gathering limit
+    # above them (their ids gathered once) and one below them (the queue filtered in place)
+    import deals.filtersets
+
+    monkeypatch.setattr(deals.filtersets, "QUEUE_SEARCH_GATHER_MAX", gather_max)
+    common = [
+        submitted(partner=partner, customer_name=f"华东{city}科技有限公司")
+        for city in ("上海", "杭州", "南京")
+    ]
+    other = submitted(partner=partner, customer_name="Plain Ltd")
+    Deal.objects.filter(pk=common[0].pk).update(status=DealStatus.IN_CONFLICT)
+
+    # when the manager searches for the common word, and for it among the conflicts
+    response = login(client, manager).get(QUEUE, {"q": "有限"})
+    conflicts = client.get(QUEUE, {"q": "有限", "flag": "conflicts"})
+
+    # then either way the same rows are listed and counted, per tab too
+    assert all(f"/deals/{deal.pk}/" in response.text for deal in common)
+    assert f"/deals/{other.pk}/" not in response.text
+    counts = dict(re.findall(r'data-flag="(\w+)".*?data-count>(\d+)<', response.text))
+    assert counts["all"] == "3" and counts["conflicts"] == "1"
+    assert f"/deals/{common[0].pk}/" in conflicts.text
+    assert f"/deals/{common[1].pk}/" not in conflicts.text
