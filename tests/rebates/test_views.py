@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.choices import Role
 from core.models import AuditEvent, JobRun
@@ -24,6 +25,23 @@ def accruals(partner, other_partner):
         line(p, 900_000)
     accruals_calculate(period=PERIOD, partner_range=(0, 2**62))
     return {a.partner_id: a for a in Accrual.objects.all()}
+
+
+def _accrual(partner, prog, period: str) -> Accrual:
+    """One calculated accrual of 1 CNY: only its partner, programme and quarter matter here."""
+    return Accrual.objects.create(
+        partner=partner,
+        programme=prog,
+        period=period,
+        amount=Decimal("1"),
+        currency="CNY",
+        revenue=Decimal("0"),
+        target=Decimal("0"),
+        attainment=Decimal("0"),
+        effective_rate=Decimal("0"),
+        inputs_hash="x",
+        calculated_at=timezone.now(),
+    )
 
 
 def test_anonymous_is_sent_to_login(client):
@@ -304,7 +322,6 @@ def test_target_form_names_the_partner_by_tax_id_or_name(client, finance_user, p
 
 def test_newest_quarter_pages_hold_the_lists_order(finance_user, monkeypatch):
     # pages of the newest quarter are read from it alone; past it, the general way
-    from django.utils import timezone
 
     from rebates.selectors import QuarterPages, accrual_list_for
 
@@ -312,19 +329,7 @@ def test_newest_quarter_pages_hold_the_lists_order(finance_user, monkeypatch):
     partners = [PartnerFactory() for _ in range(4)]
     for period in ("2026Q2", "2026Q3"):
         for p in partners:
-            Accrual.objects.create(
-                partner=p,
-                programme=prog,
-                period=period,
-                amount=Decimal("1"),
-                currency="CNY",
-                revenue=Decimal("0"),
-                target=Decimal("0"),
-                attainment=Decimal("0"),
-                effective_rate=Decimal("0"),
-                inputs_hash="x",
-                calculated_at=timezone.now(),
-            )
+            _accrual(p, prog, period)
     monkeypatch.setattr(QuarterPages, "SHORT", 0)
     accruals = accrual_list_for(user=finance_user)
     rows = QuarterPages(accruals)
@@ -336,7 +341,6 @@ def test_newest_quarter_pages_hold_the_lists_order(finance_user, monkeypatch):
 
 def test_pages_of_every_quarter_hold_the_lists_order(finance_user, monkeypatch):
     # any page past the first is read from the quarter(s) it falls in, from the nearer end
-    from django.utils import timezone
 
     from rebates.selectors import QuarterPages, accrual_list_for
 
@@ -345,19 +349,7 @@ def test_pages_of_every_quarter_hold_the_lists_order(finance_user, monkeypatch):
     partners = [PartnerFactory() for _ in range(5)]
     for period, count in (("2026Q1", 5), ("2026Q2", 3), ("2026Q3", 5)):
         for p in partners[:count]:
-            Accrual.objects.create(
-                partner=p,
-                programme=prog,
-                period=period,
-                amount=Decimal("1"),
-                currency="CNY",
-                revenue=Decimal("0"),
-                target=Decimal("0"),
-                attainment=Decimal("0"),
-                effective_rate=Decimal("0"),
-                inputs_hash="x",
-                calculated_at=timezone.now(),
-            )
+            _accrual(p, prog, period)
     monkeypatch.setattr(QuarterPages, "SHORT", 0)
     accruals = accrual_list_for(user=finance_user)
     expected = [a.pk for a in accruals]
